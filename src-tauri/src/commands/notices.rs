@@ -1,0 +1,32 @@
+//! Channels and notices: compose, preview, send.
+
+use tauri::State;
+
+use super::AppState;
+use crate::error::CmdResult;
+use herald::model::{Channel, NewNotice, Notice, Preview, RunSummary};
+
+#[tauri::command]
+pub async fn list_channels(state: State<'_, AppState>) -> CmdResult<Vec<Channel>> {
+    Ok(state.app.list_channels().await?)
+}
+
+#[tauri::command]
+pub async fn create_notice(state: State<'_, AppState>, input: NewNotice) -> CmdResult<Notice> {
+    Ok(state.app.create_notice(input).await?)
+}
+
+#[tauri::command]
+pub async fn preview_notice(state: State<'_, AppState>, input: NewNotice) -> CmdResult<Preview> {
+    Ok(state.app.preview_notice(&input).await?)
+}
+
+#[tauri::command]
+pub async fn list_notices(state: State<'_, AppState>) -> CmdResult<Vec<Notice>> {
+    Ok(state.app.list_notices().await?)
+}
+
+#[tauri::command]
+pub async fn send_notice(state: State<'_, AppState>, notice_id: i64) -> CmdResult<RunSummary> {
+    Ok(state.app.send_notice(notice_id).await?)
+}

@@ -1,0 +1,92 @@
+//! Herald's desktop shell: opens the core, runs its dispatcher inside the app process, and
+//! exposes the core to the UI through thin commands. No business logic lives here.
+
+mod commands;
+mod error;
+mod events;
+mod tray;
+
+use std::path::PathBuf;
+use std::sync::Arc;
+
+use tauri::Manager;
+use tokio::sync::Mutex;
+
+use commands::AppState;
+use herald::dispatch::{DispatchError, DispatchOptions};
+use herald::{App, AppConfig};
+
+/// `--data-dir DIR` from the command line (the environment's `HERALD_DATA_DIR` is read by the core).
+fn data_dir_arg() -> Option<PathBuf> {
+    let mut args = std::env::args().skip(1);
+    while let Some(a) = args.next() {
+        if a == "--data-dir" {
+            return args.next().map(PathBuf::from);
+        }
+        if let Some(v) = a.strip_prefix("--data-dir=") {
+            return Some(PathBuf::from(v));
+        }
+    }
+    None
+}
+
+fn setup(app: &mut tauri::App) -> Result<(), Box<dyn std::error::Error>> {
+    let config = AppConfig::resolve(data_dir_arg(), "desktop")?;
+    let core = Arc::new(tauri::async_runtime::block_on(App::open(config))?);
+    let sink = Arc::new(events::EmitProgress(app.handle().clone()));
+    let dispatcher = match tauri::async_runtime::block_on(
+        core.start_dispatcher(DispatchOptions::default(), sink),
+    ) {
+        Ok(handle) => Some(handle),
+        // Another Herald sends from this database: this window still works, but does not
+        // send; the UI shows who does (app_info).
+        Err(herald::Error::Dispatch(DispatchError::Busy { holder })) => {
+            tracing::warn!("not dispatching: {holder} already does");
+            None
+        }
+        Err(e) => return Err(e.into()),
+    };
+    tracing::info!("data directory: {}", core.data_dir().display());
+    app.manage(AppState {
+        app: core,
+        dispatcher: Mutex::new(dispatcher),
+    });
+    if let Err(e) = tray::create(app.handle()) {
+        // Without a tray (no status notifier on this desktop) the app works as a plain window.
+        tracing::warn!("no tray icon: {e}");
+    }
+    Ok(())
+}
+
+/// Starts the desktop app.
+pub fn run() {
+    tracing_subscriber::fmt()
+        .with_env_filter(
+            tracing_subscriber::EnvFilter::try_from_env("HERALD_LOG")
+                .unwrap_or_else(|_| "info".into()),
+        )
+        .init();
+    let result = tauri::Builder::default()
+        .setup(setup)
+        .invoke_handler(tauri::generate_handler![
+            commands::app::app_info,
+            commands::app::dashboard_stats,
+            commands::app::load_demo,
+            commands::app::set_language,
+            commands::contacts::list_contacts,
+            commands::contacts::add_contact,
+            commands::notices::list_channels,
+            commands::notices::create_notice,
+            commands::notices::preview_notice,
+            commands::notices::list_notices,
+            commands::notices::send_notice,
+            commands::history::list_runs,
+            commands::history::run_detail,
+            commands::history::list_sandbox_messages,
+        ])
+        .run(tauri::generate_context!());
+    if let Err(e) = result {
+        eprintln!("Herald could not start: {e}");
+        std::process::exit(1);
+    }
+}

@@ -1,0 +1,517 @@
+//! The handle both faces hold: opens the data directory and store, prepares first start,
+//! and offers every operation the CLI and the desktop app expose, so neither holds logic.
+
+use std::path::{Path, PathBuf};
+use std::sync::Arc;
+
+use async_trait::async_trait;
+use tokio::sync::{watch, Notify};
+use tokio::task::JoinHandle;
+
+use crate::audience::Audience;
+use crate::audit::{self, Actor};
+use crate::compose::{self, ComposeError, STANDARD_VARIABLES};
+use crate::dispatch::{
+    DispatchOptions, DispatchReport, Dispatcher, DispatcherLock, ProgressSink, ProviderFactory,
+};
+use crate::model::*;
+use crate::providers::sandbox::{Sandbox, SandboxInbox};
+use crate::providers::{Outgoing, Provider};
+use crate::store::{NoticeRecord, Store};
+use crate::{clock, demo, outbox, report, Error, Result};
+
+/// The name of the sandbox channel every data directory starts with.
+pub const SANDBOX_CHANNEL: &str = "sandbox";
+/// Priority of urgent notices (claimed before everything else).
+pub const URGENT_PRIORITY: i32 = 10;
+
+/// Where Herald keeps its data and who is using it.
+#[derive(Debug, Clone)]
+pub struct AppConfig {
+    pub data_dir: PathBuf,
+    /// `cli` or `desktop`: recorded in the audit log and the dispatcher lock.
+    pub face: String,
+}
+
+impl AppConfig {
+    /// The data directory from (in order) `data_dir`, `HERALD_DATA_DIR`, or the OS data
+    /// directory (`~/.local/share/herald` on Linux).
+    pub fn resolve(data_dir: Option<PathBuf>, face: &str) -> Result<AppConfig> {
+        let data_dir = data_dir
+            .or_else(|| {
+                std::env::var_os("HERALD_DATA_DIR")
+                    .filter(|v| !v.is_empty())
+                    .map(PathBuf::from)
+            })
+            .or_else(|| dirs::data_dir().map(|d| d.join("herald")))
+            .ok_or_else(|| {
+                Error::Invalid("no data directory: set HERALD_DATA_DIR or pass --data-dir".into())
+            })?;
+        Ok(AppConfig {
+            data_dir,
+            face: face.to_owned(),
+        })
+    }
+}
+
+/// An open Herald data directory.
+pub struct App {
+    config: AppConfig,
+    store: Store,
+    actor: Actor,
+    wake: Arc<Notify>,
+}
+
+/// A dispatcher running in this process; stop it with [`DispatcherHandle::stop`].
+pub struct DispatcherHandle {
+    stop: watch::Sender<bool>,
+    join: JoinHandle<Result<DispatchReport>>,
+}
+
+impl DispatcherHandle {
+    /// Asks the dispatcher to stop after its current batch, and waits for it.
+    pub async fn stop(self) -> Result<DispatchReport> {
+        let _ = self.stop.send(true);
+        self.join
+            .await
+            .map_err(|e| Error::Invalid(format!("the dispatcher stopped abnormally: {e}")))?
+    }
+
+    /// Whether it is still running.
+    pub fn is_running(&self) -> bool {
+        !self.join.is_finished()
+    }
+}
+
+struct StoreInbox(Store);
+
+#[async_trait]
+impl SandboxInbox for StoreInbox {
+    async fn deliver(&self, channel_name: &str, m: &Outgoing) -> std::result::Result<i64, String> {
+        let recipient = format!("{} <{}>", m.recipient_name, m.address);
+        self.0
+            .insert_sandbox_message(
+                Some(m.delivery_id),
+                channel_name,
+                &recipient,
+                &m.subject,
+                &m.body,
+            )
+            .await
+            .map_err(|e| e.to_string())
+    }
+}
+
+fn trimmed(s: Option<String>) -> Option<String> {
+    s.map(|v| v.trim().to_owned()).filter(|v| !v.is_empty())
+}
+
+impl App {
+    /// Opens (creating on first start) the data directory and its database; a new one gets
+    /// the sandbox channel.
+    pub async fn open(config: AppConfig) -> Result<App> {
+        std::fs::create_dir_all(&config.data_dir).map_err(|e| {
+            Error::Invalid(format!(
+                "cannot create the data directory {}: {e}",
+                config.data_dir.display()
+            ))
+        })?;
+        let store = Store::open(&config.data_dir.join("herald.db")).await?;
+        let actor = Actor::current(&config.face);
+        let app = App {
+            config,
+            store,
+            actor,
+            wake: Arc::new(Notify::new()),
+        };
+        app.ensure_sandbox_channel().await?;
+        Ok(app)
+    }
+
+    async fn ensure_sandbox_channel(&self) -> Result<()> {
+        if self
+            .store
+            .find_channel_by_name(SANDBOX_CHANNEL)
+            .await?
+            .is_none()
+        {
+            match self
+                .store
+                .insert_channel(
+                    SANDBOX_CHANNEL,
+                    ChannelKind::Sandbox,
+                    &serde_json::json!({}),
+                )
+                .await
+            {
+                // Another process opening the same new directory made it first.
+                Ok(_) | Err(crate::store::StoreError::Conflict(_)) => {}
+                Err(e) => return Err(e.into()),
+            }
+        }
+        Ok(())
+    }
+
+    /// The store, for reports and tests.
+    pub fn store(&self) -> &Store {
+        &self.store
+    }
+
+    /// The data directory.
+    pub fn data_dir(&self) -> &Path {
+        &self.config.data_dir
+    }
+
+    /// Facts for Settings and first start. `running_here`: this process dispatches.
+    pub async fn info(&self, running_here: bool) -> Result<AppInfo> {
+        let offer_demo = self.store.count_contacts().await? == 0;
+        Ok(AppInfo {
+            version: env!("CARGO_PKG_VERSION").into(),
+            data_dir: self.config.data_dir.display().to_string(),
+            database_path: self.store.path().display().to_string(),
+            dispatcher: DispatcherStatus {
+                running_here,
+                other_holder: if running_here {
+                    None
+                } else {
+                    DispatcherLock::holder(&self.config.data_dir)
+                },
+            },
+            offer_demo,
+        })
+    }
+
+    // ----- contacts -----
+
+    /// Adds a contact after checking its fields.
+    pub async fn add_contact(&self, input: NewContact) -> Result<Contact> {
+        let name = input.name.trim().to_owned();
+        if name.is_empty() {
+            return Err(Error::Invalid("the contact's name is empty".into()));
+        }
+        let email = trimmed(input.email).map(|e| e.to_lowercase());
+        if let Some(e) = &email {
+            let ok = e.split_once('@').is_some_and(|(local, domain)| {
+                !local.is_empty()
+                    && domain.contains('.')
+                    && !domain.starts_with('.')
+                    && !domain.ends_with('.')
+            });
+            if !ok || e.chars().any(char::is_whitespace) {
+                return Err(Error::Invalid(format!(
+                    "the e-mail address {e} is not valid"
+                )));
+            }
+        }
+        let mobile = trimmed(input.mobile).map(|m| {
+            m.chars()
+                .filter(|c| !matches!(c, ' ' | '-'))
+                .collect::<String>()
+        });
+        if let Some(m) = &mobile {
+            let digits = m.strip_prefix('+').unwrap_or(m);
+            if digits.len() < 5 || !digits.chars().all(|c| c.is_ascii_digit()) {
+                return Err(Error::Invalid(format!(
+                    "the mobile number {m} is not valid"
+                )));
+            }
+        }
+        let c = NewContact {
+            name,
+            external_id: trimmed(input.external_id),
+            email,
+            mobile,
+            role: trimmed(input.role),
+            department: trimmed(input.department),
+            class_name: trimmed(input.class_name),
+            grade: trimmed(input.grade),
+        };
+        let contact = self.store.insert_contact(&c).await?;
+        audit::record(
+            &self.store,
+            &self.actor,
+            "contact.add",
+            "contact",
+            Some(contact.id),
+            serde_json::json!({"name": contact.name}),
+        )
+        .await?;
+        Ok(contact)
+    }
+
+    /// A page of contacts.
+    pub async fn list_contacts(&self, query: ContactQuery) -> Result<ContactPage> {
+        Ok(self.store.list_contacts(&query).await?)
+    }
+
+    /// Loads the built-in demo contacts.
+    pub async fn load_demo(&self) -> Result<DemoLoadResult> {
+        let r = demo::load(&self.store).await?;
+        audit::record(
+            &self.store,
+            &self.actor,
+            "demo.load",
+            "contact",
+            None,
+            serde_json::json!({"added": r.added}),
+        )
+        .await?;
+        Ok(r)
+    }
+
+    // ----- channels -----
+
+    /// Every channel.
+    pub async fn list_channels(&self) -> Result<Vec<Channel>> {
+        Ok(self.store.list_channels().await?)
+    }
+
+    /// The channel with this name, or a clear error.
+    pub async fn channel_by_name(&self, name: &str) -> Result<Channel> {
+        self.store
+            .find_channel_by_name(name)
+            .await?
+            .ok_or_else(|| Error::Invalid(format!("there is no channel named {name}")))
+    }
+
+    // ----- notices -----
+
+    /// Checks a notice's fields, audience, channels and templates.
+    async fn check_notice(&self, input: &NewNotice) -> Result<(Audience, String)> {
+        if input.title.trim().is_empty() {
+            return Err(ComposeError::Empty { field: "title" }.into());
+        }
+        if input.body.trim().is_empty() {
+            return Err(ComposeError::Empty { field: "body" }.into());
+        }
+        if input.channel_ids.is_empty() {
+            return Err(Error::Invalid("choose at least one channel".into()));
+        }
+        for id in &input.channel_ids {
+            let c = self.store.get_channel(*id).await?;
+            if !c.enabled {
+                return Err(Error::Invalid(format!(
+                    "the channel {} is disabled",
+                    c.name
+                )));
+            }
+        }
+        let audience = Audience::parse(input.audience.as_deref().unwrap_or("all"))?;
+        audience.validate(&self.store).await?;
+        let subject =
+            trimmed(input.subject.clone()).unwrap_or_else(|| input.title.trim().to_owned());
+        let attributes = self.store.list_attribute_names().await?;
+        for (field, source) in [("subject", subject.as_str()), ("body", input.body.as_str())] {
+            for variable in compose::check(field, source)? {
+                let root = variable.split('.').next().unwrap_or_default();
+                if !STANDARD_VARIABLES.contains(&root) && !attributes.iter().any(|a| a == root) {
+                    return Err(Error::Invalid(format!(
+                        "the {field} uses the variable `{variable}`, which no contact has; known variables: {}",
+                        STANDARD_VARIABLES.iter().copied().chain(attributes.iter().map(String::as_str)).collect::<Vec<_>>().join(", ")
+                    )));
+                }
+            }
+        }
+        Ok((audience, subject))
+    }
+
+    /// Stores a new draft notice.
+    pub async fn create_notice(&self, input: NewNotice) -> Result<Notice> {
+        let (audience, subject) = self.check_notice(&input).await?;
+        let notice = self
+            .store
+            .insert_notice(&NoticeRecord {
+                title: input.title.trim(),
+                subject: &subject,
+                body: &input.body,
+                audience: &audience.to_spec(),
+                channel_ids: &input.channel_ids,
+                priority: if input.urgent.unwrap_or(false) {
+                    URGENT_PRIORITY
+                } else {
+                    0
+                },
+                created_by: self.actor.as_str(),
+            })
+            .await?;
+        audit::record(
+            &self.store,
+            &self.actor,
+            "notice.create",
+            "notice",
+            Some(notice.id),
+            serde_json::json!({"title": notice.title}),
+        )
+        .await?;
+        Ok(notice)
+    }
+
+    /// Renders a notice for the first person of its audience, as they would get it.
+    pub async fn preview_notice(&self, input: &NewNotice) -> Result<Preview> {
+        let (audience, subject) = self.check_notice(input).await?;
+        let (first, audience_size) = self.store.audience_sample(&audience.filter()).await?;
+        let (contact_name, vars) = first.ok_or(crate::audience::AudienceError::Empty)?;
+        let r = compose::render(&subject, &input.body, &vars)?;
+        Ok(Preview {
+            contact_name,
+            subject: r.subject,
+            body: r.body,
+            audience_size,
+        })
+    }
+
+    /// Every notice, newest first.
+    pub async fn list_notices(&self) -> Result<Vec<Notice>> {
+        Ok(self.store.list_notices().await?)
+    }
+
+    /// A notice by id.
+    pub async fn get_notice(&self, id: i64) -> Result<Notice> {
+        Ok(self.store.get_notice(id).await?)
+    }
+
+    /// Sends a draft notice now: a run is created, its audience resolved into the outbox,
+    /// and the dispatcher woken. Returns the run.
+    pub async fn send_notice(&self, notice_id: i64) -> Result<RunSummary> {
+        let notice = self.store.get_notice(notice_id).await?;
+        if notice.status != NoticeStatus::Draft {
+            return Err(Error::Invalid(format!(
+                "notice {notice_id} has already been sent; a sent notice does not change. Create a new notice to send it again."
+            )));
+        }
+        let run_id = self
+            .store
+            .insert_run(notice_id, notice.priority, self.actor.as_str())
+            .await?;
+        let total = outbox::fan_out(&self.store, run_id, &notice).await?;
+        audit::record(
+            &self.store,
+            &self.actor,
+            "notice.send",
+            "run",
+            Some(run_id),
+            serde_json::json!({"notice": notice_id, "deliveries": total}),
+        )
+        .await?;
+        self.wake.notify_one();
+        Ok(self.store.get_run_summary(run_id).await?)
+    }
+
+    // ----- history -----
+
+    /// The newest runs.
+    pub async fn list_runs(&self, limit: i64) -> Result<Vec<RunSummary>> {
+        report::list_runs(&self.store, limit).await
+    }
+
+    /// A run with every delivery and attempt.
+    pub async fn run_detail(&self, run_id: i64) -> Result<RunDetail> {
+        report::run_detail(&self.store, run_id).await
+    }
+
+    /// The dashboard's figures.
+    pub async fn dashboard(&self) -> Result<DashboardStats> {
+        report::dashboard(&self.store).await
+    }
+
+    /// The newest messages in the sandbox inbox.
+    pub async fn sandbox_messages(&self, limit: i64) -> Result<Vec<SandboxMessage>> {
+        Ok(self
+            .store
+            .list_sandbox_messages(limit.clamp(1, 10_000))
+            .await?)
+    }
+
+    /// Remembers the interface language.
+    pub async fn set_language(&self, language: &str) -> Result<()> {
+        if !matches!(language, "zh-CN" | "en") {
+            return Err(Error::Invalid(format!(
+                "unknown language {language}: use zh-CN or en"
+            )));
+        }
+        Ok(self.store.set_setting("language", language).await?)
+    }
+
+    // ----- dispatch -----
+
+    fn provider_factory(&self) -> ProviderFactory {
+        let inbox: Arc<dyn SandboxInbox> = Arc::new(StoreInbox(self.store.clone()));
+        Arc::new(move |channel: &Channel| -> Option<Arc<dyn Provider>> {
+            match channel.kind {
+                ChannelKind::Sandbox => {
+                    Some(Arc::new(Sandbox::new(channel.name.clone(), inbox.clone())))
+                }
+                // Other kinds arrive with their providers; until then their deliveries wait.
+                _ => None,
+            }
+        })
+    }
+
+    fn lock_holder_name(&self) -> String {
+        let program = if self.config.face == "desktop" {
+            "the Herald desktop app"
+        } else {
+            "herald dispatch"
+        };
+        format!("{program} (pid {})", std::process::id())
+    }
+
+    /// Finishes fan-outs that a stopped process left half done (idempotent).
+    async fn resume_fan_outs(&self) -> Result<()> {
+        let before = clock::fmt(clock::now() - chrono::Duration::minutes(1));
+        for run_id in self.store.list_unfinished_fan_outs(&before).await? {
+            let notice = self.store.notice_for_run(run_id).await?;
+            outbox::fan_out(&self.store, run_id, &notice).await?;
+        }
+        Ok(())
+    }
+
+    /// Takes the dispatcher lock and dispatches in this task until done (CLI).
+    pub async fn dispatch(
+        &self,
+        options: DispatchOptions,
+        sink: Arc<dyn ProgressSink>,
+        stop: watch::Receiver<bool>,
+    ) -> Result<DispatchReport> {
+        let _lock = DispatcherLock::acquire(&self.config.data_dir, &self.lock_holder_name())?;
+        self.resume_fan_outs().await?;
+        Dispatcher::new(
+            self.store.clone(),
+            self.provider_factory(),
+            options,
+            sink,
+            self.wake.clone(),
+            stop,
+        )
+        .run()
+        .await
+    }
+
+    /// Takes the dispatcher lock and starts dispatching in the background (desktop app).
+    pub async fn start_dispatcher(
+        &self,
+        options: DispatchOptions,
+        sink: Arc<dyn ProgressSink>,
+    ) -> Result<DispatcherHandle> {
+        let lock = DispatcherLock::acquire(&self.config.data_dir, &self.lock_holder_name())?;
+        self.resume_fan_outs().await?;
+        let (stop, stop_rx) = watch::channel(false);
+        let dispatcher = Dispatcher::new(
+            self.store.clone(),
+            self.provider_factory(),
+            options,
+            sink,
+            self.wake.clone(),
+            stop_rx,
+        );
+        let join = tokio::spawn(async move {
+            let result = dispatcher.run().await;
+            drop(lock);
+            if let Err(e) = &result {
+                tracing::error!("dispatcher stopped: {e}");
+            }
+            result
+        });
+        Ok(DispatcherHandle { stop, join })
+    }
+}

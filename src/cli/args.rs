@@ -1,0 +1,194 @@
+//! Every command and flag of `herald`.
+
+use std::path::PathBuf;
+
+use clap::{Args, Parser, Subcommand};
+
+/// Herald: send notices to many people through e-mail, SMS, chat robots and webhooks,
+/// from one desk.
+#[derive(Debug, Parser)]
+#[command(name = "herald", version, about, long_about = None)]
+pub struct Cli {
+    /// The data directory (default: the OS data directory, e.g. ~/.local/share/herald).
+    #[arg(long, global = true, env = "HERALD_DATA_DIR", value_name = "DIR")]
+    pub data_dir: Option<PathBuf>,
+    /// Print JSON instead of text.
+    #[arg(long, global = true)]
+    pub json: bool,
+    #[command(subcommand)]
+    pub command: Command,
+}
+
+#[derive(Debug, Subcommand)]
+pub enum Command {
+    /// Add and list the people notices go to.
+    #[command(subcommand)]
+    Contacts(ContactsCmd),
+    /// The built-in demo data.
+    #[command(subcommand)]
+    Demo(DemoCmd),
+    /// Compose, list and send notices.
+    #[command(subcommand)]
+    Notices(NoticesCmd),
+    /// The configured channels (sandbox, e-mail, SMS, robots, webhooks).
+    #[command(subcommand)]
+    Channels(ChannelsCmd),
+    /// Send what is waiting in the outbox.
+    Dispatch(DispatchArgs),
+    /// Runs: each sending of a notice.
+    #[command(subcommand)]
+    Runs(RunsCmd),
+    /// What was sent: runs, and with --run every delivery and attempt.
+    History(HistoryArgs),
+    /// The sandbox channel's local inbox.
+    #[command(subcommand)]
+    Sandbox(SandboxCmd),
+    /// Where the data is and who is dispatching.
+    Info,
+}
+
+#[derive(Debug, Subcommand)]
+pub enum ContactsCmd {
+    /// Add one contact.
+    Add(ContactAddArgs),
+    /// List contacts (by name), optionally filtered.
+    List(ContactListArgs),
+}
+
+#[derive(Debug, Args)]
+pub struct ContactAddArgs {
+    /// Full name.
+    #[arg(long)]
+    pub name: String,
+    /// Student or staff number (学号/工号); must be unique.
+    #[arg(long)]
+    pub external_id: Option<String>,
+    #[arg(long)]
+    pub email: Option<String>,
+    #[arg(long)]
+    pub mobile: Option<String>,
+    /// Role, e.g. 学生, 教师.
+    #[arg(long)]
+    pub role: Option<String>,
+    /// Department (院系).
+    #[arg(long)]
+    pub department: Option<String>,
+    /// Class (班级).
+    #[arg(long = "class")]
+    pub class_name: Option<String>,
+    /// Grade (年级), e.g. 2024.
+    #[arg(long)]
+    pub grade: Option<String>,
+}
+
+#[derive(Debug, Args)]
+pub struct ContactListArgs {
+    /// Part of a name, id, e-mail or mobile.
+    #[arg(long)]
+    pub search: Option<String>,
+    #[arg(long, default_value_t = 50)]
+    pub limit: u32,
+    #[arg(long, default_value_t = 0)]
+    pub offset: u32,
+}
+
+#[derive(Debug, Subcommand)]
+pub enum DemoCmd {
+    /// Add the built-in demo contacts (those not already present).
+    Load,
+}
+
+#[derive(Debug, Subcommand)]
+pub enum NoticesCmd {
+    /// Compose a notice (a draft until sent).
+    Create(NoticeCreateArgs),
+    /// List notices, newest first.
+    List,
+    /// Show one notice.
+    Show { id: i64 },
+    /// Render a notice for the first person of its audience.
+    Preview(NoticeCreateArgs),
+    /// Send a draft notice now: its deliveries go to the outbox for the dispatcher.
+    Send {
+        id: i64,
+        /// Dispatch here until this run is done (otherwise the desktop app or `herald dispatch` sends it).
+        #[arg(long)]
+        wait: bool,
+    },
+}
+
+#[derive(Debug, Args)]
+pub struct NoticeCreateArgs {
+    #[arg(long)]
+    pub title: String,
+    /// Subject line (default: the title). May use variables such as {{ name }}.
+    #[arg(long)]
+    pub subject: Option<String>,
+    /// The body in Markdown. May use variables such as {{ name }}, {{ class }}.
+    #[arg(
+        long,
+        conflicts_with = "body_file",
+        required_unless_present = "body_file"
+    )]
+    pub body: Option<String>,
+    /// Read the body from a Markdown file (UTF-8).
+    #[arg(long, value_name = "FILE.md")]
+    pub body_file: Option<PathBuf>,
+    /// Channel name; repeat for several.
+    #[arg(long = "channel", required = true)]
+    pub channels: Vec<String>,
+    /// Who gets it: `all`, or `contacts:ID,ID,…`.
+    #[arg(long, default_value = "all")]
+    pub audience: String,
+    /// Send before everything else.
+    #[arg(long)]
+    pub urgent: bool,
+}
+
+#[derive(Debug, Subcommand)]
+pub enum ChannelsCmd {
+    /// List channels.
+    List,
+}
+
+#[derive(Debug, Args)]
+pub struct DispatchArgs {
+    /// Stop when nothing is left to send (otherwise keep waiting for new work; Ctrl-C stops).
+    #[arg(long)]
+    pub until_idle: bool,
+    /// Only this channel.
+    #[arg(long)]
+    pub channel: Option<String>,
+    /// Do not draw a progress bar.
+    #[arg(long)]
+    pub quiet: bool,
+}
+
+#[derive(Debug, Subcommand)]
+pub enum RunsCmd {
+    /// List runs, newest first.
+    List {
+        #[arg(long, default_value_t = 20)]
+        limit: i64,
+    },
+    /// Show a run with its deliveries and attempts.
+    Show { id: i64 },
+}
+
+#[derive(Debug, Args)]
+pub struct HistoryArgs {
+    /// Show this run's deliveries and attempts.
+    #[arg(long)]
+    pub run: Option<i64>,
+    #[arg(long, default_value_t = 20)]
+    pub limit: i64,
+}
+
+#[derive(Debug, Subcommand)]
+pub enum SandboxCmd {
+    /// List what the sandbox inbox holds, newest first.
+    List {
+        #[arg(long, default_value_t = 50)]
+        limit: i64,
+    },
+}

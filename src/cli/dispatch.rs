@@ -1,0 +1,196 @@
+//! `herald dispatch`, `herald runs …`, `herald history`.
+
+use std::sync::{Arc, Mutex};
+
+use indicatif::{ProgressBar, ProgressStyle};
+
+use super::args::{DispatchArgs, HistoryArgs, RunsCmd};
+use super::output::{cut, emit};
+use crate::dispatch::{DispatchOptions, NoProgress, ProgressSink};
+use crate::model::{RunDetail, RunProgress, RunSummary};
+use crate::App;
+
+/// Draws one bar for the run being sent (the newest one reporting).
+struct BarSink {
+    bar: ProgressBar,
+    run: Mutex<Option<i64>>,
+}
+
+impl ProgressSink for BarSink {
+    fn run_progress(&self, p: &RunProgress) {
+        let mut current = self.run.lock().unwrap_or_else(|e| e.into_inner());
+        if *current != Some(p.run.id) {
+            *current = Some(p.run.id);
+            self.bar.reset();
+            self.bar.set_length(p.run.total as u64);
+        }
+        self.bar
+            .set_position((p.run.sent + p.run.failed + p.run.cancelled) as u64);
+        self.bar.set_message(format!(
+            "run {} «{}»: {} sent, {} failed, {} retrying, {:.0}/s",
+            p.run.id,
+            cut(&p.run.notice_title, 20),
+            p.run.sent,
+            p.run.failed,
+            p.run.retrying,
+            p.rate_per_sec
+        ));
+    }
+}
+
+fn progress_sink(quiet: bool, json: bool) -> (Arc<dyn ProgressSink>, Option<ProgressBar>) {
+    if quiet || json {
+        return (Arc::new(NoProgress), None);
+    }
+    // indicatif draws nothing when stderr is not a terminal, so scripts get clean output.
+    let bar = ProgressBar::new(0);
+    bar.set_style(
+        ProgressStyle::with_template("{bar:30.cyan/blue} {pos}/{len} {msg}")
+            .unwrap_or_else(|_| ProgressStyle::default_bar()),
+    );
+    (
+        Arc::new(BarSink {
+            bar: bar.clone(),
+            run: Mutex::new(None),
+        }),
+        Some(bar),
+    )
+}
+
+/// Dispatches until nothing is left (for `notices send --wait`).
+pub async fn dispatch_until_idle(app: &App, json: bool) -> anyhow::Result<()> {
+    let (sink, bar) = progress_sink(false, json);
+    let (_stop, stop_rx) = tokio::sync::watch::channel(false);
+    app.dispatch(
+        DispatchOptions {
+            until_idle: true,
+            ..Default::default()
+        },
+        sink,
+        stop_rx,
+    )
+    .await?;
+    if let Some(bar) = bar {
+        bar.finish_and_clear();
+    }
+    Ok(())
+}
+
+pub async fn run(app: &App, args: DispatchArgs, json: bool) -> anyhow::Result<()> {
+    let (sink, bar) = progress_sink(args.quiet, json);
+    let (stop, stop_rx) = tokio::sync::watch::channel(false);
+    // Ctrl-C finishes the current batch and stops; what is left stays queued.
+    tokio::spawn(async move {
+        if tokio::signal::ctrl_c().await.is_ok() {
+            let _ = stop.send(true);
+        }
+    });
+    let options = DispatchOptions {
+        until_idle: args.until_idle,
+        channel: args.channel,
+        ..Default::default()
+    };
+    let report = app.dispatch(options, sink, stop_rx).await?;
+    if let Some(bar) = bar {
+        bar.finish_and_clear();
+    }
+    emit(json, &report, || {
+        println!(
+            "sent {}, failed {}, to retry {}",
+            report.sent, report.failed, report.retried
+        );
+        if report.recovered > 0 {
+            println!(
+                "{} deliveries left mid-send by a stopped dispatcher were queued again",
+                report.recovered
+            );
+        }
+    })
+}
+
+fn print_runs(runs: &[RunSummary]) {
+    println!(
+        "{:>5}  {:<11}  {:>6}  {:>6}  {:>6}  {:>7}  {:<24}  {}",
+        "RUN", "STATUS", "TOTAL", "SENT", "FAILED", "WAITING", "CREATED", "NOTICE"
+    );
+    for r in runs {
+        println!(
+            "{:>5}  {:<11}  {:>6}  {:>6}  {:>6}  {:>7}  {:<24}  {}",
+            r.id,
+            format!("{:?}", r.status).to_lowercase(),
+            r.total,
+            r.sent,
+            r.failed,
+            r.waiting + r.retrying,
+            r.created_at,
+            cut(&r.notice_title, 40)
+        );
+    }
+    if runs.is_empty() {
+        println!("nothing has been sent yet");
+    }
+}
+
+fn print_detail(d: &RunDetail) {
+    let r = &d.run;
+    println!(
+        "run {} of notice {} «{}»: {:?}",
+        r.id, r.notice_id, r.notice_title, r.status
+    );
+    println!(
+        "{} deliveries: {} sent, {} failed, {} waiting, {} retrying",
+        r.total, r.sent, r.failed, r.waiting, r.retrying
+    );
+    for del in &d.deliveries {
+        println!(
+            "  #{:<6} {:<12} {:<10} {:<30} {:?}{}",
+            del.id,
+            cut(&del.contact_name, 12),
+            del.channel_name,
+            del.address,
+            del.status,
+            del.last_error
+                .as_deref()
+                .map(|e| format!(" ({e})"))
+                .unwrap_or_default()
+        );
+        for a in &del.attempt_log {
+            println!(
+                "      attempt {} at {}: {:?}{}",
+                a.attempt_no,
+                a.started_at,
+                a.outcome,
+                a.message
+                    .as_deref()
+                    .map(|m| format!(" — {m}"))
+                    .unwrap_or_default()
+            );
+        }
+    }
+}
+
+pub async fn run_runs(app: &App, cmd: RunsCmd, json: bool) -> anyhow::Result<()> {
+    match cmd {
+        RunsCmd::List { limit } => {
+            let runs = app.list_runs(limit).await?;
+            emit(json, &runs, || print_runs(&runs))
+        }
+        RunsCmd::Show { id } => {
+            let d = app.run_detail(id).await?;
+            emit(json, &d, || print_detail(&d))
+        }
+    }
+}
+
+pub async fn run_history(app: &App, args: HistoryArgs, json: bool) -> anyhow::Result<()> {
+    match args.run {
+        Some(id) => {
+            let d = app.run_detail(id).await?;
+            emit(json, &d, || print_detail(&d))
+        }
+        None => {
+            let runs = app.list_runs(args.limit).await?;
+            emit(json, &runs, || print_runs(&runs))
+        }
+    }
+}

@@ -1,0 +1,154 @@
+//! `herald notices …`, `herald channels …`, `herald sandbox …`.
+
+use anyhow::Context;
+
+use super::args::{ChannelsCmd, NoticeCreateArgs, NoticesCmd, SandboxCmd};
+use super::output::{cut, emit};
+use crate::model::NewNotice;
+use crate::App;
+
+async fn new_notice(app: &App, a: NoticeCreateArgs) -> anyhow::Result<NewNotice> {
+    let body = match (a.body, a.body_file) {
+        (Some(body), _) => body,
+        (None, Some(path)) => std::fs::read_to_string(&path)
+            .with_context(|| format!("cannot read the body file {}", path.display()))?,
+        (None, None) => unreachable!("clap requires --body or --body-file"),
+    };
+    let mut channel_ids = Vec::new();
+    for name in &a.channels {
+        channel_ids.push(app.channel_by_name(name).await?.id);
+    }
+    Ok(NewNotice {
+        title: a.title,
+        subject: a.subject,
+        body,
+        audience: Some(a.audience),
+        channel_ids,
+        urgent: Some(a.urgent),
+    })
+}
+
+pub async fn run(app: &App, cmd: NoticesCmd, json: bool) -> anyhow::Result<()> {
+    match cmd {
+        NoticesCmd::Create(a) => {
+            let input = new_notice(app, a).await?;
+            let n = app.create_notice(input).await?;
+            emit(json, &n, || {
+                println!(
+                    "created notice {} ({}); send it with: herald notices send {}",
+                    n.id, n.title, n.id
+                )
+            })
+        }
+        NoticesCmd::Preview(a) => {
+            let input = new_notice(app, a).await?;
+            let p = app.preview_notice(&input).await?;
+            emit(json, &p, || {
+                println!(
+                    "as {} gets it ({} people in the audience):",
+                    p.contact_name, p.audience_size
+                );
+                println!("subject: {}", p.subject);
+                println!();
+                println!("{}", p.body);
+            })
+        }
+        NoticesCmd::List => {
+            let all = app.list_notices().await?;
+            emit(json, &all, || {
+                println!(
+                    "{:>6}  {:<10}  {:<24}  {:<30}",
+                    "ID", "STATUS", "CREATED", "TITLE"
+                );
+                for n in &all {
+                    println!(
+                        "{:>6}  {:<10}  {:<24}  {}",
+                        n.id,
+                        format!("{:?}", n.status).to_lowercase(),
+                        n.created_at,
+                        cut(&n.title, 40)
+                    );
+                }
+            })
+        }
+        NoticesCmd::Show { id } => {
+            let n = app.get_notice(id).await?;
+            emit(json, &n, || {
+                println!("notice {}: {}", n.id, n.title);
+                println!("status:   {:?}", n.status);
+                println!("subject:  {}", n.subject);
+                println!("audience: {}", n.audience);
+                println!();
+                println!("{}", n.body);
+            })
+        }
+        NoticesCmd::Send { id, wait } => {
+            let run = app.send_notice(id).await?;
+            if wait {
+                super::dispatch::dispatch_until_idle(app, json).await?;
+                let run = app.run_detail(run.id).await?.run;
+                return emit(json, &run, || {
+                    println!(
+                        "run {}: {} sent, {} failed of {}",
+                        run.id, run.sent, run.failed, run.total
+                    )
+                });
+            }
+            emit(json, &run, || {
+                println!(
+                    "run {} queued {} deliveries for notice {}",
+                    run.id, run.total, id
+                );
+                println!("they are sent by the desktop app, or by: herald dispatch --until-idle");
+            })
+        }
+    }
+}
+
+pub async fn run_channels(app: &App, cmd: ChannelsCmd, json: bool) -> anyhow::Result<()> {
+    match cmd {
+        ChannelsCmd::List => {
+            let all = app.list_channels().await?;
+            emit(json, &all, || {
+                println!(
+                    "{:>4}  {:<20}  {:<14}  {:<8}  {}",
+                    "ID", "NAME", "KIND", "HEALTH", "NOTE"
+                );
+                for c in &all {
+                    let note = if !c.enabled {
+                        "disabled".to_owned()
+                    } else {
+                        c.paused_reason.clone().unwrap_or_default()
+                    };
+                    println!(
+                        "{:>4}  {:<20}  {:<14}  {:<8}  {}",
+                        c.id,
+                        cut(&c.name, 20),
+                        c.kind.as_str(),
+                        c.health,
+                        note
+                    );
+                }
+            })
+        }
+    }
+}
+
+pub async fn run_sandbox(app: &App, cmd: SandboxCmd, json: bool) -> anyhow::Result<()> {
+    match cmd {
+        SandboxCmd::List { limit } => {
+            let all = app.sandbox_messages(limit).await?;
+            emit(json, &all, || {
+                for m in &all {
+                    println!(
+                        "#{} {} to {}: {}",
+                        m.id, m.received_at, m.recipient, m.subject
+                    );
+                }
+                if all.is_empty() {
+                    println!("the sandbox inbox is empty");
+                }
+            })
+        }
+    }
+}

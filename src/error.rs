@@ -1,0 +1,35 @@
+//! The core's error type: one variant per layer, each carrying its own context.
+
+use thiserror::Error;
+
+/// Any failure the core reports to a caller.
+#[derive(Debug, Error)]
+pub enum Error {
+    #[error(transparent)]
+    Store(#[from] crate::store::StoreError),
+    #[error(transparent)]
+    Compose(#[from] crate::compose::ComposeError),
+    #[error(transparent)]
+    Audience(#[from] crate::audience::AudienceError),
+    #[error(transparent)]
+    Dispatch(#[from] crate::dispatch::DispatchError),
+    /// The caller asked for something that does not fit the data (a message for a person).
+    #[error("{0}")]
+    Invalid(String),
+}
+
+impl Error {
+    /// A short machine-readable code, stable across versions, that UIs map to their own text.
+    pub fn code(&self) -> &'static str {
+        match self {
+            Error::Store(e) => e.code(),
+            Error::Compose(_) => "compose",
+            Error::Audience(_) => "audience",
+            Error::Dispatch(e) => e.code(),
+            Error::Invalid(_) => "invalid",
+        }
+    }
+}
+
+/// Result with the core's [`Error`].
+pub type Result<T, E = Error> = std::result::Result<T, E>;

@@ -1,0 +1,421 @@
+//! The domain types that both faces (CLI JSON and desktop IPC) show.
+//!
+//! Every type here is serialised in camelCase and exported to TypeScript with ts-rs
+//! (`cargo test` writes `ui/src/api/bindings/`), so the UI never restates them by hand.
+//! Ids are `i64` in Rust and `number` in TypeScript: SQLite row ids stay far below 2^53.
+
+use serde::{Deserialize, Serialize};
+use ts_rs::TS;
+
+/// The kinds of provider a channel can be. Only `sandbox` sends in this version; the others
+/// are named so that stored rows and the UI agree on spelling as they arrive.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize, TS)]
+#[serde(rename_all = "snake_case")]
+#[ts(export)]
+pub enum ChannelKind {
+    Sandbox,
+    Smtp,
+    Webhook,
+    WecomApp,
+    WecomRobot,
+    DingtalkRobot,
+    FeishuBot,
+    AliyunSms,
+    TencentSms,
+    Twilio,
+}
+
+impl ChannelKind {
+    /// The spelling stored in SQLite and used on the command line.
+    pub fn as_str(self) -> &'static str {
+        match self {
+            ChannelKind::Sandbox => "sandbox",
+            ChannelKind::Smtp => "smtp",
+            ChannelKind::Webhook => "webhook",
+            ChannelKind::WecomApp => "wecom_app",
+            ChannelKind::WecomRobot => "wecom_robot",
+            ChannelKind::DingtalkRobot => "dingtalk_robot",
+            ChannelKind::FeishuBot => "feishu_bot",
+            ChannelKind::AliyunSms => "aliyun_sms",
+            ChannelKind::TencentSms => "tencent_sms",
+            ChannelKind::Twilio => "twilio",
+        }
+    }
+
+    /// Parses the stored spelling.
+    pub fn parse(s: &str) -> Option<Self> {
+        Self::ALL.iter().copied().find(|k| k.as_str() == s)
+    }
+
+    /// Every kind, in display order.
+    pub const ALL: [ChannelKind; 10] = [
+        ChannelKind::Sandbox,
+        ChannelKind::Smtp,
+        ChannelKind::Webhook,
+        ChannelKind::WecomApp,
+        ChannelKind::WecomRobot,
+        ChannelKind::DingtalkRobot,
+        ChannelKind::FeishuBot,
+        ChannelKind::AliyunSms,
+        ChannelKind::TencentSms,
+        ChannelKind::Twilio,
+    ];
+}
+
+/// A person who can receive notices.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize, TS)]
+#[serde(rename_all = "camelCase")]
+#[ts(export)]
+pub struct Contact {
+    #[ts(type = "number")]
+    pub id: i64,
+    /// 学号/工号: the id imports upsert on.
+    pub external_id: Option<String>,
+    pub name: String,
+    pub role: Option<String>,
+    pub department: Option<String>,
+    pub class_name: Option<String>,
+    pub grade: Option<String>,
+    pub language: String,
+    pub email: Option<String>,
+    pub mobile: Option<String>,
+    pub created_at: String,
+}
+
+/// What is needed to add a contact.
+#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize, TS)]
+#[serde(rename_all = "camelCase", default)]
+#[ts(export)]
+pub struct NewContact {
+    pub name: String,
+    #[ts(optional)]
+    pub external_id: Option<String>,
+    #[ts(optional)]
+    pub email: Option<String>,
+    #[ts(optional)]
+    pub mobile: Option<String>,
+    #[ts(optional)]
+    pub role: Option<String>,
+    #[ts(optional)]
+    pub department: Option<String>,
+    #[ts(optional)]
+    pub class_name: Option<String>,
+    #[ts(optional)]
+    pub grade: Option<String>,
+}
+
+/// A page of contacts and how many match in all.
+#[derive(Debug, Clone, Serialize, Deserialize, TS)]
+#[serde(rename_all = "camelCase")]
+#[ts(export)]
+pub struct ContactPage {
+    pub items: Vec<Contact>,
+    #[ts(type = "number")]
+    pub total: i64,
+}
+
+/// A filter for listing contacts.
+#[derive(Debug, Clone, Default, Serialize, Deserialize, TS)]
+#[serde(rename_all = "camelCase", default)]
+#[ts(export)]
+pub struct ContactQuery {
+    /// Matches name, external id, e-mail or mobile (substring).
+    #[ts(optional)]
+    pub search: Option<String>,
+    #[ts(optional)]
+    pub limit: Option<u32>,
+    #[ts(optional)]
+    pub offset: Option<u32>,
+}
+
+/// A configured channel (a provider instance).
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize, TS)]
+#[serde(rename_all = "camelCase")]
+#[ts(export)]
+pub struct Channel {
+    #[ts(type = "number")]
+    pub id: i64,
+    pub name: String,
+    pub kind: ChannelKind,
+    pub enabled: bool,
+    pub paused: bool,
+    pub paused_reason: Option<String>,
+    /// `ok`, `degraded` or `paused`.
+    pub health: String,
+}
+
+/// The status of a notice.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize, TS)]
+#[serde(rename_all = "snake_case")]
+#[ts(export)]
+pub enum NoticeStatus {
+    Draft,
+    Scheduled,
+    Sent,
+    Archived,
+}
+
+/// A notice: what to say, to whom, through which channels.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize, TS)]
+#[serde(rename_all = "camelCase")]
+#[ts(export)]
+pub struct Notice {
+    #[ts(type = "number")]
+    pub id: i64,
+    pub title: String,
+    /// Subject line (e-mail); defaults to the title.
+    pub subject: String,
+    /// Markdown, with `{{ name }}`-style variables rendered per recipient.
+    pub body: String,
+    /// The audience spec, such as `all` or `contacts:1,2,3`.
+    pub audience: String,
+    #[ts(type = "number[]")]
+    pub channel_ids: Vec<i64>,
+    pub status: NoticeStatus,
+    pub priority: i32,
+    pub created_at: String,
+}
+
+/// What is needed to compose a notice.
+#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize, TS)]
+#[serde(rename_all = "camelCase", default)]
+#[ts(export)]
+pub struct NewNotice {
+    pub title: String,
+    #[ts(optional)]
+    pub subject: Option<String>,
+    pub body: String,
+    /// `all` (the default) or `contacts:ID,ID,…`.
+    #[ts(optional)]
+    pub audience: Option<String>,
+    #[ts(type = "number[]")]
+    pub channel_ids: Vec<i64>,
+    #[ts(optional)]
+    pub urgent: Option<bool>,
+}
+
+/// One recipient's rendering of a notice, as the provider would get it.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize, TS)]
+#[serde(rename_all = "camelCase")]
+#[ts(export)]
+pub struct Preview {
+    pub contact_name: String,
+    pub subject: String,
+    pub body: String,
+    /// How many people the audience holds now.
+    #[ts(type = "number")]
+    pub audience_size: i64,
+}
+
+/// The status of a run (one execution of a notice).
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize, TS)]
+#[serde(rename_all = "snake_case")]
+#[ts(export)]
+pub enum RunStatus {
+    Pending,
+    FanningOut,
+    Sending,
+    Paused,
+    Completed,
+    Cancelled,
+}
+
+/// A run with its counts by delivery state.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize, TS)]
+#[serde(rename_all = "camelCase")]
+#[ts(export)]
+pub struct RunSummary {
+    #[ts(type = "number")]
+    pub id: i64,
+    #[ts(type = "number")]
+    pub notice_id: i64,
+    pub notice_title: String,
+    pub status: RunStatus,
+    pub priority: i32,
+    #[ts(type = "number")]
+    pub total: i64,
+    #[ts(type = "number")]
+    pub sent: i64,
+    #[ts(type = "number")]
+    pub failed: i64,
+    /// Queued, deferred or being sent.
+    #[ts(type = "number")]
+    pub waiting: i64,
+    /// Waiting for a retry after a temporary failure.
+    #[ts(type = "number")]
+    pub retrying: i64,
+    #[ts(type = "number")]
+    pub cancelled: i64,
+    pub created_at: String,
+    pub finished_at: Option<String>,
+}
+
+/// Progress of a run, streamed as the `run:progress` event.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize, TS)]
+#[serde(rename_all = "camelCase")]
+#[ts(export)]
+pub struct RunProgress {
+    pub run: RunSummary,
+    /// Deliveries finished per second over the last few seconds.
+    pub rate_per_sec: f64,
+    /// Seconds until done at that rate, when it can be told.
+    pub eta_secs: Option<f64>,
+}
+
+/// The state of one delivery in the outbox (DESIGN.md §3).
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize, TS)]
+#[serde(rename_all = "snake_case")]
+#[ts(export)]
+pub enum DeliveryStatus {
+    Queued,
+    Deferred,
+    Sending,
+    RetryWait,
+    Sent,
+    Failed,
+    Cancelled,
+}
+
+/// One delivery with its attempts, for the history screens.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize, TS)]
+#[serde(rename_all = "camelCase")]
+#[ts(export)]
+pub struct DeliveryView {
+    #[ts(type = "number")]
+    pub id: i64,
+    #[ts(type = "number")]
+    pub contact_id: i64,
+    pub contact_name: String,
+    pub channel_name: String,
+    pub address: String,
+    pub status: DeliveryStatus,
+    pub attempts: i32,
+    pub last_error: Option<String>,
+    pub provider_message_id: Option<String>,
+    pub sent_at: Option<String>,
+    pub attempt_log: Vec<AttemptView>,
+}
+
+/// How one provider call ended.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize, TS)]
+#[serde(rename_all = "snake_case")]
+#[ts(export)]
+pub enum AttemptOutcome {
+    Sent,
+    Retry,
+    Permanent,
+    Interrupted,
+}
+
+/// One provider call for a delivery.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize, TS)]
+#[serde(rename_all = "camelCase")]
+#[ts(export)]
+pub struct AttemptView {
+    #[ts(type = "number")]
+    pub id: i64,
+    pub attempt_no: i32,
+    pub started_at: String,
+    pub finished_at: Option<String>,
+    pub outcome: AttemptOutcome,
+    pub provider_code: Option<String>,
+    pub message: Option<String>,
+    #[ts(type = "number | null")]
+    pub latency_ms: Option<i64>,
+}
+
+/// A run with every delivery, for the run's page.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize, TS)]
+#[serde(rename_all = "camelCase")]
+#[ts(export)]
+pub struct RunDetail {
+    pub run: RunSummary,
+    pub notice: Notice,
+    pub deliveries: Vec<DeliveryView>,
+}
+
+/// A message that the sandbox channel "delivered" into the local inbox.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize, TS)]
+#[serde(rename_all = "camelCase")]
+#[ts(export)]
+pub struct SandboxMessage {
+    #[ts(type = "number")]
+    pub id: i64,
+    #[ts(type = "number | null")]
+    pub delivery_id: Option<i64>,
+    pub channel_name: String,
+    pub recipient: String,
+    pub subject: String,
+    pub body: String,
+    pub received_at: String,
+}
+
+/// Figures for the dashboard.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize, TS)]
+#[serde(rename_all = "camelCase")]
+#[ts(export)]
+pub struct DashboardStats {
+    #[ts(type = "number")]
+    pub contacts: i64,
+    #[ts(type = "number")]
+    pub notices: i64,
+    #[ts(type = "number")]
+    pub channels: i64,
+    /// Runs that are still sending.
+    #[ts(type = "number")]
+    pub active_runs: i64,
+    #[ts(type = "number")]
+    pub sent_today: i64,
+    #[ts(type = "number")]
+    pub failed_today: i64,
+    /// Deliveries sent per day for the last 7 days, oldest first (UTC days).
+    pub sent_by_day: Vec<DayCount>,
+    pub recent_runs: Vec<RunSummary>,
+}
+
+/// A count for one day (`YYYY-MM-DD`).
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize, TS)]
+#[serde(rename_all = "camelCase")]
+#[ts(export)]
+pub struct DayCount {
+    pub day: String,
+    #[ts(type = "number")]
+    pub sent: i64,
+    #[ts(type = "number")]
+    pub failed: i64,
+}
+
+/// Who dispatches this database's outbox.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize, TS)]
+#[serde(rename_all = "camelCase")]
+#[ts(export)]
+pub struct DispatcherStatus {
+    /// This process dispatches.
+    pub running_here: bool,
+    /// Another process holds the dispatcher lock: who, as it described itself.
+    pub other_holder: Option<String>,
+}
+
+/// Facts about the running app, for Settings and first start.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize, TS)]
+#[serde(rename_all = "camelCase")]
+#[ts(export)]
+pub struct AppInfo {
+    pub version: String,
+    pub data_dir: String,
+    pub database_path: String,
+    pub dispatcher: DispatcherStatus,
+    /// No contacts yet and the demo list has not been offered: the UI offers it.
+    pub offer_demo: bool,
+}
+
+/// The result of loading the built-in demo contact list.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize, TS)]
+#[serde(rename_all = "camelCase")]
+#[ts(export)]
+pub struct DemoLoadResult {
+    #[ts(type = "number")]
+    pub added: i64,
+    #[ts(type = "number")]
+    pub already_present: i64,
+}

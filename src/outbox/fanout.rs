@@ -1,0 +1,43 @@
+//! Fan-out: one delivery per recipient × channel, written in short chunked transactions so
+//! that a large audience never holds the write lock for long, and keyed on
+//! (run, contact, channel) so that a repeated or interrupted fan-out adds nothing twice.
+
+use crate::audience::Audience;
+use crate::model::{Notice, RunStatus};
+use crate::providers::address_kind;
+use crate::store::{AddressSource, Store};
+use crate::Result;
+
+/// Contacts per fan-out transaction.
+pub const FANOUT_CHUNK: i64 = 2_000;
+
+/// Resolves the notice's audience now and writes the run's deliveries; returns how many.
+pub async fn fan_out(store: &Store, run_id: i64, notice: &Notice) -> Result<i64> {
+    let audience = Audience::parse(&notice.audience)?;
+    let filter = audience.filter();
+    store.set_run_status(run_id, RunStatus::FanningOut).await?;
+    for &channel_id in &notice.channel_ids {
+        let channel = store.get_channel(channel_id).await?;
+        let source = match address_kind(channel.kind) {
+            None => AddressSource::Anything,
+            Some(kind) => AddressSource::Kind(kind),
+        };
+        let mut after = 0;
+        while let Some(last) = store
+            .fan_out_chunk(
+                run_id,
+                channel.id,
+                channel.kind.as_str(),
+                source,
+                &filter,
+                notice.priority,
+                after,
+                FANOUT_CHUNK,
+            )
+            .await?
+        {
+            after = last;
+        }
+    }
+    Ok(store.finish_fan_out(run_id).await?)
+}

@@ -1,0 +1,79 @@
+//! Providers: one file per provider, all behind [`Provider`]. A provider turns outgoing
+//! messages into calls to its service and classifies every reply as an [`Outcome`]; it never
+//! touches the store, so it can be tested against a loopback server alone.
+
+pub mod sandbox;
+
+use std::time::Duration;
+
+use async_trait::async_trait;
+
+use crate::model::ChannelKind;
+
+/// A message ready to go to one recipient.
+#[derive(Debug, Clone)]
+pub struct Outgoing {
+    /// The delivery's id: providers that accept an idempotency key get this.
+    pub delivery_id: i64,
+    pub address: String,
+    pub recipient_name: String,
+    pub subject: String,
+    /// Markdown, rendered for this recipient.
+    pub body: String,
+}
+
+/// How one send ended, as the provider classified its service's reply.
+#[derive(Debug, Clone, PartialEq)]
+pub enum Outcome {
+    Sent {
+        provider_id: Option<String>,
+    },
+    /// Temporary: try again, not before `after` when the service said so.
+    Retry {
+        after: Option<Duration>,
+        reason: String,
+        code: Option<String>,
+    },
+    /// Will not succeed by retrying; `bad_address` marks the recipient's address invalid.
+    Permanent {
+        reason: String,
+        code: Option<String>,
+        bad_address: bool,
+    },
+}
+
+/// A provider's limits; a channel's settings may lower them.
+#[derive(Debug, Clone, Copy, PartialEq)]
+pub struct Limits {
+    /// Messages per provider call.
+    pub max_batch: usize,
+    /// Messages per second (`None`: unlimited).
+    pub per_second: Option<u32>,
+    /// Messages per minute (`None`: unlimited).
+    pub per_minute: Option<u32>,
+    /// Calls in flight at once.
+    pub concurrency: usize,
+}
+
+/// One configured way of sending.
+#[async_trait]
+pub trait Provider: Send + Sync {
+    /// Which kind of provider this is.
+    fn kind(&self) -> ChannelKind;
+    /// Its limits.
+    fn limits(&self) -> Limits;
+    /// Sends a batch; returns exactly one outcome per message, in order.
+    async fn send(&self, batch: &[Outgoing]) -> Vec<Outcome>;
+}
+
+/// Where a channel kind finds its recipient's address (`None`: the sandbox takes anything).
+pub fn address_kind(kind: ChannelKind) -> Option<&'static str> {
+    match kind {
+        ChannelKind::Sandbox | ChannelKind::Webhook => None,
+        ChannelKind::Smtp => Some("email"),
+        ChannelKind::AliyunSms | ChannelKind::TencentSms | ChannelKind::Twilio => Some("mobile"),
+        ChannelKind::WecomApp | ChannelKind::WecomRobot => Some("wecom"),
+        ChannelKind::DingtalkRobot => Some("dingtalk"),
+        ChannelKind::FeishuBot => Some("feishu"),
+    }
+}

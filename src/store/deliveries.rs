@@ -1,0 +1,352 @@
+//! `deliveries` (the outbox) and `attempts`: claim, record outcomes, recover leases, read back.
+
+use sqlx::Row;
+
+use super::{from_json, Store, StoreError, StoreResult};
+use crate::clock;
+use crate::model::{AttemptOutcome, AttemptView, DeliveryStatus, DeliveryView};
+
+/// A delivery taken from the outbox by [`Store::claim_due`]; it is `sending` under a lease.
+#[derive(Debug, Clone)]
+pub struct ClaimedDelivery {
+    pub id: i64,
+    pub run_id: i64,
+    pub contact_id: i64,
+    pub address: String,
+    /// This claim's attempt number (1 for the first).
+    pub attempt_no: i32,
+    /// The recipient's variables as frozen at fan-out.
+    pub variables: serde_json::Value,
+}
+
+/// What became of one claimed delivery, ready to be written.
+#[derive(Debug, Clone)]
+pub struct RecordedOutcome {
+    pub delivery_id: i64,
+    pub attempt_no: i32,
+    pub started_at: String,
+    pub finished_at: String,
+    pub latency_ms: i64,
+    pub result: DeliveryResult,
+}
+
+/// The new state of a delivery after an attempt.
+#[derive(Debug, Clone)]
+pub enum DeliveryResult {
+    Sent {
+        provider_id: Option<String>,
+    },
+    /// Try again at `next_attempt_at`.
+    Retry {
+        next_attempt_at: String,
+        reason: String,
+        code: Option<String>,
+    },
+    /// Never again; `invalid_address_kind` marks the contact's address of that kind invalid.
+    Failed {
+        reason: String,
+        code: Option<String>,
+        invalid_address_kind: Option<&'static str>,
+    },
+}
+
+pub(crate) fn delivery_status_from(s: &str) -> StoreResult<DeliveryStatus> {
+    Ok(match s {
+        "queued" => DeliveryStatus::Queued,
+        "deferred" => DeliveryStatus::Deferred,
+        "sending" => DeliveryStatus::Sending,
+        "retry_wait" => DeliveryStatus::RetryWait,
+        "sent" => DeliveryStatus::Sent,
+        "failed" => DeliveryStatus::Failed,
+        "cancelled" => DeliveryStatus::Cancelled,
+        other => {
+            return Err(StoreError::Corrupt(format!(
+                "unknown delivery status {other}"
+            )))
+        }
+    })
+}
+
+fn outcome_from(s: &str) -> StoreResult<AttemptOutcome> {
+    Ok(match s {
+        "sent" => AttemptOutcome::Sent,
+        "retry" => AttemptOutcome::Retry,
+        "permanent" => AttemptOutcome::Permanent,
+        "interrupted" => AttemptOutcome::Interrupted,
+        other => {
+            return Err(StoreError::Corrupt(format!(
+                "unknown attempt outcome {other}"
+            )))
+        }
+    })
+}
+
+/// Marks runs complete once none of their deliveries can still change.
+const COMPLETE_RUNS: &str = "UPDATE runs SET status = 'completed', finished_at = ?1 \
+     WHERE status = 'sending' AND NOT EXISTS (SELECT 1 FROM deliveries d WHERE d.run_id = runs.id \
+     AND d.status IN ('queued', 'deferred', 'sending', 'retry_wait'))";
+
+impl Store {
+    /// Claims up to `limit` due deliveries of one channel in one `UPDATE … RETURNING`: highest
+    /// priority first, then the longest due. Each gets a lease until `lease_until`; a lease
+    /// that runs out (the process died) is taken back by [`Store::recover_expired_leases`].
+    /// Deliveries of paused or cancelled runs are left alone.
+    pub async fn claim_due(
+        &self,
+        channel_id: i64,
+        lease_until: &str,
+        limit: i64,
+    ) -> StoreResult<Vec<ClaimedDelivery>> {
+        let now = clock::now_str();
+        let mut tx = self.begin_write().await?;
+        let rows = sqlx::query(
+            "UPDATE deliveries SET status = 'sending', lease_until = ?1, attempts = attempts + 1, updated_at = ?2 \
+             WHERE id IN (SELECT d.id FROM deliveries d JOIN runs r ON r.id = d.run_id \
+               WHERE d.channel_id = ?3 AND d.status IN ('queued', 'deferred', 'retry_wait') AND d.next_attempt_at <= ?2 \
+               AND r.status = 'sending' ORDER BY d.priority DESC, d.next_attempt_at, d.id LIMIT ?4) \
+             RETURNING id, run_id, contact_id, address, attempts, variables, priority, next_attempt_at",
+        )
+        .bind(lease_until)
+        .bind(&now)
+        .bind(channel_id)
+        .bind(limit)
+        .fetch_all(&mut *tx)
+        .await?;
+        tx.commit().await?;
+        // RETURNING gives rows in no promised order; restore the claim order.
+        let mut claimed: Vec<(i64, String, ClaimedDelivery)> = rows
+            .iter()
+            .map(|r| {
+                Ok((
+                    r.get::<i64, _>("priority"),
+                    r.get::<String, _>("next_attempt_at"),
+                    ClaimedDelivery {
+                        id: r.get("id"),
+                        run_id: r.get("run_id"),
+                        contact_id: r.get("contact_id"),
+                        address: r.get("address"),
+                        attempt_no: r.get("attempts"),
+                        variables: from_json("deliveries.variables", r.get("variables"))?,
+                    },
+                ))
+            })
+            .collect::<StoreResult<_>>()?;
+        claimed.sort_by(|a, b| {
+            b.0.cmp(&a.0)
+                .then_with(|| a.1.cmp(&b.1))
+                .then_with(|| a.2.id.cmp(&b.2.id))
+        });
+        Ok(claimed.into_iter().map(|(_, _, d)| d).collect())
+    }
+
+    /// Writes the outcomes of one batch, with one attempt row each, in one transaction, and
+    /// completes the runs that have nothing left to send. Only rows still `sending` are
+    /// changed, so an outcome that arrives after its lease was recovered changes nothing.
+    pub async fn record_outcomes(&self, outcomes: &[RecordedOutcome]) -> StoreResult<()> {
+        let now = clock::now_str();
+        let mut tx = self.begin_write().await?;
+        for o in outcomes {
+            let (status, outcome, code, message, next_at, sent_at, provider_id) = match &o.result {
+                DeliveryResult::Sent { provider_id } => (
+                    "sent",
+                    "sent",
+                    None,
+                    None,
+                    None,
+                    Some(o.finished_at.as_str()),
+                    provider_id.as_deref(),
+                ),
+                DeliveryResult::Retry {
+                    next_attempt_at,
+                    reason,
+                    code,
+                } => (
+                    "retry_wait",
+                    "retry",
+                    code.as_deref(),
+                    Some(reason.as_str()),
+                    Some(next_attempt_at.as_str()),
+                    None,
+                    None,
+                ),
+                DeliveryResult::Failed { reason, code, .. } => (
+                    "failed",
+                    "permanent",
+                    code.as_deref(),
+                    Some(reason.as_str()),
+                    None,
+                    None,
+                    None,
+                ),
+            };
+            let updated = sqlx::query(
+                "UPDATE deliveries SET status = ?1, lease_until = NULL, last_error = ?2, \
+                 next_attempt_at = COALESCE(?3, next_attempt_at), sent_at = COALESCE(?4, sent_at), \
+                 provider_message_id = COALESCE(?5, provider_message_id), updated_at = ?6 \
+                 WHERE id = ?7 AND status = 'sending'",
+            )
+            .bind(status)
+            .bind(message)
+            .bind(next_at)
+            .bind(sent_at)
+            .bind(provider_id)
+            .bind(&now)
+            .bind(o.delivery_id)
+            .execute(&mut *tx)
+            .await?;
+            if updated.rows_affected() == 0 {
+                continue;
+            }
+            sqlx::query(
+                "INSERT INTO attempts (delivery_id, attempt_no, started_at, finished_at, outcome, provider_code, message, latency_ms) \
+                 VALUES (?, ?, ?, ?, ?, ?, ?, ?)",
+            )
+            .bind(o.delivery_id)
+            .bind(o.attempt_no)
+            .bind(&o.started_at)
+            .bind(&o.finished_at)
+            .bind(outcome)
+            .bind(code)
+            .bind(message)
+            .bind(o.latency_ms)
+            .execute(&mut *tx)
+            .await?;
+            if let DeliveryResult::Failed {
+                invalid_address_kind: Some(kind),
+                reason,
+                ..
+            } = &o.result
+            {
+                sqlx::query(
+                    "UPDATE contact_addresses SET invalid = 1, invalid_reason = ?1, updated_at = ?2 \
+                     WHERE kind = ?3 AND contact_id = (SELECT contact_id FROM deliveries WHERE id = ?4)",
+                )
+                .bind(reason)
+                .bind(&now)
+                .bind(kind)
+                .bind(o.delivery_id)
+                .execute(&mut *tx)
+                .await?;
+            }
+        }
+        sqlx::query(COMPLETE_RUNS)
+            .bind(&now)
+            .execute(&mut *tx)
+            .await?;
+        tx.commit().await?;
+        Ok(())
+    }
+
+    /// Takes back deliveries whose lease ran out (their sender died): they wait for a retry
+    /// now, and an `interrupted` attempt records that the send may or may not have happened.
+    /// Returns how many were taken back.
+    pub async fn recover_expired_leases(&self) -> StoreResult<u64> {
+        self.recover_leases_before(&clock::now_str()).await
+    }
+
+    /// Takes back every `sending` delivery whose lease ends before `cutoff`. A dispatcher that
+    /// has just taken the dispatcher lock passes the end of time: no one else can be sending,
+    /// so every such row was orphaned by a crash.
+    pub async fn recover_leases_before(&self, cutoff: &str) -> StoreResult<u64> {
+        let now = clock::now_str();
+        let mut tx = self.begin_write().await?;
+        let recovered = sqlx::query(
+            "INSERT INTO attempts (delivery_id, attempt_no, started_at, finished_at, outcome, message) \
+             SELECT id, attempts, updated_at, ?1, 'interrupted', 'the sender stopped before the outcome was recorded' \
+             FROM deliveries WHERE status = 'sending' AND lease_until < ?2",
+        )
+        .bind(&now)
+        .bind(cutoff)
+        .execute(&mut *tx)
+        .await?
+        .rows_affected();
+        sqlx::query(
+            "UPDATE deliveries SET status = 'retry_wait', lease_until = NULL, next_attempt_at = ?1, \
+             last_error = 'interrupted', updated_at = ?1 WHERE status = 'sending' AND lease_until < ?2",
+        )
+        .bind(&now)
+        .bind(cutoff)
+        .execute(&mut *tx)
+        .await?;
+        tx.commit().await?;
+        Ok(recovered)
+    }
+
+    /// The earliest time a delivery of this channel becomes due, if any waits.
+    pub async fn next_due_at(&self, channel_id: i64) -> StoreResult<Option<String>> {
+        Ok(sqlx::query_scalar(
+            "SELECT MIN(d.next_attempt_at) FROM deliveries d JOIN runs r ON r.id = d.run_id \
+             WHERE d.channel_id = ? AND d.status IN ('queued', 'deferred', 'retry_wait') AND r.status = 'sending'",
+        )
+        .bind(channel_id)
+        .fetch_one(&self.pool)
+        .await?)
+    }
+
+    /// How many deliveries of sending runs are not finished (on these channels, or all).
+    pub async fn count_unfinished(&self, channel_id: Option<i64>) -> StoreResult<i64> {
+        Ok(sqlx::query_scalar(
+            "SELECT COUNT(*) FROM deliveries d JOIN runs r ON r.id = d.run_id \
+             WHERE (?1 IS NULL OR d.channel_id = ?1) AND r.status = 'sending' \
+             AND d.status IN ('queued', 'deferred', 'sending', 'retry_wait')",
+        )
+        .bind(channel_id)
+        .fetch_one(&self.pool)
+        .await?)
+    }
+
+    /// Every delivery of a run with its attempts, in recipient order.
+    pub async fn list_run_deliveries(&self, run_id: i64) -> StoreResult<Vec<DeliveryView>> {
+        let rows = sqlx::query(
+            "SELECT d.id, d.contact_id, c.name, ch.name AS channel_name, d.address, d.status, d.attempts, \
+             d.last_error, d.provider_message_id, d.sent_at FROM deliveries d \
+             JOIN contacts c ON c.id = d.contact_id JOIN channels ch ON ch.id = d.channel_id \
+             WHERE d.run_id = ? ORDER BY d.id",
+        )
+        .bind(run_id)
+        .fetch_all(&self.pool)
+        .await?;
+        let attempt_rows = sqlx::query(
+            "SELECT a.id, a.delivery_id, a.attempt_no, a.started_at, a.finished_at, a.outcome, a.provider_code, a.message, a.latency_ms \
+             FROM attempts a JOIN deliveries d ON d.id = a.delivery_id WHERE d.run_id = ? ORDER BY a.delivery_id, a.id",
+        )
+        .bind(run_id)
+        .fetch_all(&self.pool)
+        .await?;
+        let mut by_delivery: std::collections::HashMap<i64, Vec<AttemptView>> =
+            std::collections::HashMap::new();
+        for r in &attempt_rows {
+            by_delivery
+                .entry(r.get("delivery_id"))
+                .or_default()
+                .push(AttemptView {
+                    id: r.get("id"),
+                    attempt_no: r.get("attempt_no"),
+                    started_at: r.get("started_at"),
+                    finished_at: r.get("finished_at"),
+                    outcome: outcome_from(r.get("outcome"))?,
+                    provider_code: r.get("provider_code"),
+                    message: r.get("message"),
+                    latency_ms: r.get("latency_ms"),
+                });
+        }
+        rows.iter()
+            .map(|r| {
+                let id: i64 = r.get("id");
+                Ok(DeliveryView {
+                    id,
+                    contact_id: r.get("contact_id"),
+                    contact_name: r.get("name"),
+                    channel_name: r.get("channel_name"),
+                    address: r.get("address"),
+                    status: delivery_status_from(r.get("status"))?,
+                    attempts: r.get("attempts"),
+                    last_error: r.get("last_error"),
+                    provider_message_id: r.get("provider_message_id"),
+                    sent_at: r.get("sent_at"),
+                    attempt_log: by_delivery.remove(&id).unwrap_or_default(),
+                })
+            })
+            .collect()
+    }
+}
