@@ -1,0 +1,93 @@
+//! Test harness: the real `herald` binary on a fresh data directory.
+
+#![allow(dead_code)]
+
+use std::path::{Path, PathBuf};
+use std::process::{Child, Command, Stdio};
+use std::time::{Duration, Instant};
+
+use assert_cmd::cargo::CommandCargoExt;
+
+/// A fresh data directory and a way to run `herald` on it.
+pub struct Herald {
+    pub dir: tempfile::TempDir,
+}
+
+impl Herald {
+    pub fn new() -> Herald {
+        Herald {
+            dir: tempfile::tempdir().expect("temp dir"),
+        }
+    }
+
+    pub fn data_dir(&self) -> &Path {
+        self.dir.path()
+    }
+
+    /// `herald` with this data directory, through the environment as a user would set it.
+    pub fn cmd(&self) -> Command {
+        let mut c = Command::cargo_bin("herald").expect("herald binary");
+        c.env("HERALD_DATA_DIR", self.dir.path())
+            .env_remove("HERALD_LOG");
+        c
+    }
+
+    /// Runs `herald ARGS --json`, asserts success, and parses what it printed.
+    pub fn json(&self, args: &[&str]) -> serde_json::Value {
+        let out = self
+            .cmd()
+            .args(args)
+            .arg("--json")
+            .output()
+            .expect("run herald");
+        assert!(
+            out.status.success(),
+            "herald {args:?} failed: {}\n{}",
+            String::from_utf8_lossy(&out.stderr),
+            String::from_utf8_lossy(&out.stdout)
+        );
+        serde_json::from_slice(&out.stdout).unwrap_or_else(|e| {
+            panic!(
+                "herald {args:?} printed no JSON ({e}): {}",
+                String::from_utf8_lossy(&out.stdout)
+            )
+        })
+    }
+
+    /// Runs `herald ARGS`, expects failure, returns (exit code, stderr).
+    pub fn fails(&self, args: &[&str]) -> (i32, String) {
+        let out = self.cmd().args(args).output().expect("run herald");
+        assert!(
+            !out.status.success(),
+            "herald {args:?} should have failed: {}",
+            String::from_utf8_lossy(&out.stdout)
+        );
+        (
+            out.status.code().unwrap_or(-1),
+            String::from_utf8_lossy(&out.stderr).into_owned(),
+        )
+    }
+
+    /// Starts `herald ARGS` in the background.
+    pub fn spawn(&self, args: &[&str]) -> Child {
+        self.cmd()
+            .args(args)
+            .stdout(Stdio::piped())
+            .stderr(Stdio::piped())
+            .spawn()
+            .expect("spawn herald")
+    }
+
+    pub fn db_path(&self) -> PathBuf {
+        self.dir.path().join("herald.db")
+    }
+}
+
+/// Polls `check` until it holds or `timeout` passes.
+pub fn wait_for(what: &str, timeout: Duration, mut check: impl FnMut() -> bool) {
+    let start = Instant::now();
+    while !check() {
+        assert!(start.elapsed() < timeout, "timed out waiting for {what}");
+        std::thread::sleep(Duration::from_millis(50));
+    }
+}
