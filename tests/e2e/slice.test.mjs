@@ -1,0 +1,113 @@
+// The first slice, as a secretary does it in the real desktop app: load the demo contacts,
+// add a contact, compose a notice to the sandbox channel, send it, watch it finish, and find
+// it in History and in the sandbox inbox.
+import { test, after, before } from "node:test";
+import assert from "node:assert/strict";
+import path from "node:path";
+import { startApp, settle } from "./harness.mjs";
+
+let app;
+const T = 20_000;
+
+before(async () => {
+  app = await startApp();
+});
+
+after(async () => {
+  if (app) await app.stop();
+});
+
+const byTestId = (id) => app.browser.$(`[data-testid="${id}"]`);
+
+async function click(id) {
+  const el = await byTestId(id);
+  await el.waitForClickable({ timeout: T });
+  await el.click();
+}
+
+async function type(id, text) {
+  const el = await byTestId(id);
+  await el.waitForDisplayed({ timeout: T });
+  await el.setValue(text);
+}
+
+test("a notice composed in the app reaches the sandbox inbox and shows as sent in History", async (t) => {
+  const { browser } = app;
+  try {
+    // First start: the dashboard offers the demo contacts.
+    await click("demo-load");
+    await browser.waitUntil(async () => !(await (await byTestId("demo-offer")).isExisting()), {
+      timeout: T,
+      timeoutMsg: "the demo offer did not go away after loading",
+    });
+
+    // A contact of our own.
+    await click("nav-contacts");
+    await click("contact-add");
+    await type("contact-name", "端到端测试员");
+    await type("contact-email", "e2e.tester@example.edu.cn");
+    await click("contact-save");
+    const table = await byTestId("contacts-table");
+    await browser.waitUntil(async () => (await table.getText()).includes("端到端测试员"), {
+      timeout: T,
+      timeoutMsg: "the new contact is not in the contacts table",
+    });
+
+    // Compose to everyone through the sandbox, and send now.
+    const title = "期末考试安排（第 18 周）";
+    await click("nav-compose");
+    await type("compose-title", title);
+    await type("compose-body", "{{ name }}同学：期末考试于下周一开始，请按时参加。");
+    const sandbox = await byTestId("compose-channel-sandbox");
+    await sandbox.waitForExist({ timeout: T });
+    const input = await sandbox.$("input");
+    const target = (await input.isExisting()) ? input : sandbox;
+    if (!(await target.isSelected())) await sandbox.click();
+    await click("compose-send");
+
+    // The run's page shows the progress to the end.
+    const status = await byTestId("run-status");
+    await status.waitForExist({ timeout: T });
+    await browser.waitUntil(async () => /已完成|Completed/.test(await status.getText()), {
+      timeout: 60_000,
+      timeoutMsg: "the run did not complete",
+    });
+    const deliveries = await byTestId("run-deliveries");
+    assert.match(await deliveries.getText(), /端到端测试员/);
+
+    // History lists it as completed, with every delivery sent.
+    await click("nav-history");
+    const history = await byTestId("history-table");
+    await browser.waitUntil(async () => (await history.getText()).includes(title), {
+      timeout: T,
+      timeoutMsg: "the notice is not in History",
+    });
+    const row = await history.$(`tr*=${title}`);
+    const rowText = await row.getText();
+    assert.match(rowText, /已完成|Completed/, rowText);
+    const cells = await row.$$("td").map((td) => td.getText());
+    // 18 demo contacts and the one added: all 19 sent, none failed.
+    assert.equal(cells.filter((c) => c.trim() === "19").length, 2, `total and sent of 19 expected in: ${cells}`);
+
+    // The sandbox inbox holds the rendered message for our contact.
+    await click("nav-channels");
+    const inbox = await byTestId("sandbox-inbox");
+    await browser.waitUntil(async () => (await inbox.getText()).includes("e2e.tester@example.edu.cn"), {
+      timeout: T,
+      timeoutMsg: "the sandbox inbox has no message for the added contact",
+    });
+
+    // The dashboard, for the README's screenshot.
+    await click("nav-dashboard");
+    await (await byTestId("nav-dashboard")).waitForDisplayed({ timeout: T });
+    await browser.pause(1500);
+    await settle(browser);
+    if (process.env.HERALD_SCREENSHOT) await browser.saveScreenshot(process.env.HERALD_SCREENSHOT);
+  } catch (e) {
+    const shot = path.join(app.work, "failure.png");
+    await browser.saveScreenshot(shot).catch(() => {});
+    t.diagnostic(`screenshot: ${shot}`);
+    t.diagnostic(`app log:\n${app.appLog()}`);
+    throw e;
+  }
+});
