@@ -110,8 +110,8 @@ pub async fn run(app: &App, args: DispatchArgs, json: bool) -> anyhow::Result<()
 
 fn print_runs(runs: &[RunSummary]) {
     println!(
-        "{:>5}  {:<11}  {:>6}  {:>6}  {:>6}  {:>7}  {:<24}  {}",
-        "RUN", "STATUS", "TOTAL", "SENT", "FAILED", "WAITING", "CREATED", "NOTICE"
+        "{:>5}  {:<11}  {:>6}  {:>6}  {:>6}  {:>7}  {:<24}  NOTICE",
+        "RUN", "STATUS", "TOTAL", "SENT", "FAILED", "WAITING", "CREATED"
     );
     for r in runs {
         println!(

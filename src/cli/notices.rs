@@ -56,10 +56,7 @@ pub async fn run(app: &App, cmd: NoticesCmd, json: bool) -> anyhow::Result<()> {
         NoticesCmd::List => {
             let all = app.list_notices().await?;
             emit(json, &all, || {
-                println!(
-                    "{:>6}  {:<10}  {:<24}  {:<30}",
-                    "ID", "STATUS", "CREATED", "TITLE"
-                );
+                println!("{:>6}  {:<10}  {:<24}  TITLE", "ID", "STATUS", "CREATED");
                 for n in &all {
                     println!(
                         "{:>6}  {:<10}  {:<24}  {}",
@@ -111,8 +108,8 @@ pub async fn run_channels(app: &App, cmd: ChannelsCmd, json: bool) -> anyhow::Re
             let all = app.list_channels().await?;
             emit(json, &all, || {
                 println!(
-                    "{:>4}  {:<20}  {:<14}  {:<8}  {}",
-                    "ID", "NAME", "KIND", "HEALTH", "NOTE"
+                    "{:>4}  {:<20}  {:<14}  {:<8}  NOTE",
+                    "ID", "NAME", "KIND", "HEALTH"
                 );
                 for c in &all {
                     let note = if !c.enabled {

@@ -1,0 +1,80 @@
+import { Table, Typography, type TableColumnsType } from "antd";
+import type { AttemptView, DeliveryView } from "../api";
+import { useT } from "../i18n";
+import { formatTime } from "./format";
+import { DeliveryStatusTag, OutcomeTag } from "./StatusTag";
+
+function AttemptLog({ attempts }: { attempts: AttemptView[] }) {
+  const t = useT();
+  const columns: TableColumnsType<AttemptView> = [
+    { title: t("run.attemptNo"), dataIndex: "attemptNo", width: 70 },
+    { title: t("run.attemptStarted"), dataIndex: "startedAt", render: formatTime, width: 170 },
+    { title: t("run.attemptFinished"), dataIndex: "finishedAt", render: formatTime, width: 170 },
+    {
+      title: t("run.attemptOutcome"),
+      dataIndex: "outcome",
+      width: 110,
+      render: (_: unknown, a) => <OutcomeTag outcome={a.outcome} />,
+    },
+    { title: t("run.attemptCode"), dataIndex: "providerCode", render: (v: string | null) => v ?? "—" },
+    { title: t("run.attemptMessage"), dataIndex: "message", render: (v: string | null) => v ?? "—" },
+    {
+      title: t("run.attemptLatency"),
+      dataIndex: "latencyMs",
+      width: 110,
+      render: (v: number | null) => (v === null ? "—" : v),
+    },
+  ];
+  return (
+    <Table<AttemptView>
+      rowKey="id"
+      size="small"
+      columns={columns}
+      dataSource={attempts}
+      pagination={false}
+      locale={{ emptyText: t("run.noAttempts") }}
+    />
+  );
+}
+
+export function DeliveriesTable({ deliveries, loading }: { deliveries: DeliveryView[]; loading?: boolean }) {
+  const t = useT();
+  const columns: TableColumnsType<DeliveryView> = [
+    { title: t("run.recipient"), dataIndex: "contactName" },
+    { title: t("run.channel"), dataIndex: "channelName" },
+    { title: t("run.address"), dataIndex: "address" },
+    {
+      title: t("run.status"),
+      dataIndex: "status",
+      width: 110,
+      render: (_: unknown, d) => <DeliveryStatusTag status={d.status} />,
+    },
+    { title: t("run.attempts"), dataIndex: "attempts", width: 80 },
+    {
+      title: t("run.lastError"),
+      dataIndex: "lastError",
+      render: (v: string | null) =>
+        v ? (
+          <Typography.Text type="danger" ellipsis={{ tooltip: v }} style={{ maxWidth: 260 }}>
+            {v}
+          </Typography.Text>
+        ) : (
+          "—"
+        ),
+    },
+    { title: t("run.sentAt"), dataIndex: "sentAt", render: formatTime, width: 170 },
+  ];
+  return (
+    <Table<DeliveryView>
+      rowKey="id"
+      size="middle"
+      columns={columns}
+      dataSource={deliveries}
+      loading={loading}
+      pagination={{ pageSize: 50, hideOnSinglePage: true, showSizeChanger: false }}
+      expandable={{ expandedRowRender: (d) => <AttemptLog attempts={d.attemptLog} /> }}
+      locale={{ emptyText: t("run.noDeliveries") }}
+      data-testid="run-deliveries"
+    />
+  );
+}

@@ -1,0 +1,85 @@
+import { Tag } from "antd";
+import type {
+  AttemptOutcome,
+  ChannelKind,
+  DeliveryStatus,
+  NoticeStatus,
+  RunStatus,
+} from "../api";
+import { useT, type MessageKey, type Translate } from "../i18n";
+
+const RUN_COLORS: Record<RunStatus, string> = {
+  pending: "default",
+  fanning_out: "processing",
+  sending: "blue",
+  paused: "orange",
+  completed: "green",
+  cancelled: "default",
+};
+
+const DELIVERY_COLORS: Record<DeliveryStatus, string> = {
+  queued: "default",
+  deferred: "gold",
+  sending: "blue",
+  retry_wait: "orange",
+  sent: "green",
+  failed: "red",
+  cancelled: "default",
+};
+
+const NOTICE_COLORS: Record<NoticeStatus, string> = {
+  draft: "default",
+  scheduled: "purple",
+  sent: "green",
+  archived: "default",
+};
+
+const OUTCOME_COLORS: Record<AttemptOutcome, string> = {
+  sent: "green",
+  retry: "orange",
+  permanent: "red",
+  interrupted: "default",
+};
+
+const HEALTH_COLORS: Record<string, string> = { ok: "green", degraded: "orange", paused: "red" };
+
+type TestIdProps = { "data-testid"?: string };
+
+export function RunStatusTag({ status, ...rest }: { status: RunStatus } & TestIdProps) {
+  const t = useT();
+  return (
+    <Tag color={RUN_COLORS[status]} {...rest}>
+      {t(`status.run.${status}`)}
+    </Tag>
+  );
+}
+
+export function DeliveryStatusTag({ status }: { status: DeliveryStatus }) {
+  const t = useT();
+  return <Tag color={DELIVERY_COLORS[status]}>{t(`status.delivery.${status}`)}</Tag>;
+}
+
+export function NoticeStatusTag({ status }: { status: NoticeStatus }) {
+  const t = useT();
+  return <Tag color={NOTICE_COLORS[status]}>{t(`status.notice.${status}`)}</Tag>;
+}
+
+export function OutcomeTag({ outcome }: { outcome: AttemptOutcome }) {
+  const t = useT();
+  return <Tag color={OUTCOME_COLORS[outcome]}>{t(`status.outcome.${outcome}`)}</Tag>;
+}
+
+/** Health is a free string in the contract; unknown values are shown as they come. */
+export function HealthTag({ health }: { health: string }) {
+  const t = useT();
+  const known = health in HEALTH_COLORS;
+  return (
+    <Tag color={HEALTH_COLORS[health] ?? "default"}>
+      {known ? t(`status.health.${health}` as MessageKey) : health}
+    </Tag>
+  );
+}
+
+export function channelKindLabel(kind: ChannelKind, t: Translate): string {
+  return t(`channelKind.${kind}`);
+}

@@ -1,0 +1,180 @@
+import { screen, waitFor, within } from "@testing-library/react";
+import { beforeEach, describe, expect, it, vi } from "vitest";
+import * as api from "../api";
+import { makeChannel, makeContact } from "../test/fixtures";
+import { CommandError, db, resetApiMock } from "../test/mockApi";
+import { renderApp } from "../test/render";
+
+vi.mock("../api", () => import("../test/mockApi"));
+
+beforeEach(() => {
+  resetApiMock();
+  db.contacts.push(
+    makeContact({ id: 1, name: "张三", externalId: "2023001" }),
+    makeContact({ id: 2, name: "李四", externalId: "2023002" }),
+  );
+});
+
+async function openCompose(realStyles = false) {
+  const view = renderApp("/compose", { realStyles });
+  await screen.findByTestId("compose-channel-沙盒");
+  return view;
+}
+
+describe("Compose", () => {
+  it("preselects the sandbox channel when it is the only one", async () => {
+    await openCompose();
+    await waitFor(() => expect(screen.getByTestId("compose-channel-沙盒")).toBeChecked());
+  });
+
+  it("puts the test ids on elements that can really be clicked (antd's CSS loaded)", async () => {
+    // user-event refuses clicks on anything behind `pointer-events: none`, as a WebDriver would.
+    const { user } = await openCompose(true);
+    const box = screen.getByTestId("compose-channel-沙盒");
+    expect(box.tagName).toBe("INPUT");
+    await waitFor(() => expect(box).toBeChecked());
+    await user.click(box);
+    expect(box).not.toBeChecked();
+
+    const pick = screen.getByTestId("compose-audience-pick");
+    expect(pick.tagName).toBe("INPUT");
+    await user.click(pick);
+    expect(pick).toBeChecked();
+    await user.click(screen.getByTestId("compose-audience-all"));
+    expect(screen.getByTestId("compose-audience-all")).toBeChecked();
+
+    await user.click(screen.getByTestId("compose-urgent"));
+    expect(screen.getByTestId("compose-urgent")).toHaveAttribute("aria-checked", "true");
+    for (const id of ["compose-title", "compose-subject", "compose-body"]) {
+      expect(["INPUT", "TEXTAREA"]).toContain(screen.getByTestId(id).tagName);
+    }
+  }, 60000);
+
+  it("refuses to send without title, body and a channel, and says why", async () => {
+    db.channels = [makeChannel({ id: 1, name: "沙盒" }), makeChannel({ id: 2, name: "沙盒二" })];
+    const { user } = await openCompose();
+    expect(screen.getByTestId("compose-channel-沙盒")).not.toBeChecked();
+
+    await user.click(screen.getByTestId("compose-send"));
+
+    expect(await screen.findByText("请填写标题")).toBeInTheDocument();
+    expect(screen.getByText("请填写正文")).toBeInTheDocument();
+    expect(screen.getByText("请至少选择一个渠道")).toBeInTheDocument();
+    expect(api.createNotice).not.toHaveBeenCalled();
+    expect(api.sendNotice).not.toHaveBeenCalled();
+  });
+
+  it("creates the notice, starts it and opens its run page", async () => {
+    const { user } = await openCompose();
+    await user.type(screen.getByTestId("compose-title"), "期末考试安排");
+    await user.type(screen.getByTestId("compose-body"), "{{{{ name }}同学好");
+    expect(screen.getByTestId("compose-audience-all")).toBeChecked();
+
+    await user.click(screen.getByTestId("compose-send"));
+
+    await waitFor(() => expect(api.sendNotice).toHaveBeenCalled());
+    expect(api.createNotice).toHaveBeenCalledWith({
+      title: "期末考试安排",
+      body: "{{ name }}同学好",
+      audience: "all",
+      channelIds: [1],
+      urgent: false,
+    });
+    const notice = await vi.mocked(api.createNotice).mock.results[0].value;
+    expect(api.sendNotice).toHaveBeenCalledWith(notice.id);
+    const run = await vi.mocked(api.sendNotice).mock.results[0].value;
+    await waitFor(() => expect(screen.getByTestId("location")).toHaveTextContent(`/runs/${run.id}`));
+    expect(await screen.findByTestId("run-title")).toHaveTextContent("期末考试安排");
+    expect(screen.getByTestId("run-progress")).toBeInTheDocument();
+  });
+
+  it("sends to chosen contacts with a subject and as urgent", async () => {
+    const { user } = await openCompose();
+    await user.type(screen.getByTestId("compose-title"), "补考通知");
+    await user.type(screen.getByTestId("compose-subject"), "关于补考");
+    await user.type(screen.getByTestId("compose-body"), "请按时参加");
+    await user.click(screen.getByTestId("compose-urgent"));
+    await user.click(screen.getByTestId("compose-audience-pick"));
+    expect(screen.getByTestId("compose-audience-pick")).toBeChecked();
+
+    // Sending with nobody chosen is refused.
+    await user.click(screen.getByTestId("compose-send"));
+    expect(await screen.findByText("请至少选择一位联系人")).toBeInTheDocument();
+    expect(api.createNotice).not.toHaveBeenCalled();
+
+    await user.type(document.getElementById("compose-audience-contacts-input")!, "李四");
+    await waitFor(() =>
+      expect(api.listContacts).toHaveBeenLastCalledWith({ search: "李四", limit: 20 }),
+    );
+    await user.click(await screen.findByTitle("李四 (2023002)"));
+    await user.click(screen.getByTestId("compose-send"));
+
+    await waitFor(() => expect(api.sendNotice).toHaveBeenCalled());
+    expect(api.createNotice).toHaveBeenCalledWith({
+      title: "补考通知",
+      subject: "关于补考",
+      body: "请按时参加",
+      audience: "contacts:2",
+      channelIds: [1],
+      urgent: true,
+    });
+  });
+
+  it("shows the backend's message when creating fails, and stays on the form", async () => {
+    vi.mocked(api.createNotice).mockRejectedValueOnce(
+      new CommandError("compose", "模板中有未知变量：nmae"),
+    );
+    const { user } = await openCompose();
+    await user.type(screen.getByTestId("compose-title"), "通知");
+    await user.type(screen.getByTestId("compose-body"), "{{{{ nmae }}");
+    await user.click(screen.getByTestId("compose-send"));
+
+    expect(await screen.findByTestId("compose-error")).toHaveTextContent("模板中有未知变量：nmae");
+    expect(api.sendNotice).not.toHaveBeenCalled();
+    expect(screen.getByTestId("location")).toHaveTextContent("/compose");
+  });
+
+  it("does not create the notice twice when only starting it failed", async () => {
+    vi.mocked(api.sendNotice).mockRejectedValueOnce(new CommandError("busy", "数据库正忙"));
+    const { user } = await openCompose();
+    await user.type(screen.getByTestId("compose-title"), "通知");
+    await user.type(screen.getByTestId("compose-body"), "正文");
+    await user.click(screen.getByTestId("compose-send"));
+    expect(await screen.findByTestId("compose-error")).toHaveTextContent("数据库正忙");
+
+    await user.click(screen.getByTestId("compose-send"));
+    await waitFor(() => expect(api.sendNotice).toHaveBeenCalledTimes(2));
+    expect(api.createNotice).toHaveBeenCalledTimes(1);
+    await waitFor(() => expect(screen.getByTestId("location")).toHaveTextContent(/^\/runs\/\d+$/));
+  });
+
+  it("previews the rendering for the first recipient with the audience size", async () => {
+    const { user } = await openCompose();
+    await user.type(screen.getByTestId("compose-title"), "期末考试安排");
+    await user.type(screen.getByTestId("compose-body"), "{{{{ name }}同学好");
+    await user.click(screen.getByTestId("compose-preview"));
+
+    const result = await screen.findByTestId("compose-preview-result");
+    expect(within(result).getByText("张三")).toBeInTheDocument();
+    expect(within(result).getByText("2 人")).toBeInTheDocument();
+    expect(within(result).getByText("期末考试安排")).toBeInTheDocument();
+    expect(within(result).getByTestId("compose-preview-body")).toHaveTextContent("张三同学好");
+    expect(api.previewNotice).toHaveBeenCalledWith(
+      expect.objectContaining({ title: "期末考试安排", body: "{{ name }}同学好", audience: "all" }),
+    );
+    expect(api.createNotice).not.toHaveBeenCalled();
+  });
+
+  it("shows a preview error such as an unknown variable", async () => {
+    vi.mocked(api.previewNotice).mockRejectedValueOnce(
+      new CommandError("compose", "unknown template variable `nmae`"),
+    );
+    const { user } = await openCompose();
+    await user.type(screen.getByTestId("compose-title"), "t");
+    await user.type(screen.getByTestId("compose-body"), "b");
+    await user.click(screen.getByTestId("compose-preview"));
+    expect(await screen.findByTestId("compose-error")).toHaveTextContent(
+      "unknown template variable `nmae`",
+    );
+  });
+});

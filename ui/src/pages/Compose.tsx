@@ -1,0 +1,154 @@
+import { Alert, App, Button, Card, Checkbox, Form, Input, Radio, Space, Switch, Typography } from "antd";
+import { useCallback, useEffect, useRef, useState } from "react";
+import { useNavigate } from "react-router-dom";
+import * as api from "../api";
+import { ContactPicker } from "../components/ContactPicker";
+import { ErrorAlert } from "../components/ErrorAlert";
+import { PageHeader } from "../components/PageHeader";
+import { PreviewModal } from "../components/PreviewModal";
+import { useLoader } from "../hooks/useLoader";
+import { useT } from "../i18n";
+import { COMPOSE_DEFAULTS, TEMPLATE_VARIABLES, toNewNotice, type ComposeValues } from "./composeForm";
+
+export default function Compose() {
+  const t = useT();
+  const navigate = useNavigate();
+  const { message } = App.useApp();
+  const [form] = Form.useForm<ComposeValues>();
+  const audienceMode = Form.useWatch("audienceMode", form);
+  const channels = useLoader(useCallback(() => api.listChannels(), []));
+  const enabled = (channels.data ?? []).filter((c) => c.enabled);
+  const [busy, setBusy] = useState<"preview" | "send" | null>(null);
+  const [error, setError] = useState<string>();
+  const [preview, setPreview] = useState<api.Preview | null>(null);
+  // A notice created by a send whose start then failed: retrying must not create it twice.
+  const created = useRef<number | null>(null);
+
+  const onlyChannel = enabled.length === 1 ? enabled[0] : undefined;
+  useEffect(() => {
+    if (onlyChannel?.kind === "sandbox" && !form.getFieldValue("channelIds")?.length) {
+      form.setFieldsValue({ channelIds: [onlyChannel.id] });
+    }
+  }, [onlyChannel, form]);
+
+  const fail = (reason: unknown) => {
+    const text = api.toCommandError(reason).message;
+    setError(text);
+    message.error(text);
+  };
+
+  const showPreview = async () => {
+    const values = await form.validateFields(["title", "body"]).catch(() => null);
+    if (!values) return;
+    setBusy("preview");
+    setError(undefined);
+    try {
+      setPreview(await api.previewNotice(toNewNotice({ ...COMPOSE_DEFAULTS, ...form.getFieldsValue(true) })));
+    } catch (reason) {
+      fail(reason);
+    } finally {
+      setBusy(null);
+    }
+  };
+
+  const send = async () => {
+    const values = await form.validateFields().catch(() => null);
+    if (!values) return;
+    setBusy("send");
+    setError(undefined);
+    try {
+      const noticeId = created.current ?? (await api.createNotice(toNewNotice(values))).id;
+      created.current = noticeId;
+      const run = await api.sendNotice(noticeId);
+      navigate(`/runs/${run.id}`);
+    } catch (reason) {
+      fail(reason);
+      setBusy(null);
+    }
+  };
+
+  return (
+    <div style={{ maxWidth: 860 }}>
+      <PageHeader title={t("compose.title")} />
+      <ErrorAlert error={channels.error} onRetry={() => channels.reload()} />
+      {error && (
+        <Alert type="error" showIcon message={error} data-testid="compose-error" style={{ marginBottom: 16 }} />
+      )}
+      <Card>
+        <Form<ComposeValues>
+          form={form}
+          layout="vertical"
+          initialValues={COMPOSE_DEFAULTS}
+          onValuesChange={() => {
+            created.current = null;
+          }}
+        >
+          <Form.Item name="title" label={t("compose.noticeTitle")} rules={[{ required: true, whitespace: true, message: t("compose.titleRequired") }]}>
+            <Input data-testid="compose-title" maxLength={200} />
+          </Form.Item>
+          <Form.Item name="subject" label={t("compose.subject")} extra={t("compose.subjectHint")}>
+            <Input data-testid="compose-subject" maxLength={200} />
+          </Form.Item>
+          <Form.Item
+            name="body"
+            label={t("compose.body")}
+            rules={[{ required: true, whitespace: true, message: t("compose.bodyRequired") }]}
+            extra={t("compose.bodyHint", {
+              example: "{{ name }}",
+              variables: TEMPLATE_VARIABLES.join(", "),
+            })}
+          >
+            <Input.TextArea data-testid="compose-body" rows={10} />
+          </Form.Item>
+          <Form.Item
+            name="channelIds"
+            label={t("compose.channels")}
+            rules={[{ type: "array", min: 1, required: true, message: t("compose.channelsRequired") }]}
+            extra={channels.data && enabled.length === 0 ? t("compose.noChannels") : undefined}
+          >
+            <Checkbox.Group>
+              {enabled.map((channel) => (
+                <Checkbox key={channel.id} value={channel.id} data-testid={`compose-channel-${channel.name}`}>
+                  {channel.name}
+                </Checkbox>
+              ))}
+            </Checkbox.Group>
+          </Form.Item>
+          <Form.Item name="audienceMode" label={t("compose.audience")}>
+            <Radio.Group>
+              <Radio value="all" data-testid="compose-audience-all">
+                {t("compose.audienceAll")}
+              </Radio>
+              <Radio value="pick" data-testid="compose-audience-pick">
+                {t("compose.audiencePick")}
+              </Radio>
+            </Radio.Group>
+          </Form.Item>
+          {audienceMode === "pick" && (
+            <Form.Item
+              name="contacts"
+              rules={[{ type: "array", min: 1, required: true, message: t("compose.contactsRequired") }]}
+            >
+              <ContactPicker id="compose-audience-contacts-input" data-testid="compose-audience-contacts" />
+            </Form.Item>
+          )}
+          <Form.Item name="urgent" label={t("compose.urgent")} valuePropName="checked" extra={t("compose.urgentHint")}>
+            <Switch data-testid="compose-urgent" />
+          </Form.Item>
+          <Space>
+            <Button onClick={showPreview} loading={busy === "preview"} disabled={busy === "send"} data-testid="compose-preview">
+              {t("compose.preview")}
+            </Button>
+            <Button type="primary" onClick={send} loading={busy === "send"} disabled={busy === "preview"} data-testid="compose-send">
+              {t("compose.send")}
+            </Button>
+          </Space>
+        </Form>
+      </Card>
+      <Typography.Paragraph type="secondary" style={{ marginTop: 12 }}>
+        {t("compose.sendHint")}
+      </Typography.Paragraph>
+      <PreviewModal preview={preview} onClose={() => setPreview(null)} />
+    </div>
+  );
+}

@@ -1,0 +1,105 @@
+import { Alert, App, Button, Card, Col, Row, Space, Statistic } from "antd";
+import { useCallback, useState } from "react";
+import * as api from "../api";
+import { ErrorAlert } from "../components/ErrorAlert";
+import { PageHeader } from "../components/PageHeader";
+import { RunsTable } from "../components/RunsTable";
+import { SentByDayChart } from "../components/SentByDayChart";
+import { useLiveRefresh } from "../hooks/useLiveRefresh";
+import { useLoader } from "../hooks/useLoader";
+import { useT, type MessageKey } from "../i18n";
+
+const FIGURES: { key: keyof Omit<api.DashboardStats, "sentByDay" | "recentRuns">; label: MessageKey }[] =
+  [
+    { key: "contacts", label: "dashboard.contacts" },
+    { key: "notices", label: "dashboard.notices" },
+    { key: "channels", label: "dashboard.channels" },
+    { key: "activeRuns", label: "dashboard.activeRuns" },
+    { key: "sentToday", label: "dashboard.sentToday" },
+    { key: "failedToday", label: "dashboard.failedToday" },
+  ];
+
+function DemoOffer({ onLoaded }: { onLoaded: () => void }) {
+  const t = useT();
+  const { message } = App.useApp();
+  const [busy, setBusy] = useState(false);
+  const load = async () => {
+    setBusy(true);
+    try {
+      const result = await api.loadDemo();
+      message.success(t("demo.loaded", { added: result.added }));
+      onLoaded();
+    } catch (error) {
+      message.error(api.toCommandError(error).message);
+    } finally {
+      setBusy(false);
+    }
+  };
+  return (
+    <Alert
+      type="info"
+      showIcon
+      data-testid="demo-offer"
+      message={t("demo.offerTitle")}
+      description={t("demo.offerText")}
+      action={
+        <Button type="primary" loading={busy} onClick={load} data-testid="demo-load">
+          {t("demo.load")}
+        </Button>
+      }
+    />
+  );
+}
+
+export default function Dashboard() {
+  const t = useT();
+  const info = useLoader(useCallback(() => api.appInfo(), []));
+  const stats = useLoader(useCallback(() => api.dashboardStats(), []));
+  useLiveRefresh(() => stats.reload(true));
+
+  const refreshAll = () => {
+    info.reload(true);
+    stats.reload(true);
+  };
+  const otherHolder = info.data?.dispatcher.otherHolder;
+
+  return (
+    <Space direction="vertical" size="middle" style={{ width: "100%" }}>
+      <PageHeader title={t("dashboard.title")} />
+      {otherHolder && (
+        <Alert
+          type="warning"
+          showIcon
+          data-testid="dispatcher-elsewhere"
+          message={t("dispatcher.elsewhereTitle")}
+          description={t("dispatcher.elsewhereText", { holder: otherHolder })}
+        />
+      )}
+      {info.data?.offerDemo && <DemoOffer onLoaded={refreshAll} />}
+      <ErrorAlert error={stats.error} onRetry={() => stats.reload()} />
+      <Row gutter={[16, 16]}>
+        {FIGURES.map((figure) => (
+          <Col key={figure.key} xs={12} md={8} xl={4}>
+            <Card size="small" loading={stats.loading && !stats.data}>
+              <Statistic
+                title={t(figure.label)}
+                value={stats.data?.[figure.key] ?? 0}
+                valueStyle={
+                  figure.key === "failedToday" && (stats.data?.failedToday ?? 0) > 0
+                    ? { color: "#cf1322" }
+                    : undefined
+                }
+              />
+            </Card>
+          </Col>
+        ))}
+      </Row>
+      <Card title={t("dashboard.chartTitle")} size="small">
+        <SentByDayChart days={stats.data?.sentByDay ?? []} />
+      </Card>
+      <Card title={t("dashboard.recentRuns")} size="small">
+        <RunsTable runs={stats.data?.recentRuns ?? []} loading={stats.loading && !stats.data} pageSize={false} />
+      </Card>
+    </Space>
+  );
+}

@@ -1,0 +1,75 @@
+import { Button, Table, Tag, type TableColumnsType } from "antd";
+import { useCallback, useMemo } from "react";
+import { Link } from "react-router-dom";
+import * as api from "../api";
+import { ErrorAlert } from "../components/ErrorAlert";
+import { formatAudience, formatTime } from "../components/format";
+import { PageHeader } from "../components/PageHeader";
+import { NoticeStatusTag } from "../components/StatusTag";
+import { useLoader } from "../hooks/useLoader";
+import { useT } from "../i18n";
+
+export default function Notices() {
+  const t = useT();
+  const notices = useLoader(useCallback(() => api.listNotices(), []));
+  const channels = useLoader(useCallback(() => api.listChannels(), []));
+  const channelNames = useMemo(
+    () => new Map((channels.data ?? []).map((c) => [c.id, c.name])),
+    [channels.data],
+  );
+
+  const columns: TableColumnsType<api.Notice> = [
+    { title: t("notices.noticeTitle"), dataIndex: "title" },
+    {
+      title: t("notices.status"),
+      dataIndex: "status",
+      width: 110,
+      render: (_: unknown, n) => <NoticeStatusTag status={n.status} />,
+    },
+    {
+      title: t("notices.channels"),
+      dataIndex: "channelIds",
+      render: (ids: number[]) =>
+        ids.map((id) => <Tag key={id}>{channelNames.get(id) ?? `#${id}`}</Tag>),
+    },
+    {
+      title: t("notices.audience"),
+      dataIndex: "audience",
+      render: (audience: string) => formatAudience(audience, t),
+    },
+    { title: t("notices.createdAt"), dataIndex: "createdAt", render: formatTime, width: 180 },
+    {
+      title: t("notices.runs"),
+      key: "runs",
+      width: 120,
+      render: (_: unknown, n) => (
+        <Link to={`/history?notice=${n.id}`} data-testid={`notice-runs-${n.id}`}>
+          {t("notices.viewRuns")}
+        </Link>
+      ),
+    },
+  ];
+
+  return (
+    <>
+      <PageHeader
+        title={t("notices.title")}
+        extra={
+          <Link to="/compose">
+            <Button type="primary">{t("notices.compose")}</Button>
+          </Link>
+        }
+      />
+      <ErrorAlert error={notices.error} onRetry={() => notices.reload()} />
+      <Table<api.Notice>
+        rowKey="id"
+        columns={columns}
+        dataSource={notices.data ?? []}
+        loading={notices.loading}
+        pagination={{ pageSize: 20, hideOnSinglePage: true }}
+        locale={{ emptyText: t("notices.empty") }}
+        data-testid="notices-table"
+      />
+    </>
+  );
+}

@@ -1,0 +1,67 @@
+import { screen, waitFor, within } from "@testing-library/react";
+import { beforeEach, describe, expect, it, vi } from "vitest";
+import * as api from "../api";
+import { makeAppInfo, makeChannel, makeNotice, makeSandboxMessage } from "../test/fixtures";
+import { db, resetApiMock } from "../test/mockApi";
+import { renderApp } from "../test/render";
+
+vi.mock("../api", () => import("../test/mockApi"));
+
+beforeEach(() => resetApiMock());
+
+describe("Channels", () => {
+  it("lists channels and the sandbox inbox, whose messages expand to their body", async () => {
+    db.channels = [
+      makeChannel({ id: 1, name: "沙盒" }),
+      makeChannel({ id: 2, name: "学院邮箱", kind: "smtp", enabled: false, paused: true, pausedReason: "认证失败", health: "paused" }),
+    ];
+    db.sandbox = [makeSandboxMessage({ recipient: "张三 <zs@example.edu.cn>", subject: "期末考试安排", body: "张三同学好，考试在周五。" })];
+    const { user } = renderApp("/channels");
+    const channels = await screen.findByTestId("channels-table");
+    expect(await within(channels).findByText("学院邮箱")).toBeInTheDocument();
+    expect(within(channels).getByText("电子邮件（SMTP）")).toBeInTheDocument();
+    expect(within(channels).getByText("认证失败")).toBeInTheDocument();
+    expect(within(channels).getByText("正常")).toBeInTheDocument();
+
+    const inbox = screen.getByTestId("sandbox-inbox");
+    const row = (await within(inbox).findByText("张三 <zs@example.edu.cn>")).closest("tr") as HTMLElement;
+    await user.click(within(row).getByRole("button"));
+    expect(await within(inbox).findByText("张三同学好，考试在周五。")).toBeInTheDocument();
+
+    await user.click(screen.getByTestId("sandbox-refresh"));
+    await waitFor(() => expect(api.listSandboxMessages).toHaveBeenCalledTimes(2));
+    expect(screen.getByText(/电子邮件、短信/)).toBeInTheDocument();
+  });
+});
+
+describe("Notices", () => {
+  it("lists notices with channel names, audience and a link to their runs", async () => {
+    db.notices = [makeNotice({ id: 4, title: "讲座通知", audience: "contacts:1,2,3", status: "sent", channelIds: [1] })];
+    const { user } = renderApp("/notices");
+    const table = await screen.findByTestId("notices-table");
+    expect(await within(table).findByText("讲座通知")).toBeInTheDocument();
+    expect(within(table).getByText("指定联系人（3 人）")).toBeInTheDocument();
+    expect(await within(table).findByText("沙盒")).toBeInTheDocument();
+    await user.click(screen.getByTestId("notice-runs-4"));
+    expect(screen.getByTestId("location")).toHaveTextContent("/history?notice=4");
+  });
+});
+
+describe("Schedules", () => {
+  it("says plainly that reminders are not built yet", () => {
+    renderApp("/schedules");
+    expect(screen.getByTestId("schedules-coming")).toHaveTextContent("即将推出");
+    expect(screen.queryByRole("table")).not.toBeInTheDocument();
+  });
+});
+
+describe("Settings", () => {
+  it("shows the facts about this installation", async () => {
+    db.info = makeAppInfo({ version: "0.3.1", databasePath: "/data/herald.db" });
+    renderApp("/settings");
+    const facts = await screen.findByTestId("settings-facts");
+    expect(facts).toHaveTextContent("0.3.1");
+    expect(facts).toHaveTextContent("/data/herald.db");
+    expect(facts).toHaveTextContent("本窗口正在负责发送");
+  });
+});

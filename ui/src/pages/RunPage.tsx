@@ -1,0 +1,97 @@
+import { ReloadOutlined } from "@ant-design/icons";
+import { Button, Card, Col, Result, Row, Space, Statistic, Typography } from "antd";
+import { useCallback, useEffect, useState } from "react";
+import { Link, useParams } from "react-router-dom";
+import * as api from "../api";
+import { DeliveriesTable } from "../components/DeliveriesTable";
+import { ErrorAlert } from "../components/ErrorAlert";
+import { formatEta, formatTime, isRunFinished } from "../components/format";
+import { PageHeader } from "../components/PageHeader";
+import { RunProgressBar } from "../components/RunProgressBar";
+import { RunStatusTag } from "../components/StatusTag";
+import { useLoader } from "../hooks/useLoader";
+import { useRunProgress } from "../hooks/useRunProgress";
+import { useT } from "../i18n";
+
+type Live = { run: api.RunSummary; ratePerSec?: number; etaSecs?: number | null };
+
+const settled = (run: api.RunSummary) => run.sent + run.failed + run.cancelled;
+
+export default function RunPage() {
+  const t = useT();
+  const runId = Number(useParams().id);
+  const detail = useLoader(useCallback(() => api.runDetail(runId), [runId]));
+  const [live, setLive] = useState<Live | null>(null);
+
+  // A detail read that started before the latest event must not move the counts backwards.
+  useEffect(() => {
+    const fresh = detail.data?.run;
+    if (fresh) setLive((prev) => (prev && settled(prev.run) > settled(fresh) ? prev : { ...prev, run: fresh }));
+  }, [detail.data]);
+
+  useRunProgress((progress) => {
+    if (progress.run.id !== runId) return;
+    const wasFinished = live ? isRunFinished(live.run) : false;
+    setLive({ run: progress.run, ratePerSec: progress.ratePerSec, etaSecs: progress.etaSecs });
+    // Deliveries are only re-read when the run ends: thousands of rows ten times a second would stall.
+    if (isRunFinished(progress.run) && !wasFinished) detail.reload(true);
+  });
+
+  if (!Number.isInteger(runId)) {
+    return <Result status="404" title={t("run.notFound")} />;
+  }
+  const run = live?.run ?? detail.data?.run;
+  const running = run !== undefined && !isRunFinished(run);
+
+  return (
+    <Space direction="vertical" size="middle" style={{ width: "100%" }}>
+      <PageHeader
+        title={
+          <Space>
+            <span data-testid="run-title">{detail.data?.notice.title ?? run?.noticeTitle ?? t("run.loading")}</span>
+            {run && <RunStatusTag status={run.status} data-testid="run-status" />}
+          </Space>
+        }
+        extra={
+          <Space>
+            <Link to="/history">{t("run.backToHistory")}</Link>
+            <Button icon={<ReloadOutlined />} onClick={() => detail.reload()} data-testid="run-refresh">
+              {t("common.refresh")}
+            </Button>
+          </Space>
+        }
+      />
+      <ErrorAlert error={detail.error} onRetry={() => detail.reload()} />
+      {run && (
+        <Card>
+          <RunProgressBar run={run} size={["100%", 20]} data-testid="run-progress" />
+          <Row gutter={16} style={{ marginTop: 16 }}>
+            <Col span={4}><Statistic title={t("run.total")} value={run.total} /></Col>
+            <Col span={4}><Statistic title={t("run.sent")} value={run.sent} valueStyle={{ color: "#3f8600" }} /></Col>
+            <Col span={4}>
+              <Statistic title={t("run.failed")} value={run.failed} valueStyle={run.failed ? { color: "#cf1322" } : undefined} />
+            </Col>
+            <Col span={4}><Statistic title={t("run.waiting")} value={run.waiting} /></Col>
+            <Col span={4}><Statistic title={t("run.retrying")} value={run.retrying} /></Col>
+            <Col span={4}>
+              <Statistic
+                title={t("run.rate")}
+                value={running && live?.ratePerSec !== undefined ? t("run.ratePerSec", { rate: live.ratePerSec.toFixed(1) }) : "—"}
+              />
+            </Col>
+          </Row>
+          <Typography.Paragraph type="secondary" style={{ marginTop: 12, marginBottom: 0 }}>
+            {running
+              ? t("run.eta", { eta: formatEta(live?.etaSecs, t) })
+              : t("run.finishedAt", { time: formatTime(run.finishedAt) })}
+            {" · "}
+            {t("run.startedAt", { time: formatTime(run.createdAt) })}
+          </Typography.Paragraph>
+        </Card>
+      )}
+      <Card title={t("run.deliveries")} size="small">
+        <DeliveriesTable deliveries={detail.data?.deliveries ?? []} loading={detail.loading && !detail.data} />
+      </Card>
+    </Space>
+  );
+}

@@ -1,0 +1,131 @@
+import type {
+  AppInfo,
+  Channel,
+  Contact,
+  DashboardStats,
+  DeliveryView,
+  Notice,
+  RunSummary,
+  SandboxMessage,
+} from "../api";
+
+const AT = "2026-03-02T08:30:00.000Z";
+
+export function makeContact(over: Partial<Contact> = {}): Contact {
+  return {
+    id: 1,
+    externalId: null,
+    name: "张三",
+    role: null,
+    department: null,
+    className: null,
+    grade: null,
+    language: "zh-CN",
+    email: null,
+    mobile: null,
+    createdAt: AT,
+    ...over,
+  };
+}
+
+export function makeChannel(over: Partial<Channel> = {}): Channel {
+  return {
+    id: 1,
+    name: "沙盒",
+    kind: "sandbox",
+    enabled: true,
+    paused: false,
+    pausedReason: null,
+    health: "ok",
+    ...over,
+  };
+}
+
+export function makeNotice(over: Partial<Notice> = {}): Notice {
+  return {
+    id: 1,
+    title: "期末考试安排",
+    subject: "期末考试安排",
+    body: "同学们好",
+    audience: "all",
+    channelIds: [1],
+    status: "sent",
+    priority: 0,
+    createdAt: AT,
+    ...over,
+  };
+}
+
+export function makeRun(over: Partial<RunSummary> = {}): RunSummary {
+  return {
+    id: 1,
+    noticeId: 1,
+    noticeTitle: "期末考试安排",
+    status: "completed",
+    priority: 0,
+    total: 10,
+    sent: 10,
+    failed: 0,
+    waiting: 0,
+    retrying: 0,
+    cancelled: 0,
+    createdAt: AT,
+    finishedAt: AT,
+    ...over,
+  };
+}
+
+export function makeDelivery(over: Partial<DeliveryView> = {}): DeliveryView {
+  return {
+    id: 1,
+    contactId: 1,
+    contactName: "张三",
+    channelName: "沙盒",
+    address: "zhangsan@example.edu.cn",
+    status: "sent",
+    attempts: 1,
+    lastError: null,
+    providerMessageId: "sandbox-1",
+    sentAt: AT,
+    attemptLog: [],
+    ...over,
+  };
+}
+
+export function makeSandboxMessage(over: Partial<SandboxMessage> = {}): SandboxMessage {
+  return {
+    id: 1,
+    deliveryId: 1,
+    channelName: "沙盒",
+    recipient: "张三 <zhangsan@example.edu.cn>",
+    subject: "期末考试安排",
+    body: "张三同学好",
+    receivedAt: AT,
+    ...over,
+  };
+}
+
+export function makeAppInfo(over: Partial<AppInfo> = {}): AppInfo {
+  return {
+    version: "0.1.0",
+    dataDir: "/home/office/.local/share/herald",
+    databasePath: "/home/office/.local/share/herald/herald.db",
+    dispatcher: { runningHere: true, otherHolder: null },
+    offerDemo: false,
+    ...over,
+  };
+}
+
+export function makeStats(over: Partial<DashboardStats> = {}): DashboardStats {
+  return {
+    contacts: 0,
+    notices: 0,
+    channels: 1,
+    activeRuns: 0,
+    sentToday: 0,
+    failedToday: 0,
+    sentByDay: [],
+    recentRuns: [],
+    ...over,
+  };
+}

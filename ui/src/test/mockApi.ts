@@ -1,0 +1,178 @@
+/**
+ * A stand-in for `src/api` backed by an in-memory database, so that page tests drive the
+ * real components and assert what a user would see. Use it with
+ * `vi.mock("../api", () => import("../test/mockApi"))` and call `resetApiMock()` before each test.
+ */
+import { act } from "@testing-library/react";
+import { vi } from "vitest";
+import type * as Api from "../api";
+import { CommandError } from "../api/invoke";
+import { makeAppInfo, makeChannel, makeStats } from "./fixtures";
+
+export { CommandError, toCommandError } from "../api/invoke";
+
+function freshDb() {
+  return {
+    info: makeAppInfo(),
+    stats: makeStats(),
+    channels: [makeChannel()] as Api.Channel[],
+    contacts: [] as Api.Contact[],
+    notices: [] as Api.Notice[],
+    runs: [] as Api.RunSummary[],
+    details: new Map<number, Api.RunDetail>(),
+    sandbox: [] as Api.SandboxMessage[],
+    demoContacts: 12,
+  };
+}
+
+export let db = freshDb();
+
+const listeners = new Set<(progress: Api.RunProgress) => void>();
+
+/** Delivers a `run:progress` event to every subscribed component. */
+export function emitRunProgress(progress: Api.RunProgress): void {
+  act(() => {
+    for (const listener of listeners) listener(progress);
+  });
+}
+
+export function subscriberCount(): number {
+  return listeners.size;
+}
+
+let nextId = 100;
+const now = () => "2026-03-02T09:00:00.000Z";
+
+export const appInfo = vi.fn<typeof Api.appInfo>(async () => db.info);
+export const dashboardStats = vi.fn<typeof Api.dashboardStats>(async () => db.stats);
+export const setLanguage = vi.fn<typeof Api.setLanguage>(async () => undefined);
+
+export const loadDemo = vi.fn<typeof Api.loadDemo>(async () => {
+  db.info = { ...db.info, offerDemo: false };
+  db.stats = { ...db.stats, contacts: db.stats.contacts + db.demoContacts };
+  return { added: db.demoContacts, alreadyPresent: 0 };
+});
+
+export const listContacts = vi.fn<typeof Api.listContacts>(async (query) => {
+  const needle = query.search?.toLowerCase();
+  const matches = db.contacts.filter(
+    (c) =>
+      !needle ||
+      [c.name, c.externalId, c.email, c.mobile].some((v) => v?.toLowerCase().includes(needle)),
+  );
+  const offset = query.offset ?? 0;
+  return { items: matches.slice(offset, offset + (query.limit ?? 50)), total: matches.length };
+});
+
+export const addContact = vi.fn<typeof Api.addContact>(async (input) => {
+  if (input.externalId && db.contacts.some((c) => c.externalId === input.externalId)) {
+    throw new CommandError("conflict", `学号/工号 ${input.externalId} 已存在`);
+  }
+  const contact: Api.Contact = {
+    id: ++nextId,
+    externalId: input.externalId ?? null,
+    name: input.name,
+    role: input.role ?? null,
+    department: input.department ?? null,
+    className: input.className ?? null,
+    grade: input.grade ?? null,
+    language: "zh-CN",
+    email: input.email ?? null,
+    mobile: input.mobile ?? null,
+    createdAt: now(),
+  };
+  db.contacts.push(contact);
+  return contact;
+});
+
+export const listChannels = vi.fn<typeof Api.listChannels>(async () => db.channels);
+export const listSandboxMessages = vi.fn<typeof Api.listSandboxMessages>(async () => db.sandbox);
+
+export const createNotice = vi.fn<typeof Api.createNotice>(async (input) => {
+  const notice: Api.Notice = {
+    id: ++nextId,
+    title: input.title,
+    subject: input.subject ?? input.title,
+    body: input.body,
+    audience: input.audience ?? "all",
+    channelIds: input.channelIds,
+    status: "draft",
+    priority: input.urgent ? 10 : 0,
+    createdAt: now(),
+  };
+  db.notices.unshift(notice);
+  return notice;
+});
+
+export const previewNotice = vi.fn<typeof Api.previewNotice>(async (input) => ({
+  contactName: db.contacts[0]?.name ?? "—",
+  subject: input.subject ?? input.title,
+  body: input.body.replace(/\{\{\s*name\s*\}\}/g, db.contacts[0]?.name ?? ""),
+  audienceSize: db.contacts.length,
+}));
+
+export const listNotices = vi.fn<typeof Api.listNotices>(async () => db.notices);
+
+export const sendNotice = vi.fn<typeof Api.sendNotice>(async (noticeId) => {
+  const notice = db.notices.find((n) => n.id === noticeId);
+  if (!notice) throw new CommandError("not_found", `notice ${noticeId} not found`);
+  const run: Api.RunSummary = {
+    id: ++nextId,
+    noticeId,
+    noticeTitle: notice.title,
+    status: "pending",
+    priority: notice.priority,
+    total: db.contacts.length,
+    sent: 0,
+    failed: 0,
+    waiting: db.contacts.length,
+    retrying: 0,
+    cancelled: 0,
+    createdAt: now(),
+    finishedAt: null,
+  };
+  db.runs.unshift(run);
+  db.details.set(run.id, { run, notice, deliveries: [] });
+  return run;
+});
+
+export const listRuns = vi.fn<typeof Api.listRuns>(async (limit) => db.runs.slice(0, limit));
+
+export const runDetail = vi.fn<typeof Api.runDetail>(async (runId) => {
+  const detail = db.details.get(runId);
+  if (!detail) throw new CommandError("not_found", `run ${runId} not found`);
+  return detail;
+});
+
+export const onRunProgress = vi.fn<typeof Api.onRunProgress>((callback) => {
+  listeners.add(callback);
+  return () => {
+    listeners.delete(callback);
+  };
+});
+
+const ALL = [
+  appInfo,
+  dashboardStats,
+  setLanguage,
+  loadDemo,
+  listContacts,
+  addContact,
+  listChannels,
+  listSandboxMessages,
+  createNotice,
+  previewNotice,
+  listNotices,
+  sendNotice,
+  listRuns,
+  runDetail,
+  onRunProgress,
+];
+
+export function resetApiMock(): void {
+  db = freshDb();
+  nextId = 100;
+  listeners.clear();
+  // In Vitest 3 mockReset goes back to the implementation given to vi.fn.
+  for (const fn of ALL) fn.mockReset();
+}
