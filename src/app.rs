@@ -5,7 +5,7 @@ use std::path::{Path, PathBuf};
 use std::sync::Arc;
 
 use async_trait::async_trait;
-use tokio::sync::{watch, Notify};
+use tokio::sync::watch;
 use tokio::task::JoinHandle;
 
 use crate::audience::Audience;
@@ -17,7 +17,7 @@ use crate::dispatch::{
 use crate::model::*;
 use crate::providers::sandbox::{Sandbox, SandboxInbox};
 use crate::providers::{Outgoing, Provider};
-use crate::store::{NoticeRecord, Store};
+use crate::store::{NoticeRecord, RetryScope, Store};
 use crate::{clock, demo, outbox, report, Error, Result};
 
 /// The name of the sandbox channel every data directory starts with.
@@ -59,7 +59,8 @@ pub struct App {
     config: AppConfig,
     store: Store,
     actor: Actor,
-    wake: Arc<Notify>,
+    /// Bumped when this process queues work, so its dispatcher looks at once.
+    wake: watch::Sender<u64>,
 }
 
 /// A dispatcher running in this process; stop it with [`DispatcherHandle::stop`].
@@ -87,18 +88,23 @@ struct StoreInbox(Store);
 
 #[async_trait]
 impl SandboxInbox for StoreInbox {
-    async fn deliver(&self, channel_name: &str, m: &Outgoing) -> std::result::Result<i64, String> {
-        let recipient = format!("{} <{}>", m.recipient_name, m.address);
-        self.0
-            .insert_sandbox_message(
-                Some(m.delivery_id),
-                channel_name,
-                &recipient,
-                &m.subject,
-                &m.body,
-            )
-            .await
-            .map_err(|e| e.to_string())
+    async fn deliver(&self, channel_name: &str, messages: &[Outgoing]) -> std::result::Result<Vec<i64>, String> {
+        self.0.insert_sandbox_messages(channel_name, messages).await.map_err(|e| e.to_string())
+    }
+}
+
+/// Builds each channel's provider from its kind, settings and secret.
+struct Providers {
+    inbox: Arc<dyn SandboxInbox>,
+}
+
+#[async_trait]
+impl ProviderFactory for Providers {
+    async fn build(&self, channel: &Channel) -> std::result::Result<Arc<dyn Provider>, String> {
+        match channel.kind {
+            ChannelKind::Sandbox => Ok(Arc::new(Sandbox::new(channel.name.clone(), self.inbox.clone()))),
+            other => Err(format!("this version of Herald cannot send through {} channels yet", other.as_str())),
+        }
     }
 }
 
@@ -122,7 +128,7 @@ impl App {
             config,
             store,
             actor,
-            wake: Arc::new(Notify::new()),
+            wake: watch::channel(0).0,
         };
         app.ensure_sandbox_channel().await?;
         Ok(app)
@@ -393,8 +399,66 @@ impl App {
             serde_json::json!({"notice": notice_id, "deliveries": total}),
         )
         .await?;
-        self.wake.notify_one();
+        self.wake.send_modify(|n| *n += 1);
         Ok(self.store.get_run_summary(run_id).await?)
+    }
+
+    // ----- control -----
+
+    /// Pauses a sending run.
+    pub async fn pause_run(&self, run_id: i64) -> Result<RunSummary> {
+        if !self.store.pause_run(run_id).await? {
+            return Err(Error::Invalid(format!("run {run_id} is not sending, so it cannot be paused")));
+        }
+        audit::record(&self.store, &self.actor, "run.pause", "run", Some(run_id), serde_json::json!({})).await?;
+        Ok(self.store.get_run_summary(run_id).await?)
+    }
+
+    /// Resumes a paused run.
+    pub async fn resume_run(&self, run_id: i64) -> Result<RunSummary> {
+        if !self.store.resume_run(run_id).await? {
+            return Err(Error::Invalid(format!("run {run_id} is not paused")));
+        }
+        audit::record(&self.store, &self.actor, "run.resume", "run", Some(run_id), serde_json::json!({})).await?;
+        self.wake.send_modify(|n| *n += 1);
+        Ok(self.store.get_run_summary(run_id).await?)
+    }
+
+    /// Cancels what a run has not sent yet.
+    pub async fn cancel_run(&self, run_id: i64) -> Result<RunSummary> {
+        let cancelled = self.store.cancel_run(run_id).await?;
+        audit::record(&self.store, &self.actor, "run.cancel", "run", Some(run_id), serde_json::json!({"cancelled": cancelled})).await?;
+        Ok(self.store.get_run_summary(run_id).await?)
+    }
+
+    /// Queues failed deliveries again (one, a run's, or a channel's); returns how many.
+    pub async fn retry_failed(&self, scope: RetryScope) -> Result<u64> {
+        let n = self.store.retry_failed(scope).await?;
+        let (entity, id) = match scope {
+            RetryScope::Delivery(id) => ("delivery", id),
+            RetryScope::Run(id) => ("run", id),
+            RetryScope::Channel(id) => ("channel", id),
+        };
+        audit::record(&self.store, &self.actor, "delivery.retry", entity, Some(id), serde_json::json!({"queued": n})).await?;
+        self.wake.send_modify(|n| *n += 1);
+        Ok(n)
+    }
+
+    /// Pauses a channel by hand.
+    pub async fn pause_channel(&self, name: &str) -> Result<Channel> {
+        let c = self.channel_by_name(name).await?;
+        self.store.set_channel_paused(c.id, true, Some("paused by hand")).await?;
+        audit::record(&self.store, &self.actor, "channel.pause", "channel", Some(c.id), serde_json::json!({"name": name})).await?;
+        Ok(self.store.get_channel(c.id).await?)
+    }
+
+    /// Resumes a paused channel (also one that paused itself).
+    pub async fn resume_channel(&self, name: &str) -> Result<Channel> {
+        let c = self.channel_by_name(name).await?;
+        self.store.set_channel_paused(c.id, false, None).await?;
+        audit::record(&self.store, &self.actor, "channel.resume", "channel", Some(c.id), serde_json::json!({"name": name})).await?;
+        self.wake.send_modify(|n| *n += 1);
+        Ok(self.store.get_channel(c.id).await?)
     }
 
     // ----- history -----
@@ -434,17 +498,8 @@ impl App {
 
     // ----- dispatch -----
 
-    fn provider_factory(&self) -> ProviderFactory {
-        let inbox: Arc<dyn SandboxInbox> = Arc::new(StoreInbox(self.store.clone()));
-        Arc::new(move |channel: &Channel| -> Option<Arc<dyn Provider>> {
-            match channel.kind {
-                ChannelKind::Sandbox => {
-                    Some(Arc::new(Sandbox::new(channel.name.clone(), inbox.clone())))
-                }
-                // Other kinds arrive with their providers; until then their deliveries wait.
-                _ => None,
-            }
-        })
+    fn provider_factory(&self) -> Arc<dyn ProviderFactory> {
+        Arc::new(Providers { inbox: Arc::new(StoreInbox(self.store.clone())) })
     }
 
     fn lock_holder_name(&self) -> String {
@@ -480,7 +535,7 @@ impl App {
             self.provider_factory(),
             options,
             sink,
-            self.wake.clone(),
+            self.wake.subscribe(),
             stop,
         )
         .run()
@@ -501,7 +556,7 @@ impl App {
             self.provider_factory(),
             options,
             sink,
-            self.wake.clone(),
+            self.wake.subscribe(),
             stop_rx,
         );
         let join = tokio::spawn(async move {

@@ -140,9 +140,45 @@ pub struct Channel {
     pub enabled: bool,
     pub paused: bool,
     pub paused_reason: Option<String>,
-    /// `ok`, `degraded` or `paused`.
+    /// `ok`, `degraded` (failing lately) or `paused`.
     pub health: String,
+    /// Failed sends in a row; the channel pauses itself at `limits.pauseAfterFailures`.
+    pub consecutive_failures: i32,
+    /// The admin's overrides of the provider's limits and retry policy.
+    pub limits: ChannelLimits,
+    /// Changes when the channel's configuration changes.
+    pub updated_at: String,
 }
+
+/// Overrides an admin may set per channel; every field is optional.
+#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize, TS)]
+#[serde(rename_all = "camelCase", default)]
+#[ts(export)]
+pub struct ChannelLimits {
+    /// Messages per provider call.
+    #[ts(optional)]
+    pub max_batch: Option<u32>,
+    #[ts(optional)]
+    pub per_second: Option<u32>,
+    #[ts(optional)]
+    pub per_minute: Option<u32>,
+    /// Provider calls in flight at once.
+    #[ts(optional)]
+    pub concurrency: Option<u32>,
+    /// Attempts in all before a delivery fails.
+    #[ts(optional)]
+    pub max_attempts: Option<u32>,
+    /// First retry delay in seconds (doubles each time).
+    #[ts(optional)]
+    pub retry_base_secs: Option<u32>,
+    /// Longest retry delay in seconds.
+    #[ts(optional)]
+    pub retry_max_secs: Option<u32>,
+    /// Consecutive failed sends after which the channel pauses itself.
+    #[ts(optional)]
+    pub pause_after_failures: Option<u32>,
+}
+
 
 /// The status of a notice.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize, TS)]

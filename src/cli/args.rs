@@ -147,8 +147,16 @@ pub struct NoticeCreateArgs {
 
 #[derive(Debug, Subcommand)]
 pub enum ChannelsCmd {
-    /// List channels.
+    /// List channels with their health.
     List,
+    /// Show one channel: kind, health, limits, why it is paused.
+    Show { name: String },
+    /// Stop sending through a channel (its deliveries wait).
+    Pause { name: String },
+    /// Send through a paused channel again (also one that paused itself after failures).
+    Resume { name: String },
+    /// Queue every failed delivery of this channel again.
+    RetryFailed { name: String },
 }
 
 #[derive(Debug, Args)]
@@ -173,6 +181,19 @@ pub enum RunsCmd {
     },
     /// Show a run with its deliveries and attempts.
     Show { id: i64 },
+    /// Stop claiming this run's deliveries (those in flight finish).
+    Pause { id: i64 },
+    /// Go on with a paused run.
+    Resume { id: i64 },
+    /// Cancel what the run has not sent yet.
+    Cancel { id: i64 },
+    /// Queue the run's failed deliveries again (or just one with --delivery).
+    RetryFailed {
+        id: i64,
+        /// Only this delivery (it must belong to the run).
+        #[arg(long)]
+        delivery: Option<i64>,
+    },
 }
 
 #[derive(Debug, Args)]

@@ -8,6 +8,7 @@ use super::args::{DispatchArgs, HistoryArgs, RunsCmd};
 use super::output::{cut, emit};
 use crate::dispatch::{DispatchOptions, NoProgress, ProgressSink};
 use crate::model::{RunDetail, RunProgress, RunSummary};
+use crate::store::RetryScope;
 use crate::App;
 
 /// Draws one bar for the run being sent (the newest one reporting).
@@ -178,6 +179,34 @@ pub async fn run_runs(app: &App, cmd: RunsCmd, json: bool) -> anyhow::Result<()>
         RunsCmd::Show { id } => {
             let d = app.run_detail(id).await?;
             emit(json, &d, || print_detail(&d))
+        }
+        RunsCmd::Pause { id } => {
+            let r = app.pause_run(id).await?;
+            emit(json, &r, || println!("run {id} paused: {} sent, {} waiting", r.sent, r.waiting + r.retrying))
+        }
+        RunsCmd::Resume { id } => {
+            let r = app.resume_run(id).await?;
+            emit(json, &r, || println!("run {id} resumed: {} waiting", r.waiting + r.retrying))
+        }
+        RunsCmd::Cancel { id } => {
+            let r = app.cancel_run(id).await?;
+            emit(json, &r, || println!("run {id} cancelled: {} were not sent, {} had been sent", r.cancelled, r.sent))
+        }
+        RunsCmd::RetryFailed { id, delivery } => {
+            let scope = match delivery {
+                Some(d) => {
+                    let detail = app.run_detail(id).await?;
+                    if !detail.deliveries.iter().any(|x| x.id == d) {
+                        anyhow::bail!("delivery {d} is not part of run {id}");
+                    }
+                    RetryScope::Delivery(d)
+                }
+                None => RetryScope::Run(id),
+            };
+            let queued = app.retry_failed(scope).await?;
+            emit(json, &serde_json::json!({"runId": id, "queued": queued}), || {
+                println!("{queued} failed deliveries of run {id} queued again")
+            })
         }
     }
 }

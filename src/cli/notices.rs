@@ -102,30 +102,47 @@ pub async fn run(app: &App, cmd: NoticesCmd, json: bool) -> anyhow::Result<()> {
     }
 }
 
+fn print_channel(c: &crate::model::Channel) {
+    println!("channel {} «{}» ({})", c.id, c.name, c.kind.as_str());
+    println!("health:   {}{}", c.health, if c.enabled { "" } else { ", disabled" });
+    if let Some(reason) = &c.paused_reason {
+        println!("paused:   {reason}");
+    }
+    if c.consecutive_failures > 0 {
+        println!("failures: {} in a row", c.consecutive_failures);
+    }
+    println!("limits:   {}", serde_json::to_string(&c.limits).unwrap_or_default());
+}
+
 pub async fn run_channels(app: &App, cmd: ChannelsCmd, json: bool) -> anyhow::Result<()> {
     match cmd {
         ChannelsCmd::List => {
             let all = app.list_channels().await?;
             emit(json, &all, || {
-                println!(
-                    "{:>4}  {:<20}  {:<14}  {:<8}  NOTE",
-                    "ID", "NAME", "KIND", "HEALTH"
-                );
+                println!("{:>4}  {:<20}  {:<14}  {:<8}  NOTE", "ID", "NAME", "KIND", "HEALTH");
                 for c in &all {
-                    let note = if !c.enabled {
-                        "disabled".to_owned()
-                    } else {
-                        c.paused_reason.clone().unwrap_or_default()
-                    };
-                    println!(
-                        "{:>4}  {:<20}  {:<14}  {:<8}  {}",
-                        c.id,
-                        cut(&c.name, 20),
-                        c.kind.as_str(),
-                        c.health,
-                        note
-                    );
+                    let note = if !c.enabled { "disabled".to_owned() } else { c.paused_reason.clone().unwrap_or_default() };
+                    println!("{:>4}  {:<20}  {:<14}  {:<8}  {}", c.id, cut(&c.name, 20), c.kind.as_str(), c.health, note);
                 }
+            })
+        }
+        ChannelsCmd::Show { name } => {
+            let c = app.channel_by_name(&name).await?;
+            emit(json, &c, || print_channel(&c))
+        }
+        ChannelsCmd::Pause { name } => {
+            let c = app.pause_channel(&name).await?;
+            emit(json, &c, || println!("channel {name} paused; its deliveries wait until: herald channels resume {name}"))
+        }
+        ChannelsCmd::Resume { name } => {
+            let c = app.resume_channel(&name).await?;
+            emit(json, &c, || println!("channel {name} resumed"))
+        }
+        ChannelsCmd::RetryFailed { name } => {
+            let c = app.channel_by_name(&name).await?;
+            let queued = app.retry_failed(crate::store::RetryScope::Channel(c.id)).await?;
+            emit(json, &serde_json::json!({"channelId": c.id, "queued": queued}), || {
+                println!("{queued} failed deliveries of channel {name} queued again")
             })
         }
     }

@@ -1,29 +1,36 @@
-//! Dispatch: takes due deliveries from the outbox channel by channel, renders them, hands
-//! them to the channel's provider, and writes back what happened.
+//! Dispatch: one worker per enabled channel takes due deliveries from the outbox, renders
+//! them, hands them to the channel's provider within its limits, and writes back what
+//! happened (see `worker.rs`). A supervisor starts and stops workers as channels change.
 //!
 //! Only one dispatcher runs per database ([`lock::DispatcherLock`]); since no one else can
 //! be sending, the deliveries left `sending` when it starts were orphaned by a crash and are
 //! taken back at once. Progress goes to a [`ProgressSink`] the caller supplies.
 
+pub mod config;
 pub mod lock;
 pub mod progress;
+pub mod rate;
+mod worker;
 
 use std::collections::HashMap;
-use std::sync::Arc;
+use std::sync::atomic::{AtomicU64, Ordering};
+use std::sync::{Arc, Mutex};
 use std::time::{Duration, Instant};
 
+use async_trait::async_trait;
 use thiserror::Error;
-use tokio::sync::{watch, Notify};
+use tokio::sync::watch;
+use tokio::task::JoinHandle;
 
+pub use config::ChannelConfig;
 pub use lock::DispatcherLock;
 pub use progress::{NoProgress, ProgressSink, ProgressTracker};
 
 use crate::clock;
-use crate::compose;
-use crate::model::{Channel, Notice};
-use crate::outbox::{next_state, RetryPolicy};
-use crate::providers::{address_kind, Outcome, Outgoing, Provider};
-use crate::store::{RecordedOutcome, Store};
+use crate::model::Channel;
+use crate::outbox::RetryPolicy;
+use crate::providers::Provider;
+use crate::store::{DeliveryResult, Store};
 use crate::Result;
 
 /// Why dispatching cannot start or go on.
@@ -55,12 +62,11 @@ pub struct DispatchOptions {
     pub until_idle: bool,
     /// Only this channel (by name).
     pub channel: Option<String>,
-    /// Deliveries claimed at once (further capped by the provider's batch size).
-    pub batch_size: usize,
     /// How long a claim is good for; a crashed sender's deliveries come back after it.
     pub lease: Duration,
-    /// How long to sleep when nothing is due and no one wakes us.
+    /// How long a worker sleeps when nothing is due and no one wakes it.
     pub idle_poll: Duration,
+    /// The retry policy of channels that set none of their own.
     pub retry: RetryPolicy,
 }
 
@@ -69,7 +75,6 @@ impl Default for DispatchOptions {
         DispatchOptions {
             until_idle: false,
             channel: None,
-            batch_size: 200,
             lease: Duration::from_secs(120),
             idle_poll: Duration::from_secs(1),
             retry: RetryPolicy::default(),
@@ -77,8 +82,11 @@ impl Default for DispatchOptions {
     }
 }
 
-/// Builds the provider of a channel, or says why it cannot.
-pub type ProviderFactory = Arc<dyn Fn(&Channel) -> Option<Arc<dyn Provider>> + Send + Sync>;
+/// Builds the provider of a channel (with its settings and secret), or says why it cannot.
+#[async_trait]
+pub trait ProviderFactory: Send + Sync {
+    async fn build(&self, channel: &Channel) -> std::result::Result<Arc<dyn Provider>, String>;
+}
 
 /// What one dispatcher did.
 #[derive(Debug, Clone, Default, PartialEq, serde::Serialize)]
@@ -90,243 +98,195 @@ pub struct DispatchReport {
     pub recovered: u64,
 }
 
-/// The dispatch loop and what it needs.
-pub struct Dispatcher {
+#[derive(Default)]
+struct Counters {
+    sent: AtomicU64,
+    failed: AtomicU64,
+    retried: AtomicU64,
+    recovered: AtomicU64,
+}
+
+impl Counters {
+    fn count(&self, r: &DeliveryResult) {
+        let c = match r {
+            DeliveryResult::Sent { .. } => &self.sent,
+            DeliveryResult::Failed { .. } => &self.failed,
+            DeliveryResult::Retry { .. } => &self.retried,
+        };
+        c.fetch_add(1, Ordering::Relaxed);
+    }
+
+    fn report(&self) -> DispatchReport {
+        DispatchReport {
+            sent: self.sent.load(Ordering::Relaxed),
+            failed: self.failed.load(Ordering::Relaxed),
+            retried: self.retried.load(Ordering::Relaxed),
+            recovered: self.recovered.load(Ordering::Relaxed),
+        }
+    }
+}
+
+/// What every worker of one dispatcher shares.
+struct Shared {
     store: Store,
-    factory: ProviderFactory,
     options: DispatchOptions,
     sink: Arc<dyn ProgressSink>,
-    wake: Arc<Notify>,
+    tracker: Mutex<ProgressTracker>,
+    report: Counters,
+    /// Bumped when new work is queued (by this process).
+    wake: watch::Receiver<u64>,
+}
+
+impl Shared {
+    /// Reports the progress of these runs, where a report is due (always for completed ones).
+    async fn report_progress(&self, runs: &[i64], completed: &[i64]) -> Result<()> {
+        for &run_id in runs {
+            let due = completed.contains(&run_id) || self.tracker.lock().map(|t| t.due(run_id, Instant::now())).unwrap_or(true);
+            if !due {
+                continue;
+            }
+            let summary = self.store.get_run_summary(run_id).await?;
+            let progress = self.tracker.lock().ok().and_then(|mut t| t.observe(summary, Instant::now()));
+            if let Some(p) = progress {
+                self.sink.run_progress(&p);
+            }
+        }
+        Ok(())
+    }
+}
+
+struct RunningWorker {
+    version: String,
+    stop: watch::Sender<bool>,
+    join: JoinHandle<Result<()>>,
+}
+
+/// The dispatch supervisor and what it needs.
+pub struct Dispatcher {
+    shared: Arc<Shared>,
+    factory: Arc<dyn ProviderFactory>,
     stop: watch::Receiver<bool>,
 }
 
 impl Dispatcher {
-    /// A dispatcher over `store`; `wake` is notified when new work is queued, `stop` ends it.
+    /// A dispatcher over `store`; `wake` changes when new work is queued, `stop` ends it.
     pub fn new(
         store: Store,
-        factory: ProviderFactory,
+        factory: Arc<dyn ProviderFactory>,
         options: DispatchOptions,
         sink: Arc<dyn ProgressSink>,
-        wake: Arc<Notify>,
+        wake: watch::Receiver<u64>,
         stop: watch::Receiver<bool>,
     ) -> Self {
-        Dispatcher {
-            store,
-            factory,
-            options,
-            sink,
-            wake,
-            stop,
-        }
+        let shared = Shared { store, options, sink, tracker: Mutex::new(ProgressTracker::default()), report: Counters::default(), wake };
+        Dispatcher { shared: Arc::new(shared), factory, stop }
     }
 
     /// Runs until stopped (or, with `until_idle`, until nothing is left). The caller must
     /// hold the [`DispatcherLock`].
     pub async fn run(mut self) -> Result<DispatchReport> {
-        let mut report = DispatchReport {
-            recovered: self
-                .store
-                .recover_leases_before(&clock::fmt(chrono::DateTime::<chrono::Utc>::MAX_UTC))
-                .await?,
-            ..Default::default()
-        };
-        if let Some(name) = &self.options.channel {
-            if self.store.find_channel_by_name(name).await?.is_none() {
+        let store = self.shared.store.clone();
+        let end_of_time = clock::fmt(chrono::DateTime::<chrono::Utc>::MAX_UTC);
+        let recovered = store.recover_leases_before(&end_of_time).await?;
+        self.shared.report.recovered.fetch_add(recovered, Ordering::Relaxed);
+        if let Some(name) = &self.shared.options.channel {
+            if store.find_channel_by_name(name).await?.is_none() {
                 return Err(DispatchError::NoSuchChannel(name.clone()).into());
             }
         }
-        let mut tracker = ProgressTracker::default();
-        let mut providers: HashMap<i64, Arc<dyn Provider>> = HashMap::new();
-        let mut notices: HashMap<i64, Notice> = HashMap::new();
+        let mut workers: HashMap<i64, RunningWorker> = HashMap::new();
+        let mut wake = self.shared.wake.clone();
         let mut last_recovery = Instant::now();
-        loop {
+        let result = loop {
             if *self.stop.borrow() {
-                break;
+                break Ok(());
             }
-            if last_recovery.elapsed() > self.options.lease / 2 {
-                report.recovered += self.store.recover_expired_leases().await?;
+            if last_recovery.elapsed() > self.shared.options.lease / 2 {
+                let n = store.recover_expired_leases().await?;
+                self.shared.report.recovered.fetch_add(n, Ordering::Relaxed);
                 last_recovery = Instant::now();
             }
             let channels = self.active_channels().await?;
-            let mut worked = false;
-            for channel in &channels {
-                let provider = match providers.get(&channel.id) {
-                    Some(p) => p.clone(),
-                    None => match (self.factory)(channel) {
-                        Some(p) => providers.entry(channel.id).or_insert(p).clone(),
-                        None => continue,
-                    },
-                };
-                let batch = self
-                    .options
-                    .batch_size
-                    .min(provider.limits().max_batch)
-                    .max(1);
-                let lease_until = clock::fmt(
-                    clock::now()
-                        + chrono::Duration::from_std(self.options.lease).unwrap_or_default(),
-                );
-                let claimed = self
-                    .store
-                    .claim_due(channel.id, &lease_until, batch as i64)
-                    .await?;
-                if claimed.is_empty() {
-                    continue;
-                }
-                worked = true;
-                let mut runs: Vec<i64> = claimed.iter().map(|d| d.run_id).collect();
-                runs.sort_unstable();
-                runs.dedup();
-                for run_id in &runs {
-                    if !notices.contains_key(run_id) {
-                        notices.insert(*run_id, self.store.notice_for_run(*run_id).await?);
-                    }
-                }
-                let outcomes = send_batch(
-                    provider.as_ref(),
-                    channel,
-                    &claimed,
-                    &notices,
-                    &self.options.retry,
-                )
-                .await;
-                for o in &outcomes {
-                    match o.result {
-                        crate::store::DeliveryResult::Sent { .. } => report.sent += 1,
-                        crate::store::DeliveryResult::Failed { .. } => report.failed += 1,
-                        crate::store::DeliveryResult::Retry { .. } => report.retried += 1,
-                    }
-                }
-                self.store.record_outcomes(&outcomes).await?;
-                for run_id in runs {
-                    let summary = self.store.get_run_summary(run_id).await?;
-                    if let Some(p) = tracker.observe(summary, Instant::now()) {
-                        self.sink.run_progress(&p);
-                    }
-                }
+            if let Err(e) = self.reconcile(&mut workers, &channels).await {
+                break Err(e);
             }
-            if worked {
-                continue;
+            if self.shared.options.until_idle && !store.has_unfinished(&channels.iter().map(|c| c.id).collect::<Vec<_>>()).await? {
+                break Ok(());
             }
-            if self.options.until_idle {
-                let mut unfinished = 0;
-                for c in &channels {
-                    unfinished += self.store.count_unfinished(Some(c.id)).await?;
-                }
-                if unfinished == 0 {
-                    break;
-                }
-            }
-            let wait = self.idle_wait(&channels).await?;
             tokio::select! {
-                _ = self.wake.notified() => {}
-                _ = tokio::time::sleep(wait) => {}
                 _ = self.stop.changed() => {}
+                _ = wake.changed() => {}
+                _ = tokio::time::sleep(Duration::from_millis(250)) => {}
+            }
+        };
+        for w in workers.values() {
+            let _ = w.stop.send(true);
+        }
+        for (_, w) in workers.drain() {
+            match w.join.await {
+                Ok(Ok(())) => {}
+                Ok(Err(e)) => tracing::error!("a channel worker stopped with an error: {e}"),
+                Err(e) => tracing::error!("a channel worker panicked: {e}"),
             }
         }
-        Ok(report)
+        result.map(|()| self.shared.report.report())
+    }
+
+    /// Starts workers for new channels, stops those of channels gone, paused or changed, and
+    /// surfaces a worker's failure.
+    async fn reconcile(&self, workers: &mut HashMap<i64, RunningWorker>, channels: &[Channel]) -> Result<()> {
+        let finished: Vec<i64> = workers.iter().filter(|(_, w)| w.join.is_finished()).map(|(id, _)| *id).collect();
+        for id in finished {
+            if let Some(w) = workers.remove(&id) {
+                match w.join.await {
+                    Ok(Ok(())) => {}
+                    Ok(Err(e)) => return Err(e),
+                    Err(e) => return Err(crate::Error::Invalid(format!("a channel worker panicked: {e}"))),
+                }
+            }
+        }
+        let stale: Vec<i64> = workers
+            .iter()
+            .filter(|(id, w)| !channels.iter().any(|c| c.id == **id && c.updated_at == w.version))
+            .map(|(id, _)| *id)
+            .collect();
+        for id in stale {
+            if let Some(w) = workers.remove(&id) {
+                let _ = w.stop.send(true);
+                let _ = w.join.await;
+            }
+        }
+        for channel in channels {
+            if workers.contains_key(&channel.id) {
+                continue;
+            }
+            let provider = match self.factory.build(channel).await {
+                Ok(p) => p,
+                Err(reason) => {
+                    let reason = format!("cannot start: {reason}");
+                    tracing::warn!(channel = %channel.name, "{reason}");
+                    self.shared.store.set_channel_paused(channel.id, true, Some(&reason)).await?;
+                    continue;
+                }
+            };
+            let config = ChannelConfig::resolve(provider.limits(), &channel.limits, self.shared.options.retry);
+            let (stop, stop_rx) = watch::channel(false);
+            let join = tokio::spawn(worker::run(self.shared.clone(), channel.clone(), provider, config, stop_rx));
+            workers.insert(channel.id, RunningWorker { version: channel.updated_at.clone(), stop, join });
+        }
+        Ok(())
     }
 
     /// The channels this dispatcher serves now: enabled, not paused, and the one asked for.
     async fn active_channels(&self) -> Result<Vec<Channel>> {
         Ok(self
+            .shared
             .store
             .list_channels()
             .await?
             .into_iter()
             .filter(|c| c.enabled && !c.paused)
-            .filter(|c| self.options.channel.as_deref().is_none_or(|n| n == c.name))
+            .filter(|c| self.shared.options.channel.as_deref().is_none_or(|n| n == c.name))
             .collect())
     }
-
-    /// How long to sleep: until the next delivery is due, at most `idle_poll`.
-    async fn idle_wait(&self, channels: &[Channel]) -> Result<Duration> {
-        let mut wait = self.options.idle_poll;
-        let now = clock::now();
-        for c in channels {
-            if let Some(due) = self.store.next_due_at(c.id).await? {
-                if let Ok(due) = chrono::DateTime::parse_from_rfc3339(&due) {
-                    let until = (due.with_timezone(&chrono::Utc) - now)
-                        .to_std()
-                        .unwrap_or_default();
-                    wait = wait.min(until.max(Duration::from_millis(5)));
-                }
-            }
-        }
-        Ok(wait)
-    }
-}
-
-/// Renders, sends and classifies one claimed batch of one channel.
-async fn send_batch(
-    provider: &dyn Provider,
-    channel: &Channel,
-    claimed: &[crate::store::ClaimedDelivery],
-    notices: &HashMap<i64, Notice>,
-    retry: &RetryPolicy,
-) -> Vec<RecordedOutcome> {
-    let started_at = clock::now_str();
-    let mut outgoing = Vec::with_capacity(claimed.len());
-    // A recipient whose template cannot be rendered fails alone, with the reason.
-    let mut rendered: Vec<Option<Outcome>> = Vec::with_capacity(claimed.len());
-    for d in claimed {
-        let notice = &notices[&d.run_id];
-        match compose::render(&notice.subject, &notice.body, &d.variables) {
-            Ok(r) => {
-                outgoing.push(Outgoing {
-                    delivery_id: d.id,
-                    address: d.address.clone(),
-                    recipient_name: d
-                        .variables
-                        .get("name")
-                        .and_then(|v| v.as_str())
-                        .unwrap_or_default()
-                        .to_owned(),
-                    subject: r.subject,
-                    body: r.body,
-                });
-                rendered.push(None);
-            }
-            Err(e) => rendered.push(Some(Outcome::Permanent {
-                reason: e.to_string(),
-                code: Some("template".into()),
-                bad_address: false,
-            })),
-        }
-    }
-    let t0 = Instant::now();
-    let mut sent = if outgoing.is_empty() {
-        Vec::new()
-    } else {
-        provider.send(&outgoing).await
-    }
-    .into_iter();
-    let latency_ms = t0.elapsed().as_millis() as i64;
-    let finished = clock::now();
-    claimed
-        .iter()
-        .zip(rendered)
-        .map(|(d, pre)| {
-            let outcome = pre.or_else(|| sent.next()).unwrap_or(Outcome::Retry {
-                after: None,
-                reason: "the provider returned no outcome for this message".into(),
-                code: None,
-            });
-            RecordedOutcome {
-                delivery_id: d.id,
-                attempt_no: d.attempt_no,
-                started_at: started_at.clone(),
-                finished_at: clock::fmt(finished),
-                latency_ms,
-                result: next_state(
-                    outcome,
-                    d.attempt_no,
-                    retry,
-                    finished,
-                    rand::random::<f64>(),
-                    address_kind(channel.kind),
-                ),
-            }
-        })
-        .collect()
 }

@@ -34,6 +34,11 @@ pub struct ProgressTracker {
 }
 
 impl ProgressTracker {
+    /// Whether a report of this run would go out now (saves reading its counts when not).
+    pub fn due(&self, run_id: i64, now: Instant) -> bool {
+        self.runs.get(&run_id).and_then(|t| t.last_emit).is_none_or(|t| now.duration_since(t) >= MIN_INTERVAL)
+    }
+
     /// Records a summary; returns the report to send now, if one is due.
     pub fn observe(&mut self, run: RunSummary, now: Instant) -> Option<RunProgress> {
         let done = run.sent + run.failed + run.cancelled;

@@ -3,6 +3,7 @@
 //! touches the store, so it can be tested against a loopback server alone.
 
 pub mod sandbox;
+pub mod webhook;
 
 use std::time::Duration;
 

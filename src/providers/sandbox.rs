@@ -15,8 +15,8 @@ use crate::model::ChannelKind;
 /// not know that.
 #[async_trait]
 pub trait SandboxInbox: Send + Sync {
-    /// Keeps one message; returns its id in the inbox.
-    async fn deliver(&self, channel_name: &str, message: &Outgoing) -> Result<i64, String>;
+    /// Keeps a batch of messages at once; returns their ids in the inbox, in order.
+    async fn deliver(&self, channel_name: &str, messages: &[Outgoing]) -> Result<Vec<i64>, String>;
 }
 
 /// A sandbox channel.
@@ -51,30 +51,31 @@ impl Provider for Sandbox {
     }
 
     async fn send(&self, batch: &[Outgoing]) -> Vec<Outcome> {
-        let mut outcomes = Vec::with_capacity(batch.len());
-        for message in batch {
-            if message.address.trim_end_matches('>').ends_with(".invalid") {
-                outcomes.push(Outcome::Permanent {
-                    reason: format!("no such recipient: {}", message.address),
-                    code: Some("550".into()),
-                    bad_address: true,
-                });
-                continue;
-            }
-            outcomes.push(
-                match self.inbox.deliver(&self.channel_name, message).await {
-                    Ok(id) => Outcome::Sent {
-                        provider_id: Some(format!("sandbox-{id}")),
+        let refused = |m: &Outgoing| m.address.trim_end_matches('>').ends_with(".invalid");
+        let accepted: Vec<Outgoing> = batch.iter().filter(|m| !refused(m)).cloned().collect();
+        let mut ids = match self.inbox.deliver(&self.channel_name, &accepted).await {
+            Ok(ids) => Ok(ids.into_iter()),
+            Err(reason) => Err(reason),
+        };
+        batch
+            .iter()
+            .map(|m| {
+                if refused(m) {
+                    return Outcome::Permanent {
+                        reason: format!("no such recipient: {}", m.address),
+                        code: Some("550".into()),
+                        bad_address: true,
+                    };
+                }
+                match &mut ids {
+                    Ok(ids) => match ids.next() {
+                        Some(id) => Outcome::Sent { provider_id: Some(format!("sandbox-{id}")) },
+                        None => Outcome::Retry { after: None, reason: "the inbox kept fewer messages than it was given".into(), code: None },
                     },
-                    Err(reason) => Outcome::Retry {
-                        after: None,
-                        reason,
-                        code: None,
-                    },
-                },
-            );
-        }
-        outcomes
+                    Err(reason) => Outcome::Retry { after: None, reason: reason.clone(), code: None },
+                }
+            })
+            .collect()
     }
 }
 
@@ -88,10 +89,15 @@ mod tests {
 
     #[async_trait]
     impl SandboxInbox for MemInbox {
-        async fn deliver(&self, _channel: &str, m: &Outgoing) -> Result<i64, String> {
+        async fn deliver(&self, _channel: &str, batch: &[Outgoing]) -> Result<Vec<i64>, String> {
             let mut v = self.0.lock().unwrap();
-            v.push(m.address.clone());
-            Ok(v.len() as i64)
+            Ok(batch
+                .iter()
+                .map(|m| {
+                    v.push(m.address.clone());
+                    v.len() as i64
+                })
+                .collect())
         }
     }
 

@@ -17,11 +17,14 @@ fn channel_from_row(row: &sqlx::sqlite::SqliteRow) -> StoreResult<Channel> {
         paused: row.get("paused"),
         paused_reason: row.get("paused_reason"),
         health: row.get("health"),
+        consecutive_failures: row.get("consecutive_failures"),
+        limits: super::from_json("channels.limits", row.get("limits"))?,
+        updated_at: row.get("updated_at"),
     })
 }
 
 const CHANNEL_SELECT: &str =
-    "SELECT id, name, kind, enabled, paused, paused_reason, health FROM channels";
+    "SELECT id, name, kind, enabled, paused, paused_reason, health, consecutive_failures, limits, updated_at FROM channels";
 
 impl Store {
     /// Adds a channel; its name must be unique.

@@ -15,6 +15,8 @@ pub struct ClaimedDelivery {
     pub address: String,
     /// This claim's attempt number (1 for the first).
     pub attempt_no: i32,
+    /// Attempts counted by the retry policy: those since the last retry by hand.
+    pub policy_attempts: i32,
     /// The recipient's variables as frozen at fan-out.
     pub variables: serde_json::Value,
 }
@@ -84,7 +86,7 @@ fn outcome_from(s: &str) -> StoreResult<AttemptOutcome> {
 /// Marks runs complete once none of their deliveries can still change.
 const COMPLETE_RUNS: &str = "UPDATE runs SET status = 'completed', finished_at = ?1 \
      WHERE status = 'sending' AND NOT EXISTS (SELECT 1 FROM deliveries d WHERE d.run_id = runs.id \
-     AND d.status IN ('queued', 'deferred', 'sending', 'retry_wait'))";
+     AND d.status IN ('queued', 'deferred', 'sending', 'retry_wait')) RETURNING id";
 
 impl Store {
     /// Claims up to `limit` due deliveries of one channel in one `UPDATE … RETURNING`: highest
@@ -104,7 +106,7 @@ impl Store {
              WHERE id IN (SELECT d.id FROM deliveries d JOIN runs r ON r.id = d.run_id \
                WHERE d.channel_id = ?3 AND d.status IN ('queued', 'deferred', 'retry_wait') AND d.next_attempt_at <= ?2 \
                AND r.status = 'sending' ORDER BY d.priority DESC, d.next_attempt_at, d.id LIMIT ?4) \
-             RETURNING id, run_id, contact_id, address, attempts, variables, priority, next_attempt_at",
+             RETURNING id, run_id, contact_id, address, attempts, attempts_base, variables, priority, next_attempt_at",
         )
         .bind(lease_until)
         .bind(&now)
@@ -126,6 +128,7 @@ impl Store {
                         contact_id: r.get("contact_id"),
                         address: r.get("address"),
                         attempt_no: r.get("attempts"),
+                        policy_attempts: r.get::<i32, _>("attempts") - r.get::<i32, _>("attempts_base"),
                         variables: from_json("deliveries.variables", r.get("variables"))?,
                     },
                 ))
@@ -142,7 +145,8 @@ impl Store {
     /// Writes the outcomes of one batch, with one attempt row each, in one transaction, and
     /// completes the runs that have nothing left to send. Only rows still `sending` are
     /// changed, so an outcome that arrives after its lease was recovered changes nothing.
-    pub async fn record_outcomes(&self, outcomes: &[RecordedOutcome]) -> StoreResult<()> {
+    /// Returns the runs this completed.
+    pub async fn record_outcomes(&self, outcomes: &[RecordedOutcome]) -> StoreResult<Vec<i64>> {
         let now = clock::now_str();
         let mut tx = self.begin_write().await?;
         for o in outcomes {
@@ -229,12 +233,9 @@ impl Store {
                 .await?;
             }
         }
-        sqlx::query(COMPLETE_RUNS)
-            .bind(&now)
-            .execute(&mut *tx)
-            .await?;
+        let completed = sqlx::query_scalar(COMPLETE_RUNS).bind(&now).fetch_all(&mut *tx).await?;
         tx.commit().await?;
-        Ok(())
+        Ok(completed)
     }
 
     /// Takes back deliveries whose lease ran out (their sender died): they wait for a retry
@@ -283,14 +284,15 @@ impl Store {
         .await?)
     }
 
-    /// How many deliveries of sending runs are not finished (on these channels, or all).
-    pub async fn count_unfinished(&self, channel_id: Option<i64>) -> StoreResult<i64> {
+    /// Whether any delivery of a sending run on these channels is not finished.
+    pub async fn has_unfinished(&self, channel_ids: &[i64]) -> StoreResult<bool> {
+        let ids = serde_json::to_string(channel_ids).unwrap_or_else(|_| "[]".into());
         Ok(sqlx::query_scalar(
-            "SELECT COUNT(*) FROM deliveries d JOIN runs r ON r.id = d.run_id \
-             WHERE (?1 IS NULL OR d.channel_id = ?1) AND r.status = 'sending' \
-             AND d.status IN ('queued', 'deferred', 'sending', 'retry_wait')",
+            "SELECT EXISTS (SELECT 1 FROM runs r JOIN deliveries d ON d.run_id = r.id \
+             WHERE r.status = 'sending' AND d.status IN ('queued', 'deferred', 'sending', 'retry_wait') \
+             AND d.channel_id IN (SELECT value FROM json_each(?)))",
         )
-        .bind(channel_id)
+        .bind(ids)
         .fetch_one(&self.pool)
         .await?)
     }

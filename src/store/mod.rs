@@ -7,6 +7,7 @@
 mod audit;
 mod channels;
 mod contacts;
+mod control;
 mod deliveries;
 mod notices;
 mod runs;
@@ -15,6 +16,7 @@ mod settings;
 mod stats;
 
 pub use audit::{chain_hash_of, AuditRow};
+pub use control::RetryScope;
 pub use deliveries::{ClaimedDelivery, DeliveryResult, RecordedOutcome};
 pub use notices::NoticeRecord;
 pub use runs::{AddressSource, AudienceFilter};

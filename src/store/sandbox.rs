@@ -5,29 +5,33 @@ use sqlx::Row;
 use super::{Store, StoreResult};
 use crate::clock;
 use crate::model::SandboxMessage;
+use crate::providers::Outgoing;
 
 impl Store {
-    /// Puts a message in the sandbox inbox.
-    pub async fn insert_sandbox_message(
-        &self,
-        delivery_id: Option<i64>,
-        channel_name: &str,
-        recipient: &str,
-        subject: &str,
-        body: &str,
-    ) -> StoreResult<i64> {
-        Ok(sqlx::query_scalar(
-            "INSERT INTO sandbox_messages (delivery_id, channel_name, recipient, subject, body, received_at) \
-             VALUES (?, ?, ?, ?, ?, ?) RETURNING id",
-        )
-        .bind(delivery_id)
-        .bind(channel_name)
-        .bind(recipient)
-        .bind(subject)
-        .bind(body)
-        .bind(clock::now_str())
-        .fetch_one(&self.pool)
-        .await?)
+    /// Puts a batch of messages in the sandbox inbox in one transaction; returns their ids.
+    pub async fn insert_sandbox_messages(&self, channel_name: &str, messages: &[Outgoing]) -> StoreResult<Vec<i64>> {
+        let now = clock::now_str();
+        let mut tx = self.begin_write().await?;
+        let mut ids = Vec::with_capacity(messages.len());
+        for m in messages {
+            let recipient = format!("{} <{}>", m.recipient_name, m.address);
+            ids.push(
+                sqlx::query_scalar(
+                    "INSERT INTO sandbox_messages (delivery_id, channel_name, recipient, subject, body, received_at) \
+                     VALUES (?, ?, ?, ?, ?, ?) RETURNING id",
+                )
+                .bind(m.delivery_id)
+                .bind(channel_name)
+                .bind(recipient)
+                .bind(&m.subject)
+                .bind(&m.body)
+                .bind(&now)
+                .fetch_one(&mut *tx)
+                .await?,
+            );
+        }
+        tx.commit().await?;
+        Ok(ids)
     }
 
     /// The newest messages in the sandbox inbox.

@@ -1,0 +1,248 @@
+//! One channel's worker: reserves rate, claims a batch, sends it with up to `concurrency`
+//! batches in flight, writes the outcomes, and watches the channel's health: a Retry-After
+//! slows the whole channel, and a long run of failures pauses it with the reason.
+
+use std::collections::HashMap;
+use std::sync::Arc;
+use std::time::Duration;
+
+use tokio::sync::watch;
+use tokio::task::JoinSet;
+use tokio::time::Instant;
+
+use super::config::ChannelConfig;
+use super::rate::RateLimiter;
+use super::Shared;
+use crate::clock;
+use crate::compose;
+use crate::model::{Channel, Notice};
+use crate::outbox::next_state;
+use crate::providers::{address_kind, Outcome, Outgoing, Provider};
+use crate::store::{ClaimedDelivery, RecordedOutcome};
+use crate::Result;
+
+/// What a finished batch tells the worker about the channel.
+#[derive(Debug, Default)]
+struct BatchHealth {
+    /// Per message, in order: `Some(true)` a send that worked, `Some(false)` a failure of the
+    /// channel (network, server, credentials), `None` a failure of the recipient or content.
+    signals: Vec<Option<bool>>,
+    /// The longest Retry-After the provider asked for.
+    retry_after: Option<Duration>,
+    last_error: Option<String>,
+}
+
+/// Runs one channel until `stop`, or until the channel pauses itself.
+pub(super) async fn run(
+    shared: Arc<Shared>,
+    channel: Channel,
+    provider: Arc<dyn Provider>,
+    config: ChannelConfig,
+    mut stop: watch::Receiver<bool>,
+) -> Result<()> {
+    let mut limiter = RateLimiter::new(config.limits.per_second, config.limits.per_minute);
+    let mut in_flight: JoinSet<Result<BatchHealth>> = JoinSet::new();
+    let mut notices: HashMap<i64, Arc<Notice>> = HashMap::new();
+    let mut failures = u32::try_from(channel.consecutive_failures).unwrap_or(0);
+    let mut not_before: Option<Instant> = None;
+    let mut wake = shared.wake.clone();
+    let lease = chrono::Duration::from_std(shared.options.lease).unwrap_or(chrono::Duration::minutes(2));
+    let address_kind = address_kind(channel.kind);
+
+    'work: loop {
+        while let Some(done) = in_flight.try_join_next() {
+            let health = done.map_err(|e| crate::Error::Invalid(format!("a send task failed: {e}")))??;
+            if !absorb(&shared, &channel, &config, &mut failures, &mut not_before, health).await? {
+                break 'work;
+            }
+        }
+        if *stop.borrow() {
+            break;
+        }
+        if in_flight.len() >= config.limits.concurrency {
+            tokio::select! {
+                Some(done) = in_flight.join_next() => {
+                    let health = done.map_err(|e| crate::Error::Invalid(format!("a send task failed: {e}")))??;
+                    if !absorb(&shared, &channel, &config, &mut failures, &mut not_before, health).await? {
+                        break 'work;
+                    }
+                }
+                _ = stop.changed() => {}
+            }
+            continue;
+        }
+        if let Some(t) = not_before.filter(|t| *t > Instant::now()) {
+            tokio::select! {
+                _ = tokio::time::sleep_until(t) => {}
+                _ = stop.changed() => {}
+            }
+            continue;
+        }
+        let want = config.limits.max_batch as u32;
+        let reserved = tokio::select! {
+            n = limiter.reserve(want) => n,
+            _ = stop.changed() => continue,
+        };
+        let lease_until = clock::fmt(clock::now() + lease);
+        let claimed = shared.store.claim_due(channel.id, &lease_until, i64::from(reserved)).await?;
+        limiter.release(reserved - claimed.len() as u32);
+        if claimed.is_empty() {
+            let wait = match shared.store.next_due_at(channel.id).await? {
+                Some(due) => until(&due).min(shared.options.idle_poll),
+                None => shared.options.idle_poll,
+            };
+            tokio::select! {
+                Some(done) = in_flight.join_next(), if !in_flight.is_empty() => {
+                    let health = done.map_err(|e| crate::Error::Invalid(format!("a send task failed: {e}")))??;
+                    if !absorb(&shared, &channel, &config, &mut failures, &mut not_before, health).await? {
+                        break 'work;
+                    }
+                }
+                _ = wake.changed() => {}
+                _ = tokio::time::sleep(wait) => {}
+                _ = stop.changed() => {}
+            }
+            continue;
+        }
+        let mut batch_notices = HashMap::new();
+        for d in &claimed {
+            if !notices.contains_key(&d.run_id) {
+                notices.insert(d.run_id, Arc::new(shared.store.notice_for_run(d.run_id).await?));
+            }
+            batch_notices.insert(d.run_id, notices[&d.run_id].clone());
+        }
+        let (shared2, provider2, config2) = (shared.clone(), provider.clone(), config.clone());
+        in_flight.spawn(async move {
+            send_and_record(&shared2, provider2.as_ref(), &config2, claimed, &batch_notices, address_kind).await
+        });
+    }
+    // What is in flight holds leases: let it finish and be recorded.
+    while let Some(done) = in_flight.join_next().await {
+        let health = done.map_err(|e| crate::Error::Invalid(format!("a send task failed: {e}")))??;
+        absorb(&shared, &channel, &config, &mut failures, &mut not_before, health).await?;
+    }
+    Ok(())
+}
+
+/// The time from now until a stored timestamp (zero if past or unreadable).
+fn until(at: &str) -> Duration {
+    chrono::DateTime::parse_from_rfc3339(at)
+        .ok()
+        .and_then(|t| (t.with_timezone(&chrono::Utc) - clock::now()).to_std().ok())
+        .unwrap_or_default()
+        .max(Duration::from_millis(5))
+}
+
+/// Takes a batch's health into the channel's: returns false when the channel paused itself.
+async fn absorb(
+    shared: &Shared,
+    channel: &Channel,
+    config: &ChannelConfig,
+    failures: &mut u32,
+    not_before: &mut Option<Instant>,
+    health: BatchHealth,
+) -> Result<bool> {
+    let before = *failures;
+    for signal in &health.signals {
+        match signal {
+            Some(true) => *failures = 0,
+            Some(false) => *failures += 1,
+            None => {}
+        }
+    }
+    if let Some(after) = health.retry_after {
+        let t = Instant::now() + after;
+        *not_before = Some(not_before.map_or(t, |nb| nb.max(t)));
+    }
+    if *failures >= config.pause_after_failures {
+        let reason = format!(
+            "paused after {} failed sends in a row; last error: {}",
+            failures,
+            health.last_error.as_deref().unwrap_or("unknown")
+        );
+        tracing::warn!(channel = %channel.name, "{reason}");
+        shared.store.set_channel_paused(channel.id, true, Some(&reason)).await?;
+        return Ok(false);
+    }
+    if (before == 0) != (*failures == 0) {
+        shared.store.set_channel_failures(channel.id, *failures).await?;
+    }
+    Ok(true)
+}
+
+/// Renders, sends, classifies and records one claimed batch, then reports progress.
+async fn send_and_record(
+    shared: &Shared,
+    provider: &dyn Provider,
+    config: &ChannelConfig,
+    claimed: Vec<ClaimedDelivery>,
+    notices: &HashMap<i64, Arc<Notice>>,
+    address_kind: Option<&'static str>,
+) -> Result<BatchHealth> {
+    let started_at = clock::now_str();
+    let mut outgoing = Vec::with_capacity(claimed.len());
+    // A recipient whose template cannot be rendered fails alone, with the reason.
+    let mut pre: Vec<Option<Outcome>> = Vec::with_capacity(claimed.len());
+    for d in &claimed {
+        let notice = &notices[&d.run_id];
+        match compose::render(&notice.subject, &notice.body, &d.variables) {
+            Ok(r) => {
+                outgoing.push(Outgoing {
+                    delivery_id: d.id,
+                    address: d.address.clone(),
+                    recipient_name: d.variables.get("name").and_then(|v| v.as_str()).unwrap_or_default().to_owned(),
+                    subject: r.subject,
+                    body: r.body,
+                });
+                pre.push(None);
+            }
+            Err(e) => pre.push(Some(Outcome::Permanent { reason: e.to_string(), code: Some("template".into()), bad_address: false })),
+        }
+    }
+    let t0 = std::time::Instant::now();
+    let mut sent = if outgoing.is_empty() { Vec::new() } else { provider.send(&outgoing).await }.into_iter();
+    let latency_ms = t0.elapsed().as_millis() as i64;
+    let finished = clock::now();
+    let finished_at = clock::fmt(finished);
+    let mut health = BatchHealth::default();
+    let mut records = Vec::with_capacity(claimed.len());
+    for (d, pre) in claimed.iter().zip(pre) {
+        let rendered_ok = pre.is_none();
+        let outcome = pre.or_else(|| sent.next()).unwrap_or(Outcome::Retry {
+            after: None,
+            reason: "the provider returned no outcome for this message".into(),
+            code: None,
+        });
+        health.signals.push(match &outcome {
+            Outcome::Sent { .. } => Some(true),
+            Outcome::Retry { after, reason, .. } => {
+                health.retry_after = health.retry_after.max(*after);
+                health.last_error = Some(reason.clone());
+                Some(false)
+            }
+            Outcome::Permanent { bad_address: false, reason, .. } if rendered_ok => {
+                health.last_error = Some(reason.clone());
+                Some(false)
+            }
+            Outcome::Permanent { .. } => None,
+        });
+        let result = next_state(outcome, d.policy_attempts, &config.retry, finished, rand::random::<f64>(), address_kind);
+        records.push(RecordedOutcome {
+            delivery_id: d.id,
+            attempt_no: d.attempt_no,
+            started_at: started_at.clone(),
+            finished_at: finished_at.clone(),
+            latency_ms,
+            result,
+        });
+    }
+    for r in &records {
+        shared.report.count(&r.result);
+    }
+    let completed = shared.store.record_outcomes(&records).await?;
+    let mut runs: Vec<i64> = claimed.iter().map(|d| d.run_id).collect();
+    runs.sort_unstable();
+    runs.dedup();
+    shared.report_progress(&runs, &completed).await?;
+    Ok(health)
+}
