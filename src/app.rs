@@ -11,12 +11,12 @@ use tokio::task::JoinHandle;
 use crate::audience::Audience;
 use crate::audit::{self, Actor};
 use crate::compose::{self, ComposeError, STANDARD_VARIABLES};
-use crate::dispatch::{
-    DispatchOptions, DispatchReport, Dispatcher, DispatcherLock, ProgressSink, ProviderFactory,
-};
+use crate::dispatch::{DispatchOptions, DispatchReport, Dispatcher, DispatcherLock, ProgressSink, ProviderFactory};
 use crate::model::*;
 use crate::providers::sandbox::{Sandbox, SandboxInbox};
+use crate::providers::webhook::{Webhook, WebhookMethod, WebhookSettings};
 use crate::providers::{Outgoing, Provider};
+use crate::secrets::{FileSecretStore, SecretStore};
 use crate::store::{NoticeRecord, RetryScope, Store};
 use crate::{clock, demo, outbox, report, Error, Result};
 
@@ -44,9 +44,7 @@ impl AppConfig {
                     .map(PathBuf::from)
             })
             .or_else(|| dirs::data_dir().map(|d| d.join("herald")))
-            .ok_or_else(|| {
-                Error::Invalid("no data directory: set HERALD_DATA_DIR or pass --data-dir".into())
-            })?;
+            .ok_or_else(|| Error::Invalid("no data directory: set HERALD_DATA_DIR or pass --data-dir".into()))?;
         Ok(AppConfig {
             data_dir,
             face: face.to_owned(),
@@ -59,6 +57,7 @@ pub struct App {
     config: AppConfig,
     store: Store,
     actor: Actor,
+    secrets: Arc<dyn SecretStore>,
     /// Bumped when this process queues work, so its dispatcher looks at once.
     wake: watch::Sender<u64>,
 }
@@ -89,13 +88,35 @@ struct StoreInbox(Store);
 #[async_trait]
 impl SandboxInbox for StoreInbox {
     async fn deliver(&self, channel_name: &str, messages: &[Outgoing]) -> std::result::Result<Vec<i64>, String> {
-        self.0.insert_sandbox_messages(channel_name, messages).await.map_err(|e| e.to_string())
+        self.0
+            .insert_sandbox_messages(channel_name, messages)
+            .await
+            .map_err(|e| e.to_string())
     }
 }
 
 /// Builds each channel's provider from its kind, settings and secret.
 struct Providers {
+    store: Store,
+    secrets: Arc<dyn SecretStore>,
     inbox: Arc<dyn SandboxInbox>,
+}
+
+impl Providers {
+    async fn secret(&self, channel: &Channel) -> std::result::Result<Option<String>, String> {
+        match self
+            .store
+            .channel_secret_ref(channel.id)
+            .await
+            .map_err(|e| e.to_string())?
+        {
+            Some(key) => match self.secrets.get(&key).map_err(|e| e.to_string())? {
+                Some(v) => Ok(Some(v)),
+                None => Err("its secret is missing from the secret store: set it again".into()),
+            },
+            None => Ok(None),
+        }
+    }
 }
 
 #[async_trait]
@@ -103,7 +124,22 @@ impl ProviderFactory for Providers {
     async fn build(&self, channel: &Channel) -> std::result::Result<Arc<dyn Provider>, String> {
         match channel.kind {
             ChannelKind::Sandbox => Ok(Arc::new(Sandbox::new(channel.name.clone(), self.inbox.clone()))),
-            other => Err(format!("this version of Herald cannot send through {} channels yet", other.as_str())),
+            ChannelKind::Webhook => {
+                let json = self
+                    .store
+                    .channel_settings(channel.id)
+                    .await
+                    .map_err(|e| e.to_string())?;
+                let settings = WebhookSettings::from_json(&json).map_err(|e| e.to_string())?;
+                let secret = self.secret(channel).await?;
+                Ok(Arc::new(
+                    Webhook::new(channel.name.clone(), settings, secret).map_err(|e| e.to_string())?,
+                ))
+            }
+            other => Err(format!(
+                "this version of Herald cannot send through {} channels yet",
+                other.as_str()
+            )),
         }
     }
 }
@@ -124,10 +160,12 @@ impl App {
         })?;
         let store = Store::open(&config.data_dir.join("herald.db")).await?;
         let actor = Actor::current(&config.face);
+        let secrets = Arc::new(FileSecretStore::open(&config.data_dir));
         let app = App {
             config,
             store,
             actor,
+            secrets,
             wake: watch::channel(0).0,
         };
         app.ensure_sandbox_channel().await?;
@@ -135,19 +173,10 @@ impl App {
     }
 
     async fn ensure_sandbox_channel(&self) -> Result<()> {
-        if self
-            .store
-            .find_channel_by_name(SANDBOX_CHANNEL)
-            .await?
-            .is_none()
-        {
+        if self.store.find_channel_by_name(SANDBOX_CHANNEL).await?.is_none() {
             match self
                 .store
-                .insert_channel(
-                    SANDBOX_CHANNEL,
-                    ChannelKind::Sandbox,
-                    &serde_json::json!({}),
-                )
+                .insert_channel(SANDBOX_CHANNEL, ChannelKind::Sandbox, &serde_json::json!({}))
                 .await
             {
                 // Another process opening the same new directory made it first.
@@ -198,28 +227,17 @@ impl App {
         let email = trimmed(input.email).map(|e| e.to_lowercase());
         if let Some(e) = &email {
             let ok = e.split_once('@').is_some_and(|(local, domain)| {
-                !local.is_empty()
-                    && domain.contains('.')
-                    && !domain.starts_with('.')
-                    && !domain.ends_with('.')
+                !local.is_empty() && domain.contains('.') && !domain.starts_with('.') && !domain.ends_with('.')
             });
             if !ok || e.chars().any(char::is_whitespace) {
-                return Err(Error::Invalid(format!(
-                    "the e-mail address {e} is not valid"
-                )));
+                return Err(Error::Invalid(format!("the e-mail address {e} is not valid")));
             }
         }
-        let mobile = trimmed(input.mobile).map(|m| {
-            m.chars()
-                .filter(|c| !matches!(c, ' ' | '-'))
-                .collect::<String>()
-        });
+        let mobile = trimmed(input.mobile).map(|m| m.chars().filter(|c| !matches!(c, ' ' | '-')).collect::<String>());
         if let Some(m) = &mobile {
             let digits = m.strip_prefix('+').unwrap_or(m);
             if digits.len() < 5 || !digits.chars().all(|c| c.is_ascii_digit()) {
-                return Err(Error::Invalid(format!(
-                    "the mobile number {m} is not valid"
-                )));
+                return Err(Error::Invalid(format!("the mobile number {m} is not valid")));
             }
         }
         let c = NewContact {
@@ -280,6 +298,60 @@ impl App {
             .ok_or_else(|| Error::Invalid(format!("there is no channel named {name}")))
     }
 
+    /// Adds a generic webhook channel; its signing secret goes to the secret store.
+    pub async fn add_webhook_channel(&self, input: NewWebhookChannel) -> Result<Channel> {
+        let name = input.name.trim();
+        if name.is_empty() {
+            return Err(Error::Invalid("the channel's name is empty".into()));
+        }
+        let mut settings = WebhookSettings::new(input.url.trim());
+        if let Some(m) = input.method.as_deref() {
+            settings.method = match m.to_ascii_uppercase().as_str() {
+                "POST" => WebhookMethod::Post,
+                "PUT" => WebhookMethod::Put,
+                other => {
+                    return Err(Error::Invalid(format!(
+                        "method: {other} is not supported; use POST or PUT"
+                    )))
+                }
+            };
+        }
+        settings.headers = input.headers.unwrap_or_default();
+        settings.body_template = trimmed(input.body_template);
+        if let Some(t) = input.timeout_ms {
+            settings.timeout_ms = t.into();
+        }
+        let secret = trimmed(input.secret);
+        settings.signing = secret.is_some();
+        // Building the provider checks everything it will need, the secret's form included.
+        Webhook::new(name, settings.clone(), secret.clone()).map_err(|e| Error::Invalid(e.to_string()))?;
+        let json = serde_json::to_value(&settings).map_err(|e| Error::Invalid(e.to_string()))?;
+        let channel = self.store.insert_channel(name, ChannelKind::Webhook, &json).await?;
+        let limits =
+            serde_json::to_value(input.limits.unwrap_or_default()).map_err(|e| Error::Invalid(e.to_string()))?;
+        let secret_ref = match &secret {
+            Some(value) => {
+                let key = format!("channel-{}", channel.id);
+                self.secrets.set(&key, value)?;
+                Some(key)
+            }
+            None => None,
+        };
+        self.store
+            .update_channel_config(channel.id, &json, &limits, secret_ref.as_deref())
+            .await?;
+        audit::record(
+            &self.store,
+            &self.actor,
+            "channel.add",
+            "channel",
+            Some(channel.id),
+            serde_json::json!({"name": name, "kind": "webhook", "url": settings.url, "signed": secret.is_some()}),
+        )
+        .await?;
+        Ok(self.store.get_channel(channel.id).await?)
+    }
+
     // ----- notices -----
 
     /// Checks a notice's fields, audience, channels and templates.
@@ -296,16 +368,12 @@ impl App {
         for id in &input.channel_ids {
             let c = self.store.get_channel(*id).await?;
             if !c.enabled {
-                return Err(Error::Invalid(format!(
-                    "the channel {} is disabled",
-                    c.name
-                )));
+                return Err(Error::Invalid(format!("the channel {} is disabled", c.name)));
             }
         }
         let audience = Audience::parse(input.audience.as_deref().unwrap_or("all"))?;
         audience.validate(&self.store).await?;
-        let subject =
-            trimmed(input.subject.clone()).unwrap_or_else(|| input.title.trim().to_owned());
+        let subject = trimmed(input.subject.clone()).unwrap_or_else(|| input.title.trim().to_owned());
         let attributes = self.store.list_attribute_names().await?;
         for (field, source) in [("subject", subject.as_str()), ("body", input.body.as_str())] {
             for variable in compose::check(field, source)? {
@@ -313,7 +381,12 @@ impl App {
                 if !STANDARD_VARIABLES.contains(&root) && !attributes.iter().any(|a| a == root) {
                     return Err(Error::Invalid(format!(
                         "the {field} uses the variable `{variable}`, which no contact has; known variables: {}",
-                        STANDARD_VARIABLES.iter().copied().chain(attributes.iter().map(String::as_str)).collect::<Vec<_>>().join(", ")
+                        STANDARD_VARIABLES
+                            .iter()
+                            .copied()
+                            .chain(attributes.iter().map(String::as_str))
+                            .collect::<Vec<_>>()
+                            .join(", ")
                     )));
                 }
             }
@@ -408,9 +481,19 @@ impl App {
     /// Pauses a sending run.
     pub async fn pause_run(&self, run_id: i64) -> Result<RunSummary> {
         if !self.store.pause_run(run_id).await? {
-            return Err(Error::Invalid(format!("run {run_id} is not sending, so it cannot be paused")));
+            return Err(Error::Invalid(format!(
+                "run {run_id} is not sending, so it cannot be paused"
+            )));
         }
-        audit::record(&self.store, &self.actor, "run.pause", "run", Some(run_id), serde_json::json!({})).await?;
+        audit::record(
+            &self.store,
+            &self.actor,
+            "run.pause",
+            "run",
+            Some(run_id),
+            serde_json::json!({}),
+        )
+        .await?;
         Ok(self.store.get_run_summary(run_id).await?)
     }
 
@@ -419,7 +502,15 @@ impl App {
         if !self.store.resume_run(run_id).await? {
             return Err(Error::Invalid(format!("run {run_id} is not paused")));
         }
-        audit::record(&self.store, &self.actor, "run.resume", "run", Some(run_id), serde_json::json!({})).await?;
+        audit::record(
+            &self.store,
+            &self.actor,
+            "run.resume",
+            "run",
+            Some(run_id),
+            serde_json::json!({}),
+        )
+        .await?;
         self.wake.send_modify(|n| *n += 1);
         Ok(self.store.get_run_summary(run_id).await?)
     }
@@ -427,7 +518,15 @@ impl App {
     /// Cancels what a run has not sent yet.
     pub async fn cancel_run(&self, run_id: i64) -> Result<RunSummary> {
         let cancelled = self.store.cancel_run(run_id).await?;
-        audit::record(&self.store, &self.actor, "run.cancel", "run", Some(run_id), serde_json::json!({"cancelled": cancelled})).await?;
+        audit::record(
+            &self.store,
+            &self.actor,
+            "run.cancel",
+            "run",
+            Some(run_id),
+            serde_json::json!({"cancelled": cancelled}),
+        )
+        .await?;
         Ok(self.store.get_run_summary(run_id).await?)
     }
 
@@ -439,7 +538,15 @@ impl App {
             RetryScope::Run(id) => ("run", id),
             RetryScope::Channel(id) => ("channel", id),
         };
-        audit::record(&self.store, &self.actor, "delivery.retry", entity, Some(id), serde_json::json!({"queued": n})).await?;
+        audit::record(
+            &self.store,
+            &self.actor,
+            "delivery.retry",
+            entity,
+            Some(id),
+            serde_json::json!({"queued": n}),
+        )
+        .await?;
         self.wake.send_modify(|n| *n += 1);
         Ok(n)
     }
@@ -447,8 +554,18 @@ impl App {
     /// Pauses a channel by hand.
     pub async fn pause_channel(&self, name: &str) -> Result<Channel> {
         let c = self.channel_by_name(name).await?;
-        self.store.set_channel_paused(c.id, true, Some("paused by hand")).await?;
-        audit::record(&self.store, &self.actor, "channel.pause", "channel", Some(c.id), serde_json::json!({"name": name})).await?;
+        self.store
+            .set_channel_paused(c.id, true, Some("paused by hand"))
+            .await?;
+        audit::record(
+            &self.store,
+            &self.actor,
+            "channel.pause",
+            "channel",
+            Some(c.id),
+            serde_json::json!({"name": name}),
+        )
+        .await?;
         Ok(self.store.get_channel(c.id).await?)
     }
 
@@ -456,7 +573,15 @@ impl App {
     pub async fn resume_channel(&self, name: &str) -> Result<Channel> {
         let c = self.channel_by_name(name).await?;
         self.store.set_channel_paused(c.id, false, None).await?;
-        audit::record(&self.store, &self.actor, "channel.resume", "channel", Some(c.id), serde_json::json!({"name": name})).await?;
+        audit::record(
+            &self.store,
+            &self.actor,
+            "channel.resume",
+            "channel",
+            Some(c.id),
+            serde_json::json!({"name": name}),
+        )
+        .await?;
         self.wake.send_modify(|n| *n += 1);
         Ok(self.store.get_channel(c.id).await?)
     }
@@ -480,18 +605,13 @@ impl App {
 
     /// The newest messages in the sandbox inbox.
     pub async fn sandbox_messages(&self, limit: i64) -> Result<Vec<SandboxMessage>> {
-        Ok(self
-            .store
-            .list_sandbox_messages(limit.clamp(1, 10_000))
-            .await?)
+        Ok(self.store.list_sandbox_messages(limit.clamp(1, 10_000)).await?)
     }
 
     /// Remembers the interface language.
     pub async fn set_language(&self, language: &str) -> Result<()> {
         if !matches!(language, "zh-CN" | "en") {
-            return Err(Error::Invalid(format!(
-                "unknown language {language}: use zh-CN or en"
-            )));
+            return Err(Error::Invalid(format!("unknown language {language}: use zh-CN or en")));
         }
         Ok(self.store.set_setting("language", language).await?)
     }
@@ -499,7 +619,11 @@ impl App {
     // ----- dispatch -----
 
     fn provider_factory(&self) -> Arc<dyn ProviderFactory> {
-        Arc::new(Providers { inbox: Arc::new(StoreInbox(self.store.clone())) })
+        Arc::new(Providers {
+            store: self.store.clone(),
+            secrets: self.secrets.clone(),
+            inbox: Arc::new(StoreInbox(self.store.clone())),
+        })
     }
 
     fn lock_holder_name(&self) -> String {

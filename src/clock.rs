@@ -24,12 +24,8 @@ mod tests {
 
     #[test]
     fn stored_times_sort_as_text_in_time_order() {
-        let a = fmt(DateTime::parse_from_rfc3339("2026-01-01T09:59:59.999Z")
-            .unwrap()
-            .into());
-        let b = fmt(DateTime::parse_from_rfc3339("2026-01-01T10:00:00Z")
-            .unwrap()
-            .into());
+        let a = fmt(DateTime::parse_from_rfc3339("2026-01-01T09:59:59.999Z").unwrap().into());
+        let b = fmt(DateTime::parse_from_rfc3339("2026-01-01T10:00:00Z").unwrap().into());
         assert_eq!(b, "2026-01-01T10:00:00.000Z");
         assert!(a < b);
     }

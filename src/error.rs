@@ -13,6 +13,8 @@ pub enum Error {
     Audience(#[from] crate::audience::AudienceError),
     #[error(transparent)]
     Dispatch(#[from] crate::dispatch::DispatchError),
+    #[error(transparent)]
+    Secret(#[from] crate::secrets::SecretError),
     /// The caller asked for something that does not fit the data (a message for a person).
     #[error("{0}")]
     Invalid(String),
@@ -26,6 +28,7 @@ impl Error {
             Error::Compose(_) => "compose",
             Error::Audience(_) => "audience",
             Error::Dispatch(e) => e.code(),
+            Error::Secret(_) => "secret_store",
             Error::Invalid(_) => "invalid",
         }
     }

@@ -26,6 +26,7 @@ pub mod model;
 pub mod outbox;
 pub mod providers;
 pub mod report;
+pub mod secrets;
 pub mod store;
 
 pub use app::{App, AppConfig};

@@ -157,28 +157,35 @@ pub struct Channel {
 pub struct ChannelLimits {
     /// Messages per provider call.
     #[ts(optional)]
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub max_batch: Option<u32>,
     #[ts(optional)]
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub per_second: Option<u32>,
     #[ts(optional)]
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub per_minute: Option<u32>,
     /// Provider calls in flight at once.
     #[ts(optional)]
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub concurrency: Option<u32>,
     /// Attempts in all before a delivery fails.
     #[ts(optional)]
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub max_attempts: Option<u32>,
     /// First retry delay in seconds (doubles each time).
     #[ts(optional)]
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub retry_base_secs: Option<u32>,
     /// Longest retry delay in seconds.
     #[ts(optional)]
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub retry_max_secs: Option<u32>,
     /// Consecutive failed sends after which the channel pauses itself.
     #[ts(optional)]
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub pause_after_failures: Option<u32>,
 }
-
 
 /// The status of a notice.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize, TS)]
@@ -454,4 +461,31 @@ pub struct DemoLoadResult {
     pub added: i64,
     #[ts(type = "number")]
     pub already_present: i64,
+}
+
+/// What is needed to add a generic webhook channel.
+#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize, TS)]
+#[serde(rename_all = "camelCase", default)]
+#[ts(export)]
+pub struct NewWebhookChannel {
+    pub name: String,
+    /// Where each message is sent (http or https).
+    pub url: String,
+    /// `POST` (default) or `PUT`.
+    #[ts(optional)]
+    pub method: Option<String>,
+    #[ts(optional)]
+    pub headers: Option<std::collections::BTreeMap<String, String>>,
+    /// A minijinja template rendering the JSON body (variables: id, channel, recipient.name,
+    /// recipient.address, subject, body).
+    #[ts(optional)]
+    pub body_template: Option<String>,
+    #[ts(optional)]
+    pub timeout_ms: Option<u32>,
+    /// A Standard Webhooks signing secret (`whsec_…`); when given, requests are signed. It is
+    /// kept in the secret store, never in the database, and never sent back to the UI.
+    #[ts(optional)]
+    pub secret: Option<String>,
+    #[ts(optional)]
+    pub limits: Option<ChannelLimits>,
 }

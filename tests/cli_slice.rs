@@ -31,20 +31,10 @@ fn a_notice_goes_from_compose_to_history_on_an_empty_data_dir() {
         "--class",
         "农学2401",
     ]);
-    let b = h.json(&[
-        "contacts",
-        "add",
-        "--name",
-        "李雷",
-        "--mobile",
-        "138 0013 8000",
-    ]);
+    let b = h.json(&["contacts", "add", "--name", "李雷", "--mobile", "138 0013 8000"]);
     assert_eq!(b["mobile"], "13800138000");
     let channels = h.json(&["channels", "list"]);
-    assert_eq!(
-        channels[0]["name"], "sandbox",
-        "a new data dir has the sandbox channel"
-    );
+    assert_eq!(channels[0]["name"], "sandbox", "a new data dir has the sandbox channel");
 
     let body = h.dir.path().join("body.md");
     std::fs::write(&body, "{{ name }}同学：\n\n请于**周五**前提交材料。").unwrap();
@@ -86,10 +76,7 @@ fn a_notice_goes_from_compose_to_history_on_an_empty_data_dir() {
         assert_eq!(d["attemptLog"].as_array().unwrap().len(), 1);
         assert_eq!(d["attemptLog"][0]["outcome"], "sent");
     }
-    let to_a = deliveries
-        .iter()
-        .find(|d| d["contactId"] == a["id"])
-        .unwrap();
+    let to_a = deliveries.iter().find(|d| d["contactId"] == a["id"]).unwrap();
     assert_eq!(to_a["address"], "wxm@example.edu.cn");
 
     let inbox = h.json(&["sandbox", "list"]);
@@ -103,10 +90,7 @@ fn a_notice_goes_from_compose_to_history_on_an_empty_data_dir() {
         bodies.contains(&"王小明同学：\n\n请于**周五**前提交材料。"),
         "{bodies:?}"
     );
-    assert!(
-        bodies.contains(&"李雷同学：\n\n请于**周五**前提交材料。"),
-        "{bodies:?}"
-    );
+    assert!(bodies.contains(&"李雷同学：\n\n请于**周五**前提交材料。"), "{bodies:?}");
 
     // Sent notices do not change; sending again is refused with a reason.
     let (code, err) = h.fails(&["notices", "send", &notice_id]);
@@ -121,10 +105,7 @@ fn demo_data_and_a_chosen_audience() {
     assert!(loaded["added"].as_i64().unwrap() >= 15);
     assert_eq!(h.json(&["demo", "load"])["added"], 0);
     let page = h.json(&["contacts", "list", "--search", "农学2401"]);
-    assert_eq!(
-        page["total"], 0,
-        "search covers name, id, e-mail and mobile, not class"
-    );
+    assert_eq!(page["total"], 0, "search covers name, id, e-mail and mobile, not class");
     let page = h.json(&["contacts", "list", "--search", "张伟"]);
     let zhang = page["items"][0]["id"].as_i64().unwrap();
     let all = h.json(&["contacts", "list", "--limit", "3"]);
@@ -177,10 +158,7 @@ fn a_recipient_without_a_variable_fails_alone_with_the_reason() {
         .find(|d| d["status"] == "failed")
         .unwrap();
     assert_eq!(failed["contactName"], "无班级");
-    assert!(
-        failed["lastError"].as_str().unwrap().contains("`class`"),
-        "{failed}"
-    );
+    assert!(failed["lastError"].as_str().unwrap().contains("`class`"), "{failed}");
 }
 
 #[test]
@@ -189,14 +167,7 @@ fn bad_input_is_refused_with_a_clear_message_and_nothing_is_stored() {
     let cases: &[(&[&str], &str)] = &[
         (&["contacts", "add", "--name", "  "], "name is empty"),
         (
-            &[
-                "contacts",
-                "add",
-                "--name",
-                "x",
-                "--email",
-                "not-an-address",
-            ],
+            &["contacts", "add", "--name", "x", "--email", "not-an-address"],
             "not-an-address is not valid",
         ),
         (
@@ -311,11 +282,9 @@ fn only_one_dispatcher_per_database_and_the_cli_works_while_one_runs() {
     let h = Herald::new();
     h.json(&["contacts", "add", "--name", "甲"]);
     let mut first = h.spawn(&["dispatch", "--quiet"]);
-    wait_for(
-        "the first dispatcher to take the lock",
-        Duration::from_secs(20),
-        || h.data_dir().join("dispatcher.owner").exists(),
-    );
+    wait_for("the first dispatcher to take the lock", Duration::from_secs(20), || {
+        h.data_dir().join("dispatcher.owner").exists()
+    });
 
     let (code, err) = h.fails(&["dispatch", "--until-idle"]);
     assert_eq!(code, 1);

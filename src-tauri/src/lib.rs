@@ -34,9 +34,7 @@ fn setup(app: &mut tauri::App) -> Result<(), Box<dyn std::error::Error>> {
     let config = AppConfig::resolve(data_dir_arg(), "desktop")?;
     let core = Arc::new(tauri::async_runtime::block_on(App::open(config))?);
     let sink = Arc::new(events::EmitProgress(app.handle().clone()));
-    let dispatcher = match tauri::async_runtime::block_on(
-        core.start_dispatcher(DispatchOptions::default(), sink),
-    ) {
+    let dispatcher = match tauri::async_runtime::block_on(core.start_dispatcher(DispatchOptions::default(), sink)) {
         Ok(handle) => Some(handle),
         // Another Herald sends from this database: this window still works, but does not
         // send; the UI shows who does (app_info).
@@ -61,13 +59,20 @@ fn setup(app: &mut tauri::App) -> Result<(), Box<dyn std::error::Error>> {
 /// Starts the desktop app.
 pub fn run() {
     tracing_subscriber::fmt()
-        .with_env_filter(
-            tracing_subscriber::EnvFilter::try_from_env("HERALD_LOG")
-                .unwrap_or_else(|_| "info".into()),
-        )
+        .with_env_filter(tracing_subscriber::EnvFilter::try_from_env("HERALD_LOG").unwrap_or_else(|_| "info".into()))
         .init();
     let result = tauri::Builder::default()
         .setup(setup)
+        .on_window_event(|window, event| {
+            // With a tray icon, closing the window hides it and sending goes on; Quit is in
+            // the tray's menu. Without one, closing quits as usual.
+            if let tauri::WindowEvent::CloseRequested { api, .. } = event {
+                if window.app_handle().tray_by_id(tray::TRAY_ID).is_some() {
+                    api.prevent_close();
+                    let _ = window.hide();
+                }
+            }
+        })
         .invoke_handler(tauri::generate_handler![
             commands::app::app_info,
             commands::app::dashboard_stats,
@@ -76,6 +81,9 @@ pub fn run() {
             commands::contacts::list_contacts,
             commands::contacts::add_contact,
             commands::notices::list_channels,
+            commands::notices::add_webhook_channel,
+            commands::notices::pause_channel,
+            commands::notices::resume_channel,
             commands::notices::create_notice,
             commands::notices::preview_notice,
             commands::notices::list_notices,
@@ -83,6 +91,10 @@ pub fn run() {
             commands::history::list_runs,
             commands::history::run_detail,
             commands::history::list_sandbox_messages,
+            commands::history::pause_run,
+            commands::history::resume_run,
+            commands::history::cancel_run,
+            commands::history::retry_failed,
         ])
         .run(tauri::generate_context!());
     if let Err(e) = result {

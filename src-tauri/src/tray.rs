@@ -4,12 +4,15 @@ use tauri::menu::{Menu, MenuItem};
 use tauri::tray::TrayIconBuilder;
 use tauri::{AppHandle, Manager};
 
+/// The tray icon's id.
+pub const TRAY_ID: &str = "herald";
+
 /// Adds the tray icon with its menu.
 pub fn create(app: &AppHandle) -> tauri::Result<()> {
     let show = MenuItem::with_id(app, "show", "显示 Herald / Show Herald", true, None::<&str>)?;
     let quit = MenuItem::with_id(app, "quit", "退出 / Quit", true, None::<&str>)?;
     let menu = Menu::with_items(app, &[&show, &quit])?;
-    let mut builder = TrayIconBuilder::with_id("herald")
+    let mut builder = TrayIconBuilder::with_id(TRAY_ID)
         .tooltip("Herald")
         .menu(&menu)
         .on_menu_event(|app, event| match event.id.as_ref() {

@@ -36,15 +36,13 @@ impl Audience {
             return Ok(Audience::All);
         }
         let Some(list) = spec.strip_prefix("contacts:") else {
-            return Err(AudienceError::Unknown {
-                spec: spec.to_owned(),
-            });
+            return Err(AudienceError::Unknown { spec: spec.to_owned() });
         };
         let mut ids = Vec::new();
         for item in list.split(',').map(str::trim).filter(|s| !s.is_empty()) {
-            let id = item.parse::<i64>().map_err(|_| AudienceError::BadId {
-                item: item.to_owned(),
-            })?;
+            let id = item
+                .parse::<i64>()
+                .map_err(|_| AudienceError::BadId { item: item.to_owned() })?;
             if !ids.contains(&id) {
                 ids.push(id);
             }
@@ -72,11 +70,7 @@ impl Audience {
     pub async fn validate(&self, store: &Store) -> crate::Result<()> {
         if let Audience::Contacts(ids) = self {
             let found = store.existing_contact_ids(ids).await?;
-            let missing: Vec<String> = ids
-                .iter()
-                .filter(|i| !found.contains(i))
-                .map(i64::to_string)
-                .collect();
+            let missing: Vec<String> = ids.iter().filter(|i| !found.contains(i)).map(i64::to_string).collect();
             if !missing.is_empty() {
                 return Err(AudienceError::Missing {
                     ids: missing.join(", "),
@@ -115,10 +109,7 @@ mod tests {
             Audience::parse("group:农学院").unwrap_err(),
             AudienceError::Unknown { .. }
         ));
-        assert_eq!(
-            Audience::parse("contacts:").unwrap_err(),
-            AudienceError::Empty
-        );
+        assert_eq!(Audience::parse("contacts:").unwrap_err(), AudienceError::Empty);
         assert_eq!(Audience::Contacts(vec![1, 2]).to_spec(), "contacts:1,2");
     }
 }

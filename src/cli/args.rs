@@ -125,11 +125,7 @@ pub struct NoticeCreateArgs {
     #[arg(long)]
     pub subject: Option<String>,
     /// The body in Markdown. May use variables such as {{ name }}, {{ class }}.
-    #[arg(
-        long,
-        conflicts_with = "body_file",
-        required_unless_present = "body_file"
-    )]
+    #[arg(long, conflicts_with = "body_file", required_unless_present = "body_file")]
     pub body: Option<String>,
     /// Read the body from a Markdown file (UTF-8).
     #[arg(long, value_name = "FILE.md")]
@@ -147,6 +143,9 @@ pub struct NoticeCreateArgs {
 
 #[derive(Debug, Subcommand)]
 pub enum ChannelsCmd {
+    /// Add a channel.
+    #[command(subcommand)]
+    Add(ChannelAddCmd),
     /// List channels with their health.
     List,
     /// Show one channel: kind, health, limits, why it is paused.
@@ -212,4 +211,53 @@ pub enum SandboxCmd {
         #[arg(long, default_value_t = 50)]
         limit: i64,
     },
+}
+
+#[derive(Debug, Subcommand)]
+pub enum ChannelAddCmd {
+    /// A generic webhook: each message is one HTTP request to your URL.
+    Webhook(WebhookArgs),
+}
+
+#[derive(Debug, Args)]
+pub struct WebhookArgs {
+    #[arg(long)]
+    pub name: String,
+    /// Where each message goes (http:// or https://).
+    #[arg(long)]
+    pub url: String,
+    /// POST or PUT.
+    #[arg(long, default_value = "POST")]
+    pub method: String,
+    /// An extra header, "Name: value"; repeat for several.
+    #[arg(long = "header", value_name = "NAME: VALUE")]
+    pub headers: Vec<String>,
+    /// A file with a minijinja template of the JSON body (variables: id, channel,
+    /// recipient.name, recipient.address, subject, body; use |tojson).
+    #[arg(long, value_name = "FILE")]
+    pub body_template: Option<PathBuf>,
+    /// Time allowed for one request, in milliseconds.
+    #[arg(long)]
+    pub timeout_ms: Option<u32>,
+    /// Read a Standard Webhooks signing secret (whsec_…) from standard input and sign requests.
+    #[arg(long)]
+    pub secret_stdin: bool,
+    /// Messages per second at most.
+    #[arg(long)]
+    pub per_second: Option<u32>,
+    /// Messages per minute at most.
+    #[arg(long)]
+    pub per_minute: Option<u32>,
+    /// Requests in flight at once.
+    #[arg(long)]
+    pub concurrency: Option<u32>,
+    /// Attempts in all before a delivery fails.
+    #[arg(long)]
+    pub max_attempts: Option<u32>,
+    /// First retry delay in seconds (doubles each time).
+    #[arg(long)]
+    pub retry_base_secs: Option<u32>,
+    /// Failed sends in a row after which the channel pauses itself.
+    #[arg(long)]
+    pub pause_after_failures: Option<u32>,
 }

@@ -150,10 +150,7 @@ fn print_detail(d: &RunDetail) {
             del.channel_name,
             del.address,
             del.status,
-            del.last_error
-                .as_deref()
-                .map(|e| format!(" ({e})"))
-                .unwrap_or_default()
+            del.last_error.as_deref().map(|e| format!(" ({e})")).unwrap_or_default()
         );
         for a in &del.attempt_log {
             println!(
@@ -161,10 +158,7 @@ fn print_detail(d: &RunDetail) {
                 a.attempt_no,
                 a.started_at,
                 a.outcome,
-                a.message
-                    .as_deref()
-                    .map(|m| format!(" — {m}"))
-                    .unwrap_or_default()
+                a.message.as_deref().map(|m| format!(" — {m}")).unwrap_or_default()
             );
         }
     }
@@ -182,15 +176,24 @@ pub async fn run_runs(app: &App, cmd: RunsCmd, json: bool) -> anyhow::Result<()>
         }
         RunsCmd::Pause { id } => {
             let r = app.pause_run(id).await?;
-            emit(json, &r, || println!("run {id} paused: {} sent, {} waiting", r.sent, r.waiting + r.retrying))
+            emit(json, &r, || {
+                println!("run {id} paused: {} sent, {} waiting", r.sent, r.waiting + r.retrying)
+            })
         }
         RunsCmd::Resume { id } => {
             let r = app.resume_run(id).await?;
-            emit(json, &r, || println!("run {id} resumed: {} waiting", r.waiting + r.retrying))
+            emit(json, &r, || {
+                println!("run {id} resumed: {} waiting", r.waiting + r.retrying)
+            })
         }
         RunsCmd::Cancel { id } => {
             let r = app.cancel_run(id).await?;
-            emit(json, &r, || println!("run {id} cancelled: {} were not sent, {} had been sent", r.cancelled, r.sent))
+            emit(json, &r, || {
+                println!(
+                    "run {id} cancelled: {} were not sent, {} had been sent",
+                    r.cancelled, r.sent
+                )
+            })
         }
         RunsCmd::RetryFailed { id, delivery } => {
             let scope = match delivery {

@@ -30,16 +30,10 @@ pub fn main() -> ExitCode {
         }
     };
     tracing_subscriber::fmt()
-        .with_env_filter(
-            tracing_subscriber::EnvFilter::try_from_env("HERALD_LOG")
-                .unwrap_or_else(|_| "warn".into()),
-        )
+        .with_env_filter(tracing_subscriber::EnvFilter::try_from_env("HERALD_LOG").unwrap_or_else(|_| "warn".into()))
         .with_writer(std::io::stderr)
         .init();
-    let runtime = match tokio::runtime::Builder::new_multi_thread()
-        .enable_all()
-        .build()
-    {
+    let runtime = match tokio::runtime::Builder::new_multi_thread().enable_all().build() {
         Ok(r) => r,
         Err(e) => {
             eprintln!("error: cannot start: {e}");
@@ -81,10 +75,7 @@ async fn run(cli: Cli) -> anyhow::Result<()> {
                 println!("Herald {}", info.version);
                 println!("data directory: {}", info.data_dir);
                 println!("database:       {}", info.database_path);
-                println!(
-                    "dispatcher:     {}",
-                    holder.as_deref().unwrap_or("none running")
-                );
+                println!("dispatcher:     {}", holder.as_deref().unwrap_or("none running"));
             })
         }
     }

@@ -2,16 +2,17 @@
 
 use anyhow::Context;
 
-use super::args::{ChannelsCmd, NoticeCreateArgs, NoticesCmd, SandboxCmd};
+use super::args::{ChannelAddCmd, ChannelsCmd, NoticeCreateArgs, NoticesCmd, SandboxCmd, WebhookArgs};
 use super::output::{cut, emit};
-use crate::model::NewNotice;
+use crate::model::{ChannelLimits, NewNotice, NewWebhookChannel};
 use crate::App;
 
 async fn new_notice(app: &App, a: NoticeCreateArgs) -> anyhow::Result<NewNotice> {
     let body = match (a.body, a.body_file) {
         (Some(body), _) => body,
-        (None, Some(path)) => std::fs::read_to_string(&path)
-            .with_context(|| format!("cannot read the body file {}", path.display()))?,
+        (None, Some(path)) => {
+            std::fs::read_to_string(&path).with_context(|| format!("cannot read the body file {}", path.display()))?
+        }
         (None, None) => unreachable!("clap requires --body or --body-file"),
     };
     let mut channel_ids = Vec::new();
@@ -92,10 +93,7 @@ pub async fn run(app: &App, cmd: NoticesCmd, json: bool) -> anyhow::Result<()> {
                 });
             }
             emit(json, &run, || {
-                println!(
-                    "run {} queued {} deliveries for notice {}",
-                    run.id, run.total, id
-                );
+                println!("run {} queued {} deliveries for notice {}", run.id, run.total, id);
                 println!("they are sent by the desktop app, or by: herald dispatch --until-idle");
             })
         }
@@ -114,15 +112,74 @@ fn print_channel(c: &crate::model::Channel) {
     println!("limits:   {}", serde_json::to_string(&c.limits).unwrap_or_default());
 }
 
+fn webhook_input(a: WebhookArgs) -> anyhow::Result<NewWebhookChannel> {
+    let mut headers = std::collections::BTreeMap::new();
+    for h in &a.headers {
+        let (k, v) = h
+            .split_once(':')
+            .with_context(|| format!("--header {h}: write it as \"Name: value\""))?;
+        headers.insert(k.trim().to_owned(), v.trim().to_owned());
+    }
+    let body_template = match &a.body_template {
+        Some(path) => Some(
+            std::fs::read_to_string(path)
+                .with_context(|| format!("cannot read the body template {}", path.display()))?,
+        ),
+        None => None,
+    };
+    let secret = if a.secret_stdin {
+        let mut s = String::new();
+        std::io::stdin()
+            .read_line(&mut s)
+            .context("cannot read the secret from standard input")?;
+        Some(s.trim().to_owned()).filter(|s| !s.is_empty())
+    } else {
+        None
+    };
+    Ok(NewWebhookChannel {
+        name: a.name,
+        url: a.url,
+        method: Some(a.method),
+        headers: Some(headers),
+        body_template,
+        timeout_ms: a.timeout_ms,
+        secret,
+        limits: Some(ChannelLimits {
+            per_second: a.per_second,
+            per_minute: a.per_minute,
+            concurrency: a.concurrency,
+            max_attempts: a.max_attempts,
+            retry_base_secs: a.retry_base_secs,
+            pause_after_failures: a.pause_after_failures,
+            ..Default::default()
+        }),
+    })
+}
+
 pub async fn run_channels(app: &App, cmd: ChannelsCmd, json: bool) -> anyhow::Result<()> {
     match cmd {
+        ChannelsCmd::Add(ChannelAddCmd::Webhook(a)) => {
+            let c = app.add_webhook_channel(webhook_input(a)?).await?;
+            emit(json, &c, || println!("added webhook channel {} ({})", c.id, c.name))
+        }
         ChannelsCmd::List => {
             let all = app.list_channels().await?;
             emit(json, &all, || {
                 println!("{:>4}  {:<20}  {:<14}  {:<8}  NOTE", "ID", "NAME", "KIND", "HEALTH");
                 for c in &all {
-                    let note = if !c.enabled { "disabled".to_owned() } else { c.paused_reason.clone().unwrap_or_default() };
-                    println!("{:>4}  {:<20}  {:<14}  {:<8}  {}", c.id, cut(&c.name, 20), c.kind.as_str(), c.health, note);
+                    let note = if !c.enabled {
+                        "disabled".to_owned()
+                    } else {
+                        c.paused_reason.clone().unwrap_or_default()
+                    };
+                    println!(
+                        "{:>4}  {:<20}  {:<14}  {:<8}  {}",
+                        c.id,
+                        cut(&c.name, 20),
+                        c.kind.as_str(),
+                        c.health,
+                        note
+                    );
                 }
             })
         }
@@ -132,7 +189,9 @@ pub async fn run_channels(app: &App, cmd: ChannelsCmd, json: bool) -> anyhow::Re
         }
         ChannelsCmd::Pause { name } => {
             let c = app.pause_channel(&name).await?;
-            emit(json, &c, || println!("channel {name} paused; its deliveries wait until: herald channels resume {name}"))
+            emit(json, &c, || {
+                println!("channel {name} paused; its deliveries wait until: herald channels resume {name}")
+            })
         }
         ChannelsCmd::Resume { name } => {
             let c = app.resume_channel(&name).await?;
@@ -154,10 +213,7 @@ pub async fn run_sandbox(app: &App, cmd: SandboxCmd, json: bool) -> anyhow::Resu
             let all = app.sandbox_messages(limit).await?;
             emit(json, &all, || {
                 for m in &all {
-                    println!(
-                        "#{} {} to {}: {}",
-                        m.id, m.received_at, m.recipient, m.subject
-                    );
+                    println!("#{} {} to {}: {}", m.id, m.received_at, m.recipient, m.subject);
                 }
                 if all.is_empty() {
                     println!("the sandbox inbox is empty");

@@ -34,10 +34,7 @@ pub enum ComposeError {
         detail: String,
     },
     #[error("the {field} uses the variable `{variable}`, which this recipient does not have")]
-    UnknownVariable {
-        field: &'static str,
-        variable: String,
-    },
+    UnknownVariable { field: &'static str, variable: String },
 }
 
 /// A notice as one recipient gets it.
@@ -57,19 +54,14 @@ fn syntax_error(field: &'static str, e: &minijinja::Error) -> ComposeError {
     ComposeError::Syntax {
         field,
         line: e.line().unwrap_or(1),
-        detail: e
-            .detail()
-            .map(str::to_owned)
-            .unwrap_or_else(|| e.kind().to_string()),
+        detail: e.detail().map(str::to_owned).unwrap_or_else(|| e.kind().to_string()),
     }
 }
 
 /// Checks that a template parses; returns the variables it uses (`exam.room` for nested ones).
 pub fn check(field: &'static str, source: &str) -> Result<Vec<String>, ComposeError> {
     let env = environment();
-    let tmpl = env
-        .template_from_str(source)
-        .map_err(|e| syntax_error(field, &e))?;
+    let tmpl = env.template_from_str(source).map_err(|e| syntax_error(field, &e))?;
     let mut vars: Vec<String> = tmpl.undeclared_variables(true).into_iter().collect();
     vars.sort();
     Ok(vars)
@@ -132,12 +124,7 @@ mod tests {
 
     #[test]
     fn a_missing_variable_is_named_not_rendered_empty() {
-        let err = render(
-            "通知",
-            "{{ name }} 请到 {{ exam.room }}",
-            &json!({"name": "李雷"}),
-        )
-        .unwrap_err();
+        let err = render("通知", "{{ name }} 请到 {{ exam.room }}", &json!({"name": "李雷"})).unwrap_err();
         assert_eq!(
             err,
             ComposeError::UnknownVariable {
@@ -163,11 +150,7 @@ mod tests {
     #[test]
     fn check_lists_used_variables() {
         assert_eq!(
-            check(
-                "body",
-                "{{ name }} {{ exam.date }} {% if note %}{{ note }}{% endif %}"
-            )
-            .unwrap(),
+            check("body", "{{ name }} {{ exam.date }} {% if note %}{{ note }}{% endif %}").unwrap(),
             vec!["exam.date", "name", "note"]
         );
     }

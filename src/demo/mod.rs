@@ -61,9 +61,7 @@ mod tests {
     fn every_demo_contact_has_a_name_and_an_id() {
         let all = contacts();
         assert!(all.len() >= 15);
-        assert!(all
-            .iter()
-            .all(|c| !c.name.is_empty() && c.external_id.is_some()));
+        assert!(all.iter().all(|c| !c.name.is_empty() && c.external_id.is_some()));
     }
 
     #[tokio::test]

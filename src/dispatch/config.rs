@@ -27,21 +27,33 @@ impl ChannelConfig {
             max_batch: overrides.max_batch.map_or(provider.max_batch, |n| n as usize).max(1),
             per_second: pick(overrides.per_second, provider.per_second),
             per_minute: pick(overrides.per_minute, provider.per_minute),
-            concurrency: overrides.concurrency.map_or(provider.concurrency, |n| n as usize).max(1),
+            concurrency: overrides
+                .concurrency
+                .map_or(provider.concurrency, |n| n as usize)
+                .max(1),
         };
         // A batch larger than a window could never be let through at once.
         for cap in [limits.per_second, limits.per_minute].into_iter().flatten() {
             limits.max_batch = limits.max_batch.min(cap as usize);
         }
         let retry = RetryPolicy {
-            max_attempts: overrides.max_attempts.map_or(base_retry.max_attempts, |n| n.max(1) as i32),
-            base_delay: overrides.retry_base_secs.map_or(base_retry.base_delay, |s| Duration::from_secs(s.into())),
-            max_delay: overrides.retry_max_secs.map_or(base_retry.max_delay, |s| Duration::from_secs(s.into())),
+            max_attempts: overrides
+                .max_attempts
+                .map_or(base_retry.max_attempts, |n| n.max(1) as i32),
+            base_delay: overrides
+                .retry_base_secs
+                .map_or(base_retry.base_delay, |s| Duration::from_secs(s.into())),
+            max_delay: overrides
+                .retry_max_secs
+                .map_or(base_retry.max_delay, |s| Duration::from_secs(s.into())),
         };
         ChannelConfig {
             limits,
             retry,
-            pause_after_failures: overrides.pause_after_failures.unwrap_or(DEFAULT_PAUSE_AFTER_FAILURES).max(1),
+            pause_after_failures: overrides
+                .pause_after_failures
+                .unwrap_or(DEFAULT_PAUSE_AFTER_FAILURES)
+                .max(1),
         }
     }
 }
@@ -52,8 +64,18 @@ mod tests {
 
     #[test]
     fn overrides_apply_and_batches_fit_the_rate_window() {
-        let provider = Limits { max_batch: 500, per_second: None, per_minute: None, concurrency: 4 };
-        let o = ChannelLimits { per_minute: Some(20), concurrency: Some(1), max_attempts: Some(3), ..Default::default() };
+        let provider = Limits {
+            max_batch: 500,
+            per_second: None,
+            per_minute: None,
+            concurrency: 4,
+        };
+        let o = ChannelLimits {
+            per_minute: Some(20),
+            concurrency: Some(1),
+            max_attempts: Some(3),
+            ..Default::default()
+        };
         let c = ChannelConfig::resolve(provider, &o, RetryPolicy::default());
         assert_eq!(c.limits.max_batch, 20);
         assert_eq!(c.limits.per_minute, Some(20));

@@ -32,26 +32,19 @@ impl DispatcherLock {
             .truncate(false)
             .write(true)
             .open(lock_path(data_dir))
-            .map_err(|e| {
-                DispatchError::Lock(format!(
-                    "cannot open {}: {e}",
-                    lock_path(data_dir).display()
-                ))
-            })?;
+            .map_err(|e| DispatchError::Lock(format!("cannot open {}: {e}", lock_path(data_dir).display())))?;
         match file.try_lock() {
             Ok(()) => {}
             Err(std::fs::TryLockError::WouldBlock) => {
                 return Err(DispatchError::Busy {
-                    holder: Self::holder(data_dir)
-                        .unwrap_or_else(|| "another Herald process".into()),
+                    holder: Self::holder(data_dir).unwrap_or_else(|| "another Herald process".into()),
                 })
             }
             Err(std::fs::TryLockError::Error(e)) => return Err(DispatchError::Lock(e.to_string())),
         }
         let owner_path = owner_path(data_dir);
         let since = crate::clock::now_str();
-        let mut owner =
-            File::create(&owner_path).map_err(|e| DispatchError::Lock(e.to_string()))?;
+        let mut owner = File::create(&owner_path).map_err(|e| DispatchError::Lock(e.to_string()))?;
         writeln!(owner, "{who} since {since}").map_err(|e| DispatchError::Lock(e.to_string()))?;
         Ok(DispatcherLock {
             _file: file,

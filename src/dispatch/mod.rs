@@ -141,12 +141,21 @@ impl Shared {
     /// Reports the progress of these runs, where a report is due (always for completed ones).
     async fn report_progress(&self, runs: &[i64], completed: &[i64]) -> Result<()> {
         for &run_id in runs {
-            let due = completed.contains(&run_id) || self.tracker.lock().map(|t| t.due(run_id, Instant::now())).unwrap_or(true);
+            let due = completed.contains(&run_id)
+                || self
+                    .tracker
+                    .lock()
+                    .map(|t| t.due(run_id, Instant::now()))
+                    .unwrap_or(true);
             if !due {
                 continue;
             }
             let summary = self.store.get_run_summary(run_id).await?;
-            let progress = self.tracker.lock().ok().and_then(|mut t| t.observe(summary, Instant::now()));
+            let progress = self
+                .tracker
+                .lock()
+                .ok()
+                .and_then(|mut t| t.observe(summary, Instant::now()));
             if let Some(p) = progress {
                 self.sink.run_progress(&p);
             }
@@ -178,8 +187,19 @@ impl Dispatcher {
         wake: watch::Receiver<u64>,
         stop: watch::Receiver<bool>,
     ) -> Self {
-        let shared = Shared { store, options, sink, tracker: Mutex::new(ProgressTracker::default()), report: Counters::default(), wake };
-        Dispatcher { shared: Arc::new(shared), factory, stop }
+        let shared = Shared {
+            store,
+            options,
+            sink,
+            tracker: Mutex::new(ProgressTracker::default()),
+            report: Counters::default(),
+            wake,
+        };
+        Dispatcher {
+            shared: Arc::new(shared),
+            factory,
+            stop,
+        }
     }
 
     /// Runs until stopped (or, with `until_idle`, until nothing is left). The caller must
@@ -210,7 +230,11 @@ impl Dispatcher {
             if let Err(e) = self.reconcile(&mut workers, &channels).await {
                 break Err(e);
             }
-            if self.shared.options.until_idle && !store.has_unfinished(&channels.iter().map(|c| c.id).collect::<Vec<_>>()).await? {
+            if self.shared.options.until_idle
+                && !store
+                    .has_unfinished(&channels.iter().map(|c| c.id).collect::<Vec<_>>())
+                    .await?
+            {
                 break Ok(());
             }
             tokio::select! {
@@ -235,7 +259,11 @@ impl Dispatcher {
     /// Starts workers for new channels, stops those of channels gone, paused or changed, and
     /// surfaces a worker's failure.
     async fn reconcile(&self, workers: &mut HashMap<i64, RunningWorker>, channels: &[Channel]) -> Result<()> {
-        let finished: Vec<i64> = workers.iter().filter(|(_, w)| w.join.is_finished()).map(|(id, _)| *id).collect();
+        let finished: Vec<i64> = workers
+            .iter()
+            .filter(|(_, w)| w.join.is_finished())
+            .map(|(id, _)| *id)
+            .collect();
         for id in finished {
             if let Some(w) = workers.remove(&id) {
                 match w.join.await {
@@ -265,14 +293,30 @@ impl Dispatcher {
                 Err(reason) => {
                     let reason = format!("cannot start: {reason}");
                     tracing::warn!(channel = %channel.name, "{reason}");
-                    self.shared.store.set_channel_paused(channel.id, true, Some(&reason)).await?;
+                    self.shared
+                        .store
+                        .set_channel_paused(channel.id, true, Some(&reason))
+                        .await?;
                     continue;
                 }
             };
             let config = ChannelConfig::resolve(provider.limits(), &channel.limits, self.shared.options.retry);
             let (stop, stop_rx) = watch::channel(false);
-            let join = tokio::spawn(worker::run(self.shared.clone(), channel.clone(), provider, config, stop_rx));
-            workers.insert(channel.id, RunningWorker { version: channel.updated_at.clone(), stop, join });
+            let join = tokio::spawn(worker::run(
+                self.shared.clone(),
+                channel.clone(),
+                provider,
+                config,
+                stop_rx,
+            ));
+            workers.insert(
+                channel.id,
+                RunningWorker {
+                    version: channel.updated_at.clone(),
+                    stop,
+                    join,
+                },
+            );
         }
         Ok(())
     }

@@ -36,7 +36,10 @@ pub struct ProgressTracker {
 impl ProgressTracker {
     /// Whether a report of this run would go out now (saves reading its counts when not).
     pub fn due(&self, run_id: i64, now: Instant) -> bool {
-        self.runs.get(&run_id).and_then(|t| t.last_emit).is_none_or(|t| now.duration_since(t) >= MIN_INTERVAL)
+        self.runs
+            .get(&run_id)
+            .and_then(|t| t.last_emit)
+            .is_none_or(|t| now.duration_since(t) >= MIN_INTERVAL)
     }
 
     /// Records a summary; returns the report to send now, if one is due.
@@ -45,23 +48,15 @@ impl ProgressTracker {
         let finished = done >= run.total || run.waiting + run.retrying == 0;
         let track = self.runs.entry(run.id).or_default();
         track.samples.push((now, done));
-        track
-            .samples
-            .retain(|(t, _)| now.duration_since(*t) <= RATE_WINDOW);
-        let due = track
-            .last_emit
-            .is_none_or(|t| now.duration_since(t) >= MIN_INTERVAL);
+        track.samples.retain(|(t, _)| now.duration_since(*t) <= RATE_WINDOW);
+        let due = track.last_emit.is_none_or(|t| now.duration_since(t) >= MIN_INTERVAL);
         if !due && !finished {
             return None;
         }
         track.last_emit = Some(now);
         let (t0, d0) = track.samples[0];
         let secs = now.duration_since(t0).as_secs_f64();
-        let rate = if secs > 0.05 {
-            (done - d0) as f64 / secs
-        } else {
-            0.0
-        };
+        let rate = if secs > 0.05 { (done - d0) as f64 / secs } else { 0.0 };
         let left = (run.total - done).max(0) as f64;
         let eta = if finished {
             Some(0.0)
@@ -109,17 +104,11 @@ mod tests {
         let mut t = ProgressTracker::default();
         let t0 = Instant::now();
         assert!(t.observe(summary(0, 100), t0).is_some());
-        assert!(t
-            .observe(summary(10, 100), t0 + Duration::from_millis(50))
-            .is_none());
-        let p = t
-            .observe(summary(50, 100), t0 + Duration::from_secs(1))
-            .unwrap();
+        assert!(t.observe(summary(10, 100), t0 + Duration::from_millis(50)).is_none());
+        let p = t.observe(summary(50, 100), t0 + Duration::from_secs(1)).unwrap();
         assert!((p.rate_per_sec - 50.0).abs() < 1.0, "{}", p.rate_per_sec);
         assert!((p.eta_secs.unwrap() - 1.0).abs() < 0.1);
-        let end = t
-            .observe(summary(100, 100), t0 + Duration::from_millis(1010))
-            .unwrap();
+        let end = t.observe(summary(100, 100), t0 + Duration::from_millis(1010)).unwrap();
         assert_eq!(end.eta_secs, Some(0.0));
     }
 }

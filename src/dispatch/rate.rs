@@ -21,7 +21,12 @@ pub struct Window {
 
 impl Window {
     pub fn new(window: Duration, max: u32) -> Window {
-        Window { window, max: max.max(1), sent: VecDeque::new(), in_window: 0 }
+        Window {
+            window,
+            max: max.max(1),
+            sent: VecDeque::new(),
+            in_window: 0,
+        }
     }
 
     fn expire(&mut self, now: Instant) {
@@ -80,7 +85,13 @@ impl RateLimiter {
         }
         loop {
             let now = Instant::now();
-            let allowed = self.windows.iter_mut().map(|w| w.available(now)).min().unwrap_or(want).min(want);
+            let allowed = self
+                .windows
+                .iter_mut()
+                .map(|w| w.available(now))
+                .min()
+                .unwrap_or(want)
+                .min(want);
             if allowed > 0 {
                 for w in &mut self.windows {
                     w.take(now, allowed);
@@ -125,7 +136,10 @@ mod tests {
             times.push(Instant::now().duration_since(start));
         }
         for (i, t) in times.iter().enumerate() {
-            let in_window = times.iter().filter(|u| **u >= *t && **u < *t + Duration::from_secs(60)).count();
+            let in_window = times
+                .iter()
+                .filter(|u| **u >= *t && **u < *t + Duration::from_secs(60))
+                .count();
             assert!(in_window <= 20, "{in_window} sends in the minute from send {i}");
         }
         // The 21st waits a full minute after the first burst, the 41st two.

@@ -84,7 +84,10 @@ pub(super) async fn run(
             _ = stop.changed() => continue,
         };
         let lease_until = clock::fmt(clock::now() + lease);
-        let claimed = shared.store.claim_due(channel.id, &lease_until, i64::from(reserved)).await?;
+        let claimed = shared
+            .store
+            .claim_due(channel.id, &lease_until, i64::from(reserved))
+            .await?;
         limiter.release(reserved - claimed.len() as u32);
         if claimed.is_empty() {
             let wait = match shared.store.next_due_at(channel.id).await? {
@@ -113,7 +116,15 @@ pub(super) async fn run(
         }
         let (shared2, provider2, config2) = (shared.clone(), provider.clone(), config.clone());
         in_flight.spawn(async move {
-            send_and_record(&shared2, provider2.as_ref(), &config2, claimed, &batch_notices, address_kind).await
+            send_and_record(
+                &shared2,
+                provider2.as_ref(),
+                &config2,
+                claimed,
+                &batch_notices,
+                address_kind,
+            )
+            .await
         });
     }
     // What is in flight holds leases: let it finish and be recorded.
@@ -190,17 +201,31 @@ async fn send_and_record(
                 outgoing.push(Outgoing {
                     delivery_id: d.id,
                     address: d.address.clone(),
-                    recipient_name: d.variables.get("name").and_then(|v| v.as_str()).unwrap_or_default().to_owned(),
+                    recipient_name: d
+                        .variables
+                        .get("name")
+                        .and_then(|v| v.as_str())
+                        .unwrap_or_default()
+                        .to_owned(),
                     subject: r.subject,
                     body: r.body,
                 });
                 pre.push(None);
             }
-            Err(e) => pre.push(Some(Outcome::Permanent { reason: e.to_string(), code: Some("template".into()), bad_address: false })),
+            Err(e) => pre.push(Some(Outcome::Permanent {
+                reason: e.to_string(),
+                code: Some("template".into()),
+                bad_address: false,
+            })),
         }
     }
     let t0 = std::time::Instant::now();
-    let mut sent = if outgoing.is_empty() { Vec::new() } else { provider.send(&outgoing).await }.into_iter();
+    let mut sent = if outgoing.is_empty() {
+        Vec::new()
+    } else {
+        provider.send(&outgoing).await
+    }
+    .into_iter();
     let latency_ms = t0.elapsed().as_millis() as i64;
     let finished = clock::now();
     let finished_at = clock::fmt(finished);
@@ -220,13 +245,24 @@ async fn send_and_record(
                 health.last_error = Some(reason.clone());
                 Some(false)
             }
-            Outcome::Permanent { bad_address: false, reason, .. } if rendered_ok => {
+            Outcome::Permanent {
+                bad_address: false,
+                reason,
+                ..
+            } if rendered_ok => {
                 health.last_error = Some(reason.clone());
                 Some(false)
             }
             Outcome::Permanent { .. } => None,
         });
-        let result = next_state(outcome, d.policy_attempts, &config.retry, finished, rand::random::<f64>(), address_kind);
+        let result = next_state(
+            outcome,
+            d.policy_attempts,
+            &config.retry,
+            finished,
+            rand::random::<f64>(),
+            address_kind,
+        );
         records.push(RecordedOutcome {
             delivery_id: d.id,
             attempt_no: d.attempt_no,

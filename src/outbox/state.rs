@@ -70,23 +70,14 @@ pub fn next_state(
             code,
             invalid_address_kind: if bad_address { address_kind } else { None },
         },
-        Outcome::Retry { reason, code, .. } if attempt_no >= policy.max_attempts => {
-            DeliveryResult::Failed {
-                reason: format!("gave up after {attempt_no} attempts: {reason}"),
-                code,
-                invalid_address_kind: None,
-            }
-        }
-        Outcome::Retry {
-            after,
-            reason,
+        Outcome::Retry { reason, code, .. } if attempt_no >= policy.max_attempts => DeliveryResult::Failed {
+            reason: format!("gave up after {attempt_no} attempts: {reason}"),
             code,
-        } => {
-            let wait = policy
-                .backoff(attempt_no, jitter)
-                .max(after.unwrap_or_default());
-            let next = now
-                + chrono::Duration::from_std(wait).unwrap_or_else(|_| chrono::Duration::hours(1));
+            invalid_address_kind: None,
+        },
+        Outcome::Retry { after, reason, code } => {
+            let wait = policy.backoff(attempt_no, jitter).max(after.unwrap_or_default());
+            let next = now + chrono::Duration::from_std(wait).unwrap_or_else(|_| chrono::Duration::hours(1));
             DeliveryResult::Retry {
                 next_attempt_at: clock::fmt(next),
                 reason,
@@ -130,15 +121,11 @@ mod tests {
         let p = RetryPolicy::default();
         let now = at("2026-11-23T10:00:00Z");
         match next_state(retry(None), 1, &p, now, 1.0, None) {
-            DeliveryResult::Retry {
-                next_attempt_at, ..
-            } => assert_eq!(next_attempt_at, "2026-11-23T10:00:10.000Z"),
+            DeliveryResult::Retry { next_attempt_at, .. } => assert_eq!(next_attempt_at, "2026-11-23T10:00:10.000Z"),
             other => panic!("{other:?}"),
         }
         match next_state(retry(Some(Duration::from_secs(120))), 1, &p, now, 1.0, None) {
-            DeliveryResult::Retry {
-                next_attempt_at, ..
-            } => assert_eq!(next_attempt_at, "2026-11-23T10:02:00.000Z"),
+            DeliveryResult::Retry { next_attempt_at, .. } => assert_eq!(next_attempt_at, "2026-11-23T10:02:00.000Z"),
             other => panic!("{other:?}"),
         }
     }
@@ -164,17 +151,9 @@ mod tests {
             code: Some("550".into()),
             bad_address: true,
         };
-        match next_state(
-            out,
-            1,
-            &RetryPolicy::default(),
-            Utc::now(),
-            0.0,
-            Some("email"),
-        ) {
+        match next_state(out, 1, &RetryPolicy::default(), Utc::now(), 0.0, Some("email")) {
             DeliveryResult::Failed {
-                invalid_address_kind,
-                ..
+                invalid_address_kind, ..
             } => assert_eq!(invalid_address_kind, Some("email")),
             other => panic!("{other:?}"),
         }

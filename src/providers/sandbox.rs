@@ -69,10 +69,20 @@ impl Provider for Sandbox {
                 }
                 match &mut ids {
                     Ok(ids) => match ids.next() {
-                        Some(id) => Outcome::Sent { provider_id: Some(format!("sandbox-{id}")) },
-                        None => Outcome::Retry { after: None, reason: "the inbox kept fewer messages than it was given".into(), code: None },
+                        Some(id) => Outcome::Sent {
+                            provider_id: Some(format!("sandbox-{id}")),
+                        },
+                        None => Outcome::Retry {
+                            after: None,
+                            reason: "the inbox kept fewer messages than it was given".into(),
+                            code: None,
+                        },
                     },
-                    Err(reason) => Outcome::Retry { after: None, reason: reason.clone(), code: None },
+                    Err(reason) => Outcome::Retry {
+                        after: None,
+                        reason: reason.clone(),
+                        code: None,
+                    },
                 }
             })
             .collect()
@@ -124,13 +134,7 @@ mod tests {
                 provider_id: Some("sandbox-1".into())
             }
         );
-        assert!(matches!(
-            out[1],
-            Outcome::Permanent {
-                bad_address: true,
-                ..
-            }
-        ));
+        assert!(matches!(out[1], Outcome::Permanent { bad_address: true, .. }));
         assert_eq!(inbox.0.lock().unwrap().as_slice(), ["a@example.edu.cn"]);
     }
 }

@@ -34,15 +34,11 @@ pub async fn dashboard(store: &Store) -> Result<DashboardStats> {
     let sent_by_day: Vec<DayCount> = (0..7)
         .map(|i| {
             let day = (first + Duration::days(i)).format("%Y-%m-%d").to_string();
-            counts
-                .iter()
-                .find(|c| c.day == day)
-                .cloned()
-                .unwrap_or(DayCount {
-                    day,
-                    sent: 0,
-                    failed: 0,
-                })
+            counts.iter().find(|c| c.day == day).cloned().unwrap_or(DayCount {
+                day,
+                sent: 0,
+                failed: 0,
+            })
         })
         .collect();
     let today_counts = sent_by_day.last().cloned().unwrap_or(DayCount {

@@ -53,20 +53,11 @@ impl Store {
         let at = clock::now_str();
         let detail = detail.to_string();
         let mut tx = self.begin_write().await?;
-        let prev: String =
-            sqlx::query_scalar("SELECT hash FROM audit_log ORDER BY id DESC LIMIT 1")
-                .fetch_optional(&mut *tx)
-                .await?
-                .unwrap_or_default();
-        let hash = chain_hash(
-            &prev,
-            &at,
-            actor,
-            action,
-            entity,
-            entity_id.unwrap_or(""),
-            &detail,
-        );
+        let prev: String = sqlx::query_scalar("SELECT hash FROM audit_log ORDER BY id DESC LIMIT 1")
+            .fetch_optional(&mut *tx)
+            .await?
+            .unwrap_or_default();
+        let hash = chain_hash(&prev, &at, actor, action, entity, entity_id.unwrap_or(""), &detail);
         sqlx::query(
             "INSERT INTO audit_log (at, actor, action, entity, entity_id, detail, prev_hash, hash) VALUES (?, ?, ?, ?, ?, ?, ?, ?)",
         )
@@ -86,22 +77,24 @@ impl Store {
 
     /// The whole log, oldest first.
     pub async fn list_audit(&self) -> StoreResult<Vec<AuditRow>> {
-        Ok(sqlx::query("SELECT id, at, actor, action, entity, entity_id, detail, prev_hash, hash FROM audit_log ORDER BY id")
-            .fetch_all(&self.pool)
-            .await?
-            .iter()
-            .map(|r| AuditRow {
-                id: r.get("id"),
-                at: r.get("at"),
-                actor: r.get("actor"),
-                action: r.get("action"),
-                entity: r.get("entity"),
-                entity_id: r.get("entity_id"),
-                detail: r.get("detail"),
-                prev_hash: r.get("prev_hash"),
-                hash: r.get("hash"),
-            })
-            .collect())
+        Ok(sqlx::query(
+            "SELECT id, at, actor, action, entity, entity_id, detail, prev_hash, hash FROM audit_log ORDER BY id",
+        )
+        .fetch_all(&self.pool)
+        .await?
+        .iter()
+        .map(|r| AuditRow {
+            id: r.get("id"),
+            at: r.get("at"),
+            actor: r.get("actor"),
+            action: r.get("action"),
+            entity: r.get("entity"),
+            entity_id: r.get("entity_id"),
+            detail: r.get("detail"),
+            prev_hash: r.get("prev_hash"),
+            hash: r.get("hash"),
+        })
+        .collect())
     }
 }
 

@@ -11,8 +11,7 @@ fn channel_from_row(row: &sqlx::sqlite::SqliteRow) -> StoreResult<Channel> {
     Ok(Channel {
         id: row.get("id"),
         name: row.get("name"),
-        kind: ChannelKind::parse(&kind)
-            .ok_or_else(|| StoreError::Corrupt(format!("unknown channel kind {kind}")))?,
+        kind: ChannelKind::parse(&kind).ok_or_else(|| StoreError::Corrupt(format!("unknown channel kind {kind}")))?,
         enabled: row.get("enabled"),
         paused: row.get("paused"),
         paused_reason: row.get("paused_reason"),
@@ -47,9 +46,9 @@ impl Store {
         .await;
         match res {
             Ok(row) => self.get_channel(row.get(0)).await,
-            Err(sqlx::Error::Database(e)) if e.is_unique_violation() => Err(StoreError::Conflict(
-                format!("a channel named {name} already exists"),
-            )),
+            Err(sqlx::Error::Database(e)) if e.is_unique_violation() => {
+                Err(StoreError::Conflict(format!("a channel named {name} already exists")))
+            }
             Err(e) => Err(e.into()),
         }
     }

@@ -88,10 +88,7 @@ impl Store {
     }
 
     /// Finds a contact by external id (学号/工号).
-    pub async fn find_contact_by_external_id(
-        &self,
-        external_id: &str,
-    ) -> StoreResult<Option<Contact>> {
+    pub async fn find_contact_by_external_id(&self, external_id: &str) -> StoreResult<Option<Contact>> {
         let sql = format!("{CONTACT_SELECT} WHERE c.external_id = ?");
         Ok(sqlx::query(&sql)
             .bind(external_id)
@@ -110,14 +107,7 @@ impl Store {
             .as_deref()
             .map(str::trim)
             .filter(|s| !s.is_empty())
-            .map(|s| {
-                format!(
-                    "%{}%",
-                    s.replace('\\', "\\\\")
-                        .replace('%', "\\%")
-                        .replace('_', "\\_")
-                )
-            });
+            .map(|s| format!("%{}%", s.replace('\\', "\\\\").replace('%', "\\%").replace('_', "\\_")));
         const FILTER: &str = " WHERE (?1 IS NULL OR c.name LIKE ?1 ESCAPE '\\' OR c.external_id LIKE ?1 ESCAPE '\\' \
              OR EXISTS (SELECT 1 FROM contact_addresses a WHERE a.contact_id = c.id AND a.address LIKE ?1 ESCAPE '\\'))";
         let sql = format!("{CONTACT_SELECT}{FILTER} ORDER BY c.name, c.id LIMIT ?2 OFFSET ?3");
@@ -177,16 +167,10 @@ mod tests {
     #[tokio::test]
     async fn a_contact_keeps_its_addresses_and_duplicate_ids_conflict() {
         let (_d, store) = temp_store().await;
-        let c = store
-            .insert_contact(&person("王小明", "2024001"))
-            .await
-            .unwrap();
+        let c = store.insert_contact(&person("王小明", "2024001")).await.unwrap();
         assert_eq!(c.email.as_deref(), Some("2024001@example.edu.cn"));
         assert_eq!(c.mobile.as_deref(), Some("+8613800000000"));
-        let err = store
-            .insert_contact(&person("李雷", "2024001"))
-            .await
-            .unwrap_err();
+        let err = store.insert_contact(&person("李雷", "2024001")).await.unwrap_err();
         assert!(
             matches!(err, StoreError::Conflict(ref m) if m.contains("2024001")),
             "{err}"
@@ -197,39 +181,16 @@ mod tests {
     #[tokio::test]
     async fn search_matches_name_id_and_address_and_treats_wildcards_literally() {
         let (_d, store) = temp_store().await;
-        store
-            .insert_contact(&person("王小明", "2024001"))
-            .await
-            .unwrap();
-        store
-            .insert_contact(&person("李雷", "2024002"))
-            .await
-            .unwrap();
+        store.insert_contact(&person("王小明", "2024001")).await.unwrap();
+        store.insert_contact(&person("李雷", "2024002")).await.unwrap();
         let q = |s: &str| ContactQuery {
             search: Some(s.into()),
             ..Default::default()
         };
         assert_eq!(store.list_contacts(&q("小明")).await.unwrap().total, 1);
-        assert_eq!(
-            store.list_contacts(&q("2024002")).await.unwrap().items[0].name,
-            "李雷"
-        );
-        assert_eq!(
-            store
-                .list_contacts(&q("2024002@example"))
-                .await
-                .unwrap()
-                .total,
-            1
-        );
+        assert_eq!(store.list_contacts(&q("2024002")).await.unwrap().items[0].name, "李雷");
+        assert_eq!(store.list_contacts(&q("2024002@example")).await.unwrap().total, 1);
         assert_eq!(store.list_contacts(&q("%")).await.unwrap().total, 0);
-        assert_eq!(
-            store
-                .list_contacts(&ContactQuery::default())
-                .await
-                .unwrap()
-                .total,
-            2
-        );
+        assert_eq!(store.list_contacts(&ContactQuery::default()).await.unwrap().total, 2);
     }
 }

@@ -39,7 +39,10 @@ impl Store {
     pub async fn cancel_run(&self, run_id: i64) -> StoreResult<u64> {
         let now = clock::now_str();
         let mut tx = self.begin_write().await?;
-        let exists: Option<i64> = sqlx::query_scalar("SELECT id FROM runs WHERE id = ?").bind(run_id).fetch_optional(&mut *tx).await?;
+        let exists: Option<i64> = sqlx::query_scalar("SELECT id FROM runs WHERE id = ?")
+            .bind(run_id)
+            .fetch_optional(&mut *tx)
+            .await?;
         if exists.is_none() {
             return Err(StoreError::not_found("run", run_id));
         }
@@ -73,11 +76,13 @@ impl Store {
             RetryScope::Channel(id) => ("channel_id = ?2", id),
         };
         let mut tx = self.begin_write().await?;
-        let runs: Vec<i64> = sqlx::query_scalar(&format!("SELECT DISTINCT run_id FROM deliveries WHERE status = 'failed' AND {filter}"))
-            .bind(&now)
-            .bind(id)
-            .fetch_all(&mut *tx)
-            .await?;
+        let runs: Vec<i64> = sqlx::query_scalar(&format!(
+            "SELECT DISTINCT run_id FROM deliveries WHERE status = 'failed' AND {filter}"
+        ))
+        .bind(&now)
+        .bind(id)
+        .fetch_all(&mut *tx)
+        .await?;
         let n = sqlx::query(&format!(
             "UPDATE deliveries SET status = 'queued', next_attempt_at = ?1, attempts_base = attempts, last_error = NULL, \
              updated_at = ?1 WHERE status = 'failed' AND {filter}"
@@ -98,7 +103,10 @@ impl Store {
     }
 
     async fn ensure_run_exists(&self, run_id: i64) -> StoreResult<()> {
-        let found: Option<i64> = sqlx::query_scalar("SELECT id FROM runs WHERE id = ?").bind(run_id).fetch_optional(&self.pool).await?;
+        let found: Option<i64> = sqlx::query_scalar("SELECT id FROM runs WHERE id = ?")
+            .bind(run_id)
+            .fetch_optional(&self.pool)
+            .await?;
         found.map(|_| ()).ok_or_else(|| StoreError::not_found("run", run_id))
     }
 
@@ -153,14 +161,15 @@ impl Store {
         limits: &serde_json::Value,
         secret_ref: Option<&str>,
     ) -> StoreResult<()> {
-        let res = sqlx::query("UPDATE channels SET settings = ?, limits = ?, secret_ref = ?, updated_at = ? WHERE id = ?")
-            .bind(settings.to_string())
-            .bind(limits.to_string())
-            .bind(secret_ref)
-            .bind(clock::now_str())
-            .bind(channel_id)
-            .execute(&self.pool)
-            .await?;
+        let res =
+            sqlx::query("UPDATE channels SET settings = ?, limits = ?, secret_ref = ?, updated_at = ? WHERE id = ?")
+                .bind(settings.to_string())
+                .bind(limits.to_string())
+                .bind(secret_ref)
+                .bind(clock::now_str())
+                .bind(channel_id)
+                .execute(&self.pool)
+                .await?;
         if res.rows_affected() == 0 {
             return Err(StoreError::not_found("channel", channel_id));
         }
@@ -169,11 +178,13 @@ impl Store {
 
     /// Where the channel's secret is kept in the secret store, if it has one.
     pub async fn channel_secret_ref(&self, channel_id: i64) -> StoreResult<Option<String>> {
-        Ok(sqlx::query_scalar::<_, Option<String>>("SELECT secret_ref FROM channels WHERE id = ?")
-            .bind(channel_id)
-            .fetch_optional(&self.pool)
-            .await?
-            .flatten())
+        Ok(
+            sqlx::query_scalar::<_, Option<String>>("SELECT secret_ref FROM channels WHERE id = ?")
+                .bind(channel_id)
+                .fetch_optional(&self.pool)
+                .await?
+                .flatten(),
+        )
     }
 }
 
@@ -186,15 +197,44 @@ mod tests {
 
     async fn run_with(store: &Store, people: usize) -> (i64, i64) {
         for i in 0..people {
-            store.insert_contact(&NewContact { name: format!("p{i}"), ..Default::default() }).await.unwrap();
+            store
+                .insert_contact(&NewContact {
+                    name: format!("p{i}"),
+                    ..Default::default()
+                })
+                .await
+                .unwrap();
         }
-        let ch = store.insert_channel("s", ChannelKind::Sandbox, &serde_json::json!({})).await.unwrap();
+        let ch = store
+            .insert_channel("s", ChannelKind::Sandbox, &serde_json::json!({}))
+            .await
+            .unwrap();
         let n = store
-            .insert_notice(&NoticeRecord { title: "t", subject: "t", body: "b", audience: "all", channel_ids: &[ch.id], priority: 0, created_by: "" })
+            .insert_notice(&NoticeRecord {
+                title: "t",
+                subject: "t",
+                body: "b",
+                audience: "all",
+                channel_ids: &[ch.id],
+                priority: 0,
+                created_by: "",
+            })
             .await
             .unwrap();
         let run = store.insert_run(n.id, 0, "").await.unwrap();
-        store.fan_out_chunk(run, ch.id, "sandbox", AddressSource::Anything, &AudienceFilter::All, 0, 0, 100).await.unwrap();
+        store
+            .fan_out_chunk(
+                run,
+                ch.id,
+                "sandbox",
+                AddressSource::Anything,
+                &AudienceFilter::All,
+                0,
+                0,
+                100,
+            )
+            .await
+            .unwrap();
         store.finish_fan_out(run).await.unwrap();
         (run, ch.id)
     }
@@ -206,7 +246,11 @@ mod tests {
             started_at: String::new(),
             finished_at: String::new(),
             latency_ms: 1,
-            result: DeliveryResult::Failed { reason: "no".into(), code: None, invalid_address_kind: None },
+            result: DeliveryResult::Failed {
+                reason: "no".into(),
+                code: None,
+                invalid_address_kind: None,
+            },
         }
     }
 
@@ -219,7 +263,11 @@ mod tests {
         assert!(store.resume_run(run).await.unwrap());
         let claimed = store.claim_due(ch, "9999", 1).await.unwrap();
         assert_eq!(claimed.len(), 1);
-        assert_eq!(store.cancel_run(run).await.unwrap(), 2, "the one being sent is not cancelled");
+        assert_eq!(
+            store.cancel_run(run).await.unwrap(),
+            2,
+            "the one being sent is not cancelled"
+        );
         let s = store.get_run_summary(run).await.unwrap();
         assert_eq!((s.status, s.cancelled, s.waiting), (RunStatus::Cancelled, 2, 1));
         assert!(store.pause_run(999).await.is_err());
@@ -230,12 +278,18 @@ mod tests {
         let (_d, store) = temp_store().await;
         let (run, ch) = run_with(&store, 2).await;
         let claimed = store.claim_due(ch, "9999", 10).await.unwrap();
-        let done = store.record_outcomes(&claimed.iter().map(|d| fail(d.id, d.attempt_no)).collect::<Vec<_>>()).await.unwrap();
+        let done = store
+            .record_outcomes(&claimed.iter().map(|d| fail(d.id, d.attempt_no)).collect::<Vec<_>>())
+            .await
+            .unwrap();
         assert_eq!(done, vec![run]);
         assert_eq!(store.retry_failed(RetryScope::Run(run)).await.unwrap(), 2);
         let s = store.get_run_summary(run).await.unwrap();
         assert_eq!((s.status, s.failed, s.waiting), (RunStatus::Sending, 0, 2));
         let again = store.claim_due(ch, "9999", 10).await.unwrap();
-        assert!(again.iter().all(|d| d.attempt_no == 2 && d.policy_attempts == 1), "{again:?}");
+        assert!(
+            again.iter().all(|d| d.attempt_no == 2 && d.policy_attempts == 1),
+            "{again:?}"
+        );
     }
 }

@@ -61,11 +61,7 @@ pub(crate) fn delivery_status_from(s: &str) -> StoreResult<DeliveryStatus> {
         "sent" => DeliveryStatus::Sent,
         "failed" => DeliveryStatus::Failed,
         "cancelled" => DeliveryStatus::Cancelled,
-        other => {
-            return Err(StoreError::Corrupt(format!(
-                "unknown delivery status {other}"
-            )))
-        }
+        other => return Err(StoreError::Corrupt(format!("unknown delivery status {other}"))),
     })
 }
 
@@ -75,11 +71,7 @@ fn outcome_from(s: &str) -> StoreResult<AttemptOutcome> {
         "retry" => AttemptOutcome::Retry,
         "permanent" => AttemptOutcome::Permanent,
         "interrupted" => AttemptOutcome::Interrupted,
-        other => {
-            return Err(StoreError::Corrupt(format!(
-                "unknown attempt outcome {other}"
-            )))
-        }
+        other => return Err(StoreError::Corrupt(format!("unknown attempt outcome {other}"))),
     })
 }
 
@@ -93,12 +85,7 @@ impl Store {
     /// priority first, then the longest due. Each gets a lease until `lease_until`; a lease
     /// that runs out (the process died) is taken back by [`Store::recover_expired_leases`].
     /// Deliveries of paused or cancelled runs are left alone.
-    pub async fn claim_due(
-        &self,
-        channel_id: i64,
-        lease_until: &str,
-        limit: i64,
-    ) -> StoreResult<Vec<ClaimedDelivery>> {
+    pub async fn claim_due(&self, channel_id: i64, lease_until: &str, limit: i64) -> StoreResult<Vec<ClaimedDelivery>> {
         let now = clock::now_str();
         let mut tx = self.begin_write().await?;
         let rows = sqlx::query(
@@ -315,22 +302,18 @@ impl Store {
         .bind(run_id)
         .fetch_all(&self.pool)
         .await?;
-        let mut by_delivery: std::collections::HashMap<i64, Vec<AttemptView>> =
-            std::collections::HashMap::new();
+        let mut by_delivery: std::collections::HashMap<i64, Vec<AttemptView>> = std::collections::HashMap::new();
         for r in &attempt_rows {
-            by_delivery
-                .entry(r.get("delivery_id"))
-                .or_default()
-                .push(AttemptView {
-                    id: r.get("id"),
-                    attempt_no: r.get("attempt_no"),
-                    started_at: r.get("started_at"),
-                    finished_at: r.get("finished_at"),
-                    outcome: outcome_from(r.get("outcome"))?,
-                    provider_code: r.get("provider_code"),
-                    message: r.get("message"),
-                    latency_ms: r.get("latency_ms"),
-                });
+            by_delivery.entry(r.get("delivery_id")).or_default().push(AttemptView {
+                id: r.get("id"),
+                attempt_no: r.get("attempt_no"),
+                started_at: r.get("started_at"),
+                finished_at: r.get("finished_at"),
+                outcome: outcome_from(r.get("outcome"))?,
+                provider_code: r.get("provider_code"),
+                message: r.get("message"),
+                latency_ms: r.get("latency_ms"),
+            });
         }
         rows.iter()
             .map(|r| {

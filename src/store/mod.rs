@@ -121,18 +121,13 @@ impl Store {
 
     /// Starts a write transaction that takes the write lock at once, so that two writers
     /// never both read and then fail to upgrade (SQLITE_BUSY mid-transaction).
-    pub(crate) async fn begin_write(
-        &self,
-    ) -> StoreResult<sqlx::Transaction<'static, sqlx::Sqlite>> {
+    pub(crate) async fn begin_write(&self) -> StoreResult<sqlx::Transaction<'static, sqlx::Sqlite>> {
         Ok(self.pool.begin_with("BEGIN IMMEDIATE").await?)
     }
 }
 
 /// Reads a JSON column that Herald itself wrote; damage is reported, not hidden.
-pub(crate) fn from_json<T: serde::de::DeserializeOwned>(
-    column: &str,
-    text: &str,
-) -> StoreResult<T> {
+pub(crate) fn from_json<T: serde::de::DeserializeOwned>(column: &str, text: &str) -> StoreResult<T> {
     serde_json::from_str(text).map_err(|e| StoreError::Corrupt(format!("column {column}: {e}")))
 }
 
@@ -143,9 +138,7 @@ pub(crate) mod testutil {
     /// A store in a fresh temporary directory (a real SQLite file, as in production).
     pub async fn temp_store() -> (tempfile::TempDir, Store) {
         let dir = tempfile::tempdir().expect("temp dir");
-        let store = Store::open(&dir.path().join("herald.db"))
-            .await
-            .expect("open store");
+        let store = Store::open(&dir.path().join("herald.db")).await.expect("open store");
         (dir, store)
     }
 }
@@ -178,9 +171,7 @@ mod tests {
     async fn reopening_applies_no_migration_twice() {
         let (dir, store) = temp_store().await;
         store.close().await;
-        let again = super::Store::open(&dir.path().join("herald.db"))
-            .await
-            .unwrap();
+        let again = super::Store::open(&dir.path().join("herald.db")).await.unwrap();
         let n: i64 = sqlx::query_scalar("SELECT COUNT(*) FROM _sqlx_migrations")
             .fetch_one(&again.pool)
             .await

@@ -27,11 +27,7 @@ fn status_from(s: &str) -> StoreResult<NoticeStatus> {
         "scheduled" => NoticeStatus::Scheduled,
         "sent" => NoticeStatus::Sent,
         "archived" => NoticeStatus::Archived,
-        other => {
-            return Err(StoreError::Corrupt(format!(
-                "unknown notice status {other}"
-            )))
-        }
+        other => return Err(StoreError::Corrupt(format!("unknown notice status {other}"))),
     })
 }
 

@@ -9,7 +9,8 @@ use crate::model::{RunStatus, RunSummary};
 /// A contact `c`'s template variables as one JSON object: its imported attributes, overlaid
 /// with the standard fields (`compose::STANDARD_VARIABLES`). Fan-out freezes this per delivery.
 /// SQLite-specific (PostgreSQL: `attributes || jsonb_build_object(…)`).
-pub(crate) const VARIABLES_SQL: &str = "json_patch(c.attributes, json_object('name', c.name, 'external_id', c.external_id, \
+pub(crate) const VARIABLES_SQL: &str =
+    "json_patch(c.attributes, json_object('name', c.name, 'external_id', c.external_id, \
      'role', c.role, 'department', c.department, 'class', c.class_name, 'grade', c.grade, 'language', c.language, \
      'email', (SELECT address FROM contact_addresses a WHERE a.contact_id = c.id AND a.kind = 'email'), \
      'mobile', (SELECT address FROM contact_addresses a WHERE a.contact_id = c.id AND a.kind = 'mobile')))";
@@ -55,7 +56,8 @@ fn run_status_from(s: &str) -> StoreResult<RunStatus> {
 }
 
 /// A run with its counts; `WHERE`/`ORDER` are appended by the callers.
-const RUN_SUMMARY_SELECT: &str = "SELECT r.id, r.notice_id, n.title, r.status, r.priority, r.total, r.created_at, r.finished_at, \
+const RUN_SUMMARY_SELECT: &str =
+    "SELECT r.id, r.notice_id, n.title, r.status, r.priority, r.total, r.created_at, r.finished_at, \
      COALESCE(SUM(d.status = 'sent'), 0) AS sent, \
      COALESCE(SUM(d.status = 'failed'), 0) AS failed, \
      COALESCE(SUM(d.status IN ('queued', 'deferred', 'sending')), 0) AS waiting, \
@@ -83,12 +85,7 @@ fn summary_from_row(row: &sqlx::sqlite::SqliteRow) -> StoreResult<RunSummary> {
 
 impl Store {
     /// Creates a pending run of a notice.
-    pub async fn insert_run(
-        &self,
-        notice_id: i64,
-        priority: i32,
-        created_by: &str,
-    ) -> StoreResult<i64> {
+    pub async fn insert_run(&self, notice_id: i64, priority: i32, created_by: &str) -> StoreResult<i64> {
         Ok(sqlx::query_scalar(
             "INSERT INTO runs (notice_id, status, priority, created_by, created_at) VALUES (?, 'pending', ?, ?, ?) RETURNING id",
         )
@@ -142,9 +139,7 @@ impl Store {
         let now = clock::now_str();
         let ids_json = match audience {
             AudienceFilter::All => None,
-            AudienceFilter::Ids(ids) => {
-                Some(serde_json::to_string(ids).unwrap_or_else(|_| "[]".into()))
-            }
+            AudienceFilter::Ids(ids) => Some(serde_json::to_string(ids).unwrap_or_else(|_| "[]".into())),
         };
         let mut tx = self.begin_write().await?;
         // The chunk's contacts first, so that contacts skipped for lack of an address still
@@ -221,24 +216,24 @@ impl Store {
         .bind(run_id)
         .execute(&mut *tx)
         .await?;
-        sqlx::query("UPDATE notices SET status = 'sent', updated_at = ? WHERE id = (SELECT notice_id FROM runs WHERE id = ?)")
-            .bind(&now)
-            .bind(run_id)
-            .execute(&mut *tx)
-            .await?;
+        sqlx::query(
+            "UPDATE notices SET status = 'sent', updated_at = ? WHERE id = (SELECT notice_id FROM runs WHERE id = ?)",
+        )
+        .bind(&now)
+        .bind(run_id)
+        .execute(&mut *tx)
+        .await?;
         tx.commit().await?;
         Ok(total)
     }
 
     /// A run with its counts, or `NotFound`.
     pub async fn get_run_summary(&self, run_id: i64) -> StoreResult<RunSummary> {
-        let row = sqlx::query(&format!(
-            "{RUN_SUMMARY_SELECT} WHERE r.id = ? GROUP BY r.id"
-        ))
-        .bind(run_id)
-        .fetch_optional(&self.pool)
-        .await?
-        .ok_or_else(|| StoreError::not_found("run", run_id))?;
+        let row = sqlx::query(&format!("{RUN_SUMMARY_SELECT} WHERE r.id = ? GROUP BY r.id"))
+            .bind(run_id)
+            .fetch_optional(&self.pool)
+            .await?
+            .ok_or_else(|| StoreError::not_found("run", run_id))?;
         summary_from_row(&row)
     }
 
@@ -257,10 +252,12 @@ impl Store {
 
     /// Runs whose fan-out began before `before` and never finished (the process stopped mid-way).
     pub async fn list_unfinished_fan_outs(&self, before: &str) -> StoreResult<Vec<i64>> {
-        Ok(sqlx::query_scalar("SELECT id FROM runs WHERE status IN ('pending', 'fanning_out') AND created_at < ? ORDER BY id")
-            .bind(before)
-            .fetch_all(&self.pool)
-            .await?)
+        Ok(sqlx::query_scalar(
+            "SELECT id FROM runs WHERE status IN ('pending', 'fanning_out') AND created_at < ? ORDER BY id",
+        )
+        .bind(before)
+        .fetch_all(&self.pool)
+        .await?)
     }
 
     /// The first contact of an audience (for a preview) and how many it holds.
@@ -270,9 +267,7 @@ impl Store {
     ) -> StoreResult<(Option<(String, serde_json::Value)>, i64)> {
         let ids_json = match audience {
             AudienceFilter::All => None,
-            AudienceFilter::Ids(ids) => {
-                Some(serde_json::to_string(ids).unwrap_or_else(|_| "[]".into()))
-            }
+            AudienceFilter::Ids(ids) => Some(serde_json::to_string(ids).unwrap_or_else(|_| "[]".into())),
         };
         const WHERE: &str = "WHERE (?1 IS NULL OR c.id IN (SELECT value FROM json_each(?1)))";
         let count: i64 = sqlx::query_scalar(&format!("SELECT COUNT(*) FROM contacts c {WHERE}"))
@@ -297,19 +292,19 @@ impl Store {
 
     /// The names of imported attributes that some contact has (usable as template variables).
     pub async fn list_attribute_names(&self) -> StoreResult<Vec<String>> {
-        Ok(sqlx::query_scalar(
-            "SELECT DISTINCT j.key FROM contacts c, json_each(c.attributes) j ORDER BY j.key",
+        Ok(
+            sqlx::query_scalar("SELECT DISTINCT j.key FROM contacts c, json_each(c.attributes) j ORDER BY j.key")
+                .fetch_all(&self.pool)
+                .await?,
         )
-        .fetch_all(&self.pool)
-        .await?)
     }
 
     /// Runs that are still sending (for the dashboard and for progress).
     pub async fn list_active_run_ids(&self) -> StoreResult<Vec<i64>> {
-        Ok(sqlx::query_scalar(
-            "SELECT id FROM runs WHERE status IN ('pending', 'fanning_out', 'sending') ORDER BY id",
+        Ok(
+            sqlx::query_scalar("SELECT id FROM runs WHERE status IN ('pending', 'fanning_out', 'sending') ORDER BY id")
+                .fetch_all(&self.pool)
+                .await?,
         )
-        .fetch_all(&self.pool)
-        .await?)
     }
 }

@@ -16,7 +16,11 @@ impl Store {
         .fetch_all(&self.pool)
         .await?
         .iter()
-        .map(|r| DayCount { day: r.get("day"), sent: r.get("sent"), failed: r.get("failed") })
+        .map(|r| DayCount {
+            day: r.get("day"),
+            sent: r.get("sent"),
+            failed: r.get("failed"),
+        })
         .collect())
     }
 

@@ -27,19 +27,13 @@ impl Herald {
     /// `herald` with this data directory, through the environment as a user would set it.
     pub fn cmd(&self) -> Command {
         let mut c = Command::cargo_bin("herald").expect("herald binary");
-        c.env("HERALD_DATA_DIR", self.dir.path())
-            .env_remove("HERALD_LOG");
+        c.env("HERALD_DATA_DIR", self.dir.path()).env_remove("HERALD_LOG");
         c
     }
 
     /// Runs `herald ARGS --json`, asserts success, and parses what it printed.
     pub fn json(&self, args: &[&str]) -> serde_json::Value {
-        let out = self
-            .cmd()
-            .args(args)
-            .arg("--json")
-            .output()
-            .expect("run herald");
+        let out = self.cmd().args(args).arg("--json").output().expect("run herald");
         assert!(
             out.status.success(),
             "herald {args:?} failed: {}\n{}",

@@ -7,10 +7,7 @@ use crate::error::CmdResult;
 use herald::model::{Contact, ContactPage, ContactQuery, NewContact};
 
 #[tauri::command]
-pub async fn list_contacts(
-    state: State<'_, AppState>,
-    query: ContactQuery,
-) -> CmdResult<ContactPage> {
+pub async fn list_contacts(state: State<'_, AppState>, query: ContactQuery) -> CmdResult<ContactPage> {
     Ok(state.app.list_contacts(query).await?)
 }
 

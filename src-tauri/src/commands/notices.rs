@@ -4,11 +4,26 @@ use tauri::State;
 
 use super::AppState;
 use crate::error::CmdResult;
-use herald::model::{Channel, NewNotice, Notice, Preview, RunSummary};
+use herald::model::{Channel, NewNotice, NewWebhookChannel, Notice, Preview, RunSummary};
 
 #[tauri::command]
 pub async fn list_channels(state: State<'_, AppState>) -> CmdResult<Vec<Channel>> {
     Ok(state.app.list_channels().await?)
+}
+
+#[tauri::command]
+pub async fn add_webhook_channel(state: State<'_, AppState>, input: NewWebhookChannel) -> CmdResult<Channel> {
+    Ok(state.app.add_webhook_channel(input).await?)
+}
+
+#[tauri::command]
+pub async fn pause_channel(state: State<'_, AppState>, name: String) -> CmdResult<Channel> {
+    Ok(state.app.pause_channel(&name).await?)
+}
+
+#[tauri::command]
+pub async fn resume_channel(state: State<'_, AppState>, name: String) -> CmdResult<Channel> {
+    Ok(state.app.resume_channel(&name).await?)
 }
 
 #[tauri::command]
