@@ -165,7 +165,7 @@ pub struct ChannelLimits {
     #[ts(optional)]
     #[serde(skip_serializing_if = "Option::is_none")]
     pub per_minute: Option<u32>,
-    /// Provider calls in flight at once.
+    /// Messages in flight at once.
     #[ts(optional)]
     #[serde(skip_serializing_if = "Option::is_none")]
     pub concurrency: Option<u32>,

@@ -24,6 +24,8 @@ use crate::Result;
 /// What a finished batch tells the worker about the channel.
 #[derive(Debug, Default)]
 struct BatchHealth {
+    /// Messages in the batch.
+    size: usize,
     /// Per message, in order: `Some(true)` a send that worked, `Some(false)` a failure of the
     /// channel (network, server, credentials), `None` a failure of the recipient or content.
     signals: Vec<Option<bool>>,
@@ -42,6 +44,8 @@ pub(super) async fn run(
 ) -> Result<()> {
     let mut limiter = RateLimiter::new(config.limits.per_second, config.limits.per_minute);
     let mut in_flight: JoinSet<Result<BatchHealth>> = JoinSet::new();
+    // Messages claimed and not yet recorded: the channel's concurrency bounds this.
+    let mut in_flight_msgs = 0usize;
     let mut notices: HashMap<i64, Arc<Notice>> = HashMap::new();
     let mut failures = u32::try_from(channel.consecutive_failures).unwrap_or(0);
     let mut not_before: Option<Instant> = None;
@@ -52,18 +56,28 @@ pub(super) async fn run(
     'work: loop {
         while let Some(done) = in_flight.try_join_next() {
             let health = done.map_err(|e| crate::Error::Invalid(format!("a send task failed: {e}")))??;
-            if !absorb(&shared, &channel, &config, &mut failures, &mut not_before, health).await? {
+            if !absorb(
+                &shared,
+                &channel,
+                &config,
+                &mut failures,
+                &mut not_before,
+                &mut in_flight_msgs,
+                health,
+            )
+            .await?
+            {
                 break 'work;
             }
         }
         if *stop.borrow() {
             break;
         }
-        if in_flight.len() >= config.limits.concurrency {
+        if in_flight_msgs >= config.limits.concurrency {
             tokio::select! {
                 Some(done) = in_flight.join_next() => {
                     let health = done.map_err(|e| crate::Error::Invalid(format!("a send task failed: {e}")))??;
-                    if !absorb(&shared, &channel, &config, &mut failures, &mut not_before, health).await? {
+                    if !absorb(&shared, &channel, &config, &mut failures, &mut not_before, &mut in_flight_msgs, health).await? {
                         break 'work;
                     }
                 }
@@ -78,7 +92,7 @@ pub(super) async fn run(
             }
             continue;
         }
-        let want = config.limits.max_batch as u32;
+        let want = config.limits.max_batch.min(config.limits.concurrency - in_flight_msgs) as u32;
         let reserved = tokio::select! {
             n = limiter.reserve(want) => n,
             _ = stop.changed() => continue,
@@ -97,7 +111,7 @@ pub(super) async fn run(
             tokio::select! {
                 Some(done) = in_flight.join_next(), if !in_flight.is_empty() => {
                     let health = done.map_err(|e| crate::Error::Invalid(format!("a send task failed: {e}")))??;
-                    if !absorb(&shared, &channel, &config, &mut failures, &mut not_before, health).await? {
+                    if !absorb(&shared, &channel, &config, &mut failures, &mut not_before, &mut in_flight_msgs, health).await? {
                         break 'work;
                     }
                 }
@@ -109,11 +123,17 @@ pub(super) async fn run(
         }
         let mut batch_notices = HashMap::new();
         for d in &claimed {
-            if !notices.contains_key(&d.run_id) {
-                notices.insert(d.run_id, Arc::new(shared.store.notice_for_run(d.run_id).await?));
-            }
-            batch_notices.insert(d.run_id, notices[&d.run_id].clone());
+            let notice = match notices.get(&d.run_id) {
+                Some(n) => n.clone(),
+                None => {
+                    let n = Arc::new(shared.store.notice_for_run(d.run_id).await?);
+                    notices.insert(d.run_id, n.clone());
+                    n
+                }
+            };
+            batch_notices.insert(d.run_id, notice);
         }
+        in_flight_msgs += claimed.len();
         let (shared2, provider2, config2) = (shared.clone(), provider.clone(), config.clone());
         in_flight.spawn(async move {
             send_and_record(
@@ -130,7 +150,16 @@ pub(super) async fn run(
     // What is in flight holds leases: let it finish and be recorded.
     while let Some(done) = in_flight.join_next().await {
         let health = done.map_err(|e| crate::Error::Invalid(format!("a send task failed: {e}")))??;
-        absorb(&shared, &channel, &config, &mut failures, &mut not_before, health).await?;
+        absorb(
+            &shared,
+            &channel,
+            &config,
+            &mut failures,
+            &mut not_before,
+            &mut in_flight_msgs,
+            health,
+        )
+        .await?;
     }
     Ok(())
 }
@@ -151,8 +180,10 @@ async fn absorb(
     config: &ChannelConfig,
     failures: &mut u32,
     not_before: &mut Option<Instant>,
+    in_flight_msgs: &mut usize,
     health: BatchHealth,
 ) -> Result<bool> {
+    *in_flight_msgs -= health.size;
     let before = *failures;
     for signal in &health.signals {
         match signal {
@@ -229,7 +260,10 @@ async fn send_and_record(
     let latency_ms = t0.elapsed().as_millis() as i64;
     let finished = clock::now();
     let finished_at = clock::fmt(finished);
-    let mut health = BatchHealth::default();
+    let mut health = BatchHealth {
+        size: claimed.len(),
+        ..Default::default()
+    };
     let mut records = Vec::with_capacity(claimed.len());
     for (d, pre) in claimed.iter().zip(pre) {
         let rendered_ok = pre.is_none();

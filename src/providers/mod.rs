@@ -52,7 +52,8 @@ pub struct Limits {
     pub per_second: Option<u32>,
     /// Messages per minute (`None`: unlimited).
     pub per_minute: Option<u32>,
-    /// Calls in flight at once.
+    /// Messages in flight at once, over all calls (the dispatcher claims no more than this).
+    /// A provider may send the messages of one call in parallel.
     pub concurrency: usize,
 }
 

@@ -746,8 +746,8 @@ impl Provider for Webhook {
         ChannelKind::Webhook
     }
 
-    /// `concurrency` is the number of HTTP requests in flight at once, applied *inside* one
-    /// [`Provider::send`] call; `max_batch` is how many messages one call takes.
+    /// `concurrency` is the number of HTTP requests in flight at once: the dispatcher claims no
+    /// more messages than that, and one [`Provider::send`] call sends its batch in parallel.
     fn limits(&self) -> Limits {
         Limits {
             max_batch: MAX_BATCH,

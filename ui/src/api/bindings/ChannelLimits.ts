@@ -9,7 +9,7 @@ export type ChannelLimits = {
  */
 maxBatch?: number, perSecond?: number, perMinute?: number, 
 /**
- * Provider calls in flight at once.
+ * Messages in flight at once.
  */
 concurrency?: number, 
 /**
