@@ -405,6 +405,7 @@ impl App {
                 body: &input.body,
                 audience: &audience.to_spec(),
                 channel_ids: &input.channel_ids,
+                channel_strategy: input.channel_strategy.unwrap_or_default(),
                 priority: if input.urgent.unwrap_or(false) {
                     URGENT_PRIORITY
                 } else {

@@ -187,6 +187,29 @@ pub struct ChannelLimits {
     pub pause_after_failures: Option<u32>,
 }
 
+/// How a notice uses its channels.
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq, Serialize, Deserialize, TS)]
+#[serde(rename_all = "snake_case")]
+#[ts(export)]
+pub enum ChannelStrategy {
+    /// Every recipient gets the notice on every chosen channel they can be reached on.
+    #[default]
+    All,
+    /// Each recipient gets it once: on their preferred usable channel (their own order, then
+    /// the notice's); a permanent failure there moves it to the next usable one.
+    PreferredThenFallback,
+}
+
+impl ChannelStrategy {
+    /// The spelling stored in SQLite.
+    pub fn as_str(self) -> &'static str {
+        match self {
+            ChannelStrategy::All => "all",
+            ChannelStrategy::PreferredThenFallback => "preferred_then_fallback",
+        }
+    }
+}
+
 /// The status of a notice.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize, TS)]
 #[serde(rename_all = "snake_case")]
@@ -214,6 +237,7 @@ pub struct Notice {
     pub audience: String,
     #[ts(type = "number[]")]
     pub channel_ids: Vec<i64>,
+    pub channel_strategy: ChannelStrategy,
     pub status: NoticeStatus,
     pub priority: i32,
     pub created_at: String,
@@ -233,6 +257,9 @@ pub struct NewNotice {
     pub audience: Option<String>,
     #[ts(type = "number[]")]
     pub channel_ids: Vec<i64>,
+    /// `all` (the default) or `preferred_then_fallback`.
+    #[ts(optional)]
+    pub channel_strategy: Option<ChannelStrategy>,
     #[ts(optional)]
     pub urgent: Option<bool>,
 }
@@ -336,6 +363,9 @@ pub struct DeliveryView {
     pub last_error: Option<String>,
     pub provider_message_id: Option<String>,
     pub sent_at: Option<String>,
+    /// The delivery whose permanent failure this one replaces (fallback strategy).
+    #[ts(type = "number | null")]
+    pub fallback_of: Option<i64>,
     pub attempt_log: Vec<AttemptView>,
 }
 

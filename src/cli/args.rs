@@ -139,6 +139,11 @@ pub struct NoticeCreateArgs {
     /// Send before everything else.
     #[arg(long)]
     pub urgent: bool,
+    /// Send each person the notice once, on their preferred channel among those given (their
+    /// own order, then the order of --channel), falling back to the next one on a permanent
+    /// failure. Without it, everyone gets it on every channel.
+    #[arg(long)]
+    pub fallback: bool,
 }
 
 #[derive(Debug, Subcommand)]

@@ -4,7 +4,7 @@ use anyhow::Context;
 
 use super::args::{ChannelAddCmd, ChannelsCmd, NoticeCreateArgs, NoticesCmd, SandboxCmd, WebhookArgs};
 use super::output::{cut, emit};
-use crate::model::{ChannelLimits, NewNotice, NewWebhookChannel};
+use crate::model::{ChannelLimits, ChannelStrategy, NewNotice, NewWebhookChannel};
 use crate::App;
 
 async fn new_notice(app: &App, a: NoticeCreateArgs) -> anyhow::Result<NewNotice> {
@@ -25,6 +25,11 @@ async fn new_notice(app: &App, a: NoticeCreateArgs) -> anyhow::Result<NewNotice>
         body,
         audience: Some(a.audience),
         channel_ids,
+        channel_strategy: Some(if a.fallback {
+            ChannelStrategy::PreferredThenFallback
+        } else {
+            ChannelStrategy::All
+        }),
         urgent: Some(a.urgent),
     })
 }

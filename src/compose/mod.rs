@@ -67,7 +67,8 @@ pub fn check(field: &'static str, source: &str) -> Result<Vec<String>, ComposeEr
     Ok(vars)
 }
 
-/// Whether `vars` has a value at a dotted path such as `exam.room`.
+/// Whether `vars` has a value at a dotted path such as `exam.room` (`null` is no value: a
+/// contact without a class has `"class": null`).
 fn has_path(vars: &Value, path: &str) -> bool {
     let mut cur = vars;
     for part in path.split('.') {
@@ -76,7 +77,7 @@ fn has_path(vars: &Value, path: &str) -> bool {
             None => return false,
         }
     }
-    true
+    !cur.is_null()
 }
 
 /// Renders one template for one recipient.
@@ -124,6 +125,27 @@ mod tests {
 
     #[test]
     fn a_missing_variable_is_named_not_rendered_empty() {
+        let err = render("通知", "{{ name }} 请到 {{ exam.room }}", &json!({"name": "李雷"})).unwrap_err();
+        assert_eq!(
+            err,
+            ComposeError::UnknownVariable {
+                field: "body",
+                variable: "exam.room".into()
+            }
+        );
+        let err = render(
+            "通知",
+            "{{ name }}（{{ class }}）",
+            &json!({"name": "李雷", "class": null}),
+        )
+        .unwrap_err();
+        assert_eq!(
+            err,
+            ComposeError::UnknownVariable {
+                field: "body",
+                variable: "class".into()
+            }
+        );
         let err = render("通知", "{{ name }} 请到 {{ exam.room }}", &json!({"name": "李雷"})).unwrap_err();
         assert_eq!(
             err,

@@ -135,6 +135,8 @@ struct Shared {
     report: Counters,
     /// Bumped when new work is queued (by this process).
     wake: watch::Receiver<u64>,
+    /// `providers::address_kinds_json()`, for fallback deliveries.
+    address_kinds: String,
 }
 
 impl Shared {
@@ -193,6 +195,7 @@ impl Dispatcher {
             sink,
             tracker: Mutex::new(ProgressTracker::default()),
             report: Counters::default(),
+            address_kinds: crate::providers::address_kinds_json(),
             wake,
         };
         Dispatcher {

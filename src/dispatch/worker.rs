@@ -309,7 +309,7 @@ async fn send_and_record(
     for r in &records {
         shared.report.count(&r.result);
     }
-    let completed = shared.store.record_outcomes(&records).await?;
+    let completed = shared.store.record_outcomes(&records, &shared.address_kinds).await?;
     let mut runs: Vec<i64> = claimed.iter().map(|d| d.run_id).collect();
     runs.sort_unstable();
     runs.dedup();

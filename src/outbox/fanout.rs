@@ -3,19 +3,30 @@
 //! (run, contact, channel) so that a repeated or interrupted fan-out adds nothing twice.
 
 use crate::audience::Audience;
-use crate::model::{Notice, RunStatus};
-use crate::providers::address_kind;
+use crate::model::{ChannelStrategy, Notice, RunStatus};
+use crate::providers::{address_kind, address_kinds_json};
 use crate::store::{AddressSource, Store};
 use crate::Result;
 
 /// Contacts per fan-out transaction.
-pub const FANOUT_CHUNK: i64 = 2_000;
+pub const FANOUT_CHUNK: i64 = 10_000;
 
 /// Resolves the notice's audience now and writes the run's deliveries; returns how many.
 pub async fn fan_out(store: &Store, run_id: i64, notice: &Notice) -> Result<i64> {
     let audience = Audience::parse(&notice.audience)?;
     let filter = audience.filter();
     store.set_run_status(run_id, RunStatus::FanningOut).await?;
+    if notice.channel_strategy == ChannelStrategy::PreferredThenFallback {
+        let kinds = address_kinds_json();
+        let mut after = 0;
+        while let Some(last) = store
+            .fan_out_preferred_chunk(run_id, notice.id, &kinds, &filter, notice.priority, after, FANOUT_CHUNK)
+            .await?
+        {
+            after = last;
+        }
+        return Ok(store.finish_fan_out(run_id).await?);
+    }
     for &channel_id in &notice.channel_ids {
         let channel = store.get_channel(channel_id).await?;
         let source = match address_kind(channel.kind) {

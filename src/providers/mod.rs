@@ -79,3 +79,13 @@ pub fn address_kind(kind: ChannelKind) -> Option<&'static str> {
         ChannelKind::FeishuBot => Some("feishu"),
     }
 }
+
+/// [`address_kind`] of every channel kind that has one, as a JSON object for the store's
+/// fan-out and fallback queries (kinds absent take any address).
+pub fn address_kinds_json() -> String {
+    let map: serde_json::Map<String, serde_json::Value> = ChannelKind::ALL
+        .iter()
+        .filter_map(|k| address_kind(*k).map(|a| (k.as_str().to_owned(), serde_json::Value::from(a))))
+        .collect();
+    serde_json::Value::Object(map).to_string()
+}

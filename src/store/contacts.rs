@@ -29,51 +29,71 @@ fn contact_from_row(row: &sqlx::sqlite::SqliteRow) -> Contact {
     }
 }
 
+/// Inserts one contact and its addresses inside `tx`; returns its id.
+async fn insert_contact_tx(
+    tx: &mut sqlx::Transaction<'static, sqlx::Sqlite>,
+    c: &NewContact,
+    now: &str,
+) -> StoreResult<i64> {
+    let inserted = sqlx::query(
+        "INSERT INTO contacts (external_id, name, role, department, class_name, grade, created_at, updated_at) \
+         VALUES (?, ?, ?, ?, ?, ?, ?, ?) RETURNING id",
+    )
+    .bind(&c.external_id)
+    .bind(&c.name)
+    .bind(&c.role)
+    .bind(&c.department)
+    .bind(&c.class_name)
+    .bind(&c.grade)
+    .bind(now)
+    .bind(now)
+    .fetch_one(&mut **tx)
+    .await;
+    let id: i64 = match inserted {
+        Ok(row) => row.get(0),
+        Err(sqlx::Error::Database(e)) if e.is_unique_violation() => {
+            return Err(StoreError::Conflict(format!(
+                "a contact with external id {} already exists",
+                c.external_id.as_deref().unwrap_or("")
+            )))
+        }
+        Err(e) => return Err(e.into()),
+    };
+    for (kind, address) in [("email", &c.email), ("mobile", &c.mobile)] {
+        if let Some(address) = address {
+            sqlx::query("INSERT INTO contact_addresses (contact_id, kind, address, updated_at) VALUES (?, ?, ?, ?)")
+                .bind(id)
+                .bind(kind)
+                .bind(address)
+                .bind(now)
+                .execute(&mut **tx)
+                .await?;
+        }
+    }
+    Ok(id)
+}
+
 impl Store {
     /// Adds a contact with its addresses in one transaction. A duplicate external id is a
     /// `Conflict` naming it.
     pub async fn insert_contact(&self, c: &NewContact) -> StoreResult<Contact> {
         let now = clock::now_str();
         let mut tx = self.begin_write().await?;
-        let inserted = sqlx::query(
-            "INSERT INTO contacts (external_id, name, role, department, class_name, grade, created_at, updated_at) \
-             VALUES (?, ?, ?, ?, ?, ?, ?, ?) RETURNING id",
-        )
-        .bind(&c.external_id)
-        .bind(&c.name)
-        .bind(&c.role)
-        .bind(&c.department)
-        .bind(&c.class_name)
-        .bind(&c.grade)
-        .bind(&now)
-        .bind(&now)
-        .fetch_one(&mut *tx)
-        .await;
-        let id: i64 = match inserted {
-            Ok(row) => row.get(0),
-            Err(sqlx::Error::Database(e)) if e.is_unique_violation() => {
-                return Err(StoreError::Conflict(format!(
-                    "a contact with external id {} already exists",
-                    c.external_id.as_deref().unwrap_or("")
-                )))
-            }
-            Err(e) => return Err(e.into()),
-        };
-        for (kind, address) in [("email", &c.email), ("mobile", &c.mobile)] {
-            if let Some(address) = address {
-                sqlx::query(
-                    "INSERT INTO contact_addresses (contact_id, kind, address, updated_at) VALUES (?, ?, ?, ?)",
-                )
-                .bind(id)
-                .bind(kind)
-                .bind(address)
-                .bind(&now)
-                .execute(&mut *tx)
-                .await?;
-            }
-        }
+        let id = insert_contact_tx(&mut tx, c, &now).await?;
         tx.commit().await?;
         self.get_contact(id).await
+    }
+
+    /// Adds many contacts in one transaction (imports, demo data, benchmarks); returns how
+    /// many. A duplicate external id aborts the whole batch with a `Conflict` naming it.
+    pub async fn insert_contacts_bulk(&self, contacts: &[NewContact]) -> StoreResult<u64> {
+        let now = clock::now_str();
+        let mut tx = self.begin_write().await?;
+        for c in contacts {
+            insert_contact_tx(&mut tx, c, &now).await?;
+        }
+        tx.commit().await?;
+        Ok(contacts.len() as u64)
     }
 
     /// The contact with this id, or `NotFound`.

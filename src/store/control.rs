@@ -216,6 +216,7 @@ mod tests {
                 body: "b",
                 audience: "all",
                 channel_ids: &[ch.id],
+                channel_strategy: Default::default(),
                 priority: 0,
                 created_by: "",
             })
@@ -279,7 +280,10 @@ mod tests {
         let (run, ch) = run_with(&store, 2).await;
         let claimed = store.claim_due(ch, "9999", 10).await.unwrap();
         let done = store
-            .record_outcomes(&claimed.iter().map(|d| fail(d.id, d.attempt_no)).collect::<Vec<_>>())
+            .record_outcomes(
+                &claimed.iter().map(|d| fail(d.id, d.attempt_no)).collect::<Vec<_>>(),
+                "{}",
+            )
             .await
             .unwrap();
         assert_eq!(done, vec![run]);

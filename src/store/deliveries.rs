@@ -132,8 +132,10 @@ impl Store {
     /// Writes the outcomes of one batch, with one attempt row each, in one transaction, and
     /// completes the runs that have nothing left to send. Only rows still `sending` are
     /// changed, so an outcome that arrives after its lease was recovered changes nothing.
-    /// Returns the runs this completed.
-    pub async fn record_outcomes(&self, outcomes: &[RecordedOutcome]) -> StoreResult<Vec<i64>> {
+    /// A permanent failure of a run whose notice uses the preferred-then-fallback strategy
+    /// queues the notice on the contact's next usable channel, linked to the failed delivery
+    /// (`kinds`: channel kind → address kind, JSON). Returns the runs this completed.
+    pub async fn record_outcomes(&self, outcomes: &[RecordedOutcome], kinds: &str) -> StoreResult<Vec<i64>> {
         let now = clock::now_str();
         let mut tx = self.begin_write().await?;
         for o in outcomes {
@@ -202,6 +204,9 @@ impl Store {
             .bind(o.latency_ms)
             .execute(&mut *tx)
             .await?;
+            if let DeliveryResult::Failed { .. } = &o.result {
+                super::runs::queue_fallback(&mut tx, o.delivery_id, kinds, &now).await?;
+            }
             if let DeliveryResult::Failed {
                 invalid_address_kind: Some(kind),
                 reason,
@@ -288,7 +293,7 @@ impl Store {
     pub async fn list_run_deliveries(&self, run_id: i64) -> StoreResult<Vec<DeliveryView>> {
         let rows = sqlx::query(
             "SELECT d.id, d.contact_id, c.name, ch.name AS channel_name, d.address, d.status, d.attempts, \
-             d.last_error, d.provider_message_id, d.sent_at FROM deliveries d \
+             d.last_error, d.provider_message_id, d.sent_at, d.fallback_of FROM deliveries d \
              JOIN contacts c ON c.id = d.contact_id JOIN channels ch ON ch.id = d.channel_id \
              WHERE d.run_id = ? ORDER BY d.id",
         )
@@ -329,6 +334,7 @@ impl Store {
                     last_error: r.get("last_error"),
                     provider_message_id: r.get("provider_message_id"),
                     sent_at: r.get("sent_at"),
+                    fallback_of: r.get("fallback_of"),
                     attempt_log: by_delivery.remove(&id).unwrap_or_default(),
                 })
             })

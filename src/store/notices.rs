@@ -4,7 +4,7 @@ use sqlx::Row;
 
 use super::{from_json, Store, StoreError, StoreResult};
 use crate::clock;
-use crate::model::{Notice, NoticeStatus};
+use crate::model::{ChannelStrategy, Notice, NoticeStatus};
 
 /// A notice as it is about to be stored: already checked by `compose`.
 #[derive(Debug, Clone)]
@@ -14,12 +14,13 @@ pub struct NoticeRecord<'a> {
     pub body: &'a str,
     pub audience: &'a str,
     pub channel_ids: &'a [i64],
+    pub channel_strategy: ChannelStrategy,
     pub priority: i32,
     pub created_by: &'a str,
 }
 
 const NOTICE_SELECT: &str =
-    "SELECT id, title, subject, body, audience, channel_ids, status, priority, created_at FROM notices";
+    "SELECT id, title, subject, body, audience, channel_ids, channel_strategy, status, priority, created_at FROM notices";
 
 fn status_from(s: &str) -> StoreResult<NoticeStatus> {
     Ok(match s {
@@ -39,6 +40,10 @@ fn notice_from_row(row: &sqlx::sqlite::SqliteRow) -> StoreResult<Notice> {
         body: row.get("body"),
         audience: row.get("audience"),
         channel_ids: from_json("notices.channel_ids", row.get("channel_ids"))?,
+        channel_strategy: match row.get::<&str, _>("channel_strategy") {
+            "preferred_then_fallback" => ChannelStrategy::PreferredThenFallback,
+            _ => ChannelStrategy::All,
+        },
         status: status_from(row.get("status"))?,
         priority: row.get("priority"),
         created_at: row.get("created_at"),
@@ -50,14 +55,15 @@ impl Store {
     pub async fn insert_notice(&self, n: &NoticeRecord<'_>) -> StoreResult<Notice> {
         let now = clock::now_str();
         let id: i64 = sqlx::query_scalar(
-            "INSERT INTO notices (title, subject, body, audience, channel_ids, priority, created_by, created_at, updated_at) \
-             VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?) RETURNING id",
+            "INSERT INTO notices (title, subject, body, audience, channel_ids, channel_strategy, priority, created_by, created_at, updated_at) \
+             VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?) RETURNING id",
         )
         .bind(n.title)
         .bind(n.subject)
         .bind(n.body)
         .bind(n.audience)
         .bind(serde_json::to_string(n.channel_ids).unwrap_or_else(|_| "[]".into()))
+        .bind(n.channel_strategy.as_str())
         .bind(n.priority)
         .bind(n.created_by)
         .bind(&now)

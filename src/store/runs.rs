@@ -6,14 +6,50 @@ use super::{Store, StoreError, StoreResult};
 use crate::clock;
 use crate::model::{RunStatus, RunSummary};
 
-/// A contact `c`'s template variables as one JSON object: its imported attributes, overlaid
-/// with the standard fields (`compose::STANDARD_VARIABLES`). Fan-out freezes this per delivery.
-/// SQLite-specific (PostgreSQL: `attributes || jsonb_build_object(…)`).
-pub(crate) const VARIABLES_SQL: &str =
-    "json_patch(c.attributes, json_object('name', c.name, 'external_id', c.external_id, \
-     'role', c.role, 'department', c.department, 'class', c.class_name, 'grade', c.grade, 'language', c.language, \
-     'email', (SELECT address FROM contact_addresses a WHERE a.contact_id = c.id AND a.kind = 'email'), \
-     'mobile', (SELECT address FROM contact_addresses a WHERE a.contact_id = c.id AND a.kind = 'mobile')))";
+/// Joins a contact `c` to its e-mail (`e`) and mobile (`m`) addresses, once each.
+pub(crate) const ADDRESS_JOINS: &str = "LEFT JOIN contact_addresses e ON e.contact_id = c.id AND e.kind = 'email' \
+     LEFT JOIN contact_addresses m ON m.contact_id = c.id AND m.kind = 'mobile'";
+
+/// A contact `c`'s template variables as one JSON object (with [`ADDRESS_JOINS`]): its
+/// imported attributes, overlaid with the standard fields (`compose::STANDARD_VARIABLES`);
+/// a field the contact lacks is `null`, which rendering treats as missing. Fan-out freezes
+/// this per delivery. SQLite-specific (PostgreSQL: `attributes || jsonb_build_object(…)`).
+pub(crate) const VARIABLES_SQL: &str = "CASE WHEN c.attributes = '{}' THEN STD ELSE json_patch(c.attributes, STD) END";
+
+const STANDARD_FIELDS_SQL: &str = "json_object('name', c.name, 'external_id', c.external_id, 'role', c.role, \
+     'department', c.department, 'class', c.class_name, 'grade', c.grade, 'language', c.language, \
+     'email', e.address, 'mobile', m.address)";
+
+fn variables_sql() -> String {
+    VARIABLES_SQL.replace("STD", STANDARD_FIELDS_SQL)
+}
+
+/// The channels a contact `c` could get a run's notice on, each with the address it would use
+/// and its rank (the contact's own preference order first, then the notice's channel order),
+/// as the CTE `cand`. Parameters: `{notice}` the notice id, `{kinds}` a JSON object mapping
+/// channel kinds to the address kind they use (kinds absent take any address), `{filter}` a
+/// condition on `c`. Needs [`ADDRESS_JOINS`].
+fn candidates_sql(notice: &str, kinds: &str, filter: &str) -> String {
+    format!(
+        "WITH ch AS ( \
+           SELECT CAST(j.value AS INTEGER) AS channel_id, CAST(j.key AS INTEGER) AS pos, chn.kind AS kind, \
+                  json_extract({kinds}, '$.' || chn.kind) AS akind \
+           FROM notices n, json_each(n.channel_ids) j JOIN channels chn ON chn.id = j.value \
+           WHERE n.id = {notice} AND chn.enabled = 1), \
+         cand AS ( \
+           SELECT c.id AS contact_id, ch.channel_id, \
+             CASE WHEN ch.akind IS NULL \
+               THEN COALESCE(CASE WHEN e.invalid = 0 THEN e.address END, CASE WHEN m.invalid = 0 THEN m.address END, c.external_id, '#' || c.id) \
+               ELSE (SELECT a.address FROM contact_addresses a WHERE a.contact_id = c.id AND a.kind = ch.akind AND a.invalid = 0) END AS addr, \
+             COALESCE((SELECT CAST(pj.key AS INTEGER) FROM contact_preferences p, json_each(p.preferred) pj \
+                       WHERE p.contact_id = c.id AND pj.value = ch.kind), 1000 + ch.pos) AS rank, \
+             {vars} AS vars \
+           FROM contacts c {ADDRESS_JOINS} CROSS JOIN ch \
+           WHERE ({filter}) \
+             AND NOT EXISTS (SELECT 1 FROM contact_preferences p, json_each(p.opted_out) o WHERE p.contact_id = c.id AND o.value = ch.kind))",
+        vars = variables_sql()
+    )
+}
 
 /// Who a fan-out chunk reaches.
 #[derive(Debug, Clone)]
@@ -159,8 +195,7 @@ impl Store {
         };
         let address_sql = match source {
             AddressSource::Anything => {
-                "COALESCE((SELECT address FROM contact_addresses a WHERE a.contact_id = c.id AND a.kind = 'email' AND a.invalid = 0), \
-                 (SELECT address FROM contact_addresses a WHERE a.contact_id = c.id AND a.kind = 'mobile' AND a.invalid = 0), \
+                "COALESCE(CASE WHEN e.invalid = 0 THEN e.address END, CASE WHEN m.invalid = 0 THEN m.address END, \
                  c.external_id, '#' || c.id)"
             }
             AddressSource::Kind(_) => {
@@ -174,13 +209,13 @@ impl Store {
         // SQLite-specific: json_object/json_patch/json_each (PostgreSQL: jsonb_build_object, ||, jsonb_array_elements).
         let sql = format!(
             "INSERT OR IGNORE INTO deliveries (run_id, contact_id, channel_id, address, status, priority, next_attempt_at, variables, created_at, updated_at) \
-             SELECT ?4, c.id, ?5, addr, 'queued', ?6, ?8, vars, ?8, ?8 FROM ( \
-               SELECT c.id, {address_sql} AS addr, \
-               {VARIABLES_SQL} AS vars \
-               FROM contacts c WHERE c.id > ?1 AND c.id <= ?3 \
+             SELECT ?4, id, ?5, addr, 'queued', ?6, ?8, vars, ?8, ?8 FROM ( \
+               SELECT c.id, {address_sql} AS addr, {vars} AS vars \
+               FROM contacts c {ADDRESS_JOINS} WHERE c.id > ?1 AND c.id <= ?3 \
                AND (?2 IS NULL OR c.id IN (SELECT value FROM json_each(?2))) \
                AND NOT EXISTS (SELECT 1 FROM contact_preferences p, json_each(p.opted_out) o WHERE p.contact_id = c.id AND o.value = ?9) \
-             ) c WHERE addr IS NOT NULL"
+             ) WHERE addr IS NOT NULL",
+            vars = variables_sql()
         );
         sqlx::query(&sql)
             .bind(after)
@@ -192,6 +227,65 @@ impl Store {
             .bind(kind)
             .bind(&now)
             .bind(channel_kind)
+            .execute(&mut *tx)
+            .await?;
+        tx.commit().await?;
+        Ok(Some(last))
+    }
+
+    /// Like [`Store::fan_out_chunk`] for the preferred-then-fallback strategy: each contact of
+    /// the chunk gets one delivery, on its best-ranked usable channel among the notice's.
+    /// `kinds` maps channel kinds to the address kind they use (JSON object).
+    #[allow(clippy::too_many_arguments)]
+    pub async fn fan_out_preferred_chunk(
+        &self,
+        run_id: i64,
+        notice_id: i64,
+        kinds: &str,
+        audience: &AudienceFilter,
+        priority: i32,
+        after: i64,
+        chunk: i64,
+    ) -> StoreResult<Option<i64>> {
+        let now = clock::now_str();
+        let ids_json = match audience {
+            AudienceFilter::All => None,
+            AudienceFilter::Ids(ids) => Some(serde_json::to_string(ids).unwrap_or_else(|_| "[]".into())),
+        };
+        let mut tx = self.begin_write().await?;
+        let last: Option<i64> = sqlx::query_scalar(
+            "SELECT MAX(id) FROM (SELECT id FROM contacts c WHERE c.id > ?1 \
+             AND (?2 IS NULL OR c.id IN (SELECT value FROM json_each(?2))) ORDER BY c.id LIMIT ?3)",
+        )
+        .bind(after)
+        .bind(&ids_json)
+        .bind(chunk)
+        .fetch_one(&mut *tx)
+        .await?;
+        let Some(last) = last else {
+            tx.commit().await?;
+            return Ok(None);
+        };
+        let cte = candidates_sql(
+            "?5",
+            "?7",
+            "c.id > ?1 AND c.id <= ?3 AND (?2 IS NULL OR c.id IN (SELECT value FROM json_each(?2)))",
+        );
+        let sql = format!(
+            "{cte} INSERT OR IGNORE INTO deliveries (run_id, contact_id, channel_id, address, status, priority, next_attempt_at, variables, created_at, updated_at) \
+             SELECT ?4, contact_id, channel_id, addr, 'queued', ?6, ?8, vars, ?8, ?8 FROM ( \
+               SELECT *, ROW_NUMBER() OVER (PARTITION BY contact_id ORDER BY rank, channel_id) AS rn FROM cand WHERE addr IS NOT NULL) \
+             WHERE rn = 1"
+        );
+        sqlx::query(&sql)
+            .bind(after)
+            .bind(&ids_json)
+            .bind(last)
+            .bind(run_id)
+            .bind(notice_id)
+            .bind(priority)
+            .bind(kinds)
+            .bind(&now)
             .execute(&mut *tx)
             .await?;
         tx.commit().await?;
@@ -275,7 +369,8 @@ impl Store {
             .fetch_one(&self.pool)
             .await?;
         let first = sqlx::query(&format!(
-            "SELECT c.name, {VARIABLES_SQL} AS vars FROM contacts c {WHERE} ORDER BY c.id LIMIT 1"
+            "SELECT c.name, {vars} AS vars FROM contacts c {ADDRESS_JOINS} {WHERE} ORDER BY c.id LIMIT 1",
+            vars = variables_sql()
         ))
         .bind(&ids_json)
         .fetch_optional(&self.pool)
@@ -306,5 +401,120 @@ impl Store {
                 .fetch_all(&self.pool)
                 .await?,
         )
+    }
+}
+
+/// Queues the notice of a failed delivery on the contact's best-ranked channel not yet tried in
+/// this run, when the notice uses the preferred-then-fallback strategy; inside the caller's
+/// transaction, so the failure and its fallback are written together.
+pub(crate) async fn queue_fallback(
+    tx: &mut sqlx::Transaction<'static, sqlx::Sqlite>,
+    failed_id: i64,
+    kinds: &str,
+    now: &str,
+) -> StoreResult<()> {
+    let cte = candidates_sql(
+        "(SELECT r.notice_id FROM runs r JOIN deliveries f ON f.run_id = r.id WHERE f.id = ?1)",
+        "?2",
+        "c.id = (SELECT contact_id FROM deliveries WHERE id = ?1)",
+    );
+    let sql = format!(
+        "{cte} INSERT OR IGNORE INTO deliveries (run_id, contact_id, channel_id, address, status, priority, next_attempt_at, variables, fallback_of, created_at, updated_at) \
+         SELECT f.run_id, cand.contact_id, cand.channel_id, cand.addr, 'queued', f.priority, ?3, cand.vars, f.id, ?3, ?3 \
+         FROM cand JOIN deliveries f ON f.id = ?1 JOIN runs r ON r.id = f.run_id JOIN notices n ON n.id = r.notice_id \
+         WHERE n.channel_strategy = 'preferred_then_fallback' AND cand.addr IS NOT NULL \
+           AND NOT EXISTS (SELECT 1 FROM deliveries t WHERE t.run_id = f.run_id AND t.contact_id = cand.contact_id AND t.channel_id = cand.channel_id) \
+         ORDER BY cand.rank, cand.channel_id LIMIT 1"
+    );
+    let added = sqlx::query(&sql)
+        .bind(failed_id)
+        .bind(kinds)
+        .bind(now)
+        .execute(&mut **tx)
+        .await?
+        .rows_affected();
+    if added > 0 {
+        sqlx::query("UPDATE runs SET total = total + ?1 WHERE id = (SELECT run_id FROM deliveries WHERE id = ?2)")
+            .bind(added as i64)
+            .bind(failed_id)
+            .execute(&mut **tx)
+            .await?;
+    }
+    Ok(())
+}
+
+#[cfg(test)]
+mod tests {
+    use crate::model::{ChannelKind, ChannelStrategy, NewContact};
+    use crate::providers::address_kinds_json;
+    use crate::store::testutil::temp_store;
+    use crate::store::{AudienceFilter, NoticeRecord};
+
+    #[tokio::test]
+    async fn preferred_fan_out_follows_the_contacts_order_then_the_notices_and_skips_opt_outs() {
+        let (_d, store) = temp_store().await;
+        let hook = store
+            .insert_channel("hook", ChannelKind::Webhook, &serde_json::json!({}))
+            .await
+            .unwrap();
+        let sandbox = store
+            .insert_channel("box", ChannelKind::Sandbox, &serde_json::json!({}))
+            .await
+            .unwrap();
+        let mut ids = Vec::new();
+        for name in ["prefers-sandbox", "no-preference", "opted-out-of-webhook"] {
+            ids.push(
+                store
+                    .insert_contact(&NewContact {
+                        name: name.into(),
+                        ..Default::default()
+                    })
+                    .await
+                    .unwrap()
+                    .id,
+            );
+        }
+        for (id, preferred, opted_out) in [(ids[0], r#"["sandbox"]"#, "[]"), (ids[2], "[]", r#"["webhook"]"#)] {
+            sqlx::query(
+                "INSERT INTO contact_preferences (contact_id, preferred, opted_out, updated_at) VALUES (?, ?, ?, 'x')",
+            )
+            .bind(id)
+            .bind(preferred)
+            .bind(opted_out)
+            .execute(&store.pool)
+            .await
+            .unwrap();
+        }
+        let notice = store
+            .insert_notice(&NoticeRecord {
+                title: "t",
+                subject: "t",
+                body: "b",
+                audience: "all",
+                channel_ids: &[hook.id, sandbox.id],
+                channel_strategy: ChannelStrategy::PreferredThenFallback,
+                priority: 0,
+                created_by: "",
+            })
+            .await
+            .unwrap();
+        let run = store.insert_run(notice.id, 0, "").await.unwrap();
+        let kinds = address_kinds_json();
+        let mut after = 0;
+        while let Some(last) = store
+            .fan_out_preferred_chunk(run, notice.id, &kinds, &AudienceFilter::All, 0, after, 2)
+            .await
+            .unwrap()
+        {
+            after = last;
+        }
+        assert_eq!(store.finish_fan_out(run).await.unwrap(), 3, "one delivery per person");
+        let got: Vec<(i64, i64)> =
+            sqlx::query_as("SELECT contact_id, channel_id FROM deliveries WHERE run_id = ? ORDER BY contact_id")
+                .bind(run)
+                .fetch_all(&store.pool)
+                .await
+                .unwrap();
+        assert_eq!(got, vec![(ids[0], sandbox.id), (ids[1], hook.id), (ids[2], sandbox.id)]);
     }
 }

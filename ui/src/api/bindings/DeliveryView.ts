@@ -5,4 +5,8 @@ import type { DeliveryStatus } from "./DeliveryStatus";
 /**
  * One delivery with its attempts, for the history screens.
  */
-export type DeliveryView = { id: number, contactId: number, contactName: string, channelName: string, address: string, status: DeliveryStatus, attempts: number, lastError: string | null, providerMessageId: string | null, sentAt: string | null, attemptLog: Array<AttemptView>, };
+export type DeliveryView = { id: number, contactId: number, contactName: string, channelName: string, address: string, status: DeliveryStatus, attempts: number, lastError: string | null, providerMessageId: string | null, sentAt: string | null, 
+/**
+ * The delivery whose permanent failure this one replaces (fallback strategy).
+ */
+fallbackOf: number | null, attemptLog: Array<AttemptView>, };

@@ -1,0 +1,68 @@
+//! Shared by the benchmarks: seeding, timing, peak memory.
+
+#![allow(dead_code)]
+
+use std::time::{Duration, Instant};
+
+use herald::model::NewContact;
+use herald::store::Store;
+
+/// `n` contacts with e-mail and mobile, inserted in batches.
+pub async fn seed_contacts(store: &Store, n: usize) {
+    let mut batch = Vec::with_capacity(10_000);
+    for i in 0..n {
+        batch.push(NewContact {
+            name: format!("学生{i}"),
+            external_id: Some(format!("S{i:07}")),
+            email: Some(format!("s{i}@bench.example.edu.cn")),
+            mobile: Some(format!("+86138{i:08}")),
+            department: Some("农学院".into()),
+            class_name: Some(format!("农学24{:02}", i % 30)),
+            grade: Some("2024".into()),
+            ..Default::default()
+        });
+        if batch.len() == 10_000 {
+            store.insert_contacts_bulk(&batch).await.expect("seed");
+            batch.clear();
+        }
+    }
+    store.insert_contacts_bulk(&batch).await.expect("seed");
+}
+
+/// Peak resident memory of this process so far, in MiB (Linux `VmHWM`).
+pub fn peak_rss_mib() -> f64 {
+    std::fs::read_to_string("/proc/self/status")
+        .ok()
+        .and_then(|s| s.lines().find(|l| l.starts_with("VmHWM:")).map(str::to_owned))
+        .and_then(|l| l.split_whitespace().nth(1).and_then(|kb| kb.parse::<f64>().ok()))
+        .map_or(f64::NAN, |kb| kb / 1024.0)
+}
+
+/// Peak resident memory of the largest child waited for so far, in MiB.
+pub fn children_peak_rss_mib() -> f64 {
+    // SAFETY: getrusage only writes into the struct we hand it.
+    unsafe {
+        let mut usage: libc::rusage = std::mem::zeroed();
+        if libc::getrusage(libc::RUSAGE_CHILDREN, &mut usage) == 0 {
+            usage.ru_maxrss as f64 / 1024.0
+        } else {
+            f64::NAN
+        }
+    }
+}
+
+/// Times an async block.
+pub async fn timed<T>(f: impl std::future::Future<Output = T>) -> (T, Duration) {
+    let t0 = Instant::now();
+    let out = f.await;
+    (out, t0.elapsed())
+}
+
+/// One line of results, easy to paste into docs/PERFORMANCE.md.
+pub fn report(name: &str, items: u64, took: Duration, extra: &str) {
+    let rate = items as f64 / took.as_secs_f64();
+    println!(
+        "{name:<48} {items:>8} in {:>8.3} s = {rate:>10.0}/s  {extra}",
+        took.as_secs_f64()
+    );
+}
