@@ -1,4 +1,5 @@
 import type { Channel } from "./bindings/Channel";
+import type { NewWebhookChannel } from "./bindings/NewWebhookChannel";
 import type { SandboxMessage } from "./bindings/SandboxMessage";
 import { call } from "./invoke";
 
@@ -7,3 +8,15 @@ export const listChannels = () => call<Channel[]>("list_channels");
 /** Newest first. */
 export const listSandboxMessages = (limit: number) =>
   call<SandboxMessage[]>("list_sandbox_messages", { limit });
+
+/** Channels are addressed by name, as in the CLI. */
+export const pauseChannel = (name: string) => call<Channel>("pause_channel", { name });
+
+/** Also resumes a channel that paused itself after failures. */
+export const resumeChannel = (name: string) => call<Channel>("resume_channel", { name });
+
+/** Queues every failed delivery sent through the channel again; resolves to how many. */
+export const retryFailedChannel = (channelId: number) => call<number>("retry_failed", { channelId });
+
+/** The signing secret goes to the secret store; it is never sent back. */
+export const addWebhookChannel = (input: NewWebhookChannel) => call<Channel>("add_webhook_channel", { input });

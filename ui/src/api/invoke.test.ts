@@ -41,6 +41,30 @@ describe("call", () => {
     ]);
   });
 
+  it("names the run and channel controls as the Rust commands do", async () => {
+    invoke.mockResolvedValue(undefined);
+    await api.pauseRun(3);
+    await api.resumeRun(3);
+    await api.cancelRun(3);
+    await api.retryFailedDelivery(11);
+    await api.retryFailedRun(3);
+    await api.retryFailedChannel(2);
+    await api.pauseChannel("学院通知");
+    await api.resumeChannel("学院通知");
+    await api.addWebhookChannel({ name: "hook", url: "https://example.org/h", limits: { perSecond: 5 } });
+    expect(invoke.mock.calls).toEqual([
+      ["pause_run", { runId: 3 }],
+      ["resume_run", { runId: 3 }],
+      ["cancel_run", { runId: 3 }],
+      ["retry_failed", { deliveryId: 11 }],
+      ["retry_failed", { runId: 3 }],
+      ["retry_failed", { channelId: 2 }],
+      ["pause_channel", { name: "学院通知" }],
+      ["resume_channel", { name: "学院通知" }],
+      ["add_webhook_channel", { input: { name: "hook", url: "https://example.org/h", limits: { perSecond: 5 } } }],
+    ]);
+  });
+
   it("keeps the code and message of a structured rejection", async () => {
     invoke.mockRejectedValue({ code: "compose", message: "unknown variable {{ nmae }}" });
     const error = await call("preview_notice").catch((e: unknown) => e);

@@ -6,3 +6,17 @@ import { call } from "./invoke";
 export const listRuns = (limit: number) => call<RunSummary[]>("list_runs", { limit });
 
 export const runDetail = (runId: number) => call<RunDetail>("run_detail", { runId });
+
+/** Stops handing a sending run's deliveries to the channels; nothing is lost. */
+export const pauseRun = (runId: number) => call<RunSummary>("pause_run", { runId });
+
+export const resumeRun = (runId: number) => call<RunSummary>("resume_run", { runId });
+
+/** Deliveries not sent yet are cancelled; those already at a provider finish as they will. */
+export const cancelRun = (runId: number) => call<RunSummary>("cancel_run", { runId });
+
+/** Queues one failed delivery again; resolves to how many were queued (0 or 1). */
+export const retryFailedDelivery = (deliveryId: number) => call<number>("retry_failed", { deliveryId });
+
+/** Queues every failed delivery of a run again; resolves to how many. */
+export const retryFailedRun = (runId: number) => call<number>("retry_failed", { runId });

@@ -1,4 +1,4 @@
-import { Table, Typography, type TableColumnsType } from "antd";
+import { Button, Table, Typography, type TableColumnsType } from "antd";
 import type { AttemptView, DeliveryView } from "../api";
 import { useT } from "../i18n";
 import { formatTime } from "./format";
@@ -37,7 +37,18 @@ function AttemptLog({ attempts }: { attempts: AttemptView[] }) {
   );
 }
 
-export function DeliveriesTable({ deliveries, loading }: { deliveries: DeliveryView[]; loading?: boolean }) {
+type Props = {
+  deliveries: DeliveryView[];
+  loading?: boolean;
+  /** When given, failed deliveries get a "retry" action. */
+  onRetry?: (delivery: DeliveryView) => void;
+  /** The delivery whose retry is under way, if any. */
+  retryingId?: number | null;
+  /** Another action is under way: retries wait for it. */
+  disabled?: boolean;
+};
+
+export function DeliveriesTable({ deliveries, loading, onRetry, retryingId, disabled }: Props) {
   const t = useT();
   const columns: TableColumnsType<DeliveryView> = [
     { title: t("run.recipient"), dataIndex: "contactName" },
@@ -64,6 +75,26 @@ export function DeliveriesTable({ deliveries, loading }: { deliveries: DeliveryV
     },
     { title: t("run.sentAt"), dataIndex: "sentAt", render: formatTime, width: 170 },
   ];
+  if (onRetry) {
+    columns.push({
+      title: t("common.actions"),
+      key: "actions",
+      width: 90,
+      render: (_: unknown, d) =>
+        d.status === "failed" && (
+          <Button
+            size="small"
+            type="link"
+            loading={retryingId === d.id}
+            disabled={disabled && retryingId !== d.id}
+            onClick={() => onRetry(d)}
+            data-testid={`delivery-retry-${d.id}`}
+          >
+            {t("run.retryDelivery")}
+          </Button>
+        ),
+    });
+  }
   return (
     <Table<DeliveryView>
       rowKey="id"

@@ -1,8 +1,8 @@
-import { Table, type TableColumnsType } from "antd";
+import { Table, Typography, type TableColumnsType } from "antd";
 import { Link, useNavigate } from "react-router-dom";
-import type { RunSummary } from "../api";
+import type { RunProgress, RunSummary } from "../api";
 import { useT } from "../i18n";
-import { formatTime } from "./format";
+import { formatEta, formatTime } from "./format";
 import { RunProgressBar } from "./RunProgressBar";
 import { RunStatusTag } from "./StatusTag";
 
@@ -12,10 +12,12 @@ type Props = {
   /** History shows the counts; the dashboard's short list leaves them out. */
   showCounts?: boolean;
   pageSize?: number | false;
+  /** The latest progress event per run: sending runs show its rate and time left. */
+  rates?: ReadonlyMap<number, RunProgress>;
   "data-testid"?: string;
 };
 
-export function RunsTable({ runs, loading, showCounts = false, pageSize = 20, ...rest }: Props) {
+export function RunsTable({ runs, loading, showCounts = false, pageSize = 20, rates, ...rest }: Props) {
   const t = useT();
   const navigate = useNavigate();
   const columns: TableColumnsType<RunSummary> = [
@@ -48,7 +50,19 @@ export function RunsTable({ runs, loading, showCounts = false, pageSize = 20, ..
       title: t("runs.progress"),
       key: "progress",
       width: 200,
-      render: (_: unknown, run) => <RunProgressBar run={run} />,
+      render: (_: unknown, run) => {
+        const live = run.status === "sending" ? rates?.get(run.id) : undefined;
+        return (
+          <>
+            <RunProgressBar run={run} />
+            {live && (
+              <Typography.Text type="secondary" style={{ fontSize: 12 }} data-testid={`run-rate-${run.id}`}>
+                {t("runs.rateEta", { rate: live.ratePerSec.toFixed(1), eta: formatEta(live.etaSecs, t) })}
+              </Typography.Text>
+            )}
+          </>
+        );
+      },
     },
   ];
   return (

@@ -70,11 +70,11 @@ export function OutcomeTag({ outcome }: { outcome: AttemptOutcome }) {
 }
 
 /** Health is a free string in the contract; unknown values are shown as they come. */
-export function HealthTag({ health }: { health: string }) {
+export function HealthTag({ health, ...rest }: { health: string } & TestIdProps) {
   const t = useT();
   const known = health in HEALTH_COLORS;
   return (
-    <Tag color={HEALTH_COLORS[health] ?? "default"}>
+    <Tag color={HEALTH_COLORS[health] ?? "default"} {...rest}>
       {known ? t(`status.health.${health}` as MessageKey) : health}
     </Tag>
   );

@@ -1,16 +1,40 @@
-import { Alert, Space, Table, Tag, type TableColumnsType } from "antd";
-import { useCallback } from "react";
+import { CaretRightOutlined, PauseOutlined, PlusOutlined, RedoOutlined } from "@ant-design/icons";
+import { Alert, App, Button, Space, Table, Tag, Typography, type TableColumnsType } from "antd";
+import { useCallback, useState } from "react";
 import * as api from "../api";
 import { ErrorAlert } from "../components/ErrorAlert";
 import { PageHeader } from "../components/PageHeader";
 import { SandboxInbox } from "../components/SandboxInbox";
 import { HealthTag, channelKindLabel } from "../components/StatusTag";
+import { WebhookChannelModal } from "../components/WebhookChannelModal";
+import { retryOutcome, useAction, type Outcome } from "../hooks/useAction";
 import { useLoader } from "../hooks/useLoader";
 import { useT } from "../i18n";
 
 export default function Channels() {
   const t = useT();
+  const { message } = App.useApp();
   const channels = useLoader(useCallback(() => api.listChannels(), []));
+  const { busy, perform } = useAction();
+  const [adding, setAdding] = useState(false);
+  const refresh = () => channels.reload(true);
+
+  const done = (key: "channels.pausedMessage" | "channels.resumedMessage", name: string) => (): Outcome => ({
+    type: "success",
+    text: t(key, { name }),
+  });
+  const pause = (c: api.Channel) =>
+    perform(`pause-${c.name}`, () => api.pauseChannel(c.name), done("channels.pausedMessage", c.name), refresh);
+  const resume = (c: api.Channel) =>
+    perform(`resume-${c.name}`, () => api.resumeChannel(c.name), done("channels.resumedMessage", c.name), refresh);
+  const retryFailed = (c: api.Channel) =>
+    perform(`retry-${c.name}`, () => api.retryFailedChannel(c.id), (n) => retryOutcome(n, t), refresh);
+  const button = (key: string) => ({
+    size: "small" as const,
+    loading: busy === key,
+    disabled: busy !== null && busy !== key,
+  });
+
   const columns: TableColumnsType<api.Channel> = [
     { title: t("channels.name"), dataIndex: "name" },
     { title: t("channels.kind"), dataIndex: "kind", render: (kind: api.ChannelKind) => channelKindLabel(kind, t) },
@@ -21,17 +45,81 @@ export default function Channels() {
         <Tag color={enabled ? "green" : "default"}>{enabled ? t("common.yes") : t("common.no")}</Tag>
       ),
     },
-    { title: t("channels.health"), dataIndex: "health", render: (health: string) => <HealthTag health={health} /> },
     {
+      title: t("channels.health"),
+      dataIndex: "health",
+      render: (health: string, c) => <HealthTag health={health} data-testid={`channel-health-${c.name}`} />,
+    },
+    {
+      title: t("channels.failures"),
+      dataIndex: "consecutiveFailures",
+      width: 100,
+      render: (n: number, c) => (
+        <Typography.Text type={n > 0 ? "danger" : undefined} data-testid={`channel-failures-${c.name}`}>
+          {n}
+        </Typography.Text>
+      ),
+    },
+    {
+      // The whole reason, never cut short: it tells staff what to fix before resuming.
       title: t("channels.pausedReason"),
       dataIndex: "pausedReason",
-      render: (reason: string | null, c) => (c.paused ? reason ?? t("channels.pausedNoReason") : "—"),
+      render: (reason: string | null, c) =>
+        c.paused ? (
+          <Typography.Text type="danger" style={{ whiteSpace: "pre-wrap" }} data-testid={`channel-reason-${c.name}`}>
+            {reason ?? t("channels.pausedNoReason")}
+          </Typography.Text>
+        ) : (
+          "—"
+        ),
+    },
+    {
+      title: t("common.actions"),
+      key: "actions",
+      render: (_: unknown, c) => (
+        <Space wrap size="small">
+          {c.paused ? (
+            <Button
+              icon={<CaretRightOutlined />}
+              onClick={() => resume(c)}
+              data-testid={`channel-resume-${c.name}`}
+              {...button(`resume-${c.name}`)}
+            >
+              {t("channels.resume")}
+            </Button>
+          ) : (
+            <Button
+              icon={<PauseOutlined />}
+              onClick={() => pause(c)}
+              data-testid={`channel-pause-${c.name}`}
+              {...button(`pause-${c.name}`)}
+            >
+              {t("channels.pause")}
+            </Button>
+          )}
+          <Button
+            icon={<RedoOutlined />}
+            onClick={() => retryFailed(c)}
+            data-testid={`channel-retry-failed-${c.name}`}
+            {...button(`retry-${c.name}`)}
+          >
+            {t("channels.retryFailed")}
+          </Button>
+        </Space>
+      ),
     },
   ];
   const hasSandbox = (channels.data ?? []).some((c) => c.kind === "sandbox");
   return (
     <Space direction="vertical" size="middle" style={{ width: "100%" }}>
-      <PageHeader title={t("channels.title")} />
+      <PageHeader
+        title={t("channels.title")}
+        extra={
+          <Button type="primary" icon={<PlusOutlined />} onClick={() => setAdding(true)} data-testid="channel-add-webhook">
+            {t("channels.addWebhook")}
+          </Button>
+        }
+      />
       <ErrorAlert error={channels.error} onRetry={() => channels.reload()} />
       <Table<api.Channel>
         rowKey="id"
@@ -44,6 +132,15 @@ export default function Channels() {
       />
       <Alert type="info" showIcon message={t("channels.laterNote")} />
       {hasSandbox && <SandboxInbox />}
+      <WebhookChannelModal
+        open={adding}
+        onClose={() => setAdding(false)}
+        onSaved={(channel) => {
+          setAdding(false);
+          message.success(t("channels.added", { name: channel.name }));
+          refresh();
+        }}
+      />
     </Space>
   );
 }

@@ -1,7 +1,7 @@
 import { screen, waitFor, within } from "@testing-library/react";
 import { beforeEach, describe, expect, it, vi } from "vitest";
 import * as api from "../api";
-import { makeAppInfo, makeRun, makeStats } from "../test/fixtures";
+import { makeAppInfo, makeChannel, makeRun, makeStats } from "../test/fixtures";
 import { CommandError, db, emitRunProgress, resetApiMock } from "../test/mockApi";
 import { renderApp } from "../test/render";
 
@@ -74,5 +74,59 @@ describe("Dashboard", () => {
     // One at once, then at most one trailing call for the burst.
     await new Promise((r) => setTimeout(r, 700));
     expect(vi.mocked(api.dashboardStats).mock.calls.length).toBeLessThanOrEqual(3);
+  });
+
+  it("warns about paused channels with their reasons and links to Channels", async () => {
+    db.channels = [
+      makeChannel({ id: 1, name: "沙盒" }),
+      makeChannel({
+        id: 2,
+        name: "学工群",
+        kind: "webhook",
+        paused: true,
+        health: "paused",
+        pausedReason: "paused after 25 failed sends in a row; last error: 503 Service Unavailable",
+      }),
+      makeChannel({ id: 3, name: "教务群", kind: "webhook", paused: true, health: "paused", pausedReason: "paused by hand" }),
+      makeChannel({ id: 4, name: "不稳定群", kind: "webhook", health: "degraded", consecutiveFailures: 2 }),
+    ];
+    const { user } = renderApp("/");
+    const alert = await screen.findByTestId("paused-channels-alert");
+    expect(alert).toHaveTextContent("2 个渠道已暂停");
+    expect(alert).toHaveTextContent("学工群：paused after 25 failed sends in a row; last error: 503 Service Unavailable");
+    expect(alert).toHaveTextContent("教务群：paused by hand");
+    expect(alert).not.toHaveTextContent("沙盒");
+    expect(alert).not.toHaveTextContent("不稳定群");
+
+    await user.click(within(alert).getByTestId("paused-channels-link"));
+    expect(screen.getByTestId("location")).toHaveTextContent("/channels");
+  });
+
+  it("shows no paused-channel warning while every channel runs, and shows one once a channel pauses itself", async () => {
+    renderApp("/");
+    await waitFor(() => expect(api.listChannels).toHaveBeenCalledTimes(1));
+    await screen.findByText("最近发送");
+    expect(screen.queryByTestId("paused-channels-alert")).not.toBeInTheDocument();
+
+    db.channels = [makeChannel({ paused: true, health: "paused", pausedReason: "paused after 3 failed sends in a row" })];
+    emitRunProgress({ run: makeRun({ status: "sending" }), ratePerSec: 1, etaSecs: 10 });
+    expect(await screen.findByTestId("paused-channels-alert")).toHaveTextContent("沙盒：paused after 3 failed sends in a row");
+  });
+
+  it("shows the rate and time left of a sending run from its progress events", async () => {
+    db.stats = makeStats({
+      recentRuns: [
+        makeRun({ id: 5, noticeTitle: "期末考试安排", status: "sending", finishedAt: null }),
+        makeRun({ id: 6, noticeTitle: "讲座通知", status: "completed" }),
+      ],
+    });
+    renderApp("/");
+    await screen.findByText("期末考试安排");
+    expect(screen.queryByTestId("run-rate-5")).not.toBeInTheDocument();
+
+    emitRunProgress({ run: makeRun({ id: 5, status: "sending" }), ratePerSec: 2.5, etaSecs: 90 });
+    emitRunProgress({ run: makeRun({ id: 6, status: "completed" }), ratePerSec: 0, etaSecs: null });
+    expect(await screen.findByTestId("run-rate-5")).toHaveTextContent("2.5 条/秒 · 剩余 1 分 30 秒");
+    expect(screen.queryByTestId("run-rate-6")).not.toBeInTheDocument();
   });
 });

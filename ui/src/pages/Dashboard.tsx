@@ -3,10 +3,12 @@ import { useCallback, useState } from "react";
 import * as api from "../api";
 import { ErrorAlert } from "../components/ErrorAlert";
 import { PageHeader } from "../components/PageHeader";
+import { PausedChannelsAlert } from "../components/PausedChannelsAlert";
 import { RunsTable } from "../components/RunsTable";
 import { SentByDayChart } from "../components/SentByDayChart";
 import { useLiveRefresh } from "../hooks/useLiveRefresh";
 import { useLoader } from "../hooks/useLoader";
+import { useRunRates } from "../hooks/useRunRates";
 import { useT, type MessageKey } from "../i18n";
 
 const FIGURES: { key: keyof Omit<api.DashboardStats, "sentByDay" | "recentRuns">; label: MessageKey }[] =
@@ -55,11 +57,18 @@ export default function Dashboard() {
   const t = useT();
   const info = useLoader(useCallback(() => api.appInfo(), []));
   const stats = useLoader(useCallback(() => api.dashboardStats(), []));
-  useLiveRefresh(() => stats.reload(true));
+  const channels = useLoader(useCallback(() => api.listChannels(), []));
+  const rates = useRunRates();
+  // A channel pauses itself after failures while runs send: re-read channels with the figures.
+  useLiveRefresh(() => {
+    stats.reload(true);
+    channels.reload(true);
+  });
 
   const refreshAll = () => {
     info.reload(true);
     stats.reload(true);
+    channels.reload(true);
   };
   const otherHolder = info.data?.dispatcher.otherHolder;
 
@@ -75,8 +84,10 @@ export default function Dashboard() {
           description={t("dispatcher.elsewhereText", { holder: otherHolder })}
         />
       )}
+      <PausedChannelsAlert channels={channels.data ?? []} />
       {info.data?.offerDemo && <DemoOffer onLoaded={refreshAll} />}
       <ErrorAlert error={stats.error} onRetry={() => stats.reload()} />
+      {!stats.error && <ErrorAlert error={channels.error} onRetry={() => channels.reload()} />}
       <Row gutter={[16, 16]}>
         {FIGURES.map((figure) => (
           <Col key={figure.key} xs={12} md={8} xl={4}>
@@ -98,7 +109,12 @@ export default function Dashboard() {
         <SentByDayChart days={stats.data?.sentByDay ?? []} />
       </Card>
       <Card title={t("dashboard.recentRuns")} size="small">
-        <RunsTable runs={stats.data?.recentRuns ?? []} loading={stats.loading && !stats.data} pageSize={false} />
+        <RunsTable
+          runs={stats.data?.recentRuns ?? []}
+          loading={stats.loading && !stats.data}
+          pageSize={false}
+          rates={rates}
+        />
       </Card>
     </Space>
   );

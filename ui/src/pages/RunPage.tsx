@@ -1,5 +1,5 @@
 import { ReloadOutlined } from "@ant-design/icons";
-import { Button, Card, Col, Result, Row, Space, Statistic, Typography } from "antd";
+import { Button, Card, Flex, Result, Space, Statistic, Typography } from "antd";
 import { useCallback, useEffect, useState } from "react";
 import { Link, useParams } from "react-router-dom";
 import * as api from "../api";
@@ -7,8 +7,10 @@ import { DeliveriesTable } from "../components/DeliveriesTable";
 import { ErrorAlert } from "../components/ErrorAlert";
 import { formatEta, formatTime, isRunFinished } from "../components/format";
 import { PageHeader } from "../components/PageHeader";
+import { canRetryFailed, RunControls, type RunAction } from "../components/RunControls";
 import { RunProgressBar } from "../components/RunProgressBar";
 import { RunStatusTag } from "../components/StatusTag";
+import { retryOutcome, useAction, type Outcome } from "../hooks/useAction";
 import { useLoader } from "../hooks/useLoader";
 import { useRunProgress } from "../hooks/useRunProgress";
 import { useT } from "../i18n";
@@ -16,6 +18,8 @@ import { useT } from "../i18n";
 type Live = { run: api.RunSummary; ratePerSec?: number; etaSecs?: number | null };
 
 const settled = (run: api.RunSummary) => run.sent + run.failed + run.cancelled;
+
+const STAT_STYLE = { minWidth: 110 };
 
 export default function RunPage() {
   const t = useT();
@@ -37,11 +41,36 @@ export default function RunPage() {
     if (isRunFinished(progress.run) && !wasFinished) detail.reload(true);
   });
 
+  const { busy, perform } = useAction();
+  // An action's answer is the newest state: it replaces the live one even when counts go back
+  // (a retry turns failed deliveries into waiting ones). Then the deliveries are re-read.
+  const afterAction = (result: api.RunSummary | number | undefined) => {
+    setLive(typeof result === "object" ? { run: result } : null);
+    detail.reload(true);
+  };
+  const runAction = (action: RunAction) => {
+    const done = (key: "run.pausedMessage" | "run.resumedMessage" | "run.cancelledMessage") =>
+      (): Outcome => ({ type: "success", text: t(key) });
+    switch (action) {
+      case "pause":
+        return perform(action, () => api.pauseRun(runId), done("run.pausedMessage"), afterAction);
+      case "resume":
+        return perform(action, () => api.resumeRun(runId), done("run.resumedMessage"), afterAction);
+      case "cancel":
+        return perform(action, () => api.cancelRun(runId), done("run.cancelledMessage"), afterAction);
+      case "retry":
+        return perform(action, () => api.retryFailedRun(runId), (n) => retryOutcome(n, t), afterAction);
+    }
+  };
+  const retryDelivery = (d: api.DeliveryView) =>
+    perform(`delivery-${d.id}`, () => api.retryFailedDelivery(d.id), (n) => retryOutcome(n, t), afterAction);
+
   if (!Number.isInteger(runId)) {
     return <Result status="404" title={t("run.notFound")} />;
   }
   const run = live?.run ?? detail.data?.run;
-  const running = run !== undefined && !isRunFinished(run);
+  const running = run !== undefined && !isRunFinished(run) && run.status !== "paused";
+  const retryingId = busy?.startsWith("delivery-") ? Number(busy.slice("delivery-".length)) : null;
 
   return (
     <Space direction="vertical" size="middle" style={{ width: "100%" }}>
@@ -53,7 +82,8 @@ export default function RunPage() {
           </Space>
         }
         extra={
-          <Space>
+          <Space wrap>
+            {run && <RunControls run={run} busy={busy} onAction={runAction} />}
             <Link to="/history">{t("run.backToHistory")}</Link>
             <Button icon={<ReloadOutlined />} onClick={() => detail.reload()} data-testid="run-refresh">
               {t("common.refresh")}
@@ -65,32 +95,43 @@ export default function RunPage() {
       {run && (
         <Card>
           <RunProgressBar run={run} size={["100%", 20]} data-testid="run-progress" />
-          <Row gutter={16} style={{ marginTop: 16 }}>
-            <Col span={4}><Statistic title={t("run.total")} value={run.total} /></Col>
-            <Col span={4}><Statistic title={t("run.sent")} value={run.sent} valueStyle={{ color: "#3f8600" }} /></Col>
-            <Col span={4}>
-              <Statistic title={t("run.failed")} value={run.failed} valueStyle={run.failed ? { color: "#cf1322" } : undefined} />
-            </Col>
-            <Col span={4}><Statistic title={t("run.waiting")} value={run.waiting} /></Col>
-            <Col span={4}><Statistic title={t("run.retrying")} value={run.retrying} /></Col>
-            <Col span={4}>
-              <Statistic
-                title={t("run.rate")}
-                value={running && live?.ratePerSec !== undefined ? t("run.ratePerSec", { rate: live.ratePerSec.toFixed(1) }) : "—"}
-              />
-            </Col>
-          </Row>
+          <Flex wrap gap={24} style={{ marginTop: 16 }}>
+            <Statistic style={STAT_STYLE} title={t("run.total")} value={run.total} />
+            <Statistic style={STAT_STYLE} title={t("run.sent")} value={run.sent} valueStyle={{ color: "#3f8600" }} />
+            <Statistic
+              style={STAT_STYLE}
+              title={t("run.failed")}
+              value={run.failed}
+              valueStyle={run.failed ? { color: "#cf1322" } : undefined}
+            />
+            <Statistic style={STAT_STYLE} title={t("run.waiting")} value={run.waiting} />
+            <Statistic style={STAT_STYLE} title={t("run.retrying")} value={run.retrying} />
+            <Statistic style={STAT_STYLE} title={t("run.cancelled")} value={run.cancelled} data-testid="run-cancelled" />
+            <Statistic
+              style={STAT_STYLE}
+              title={t("run.rate")}
+              value={running && live?.ratePerSec !== undefined ? t("run.ratePerSec", { rate: live.ratePerSec.toFixed(1) }) : "—"}
+            />
+          </Flex>
           <Typography.Paragraph type="secondary" style={{ marginTop: 12, marginBottom: 0 }}>
-            {running
-              ? t("run.eta", { eta: formatEta(live?.etaSecs, t) })
-              : t("run.finishedAt", { time: formatTime(run.finishedAt) })}
+            {run.status === "paused"
+              ? t("run.pausedNote")
+              : running
+                ? t("run.eta", { eta: formatEta(live?.etaSecs, t) })
+                : t("run.finishedAt", { time: formatTime(run.finishedAt) })}
             {" · "}
             {t("run.startedAt", { time: formatTime(run.createdAt) })}
           </Typography.Paragraph>
         </Card>
       )}
       <Card title={t("run.deliveries")} size="small">
-        <DeliveriesTable deliveries={detail.data?.deliveries ?? []} loading={detail.loading && !detail.data} />
+        <DeliveriesTable
+          deliveries={detail.data?.deliveries ?? []}
+          loading={detail.loading && !detail.data}
+          onRetry={run && canRetryFailed(run) ? retryDelivery : undefined}
+          retryingId={retryingId}
+          disabled={busy !== null}
+        />
       </Card>
     </Space>
   );

@@ -37,6 +37,9 @@ export function makeChannel(over: Partial<Channel> = {}): Channel {
     paused: false,
     pausedReason: null,
     health: "ok",
+    consecutiveFailures: 0,
+    limits: {},
+    updatedAt: AT,
     ...over,
   };
 }
@@ -49,6 +52,7 @@ export function makeNotice(over: Partial<Notice> = {}): Notice {
     body: "同学们好",
     audience: "all",
     channelIds: [1],
+    channelStrategy: "all",
     status: "sent",
     priority: 0,
     createdAt: AT,
@@ -87,6 +91,7 @@ export function makeDelivery(over: Partial<DeliveryView> = {}): DeliveryView {
     lastError: null,
     providerMessageId: "sandbox-1",
     sentAt: AT,
+    fallbackOf: null,
     attemptLog: [],
     ...over,
   };

@@ -96,6 +96,7 @@ export const createNotice = vi.fn<typeof Api.createNotice>(async (input) => {
     body: input.body,
     audience: input.audience ?? "all",
     channelIds: input.channelIds,
+    channelStrategy: input.channelStrategy ?? "all",
     status: "draft",
     priority: input.urgent ? 10 : 0,
     createdAt: now(),
@@ -144,6 +145,127 @@ export const runDetail = vi.fn<typeof Api.runDetail>(async (runId) => {
   return detail;
 });
 
+/** Applies `change` to the run wherever the fake keeps it (history list and detail). */
+function updateRun(runId: number, change: (run: Api.RunSummary) => Api.RunSummary): Api.RunSummary {
+  const detail = db.details.get(runId);
+  if (!detail) throw new CommandError("not_found", `run ${runId} not found`);
+  const run = change(detail.run);
+  db.details.set(runId, { ...detail, run });
+  db.runs = db.runs.map((r) => (r.id === runId ? run : r));
+  return run;
+}
+
+function runOf(runId: number): Api.RunSummary {
+  const detail = db.details.get(runId);
+  if (!detail) throw new CommandError("not_found", `run ${runId} not found`);
+  return detail.run;
+}
+
+export const pauseRun = vi.fn<typeof Api.pauseRun>(async (runId) => {
+  if (runOf(runId).status !== "sending") {
+    throw new CommandError("invalid", `run ${runId} is not sending, so it cannot be paused`);
+  }
+  return updateRun(runId, (run) => ({ ...run, status: "paused" }));
+});
+
+export const resumeRun = vi.fn<typeof Api.resumeRun>(async (runId) => {
+  if (runOf(runId).status !== "paused") throw new CommandError("invalid", `run ${runId} is not paused`);
+  return updateRun(runId, (run) => ({ ...run, status: "sending" }));
+});
+
+const UNSENT: Api.DeliveryStatus[] = ["queued", "deferred", "retry_wait"];
+
+export const cancelRun = vi.fn<typeof Api.cancelRun>(async (runId) => {
+  const detail = db.details.get(runId);
+  if (!detail) throw new CommandError("not_found", `run ${runId} not found`);
+  const deliveries = detail.deliveries.map((d) =>
+    UNSENT.includes(d.status) ? { ...d, status: "cancelled" as const } : d,
+  );
+  db.details.set(runId, { ...detail, deliveries });
+  return updateRun(runId, (run) =>
+    run.status === "completed" || run.status === "cancelled"
+      ? run
+      : {
+          ...run,
+          status: "cancelled",
+          cancelled: run.cancelled + run.waiting + run.retrying,
+          waiting: 0,
+          retrying: 0,
+          finishedAt: now(),
+        },
+  );
+});
+
+/** Queues the failed deliveries that `pick` selects, as the store does; returns how many. */
+function requeue(pick: (d: Api.DeliveryView, runId: number) => boolean): number {
+  let queued = 0;
+  for (const [runId, detail] of db.details) {
+    const again = detail.deliveries.filter((d) => d.status === "failed" && pick(d, runId)).length;
+    if (again === 0) continue;
+    queued += again;
+    db.details.set(runId, {
+      ...detail,
+      deliveries: detail.deliveries.map((d) =>
+        d.status === "failed" && pick(d, runId) ? { ...d, status: "queued" as const, lastError: null } : d,
+      ),
+    });
+    updateRun(runId, (run) => ({
+      ...run,
+      failed: run.failed - again,
+      waiting: run.waiting + again,
+      status: run.status === "completed" ? "sending" : run.status,
+      finishedAt: run.status === "completed" ? null : run.finishedAt,
+    }));
+  }
+  return queued;
+}
+
+export const retryFailedDelivery = vi.fn<typeof Api.retryFailedDelivery>(async (deliveryId) =>
+  requeue((d) => d.id === deliveryId),
+);
+
+export const retryFailedRun = vi.fn<typeof Api.retryFailedRun>(async (runId) => {
+  runOf(runId);
+  return requeue((_, id) => id === runId);
+});
+
+export const retryFailedChannel = vi.fn<typeof Api.retryFailedChannel>(async (channelId) => {
+  const channel = db.channels.find((c) => c.id === channelId);
+  if (!channel) throw new CommandError("not_found", `channel ${channelId} not found`);
+  return requeue((d) => d.channelName === channel.name);
+});
+
+function updateChannel(name: string, change: Partial<Api.Channel>): Api.Channel {
+  const found = db.channels.find((c) => c.name === name);
+  if (!found) throw new CommandError("invalid", `there is no channel named ${name}`);
+  const channel = { ...found, ...change, updatedAt: now() };
+  db.channels = db.channels.map((c) => (c.id === found.id ? channel : c));
+  return channel;
+}
+
+export const pauseChannel = vi.fn<typeof Api.pauseChannel>(async (name) =>
+  updateChannel(name, { paused: true, pausedReason: "paused by hand", health: "paused" }),
+);
+
+export const resumeChannel = vi.fn<typeof Api.resumeChannel>(async (name) =>
+  updateChannel(name, { paused: false, pausedReason: null, health: "ok", consecutiveFailures: 0 }),
+);
+
+export const addWebhookChannel = vi.fn<typeof Api.addWebhookChannel>(async (input) => {
+  if (db.channels.some((c) => c.name === input.name)) {
+    throw new CommandError("conflict", `a channel named ${input.name} already exists`);
+  }
+  const channel = makeChannel({
+    id: ++nextId,
+    name: input.name,
+    kind: "webhook",
+    limits: input.limits ?? {},
+    updatedAt: now(),
+  });
+  db.channels = [...db.channels, channel];
+  return channel;
+});
+
 export const onRunProgress = vi.fn<typeof Api.onRunProgress>((callback) => {
   listeners.add(callback);
   return () => {
@@ -166,6 +288,15 @@ const ALL = [
   sendNotice,
   listRuns,
   runDetail,
+  pauseRun,
+  resumeRun,
+  cancelRun,
+  retryFailedDelivery,
+  retryFailedRun,
+  retryFailedChannel,
+  pauseChannel,
+  resumeChannel,
+  addWebhookChannel,
   onRunProgress,
 ];
 

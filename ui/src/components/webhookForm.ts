@@ -1,0 +1,97 @@
+import type { ChannelLimits, NewWebhookChannel } from "../api";
+import type { MessageKey } from "../i18n";
+
+/** The variables the backend offers a body template (see NewWebhookChannel.bodyTemplate). */
+export const BODY_VARIABLES = ["id", "channel", "recipient.name", "recipient.address", "subject", "body"];
+
+export const BODY_EXAMPLE = '{"text": {{ subject|tojson }}}';
+
+export const METHODS = ["POST", "PUT"] as const;
+
+/** The limits the form offers, in the order shown. */
+export const LIMIT_FIELDS = [
+  "perSecond",
+  "perMinute",
+  "concurrency",
+  "maxAttempts",
+  "retryBaseSecs",
+  "pauseAfterFailures",
+] as const satisfies readonly (keyof ChannelLimits)[];
+
+export type LimitField = (typeof LIMIT_FIELDS)[number];
+
+/** InputNumber gives null when cleared. */
+type Maybe<T> = T | null | undefined;
+
+export type WebhookValues = {
+  name?: string;
+  url?: string;
+  method?: (typeof METHODS)[number];
+  /** `Name: value` lines. */
+  headers?: string;
+  bodyTemplate?: string;
+  timeoutMs?: Maybe<number>;
+  secret?: string;
+  limits?: Partial<Record<LimitField, Maybe<number>>>;
+};
+
+export type HeaderProblem = {
+  key: Extract<MessageKey, "webhook.headerLineInvalid" | "webhook.headerNameInvalid" | "webhook.headerDuplicate">;
+  line: number;
+  name: string;
+};
+
+export type ParsedHeaders = { headers: Record<string, string> } | { problem: HeaderProblem };
+
+// RFC 9110 token characters: what a header name may hold.
+const HEADER_NAME = /^[!#$%&'*+\-.^_`|~0-9A-Za-z]+$/;
+
+/** Reads `Name: value` lines; blank lines are skipped, the first problem is reported by line. */
+export function parseHeaders(text: string): ParsedHeaders {
+  const headers: Record<string, string> = {};
+  const seen = new Set<string>();
+  const lines = text.split(/\r?\n/);
+  for (let i = 0; i < lines.length; i++) {
+    const line = lines[i].trim();
+    if (!line) continue;
+    const colon = line.indexOf(":");
+    const name = colon > 0 ? line.slice(0, colon).trim() : "";
+    const value = colon > 0 ? line.slice(colon + 1).trim() : "";
+    const at = { line: i + 1, name };
+    if (!name || !value) return { problem: { key: "webhook.headerLineInvalid", ...at } };
+    if (!HEADER_NAME.test(name)) return { problem: { key: "webhook.headerNameInvalid", ...at } };
+    if (seen.has(name.toLowerCase())) return { problem: { key: "webhook.headerDuplicate", ...at } };
+    seen.add(name.toLowerCase());
+    headers[name] = value;
+  }
+  return { headers };
+}
+
+/** The backend checks the rest (host, no credentials in the URL). */
+export function isHttpUrl(text: string): boolean {
+  return /^https?:\/\/\S+$/i.test(text.trim());
+}
+
+/** Blank optional fields are left out, so the backend applies its defaults. */
+export function toNewWebhookChannel(values: WebhookValues): NewWebhookChannel {
+  const input: NewWebhookChannel = {
+    name: (values.name ?? "").trim(),
+    url: (values.url ?? "").trim(),
+    method: values.method ?? "POST",
+  };
+  const parsed = parseHeaders(values.headers ?? "");
+  if ("problem" in parsed) throw new Error(`header line ${parsed.problem.line} is invalid`);
+  if (Object.keys(parsed.headers).length > 0) input.headers = parsed.headers;
+  const template = values.bodyTemplate?.trim();
+  if (template) input.bodyTemplate = template;
+  if (typeof values.timeoutMs === "number") input.timeoutMs = values.timeoutMs;
+  const secret = values.secret?.trim();
+  if (secret) input.secret = secret;
+  const limits: ChannelLimits = {};
+  for (const field of LIMIT_FIELDS) {
+    const value = values.limits?.[field];
+    if (typeof value === "number") limits[field] = value;
+  }
+  if (Object.keys(limits).length > 0) input.limits = limits;
+  return input;
+}

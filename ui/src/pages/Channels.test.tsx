@@ -1,0 +1,240 @@
+import { screen, waitFor, within } from "@testing-library/react";
+import { beforeEach, describe, expect, it, vi } from "vitest";
+import * as api from "../api";
+import { makeChannel, makeDelivery, makeNotice, makeRun } from "../test/fixtures";
+import { CommandError, db, resetApiMock } from "../test/mockApi";
+import { renderApp } from "../test/render";
+
+vi.mock("../api", () => import("../test/mockApi"));
+
+const SELF_PAUSED = "paused after 25 failed sends in a row; last error: 503 Service Unavailable";
+
+beforeEach(() => {
+  resetApiMock();
+  db.channels = [
+    makeChannel({ id: 1, name: "沙盒" }),
+    makeChannel({ id: 2, name: "教务群", kind: "webhook", health: "degraded", consecutiveFailures: 3 }),
+    makeChannel({
+      id: 3,
+      name: "学工群",
+      kind: "webhook",
+      paused: true,
+      health: "paused",
+      pausedReason: SELF_PAUSED,
+      consecutiveFailures: 25,
+    }),
+  ];
+});
+
+function row(name: string): HTMLElement {
+  return within(screen.getByTestId("channels-table")).getByText(name).closest("tr") as HTMLElement;
+}
+
+async function openChannels() {
+  const view = renderApp("/channels");
+  await within(await screen.findByTestId("channels-table")).findByText("学工群");
+  return view;
+}
+
+describe("Channels health and controls", () => {
+  it("shows each channel's health, failures in a row and the whole pause reason", async () => {
+    await openChannels();
+    const health = (name: string) => screen.getByTestId(`channel-health-${name}`);
+    expect(health("沙盒")).toHaveTextContent("正常");
+    expect(health("沙盒")).toHaveClass("ant-tag-green");
+    expect(health("教务群")).toHaveTextContent("不稳定");
+    expect(health("教务群")).toHaveClass("ant-tag-orange");
+    expect(health("学工群")).toHaveTextContent("已暂停");
+    expect(health("学工群")).toHaveClass("ant-tag-red");
+
+    expect(screen.getByTestId("channel-failures-教务群")).toHaveTextContent("3");
+    expect(screen.getByTestId("channel-failures-学工群")).toHaveTextContent("25");
+    expect(screen.getByTestId("channel-reason-学工群")).toHaveTextContent(SELF_PAUSED);
+    expect(within(row("教务群")).getByText("Webhook")).toBeInTheDocument();
+    expect(within(row("沙盒")).getByText("沙盒（不真实发送）")).toBeInTheDocument();
+
+    // Pause for running channels, resume for the paused one.
+    expect(screen.getByTestId("channel-pause-沙盒")).toBeInTheDocument();
+    expect(screen.getByTestId("channel-pause-教务群")).toBeInTheDocument();
+    expect(screen.queryByTestId("channel-resume-教务群")).not.toBeInTheDocument();
+    expect(screen.getByTestId("channel-resume-学工群")).toBeInTheDocument();
+    expect(screen.queryByTestId("channel-pause-学工群")).not.toBeInTheDocument();
+  });
+
+  it("pauses a channel by hand and resumes it", async () => {
+    const { user } = await openChannels();
+    await user.click(screen.getByTestId("channel-pause-教务群"));
+    expect(api.pauseChannel).toHaveBeenCalledWith("教务群");
+    expect(await screen.findByText("已暂停渠道：教务群")).toBeInTheDocument();
+    await waitFor(() => expect(screen.getByTestId("channel-health-教务群")).toHaveTextContent("已暂停"));
+    expect(screen.getByTestId("channel-reason-教务群")).toHaveTextContent("paused by hand");
+
+    await user.click(screen.getByTestId("channel-resume-教务群"));
+    expect(api.resumeChannel).toHaveBeenCalledWith("教务群");
+    expect(await screen.findByText("已恢复渠道：教务群")).toBeInTheDocument();
+    await waitFor(() => expect(screen.getByTestId("channel-health-教务群")).toHaveTextContent("正常"));
+    expect(screen.queryByTestId("channel-reason-教务群")).not.toBeInTheDocument();
+    expect(screen.getByTestId("channel-failures-教务群")).toHaveTextContent("0");
+  });
+
+  it("resumes a channel that paused itself", async () => {
+    const { user } = await openChannels();
+    await user.click(screen.getByTestId("channel-resume-学工群"));
+    expect(api.resumeChannel).toHaveBeenCalledWith("学工群");
+    await waitFor(() => expect(screen.getByTestId("channel-pause-学工群")).toBeInTheDocument());
+    expect(screen.queryByText(SELF_PAUSED)).not.toBeInTheDocument();
+  });
+
+  it("queues a channel's failed deliveries again and says how many", async () => {
+    db.details.set(4, {
+      run: makeRun({ id: 4, failed: 2, sent: 0, total: 2 }),
+      notice: makeNotice(),
+      deliveries: [
+        makeDelivery({ id: 1, channelName: "学工群", status: "failed" }),
+        makeDelivery({ id: 2, channelName: "学工群", status: "failed" }),
+      ],
+    });
+    const { user } = await openChannels();
+    await user.click(screen.getByTestId("channel-retry-failed-学工群"));
+    expect(api.retryFailedChannel).toHaveBeenCalledWith(3);
+    expect(await screen.findByText("已重新排队 2 条失败的投递")).toBeInTheDocument();
+
+    await user.click(screen.getByTestId("channel-retry-failed-教务群"));
+    expect(api.retryFailedChannel).toHaveBeenLastCalledWith(2);
+    expect(await screen.findByText("没有需要重试的失败投递")).toBeInTheDocument();
+  });
+
+  it("shows the backend's message when an action fails", async () => {
+    vi.mocked(api.pauseChannel).mockRejectedValueOnce(new CommandError("store", "database is locked"));
+    const { user } = await openChannels();
+    await user.click(screen.getByTestId("channel-pause-沙盒"));
+    expect(await screen.findByText("database is locked")).toBeInTheDocument();
+    expect(screen.getByTestId("channel-health-沙盒")).toHaveTextContent("正常");
+  });
+});
+
+async function openWebhookForm() {
+  const view = await openChannels();
+  await view.user.click(screen.getByTestId("channel-add-webhook"));
+  await screen.findByTestId("webhook-name");
+  return view;
+}
+
+/** The one argument of the only addWebhookChannel call. */
+function sentInput(): api.NewWebhookChannel {
+  expect(api.addWebhookChannel).toHaveBeenCalledTimes(1);
+  return vi.mocked(api.addWebhookChannel).mock.calls[0][0];
+}
+
+describe("Add webhook channel", () => {
+  it("requires a name and an http(s) URL", async () => {
+    const { user } = await openWebhookForm();
+    await user.click(screen.getByTestId("webhook-save"));
+    expect(await screen.findByText("请填写渠道名称")).toBeInTheDocument();
+    expect(screen.getByText("请填写地址")).toBeInTheDocument();
+
+    await user.type(screen.getByTestId("webhook-name"), "学院群");
+    await user.type(screen.getByTestId("webhook-url"), "hooks.example.org/herald");
+    await user.click(screen.getByTestId("webhook-save"));
+    expect(await screen.findByText("地址必须以 http:// 或 https:// 开头")).toBeInTheDocument();
+    expect(screen.queryByText("请填写渠道名称")).not.toBeInTheDocument();
+    expect(api.addWebhookChannel).not.toHaveBeenCalled();
+  });
+
+  it("checks the header lines and says which line is wrong", async () => {
+    const { user } = await openWebhookForm();
+    await user.type(screen.getByTestId("webhook-name"), "学院群");
+    await user.type(screen.getByTestId("webhook-url"), "https://hooks.example.org/herald");
+    const headers = screen.getByTestId("webhook-headers");
+
+    await user.type(headers, "X-Tenant: law{Enter}Authorization Bearer abc");
+    await user.click(screen.getByTestId("webhook-save"));
+    expect(await screen.findByText("第 2 行应写成“名称: 值”")).toBeInTheDocument();
+
+    await user.clear(headers);
+    await user.type(headers, "X Tenant: law");
+    expect(await screen.findByText("第 1 行：“X Tenant”不是合法的请求头名称")).toBeInTheDocument();
+
+    await user.clear(headers);
+    await user.type(headers, "X-Tenant: law{Enter}x-tenant: med");
+    expect(await screen.findByText("第 2 行：请求头 x-tenant 重复了")).toBeInTheDocument();
+    expect(api.addWebhookChannel).not.toHaveBeenCalled();
+
+    await user.clear(headers);
+    await user.type(headers, "X-Tenant: law");
+    await user.click(screen.getByTestId("webhook-save"));
+    await waitFor(() => expect(api.addWebhookChannel).toHaveBeenCalledTimes(1));
+    expect(sentInput().headers).toEqual({ "X-Tenant": "law" });
+  });
+
+  it("sends the channel with the limits filled in and no secret when none is given", async () => {
+    const { user } = await openWebhookForm();
+    expect(screen.getByText(/\|tojson/)).toHaveTextContent("recipient.name, recipient.address, subject, body");
+    expect(screen.getByText(/保存在系统的密钥存储中，不会写入数据库/)).toBeInTheDocument();
+
+    await user.type(screen.getByTestId("webhook-name"), " 学院群 ");
+    await user.type(screen.getByTestId("webhook-url"), "https://hooks.example.org/herald");
+    await user.type(screen.getByTestId("webhook-headers"), "Authorization: Bearer abc123{Enter}{Enter}X-Tenant: law");
+    await user.click(screen.getByTestId("webhook-body-template"));
+    await user.paste('{"text": {{ subject|tojson }}, "to": {{ recipient.address|tojson }}}');
+    await user.type(screen.getByTestId("webhook-timeout"), "5000");
+    await user.click(screen.getByTestId("webhook-limits"));
+    await user.type(await screen.findByTestId("webhook-limit-perSecond"), "5");
+    await user.type(screen.getByTestId("webhook-limit-pauseAfterFailures"), "10");
+
+    await user.click(screen.getByTestId("webhook-save"));
+
+    await waitFor(() => expect(api.addWebhookChannel).toHaveBeenCalled());
+    expect(sentInput()).toStrictEqual({
+      name: "学院群",
+      url: "https://hooks.example.org/herald",
+      method: "POST",
+      headers: { Authorization: "Bearer abc123", "X-Tenant": "law" },
+      bodyTemplate: '{"text": {{ subject|tojson }}, "to": {{ recipient.address|tojson }}}',
+      timeoutMs: 5000,
+      limits: { perSecond: 5, pauseAfterFailures: 10 },
+    });
+    expect(await screen.findByText("已添加渠道：学院群")).toBeInTheDocument();
+    await waitFor(() => expect(screen.queryByTestId("webhook-name")).not.toBeInTheDocument());
+    expect(await within(screen.getByTestId("channels-table")).findByText("学院群")).toBeInTheDocument();
+    expect(api.listChannels).toHaveBeenCalledTimes(2);
+  });
+
+  it("sends the signing secret and the method chosen, and no limits when none are filled", async () => {
+    const { user } = await openWebhookForm();
+    await user.type(screen.getByTestId("webhook-name"), "教务系统");
+    await user.type(screen.getByTestId("webhook-url"), "http://10.0.0.5:8080/in");
+    await user.click(screen.getByRole("combobox"));
+    await user.click(await screen.findByTitle("PUT"));
+    const secret = screen.getByTestId("webhook-secret");
+    expect(secret).toHaveAttribute("type", "password");
+    await user.type(secret, "whsec_MfKQ9r8GKYqrTwjUPD8ILPZIo2LaLaSw");
+
+    await user.click(screen.getByTestId("webhook-save"));
+
+    await waitFor(() => expect(api.addWebhookChannel).toHaveBeenCalled());
+    expect(sentInput()).toStrictEqual({
+      name: "教务系统",
+      url: "http://10.0.0.5:8080/in",
+      method: "PUT",
+      secret: "whsec_MfKQ9r8GKYqrTwjUPD8ILPZIo2LaLaSw",
+    });
+  });
+
+  it("shows the backend's message in the form and keeps what was typed", async () => {
+    vi.mocked(api.addWebhookChannel).mockRejectedValueOnce(
+      new CommandError("invalid", "headers.Host: is Herald's or HTTP's own and cannot be set"),
+    );
+    const { user } = await openWebhookForm();
+    await user.type(screen.getByTestId("webhook-name"), "学院群");
+    await user.type(screen.getByTestId("webhook-url"), "https://hooks.example.org/herald");
+    await user.type(screen.getByTestId("webhook-headers"), "Host: example.org");
+    await user.click(screen.getByTestId("webhook-save"));
+
+    expect(await screen.findByTestId("webhook-error")).toHaveTextContent(
+      "headers.Host: is Herald's or HTTP's own and cannot be set",
+    );
+    expect(screen.getByTestId("webhook-name")).toHaveValue("学院群");
+    expect(api.listChannels).toHaveBeenCalledTimes(1);
+  });
+});
