@@ -209,8 +209,10 @@ impl Dispatcher {
     /// hold the [`DispatcherLock`].
     pub async fn run(mut self) -> Result<DispatchReport> {
         let store = self.shared.store.clone();
-        let end_of_time = clock::fmt(chrono::DateTime::<chrono::Utc>::MAX_UTC);
-        let recovered = store.recover_leases_before(&end_of_time).await?;
+        // Sorts after every stored timestamp (chrono's MAX_UTC would format as "+262142-…",
+        // which sorts *before* them as text).
+        let end_of_time = "9999-12-31T23:59:59.999Z";
+        let recovered = store.recover_leases_before(end_of_time).await?;
         self.shared.report.recovered.fetch_add(recovered, Ordering::Relaxed);
         if let Some(name) = &self.shared.options.channel {
             if store.find_channel_by_name(name).await?.is_none() {
@@ -229,10 +231,10 @@ impl Dispatcher {
                 self.shared.report.recovered.fetch_add(n, Ordering::Relaxed);
                 last_recovery = Instant::now();
             }
-            let channels = self.active_channels().await?;
-            if let Err(e) = self.reconcile(&mut workers, &channels).await {
-                break Err(e);
-            }
+            let channels = match self.reconcile(&mut workers).await {
+                Ok(channels) => channels,
+                Err(e) => break Err(e),
+            };
             if self.shared.options.until_idle
                 && !store
                     .has_unfinished(&channels.iter().map(|c| c.id).collect::<Vec<_>>())
@@ -260,8 +262,8 @@ impl Dispatcher {
     }
 
     /// Starts workers for new channels, stops those of channels gone, paused or changed, and
-    /// surfaces a worker's failure.
-    async fn reconcile(&self, workers: &mut HashMap<i64, RunningWorker>, channels: &[Channel]) -> Result<()> {
+    /// surfaces a worker's failure; returns the channels served now.
+    async fn reconcile(&self, workers: &mut HashMap<i64, RunningWorker>) -> Result<Vec<Channel>> {
         let finished: Vec<i64> = workers
             .iter()
             .filter(|(_, w)| w.join.is_finished())
@@ -276,6 +278,9 @@ impl Dispatcher {
                 }
             }
         }
+        // Read after reaping: a worker that just paused its channel must not be restarted from
+        // a list read before it did.
+        let channels = self.active_channels().await?;
         let stale: Vec<i64> = workers
             .iter()
             .filter(|(id, w)| !channels.iter().any(|c| c.id == **id && c.updated_at == w.version))
@@ -287,7 +292,7 @@ impl Dispatcher {
                 let _ = w.join.await;
             }
         }
-        for channel in channels {
+        for channel in &channels {
             if workers.contains_key(&channel.id) {
                 continue;
             }
@@ -321,7 +326,7 @@ impl Dispatcher {
                 },
             );
         }
-        Ok(())
+        Ok(channels)
     }
 
     /// The channels this dispatcher serves now: enabled, not paused, and the one asked for.

@@ -92,7 +92,10 @@ pub(super) async fn run(
             }
             continue;
         }
-        let want = config.limits.max_batch.min(config.limits.concurrency - in_flight_msgs) as u32;
+        // Batches of at most a quarter of the concurrency keep several in flight, so one slow
+        // send holds back only its own batch while the others go on.
+        let per_batch = config.limits.max_batch.min((config.limits.concurrency / 4).max(1));
+        let want = per_batch.min(config.limits.concurrency - in_flight_msgs) as u32;
         let reserved = tokio::select! {
             n = limiter.reserve(want) => n,
             _ = stop.changed() => continue,
@@ -196,6 +199,9 @@ async fn absorb(
         let t = Instant::now() + after;
         *not_before = Some(not_before.map_or(t, |nb| nb.max(t)));
     }
+    if before != *failures {
+        shared.store.set_channel_failures(channel.id, *failures).await?;
+    }
     if *failures >= config.pause_after_failures {
         let reason = format!(
             "paused after {} failed sends in a row; last error: {}",
@@ -205,9 +211,6 @@ async fn absorb(
         tracing::warn!(channel = %channel.name, "{reason}");
         shared.store.set_channel_paused(channel.id, true, Some(&reason)).await?;
         return Ok(false);
-    }
-    if (before == 0) != (*failures == 0) {
-        shared.store.set_channel_failures(channel.id, *failures).await?;
     }
     Ok(true)
 }

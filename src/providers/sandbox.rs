@@ -46,7 +46,7 @@ impl Provider for Sandbox {
             max_batch: 500,
             per_second: None,
             per_minute: None,
-            concurrency: 500,
+            concurrency: 2_000,
         }
     }
 

@@ -72,9 +72,18 @@ impl Store {
         let now = clock::now_str();
         // A cancelled run stays cancelled: its failures are not sent again.
         let (filter, id) = match scope {
-            RetryScope::Delivery(id) => ("id = ?2 AND run_id IN (SELECT id FROM runs WHERE status <> 'cancelled')", id),
-            RetryScope::Run(id) => ("run_id = ?2 AND run_id IN (SELECT id FROM runs WHERE status <> 'cancelled')", id),
-            RetryScope::Channel(id) => ("channel_id = ?2 AND run_id IN (SELECT id FROM runs WHERE status <> 'cancelled')", id),
+            RetryScope::Delivery(id) => (
+                "id = ?2 AND run_id IN (SELECT id FROM runs WHERE status <> 'cancelled')",
+                id,
+            ),
+            RetryScope::Run(id) => (
+                "run_id = ?2 AND run_id IN (SELECT id FROM runs WHERE status <> 'cancelled')",
+                id,
+            ),
+            RetryScope::Channel(id) => (
+                "channel_id = ?2 AND run_id IN (SELECT id FROM runs WHERE status <> 'cancelled')",
+                id,
+            ),
         };
         let mut tx = self.begin_write().await?;
         let runs: Vec<i64> = sqlx::query_scalar(&format!(
@@ -273,7 +282,10 @@ mod tests {
         let s = store.get_run_summary(run).await.unwrap();
         assert_eq!((s.status, s.cancelled, s.waiting), (RunStatus::Cancelled, 2, 1));
         // The one in flight fails afterwards: a cancelled run does not send it again.
-        store.record_outcomes(&[fail(claimed[0].id, claimed[0].attempt_no)], "{}").await.unwrap();
+        store
+            .record_outcomes(&[fail(claimed[0].id, claimed[0].attempt_no)], "{}")
+            .await
+            .unwrap();
         assert_eq!(store.retry_failed(RetryScope::Run(run)).await.unwrap(), 0);
         assert_eq!(store.retry_failed(RetryScope::Channel(ch)).await.unwrap(), 0);
         assert!(store.pause_run(999).await.is_err());

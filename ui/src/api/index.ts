@@ -12,6 +12,7 @@ export type { AttemptView } from "./bindings/AttemptView";
 export type { Channel } from "./bindings/Channel";
 export type { ChannelKind } from "./bindings/ChannelKind";
 export type { ChannelLimits } from "./bindings/ChannelLimits";
+export type { ChannelStrategy } from "./bindings/ChannelStrategy";
 export type { Contact } from "./bindings/Contact";
 export type { ContactPage } from "./bindings/ContactPage";
 export type { ContactQuery } from "./bindings/ContactQuery";

@@ -79,6 +79,7 @@ describe("Compose", () => {
       audience: "all",
       channelIds: [1],
       urgent: false,
+      channelStrategy: "all",
     });
     const notice = await vi.mocked(api.createNotice).mock.results[0].value;
     expect(api.sendNotice).toHaveBeenCalledWith(notice.id);
@@ -94,6 +95,7 @@ describe("Compose", () => {
     await user.type(screen.getByTestId("compose-subject"), "关于补考");
     await user.type(screen.getByTestId("compose-body"), "请按时参加");
     await user.click(screen.getByTestId("compose-urgent"));
+    await user.click(screen.getByTestId("compose-strategy-fallback"));
     await user.click(screen.getByTestId("compose-audience-pick"));
     expect(screen.getByTestId("compose-audience-pick")).toBeChecked();
 
@@ -117,6 +119,7 @@ describe("Compose", () => {
       audience: "contacts:2",
       channelIds: [1],
       urgent: true,
+      channelStrategy: "preferred_then_fallback",
     });
   });
 

@@ -114,6 +114,16 @@ export default function Compose() {
               ))}
             </Checkbox.Group>
           </Form.Item>
+          <Form.Item name="channelStrategy" label={t("compose.strategy")} extra={t("compose.strategyHint")}>
+            <Radio.Group>
+              <Radio value="all" data-testid="compose-strategy-all">
+                {t("compose.strategyAll")}
+              </Radio>
+              <Radio value="preferred_then_fallback" data-testid="compose-strategy-fallback">
+                {t("compose.strategyFallback")}
+              </Radio>
+            </Radio.Group>
+          </Form.Item>
           <Form.Item name="audienceMode" label={t("compose.audience")}>
             <Radio.Group>
               <Radio value="all" data-testid="compose-audience-all">

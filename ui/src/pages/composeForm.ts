@@ -1,4 +1,4 @@
-import type { NewNotice } from "../api";
+import type { ChannelStrategy, NewNotice } from "../api";
 import type { PickedContact } from "../components/ContactPicker";
 
 export type AudienceMode = "all" | "pick";
@@ -11,6 +11,7 @@ export type ComposeValues = {
   audienceMode: AudienceMode;
   contacts?: PickedContact[];
   urgent: boolean;
+  channelStrategy: ChannelStrategy;
 };
 
 export const COMPOSE_DEFAULTS: Partial<ComposeValues> = {
@@ -18,6 +19,7 @@ export const COMPOSE_DEFAULTS: Partial<ComposeValues> = {
   audienceMode: "all",
   contacts: [],
   urgent: false,
+  channelStrategy: "all",
 };
 
 /** The variables the backend fills per recipient (see the compose module of the core). */
@@ -47,5 +49,6 @@ export function toNewNotice(values: ComposeValues): NewNotice {
     audience,
     channelIds: values.channelIds,
     urgent: values.urgent,
+    channelStrategy: values.channelStrategy ?? "all",
   };
 }
