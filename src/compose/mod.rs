@@ -80,29 +80,52 @@ fn has_path(vars: &Value, path: &str) -> bool {
     !cur.is_null()
 }
 
-/// Renders one template for one recipient.
-pub fn render_one(field: &'static str, source: &str, vars: &Value) -> Result<String, ComposeError> {
-    for variable in check(field, source)? {
-        if !has_path(vars, &variable) {
-            return Err(ComposeError::UnknownVariable { field, variable });
-        }
-    }
-    let env = environment();
-    env.render_str(source, vars).map_err(|e| match e.kind() {
-        minijinja::ErrorKind::UndefinedError => ComposeError::UnknownVariable {
-            field,
-            variable: e.detail().unwrap_or("?").to_owned(),
-        },
-        _ => syntax_error(field, &e),
-    })
+/// A notice's subject and body, parsed once and rendered for each recipient. Parsing is most
+/// of the cost of rendering a short notice, and a run renders the same two templates for
+/// thousands of people.
+pub struct CompiledNotice {
+    env: Environment<'static>,
+    subject_vars: Vec<String>,
+    body_vars: Vec<String>,
 }
 
-/// Renders subject and body for one recipient.
+impl CompiledNotice {
+    /// Parses both templates; a syntax error names the field and line.
+    pub fn new(subject: &str, body: &str) -> Result<CompiledNotice, ComposeError> {
+        let subject_vars = check("subject", subject)?;
+        let body_vars = check("body", body)?;
+        let mut env = environment();
+        env.add_template_owned("subject", subject.to_owned()).map_err(|e| syntax_error("subject", &e))?;
+        env.add_template_owned("body", body.to_owned()).map_err(|e| syntax_error("body", &e))?;
+        Ok(CompiledNotice { env, subject_vars, body_vars })
+    }
+
+    fn render_field(&self, field: &'static str, used: &[String], vars: &Value) -> Result<String, ComposeError> {
+        if let Some(variable) = used.iter().find(|v| !has_path(vars, v)) {
+            return Err(ComposeError::UnknownVariable { field, variable: variable.clone() });
+        }
+        let tmpl = self.env.get_template(field).map_err(|e| syntax_error(field, &e))?;
+        tmpl.render(vars).map_err(|e| match e.kind() {
+            minijinja::ErrorKind::UndefinedError => {
+                ComposeError::UnknownVariable { field, variable: e.detail().unwrap_or("?").to_owned() }
+            }
+            _ => syntax_error(field, &e),
+        })
+    }
+
+    /// Subject and body for one recipient.
+    pub fn render(&self, vars: &Value) -> Result<Rendered, ComposeError> {
+        Ok(Rendered {
+            subject: self.render_field("subject", &self.subject_vars, vars)?,
+            body: self.render_field("body", &self.body_vars, vars)?,
+        })
+    }
+}
+
+/// Renders subject and body for one recipient (parsing them; for many recipients use
+/// [`CompiledNotice`]).
 pub fn render(subject: &str, body: &str, vars: &Value) -> Result<Rendered, ComposeError> {
-    Ok(Rendered {
-        subject: render_one("subject", subject, vars)?,
-        body: render_one("body", body, vars)?,
-    })
+    CompiledNotice::new(subject, body)?.render(vars)
 }
 
 #[cfg(test)]

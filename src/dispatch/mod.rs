@@ -26,7 +26,6 @@ pub use config::ChannelConfig;
 pub use lock::DispatcherLock;
 pub use progress::{NoProgress, ProgressSink, ProgressTracker};
 
-use crate::clock;
 use crate::model::Channel;
 use crate::outbox::RetryPolicy;
 use crate::providers::Provider;

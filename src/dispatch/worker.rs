@@ -15,11 +15,16 @@ use super::rate::RateLimiter;
 use super::Shared;
 use crate::clock;
 use crate::compose;
-use crate::model::{Channel, Notice};
+use crate::model::Channel;
 use crate::outbox::next_state;
 use crate::providers::{address_kind, Outcome, Outgoing, Provider};
 use crate::store::{ClaimedDelivery, RecordedOutcome};
 use crate::Result;
+
+/// A run's notice, ready to render (or why it cannot be).
+struct CompiledRun {
+    templates: std::result::Result<compose::CompiledNotice, String>,
+}
 
 /// What a finished batch tells the worker about the channel.
 #[derive(Debug, Default)]
@@ -46,7 +51,7 @@ pub(super) async fn run(
     let mut in_flight: JoinSet<Result<BatchHealth>> = JoinSet::new();
     // Messages claimed and not yet recorded: the channel's concurrency bounds this.
     let mut in_flight_msgs = 0usize;
-    let mut notices: HashMap<i64, Arc<Notice>> = HashMap::new();
+    let mut notices: HashMap<i64, Arc<CompiledRun>> = HashMap::new();
     let mut failures = u32::try_from(channel.consecutive_failures).unwrap_or(0);
     let mut not_before: Option<Instant> = None;
     let mut wake = shared.wake.clone();
@@ -129,7 +134,11 @@ pub(super) async fn run(
             let notice = match notices.get(&d.run_id) {
                 Some(n) => n.clone(),
                 None => {
-                    let n = Arc::new(shared.store.notice_for_run(d.run_id).await?);
+                    let notice = shared.store.notice_for_run(d.run_id).await?;
+                    let n = Arc::new(CompiledRun {
+                        templates: compose::CompiledNotice::new(&notice.subject, &notice.body)
+                            .map_err(|e| e.to_string()),
+                    });
                     notices.insert(d.run_id, n.clone());
                     n
                 }
@@ -221,16 +230,20 @@ async fn send_and_record(
     provider: &dyn Provider,
     config: &ChannelConfig,
     claimed: Vec<ClaimedDelivery>,
-    notices: &HashMap<i64, Arc<Notice>>,
+    notices: &HashMap<i64, Arc<CompiledRun>>,
     address_kind: Option<&'static str>,
 ) -> Result<BatchHealth> {
+    let started = std::time::Instant::now();
     let started_at = clock::now_str();
     let mut outgoing = Vec::with_capacity(claimed.len());
     // A recipient whose template cannot be rendered fails alone, with the reason.
     let mut pre: Vec<Option<Outcome>> = Vec::with_capacity(claimed.len());
     for d in &claimed {
-        let notice = &notices[&d.run_id];
-        match compose::render(&notice.subject, &notice.body, &d.variables) {
+        let rendered = match &notices[&d.run_id].templates {
+            Ok(t) => t.render(&d.variables).map_err(|e| e.to_string()),
+            Err(e) => Err(e.clone()),
+        };
+        match rendered {
             Ok(r) => {
                 outgoing.push(Outgoing {
                     delivery_id: d.id,
@@ -253,6 +266,7 @@ async fn send_and_record(
             })),
         }
     }
+    let t_render = started.elapsed();
     let t0 = std::time::Instant::now();
     let mut sent = if outgoing.is_empty() {
         Vec::new()
@@ -312,10 +326,21 @@ async fn send_and_record(
     for r in &records {
         shared.report.count(&r.result);
     }
+    let t_rec = std::time::Instant::now();
     let completed = shared.store.record_outcomes(&records, &shared.address_kinds).await?;
+    let t_record = t_rec.elapsed();
+    let t_prog = std::time::Instant::now();
     let mut runs: Vec<i64> = claimed.iter().map(|d| d.run_id).collect();
     runs.sort_unstable();
     runs.dedup();
     shared.report_progress(&runs, &completed).await?;
+    tracing::debug!(
+        batch = claimed.len(),
+        render_ms = t_render.as_millis() as u64,
+        send_ms = latency_ms,
+        record_ms = t_record.as_millis() as u64,
+        progress_ms = t_prog.elapsed().as_millis() as u64,
+        "batch done"
+    );
     Ok(health)
 }

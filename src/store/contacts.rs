@@ -31,7 +31,7 @@ fn contact_from_row(row: &sqlx::sqlite::SqliteRow) -> Contact {
 
 /// Inserts one contact and its addresses inside `tx`; returns its id.
 async fn insert_contact_tx(
-    tx: &mut sqlx::Transaction<'static, sqlx::Sqlite>,
+    tx: &mut super::WriteTx,
     c: &NewContact,
     now: &str,
 ) -> StoreResult<i64> {

@@ -137,82 +137,69 @@ impl Store {
     /// (`kinds`: channel kind → address kind, JSON). Returns the runs this completed.
     pub async fn record_outcomes(&self, outcomes: &[RecordedOutcome], kinds: &str) -> StoreResult<Vec<i64>> {
         let now = clock::now_str();
+        // One JSON array for the whole batch, so that a batch costs two statements rather than
+        // two per delivery. SQLite-specific: json_each and ->> (PostgreSQL: jsonb_to_recordset).
+        let rows: Vec<serde_json::Value> = outcomes
+            .iter()
+            .map(|o| {
+                let (status, outcome, code, message, next_at, sent_at, provider_id) = match &o.result {
+                    DeliveryResult::Sent { provider_id } => {
+                        ("sent", "sent", None, None, None, Some(o.finished_at.as_str()), provider_id.as_deref())
+                    }
+                    DeliveryResult::Retry { next_attempt_at, reason, code } => (
+                        "retry_wait",
+                        "retry",
+                        code.as_deref(),
+                        Some(reason.as_str()),
+                        Some(next_attempt_at.as_str()),
+                        None,
+                        None,
+                    ),
+                    DeliveryResult::Failed { reason, code, .. } => {
+                        ("failed", "permanent", code.as_deref(), Some(reason.as_str()), None, None, None)
+                    }
+                };
+                serde_json::json!({
+                    "id": o.delivery_id, "attempt": o.attempt_no, "started": o.started_at, "finished": o.finished_at,
+                    "latency": o.latency_ms, "status": status, "outcome": outcome, "code": code, "message": message,
+                    "next": next_at, "sent_at": sent_at, "provider_id": provider_id,
+                })
+            })
+            .collect();
+        let batch = serde_json::Value::Array(rows).to_string();
+        const ROWS: &str = "SELECT value ->> '$.id' AS id, value ->> '$.attempt' AS attempt, value ->> '$.started' AS started, \
+             value ->> '$.finished' AS finished, value ->> '$.latency' AS latency, value ->> '$.status' AS status, \
+             value ->> '$.outcome' AS outcome, value ->> '$.code' AS code, value ->> '$.message' AS message, \
+             value ->> '$.next' AS next, value ->> '$.sent_at' AS sent_at, value ->> '$.provider_id' AS provider_id \
+             FROM json_each(?1)";
         let mut tx = self.begin_write().await?;
+        // Only rows still `sending` are changed: an outcome that arrives after its lease was
+        // recovered (and the delivery perhaps claimed again) changes nothing.
+        sqlx::query(&format!(
+            "INSERT INTO attempts (delivery_id, attempt_no, started_at, finished_at, outcome, provider_code, message, latency_ms) \
+             SELECT x.id, x.attempt, x.started, x.finished, x.outcome, x.code, x.message, x.latency \
+             FROM ({ROWS}) x JOIN deliveries d ON d.id = x.id WHERE d.status = 'sending'"
+        ))
+        .bind(&batch)
+        .execute(&mut *tx)
+        .await?;
+        let changed: Vec<i64> = sqlx::query_scalar(&format!(
+            "UPDATE deliveries SET status = x.status, lease_until = NULL, last_error = x.message, \
+             next_attempt_at = COALESCE(x.next, deliveries.next_attempt_at), sent_at = COALESCE(x.sent_at, deliveries.sent_at), \
+             provider_message_id = COALESCE(x.provider_id, deliveries.provider_message_id), updated_at = ?2 \
+             FROM ({ROWS}) AS x WHERE deliveries.id = x.id AND deliveries.status = 'sending' RETURNING deliveries.id"
+        ))
+        .bind(&batch)
+        .bind(&now)
+        .fetch_all(&mut *tx)
+        .await?;
         for o in outcomes {
-            let (status, outcome, code, message, next_at, sent_at, provider_id) = match &o.result {
-                DeliveryResult::Sent { provider_id } => (
-                    "sent",
-                    "sent",
-                    None,
-                    None,
-                    None,
-                    Some(o.finished_at.as_str()),
-                    provider_id.as_deref(),
-                ),
-                DeliveryResult::Retry {
-                    next_attempt_at,
-                    reason,
-                    code,
-                } => (
-                    "retry_wait",
-                    "retry",
-                    code.as_deref(),
-                    Some(reason.as_str()),
-                    Some(next_attempt_at.as_str()),
-                    None,
-                    None,
-                ),
-                DeliveryResult::Failed { reason, code, .. } => (
-                    "failed",
-                    "permanent",
-                    code.as_deref(),
-                    Some(reason.as_str()),
-                    None,
-                    None,
-                    None,
-                ),
-            };
-            let updated = sqlx::query(
-                "UPDATE deliveries SET status = ?1, lease_until = NULL, last_error = ?2, \
-                 next_attempt_at = COALESCE(?3, next_attempt_at), sent_at = COALESCE(?4, sent_at), \
-                 provider_message_id = COALESCE(?5, provider_message_id), updated_at = ?6 \
-                 WHERE id = ?7 AND status = 'sending'",
-            )
-            .bind(status)
-            .bind(message)
-            .bind(next_at)
-            .bind(sent_at)
-            .bind(provider_id)
-            .bind(&now)
-            .bind(o.delivery_id)
-            .execute(&mut *tx)
-            .await?;
-            if updated.rows_affected() == 0 {
+            let DeliveryResult::Failed { invalid_address_kind, reason, .. } = &o.result else { continue };
+            if !changed.contains(&o.delivery_id) {
                 continue;
             }
-            sqlx::query(
-                "INSERT INTO attempts (delivery_id, attempt_no, started_at, finished_at, outcome, provider_code, message, latency_ms) \
-                 VALUES (?, ?, ?, ?, ?, ?, ?, ?)",
-            )
-            .bind(o.delivery_id)
-            .bind(o.attempt_no)
-            .bind(&o.started_at)
-            .bind(&o.finished_at)
-            .bind(outcome)
-            .bind(code)
-            .bind(message)
-            .bind(o.latency_ms)
-            .execute(&mut *tx)
-            .await?;
-            if let DeliveryResult::Failed { .. } = &o.result {
-                super::runs::queue_fallback(&mut tx, o.delivery_id, kinds, &now).await?;
-            }
-            if let DeliveryResult::Failed {
-                invalid_address_kind: Some(kind),
-                reason,
-                ..
-            } = &o.result
-            {
+            super::runs::queue_fallback(&mut tx, o.delivery_id, kinds, &now).await?;
+            if let Some(kind) = invalid_address_kind {
                 sqlx::query(
                     "UPDATE contact_addresses SET invalid = 1, invalid_reason = ?1, updated_at = ?2 \
                      WHERE kind = ?3 AND contact_id = (SELECT contact_id FROM deliveries WHERE id = ?4)",

@@ -23,6 +23,7 @@ pub use runs::{AddressSource, AudienceFilter};
 
 use std::path::{Path, PathBuf};
 use std::str::FromStr;
+use std::sync::Arc;
 use std::time::Duration;
 
 use sqlx::sqlite::{SqliteConnectOptions, SqliteJournalMode, SqlitePoolOptions, SqliteSynchronous};
@@ -75,6 +76,35 @@ pub type StoreResult<T> = std::result::Result<T, StoreError>;
 pub struct Store {
     pool: SqlitePool,
     path: PathBuf,
+    /// One write transaction at a time in this process. SQLite allows one writer anyway; a
+    /// second connection that tried would wait in SQLite's busy handler, which sleeps in steps
+    /// of up to 100 ms, while an async queue hands the lock over at once.
+    write_lock: Arc<tokio::sync::Mutex<()>>,
+}
+
+/// A write transaction holding this process's write lock; derefs to the connection.
+pub(crate) struct WriteTx {
+    tx: sqlx::Transaction<'static, sqlx::Sqlite>,
+    _guard: tokio::sync::OwnedMutexGuard<()>,
+}
+
+impl WriteTx {
+    pub(crate) async fn commit(self) -> StoreResult<()> {
+        Ok(self.tx.commit().await?)
+    }
+}
+
+impl std::ops::Deref for WriteTx {
+    type Target = sqlx::SqliteConnection;
+    fn deref(&self) -> &Self::Target {
+        &self.tx
+    }
+}
+
+impl std::ops::DerefMut for WriteTx {
+    fn deref_mut(&mut self) -> &mut Self::Target {
+        &mut self.tx
+    }
 }
 
 impl Store {
@@ -106,6 +136,7 @@ impl Store {
         Ok(Store {
             pool,
             path: path.to_owned(),
+            write_lock: Arc::new(tokio::sync::Mutex::new(())),
         })
     }
 
@@ -121,8 +152,9 @@ impl Store {
 
     /// Starts a write transaction that takes the write lock at once, so that two writers
     /// never both read and then fail to upgrade (SQLITE_BUSY mid-transaction).
-    pub(crate) async fn begin_write(&self) -> StoreResult<sqlx::Transaction<'static, sqlx::Sqlite>> {
-        Ok(self.pool.begin_with("BEGIN IMMEDIATE").await?)
+    pub(crate) async fn begin_write(&self) -> StoreResult<WriteTx> {
+        let guard = self.write_lock.clone().lock_owned().await;
+        Ok(WriteTx { tx: self.pool.begin_with("BEGIN IMMEDIATE").await?, _guard: guard })
     }
 }
 

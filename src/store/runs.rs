@@ -408,7 +408,7 @@ impl Store {
 /// this run, when the notice uses the preferred-then-fallback strategy; inside the caller's
 /// transaction, so the failure and its fallback are written together.
 pub(crate) async fn queue_fallback(
-    tx: &mut sqlx::Transaction<'static, sqlx::Sqlite>,
+    tx: &mut super::WriteTx,
     failed_id: i64,
     kinds: &str,
     now: &str,

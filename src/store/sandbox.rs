@@ -11,25 +11,31 @@ impl Store {
     /// Puts a batch of messages in the sandbox inbox in one transaction; returns their ids.
     pub async fn insert_sandbox_messages(&self, channel_name: &str, messages: &[Outgoing]) -> StoreResult<Vec<i64>> {
         let now = clock::now_str();
+        let rows: Vec<serde_json::Value> = messages
+            .iter()
+            .map(|m| {
+                serde_json::json!({
+                    "delivery": m.delivery_id,
+                    "recipient": format!("{} <{}>", m.recipient_name, m.address),
+                    "subject": m.subject,
+                    "body": m.body,
+                })
+            })
+            .collect();
         let mut tx = self.begin_write().await?;
-        let mut ids = Vec::with_capacity(messages.len());
-        for m in messages {
-            let recipient = format!("{} <{}>", m.recipient_name, m.address);
-            ids.push(
-                sqlx::query_scalar(
-                    "INSERT INTO sandbox_messages (delivery_id, channel_name, recipient, subject, body, received_at) \
-                     VALUES (?, ?, ?, ?, ?, ?) RETURNING id",
-                )
-                .bind(m.delivery_id)
-                .bind(channel_name)
-                .bind(recipient)
-                .bind(&m.subject)
-                .bind(&m.body)
-                .bind(&now)
-                .fetch_one(&mut *tx)
-                .await?,
-            );
-        }
+        // One statement for the batch; rows are inserted in array order, so ascending ids
+        // follow the messages' order.
+        let mut ids: Vec<i64> = sqlx::query_scalar(
+            "INSERT INTO sandbox_messages (delivery_id, channel_name, recipient, subject, body, received_at) \
+             SELECT value ->> '$.delivery', ?2, value ->> '$.recipient', value ->> '$.subject', value ->> '$.body', ?3 \
+             FROM json_each(?1) ORDER BY key RETURNING id",
+        )
+        .bind(serde_json::Value::Array(rows).to_string())
+        .bind(channel_name)
+        .bind(&now)
+        .fetch_all(&mut *tx)
+        .await?;
+        ids.sort_unstable();
         tx.commit().await?;
         Ok(ids)
     }
