@@ -95,20 +95,30 @@ impl CompiledNotice {
         let subject_vars = check("subject", subject)?;
         let body_vars = check("body", body)?;
         let mut env = environment();
-        env.add_template_owned("subject", subject.to_owned()).map_err(|e| syntax_error("subject", &e))?;
-        env.add_template_owned("body", body.to_owned()).map_err(|e| syntax_error("body", &e))?;
-        Ok(CompiledNotice { env, subject_vars, body_vars })
+        env.add_template_owned("subject", subject.to_owned())
+            .map_err(|e| syntax_error("subject", &e))?;
+        env.add_template_owned("body", body.to_owned())
+            .map_err(|e| syntax_error("body", &e))?;
+        Ok(CompiledNotice {
+            env,
+            subject_vars,
+            body_vars,
+        })
     }
 
     fn render_field(&self, field: &'static str, used: &[String], vars: &Value) -> Result<String, ComposeError> {
         if let Some(variable) = used.iter().find(|v| !has_path(vars, v)) {
-            return Err(ComposeError::UnknownVariable { field, variable: variable.clone() });
+            return Err(ComposeError::UnknownVariable {
+                field,
+                variable: variable.clone(),
+            });
         }
         let tmpl = self.env.get_template(field).map_err(|e| syntax_error(field, &e))?;
         tmpl.render(vars).map_err(|e| match e.kind() {
-            minijinja::ErrorKind::UndefinedError => {
-                ComposeError::UnknownVariable { field, variable: e.detail().unwrap_or("?").to_owned() }
-            }
+            minijinja::ErrorKind::UndefinedError => ComposeError::UnknownVariable {
+                field,
+                variable: e.detail().unwrap_or("?").to_owned(),
+            },
             _ => syntax_error(field, &e),
         })
     }

@@ -30,11 +30,7 @@ fn contact_from_row(row: &sqlx::sqlite::SqliteRow) -> Contact {
 }
 
 /// Inserts one contact and its addresses inside `tx`; returns its id.
-async fn insert_contact_tx(
-    tx: &mut super::WriteTx,
-    c: &NewContact,
-    now: &str,
-) -> StoreResult<i64> {
+async fn insert_contact_tx(tx: &mut super::WriteTx, c: &NewContact, now: &str) -> StoreResult<i64> {
     let inserted = sqlx::query(
         "INSERT INTO contacts (external_id, name, role, department, class_name, grade, created_at, updated_at) \
          VALUES (?, ?, ?, ?, ?, ?, ?, ?) RETURNING id",

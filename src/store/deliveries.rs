@@ -143,10 +143,20 @@ impl Store {
             .iter()
             .map(|o| {
                 let (status, outcome, code, message, next_at, sent_at, provider_id) = match &o.result {
-                    DeliveryResult::Sent { provider_id } => {
-                        ("sent", "sent", None, None, None, Some(o.finished_at.as_str()), provider_id.as_deref())
-                    }
-                    DeliveryResult::Retry { next_attempt_at, reason, code } => (
+                    DeliveryResult::Sent { provider_id } => (
+                        "sent",
+                        "sent",
+                        None,
+                        None,
+                        None,
+                        Some(o.finished_at.as_str()),
+                        provider_id.as_deref(),
+                    ),
+                    DeliveryResult::Retry {
+                        next_attempt_at,
+                        reason,
+                        code,
+                    } => (
                         "retry_wait",
                         "retry",
                         code.as_deref(),
@@ -155,9 +165,15 @@ impl Store {
                         None,
                         None,
                     ),
-                    DeliveryResult::Failed { reason, code, .. } => {
-                        ("failed", "permanent", code.as_deref(), Some(reason.as_str()), None, None, None)
-                    }
+                    DeliveryResult::Failed { reason, code, .. } => (
+                        "failed",
+                        "permanent",
+                        code.as_deref(),
+                        Some(reason.as_str()),
+                        None,
+                        None,
+                        None,
+                    ),
                 };
                 serde_json::json!({
                     "id": o.delivery_id, "attempt": o.attempt_no, "started": o.started_at, "finished": o.finished_at,
@@ -167,7 +183,8 @@ impl Store {
             })
             .collect();
         let batch = serde_json::Value::Array(rows).to_string();
-        const ROWS: &str = "SELECT value ->> '$.id' AS id, value ->> '$.attempt' AS attempt, value ->> '$.started' AS started, \
+        const ROWS: &str =
+            "SELECT value ->> '$.id' AS id, value ->> '$.attempt' AS attempt, value ->> '$.started' AS started, \
              value ->> '$.finished' AS finished, value ->> '$.latency' AS latency, value ->> '$.status' AS status, \
              value ->> '$.outcome' AS outcome, value ->> '$.code' AS code, value ->> '$.message' AS message, \
              value ->> '$.next' AS next, value ->> '$.sent_at' AS sent_at, value ->> '$.provider_id' AS provider_id \
@@ -194,7 +211,14 @@ impl Store {
         .fetch_all(&mut *tx)
         .await?;
         for o in outcomes {
-            let DeliveryResult::Failed { invalid_address_kind, reason, .. } = &o.result else { continue };
+            let DeliveryResult::Failed {
+                invalid_address_kind,
+                reason,
+                ..
+            } = &o.result
+            else {
+                continue;
+            };
             if !changed.contains(&o.delivery_id) {
                 continue;
             }

@@ -407,12 +407,7 @@ impl Store {
 /// Queues the notice of a failed delivery on the contact's best-ranked channel not yet tried in
 /// this run, when the notice uses the preferred-then-fallback strategy; inside the caller's
 /// transaction, so the failure and its fallback are written together.
-pub(crate) async fn queue_fallback(
-    tx: &mut super::WriteTx,
-    failed_id: i64,
-    kinds: &str,
-    now: &str,
-) -> StoreResult<()> {
+pub(crate) async fn queue_fallback(tx: &mut super::WriteTx, failed_id: i64, kinds: &str, now: &str) -> StoreResult<()> {
     let cte = candidates_sql(
         "(SELECT r.notice_id FROM runs r JOIN deliveries f ON f.run_id = r.id WHERE f.id = ?1)",
         "?2",
