@@ -60,7 +60,7 @@ pub(super) async fn run(
 
     'work: loop {
         while let Some(done) = in_flight.try_join_next() {
-            let health = done.map_err(|e| crate::Error::Invalid(format!("a send task failed: {e}")))??;
+            let health = joined(done)?;
             if !absorb(
                 &shared,
                 &channel,
@@ -81,7 +81,7 @@ pub(super) async fn run(
         if in_flight_msgs >= config.limits.concurrency {
             tokio::select! {
                 Some(done) = in_flight.join_next() => {
-                    let health = done.map_err(|e| crate::Error::Invalid(format!("a send task failed: {e}")))??;
+                    let health = joined(done)?;
                     if !absorb(&shared, &channel, &config, &mut failures, &mut not_before, &mut in_flight_msgs, health).await? {
                         break 'work;
                     }
@@ -118,7 +118,7 @@ pub(super) async fn run(
             };
             tokio::select! {
                 Some(done) = in_flight.join_next(), if !in_flight.is_empty() => {
-                    let health = done.map_err(|e| crate::Error::Invalid(format!("a send task failed: {e}")))??;
+                    let health = joined(done)?;
                     if !absorb(&shared, &channel, &config, &mut failures, &mut not_before, &mut in_flight_msgs, health).await? {
                         break 'work;
                     }
@@ -161,7 +161,7 @@ pub(super) async fn run(
     }
     // What is in flight holds leases: let it finish and be recorded.
     while let Some(done) = in_flight.join_next().await {
-        let health = done.map_err(|e| crate::Error::Invalid(format!("a send task failed: {e}")))??;
+        let health = joined(done)?;
         absorb(
             &shared,
             &channel,
@@ -174,6 +174,11 @@ pub(super) async fn run(
         .await?;
     }
     Ok(())
+}
+
+/// A finished send task's result; a panicked task is an error of the dispatcher.
+fn joined(done: std::result::Result<Result<BatchHealth>, tokio::task::JoinError>) -> Result<BatchHealth> {
+    done.map_err(|e| crate::Error::Invalid(format!("a send task failed: {e}")))?
 }
 
 /// The time from now until a stored timestamp (zero if past or unreadable).

@@ -59,6 +59,36 @@ pub enum AudienceFilter {
     Ids(Vec<i64>),
 }
 
+impl AudienceFilter {
+    /// The contact ids as a JSON array for `json_each` (`None`: everyone).
+    fn as_json(&self) -> Option<String> {
+        match self {
+            AudienceFilter::All => None,
+            AudienceFilter::Ids(ids) => Some(serde_json::to_string(ids).unwrap_or_else(|_| "[]".into())),
+        }
+    }
+}
+
+/// The last contact id of the next fan-out chunk: at most `chunk` contacts of the audience
+/// after `after` (`None`: no contact is left). Read first, so that contacts a chunk skips
+/// (no address, opted out) still move the cursor on.
+async fn chunk_end(
+    tx: &mut super::WriteTx,
+    after: i64,
+    ids_json: &Option<String>,
+    chunk: i64,
+) -> StoreResult<Option<i64>> {
+    Ok(sqlx::query_scalar(
+        "SELECT MAX(id) FROM (SELECT id FROM contacts c WHERE c.id > ?1 \
+         AND (?2 IS NULL OR c.id IN (SELECT value FROM json_each(?2))) ORDER BY c.id LIMIT ?3)",
+    )
+    .bind(after)
+    .bind(ids_json)
+    .bind(chunk)
+    .fetch_one(&mut **tx)
+    .await?)
+}
+
 /// Where a channel's address comes from.
 #[derive(Debug, Clone, Copy)]
 pub enum AddressSource {
@@ -173,23 +203,9 @@ impl Store {
         chunk: i64,
     ) -> StoreResult<Option<i64>> {
         let now = clock::now_str();
-        let ids_json = match audience {
-            AudienceFilter::All => None,
-            AudienceFilter::Ids(ids) => Some(serde_json::to_string(ids).unwrap_or_else(|_| "[]".into())),
-        };
+        let ids_json = audience.as_json();
         let mut tx = self.begin_write().await?;
-        // The chunk's contacts first, so that contacts skipped for lack of an address still
-        // advance the cursor.
-        let last: Option<i64> = sqlx::query_scalar(
-            "SELECT MAX(id) FROM (SELECT id FROM contacts c WHERE c.id > ?1 \
-             AND (?2 IS NULL OR c.id IN (SELECT value FROM json_each(?2))) ORDER BY c.id LIMIT ?3)",
-        )
-        .bind(after)
-        .bind(&ids_json)
-        .bind(chunk)
-        .fetch_one(&mut *tx)
-        .await?;
-        let Some(last) = last else {
+        let Some(last) = chunk_end(&mut tx, after, &ids_json, chunk).await? else {
             tx.commit().await?;
             return Ok(None);
         };
@@ -248,21 +264,9 @@ impl Store {
         chunk: i64,
     ) -> StoreResult<Option<i64>> {
         let now = clock::now_str();
-        let ids_json = match audience {
-            AudienceFilter::All => None,
-            AudienceFilter::Ids(ids) => Some(serde_json::to_string(ids).unwrap_or_else(|_| "[]".into())),
-        };
+        let ids_json = audience.as_json();
         let mut tx = self.begin_write().await?;
-        let last: Option<i64> = sqlx::query_scalar(
-            "SELECT MAX(id) FROM (SELECT id FROM contacts c WHERE c.id > ?1 \
-             AND (?2 IS NULL OR c.id IN (SELECT value FROM json_each(?2))) ORDER BY c.id LIMIT ?3)",
-        )
-        .bind(after)
-        .bind(&ids_json)
-        .bind(chunk)
-        .fetch_one(&mut *tx)
-        .await?;
-        let Some(last) = last else {
+        let Some(last) = chunk_end(&mut tx, after, &ids_json, chunk).await? else {
             tx.commit().await?;
             return Ok(None);
         };
@@ -359,10 +363,7 @@ impl Store {
         &self,
         audience: &AudienceFilter,
     ) -> StoreResult<(Option<(String, serde_json::Value)>, i64)> {
-        let ids_json = match audience {
-            AudienceFilter::All => None,
-            AudienceFilter::Ids(ids) => Some(serde_json::to_string(ids).unwrap_or_else(|_| "[]".into())),
-        };
+        let ids_json = audience.as_json();
         const WHERE: &str = "WHERE (?1 IS NULL OR c.id IN (SELECT value FROM json_each(?1)))";
         let count: i64 = sqlx::query_scalar(&format!("SELECT COUNT(*) FROM contacts c {WHERE}"))
             .bind(&ids_json)
