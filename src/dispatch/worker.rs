@@ -97,9 +97,9 @@ pub(super) async fn run(
             }
             continue;
         }
-        // Batches of at most a quarter of the concurrency keep several in flight, so one slow
-        // send holds back only its own batch while the others go on.
-        let per_batch = config.limits.max_batch.min((config.limits.concurrency / 4).max(1));
+        // Batches of at most half the concurrency keep two in flight, so one slow send holds
+        // back only its own batch while the other goes on.
+        let per_batch = config.limits.max_batch.min((config.limits.concurrency / 2).max(1));
         let want = per_batch.min(config.limits.concurrency - in_flight_msgs) as u32;
         let reserved = tokio::select! {
             n = limiter.reserve(want) => n,
