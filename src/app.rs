@@ -676,20 +676,35 @@ impl App {
         let lock = DispatcherLock::acquire(&self.config.data_dir, &self.lock_holder_name())?;
         self.resume_fan_outs().await?;
         let (stop, stop_rx) = watch::channel(false);
-        let dispatcher = Dispatcher::new(
-            self.store.clone(),
-            self.provider_factory(),
-            options,
-            sink,
-            self.wake.subscribe(),
-            stop_rx,
-        );
+        let (store, factory, wake) = (self.store.clone(), self.provider_factory(), self.wake.clone());
         let join = tokio::spawn(async move {
-            let result = dispatcher.run().await;
+            // The app sends for as long as it runs: a failure of the dispatcher (a full disk, a
+            // damaged row) is logged and it starts again, while the lock stays with us.
+            let result = loop {
+                let dispatcher = Dispatcher::new(
+                    store.clone(),
+                    factory.clone(),
+                    options.clone(),
+                    sink.clone(),
+                    wake.subscribe(),
+                    stop_rx.clone(),
+                );
+                match dispatcher.run().await {
+                    Ok(report) => break Ok(report),
+                    Err(e) => {
+                        tracing::error!("the dispatcher stopped: {e}; starting it again in 5 s");
+                        let mut stop_rx = stop_rx.clone();
+                        tokio::select! {
+                            _ = tokio::time::sleep(std::time::Duration::from_secs(5)) => {}
+                            _ = stop_rx.changed() => {}
+                        }
+                        if *stop_rx.borrow() {
+                            break Err(e);
+                        }
+                    }
+                }
+            };
             drop(lock);
-            if let Err(e) = &result {
-                tracing::error!("dispatcher stopped: {e}");
-            }
             result
         });
         Ok(DispatcherHandle { stop, join })
