@@ -41,7 +41,10 @@ npm_install() {
   local dir="$1"
   if [ ! -d "$dir/node_modules" ] || [ "$dir/package-lock.json" -nt "$dir/node_modules/.package-lock.json" ]; then
     say "installing npm packages in ${dir#"$ROOT"/}"
-    (cd "$dir" && npm ci --no-audit --no-fund --loglevel=error)
+    # npm 11 can write a lockfile without other platforms' optional packages (rollup's), which
+    # `npm ci` then refuses; `npm install` still installs the locked versions.
+    (cd "$dir" && npm ci --no-audit --no-fund --loglevel=error 2>/dev/null) ||
+      (cd "$dir" && npm install --no-audit --no-fund --loglevel=error)
   fi
 }
 
