@@ -16,18 +16,20 @@ impl Store {
     /// Pauses a sending run: its deliveries stay in the outbox, unclaimed. Returns false when
     /// the run was not sending.
     pub async fn pause_run(&self, run_id: i64) -> StoreResult<bool> {
-        let res = sqlx::query("UPDATE runs SET status = 'paused' WHERE id = ? AND status = 'sending'")
-            .bind(run_id)
-            .execute(&self.pool)
-            .await?;
-        self.ensure_run_exists(run_id).await?;
-        Ok(res.rows_affected() == 1)
+        self.move_run(run_id, "sending", "paused").await
     }
 
     /// Resumes a paused run. Returns false when it was not paused.
     pub async fn resume_run(&self, run_id: i64) -> StoreResult<bool> {
-        let res = sqlx::query("UPDATE runs SET status = 'sending' WHERE id = ? AND status = 'paused'")
+        self.move_run(run_id, "paused", "sending").await
+    }
+
+    /// Moves a run from status `from` to `to`; false when it was not in `from`.
+    async fn move_run(&self, run_id: i64, from: &str, to: &str) -> StoreResult<bool> {
+        let res = sqlx::query("UPDATE runs SET status = ? WHERE id = ? AND status = ?")
+            .bind(to)
             .bind(run_id)
+            .bind(from)
             .execute(&self.pool)
             .await?;
         self.ensure_run_exists(run_id).await?;
