@@ -67,6 +67,22 @@ pub fn check(field: &'static str, source: &str) -> Result<Vec<String>, ComposeEr
     Ok(vars)
 }
 
+/// The top-level variables that a notice's subject and body use (`exam` for `{{ exam.room }}`),
+/// sorted; what fan-out must freeze for each recipient.
+pub fn top_level_variables(subject: &str, body: &str) -> Result<Vec<String>, ComposeError> {
+    let mut names: Vec<String> = [("subject", subject), ("body", body)]
+        .into_iter()
+        .map(|(field, source)| check(field, source))
+        .collect::<Result<Vec<_>, _>>()?
+        .into_iter()
+        .flatten()
+        .map(|path| path.split('.').next().unwrap_or_default().to_owned())
+        .collect();
+    names.sort();
+    names.dedup();
+    Ok(names)
+}
+
 /// Whether `vars` has a value at a dotted path such as `exam.room` (`null` is no value: a
 /// contact without a class has `"class": null`).
 fn has_path(vars: &Value, path: &str) -> bool {

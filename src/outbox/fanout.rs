@@ -3,9 +3,10 @@
 //! (run, contact, channel) so that a repeated or interrupted fan-out adds nothing twice.
 
 use crate::audience::Audience;
+use crate::compose;
 use crate::model::{ChannelStrategy, Notice, RunStatus};
 use crate::providers::{address_kind, address_kinds_json};
-use crate::store::{AddressSource, Store};
+use crate::store::{AddressSource, FrozenVariables, Store};
 use crate::Result;
 
 /// Contacts per fan-out transaction.
@@ -15,12 +16,25 @@ pub const FANOUT_CHUNK: i64 = 10_000;
 pub async fn fan_out(store: &Store, run_id: i64, notice: &Notice) -> Result<i64> {
     let audience = Audience::parse(&notice.audience)?;
     let filter = audience.filter();
+    // A notice whose templates no longer parse freezes everything; its deliveries then fail
+    // one by one with the template's error, which is what the history should show.
+    let variables =
+        compose::top_level_variables(&notice.subject, &notice.body).map_or(FrozenVariables::All, FrozenVariables::Only);
     store.set_run_status(run_id, RunStatus::FanningOut).await?;
     if notice.channel_strategy == ChannelStrategy::PreferredThenFallback {
         let kinds = address_kinds_json();
         let mut after = 0;
         while let Some(last) = store
-            .fan_out_preferred_chunk(run_id, notice.id, &kinds, &filter, notice.priority, after, FANOUT_CHUNK)
+            .fan_out_preferred_chunk(
+                run_id,
+                notice.id,
+                &kinds,
+                &filter,
+                &variables,
+                notice.priority,
+                after,
+                FANOUT_CHUNK,
+            )
             .await?
         {
             after = last;
@@ -41,6 +55,7 @@ pub async fn fan_out(store: &Store, run_id: i64, notice: &Notice) -> Result<i64>
                 channel.kind.as_str(),
                 source,
                 &filter,
+                &variables,
                 notice.priority,
                 after,
                 FANOUT_CHUNK,

@@ -205,7 +205,9 @@ mod tests {
     use super::RetryScope;
     use crate::model::{ChannelKind, NewContact, RunStatus};
     use crate::store::testutil::temp_store;
-    use crate::store::{AddressSource, AudienceFilter, DeliveryResult, NoticeRecord, RecordedOutcome, Store};
+    use crate::store::{
+        AddressSource, AudienceFilter, DeliveryResult, FrozenVariables, NoticeRecord, RecordedOutcome, Store,
+    };
 
     async fn run_with(store: &Store, people: usize) -> (i64, i64) {
         for i in 0..people {
@@ -242,6 +244,7 @@ mod tests {
                 "sandbox",
                 AddressSource::Anything,
                 &AudienceFilter::All,
+                &FrozenVariables::All,
                 0,
                 0,
                 100,

@@ -19,7 +19,7 @@ pub use audit::{chain_hash_of, AuditRow};
 pub use control::RetryScope;
 pub use deliveries::{ClaimedDelivery, DeliveryResult, RecordedOutcome};
 pub use notices::NoticeRecord;
-pub use runs::{AddressSource, AudienceFilter};
+pub use runs::{AddressSource, AudienceFilter, FrozenVariables};
 
 use std::path::{Path, PathBuf};
 use std::str::FromStr;

@@ -24,12 +24,60 @@ fn variables_sql() -> String {
     VARIABLES_SQL.replace("STD", STANDARD_FIELDS_SQL)
 }
 
+/// Which of a contact's variables fan-out freezes into each delivery.
+#[derive(Debug, Clone, Default)]
+pub enum FrozenVariables {
+    /// All of them: the standard fields and every imported attribute.
+    #[default]
+    All,
+    /// Only these top-level names (the ones the notice's templates use), and always `name`,
+    /// which providers show as the recipient's name. A notice that uses `{{ name }}` alone then
+    /// writes a few bytes per delivery instead of the whole contact: fan-out, claim and outcome
+    /// all rewrite the row, so its size is paid three times.
+    Only(Vec<String>),
+}
+
+impl FrozenVariables {
+    /// The SQL of the variables' JSON object, with [`ADDRESS_JOINS`].
+    fn sql(&self) -> String {
+        let FrozenVariables::Only(names) = self else {
+            return variables_sql();
+        };
+        // Names come from template identifiers; anything else could not be quoted safely
+        // into a JSON path, so such a notice freezes everything instead.
+        if names
+            .iter()
+            .any(|n| n.is_empty() || !n.chars().all(|c| c.is_ascii_alphanumeric() || c == '_'))
+        {
+            return variables_sql();
+        }
+        let mut pairs = vec!["'name', c.name".to_owned()];
+        for name in names.iter().filter(|n| n.as_str() != "name") {
+            let value = match name.as_str() {
+                "external_id" => "c.external_id".to_owned(),
+                "role" => "c.role".to_owned(),
+                "department" => "c.department".to_owned(),
+                "class" => "c.class_name".to_owned(),
+                "grade" => "c.grade".to_owned(),
+                "language" => "c.language".to_owned(),
+                "email" => "e.address".to_owned(),
+                "mobile" => "m.address".to_owned(),
+                // `->` keeps the attribute's JSON type (an object stays an object) and gives
+                // NULL when the contact lacks it, which rendering reports as missing.
+                attr => format!("json(c.attributes -> '$.\"{attr}\"')"),
+            };
+            pairs.push(format!("'{name}', {value}"));
+        }
+        format!("json_object({})", pairs.join(", "))
+    }
+}
+
 /// The channels a contact `c` could get a run's notice on, each with the address it would use
 /// and its rank (the contact's own preference order first, then the notice's channel order),
 /// as the CTE `cand`. Parameters: `{notice}` the notice id, `{kinds}` a JSON object mapping
 /// channel kinds to the address kind they use (kinds absent take any address), `{filter}` a
 /// condition on `c`. Needs [`ADDRESS_JOINS`].
-fn candidates_sql(notice: &str, kinds: &str, filter: &str) -> String {
+fn candidates_sql(notice: &str, kinds: &str, filter: &str, vars: &str) -> String {
     format!(
         "WITH ch AS ( \
            SELECT CAST(j.value AS INTEGER) AS channel_id, CAST(j.key AS INTEGER) AS pos, chn.kind AS kind, \
@@ -46,8 +94,7 @@ fn candidates_sql(notice: &str, kinds: &str, filter: &str) -> String {
              {vars} AS vars \
            FROM contacts c {ADDRESS_JOINS} CROSS JOIN ch \
            WHERE ({filter}) \
-             AND NOT EXISTS (SELECT 1 FROM contact_preferences p, json_each(p.opted_out) o WHERE p.contact_id = c.id AND o.value = ch.kind))",
-        vars = variables_sql()
+             AND NOT EXISTS (SELECT 1 FROM contact_preferences p, json_each(p.opted_out) o WHERE p.contact_id = c.id AND o.value = ch.kind))"
     )
 }
 
@@ -198,6 +245,7 @@ impl Store {
         channel_kind: &str,
         source: AddressSource,
         audience: &AudienceFilter,
+        variables: &FrozenVariables,
         priority: i32,
         after: i64,
         chunk: i64,
@@ -231,7 +279,7 @@ impl Store {
                AND (?2 IS NULL OR c.id IN (SELECT value FROM json_each(?2))) \
                AND NOT EXISTS (SELECT 1 FROM contact_preferences p, json_each(p.opted_out) o WHERE p.contact_id = c.id AND o.value = ?9) \
              ) WHERE addr IS NOT NULL",
-            vars = variables_sql()
+            vars = variables.sql()
         );
         sqlx::query(&sql)
             .bind(after)
@@ -259,6 +307,7 @@ impl Store {
         notice_id: i64,
         kinds: &str,
         audience: &AudienceFilter,
+        variables: &FrozenVariables,
         priority: i32,
         after: i64,
         chunk: i64,
@@ -274,6 +323,7 @@ impl Store {
             "?5",
             "?7",
             "c.id > ?1 AND c.id <= ?3 AND (?2 IS NULL OR c.id IN (SELECT value FROM json_each(?2)))",
+            &variables.sql(),
         );
         let sql = format!(
             "{cte} INSERT OR IGNORE INTO deliveries (run_id, contact_id, channel_id, address, status, priority, next_attempt_at, variables, created_at, updated_at) \
@@ -413,6 +463,8 @@ pub(crate) async fn queue_fallback(tx: &mut super::WriteTx, failed_id: i64, kind
         "(SELECT r.notice_id FROM runs r JOIN deliveries f ON f.run_id = r.id WHERE f.id = ?1)",
         "?2",
         "c.id = (SELECT contact_id FROM deliveries WHERE id = ?1)",
+        // A fallback is one row: freezing every variable costs nothing worth saving.
+        &variables_sql(),
     );
     let sql = format!(
         "{cte} INSERT OR IGNORE INTO deliveries (run_id, contact_id, channel_id, address, status, priority, next_attempt_at, variables, fallback_of, created_at, updated_at) \
@@ -444,7 +496,7 @@ mod tests {
     use crate::model::{ChannelKind, ChannelStrategy, NewContact};
     use crate::providers::address_kinds_json;
     use crate::store::testutil::temp_store;
-    use crate::store::{AudienceFilter, NoticeRecord};
+    use crate::store::{AudienceFilter, FrozenVariables, NoticeRecord};
 
     #[tokio::test]
     async fn preferred_fan_out_follows_the_contacts_order_then_the_notices_and_skips_opt_outs() {
@@ -498,7 +550,16 @@ mod tests {
         let kinds = address_kinds_json();
         let mut after = 0;
         while let Some(last) = store
-            .fan_out_preferred_chunk(run, notice.id, &kinds, &AudienceFilter::All, 0, after, 2)
+            .fan_out_preferred_chunk(
+                run,
+                notice.id,
+                &kinds,
+                &AudienceFilter::All,
+                &FrozenVariables::All,
+                0,
+                after,
+                2,
+            )
             .await
             .unwrap()
         {
@@ -512,5 +573,60 @@ mod tests {
                 .await
                 .unwrap();
         assert_eq!(got, vec![(ids[0], sandbox.id), (ids[1], hook.id), (ids[2], sandbox.id)]);
+    }
+
+    /// Fan-out freezes what the templates use (plus `name`), with imported attributes under
+    /// their own names and their JSON types, and `null` where the contact lacks a value.
+    #[tokio::test]
+    async fn fan_out_freezes_only_the_variables_the_templates_use() {
+        let (_d, store) = temp_store().await;
+        let sandbox = store
+            .insert_channel("box", ChannelKind::Sandbox, &serde_json::json!({}))
+            .await
+            .unwrap();
+        let contact = store
+            .insert_contact(&NewContact {
+                name: "张三".into(),
+                class_name: Some("农学2401".into()),
+                email: Some("zs@example.edu.cn".into()),
+                ..Default::default()
+            })
+            .await
+            .unwrap();
+        sqlx::query("UPDATE contacts SET attributes = ? WHERE id = ?")
+            .bind(r#"{"考场":"A101","exam":{"room":"B2"},"unused":"x"}"#)
+            .bind(contact.id)
+            .execute(&store.pool)
+            .await
+            .unwrap();
+        let body = "{{ class }}的同学：{{ exam.room }}，{{ seat }}，{{ email }}";
+        let notice = store
+            .insert_notice(&NoticeRecord {
+                title: "t",
+                subject: "{{ grade }}",
+                body,
+                audience: "all",
+                channel_ids: &[sandbox.id],
+                channel_strategy: ChannelStrategy::All,
+                priority: 0,
+                created_by: "",
+            })
+            .await
+            .unwrap();
+        let run = store.insert_run(notice.id, 0, "").await.unwrap();
+        crate::outbox::fan_out(&store, run, &notice).await.unwrap();
+        let vars: String = sqlx::query_scalar("SELECT variables FROM deliveries WHERE run_id = ?")
+            .bind(run)
+            .fetch_one(&store.pool)
+            .await
+            .unwrap();
+        let vars: serde_json::Value = serde_json::from_str(&vars).unwrap();
+        assert_eq!(
+            vars,
+            serde_json::json!({
+                "name": "张三", "class": "农学2401", "email": "zs@example.edu.cn",
+                "exam": {"room": "B2"}, "grade": null, "seat": null,
+            })
+        );
     }
 }
