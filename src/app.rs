@@ -4,7 +4,6 @@
 use std::path::{Path, PathBuf};
 use std::sync::Arc;
 
-use async_trait::async_trait;
 use tokio::sync::watch;
 use tokio::task::JoinHandle;
 
@@ -13,12 +12,14 @@ use crate::audit::{self, Actor};
 use crate::compose::{self, ComposeError, STANDARD_VARIABLES};
 use crate::dispatch::{DispatchOptions, DispatchReport, Dispatcher, DispatcherLock, ProgressSink, ProviderFactory};
 use crate::model::*;
-use crate::providers::sandbox::{Sandbox, SandboxInbox};
-use crate::providers::webhook::{Webhook, WebhookMethod, WebhookSettings};
-use crate::providers::{Outgoing, Provider};
 use crate::secrets::{FileSecretStore, SecretStore};
 use crate::store::{NoticeRecord, RetryScope, Store};
 use crate::{clock, demo, outbox, report, Error, Result};
+
+mod channels;
+mod providers;
+
+use providers::{Providers, StoreInbox};
 
 /// The name of the sandbox channel every data directory starts with.
 pub const SANDBOX_CHANNEL: &str = "sandbox";
@@ -83,67 +84,6 @@ impl DispatcherHandle {
     }
 }
 
-struct StoreInbox(Store);
-
-#[async_trait]
-impl SandboxInbox for StoreInbox {
-    async fn deliver(&self, channel_name: &str, messages: &[Outgoing]) -> std::result::Result<Vec<i64>, String> {
-        self.0
-            .insert_sandbox_messages(channel_name, messages)
-            .await
-            .map_err(|e| e.to_string())
-    }
-}
-
-/// Builds each channel's provider from its kind, settings and secret.
-struct Providers {
-    store: Store,
-    secrets: Arc<dyn SecretStore>,
-    inbox: Arc<dyn SandboxInbox>,
-}
-
-impl Providers {
-    async fn secret(&self, channel: &Channel) -> std::result::Result<Option<String>, String> {
-        match self
-            .store
-            .channel_secret_ref(channel.id)
-            .await
-            .map_err(|e| e.to_string())?
-        {
-            Some(key) => match self.secrets.get(&key).map_err(|e| e.to_string())? {
-                Some(v) => Ok(Some(v)),
-                None => Err("its secret is missing from the secret store: set it again".into()),
-            },
-            None => Ok(None),
-        }
-    }
-}
-
-#[async_trait]
-impl ProviderFactory for Providers {
-    async fn build(&self, channel: &Channel) -> std::result::Result<Arc<dyn Provider>, String> {
-        match channel.kind {
-            ChannelKind::Sandbox => Ok(Arc::new(Sandbox::new(channel.name.clone(), self.inbox.clone()))),
-            ChannelKind::Webhook => {
-                let json = self
-                    .store
-                    .channel_settings(channel.id)
-                    .await
-                    .map_err(|e| e.to_string())?;
-                let settings = WebhookSettings::from_json(&json).map_err(|e| e.to_string())?;
-                let secret = self.secret(channel).await?;
-                Ok(Arc::new(
-                    Webhook::new(channel.name.clone(), settings, secret).map_err(|e| e.to_string())?,
-                ))
-            }
-            other => Err(format!(
-                "this version of Herald cannot send through {} channels yet",
-                other.as_str()
-            )),
-        }
-    }
-}
-
 fn trimmed(s: Option<String>) -> Option<String> {
     s.map(|v| v.trim().to_owned()).filter(|v| !v.is_empty())
 }
@@ -169,6 +109,10 @@ impl App {
             wake: watch::channel(0).0,
         };
         app.ensure_sandbox_channel().await?;
+        // Opening must not fail over this: the move is tried again at the next start.
+        if let Err(e) = app.move_credential_headers_out().await {
+            tracing::warn!("cannot move credential headers to the secret store yet: {e}");
+        }
         Ok(app)
     }
 
@@ -296,60 +240,6 @@ impl App {
             .find_channel_by_name(name)
             .await?
             .ok_or_else(|| Error::Invalid(format!("there is no channel named {name}")))
-    }
-
-    /// Adds a generic webhook channel; its signing secret goes to the secret store.
-    pub async fn add_webhook_channel(&self, input: NewWebhookChannel) -> Result<Channel> {
-        let name = input.name.trim();
-        if name.is_empty() {
-            return Err(Error::Invalid("the channel's name is empty".into()));
-        }
-        let mut settings = WebhookSettings::new(input.url.trim());
-        if let Some(m) = input.method.as_deref() {
-            settings.method = match m.to_ascii_uppercase().as_str() {
-                "POST" => WebhookMethod::Post,
-                "PUT" => WebhookMethod::Put,
-                other => {
-                    return Err(Error::Invalid(format!(
-                        "method: {other} is not supported; use POST or PUT"
-                    )))
-                }
-            };
-        }
-        settings.headers = input.headers.unwrap_or_default();
-        settings.body_template = trimmed(input.body_template);
-        if let Some(t) = input.timeout_ms {
-            settings.timeout_ms = t.into();
-        }
-        let secret = trimmed(input.secret);
-        settings.signing = secret.is_some();
-        // Building the provider checks everything it will need, the secret's form included.
-        Webhook::new(name, settings.clone(), secret.clone()).map_err(|e| Error::Invalid(e.to_string()))?;
-        let json = serde_json::to_value(&settings).map_err(|e| Error::Invalid(e.to_string()))?;
-        let channel = self.store.insert_channel(name, ChannelKind::Webhook, &json).await?;
-        let limits =
-            serde_json::to_value(input.limits.unwrap_or_default()).map_err(|e| Error::Invalid(e.to_string()))?;
-        let secret_ref = match &secret {
-            Some(value) => {
-                let key = format!("channel-{}", channel.id);
-                self.secrets.set(&key, value)?;
-                Some(key)
-            }
-            None => None,
-        };
-        self.store
-            .update_channel_config(channel.id, &json, &limits, secret_ref.as_deref())
-            .await?;
-        audit::record(
-            &self.store,
-            &self.actor,
-            "channel.add",
-            "channel",
-            Some(channel.id),
-            serde_json::json!({"name": name, "kind": "webhook", "url": settings.url, "signed": secret.is_some()}),
-        )
-        .await?;
-        Ok(self.store.get_channel(channel.id).await?)
     }
 
     // ----- notices -----

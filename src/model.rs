@@ -519,3 +519,63 @@ pub struct NewWebhookChannel {
     #[ts(optional)]
     pub limits: Option<ChannelLimits>,
 }
+
+/// Changes to a webhook channel; every field left out stays as it is. Checked exactly as a
+/// new channel is.
+#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize, TS)]
+#[serde(rename_all = "camelCase", default)]
+#[ts(export)]
+pub struct UpdateWebhookChannel {
+    #[ts(optional)]
+    pub url: Option<String>,
+    /// `POST` or `PUT`.
+    #[ts(optional)]
+    pub method: Option<String>,
+    /// Headers to add or replace (names ignore case). The values of credential headers (names
+    /// with auth, token, key, secret, signature, cookie or password) go to the secret store.
+    #[ts(optional)]
+    pub headers: Option<std::collections::BTreeMap<String, String>>,
+    /// Headers to drop, by name (any case).
+    #[ts(optional)]
+    pub remove_headers: Option<Vec<String>>,
+    /// A new body template; an empty one goes back to the default body.
+    #[ts(optional)]
+    pub body_template: Option<String>,
+    #[ts(optional)]
+    pub timeout_ms: Option<u32>,
+    /// Sign requests (needs a secret). Left out: on when a new secret is given, off when the
+    /// secret is removed, else as it was.
+    #[ts(optional)]
+    pub signing: Option<bool>,
+    /// A new signing secret (`whsec_…`) replacing the current one, which stops working at once.
+    #[ts(optional)]
+    pub secret: Option<String>,
+    /// Drop the signing secret.
+    #[ts(optional)]
+    pub remove_secret: Option<bool>,
+    /// New limits, replacing the current ones as a whole.
+    #[ts(optional)]
+    pub limits: Option<ChannelLimits>,
+}
+
+/// A webhook channel's configuration as the faces show it. Holds no secret value: credential
+/// headers and the signing secret are only named.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize, TS)]
+#[serde(rename_all = "camelCase")]
+#[ts(export)]
+pub struct WebhookChannelConfig {
+    pub url: String,
+    /// `POST` or `PUT`.
+    pub method: String,
+    /// Headers kept in the settings, with their values.
+    pub headers: std::collections::BTreeMap<String, String>,
+    /// Credential headers whose values are in the secret store.
+    pub secret_headers: Vec<String>,
+    pub body_template: Option<String>,
+    #[ts(type = "number")]
+    pub timeout_ms: u64,
+    /// Requests are signed.
+    pub signing: bool,
+    /// A signing secret is stored (it may be kept while signing is off).
+    pub has_secret: bool,
+}

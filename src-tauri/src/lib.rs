@@ -82,6 +82,8 @@ pub fn run() {
             commands::contacts::add_contact,
             commands::notices::list_channels,
             commands::notices::add_webhook_channel,
+            commands::notices::update_webhook_channel,
+            commands::notices::webhook_channel_config,
             commands::notices::pause_channel,
             commands::notices::resume_channel,
             commands::notices::create_notice,

@@ -151,6 +151,9 @@ pub enum ChannelsCmd {
     /// Add a channel.
     #[command(subcommand)]
     Add(ChannelAddCmd),
+    /// Change a channel: only what is given changes.
+    #[command(subcommand)]
+    Edit(ChannelEditCmd),
     /// List channels with their health.
     List,
     /// Show one channel: kind, health, limits, why it is paused.
@@ -247,6 +250,13 @@ pub struct WebhookArgs {
     /// Read a Standard Webhooks signing secret (whsec_…) from standard input and sign requests.
     #[arg(long)]
     pub secret_stdin: bool,
+    #[command(flatten)]
+    pub limits: LimitArgs,
+}
+
+/// A channel's limits; each one given replaces the channel's own.
+#[derive(Debug, Args)]
+pub struct LimitArgs {
     /// Messages per second at most.
     #[arg(long)]
     pub per_second: Option<u32>,
@@ -265,4 +275,50 @@ pub struct WebhookArgs {
     /// Failed sends in a row after which the channel pauses itself.
     #[arg(long)]
     pub pause_after_failures: Option<u32>,
+}
+
+#[derive(Debug, Subcommand)]
+pub enum ChannelEditCmd {
+    /// A webhook channel. A running dispatcher (the desktop app, `herald dispatch`) sends with
+    /// the new settings from its next batch.
+    Webhook(WebhookEditArgs),
+}
+
+#[derive(Debug, Args)]
+pub struct WebhookEditArgs {
+    /// The channel's name.
+    pub name: String,
+    /// Where each message goes (http:// or https://).
+    #[arg(long)]
+    pub url: Option<String>,
+    /// POST or PUT.
+    #[arg(long)]
+    pub method: Option<String>,
+    /// Add or replace a header, "Name: value"; repeat for several. The values of credential
+    /// headers (Authorization, *-Token, *-Key…) are kept in the secret store.
+    #[arg(long = "header", value_name = "NAME: VALUE")]
+    pub headers: Vec<String>,
+    /// Drop a header; repeat for several.
+    #[arg(long = "remove-header", value_name = "NAME")]
+    pub remove_headers: Vec<String>,
+    /// A file with a new minijinja template of the JSON body.
+    #[arg(long, value_name = "FILE", alias = "body-template", conflicts_with = "default_body")]
+    pub body_template_file: Option<PathBuf>,
+    /// Send the default JSON body again instead of a template.
+    #[arg(long)]
+    pub default_body: bool,
+    /// Sign requests (on; needs a secret) or not (off; the secret is kept).
+    #[arg(long, value_name = "on|off", value_parser = ["on", "off"])]
+    pub signing: Option<String>,
+    /// Read a new signing secret (whsec_…) from standard input; the old one stops working at once.
+    #[arg(long, conflicts_with = "remove_secret")]
+    pub secret_stdin: bool,
+    /// Drop the signing secret (signing goes off).
+    #[arg(long)]
+    pub remove_secret: bool,
+    /// Time allowed for one request, in milliseconds.
+    #[arg(long)]
+    pub timeout_ms: Option<u32>,
+    #[command(flatten)]
+    pub limits: LimitArgs,
 }

@@ -2,6 +2,7 @@
 //! human output by default and JSON with `--json`. Only this module and the binary print.
 
 mod args;
+mod channels;
 mod contacts;
 mod dispatch;
 mod notices;

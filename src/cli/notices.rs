@@ -2,7 +2,8 @@
 
 use anyhow::Context;
 
-use super::args::{ChannelAddCmd, ChannelsCmd, NoticeCreateArgs, NoticesCmd, SandboxCmd, WebhookArgs};
+use super::args::{ChannelAddCmd, ChannelEditCmd, ChannelsCmd, NoticeCreateArgs, NoticesCmd, SandboxCmd, WebhookArgs};
+use super::channels;
 use super::output::{cut, emit};
 use crate::model::{ChannelLimits, ChannelStrategy, NewNotice, NewWebhookChannel};
 use crate::App;
@@ -105,7 +106,7 @@ pub async fn run(app: &App, cmd: NoticesCmd, json: bool) -> anyhow::Result<()> {
     }
 }
 
-fn print_channel(c: &crate::model::Channel) {
+pub(super) fn print_channel(c: &crate::model::Channel) {
     println!("channel {} «{}» ({})", c.id, c.name, c.kind.as_str());
     println!("health:   {}{}", c.health, if c.enabled { "" } else { ", disabled" });
     if let Some(reason) = &c.paused_reason {
@@ -118,26 +119,9 @@ fn print_channel(c: &crate::model::Channel) {
 }
 
 fn webhook_input(a: WebhookArgs) -> anyhow::Result<NewWebhookChannel> {
-    let mut headers = std::collections::BTreeMap::new();
-    for h in &a.headers {
-        let (k, v) = h
-            .split_once(':')
-            .with_context(|| format!("--header {h}: write it as \"Name: value\""))?;
-        headers.insert(k.trim().to_owned(), v.trim().to_owned());
-    }
-    let body_template = match &a.body_template {
-        Some(path) => Some(
-            std::fs::read_to_string(path)
-                .with_context(|| format!("cannot read the body template {}", path.display()))?,
-        ),
-        None => None,
-    };
+    let body_template = a.body_template.as_deref().map(channels::read_template).transpose()?;
     let secret = if a.secret_stdin {
-        let mut s = String::new();
-        std::io::stdin()
-            .read_line(&mut s)
-            .context("cannot read the secret from standard input")?;
-        Some(s.trim().to_owned()).filter(|s| !s.is_empty())
+        Some(channels::read_secret()?)
     } else {
         None
     };
@@ -145,19 +129,11 @@ fn webhook_input(a: WebhookArgs) -> anyhow::Result<NewWebhookChannel> {
         name: a.name,
         url: a.url,
         method: Some(a.method),
-        headers: Some(headers),
+        headers: Some(channels::parse_headers(&a.headers)?),
         body_template,
         timeout_ms: a.timeout_ms,
         secret,
-        limits: Some(ChannelLimits {
-            per_second: a.per_second,
-            per_minute: a.per_minute,
-            concurrency: a.concurrency,
-            max_attempts: a.max_attempts,
-            retry_base_secs: a.retry_base_secs,
-            pause_after_failures: a.pause_after_failures,
-            ..Default::default()
-        }),
+        limits: Some(channels::limits(ChannelLimits::default(), &a.limits)),
     })
 }
 
@@ -188,10 +164,8 @@ pub async fn run_channels(app: &App, cmd: ChannelsCmd, json: bool) -> anyhow::Re
                 }
             })
         }
-        ChannelsCmd::Show { name } => {
-            let c = app.channel_by_name(&name).await?;
-            emit(json, &c, || print_channel(&c))
-        }
+        ChannelsCmd::Edit(ChannelEditCmd::Webhook(a)) => channels::edit_webhook(app, a, json).await,
+        ChannelsCmd::Show { name } => channels::show(app, &name, json).await,
         ChannelsCmd::Pause { name } => {
             let c = app.pause_channel(&name).await?;
             emit(json, &c, || {

@@ -94,6 +94,15 @@ pub enum WebhookMethod {
 }
 
 impl WebhookMethod {
+    /// Reads `POST` or `PUT` in any case; the error names the field, as settings errors do.
+    pub fn parse(text: &str) -> Result<Self, WebhookConfigError> {
+        match text.trim().to_ascii_uppercase().as_str() {
+            "POST" => Ok(WebhookMethod::Post),
+            "PUT" => Ok(WebhookMethod::Put),
+            other => Err(invalid("method", format!("{other} is not supported; use POST or PUT"))),
+        }
+    }
+
     fn to_reqwest(self) -> Method {
         match self {
             WebhookMethod::Post => Method::POST,
@@ -123,6 +132,11 @@ pub struct WebhookSettings {
     /// hop-by-hop headers are Herald's or HTTP's and are refused.
     #[serde(default, skip_serializing_if = "BTreeMap::is_empty")]
     pub headers: BTreeMap<String, String>,
+    /// The names of credential headers (see [`is_credential_header`]) whose values live in the
+    /// secret store, not here. Stored settings carry them; [`WebhookSettings::with_credentials`]
+    /// puts the values back into `headers` before a provider is built.
+    #[serde(default, skip_serializing_if = "BTreeSet::is_empty")]
+    pub secret_headers: BTreeSet<String>,
     /// A minijinja template that renders the JSON body; variables `id`, `channel`,
     /// `recipient.name`, `recipient.address`, `subject`, `body`. Values are inserted as plain
     /// text, so put them through `tojson` (`{"text": {{ subject|tojson }}}`); validation
@@ -154,6 +168,7 @@ impl WebhookSettings {
             url: url.into(),
             method: WebhookMethod::Post,
             headers: BTreeMap::new(),
+            secret_headers: BTreeSet::new(),
             body_template: None,
             timeout_ms: DEFAULT_TIMEOUT_MS,
             signing: false,
@@ -256,6 +271,50 @@ impl WebhookSettings {
     fn concurrency(&self) -> usize {
         self.max_concurrency.unwrap_or(DEFAULT_CONCURRENCY)
     }
+
+    /// Takes the values of credential headers out of `headers`, leaving their names in
+    /// `secret_headers`: what remains may be stored in plain text, the map goes to the secret
+    /// store. Values already split out stay split out.
+    pub fn split_credentials(mut self) -> (WebhookSettings, BTreeMap<String, String>) {
+        let names: Vec<String> = self
+            .headers
+            .keys()
+            .filter(|n| is_credential_header(&n.trim().to_ascii_lowercase()))
+            .cloned()
+            .collect();
+        let mut values = BTreeMap::new();
+        for name in names {
+            if let Some(value) = self.headers.remove(&name) {
+                self.secret_headers.insert(name.clone());
+                values.insert(name, value);
+            }
+        }
+        (self, values)
+    }
+
+    /// Puts the values of `secret_headers` back into `headers` (the reverse of
+    /// [`WebhookSettings::split_credentials`]); a value missing from `values` is an error
+    /// naming the header, never a request sent without it.
+    pub fn with_credentials(
+        mut self,
+        values: &BTreeMap<String, String>,
+    ) -> Result<WebhookSettings, WebhookConfigError> {
+        for name in std::mem::take(&mut self.secret_headers) {
+            let value = values.get(&name).ok_or_else(|| {
+                invalid(
+                    &format!("headers.{name}"),
+                    "its value is missing from the secret store: set the header again",
+                )
+            })?;
+            if self.headers.insert(name.clone(), value.clone()).is_some() {
+                return Err(invalid(
+                    &format!("headers.{name}"),
+                    "is set twice (header names ignore case)",
+                ));
+            }
+        }
+        Ok(self)
+    }
 }
 
 /// Settings or a secret that a webhook channel cannot work with.
@@ -280,9 +339,9 @@ fn invalid(field: &str, problem: impl Into<String>) -> WebhookConfigError {
     }
 }
 
-/// Header names whose values are likely credentials: kept out of reasons and marked
-/// sensitive so HTTP debug output hides them.
-fn is_credential_header(lower_name: &str) -> bool {
+/// Header names whose values are likely credentials: kept in the secret store rather than the
+/// settings, out of reasons, and marked sensitive so HTTP debug output hides them.
+pub fn is_credential_header(lower_name: &str) -> bool {
     ["auth", "token", "key", "secret", "signature", "cookie", "password"]
         .iter()
         .any(|w| lower_name.contains(w))
@@ -537,6 +596,13 @@ impl Webhook {
         secret: Option<String>,
     ) -> Result<Webhook, WebhookConfigError> {
         settings.validate()?;
+        if let Some(name) = settings.secret_headers.iter().next() {
+            // Sending without the header would fail at the receiver in a confusing way.
+            return Err(invalid(
+                &format!("headers.{name}"),
+                "its value was not loaded from the secret store",
+            ));
+        }
         let url = settings.parsed_url()?;
         let mut headers = settings.header_map()?;
         if !headers.contains_key(CONTENT_TYPE) {
@@ -1106,6 +1172,30 @@ mod tests {
         let w = Webhook::new("c", s, Some("whsec_MfKQ9r8GKYqrTwjUPD8ILPZIo2LaLaSw".into())).unwrap();
         assert!(!format!("{w:?}").contains("MfKQ"));
         assert_eq!(w.kind(), ChannelKind::Webhook);
+    }
+
+    #[test]
+    fn credential_values_split_out_and_come_back_whole() {
+        let mut s = WebhookSettings::new("https://example.org/hook");
+        s.headers.insert("Authorization".into(), "Bearer abc".into());
+        s.headers.insert("X-Api-Key".into(), "k".into());
+        s.headers.insert("X-Team".into(), "office".into());
+        let whole = s.clone();
+        let (stored, values) = s.split_credentials();
+        assert_eq!(stored.headers.keys().collect::<Vec<_>>(), ["X-Team"]);
+        assert_eq!(values.len(), 2);
+        let json = serde_json::to_value(&stored).unwrap();
+        assert_eq!(json["secretHeaders"], serde_json::json!(["Authorization", "X-Api-Key"]));
+        let back = WebhookSettings::from_json(&json).unwrap();
+        // A provider is never built with a credential header left out.
+        let e = Webhook::new("c", back.clone(), None).unwrap_err();
+        assert_eq!(
+            e.to_string(),
+            "headers.Authorization: its value was not loaded from the secret store"
+        );
+        assert_eq!(back.clone().with_credentials(&values).unwrap(), whole);
+        let e = back.with_credentials(&BTreeMap::new()).unwrap_err();
+        assert!(e.to_string().starts_with("headers.Authorization: "), "{e}");
     }
 
     #[test]

@@ -11,6 +11,9 @@ use std::sync::{Mutex, Once};
 
 use thiserror::Error;
 
+mod bundle;
+pub use bundle::ChannelSecrets;
+
 /// A secret store that cannot be read or written.
 #[derive(Debug, Error)]
 pub enum SecretError {
@@ -18,6 +21,9 @@ pub enum SecretError {
     Io { path: PathBuf, detail: String },
     #[error("the secret store {path} is damaged: {detail}")]
     Corrupt { path: PathBuf, detail: String },
+    /// One entry cannot be read; `detail` never quotes its value.
+    #[error("the secret {key} cannot be read: {detail}")]
+    Entry { key: String, detail: String },
 }
 
 /// Where secrets are kept.

@@ -16,6 +16,7 @@ mod settings;
 mod stats;
 
 pub use audit::{chain_hash_of, AuditRow};
+pub use channels::ChannelConfigRow;
 pub use control::RetryScope;
 pub use deliveries::{ClaimedDelivery, DeliveryResult, RecordedOutcome};
 pub use notices::NoticeRecord;

@@ -27,6 +27,17 @@ pub struct Seen {
     pub idempotency_key: Option<String>,
     /// How many requests for this `id` had arrived, this one included (1 for the first).
     pub nth: u32,
+    /// Every header, names in lower case, in arrival order.
+    pub headers: Vec<(String, String)>,
+    /// The body as received, byte for byte (what a signature covers).
+    pub body: Vec<u8>,
+}
+
+impl Seen {
+    /// The first header of this (lower-case) name.
+    pub fn header(&self, name: &str) -> Option<&str> {
+        self.headers.iter().find(|(k, _)| k == name).map(|(_, v)| v.as_str())
+    }
 }
 
 /// What the receiver answers to one request.
@@ -257,6 +268,8 @@ async fn connection(stream: TcpStream, script: Arc<Script>, state: Arc<Mutex<Sta
                 address,
                 idempotency_key: header("idempotency-key"),
                 nth,
+                headers: headers.clone(),
+                body: body.clone(),
             };
             s.in_flight += 1;
             s.max_in_flight = s.max_in_flight.max(s.in_flight);

@@ -4,7 +4,9 @@ use tauri::State;
 
 use super::AppState;
 use crate::error::CmdResult;
-use herald::model::{Channel, NewNotice, NewWebhookChannel, Notice, Preview, RunSummary};
+use herald::model::{
+    Channel, NewNotice, NewWebhookChannel, Notice, Preview, RunSummary, UpdateWebhookChannel, WebhookChannelConfig,
+};
 
 #[tauri::command]
 pub async fn list_channels(state: State<'_, AppState>) -> CmdResult<Vec<Channel>> {
@@ -14,6 +16,20 @@ pub async fn list_channels(state: State<'_, AppState>) -> CmdResult<Vec<Channel>
 #[tauri::command]
 pub async fn add_webhook_channel(state: State<'_, AppState>, input: NewWebhookChannel) -> CmdResult<Channel> {
     Ok(state.app.add_webhook_channel(input).await?)
+}
+
+#[tauri::command]
+pub async fn update_webhook_channel(
+    state: State<'_, AppState>,
+    name: String,
+    input: UpdateWebhookChannel,
+) -> CmdResult<Channel> {
+    Ok(state.app.update_webhook_channel(&name, input).await?)
+}
+
+#[tauri::command]
+pub async fn webhook_channel_config(state: State<'_, AppState>, name: String) -> CmdResult<WebhookChannelConfig> {
+    Ok(state.app.webhook_channel_config(&name).await?)
 }
 
 #[tauri::command]

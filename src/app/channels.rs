@@ -1,0 +1,629 @@
+//! Webhook channels: adding, editing and showing them, and where their secrets live.
+//!
+//! A channel's secrets (the signing secret, the values of credential headers) are one entry
+//! in the secret store, under a key that is new for every change; the channel row points at
+//! it (`secret_ref`). The new entry is written first and the row switched to it in one
+//! UPDATE, so a crash or a reader in another process sees the old configuration or the new
+//! one, never settings from one and secrets from the other. The old entry goes afterwards.
+
+use std::collections::{BTreeMap, BTreeSet};
+
+use super::{trimmed, App};
+use crate::audit;
+use crate::model::{Channel, ChannelKind, NewWebhookChannel, UpdateWebhookChannel, WebhookChannelConfig};
+use crate::providers::webhook::{SigningKey, Webhook, WebhookMethod, WebhookSettings};
+use crate::secrets::{ChannelSecrets, SecretStore};
+use crate::store::{ChannelConfigRow, Store, StoreError};
+use crate::{Error, Result};
+
+/// A webhook channel as stored, with its secrets loaded and its headers whole again.
+pub(super) struct LoadedWebhook {
+    pub row: ChannelConfigRow,
+    /// Every header with its value (`secret_headers` is empty).
+    pub settings: WebhookSettings,
+    pub secrets: ChannelSecrets,
+}
+
+fn invalid(e: impl ToString) -> Error {
+    Error::Invalid(e.to_string())
+}
+
+fn to_json(value: &impl serde::Serialize) -> Result<serde_json::Value> {
+    serde_json::to_value(value).map_err(invalid)
+}
+
+/// Reads a channel's configuration and secrets. A reader racing an edit in another process
+/// may find its entry just deleted; it reads the row again instead of failing.
+pub(super) async fn load_webhook(store: &Store, secrets: &dyn SecretStore, channel_id: i64) -> Result<LoadedWebhook> {
+    let mut row = store.channel_config(channel_id).await?;
+    for _ in 0..3 {
+        let found = match &row.secret_ref {
+            None => Some(ChannelSecrets::default()),
+            Some(key) => secrets
+                .get(key)?
+                .map(|text| ChannelSecrets::decode(key, &text))
+                .transpose()?,
+        };
+        let Some(channel_secrets) = found else {
+            let again = store.channel_config(channel_id).await?;
+            if again.secret_ref == row.secret_ref {
+                break;
+            }
+            row = again;
+            continue;
+        };
+        let stored = WebhookSettings::from_json(&row.settings).map_err(invalid)?;
+        let settings = stored.with_credentials(&channel_secrets.headers).map_err(invalid)?;
+        return Ok(LoadedWebhook {
+            row,
+            settings,
+            secrets: channel_secrets,
+        });
+    }
+    Err(Error::Invalid(
+        "its secrets are missing from the secret store: set the signing secret and credential headers again".into(),
+    ))
+}
+
+/// The checks a channel must pass to be stored: exactly those of building its provider, so
+/// adding and editing cannot disagree.
+fn check(name: &str, settings: &WebhookSettings, secret: Option<&str>) -> Result<()> {
+    Webhook::new(name, settings.clone(), secret.map(str::to_owned))
+        .map(drop)
+        .map_err(invalid)
+}
+
+/// Applies `--remove-header`s and `--header`s (names ignore case, as in HTTP).
+fn edit_headers(
+    headers: &mut BTreeMap<String, String>,
+    set: BTreeMap<String, String>,
+    remove: Vec<String>,
+) -> Result<()> {
+    let same = |a: &str, b: &str| a.trim().eq_ignore_ascii_case(b.trim());
+    for name in &remove {
+        if set.keys().any(|k| same(k, name)) {
+            return Err(Error::Invalid(format!(
+                "headers.{}: is both set and removed",
+                name.trim()
+            )));
+        }
+        let key = headers
+            .keys()
+            .find(|k| same(k, name))
+            .cloned()
+            .ok_or_else(|| Error::Invalid(format!("headers.{}: the channel has no such header", name.trim())))?;
+        headers.remove(&key);
+    }
+    let mut seen = BTreeSet::new();
+    for (name, value) in set {
+        if !seen.insert(name.trim().to_ascii_lowercase()) {
+            return Err(Error::Invalid(format!(
+                "headers.{}: is set twice (header names ignore case)",
+                name.trim()
+            )));
+        }
+        headers.retain(|k, _| !same(k, &name));
+        headers.insert(name.trim().to_owned(), value);
+    }
+    Ok(())
+}
+
+/// What an edit changes, by field name, for the audit log (names only, never values).
+fn changed_fields(
+    old: &LoadedWebhook,
+    new: &WebhookSettings,
+    secrets: &ChannelSecrets,
+    limits: &serde_json::Value,
+) -> Vec<&'static str> {
+    let before = &old.settings;
+    [
+        ("url", before.url != new.url),
+        ("method", before.method != new.method),
+        ("headers", before.headers != new.headers),
+        ("bodyTemplate", before.body_template != new.body_template),
+        ("timeoutMs", before.timeout_ms != new.timeout_ms),
+        ("signing", before.signing != new.signing),
+        ("secret", old.secrets.signing != secrets.signing),
+        ("limits", &old.row.limits != limits),
+    ]
+    .into_iter()
+    .filter_map(|(field, changed)| changed.then_some(field))
+    .collect()
+}
+
+fn new_secret_key() -> String {
+    format!("channel-secrets-{:016x}", rand::random::<u64>())
+}
+
+impl App {
+    /// Writes a channel's secrets under a fresh key; `None` when there are none.
+    fn put_channel_secrets(&self, secrets: &ChannelSecrets) -> Result<Option<String>> {
+        if secrets.is_empty() {
+            return Ok(None);
+        }
+        let key = new_secret_key();
+        self.secrets.set(&key, &secrets.encode())?;
+        Ok(Some(key))
+    }
+
+    /// Deletes an entry no channel points at any more; failing leaves only an unused entry.
+    fn drop_channel_secrets(&self, key: Option<&str>) {
+        if let Some(key) = key {
+            if let Err(e) = self.secrets.delete(key) {
+                tracing::warn!("cannot delete the unused secret {key}: {e}");
+            }
+        }
+    }
+
+    /// The webhook channel of this name, or an error naming what it is instead.
+    async fn webhook_channel(&self, name: &str) -> Result<Channel> {
+        let channel = self.channel_by_name(name).await?;
+        if channel.kind != ChannelKind::Webhook {
+            return Err(Error::Invalid(format!(
+                "{name} is a {} channel, not a webhook",
+                channel.kind.as_str()
+            )));
+        }
+        Ok(channel)
+    }
+
+    /// Adds a generic webhook channel. Its signing secret and the values of its credential
+    /// headers go to the secret store; the database keeps only the headers' names.
+    pub async fn add_webhook_channel(&self, input: NewWebhookChannel) -> Result<Channel> {
+        let name = input.name.trim();
+        if name.is_empty() {
+            return Err(Error::Invalid("the channel's name is empty".into()));
+        }
+        let mut settings = WebhookSettings::new(input.url.trim());
+        if let Some(m) = input.method.as_deref() {
+            settings.method = WebhookMethod::parse(m).map_err(invalid)?;
+        }
+        settings.headers = input.headers.unwrap_or_default();
+        settings.body_template = trimmed(input.body_template);
+        if let Some(t) = input.timeout_ms {
+            settings.timeout_ms = t.into();
+        }
+        let secret = trimmed(input.secret);
+        settings.signing = secret.is_some();
+        check(name, &settings, secret.as_deref())?;
+        let (stored, header_values) = settings.split_credentials();
+        let secrets = ChannelSecrets {
+            signing: secret,
+            headers: header_values,
+        };
+        let json = to_json(&stored)?;
+        let limits = to_json(&input.limits.unwrap_or_default())?;
+        let secret_ref = self.put_channel_secrets(&secrets)?;
+        let inserted = self
+            .store
+            .insert_configured_channel(name, ChannelKind::Webhook, &json, &limits, secret_ref.as_deref())
+            .await;
+        let channel = match inserted {
+            Ok(c) => c,
+            Err(e) => {
+                self.drop_channel_secrets(secret_ref.as_deref());
+                return Err(e.into());
+            }
+        };
+        audit::record(
+            &self.store,
+            &self.actor,
+            "channel.add",
+            "channel",
+            Some(channel.id),
+            serde_json::json!({"name": name, "kind": "webhook", "url": stored.url,
+                "signed": stored.signing, "secretHeaders": stored.secret_headers}),
+        )
+        .await?;
+        Ok(channel)
+    }
+
+    /// Changes a webhook channel: URL, method, headers, body, timeout, signing, limits, and
+    /// a new signing secret (the old one stops working at once) or none. Checked as a new
+    /// channel is; a running dispatcher rebuilds the channel's provider because `updated_at`
+    /// moves on.
+    pub async fn update_webhook_channel(&self, name: &str, input: UpdateWebhookChannel) -> Result<Channel> {
+        let channel = self.webhook_channel(name).await?;
+        let old = load_webhook(&self.store, self.secrets.as_ref(), channel.id).await?;
+        let mut settings = old.settings.clone();
+        if let Some(url) = input.url {
+            settings.url = url.trim().to_owned();
+        }
+        if let Some(m) = input.method.as_deref() {
+            settings.method = WebhookMethod::parse(m).map_err(invalid)?;
+        }
+        edit_headers(
+            &mut settings.headers,
+            input.headers.unwrap_or_default(),
+            input.remove_headers.unwrap_or_default(),
+        )?;
+        if let Some(t) = input.body_template {
+            settings.body_template = trimmed(Some(t));
+        }
+        if let Some(t) = input.timeout_ms {
+            settings.timeout_ms = t.into();
+        }
+        let new_secret = trimmed(input.secret);
+        let remove = input.remove_secret.unwrap_or(false);
+        if remove && new_secret.is_some() {
+            return Err(Error::Invalid(
+                "secret: give a new secret or remove it, not both".into(),
+            ));
+        }
+        if let Some(s) = &new_secret {
+            // Checked even with signing off: it is kept to be used later.
+            SigningKey::from_secret(s).map_err(|e| Error::Invalid(format!("secret: {e}")))?;
+        }
+        settings.signing = input.signing.unwrap_or(match (&new_secret, remove) {
+            (Some(_), _) => true,
+            (None, true) => false,
+            (None, false) => settings.signing,
+        });
+        let signing_secret = if remove {
+            None
+        } else {
+            new_secret.or_else(|| old.secrets.signing.clone())
+        };
+        check(name, &settings, signing_secret.as_deref())?;
+        let limits = match input.limits {
+            Some(l) => to_json(&l)?,
+            None => old.row.limits.clone(),
+        };
+        let (stored, header_values) = settings.clone().split_credentials();
+        let secrets = ChannelSecrets {
+            signing: signing_secret,
+            headers: header_values,
+        };
+        let changes = changed_fields(&old, &settings, &secrets, &limits);
+        if changes.is_empty() {
+            return Ok(channel);
+        }
+        let fresh = secrets != old.secrets;
+        let secret_ref = if fresh {
+            self.put_channel_secrets(&secrets)?
+        } else {
+            old.row.secret_ref.clone()
+        };
+        let written = self
+            .store
+            .replace_channel_config(
+                channel.id,
+                &old.row.updated_at,
+                &to_json(&stored)?,
+                &limits,
+                secret_ref.as_deref(),
+            )
+            .await;
+        match written {
+            Ok(true) if fresh => self.drop_channel_secrets(old.row.secret_ref.as_deref()),
+            Ok(true) => {}
+            Ok(false) | Err(_) if fresh => self.drop_channel_secrets(secret_ref.as_deref()),
+            _ => {}
+        }
+        if !written? {
+            return Err(StoreError::Conflict(format!(
+                "the channel {name} was changed elsewhere during this edit; look at it again and repeat the edit"
+            ))
+            .into());
+        }
+        let secret = match (&old.secrets.signing, &secrets.signing) {
+            (Some(_), None) => "removed",
+            (Some(a), Some(b)) if a != b => "replaced",
+            (Some(_), Some(_)) => "kept",
+            (None, Some(_)) => "set",
+            (None, None) => "none",
+        };
+        audit::record(
+            &self.store,
+            &self.actor,
+            "channel.update",
+            "channel",
+            Some(channel.id),
+            serde_json::json!({"name": name, "changes": changes, "url": stored.url, "signed": stored.signing,
+                "secret": secret, "secretHeaders": stored.secret_headers}),
+        )
+        .await?;
+        self.wake.send_modify(|n| *n += 1);
+        Ok(self.store.get_channel(channel.id).await?)
+    }
+
+    /// A webhook channel's configuration, secrets only named.
+    pub async fn webhook_channel_config(&self, name: &str) -> Result<WebhookChannelConfig> {
+        let channel = self.webhook_channel(name).await?;
+        let row = self.store.channel_config(channel.id).await?;
+        let stored = WebhookSettings::from_json(&row.settings).map_err(invalid)?;
+        // A damaged or missing entry is reported when the channel starts; here it only
+        // means there is no usable secret to show as present.
+        let has_secret = row
+            .secret_ref
+            .as_deref()
+            .and_then(|key| {
+                let text = self.secrets.get(key).ok()??;
+                ChannelSecrets::decode(key, &text).ok()
+            })
+            .is_some_and(|s| s.signing.is_some());
+        Ok(WebhookChannelConfig {
+            url: stored.url,
+            method: serde_json::to_value(stored.method)
+                .ok()
+                .and_then(|v| v.as_str().map(str::to_owned))
+                .unwrap_or_default(),
+            headers: stored.headers,
+            secret_headers: stored.secret_headers.into_iter().collect(),
+            body_template: stored.body_template,
+            timeout_ms: stored.timeout_ms,
+            signing: stored.signing,
+            has_secret,
+        })
+    }
+
+    /// Moves credential header values that earlier versions kept in the settings JSON into
+    /// the secret store, then rewrites the database file without them.
+    ///
+    /// Done when the data directory is opened, not at a channel's next edit: a channel that
+    /// is never edited would otherwise keep its token in the database (and in every copy and
+    /// backup of it) for good. It runs once; afterwards there is nothing left to move.
+    pub(super) async fn move_credential_headers_out(&self) -> Result<()> {
+        let mut moved = false;
+        for channel in self.store.list_channels().await? {
+            if channel.kind != ChannelKind::Webhook {
+                continue;
+            }
+            let row = self.store.channel_config(channel.id).await?;
+            // Unreadable settings are reported when the channel's worker starts.
+            let Ok(stored) = WebhookSettings::from_json(&row.settings) else {
+                continue;
+            };
+            let (remaining, values) = stored.split_credentials();
+            if values.is_empty() {
+                continue;
+            }
+            let mut secrets = match &row.secret_ref {
+                Some(key) => match self.secrets.get(key)? {
+                    Some(text) => ChannelSecrets::decode(key, &text)?,
+                    None => ChannelSecrets::default(),
+                },
+                None => ChannelSecrets::default(),
+            };
+            let names: Vec<String> = values.keys().cloned().collect();
+            secrets.headers.extend(values);
+            let key = self.put_channel_secrets(&secrets)?;
+            let json = to_json(&remaining)?;
+            if self
+                .store
+                .replace_channel_config(channel.id, &row.updated_at, &json, &row.limits, key.as_deref())
+                .await?
+            {
+                self.drop_channel_secrets(row.secret_ref.as_deref());
+                audit::record(
+                    &self.store,
+                    &self.actor,
+                    "channel.secure_headers",
+                    "channel",
+                    Some(channel.id),
+                    serde_json::json!({"name": channel.name, "headers": names}),
+                )
+                .await?;
+                moved = true;
+            } else {
+                // Another process opening the same directory moved them first.
+                self.drop_channel_secrets(key.as_deref());
+            }
+        }
+        if moved {
+            self.store.scrub_freed_content().await?;
+        }
+        Ok(())
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::model::ChannelLimits;
+    use crate::AppConfig;
+
+    const TOKEN: &str = "Bearer s3cr3t-t0ken-value";
+    const OLD: &str = "whsec_MfKQ9r8GKYqrTwjUPD8ILPZIo2LaLaSw";
+    const NEW: &str = "whsec_bmV3LXNlY3JldC1rZXktMTIz";
+
+    async fn open(dir: &std::path::Path) -> App {
+        App::open(AppConfig {
+            data_dir: dir.to_owned(),
+            face: "test".into(),
+        })
+        .await
+        .unwrap()
+    }
+
+    fn hook(url: &str) -> NewWebhookChannel {
+        NewWebhookChannel {
+            name: "hook".into(),
+            url: url.into(),
+            headers: Some(map(&[("Authorization", TOKEN), ("X-Team", "office")])),
+            secret: Some(OLD.into()),
+            ..Default::default()
+        }
+    }
+
+    async fn everything_stored(app: &App) -> String {
+        let mut all = String::new();
+        for c in app.list_channels().await.unwrap() {
+            let row = app.store.channel_config(c.id).await.unwrap();
+            all.push_str(&format!("{} {}", row.settings, row.limits));
+        }
+        for r in app.store.list_audit().await.unwrap() {
+            all.push_str(&r.detail);
+        }
+        all
+    }
+
+    #[tokio::test]
+    async fn credential_headers_live_in_the_secret_store_and_an_edit_replaces_the_secret() {
+        let dir = tempfile::tempdir().unwrap();
+        let app = open(dir.path()).await;
+        let c = app.add_webhook_channel(hook("https://example.org/in")).await.unwrap();
+        let row = app.store.channel_config(c.id).await.unwrap();
+        assert_eq!(row.settings["headers"], serde_json::json!({"X-Team": "office"}));
+        assert_eq!(row.settings["secretHeaders"], serde_json::json!(["Authorization"]));
+        let loaded = load_webhook(&app.store, app.secrets.as_ref(), c.id).await.unwrap();
+        assert_eq!(loaded.settings.headers["Authorization"], TOKEN);
+        assert_eq!(loaded.secrets.signing.as_deref(), Some(OLD));
+
+        let edited = app
+            .update_webhook_channel(
+                "hook",
+                UpdateWebhookChannel {
+                    url: Some("https://example.org/new".into()),
+                    secret: Some(NEW.into()),
+                    headers: Some(map(&[("X-Api-Key", "k3y-value-123456")])),
+                    limits: Some(ChannelLimits {
+                        per_second: Some(7),
+                        ..Default::default()
+                    }),
+                    ..Default::default()
+                },
+            )
+            .await
+            .unwrap();
+        assert!(edited.updated_at > c.updated_at);
+        assert_eq!(edited.limits.per_second, Some(7));
+        let after = load_webhook(&app.store, app.secrets.as_ref(), c.id).await.unwrap();
+        assert_eq!(after.secrets.signing.as_deref(), Some(NEW));
+        assert_eq!(after.settings.url, "https://example.org/new");
+        assert_eq!(after.settings.headers.len(), 3);
+        assert_ne!(after.row.secret_ref, row.secret_ref);
+        // The old entry is gone: the old secret is nowhere any more.
+        let file = std::fs::read_to_string(dir.path().join("secrets.json")).unwrap();
+        assert!(!file.contains(OLD) && file.contains(NEW));
+        let stored = everything_stored(&app).await;
+        for secret in [TOKEN, OLD, NEW, "k3y-value-123456"] {
+            assert!(!stored.contains(secret), "{secret} in {stored}");
+        }
+        assert!(stored.contains("\"secret\":\"replaced\""), "{stored}");
+
+        let config = app.webhook_channel_config("hook").await.unwrap();
+        assert_eq!(config.secret_headers, ["Authorization", "X-Api-Key"]);
+        assert!(config.signing && config.has_secret);
+        assert!(!serde_json::to_string(&config).unwrap().contains("k3y"));
+    }
+
+    #[tokio::test]
+    async fn edits_are_checked_as_new_channels_are() {
+        let dir = tempfile::tempdir().unwrap();
+        let app = open(dir.path()).await;
+        app.add_webhook_channel(hook("https://example.org/in")).await.unwrap();
+        let edit = |input: UpdateWebhookChannel| app.update_webhook_channel("hook", input);
+        let message = |r: Result<Channel>| r.unwrap_err().to_string();
+        let url = |u: &str| UpdateWebhookChannel {
+            url: Some(u.into()),
+            ..Default::default()
+        };
+        assert_eq!(
+            message(edit(url("ftp://x.org")).await),
+            message(app.add_webhook_channel(hook("ftp://x.org")).await)
+        );
+        let e = message(
+            edit(UpdateWebhookChannel {
+                remove_secret: Some(true),
+                signing: Some(true),
+                ..Default::default()
+            })
+            .await,
+        );
+        assert!(e.starts_with("secret: "), "{e}");
+        let e = message(
+            edit(UpdateWebhookChannel {
+                secret: Some("whsec_not*base64".into()),
+                ..Default::default()
+            })
+            .await,
+        );
+        assert!(e.starts_with("secret: ") && !e.contains("not*base64"), "{e}");
+        let e = message(
+            edit(UpdateWebhookChannel {
+                headers: Some(map(&[("Host", "evil.example")])),
+                ..Default::default()
+            })
+            .await,
+        );
+        assert!(e.starts_with("headers.Host: "), "{e}");
+        let e = message(app.update_webhook_channel("sandbox", url("https://x.org")).await);
+        assert!(e.contains("not a webhook"), "{e}");
+        // Removing the secret turns signing off and leaves nothing in the secret store.
+        let c = edit(UpdateWebhookChannel {
+            remove_secret: Some(true),
+            remove_headers: Some(vec!["authorization".into()]),
+            ..Default::default()
+        })
+        .await
+        .unwrap();
+        let row = app.store.channel_config(c.id).await.unwrap();
+        assert_eq!(row.secret_ref, None);
+        assert_eq!(row.settings["signing"], false);
+        assert_eq!(
+            std::fs::read_to_string(dir.path().join("secrets.json")).unwrap().trim(),
+            "{}"
+        );
+    }
+
+    #[tokio::test]
+    async fn headers_stored_by_earlier_versions_move_to_the_secret_store_on_open() {
+        let dir = tempfile::tempdir().unwrap();
+        {
+            let store = Store::open(&dir.path().join("herald.db")).await.unwrap();
+            let legacy = serde_json::json!({"url": "https://example.org/in", "signing": true,
+                "headers": {"Authorization": TOKEN, "X-Team": "office"}});
+            let c = store
+                .insert_configured_channel(
+                    "hook",
+                    ChannelKind::Webhook,
+                    &legacy,
+                    &serde_json::json!({}),
+                    Some("channel-2"),
+                )
+                .await
+                .unwrap();
+            store
+                .replace_channel_config(c.id, &c.updated_at, &legacy, &serde_json::json!({}), Some("channel-2"))
+                .await
+                .unwrap();
+            crate::secrets::FileSecretStore::open(dir.path())
+                .set("channel-2", OLD)
+                .unwrap();
+            store.close().await;
+        }
+        let app = open(dir.path()).await;
+        let c = app.channel_by_name("hook").await.unwrap();
+        let loaded = load_webhook(&app.store, app.secrets.as_ref(), c.id).await.unwrap();
+        assert_eq!(loaded.settings.headers["Authorization"], TOKEN);
+        assert_eq!(loaded.secrets.signing.as_deref(), Some(OLD));
+        assert!(!everything_stored(&app).await.contains(TOKEN));
+        app.store.close().await;
+        for file in ["herald.db", "herald.db-wal"] {
+            let bytes = std::fs::read(dir.path().join(file)).unwrap_or_default();
+            assert!(!bytes.windows(TOKEN.len()).any(|w| w == TOKEN.as_bytes()), "{file}");
+        }
+        // Opening again has nothing more to move.
+        let again = open(dir.path()).await;
+        let moves = again.store.list_audit().await.unwrap();
+        assert_eq!(moves.iter().filter(|r| r.action == "channel.secure_headers").count(), 1);
+    }
+
+    fn map(pairs: &[(&str, &str)]) -> BTreeMap<String, String> {
+        pairs.iter().map(|(k, v)| ((*k).to_owned(), (*v).to_owned())).collect()
+    }
+
+    #[test]
+    fn header_edits_ignore_case_and_name_the_header_when_wrong() {
+        let mut h = map(&[("Authorization", "a"), ("X-Team", "t")]);
+        edit_headers(&mut h, map(&[("authorization", "b")]), vec![" x-team ".into()]).unwrap();
+        assert_eq!(h, map(&[("authorization", "b")]));
+        let e = edit_headers(&mut h, BTreeMap::new(), vec!["X-Nope".into()]).unwrap_err();
+        assert_eq!(e.to_string(), "headers.X-Nope: the channel has no such header");
+        let e = edit_headers(&mut h, map(&[("Authorization", "c")]), vec!["AUTHORIZATION".into()]).unwrap_err();
+        assert!(e.to_string().contains("both set and removed"), "{e}");
+        let e = edit_headers(&mut h, map(&[("X-A", "1"), ("x-a", "2")]), vec![]).unwrap_err();
+        assert!(e.to_string().contains("twice"), "{e}");
+    }
+}
