@@ -1,6 +1,8 @@
 import type { Channel } from "./bindings/Channel";
 import type { NewWebhookChannel } from "./bindings/NewWebhookChannel";
 import type { SandboxMessage } from "./bindings/SandboxMessage";
+import type { UpdateWebhookChannel } from "./bindings/UpdateWebhookChannel";
+import type { WebhookChannelConfig } from "./bindings/WebhookChannelConfig";
 import { call } from "./invoke";
 
 export const listChannels = () => call<Channel[]>("list_channels");
@@ -20,3 +22,10 @@ export const retryFailedChannel = (channelId: number) => call<number>("retry_fai
 
 /** The signing secret goes to the secret store; it is never sent back. */
 export const addWebhookChannel = (input: NewWebhookChannel) => call<Channel>("add_webhook_channel", { input });
+
+/** Only what `input` names changes; a running dispatcher sends with it from its next batch. */
+export const updateWebhookChannel = (name: string, input: UpdateWebhookChannel) =>
+  call<Channel>("update_webhook_channel", { name, input });
+
+/** Secrets only by name: the signing secret and credential header values never come back. */
+export const webhookChannelConfig = (name: string) => call<WebhookChannelConfig>("webhook_channel_config", { name });

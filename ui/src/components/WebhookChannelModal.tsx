@@ -1,7 +1,9 @@
-import { Alert, Col, Collapse, Form, Input, InputNumber, Modal, Row, Select, Typography } from "antd";
-import { useState } from "react";
+import { Alert, Checkbox, Col, Collapse, Form, Input, InputNumber, Modal, Row, Select, Spin, Typography } from "antd";
+import { useCallback, useState } from "react";
 import * as api from "../api";
+import { useLoader } from "../hooks/useLoader";
 import { useT, type MessageKey } from "../i18n";
+import { ErrorAlert } from "./ErrorAlert";
 import {
   BODY_EXAMPLE,
   BODY_VARIABLES,
@@ -10,6 +12,8 @@ import {
   isHttpUrl,
   parseHeaders,
   toNewWebhookChannel,
+  toUpdateWebhookChannel,
+  toWebhookValues,
   type WebhookValues,
 } from "./webhookForm";
 
@@ -40,12 +44,87 @@ function LimitsFields() {
   );
 }
 
+/** The signing secret: when editing, empty keeps the stored one, or it can be removed. */
+function SecretFields({ config }: { config?: api.WebhookChannelConfig }) {
+  const t = useT();
+  const form = Form.useFormInstance<WebhookValues>();
+  const removing = Form.useWatch("removeSecret", form);
+  const stored = config?.hasSecret ?? false;
+  return (
+    <>
+      <Form.Item
+        name="secret"
+        label={t("webhook.secret")}
+        extra={stored ? t("webhook.secretKeepHint") : t("webhook.secretHint")}
+      >
+        <Input.Password
+          data-testid="webhook-secret"
+          autoComplete="new-password"
+          placeholder="whsec_…"
+          disabled={removing === true}
+        />
+      </Form.Item>
+      {stored && (
+        <Form.Item name="removeSecret" valuePropName="checked">
+          <Checkbox data-testid="webhook-remove-secret">{t("webhook.removeSecret")}</Checkbox>
+        </Form.Item>
+      )}
+    </>
+  );
+}
+
+/**
+ * Adds a webhook channel, or with `editing` changes one: the same form, opened with the
+ * channel's settings. Secrets are never shown; they can be kept, replaced or removed.
+ */
 export function WebhookChannelModal({
   open,
+  editing,
   onClose,
   onSaved,
 }: {
   open: boolean;
+  editing?: api.Channel;
+  onClose: () => void;
+  onSaved: (channel: api.Channel) => void;
+}) {
+  const name = open ? editing?.name : undefined;
+  const config = useLoader(
+    useCallback(() => (name ? api.webhookChannelConfig(name) : Promise.resolve(undefined)), [name]),
+  );
+  const loaded = !editing || (config.data !== undefined && !config.loading);
+  return (
+    <WebhookForm
+      // A form of its own per channel (and for adding), so no values carry over between them.
+      key={editing ? `edit-${editing.id}` : "add"}
+      open={open}
+      editing={editing}
+      config={editing ? config.data : undefined}
+      loading={!loaded && !config.error}
+      loadError={editing ? config.error : undefined}
+      onReload={() => config.reload()}
+      onClose={onClose}
+      onSaved={onSaved}
+    />
+  );
+}
+
+function WebhookForm({
+  open,
+  editing,
+  config,
+  loading,
+  loadError,
+  onReload,
+  onClose,
+  onSaved,
+}: {
+  open: boolean;
+  editing?: api.Channel;
+  config?: api.WebhookChannelConfig;
+  loading: boolean;
+  loadError?: api.CommandError;
+  onReload: () => void;
   onClose: () => void;
   onSaved: (channel: api.Channel) => void;
 }) {
@@ -60,7 +139,10 @@ export function WebhookChannelModal({
     setSaving(true);
     setError(undefined);
     try {
-      const channel = await api.addWebhookChannel(toNewWebhookChannel(values));
+      const channel =
+        editing && config
+          ? await api.updateWebhookChannel(editing.name, toUpdateWebhookChannel(values, config, editing.limits))
+          : await api.addWebhookChannel(toNewWebhookChannel(values));
       form.resetFields();
       onSaved(channel);
     } catch (reason) {
@@ -80,7 +162,7 @@ export function WebhookChannelModal({
   return (
     <Modal
       open={open}
-      title={t("webhook.title")}
+      title={editing ? t("webhook.editTitle", { name: editing.name }) : t("webhook.title")}
       onCancel={() => {
         setError(undefined);
         onClose();
@@ -89,7 +171,7 @@ export function WebhookChannelModal({
       okText={t("common.save")}
       cancelText={t("common.cancel")}
       confirmLoading={saving}
-      okButtonProps={{ "data-testid": "webhook-save" }}
+      okButtonProps={{ "data-testid": "webhook-save", disabled: loading || loadError !== undefined }}
       cancelButtonProps={{ "data-testid": "webhook-cancel" }}
       width={640}
       destroyOnHidden
@@ -97,69 +179,87 @@ export function WebhookChannelModal({
       {error && (
         <Alert type="error" showIcon message={error} data-testid="webhook-error" style={{ marginBottom: 16 }} />
       )}
-      <Form<WebhookValues> form={form} layout="vertical" preserve={false} initialValues={{ method: "POST" }}>
-        <Form.Item
-          name="name"
-          label={t("webhook.name")}
-          rules={[{ required: true, whitespace: true, message: t("webhook.nameRequired") }]}
+      <ErrorAlert error={loadError} onRetry={onReload} testId="webhook-load-error" />
+      {loading && <Spin data-testid="webhook-loading" />}
+      {!loading && !loadError && (
+        <Form<WebhookValues>
+          // Mounted once the channel is loaded, so the initial values are its own.
+          key={editing ? `edit-${editing.id}` : "add"}
+          form={form}
+          layout="vertical"
+          preserve={false}
+          initialValues={editing && config ? toWebhookValues(editing, config) : { method: "POST" }}
         >
-          <Input data-testid="webhook-name" maxLength={100} />
-        </Form.Item>
-        <Row gutter={16}>
-          <Col flex="auto">
-            <Form.Item
-              name="url"
-              label={t("webhook.url")}
-              rules={[
-                { required: true, whitespace: true, message: t("webhook.urlRequired") },
-                {
-                  validator: (_, url: string | undefined) =>
-                    !url?.trim() || isHttpUrl(url) ? Promise.resolve() : Promise.reject(new Error(t("webhook.urlInvalid"))),
-                },
-              ]}
-            >
-              <Input data-testid="webhook-url" placeholder="https://" maxLength={2000} />
+          <Form.Item
+            name="name"
+            label={t("webhook.name")}
+            rules={[{ required: true, whitespace: true, message: t("webhook.nameRequired") }]}
+          >
+            {/* Channels are addressed by name (CLI, history), so an edit keeps it. */}
+            <Input data-testid="webhook-name" maxLength={100} disabled={editing !== undefined} />
+          </Form.Item>
+          <Row gutter={16}>
+            <Col flex="auto">
+              <Form.Item
+                name="url"
+                label={t("webhook.url")}
+                rules={[
+                  { required: true, whitespace: true, message: t("webhook.urlRequired") },
+                  {
+                    validator: (_, url: string | undefined) =>
+                      !url?.trim() || isHttpUrl(url) ? Promise.resolve() : Promise.reject(new Error(t("webhook.urlInvalid"))),
+                  },
+                ]}
+              >
+                <Input data-testid="webhook-url" placeholder="https://" maxLength={2000} />
+              </Form.Item>
+            </Col>
+            <Col flex="120px">
+              <Form.Item name="method" label={t("webhook.method")}>
+                <Select data-testid="webhook-method" options={METHODS.map((m) => ({ value: m, label: m }))} />
+              </Form.Item>
+            </Col>
+          </Row>
+          <Form.Item
+            name="headers"
+            label={t("webhook.headers")}
+            extra={t("webhook.headersHint")}
+            rules={[{ validator: checkHeaders }]}
+          >
+            <Input.TextArea data-testid="webhook-headers" rows={3} placeholder="Authorization: Bearer …" />
+          </Form.Item>
+          {config && config.secretHeaders.length > 0 && (
+            <Form.Item name="keepSecretHeaders" label={t("webhook.secretHeaders")} extra={t("webhook.secretHeadersHint")}>
+              <Checkbox.Group
+                data-testid="webhook-secret-headers"
+                options={config.secretHeaders.map((h) => ({ value: h, label: h }))}
+              />
             </Form.Item>
-          </Col>
-          <Col flex="120px">
-            <Form.Item name="method" label={t("webhook.method")}>
-              <Select data-testid="webhook-method" options={METHODS.map((m) => ({ value: m, label: m }))} />
-            </Form.Item>
-          </Col>
-        </Row>
-        <Form.Item
-          name="headers"
-          label={t("webhook.headers")}
-          extra={t("webhook.headersHint")}
-          rules={[{ validator: checkHeaders }]}
-        >
-          <Input.TextArea data-testid="webhook-headers" rows={3} placeholder="Authorization: Bearer …" />
-        </Form.Item>
-        <Form.Item
-          name="bodyTemplate"
-          label={t("webhook.bodyTemplate")}
-          extra={t("webhook.bodyTemplateHint", { variables: BODY_VARIABLES.join(", "), example: BODY_EXAMPLE })}
-        >
-          <Input.TextArea data-testid="webhook-body-template" rows={4} style={{ fontFamily: "monospace" }} />
-        </Form.Item>
-        <Form.Item name="timeoutMs" label={t("webhook.timeout")} extra={t("webhook.timeoutHint")}>
-          <InputNumber min={1} precision={0} style={{ width: 200 }} data-testid="webhook-timeout" />
-        </Form.Item>
-        <Form.Item name="secret" label={t("webhook.secret")} extra={t("webhook.secretHint")}>
-          <Input.Password data-testid="webhook-secret" autoComplete="new-password" placeholder="whsec_…" />
-        </Form.Item>
-        <Collapse
-          size="small"
-          items={[
-            {
-              key: "limits",
-              label: <span data-testid="webhook-limits">{t("webhook.limits")}</span>,
-              forceRender: true,
-              children: <LimitsFields />,
-            },
-          ]}
-        />
-      </Form>
+          )}
+          <Form.Item
+            name="bodyTemplate"
+            label={t("webhook.bodyTemplate")}
+            extra={t("webhook.bodyTemplateHint", { variables: BODY_VARIABLES.join(", "), example: BODY_EXAMPLE })}
+          >
+            <Input.TextArea data-testid="webhook-body-template" rows={4} style={{ fontFamily: "monospace" }} />
+          </Form.Item>
+          <Form.Item name="timeoutMs" label={t("webhook.timeout")} extra={t("webhook.timeoutHint")}>
+            <InputNumber min={1} precision={0} style={{ width: 200 }} data-testid="webhook-timeout" />
+          </Form.Item>
+          <SecretFields config={config} />
+          <Collapse
+            size="small"
+            items={[
+              {
+                key: "limits",
+                label: <span data-testid="webhook-limits">{t("webhook.limits")}</span>,
+                forceRender: true,
+                children: <LimitsFields />,
+              },
+            ]}
+          />
+        </Form>
+      )}
     </Modal>
   );
 }

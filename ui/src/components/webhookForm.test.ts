@@ -1,5 +1,6 @@
 import { describe, expect, it } from "vitest";
-import { isHttpUrl, parseHeaders, toNewWebhookChannel } from "./webhookForm";
+import { makeChannel } from "../test/fixtures";
+import { isHttpUrl, parseHeaders, toNewWebhookChannel, toUpdateWebhookChannel, toWebhookValues } from "./webhookForm";
 
 describe("parseHeaders", () => {
   it("reads Name: value lines, trims them and skips blank lines", () => {
@@ -73,5 +74,46 @@ describe("toNewWebhookChannel", () => {
       secret: "whsec_MfKQ9r8GKYqrTwjUPD8ILPZIo2LaLaSw",
       limits: { perMinute: 60, pauseAfterFailures: 10 },
     });
+  });
+});
+
+describe("toUpdateWebhookChannel", () => {
+  const config = {
+    url: "https://example.org/h",
+    method: "POST",
+    headers: { "X-Team": "law" },
+    secretHeaders: ["Authorization", "X-Api-Key"],
+    bodyTemplate: null,
+    timeoutMs: 10000,
+    signing: true,
+    hasSecret: true,
+  };
+  const channel = makeChannel({ kind: "webhook", name: "hook", limits: { perSecond: 5, retryMaxSecs: 600 } });
+
+  it("sends the form back unchanged when nothing was touched", () => {
+    const values = toWebhookValues(channel, config);
+    expect(values.headers).toBe("X-Team: law");
+    expect(toUpdateWebhookChannel(values, config, channel.limits)).toStrictEqual({
+      url: "https://example.org/h",
+      method: "POST",
+      bodyTemplate: "",
+      headers: { "X-Team": "law" },
+      timeoutMs: 10000,
+      limits: { perSecond: 5, retryMaxSecs: 600 },
+    });
+  });
+
+  it("replaces a stored header written again, whatever its case, and removes those left out", () => {
+    const values = {
+      ...toWebhookValues(channel, config),
+      headers: "authorization: Bearer new",
+      keepSecretHeaders: ["Authorization"],
+      secret: "  ",
+    };
+    const input = toUpdateWebhookChannel(values, config, channel.limits);
+    expect(input.headers).toStrictEqual({ authorization: "Bearer new" });
+    expect(input.removeHeaders).toStrictEqual(["X-Team", "X-Api-Key"]);
+    expect(input).not.toHaveProperty("secret");
+    expect(input).not.toHaveProperty("removeSecret");
   });
 });

@@ -1,4 +1,4 @@
-import type { ChannelLimits, NewWebhookChannel } from "../api";
+import type { Channel, ChannelLimits, NewWebhookChannel, UpdateWebhookChannel, WebhookChannelConfig } from "../api";
 import type { MessageKey } from "../i18n";
 
 /** The variables the backend offers a body template (see NewWebhookChannel.bodyTemplate). */
@@ -33,6 +33,10 @@ export type WebhookValues = {
   timeoutMs?: Maybe<number>;
   secret?: string;
   limits?: Partial<Record<LimitField, Maybe<number>>>;
+  /** Editing: the credential headers (values in the secret store) still ticked. */
+  keepSecretHeaders?: string[];
+  /** Editing: drop the signing secret. */
+  removeSecret?: boolean;
 };
 
 export type HeaderProblem = {
@@ -93,5 +97,65 @@ export function toNewWebhookChannel(values: WebhookValues): NewWebhookChannel {
     if (typeof value === "number") limits[field] = value;
   }
   if (Object.keys(limits).length > 0) input.limits = limits;
+  return input;
+}
+
+/** The form as it opens to edit `channel`: everything but secrets, which are only named. */
+export function toWebhookValues(channel: Channel, config: WebhookChannelConfig): WebhookValues {
+  const limits: WebhookValues["limits"] = {};
+  for (const field of LIMIT_FIELDS) limits[field] = channel.limits[field] ?? null;
+  return {
+    name: channel.name,
+    url: config.url,
+    method: METHODS.find((m) => m === config.method.toUpperCase()) ?? "POST",
+    headers: Object.entries(config.headers)
+      .map(([name, value]) => `${name}: ${value}`)
+      .join("\n"),
+    bodyTemplate: config.bodyTemplate ?? "",
+    timeoutMs: config.timeoutMs,
+    secret: "",
+    removeSecret: false,
+    keepSecretHeaders: [...config.secretHeaders],
+    limits,
+  };
+}
+
+/**
+ * What the edited form changes. Headers are the lines typed plus the credential headers
+ * kept; every other header the channel had is removed. An empty secret keeps the current one.
+ */
+export function toUpdateWebhookChannel(
+  values: WebhookValues,
+  config: WebhookChannelConfig,
+  currentLimits: ChannelLimits,
+): UpdateWebhookChannel {
+  const parsed = parseHeaders(values.headers ?? "");
+  if ("problem" in parsed) throw new Error(`header line ${parsed.problem.line} is invalid`);
+  const typed = new Set(Object.keys(parsed.headers).map((n) => n.toLowerCase()));
+  const kept = new Set((values.keepSecretHeaders ?? []).map((n) => n.toLowerCase()));
+  const removeHeaders = [
+    ...Object.keys(config.headers).filter((n) => !typed.has(n.toLowerCase())),
+    ...config.secretHeaders.filter((n) => !typed.has(n.toLowerCase()) && !kept.has(n.toLowerCase())),
+  ];
+  const input: UpdateWebhookChannel = {
+    url: (values.url ?? "").trim(),
+    method: values.method ?? "POST",
+    // Empty goes back to the default body.
+    bodyTemplate: values.bodyTemplate?.trim() ?? "",
+  };
+  if (Object.keys(parsed.headers).length > 0) input.headers = parsed.headers;
+  if (removeHeaders.length > 0) input.removeHeaders = removeHeaders;
+  if (typeof values.timeoutMs === "number") input.timeoutMs = values.timeoutMs;
+  const secret = values.secret?.trim();
+  if (values.removeSecret) input.removeSecret = true;
+  else if (secret) input.secret = secret;
+  // Limits the form does not show (set from the CLI) are kept as they are.
+  const limits: ChannelLimits = { ...currentLimits };
+  for (const field of LIMIT_FIELDS) {
+    const value = values.limits?.[field];
+    if (typeof value === "number") limits[field] = value;
+    else delete limits[field];
+  }
+  input.limits = limits;
   return input;
 }

@@ -238,3 +238,149 @@ describe("Add webhook channel", () => {
     expect(api.listChannels).toHaveBeenCalledTimes(1);
   });
 });
+
+const CONFIG: api.WebhookChannelConfig = {
+  url: "https://hooks.example.org/jw",
+  method: "PUT",
+  headers: { "X-Team": "office" },
+  secretHeaders: ["Authorization"],
+  bodyTemplate: '{"text": {{ subject|tojson }}}',
+  timeoutMs: 5000,
+  signing: true,
+  hasSecret: true,
+};
+
+async function openEditForm() {
+  const view = await openChannels();
+  await view.user.click(screen.getByTestId("channel-edit-教务群"));
+  await screen.findByTestId("webhook-url");
+  return view;
+}
+
+/** The arguments of the only updateWebhookChannel call. */
+function sentUpdate(): [string, api.UpdateWebhookChannel] {
+  expect(api.updateWebhookChannel).toHaveBeenCalledTimes(1);
+  return vi.mocked(api.updateWebhookChannel).mock.calls[0];
+}
+
+describe("Edit webhook channel", () => {
+  beforeEach(() => {
+    db.channels = db.channels.map((c) =>
+      c.name === "教务群" ? { ...c, limits: { perMinute: 60, maxBatch: 10 } } : c,
+    );
+    db.webhookConfigs.set("教务群", CONFIG);
+  });
+
+  it("is offered on webhook channels only", async () => {
+    await openChannels();
+    expect(screen.getByTestId("channel-edit-教务群")).toHaveTextContent("编辑");
+    expect(screen.getByTestId("channel-edit-学工群")).toBeInTheDocument();
+    expect(screen.queryByTestId("channel-edit-沙盒")).not.toBeInTheDocument();
+  });
+
+  it("opens the creation form filled with the channel, the secret empty with a hint", async () => {
+    await openEditForm();
+    expect(api.webhookChannelConfig).toHaveBeenCalledWith("教务群");
+    expect(screen.getByText("编辑 Webhook 渠道：教务群")).toBeInTheDocument();
+    expect(screen.getByTestId("webhook-name")).toHaveValue("教务群");
+    expect(screen.getByTestId("webhook-name")).toBeDisabled();
+    expect(screen.getByTestId("webhook-url")).toHaveValue("https://hooks.example.org/jw");
+    expect(screen.getByTitle("PUT")).toBeInTheDocument();
+    expect(screen.getByTestId("webhook-headers")).toHaveValue("X-Team: office");
+    expect(screen.getByTestId("webhook-body-template")).toHaveValue('{"text": {{ subject|tojson }}}');
+    expect(screen.getByTestId("webhook-timeout")).toHaveValue("5000");
+    expect(screen.getByTestId("webhook-limit-perMinute")).toHaveValue("60");
+    expect(screen.getByTestId("webhook-secret")).toHaveValue("");
+    expect(screen.getByText(/留空则保留当前密钥/)).toBeInTheDocument();
+    expect(screen.getByRole("checkbox", { name: "Authorization" })).toBeChecked();
+    expect(screen.getByRole("checkbox", { name: "删除签名密钥（请求不再签名）" })).not.toBeChecked();
+  });
+
+  it("saves a new URL and a new secret, keeping the stored header and limits the form lacks", async () => {
+    const { user } = await openEditForm();
+    const url = screen.getByTestId("webhook-url");
+    await user.clear(url);
+    await user.type(url, "https://hooks.example.org/jw2");
+    await user.type(screen.getByTestId("webhook-secret"), "whsec_bmV3LXNlY3JldA==");
+    await user.click(screen.getByTestId("webhook-save"));
+
+    await waitFor(() => expect(api.updateWebhookChannel).toHaveBeenCalled());
+    expect(sentUpdate()).toStrictEqual([
+      "教务群",
+      {
+        url: "https://hooks.example.org/jw2",
+        method: "PUT",
+        bodyTemplate: '{"text": {{ subject|tojson }}}',
+        headers: { "X-Team": "office" },
+        timeoutMs: 5000,
+        secret: "whsec_bmV3LXNlY3JldA==",
+        limits: { perMinute: 60, maxBatch: 10 },
+      },
+    ]);
+    expect(api.addWebhookChannel).not.toHaveBeenCalled();
+    expect(await screen.findByText("已更新渠道：教务群")).toBeInTheDocument();
+    await waitFor(() => expect(screen.queryByTestId("webhook-url")).not.toBeInTheDocument());
+    expect(api.listChannels).toHaveBeenCalledTimes(2);
+  });
+
+  it("removes the secret, a stored header and a typed one, and clears the template and a limit", async () => {
+    const { user } = await openEditForm();
+    await user.click(screen.getByRole("checkbox", { name: "删除签名密钥（请求不再签名）" }));
+    expect(screen.getByTestId("webhook-secret")).toBeDisabled();
+    await user.click(screen.getByRole("checkbox", { name: "Authorization" }));
+    await user.clear(screen.getByTestId("webhook-headers"));
+    await user.type(screen.getByTestId("webhook-headers"), "X-Api-Key: k-123");
+    await user.clear(screen.getByTestId("webhook-body-template"));
+    await user.clear(screen.getByTestId("webhook-limit-perMinute"));
+    await user.click(screen.getByTestId("webhook-save"));
+
+    await waitFor(() => expect(api.updateWebhookChannel).toHaveBeenCalled());
+    const [name, input] = sentUpdate();
+    expect(name).toBe("教务群");
+    expect(input).toStrictEqual({
+      url: "https://hooks.example.org/jw",
+      method: "PUT",
+      bodyTemplate: "",
+      headers: { "X-Api-Key": "k-123" },
+      removeHeaders: ["X-Team", "Authorization"],
+      timeoutMs: 5000,
+      removeSecret: true,
+      limits: { maxBatch: 10 },
+    });
+    await waitFor(() => expect(db.webhookConfigs.get("教务群")?.hasSecret).toBe(false));
+    expect(db.webhookConfigs.get("教务群")?.secretHeaders).toEqual(["X-Api-Key"]);
+  });
+
+  it("shows the backend's message in the form and keeps what was typed", async () => {
+    vi.mocked(api.updateWebhookChannel).mockRejectedValueOnce(
+      new CommandError("invalid", "secret: the signing secret is not base64 (after the optional whsec_ prefix)"),
+    );
+    const { user } = await openEditForm();
+    await user.type(screen.getByTestId("webhook-secret"), "whsec_bad*");
+    await user.click(screen.getByTestId("webhook-save"));
+    expect(await screen.findByTestId("webhook-error")).toHaveTextContent("secret: the signing secret is not base64");
+    expect(screen.getByTestId("webhook-url")).toHaveValue("https://hooks.example.org/jw");
+    expect(api.listChannels).toHaveBeenCalledTimes(1);
+  });
+
+  it("opens an empty form to add a channel after an edit was cancelled", async () => {
+    const { user } = await openEditForm();
+    await user.click(screen.getByTestId("webhook-cancel"));
+    await waitFor(() => expect(screen.queryByTestId("webhook-url")).not.toBeInTheDocument());
+    await user.click(screen.getByTestId("channel-add-webhook"));
+    expect(await screen.findByTestId("webhook-name")).toHaveValue("");
+    expect(screen.queryByText(/编辑 Webhook 渠道/)).not.toBeInTheDocument();
+    expect(screen.getByTestId("webhook-name")).toBeEnabled();
+    expect(screen.getByTestId("webhook-url")).toHaveValue("");
+    expect(screen.queryByTestId("webhook-remove-secret")).not.toBeInTheDocument();
+    expect(screen.getByText(/保存在系统的密钥存储中，不会写入数据库/)).toBeInTheDocument();
+  });
+
+  it("says so when the channel's settings cannot be loaded", async () => {
+    vi.mocked(api.webhookChannelConfig).mockRejectedValueOnce(new CommandError("secret_store", "secrets.json is damaged"));
+    const { user } = await openChannels();
+    await user.click(screen.getByTestId("channel-edit-教务群"));
+    expect(await screen.findByText("secrets.json is damaged")).toBeInTheDocument();
+    expect(screen.getByTestId("webhook-save")).toBeDisabled();
+  });
+});

@@ -1,4 +1,4 @@
-import { CaretRightOutlined, PauseOutlined, PlusOutlined, RedoOutlined } from "@ant-design/icons";
+import { CaretRightOutlined, EditOutlined, PauseOutlined, PlusOutlined, RedoOutlined } from "@ant-design/icons";
 import { Alert, App, Button, Space, Table, Tag, Typography, type TableColumnsType } from "antd";
 import { useCallback, useState } from "react";
 import * as api from "../api";
@@ -17,6 +17,7 @@ export default function Channels() {
   const channels = useLoader(useCallback(() => api.listChannels(), []));
   const { busy, perform } = useAction();
   const [adding, setAdding] = useState(false);
+  const [editing, setEditing] = useState<api.Channel>();
   const refresh = () => channels.reload(true);
 
   const done = (key: "channels.pausedMessage" | "channels.resumedMessage", name: string) => (): Outcome => ({
@@ -78,6 +79,17 @@ export default function Channels() {
       key: "actions",
       render: (_: unknown, c) => (
         <Space wrap size="small">
+          {c.kind === "webhook" && (
+            <Button
+              size="small"
+              icon={<EditOutlined />}
+              onClick={() => setEditing(c)}
+              disabled={busy !== null}
+              data-testid={`channel-edit-${c.name}`}
+            >
+              {t("channels.edit")}
+            </Button>
+          )}
           {c.paused ? (
             <Button
               icon={<CaretRightOutlined />}
@@ -133,11 +145,16 @@ export default function Channels() {
       <Alert type="info" showIcon message={t("channels.laterNote")} />
       {hasSandbox && <SandboxInbox />}
       <WebhookChannelModal
-        open={adding}
-        onClose={() => setAdding(false)}
-        onSaved={(channel) => {
+        open={adding || editing !== undefined}
+        editing={editing}
+        onClose={() => {
           setAdding(false);
-          message.success(t("channels.added", { name: channel.name }));
+          setEditing(undefined);
+        }}
+        onSaved={(channel) => {
+          message.success(t(editing ? "channels.updated" : "channels.added", { name: channel.name }));
+          setAdding(false);
+          setEditing(undefined);
           refresh();
         }}
       />

@@ -21,6 +21,8 @@ function freshDb() {
     runs: [] as Api.RunSummary[],
     details: new Map<number, Api.RunDetail>(),
     sandbox: [] as Api.SandboxMessage[],
+    /** Webhook settings by channel name, as the backend shows them (secrets only named). */
+    webhookConfigs: new Map<string, Api.WebhookChannelConfig>(),
     demoContacts: 12,
   };
 }
@@ -266,6 +268,39 @@ export const addWebhookChannel = vi.fn<typeof Api.addWebhookChannel>(async (inpu
   return channel;
 });
 
+export const webhookChannelConfig = vi.fn<typeof Api.webhookChannelConfig>(async (name) => {
+  const config = db.webhookConfigs.get(name);
+  if (!config) throw new CommandError("invalid", `there is no channel named ${name}`);
+  return config;
+});
+
+/** Applies an edit as the backend does: credential headers' values go to the (absent) secret store. */
+export const updateWebhookChannel = vi.fn<typeof Api.updateWebhookChannel>(async (name, input) => {
+  const config = db.webhookConfigs.get(name);
+  if (!config) throw new CommandError("invalid", `there is no channel named ${name}`);
+  const drop = new Set((input.removeHeaders ?? []).map((h) => h.toLowerCase()));
+  const headers = Object.fromEntries(Object.entries(config.headers).filter(([h]) => !drop.has(h.toLowerCase())));
+  const secretHeaders = config.secretHeaders.filter((h) => !drop.has(h.toLowerCase()));
+  for (const [h, value] of Object.entries(input.headers ?? {})) {
+    if (/auth|token|key|secret|signature|cookie|password/i.test(h)) {
+      if (!secretHeaders.some((s) => s.toLowerCase() === h.toLowerCase())) secretHeaders.push(h);
+    } else headers[h] = value;
+  }
+  const hasSecret = input.removeSecret ? false : config.hasSecret || Boolean(input.secret);
+  db.webhookConfigs.set(name, {
+    ...config,
+    url: input.url ?? config.url,
+    method: input.method ?? config.method,
+    headers,
+    secretHeaders,
+    bodyTemplate: input.bodyTemplate === undefined ? config.bodyTemplate : input.bodyTemplate || null,
+    timeoutMs: input.timeoutMs ?? config.timeoutMs,
+    signing: input.signing ?? (input.secret ? true : input.removeSecret ? false : config.signing),
+    hasSecret,
+  });
+  return updateChannel(name, input.limits ? { limits: input.limits } : {});
+});
+
 export const onRunProgress = vi.fn<typeof Api.onRunProgress>((callback) => {
   listeners.add(callback);
   return () => {
@@ -297,6 +332,8 @@ const ALL = [
   pauseChannel,
   resumeChannel,
   addWebhookChannel,
+  updateWebhookChannel,
+  webhookChannelConfig,
   onRunProgress,
 ];
 
