@@ -22,6 +22,8 @@ pub(super) struct LoadedWebhook {
     /// Every header with its value (`secret_headers` is empty).
     pub settings: WebhookSettings,
     pub secrets: ChannelSecrets,
+    /// Credential headers whose values the secret store has lost (left out of `settings`).
+    pub missing: BTreeSet<String>,
 }
 
 fn invalid(e: impl ToString) -> Error {
@@ -32,37 +34,59 @@ fn to_json(value: &impl serde::Serialize) -> Result<serde_json::Value> {
     serde_json::to_value(value).map_err(invalid)
 }
 
-/// Reads a channel's configuration and secrets. A reader racing an edit in another process
-/// may find its entry just deleted; it reads the row again instead of failing.
+fn missing_header(name: &str) -> Error {
+    Error::Invalid(format!(
+        "headers.{name}: its value is missing from the secret store: set the header again or remove it"
+    ))
+}
+
+/// Reads a channel's configuration and secrets, ready to build its provider: anything
+/// missing from the secret store is an error.
 pub(super) async fn load_webhook(store: &Store, secrets: &dyn SecretStore, channel_id: i64) -> Result<LoadedWebhook> {
+    let loaded = load_for_edit(store, secrets, channel_id).await?;
+    if loaded.row.secret_ref.is_some() && loaded.secrets.is_empty() {
+        return Err(Error::Invalid(
+            "its secrets are missing from the secret store: set the signing secret and credential headers again".into(),
+        ));
+    }
+    match loaded.missing.iter().next() {
+        Some(name) => Err(missing_header(name)),
+        None => Ok(loaded),
+    }
+}
+
+/// Reads a channel's configuration and whatever the secret store still has of its secrets,
+/// so that an edit can set lost ones again. A reader racing an edit in another process may
+/// find its entry just deleted; it reads the row again rather than take it as lost.
+async fn load_for_edit(store: &Store, secrets: &dyn SecretStore, channel_id: i64) -> Result<LoadedWebhook> {
     let mut row = store.channel_config(channel_id).await?;
+    let mut found = None;
     for _ in 0..3 {
-        let found = match &row.secret_ref {
+        found = match &row.secret_ref {
             None => Some(ChannelSecrets::default()),
             Some(key) => secrets
                 .get(key)?
                 .map(|text| ChannelSecrets::decode(key, &text))
                 .transpose()?,
         };
-        let Some(channel_secrets) = found else {
-            let again = store.channel_config(channel_id).await?;
-            if again.secret_ref == row.secret_ref {
-                break;
-            }
-            row = again;
-            continue;
-        };
-        let stored = WebhookSettings::from_json(&row.settings).map_err(invalid)?;
-        let settings = stored.with_credentials(&channel_secrets.headers).map_err(invalid)?;
-        return Ok(LoadedWebhook {
-            row,
-            settings,
-            secrets: channel_secrets,
-        });
+        if found.is_some() {
+            break;
+        }
+        let again = store.channel_config(channel_id).await?;
+        if again.secret_ref == row.secret_ref {
+            break;
+        }
+        row = again;
     }
-    Err(Error::Invalid(
-        "its secrets are missing from the secret store: set the signing secret and credential headers again".into(),
-    ))
+    let channel_secrets = found.unwrap_or_default();
+    let stored = WebhookSettings::from_json(&row.settings).map_err(invalid)?;
+    let (settings, missing) = stored.with_available_credentials(&channel_secrets.headers);
+    Ok(LoadedWebhook {
+        row,
+        settings,
+        secrets: channel_secrets,
+        missing,
+    })
 }
 
 /// The checks a channel must pass to be stored: exactly those of building its provider, so
@@ -73,9 +97,12 @@ fn check(name: &str, settings: &WebhookSettings, secret: Option<&str>) -> Result
         .map_err(invalid)
 }
 
-/// Applies `--remove-header`s and `--header`s (names ignore case, as in HTTP).
+/// Applies `--remove-header`s and `--header`s (names ignore case, as in HTTP). `lost` are
+/// credential headers whose values the secret store no longer has: removing or setting one
+/// settles it.
 fn edit_headers(
     headers: &mut BTreeMap<String, String>,
+    lost: &mut BTreeSet<String>,
     set: BTreeMap<String, String>,
     remove: Vec<String>,
 ) -> Result<()> {
@@ -87,12 +114,21 @@ fn edit_headers(
                 name.trim()
             )));
         }
-        let key = headers
-            .keys()
-            .find(|k| same(k, name))
-            .cloned()
-            .ok_or_else(|| Error::Invalid(format!("headers.{}: the channel has no such header", name.trim())))?;
-        headers.remove(&key);
+        let before = lost.len();
+        lost.retain(|k| !same(k, name));
+        let key = headers.keys().find(|k| same(k, name)).cloned();
+        match key {
+            Some(key) => {
+                headers.remove(&key);
+            }
+            None if lost.len() < before => {}
+            None => {
+                return Err(Error::Invalid(format!(
+                    "headers.{}: the channel has no such header",
+                    name.trim()
+                )))
+            }
+        }
     }
     let mut seen = BTreeSet::new();
     for (name, value) in set {
@@ -102,6 +138,7 @@ fn edit_headers(
                 name.trim()
             )));
         }
+        lost.retain(|k| !same(k, &name));
         headers.retain(|k, _| !same(k, &name));
         headers.insert(name.trim().to_owned(), value);
     }
@@ -224,8 +261,9 @@ impl App {
     /// moves on.
     pub async fn update_webhook_channel(&self, name: &str, input: UpdateWebhookChannel) -> Result<Channel> {
         let channel = self.webhook_channel(name).await?;
-        let old = load_webhook(&self.store, self.secrets.as_ref(), channel.id).await?;
+        let old = load_for_edit(&self.store, self.secrets.as_ref(), channel.id).await?;
         let mut settings = old.settings.clone();
+        let mut lost = old.missing.clone();
         if let Some(url) = input.url {
             settings.url = url.trim().to_owned();
         }
@@ -234,9 +272,13 @@ impl App {
         }
         edit_headers(
             &mut settings.headers,
+            &mut lost,
             input.headers.unwrap_or_default(),
             input.remove_headers.unwrap_or_default(),
         )?;
+        if let Some(name) = lost.iter().next() {
+            return Err(missing_header(name));
+        }
         if let Some(t) = input.body_template {
             settings.body_template = trimmed(Some(t));
         }
@@ -568,6 +610,38 @@ mod tests {
     }
 
     #[tokio::test]
+    async fn lost_secrets_are_named_and_can_be_set_again_by_an_edit() {
+        let dir = tempfile::tempdir().unwrap();
+        let app = open(dir.path()).await;
+        let c = app.add_webhook_channel(hook("https://example.org/in")).await.unwrap();
+        std::fs::remove_file(dir.path().join("secrets.json")).unwrap();
+        let e = load_webhook(&app.store, app.secrets.as_ref(), c.id)
+            .await
+            .err()
+            .unwrap();
+        assert!(e.to_string().contains("missing from the secret store"), "{e}");
+        let url_only = UpdateWebhookChannel {
+            url: Some("https://example.org/in2".into()),
+            ..Default::default()
+        };
+        let e = app.update_webhook_channel("hook", url_only).await.unwrap_err();
+        assert!(e.to_string().starts_with("headers.Authorization: "), "{e}");
+        app.update_webhook_channel(
+            "hook",
+            UpdateWebhookChannel {
+                headers: Some(map(&[("authorization", TOKEN)])),
+                secret: Some(NEW.into()),
+                ..Default::default()
+            },
+        )
+        .await
+        .unwrap();
+        let loaded = load_webhook(&app.store, app.secrets.as_ref(), c.id).await.unwrap();
+        assert_eq!(loaded.settings.headers["authorization"], TOKEN);
+        assert_eq!(loaded.secrets.signing.as_deref(), Some(NEW));
+    }
+
+    #[tokio::test]
     async fn headers_stored_by_earlier_versions_move_to_the_secret_store_on_open() {
         let dir = tempfile::tempdir().unwrap();
         {
@@ -617,13 +691,17 @@ mod tests {
     #[test]
     fn header_edits_ignore_case_and_name_the_header_when_wrong() {
         let mut h = map(&[("Authorization", "a"), ("X-Team", "t")]);
-        edit_headers(&mut h, map(&[("authorization", "b")]), vec![" x-team ".into()]).unwrap();
-        assert_eq!(h, map(&[("authorization", "b")]));
-        let e = edit_headers(&mut h, BTreeMap::new(), vec!["X-Nope".into()]).unwrap_err();
+        let mut lost = BTreeSet::from(["X-Api-Key".to_owned(), "Cookie".to_owned()]);
+        let set = map(&[("authorization", "b"), ("cookie", "c")]);
+        edit_headers(&mut h, &mut lost, set, vec![" x-team ".into(), "x-api-key".into()]).unwrap();
+        assert_eq!(h, map(&[("authorization", "b"), ("cookie", "c")]));
+        assert!(lost.is_empty());
+        let e = edit_headers(&mut h, &mut lost, BTreeMap::new(), vec!["X-Nope".into()]).unwrap_err();
         assert_eq!(e.to_string(), "headers.X-Nope: the channel has no such header");
-        let e = edit_headers(&mut h, map(&[("Authorization", "c")]), vec!["AUTHORIZATION".into()]).unwrap_err();
+        let set = map(&[("Authorization", "c")]);
+        let e = edit_headers(&mut h, &mut lost, set, vec!["AUTHORIZATION".into()]).unwrap_err();
         assert!(e.to_string().contains("both set and removed"), "{e}");
-        let e = edit_headers(&mut h, map(&[("X-A", "1"), ("x-a", "2")]), vec![]).unwrap_err();
+        let e = edit_headers(&mut h, &mut lost, map(&[("X-A", "1"), ("x-a", "2")]), vec![]).unwrap_err();
         assert!(e.to_string().contains("twice"), "{e}");
     }
 }

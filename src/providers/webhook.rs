@@ -295,25 +295,35 @@ impl WebhookSettings {
     /// Puts the values of `secret_headers` back into `headers` (the reverse of
     /// [`WebhookSettings::split_credentials`]); a value missing from `values` is an error
     /// naming the header, never a request sent without it.
-    pub fn with_credentials(
+    pub fn with_credentials(self, values: &BTreeMap<String, String>) -> Result<WebhookSettings, WebhookConfigError> {
+        let (settings, missing) = self.with_available_credentials(values);
+        match missing.into_iter().next() {
+            Some(name) => Err(invalid(
+                &format!("headers.{name}"),
+                "its value is missing from the secret store: set the header again",
+            )),
+            None => Ok(settings),
+        }
+    }
+
+    /// [`WebhookSettings::with_credentials`] with what `values` has, and the names of the
+    /// headers it lacks (left out of `headers`), for an edit that may set them again.
+    pub fn with_available_credentials(
         mut self,
         values: &BTreeMap<String, String>,
-    ) -> Result<WebhookSettings, WebhookConfigError> {
+    ) -> (WebhookSettings, BTreeSet<String>) {
+        let mut missing = BTreeSet::new();
         for name in std::mem::take(&mut self.secret_headers) {
-            let value = values.get(&name).ok_or_else(|| {
-                invalid(
-                    &format!("headers.{name}"),
-                    "its value is missing from the secret store: set the header again",
-                )
-            })?;
-            if self.headers.insert(name.clone(), value.clone()).is_some() {
-                return Err(invalid(
-                    &format!("headers.{name}"),
-                    "is set twice (header names ignore case)",
-                ));
+            match values.get(&name) {
+                Some(value) => {
+                    self.headers.insert(name, value.clone());
+                }
+                None => {
+                    missing.insert(name);
+                }
             }
         }
-        Ok(self)
+        (self, missing)
     }
 }
 
