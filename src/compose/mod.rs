@@ -122,7 +122,13 @@ impl CompiledNotice {
         })
     }
 
-    fn render_field(&self, field: &'static str, used: &[String], vars: &Value) -> Result<String, ComposeError> {
+    fn render_field(
+        &self,
+        field: &'static str,
+        used: &[String],
+        vars: &Value,
+        ctx: &minijinja::Value,
+    ) -> Result<String, ComposeError> {
         if let Some(variable) = used.iter().find(|v| !has_path(vars, v)) {
             return Err(ComposeError::UnknownVariable {
                 field,
@@ -130,7 +136,7 @@ impl CompiledNotice {
             });
         }
         let tmpl = self.env.get_template(field).map_err(|e| syntax_error(field, &e))?;
-        tmpl.render(vars).map_err(|e| match e.kind() {
+        tmpl.render(ctx).map_err(|e| match e.kind() {
             minijinja::ErrorKind::UndefinedError => ComposeError::UnknownVariable {
                 field,
                 variable: e.detail().unwrap_or("?").to_owned(),
@@ -141,9 +147,12 @@ impl CompiledNotice {
 
     /// Subject and body for one recipient.
     pub fn render(&self, vars: &Value) -> Result<Rendered, ComposeError> {
+        // Converted once for both templates: building minijinja's map is most of the cost
+        // of rendering a short notice.
+        let ctx = minijinja::Value::from_serialize(vars);
         Ok(Rendered {
-            subject: self.render_field("subject", &self.subject_vars, vars)?,
-            body: self.render_field("body", &self.body_vars, vars)?,
+            subject: self.render_field("subject", &self.subject_vars, vars, &ctx)?,
+            body: self.render_field("body", &self.body_vars, vars, &ctx)?,
         })
     }
 }

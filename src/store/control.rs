@@ -1,7 +1,7 @@
 //! Changes people make to what is being sent: pause, resume and cancel runs; retry failed
 //! deliveries by hand; pause and resume channels (also done by the dispatcher itself).
 
-use super::{Store, StoreError, StoreResult};
+use super::{counts, Store, StoreError, StoreResult};
 use crate::clock;
 
 /// Which failed deliveries a retry by hand covers.
@@ -57,6 +57,7 @@ impl Store {
         .execute(&mut *tx)
         .await?
         .rows_affected();
+        counts::recount(&mut tx, run_id).await?;
         sqlx::query(
             "UPDATE runs SET status = 'cancelled', finished_at = ?1 WHERE id = ?2 AND status NOT IN ('completed', 'cancelled')",
         )
@@ -105,6 +106,7 @@ impl Store {
         .await?
         .rows_affected();
         for run_id in runs {
+            counts::recount(&mut tx, run_id).await?;
             sqlx::query("UPDATE runs SET status = 'sending', finished_at = NULL WHERE id = ? AND status IN ('completed', 'sending')")
                 .bind(run_id)
                 .execute(&mut *tx)

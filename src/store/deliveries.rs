@@ -2,7 +2,7 @@
 
 use sqlx::Row;
 
-use super::{from_json, Store, StoreError, StoreResult};
+use super::{batch, counts, from_json, Store, StoreError, StoreResult};
 use crate::clock;
 use crate::model::{AttemptOutcome, AttemptView, DeliveryStatus, DeliveryView};
 
@@ -75,15 +75,95 @@ fn outcome_from(s: &str) -> StoreResult<AttemptOutcome> {
     })
 }
 
+/// The twelve `VALUES` columns of each outcome, in the order [`Store::record_outcomes`] reads
+/// them: id, attempt, started, finished, latency, status, outcome, code, message, next due
+/// time, sent at, provider id. Generic over `query` and `query_as`.
+fn bind_outcomes<'q, Q: BindOutcome<'q>>(mut q: Q, chunk: &'q [RecordedOutcome]) -> Q {
+    for o in chunk {
+        let (status, outcome, code, message, next_at, sent_at, provider_id) = match &o.result {
+            DeliveryResult::Sent { provider_id } => (
+                "sent",
+                "sent",
+                None,
+                None,
+                None,
+                Some(o.finished_at.as_str()),
+                provider_id.as_deref(),
+            ),
+            DeliveryResult::Retry {
+                next_attempt_at,
+                reason,
+                code,
+            } => (
+                "retry_wait",
+                "retry",
+                code.as_deref(),
+                Some(reason.as_str()),
+                Some(next_attempt_at.as_str()),
+                None,
+                None,
+            ),
+            DeliveryResult::Failed { reason, code, .. } => (
+                "failed",
+                "permanent",
+                code.as_deref(),
+                Some(reason.as_str()),
+                None,
+                None,
+                None,
+            ),
+        };
+        q = q
+            .bind_i64(o.delivery_id)
+            .bind_i64(i64::from(o.attempt_no))
+            .bind_str(Some(&o.started_at))
+            .bind_str(Some(&o.finished_at))
+            .bind_i64(o.latency_ms)
+            .bind_str(Some(status))
+            .bind_str(Some(outcome))
+            .bind_str(code)
+            .bind_str(message)
+            .bind_str(next_at)
+            .bind_str(sent_at)
+            .bind_str(provider_id);
+    }
+    q
+}
+
+/// `bind` for both of sqlx's query kinds, so one function fills either.
+trait BindOutcome<'q>: Sized {
+    fn bind_i64(self, v: i64) -> Self;
+    fn bind_str(self, v: Option<&'q str>) -> Self;
+}
+
+impl<'q> BindOutcome<'q> for sqlx::query::Query<'q, sqlx::Sqlite, sqlx::sqlite::SqliteArguments<'q>> {
+    fn bind_i64(self, v: i64) -> Self {
+        self.bind(v)
+    }
+    fn bind_str(self, v: Option<&'q str>) -> Self {
+        self.bind(v)
+    }
+}
+
+impl<'q, O> BindOutcome<'q> for sqlx::query::QueryAs<'q, sqlx::Sqlite, O, sqlx::sqlite::SqliteArguments<'q>> {
+    fn bind_i64(self, v: i64) -> Self {
+        self.bind(v)
+    }
+    fn bind_str(self, v: Option<&'q str>) -> Self {
+        self.bind(v)
+    }
+}
+
 /// Due-able deliveries `d`: word for word the WHERE of the `deliveries_claim` partial index, so
 /// that SQLite uses it (an `IN` list would not match, and costs far more per row; see migration
 /// `…_cheap_status_checks`).
 pub(crate) const DUE: &str = "(d.status = 'queued' OR d.status = 'deferred' OR d.status = 'retry_wait')";
 
-/// The ids a claim takes (`?2` now, `?3` the channel, `?4` how many), in claim order.
+/// The deliveries a claim takes (`?2` now, `?3` the channel, `?4` how many; `?1` unused), in
+/// claim order: id, run and status.
 fn claim_pick_sql() -> String {
     format!(
-        "SELECT d.id FROM deliveries d JOIN runs r ON r.id = d.run_id \
+        "SELECT d.id, d.run_id, d.status FROM deliveries d JOIN runs r ON r.id = d.run_id \
          WHERE d.channel_id = ?3 AND {DUE} AND d.next_attempt_at <= ?2 AND r.status = 'sending' \
          ORDER BY d.priority DESC, d.next_attempt_at, d.id LIMIT ?4"
     )
@@ -91,8 +171,7 @@ fn claim_pick_sql() -> String {
 
 /// Marks runs complete once none of their deliveries can still change.
 const COMPLETE_RUNS: &str = "UPDATE runs SET status = 'completed', finished_at = ?1 \
-     WHERE status = 'sending' AND NOT EXISTS (SELECT 1 FROM deliveries d WHERE d.run_id = runs.id \
-     AND d.status IN ('queued', 'deferred', 'sending', 'retry_wait')) RETURNING id";
+     WHERE status = 'sending' AND waiting = 0 AND retrying = 0 RETURNING id";
 
 impl Store {
     /// Claims up to `limit` due deliveries of one channel in one `UPDATE … RETURNING`: highest
@@ -102,17 +181,34 @@ impl Store {
     pub async fn claim_due(&self, channel_id: i64, lease_until: &str, limit: i64) -> StoreResult<Vec<ClaimedDelivery>> {
         let now = clock::now_str();
         let mut tx = self.begin_write().await?;
-        let rows = sqlx::query(&format!(
+        // Picked first, with their status, so that the run counts can move retries back.
+        let picked: Vec<(i64, i64, String)> = sqlx::query_as(&claim_pick_sql())
+            .bind(lease_until)
+            .bind(&now)
+            .bind(channel_id)
+            .bind(limit)
+            .fetch_all(&mut *tx)
+            .await?;
+        if picked.is_empty() {
+            tx.commit().await?;
+            return Ok(Vec::new());
+        }
+        let ids = serde_json::to_string(&picked.iter().map(|p| p.0).collect::<Vec<_>>()).unwrap_or_default();
+        let rows = sqlx::query(
             "UPDATE deliveries SET status = 'sending', lease_until = ?1, attempts = attempts + 1, updated_at = ?2 \
-             WHERE id IN ({}) RETURNING id, run_id, contact_id, address, attempts, attempts_base, variables, priority, next_attempt_at",
-            claim_pick_sql()
-        ))
+             WHERE id IN (SELECT value FROM json_each(?3)) \
+             RETURNING id, run_id, contact_id, address, attempts, attempts_base, variables, priority, next_attempt_at",
+        )
         .bind(lease_until)
         .bind(&now)
-        .bind(channel_id)
-        .bind(limit)
+        .bind(&ids)
         .fetch_all(&mut *tx)
         .await?;
+        let mut deltas = counts::Deltas::default();
+        for (_, run, status) in &picked {
+            deltas.moved(*run, counts::Bucket::of(status), counts::Bucket::Waiting, 1);
+        }
+        deltas.apply(&mut tx).await?;
         tx.commit().await?;
         // RETURNING gives rows in no promised order; restore the claim order.
         let mut claimed: Vec<(i64, String, ClaimedDelivery)> = rows
@@ -149,79 +245,39 @@ impl Store {
     /// (`kinds`: channel kind → address kind, JSON). Returns the runs this completed.
     pub async fn record_outcomes(&self, outcomes: &[RecordedOutcome], kinds: &str) -> StoreResult<Vec<i64>> {
         let now = clock::now_str();
-        // One JSON array for the whole batch, so that a batch costs two statements rather than
-        // two per delivery. SQLite-specific: json_each and ->> (PostgreSQL: jsonb_to_recordset).
-        let rows: Vec<serde_json::Value> = outcomes
-            .iter()
-            .map(|o| {
-                let (status, outcome, code, message, next_at, sent_at, provider_id) = match &o.result {
-                    DeliveryResult::Sent { provider_id } => (
-                        "sent",
-                        "sent",
-                        None,
-                        None,
-                        None,
-                        Some(o.finished_at.as_str()),
-                        provider_id.as_deref(),
-                    ),
-                    DeliveryResult::Retry {
-                        next_attempt_at,
-                        reason,
-                        code,
-                    } => (
-                        "retry_wait",
-                        "retry",
-                        code.as_deref(),
-                        Some(reason.as_str()),
-                        Some(next_attempt_at.as_str()),
-                        None,
-                        None,
-                    ),
-                    DeliveryResult::Failed { reason, code, .. } => (
-                        "failed",
-                        "permanent",
-                        code.as_deref(),
-                        Some(reason.as_str()),
-                        None,
-                        None,
-                        None,
-                    ),
-                };
-                serde_json::json!({
-                    "id": o.delivery_id, "attempt": o.attempt_no, "started": o.started_at, "finished": o.finished_at,
-                    "latency": o.latency_ms, "status": status, "outcome": outcome, "code": code, "message": message,
-                    "next": next_at, "sent_at": sent_at, "provider_id": provider_id,
-                })
-            })
-            .collect();
-        let batch = serde_json::Value::Array(rows).to_string();
-        const ROWS: &str =
-            "SELECT value ->> '$.id' AS id, value ->> '$.attempt' AS attempt, value ->> '$.started' AS started, \
-             value ->> '$.finished' AS finished, value ->> '$.latency' AS latency, value ->> '$.status' AS status, \
-             value ->> '$.outcome' AS outcome, value ->> '$.code' AS code, value ->> '$.message' AS message, \
-             value ->> '$.next' AS next, value ->> '$.sent_at' AS sent_at, value ->> '$.provider_id' AS provider_id \
-             FROM json_each(?1)";
         let mut tx = self.begin_write().await?;
-        // Only rows still `sending` are changed: an outcome that arrives after its lease was
-        // recovered (and the delivery perhaps claimed again) changes nothing.
-        sqlx::query(&format!(
-            "INSERT INTO attempts (delivery_id, attempt_no, started_at, finished_at, outcome, provider_code, message, latency_ms) \
-             SELECT x.id, x.attempt, x.started, x.finished, x.outcome, x.code, x.message, x.latency \
-             FROM ({ROWS}) x JOIN deliveries d ON d.id = x.id WHERE d.status = 'sending'"
-        ))
-        .bind(&batch)
-        .execute(&mut *tx)
-        .await?;
-        let changed: Vec<i64> = sqlx::query_scalar(&format!(
-            "UPDATE deliveries SET status = x.status, lease_until = NULL, last_error = x.message, \
-             next_attempt_at = COALESCE(x.next, deliveries.next_attempt_at), sent_at = COALESCE(x.sent_at, deliveries.sent_at), \
-             provider_message_id = COALESCE(x.provider_id, deliveries.provider_message_id), updated_at = ?2 \
-             FROM ({ROWS}) AS x WHERE deliveries.id = x.id AND deliveries.status = 'sending' RETURNING deliveries.id"
-        ))
-        .bind(&batch)
-        .bind(&now)
-        .fetch_all(&mut *tx)
-        .await?;
+        let mut changed: Vec<i64> = Vec::with_capacity(outcomes.len());
+        let mut deltas = counts::Deltas::default();
+        for chunk in batch::chunks(outcomes) {
+            let values = batch::placeholders(chunk.len(), 12);
+            // Only rows still `sending` are changed: an outcome that arrives after its lease was
+            // recovered (and the delivery perhaps claimed again) changes nothing.
+            let insert = format!(
+                "INSERT INTO attempts (delivery_id, attempt_no, started_at, finished_at, latency_ms, outcome, provider_code, message) \
+                 SELECT x.column1, x.column2, x.column3, x.column4, x.column5, x.column7, x.column8, x.column9 \
+                 FROM (VALUES {values}) x JOIN deliveries d ON d.id = x.column1 WHERE d.status = 'sending'"
+            );
+            bind_outcomes(sqlx::query(&insert), chunk).execute(&mut *tx).await?;
+            let update = format!(
+                "UPDATE deliveries SET status = x.column6, lease_until = NULL, last_error = x.column9, \
+                 next_attempt_at = COALESCE(x.column10, deliveries.next_attempt_at), \
+                 sent_at = COALESCE(x.column11, deliveries.sent_at), \
+                 provider_message_id = COALESCE(x.column12, deliveries.provider_message_id), updated_at = ? \
+                 FROM (VALUES {values}) AS x WHERE deliveries.id = x.column1 AND deliveries.status = 'sending' \
+                 RETURNING deliveries.id, deliveries.run_id, deliveries.status"
+            );
+            // `updated_at = ?` comes first in the text, so it is bound first.
+            let rows: Vec<(i64, i64, String)> = bind_outcomes(sqlx::query_as(&update).bind(&now), chunk)
+                .fetch_all(&mut *tx)
+                .await?;
+            for (id, run, status) in rows {
+                if let Some(to) = counts::Bucket::of(&status) {
+                    deltas.moved(run, Some(counts::Bucket::Waiting), to, 1);
+                }
+                changed.push(id);
+            }
+        }
+        deltas.apply(&mut tx).await?;
         for o in outcomes {
             let DeliveryResult::Failed {
                 invalid_address_kind,
@@ -276,14 +332,19 @@ impl Store {
         .execute(&mut *tx)
         .await?
         .rows_affected();
-        sqlx::query(
+        let runs: Vec<i64> = sqlx::query_scalar(
             "UPDATE deliveries SET status = 'retry_wait', lease_until = NULL, next_attempt_at = ?1, \
-             last_error = 'interrupted', updated_at = ?1 WHERE status = 'sending' AND lease_until < ?2",
+             last_error = 'interrupted', updated_at = ?1 WHERE status = 'sending' AND lease_until < ?2 RETURNING run_id",
         )
         .bind(&now)
         .bind(cutoff)
-        .execute(&mut *tx)
+        .fetch_all(&mut *tx)
         .await?;
+        let mut deltas = counts::Deltas::default();
+        for run in runs {
+            deltas.moved(run, Some(counts::Bucket::Waiting), counts::Bucket::Retrying, 1);
+        }
+        deltas.apply(&mut tx).await?;
         tx.commit().await?;
         Ok(recovered)
     }
@@ -302,11 +363,13 @@ impl Store {
     /// Whether any delivery of a sending run on these channels is not finished.
     pub async fn has_unfinished(&self, channel_ids: &[i64]) -> StoreResult<bool> {
         let ids = serde_json::to_string(channel_ids).unwrap_or_else(|_| "[]".into());
-        Ok(sqlx::query_scalar(
-            "SELECT EXISTS (SELECT 1 FROM runs r JOIN deliveries d ON d.run_id = r.id \
-             WHERE r.status = 'sending' AND d.status IN ('queued', 'deferred', 'sending', 'retry_wait') \
-             AND d.channel_id IN (SELECT value FROM json_each(?)))",
-        )
+        // Due rows through the claim index, rows in flight through the lease index.
+        Ok(sqlx::query_scalar(&format!(
+            "SELECT EXISTS (SELECT 1 FROM deliveries d JOIN runs r ON r.id = d.run_id \
+               WHERE d.channel_id IN (SELECT value FROM json_each(?1)) AND {DUE} AND r.status = 'sending') \
+             OR EXISTS (SELECT 1 FROM deliveries d JOIN runs r ON r.id = d.run_id \
+               WHERE d.status = 'sending' AND d.channel_id IN (SELECT value FROM json_each(?1)) AND r.status = 'sending')"
+        ))
         .bind(ids)
         .fetch_one(&self.pool)
         .await?)

@@ -5,9 +5,11 @@
 //! spelling (DESIGN.md §7); the ones that must differ (`json_object`) are marked.
 
 mod audit;
+mod batch;
 mod channels;
 mod contacts;
 mod control;
+mod counts;
 mod deliveries;
 mod notices;
 mod runs;

@@ -2,7 +2,7 @@
 
 use sqlx::Row;
 
-use super::{Store, StoreError, StoreResult};
+use super::{counts, Store, StoreError, StoreResult};
 use crate::clock;
 use crate::model::{RunStatus, RunSummary};
 
@@ -98,6 +98,13 @@ fn candidates_sql(notice: &str, kinds: &str, filter: &str, vars: &str) -> String
     )
 }
 
+/// Counts `added` new (queued) deliveries of a run.
+async fn count_new(tx: &mut super::WriteTx, run_id: i64, added: u64) -> StoreResult<()> {
+    let mut deltas = counts::Deltas::default();
+    deltas.moved(run_id, None, counts::Bucket::Waiting, added as i64);
+    deltas.apply(tx).await
+}
+
 /// Who a fan-out chunk reaches.
 #[derive(Debug, Clone)]
 pub enum AudienceFilter {
@@ -168,15 +175,11 @@ fn run_status_from(s: &str) -> StoreResult<RunStatus> {
     })
 }
 
-/// A run with its counts; `WHERE`/`ORDER` are appended by the callers.
+/// A run with its counts (kept in `runs`, see `store::counts`); `WHERE`/`ORDER` are appended
+/// by the callers.
 const RUN_SUMMARY_SELECT: &str =
     "SELECT r.id, r.notice_id, n.title, r.status, r.priority, r.total, r.created_at, r.finished_at, \
-     COALESCE(SUM(d.status = 'sent'), 0) AS sent, \
-     COALESCE(SUM(d.status = 'failed'), 0) AS failed, \
-     COALESCE(SUM(d.status IN ('queued', 'deferred', 'sending')), 0) AS waiting, \
-     COALESCE(SUM(d.status = 'retry_wait'), 0) AS retrying, \
-     COALESCE(SUM(d.status = 'cancelled'), 0) AS cancelled \
-     FROM runs r JOIN notices n ON n.id = r.notice_id LEFT JOIN deliveries d ON d.run_id = r.id";
+     r.sent, r.failed, r.waiting, r.retrying, r.cancelled FROM runs r JOIN notices n ON n.id = r.notice_id";
 
 fn summary_from_row(row: &sqlx::sqlite::SqliteRow) -> StoreResult<RunSummary> {
     Ok(RunSummary {
@@ -281,7 +284,7 @@ impl Store {
              ) WHERE addr IS NOT NULL",
             vars = variables.sql()
         );
-        sqlx::query(&sql)
+        let added = sqlx::query(&sql)
             .bind(after)
             .bind(&ids_json)
             .bind(last)
@@ -292,7 +295,9 @@ impl Store {
             .bind(&now)
             .bind(channel_kind)
             .execute(&mut *tx)
-            .await?;
+            .await?
+            .rows_affected();
+        count_new(&mut tx, run_id, added).await?;
         tx.commit().await?;
         Ok(Some(last))
     }
@@ -331,7 +336,7 @@ impl Store {
                SELECT *, ROW_NUMBER() OVER (PARTITION BY contact_id ORDER BY rank, channel_id) AS rn FROM cand WHERE addr IS NOT NULL) \
              WHERE rn = 1"
         );
-        sqlx::query(&sql)
+        let added = sqlx::query(&sql)
             .bind(after)
             .bind(&ids_json)
             .bind(last)
@@ -341,7 +346,9 @@ impl Store {
             .bind(kinds)
             .bind(&now)
             .execute(&mut *tx)
-            .await?;
+            .await?
+            .rows_affected();
+        count_new(&mut tx, run_id, added).await?;
         tx.commit().await?;
         Ok(Some(last))
     }
@@ -354,6 +361,9 @@ impl Store {
             .bind(run_id)
             .fetch_one(&mut *tx)
             .await?;
+        // Counted again from the rows: a fan-out resumed after a crash may have added rows
+        // whose counts the crash lost.
+        counts::recount(&mut tx, run_id).await?;
         // A run that reaches nobody is complete at once.
         sqlx::query(
             "UPDATE runs SET total = ?1, status = CASE WHEN ?1 = 0 THEN 'completed' ELSE 'sending' END, \
@@ -377,7 +387,7 @@ impl Store {
 
     /// A run with its counts, or `NotFound`.
     pub async fn get_run_summary(&self, run_id: i64) -> StoreResult<RunSummary> {
-        let row = sqlx::query(&format!("{RUN_SUMMARY_SELECT} WHERE r.id = ? GROUP BY r.id"))
+        let row = sqlx::query(&format!("{RUN_SUMMARY_SELECT} WHERE r.id = ?"))
             .bind(run_id)
             .fetch_optional(&self.pool)
             .await?
@@ -387,15 +397,13 @@ impl Store {
 
     /// The newest runs with their counts.
     pub async fn list_run_summaries(&self, limit: i64) -> StoreResult<Vec<RunSummary>> {
-        sqlx::query(&format!(
-            "{RUN_SUMMARY_SELECT} GROUP BY r.id ORDER BY r.id DESC LIMIT ?"
-        ))
-        .bind(limit)
-        .fetch_all(&self.pool)
-        .await?
-        .iter()
-        .map(summary_from_row)
-        .collect()
+        sqlx::query(&format!("{RUN_SUMMARY_SELECT} ORDER BY r.id DESC LIMIT ?"))
+            .bind(limit)
+            .fetch_all(&self.pool)
+            .await?
+            .iter()
+            .map(summary_from_row)
+            .collect()
     }
 
     /// Runs whose fan-out began before `before` and never finished (the process stopped mid-way).
@@ -482,7 +490,9 @@ pub(crate) async fn queue_fallback(tx: &mut super::WriteTx, failed_id: i64, kind
         .await?
         .rows_affected();
     if added > 0 {
-        sqlx::query("UPDATE runs SET total = total + ?1 WHERE id = (SELECT run_id FROM deliveries WHERE id = ?2)")
+        sqlx::query(
+            "UPDATE runs SET total = total + ?1, waiting = waiting + ?1 WHERE id = (SELECT run_id FROM deliveries WHERE id = ?2)",
+        )
             .bind(added as i64)
             .bind(failed_id)
             .execute(&mut **tx)

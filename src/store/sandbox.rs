@@ -2,7 +2,7 @@
 
 use sqlx::Row;
 
-use super::{Store, StoreResult};
+use super::{batch, Store, StoreResult};
 use crate::clock;
 use crate::model::SandboxMessage;
 use crate::providers::Outgoing;
@@ -11,30 +11,28 @@ impl Store {
     /// Puts a batch of messages in the sandbox inbox in one transaction; returns their ids.
     pub async fn insert_sandbox_messages(&self, channel_name: &str, messages: &[Outgoing]) -> StoreResult<Vec<i64>> {
         let now = clock::now_str();
-        let rows: Vec<serde_json::Value> = messages
+        let recipients: Vec<String> = messages
             .iter()
-            .map(|m| {
-                serde_json::json!({
-                    "delivery": m.delivery_id,
-                    "recipient": format!("{} <{}>", m.recipient_name, m.address),
-                    "subject": m.subject,
-                    "body": m.body,
-                })
-            })
+            .map(|m| format!("{} <{}>", m.recipient_name, m.address))
             .collect();
         let mut tx = self.begin_write().await?;
-        // One statement for the batch; rows are inserted in array order, so ascending ids
-        // follow the messages' order.
-        let mut ids: Vec<i64> = sqlx::query_scalar(
-            "INSERT INTO sandbox_messages (delivery_id, channel_name, recipient, subject, body, received_at) \
-             SELECT value ->> '$.delivery', ?2, value ->> '$.recipient', value ->> '$.subject', value ->> '$.body', ?3 \
-             FROM json_each(?1) ORDER BY key RETURNING id",
-        )
-        .bind(serde_json::Value::Array(rows).to_string())
-        .bind(channel_name)
-        .bind(&now)
-        .fetch_all(&mut *tx)
-        .await?;
+        let mut ids = Vec::with_capacity(messages.len());
+        let mut start = 0;
+        for chunk in batch::chunks(messages) {
+            let sql = format!(
+                "INSERT INTO sandbox_messages (channel_name, received_at, delivery_id, recipient, subject, body) \
+                 SELECT ?, ?, column1, column2, column3, column4 FROM (VALUES {}) RETURNING id",
+                batch::placeholders(chunk.len(), 4)
+            );
+            let mut q = sqlx::query_scalar(&sql).bind(channel_name).bind(&now);
+            for (m, recipient) in chunk.iter().zip(&recipients[start..]) {
+                q = q.bind(m.delivery_id).bind(recipient).bind(&m.subject).bind(&m.body);
+            }
+            start += chunk.len();
+            let chunk_ids: Vec<i64> = q.fetch_all(&mut *tx).await?;
+            ids.extend(chunk_ids);
+        }
+        // Rows go in in list order, so ascending ids follow the messages' order.
         ids.sort_unstable();
         tx.commit().await?;
         Ok(ids)
