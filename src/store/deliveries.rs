@@ -363,11 +363,13 @@ impl Store {
     /// Whether any delivery of a sending run on these channels is not finished.
     pub async fn has_unfinished(&self, channel_ids: &[i64]) -> StoreResult<bool> {
         let ids = serde_json::to_string(channel_ids).unwrap_or_else(|_| "[]".into());
-        // Due rows through the claim index, rows in flight through the lease index.
+        // Due rows through the claim index, rows in flight through the lease index. Pinned:
+        // left to itself SQLite starts from the sending runs and walks each one's every row
+        // (14 ms for a 20,000-delivery run, four times a second).
         Ok(sqlx::query_scalar(&format!(
-            "SELECT EXISTS (SELECT 1 FROM deliveries d JOIN runs r ON r.id = d.run_id \
+            "SELECT EXISTS (SELECT 1 FROM deliveries d INDEXED BY deliveries_claim CROSS JOIN runs r ON r.id = d.run_id \
                WHERE d.channel_id IN (SELECT value FROM json_each(?1)) AND {DUE} AND r.status = 'sending') \
-             OR EXISTS (SELECT 1 FROM deliveries d JOIN runs r ON r.id = d.run_id \
+             OR EXISTS (SELECT 1 FROM deliveries d INDEXED BY deliveries_lease CROSS JOIN runs r ON r.id = d.run_id \
                WHERE d.status = 'sending' AND d.channel_id IN (SELECT value FROM json_each(?1)) AND r.status = 'sending')"
         ))
         .bind(ids)
