@@ -96,24 +96,32 @@ export default function RunPage() {
         <Card>
           <RunProgressBar run={run} size={["100%", 20]} data-testid="run-progress" />
           <Flex wrap gap={24} style={{ marginTop: 16 }}>
-            <Statistic style={STAT_STYLE} title={t("run.total")} value={run.total} />
-            <Statistic style={STAT_STYLE} title={t("run.sent")} value={run.sent} valueStyle={{ color: "#3f8600" }} />
+            <Statistic style={STAT_STYLE} title={t("run.total")} value={run.total} data-testid="run-total" />
+            <Statistic
+              style={STAT_STYLE}
+              title={t("run.sent")}
+              value={run.sent}
+              valueStyle={{ color: "#3f8600" }}
+              data-testid="run-sent"
+            />
             <Statistic
               style={STAT_STYLE}
               title={t("run.failed")}
               value={run.failed}
               valueStyle={run.failed ? { color: "#cf1322" } : undefined}
+              data-testid="run-failed"
             />
-            <Statistic style={STAT_STYLE} title={t("run.waiting")} value={run.waiting} />
-            <Statistic style={STAT_STYLE} title={t("run.retrying")} value={run.retrying} />
+            <Statistic style={STAT_STYLE} title={t("run.waiting")} value={run.waiting} data-testid="run-waiting" />
+            <Statistic style={STAT_STYLE} title={t("run.retrying")} value={run.retrying} data-testid="run-retrying" />
             <Statistic style={STAT_STYLE} title={t("run.cancelled")} value={run.cancelled} data-testid="run-cancelled" />
             <Statistic
               style={STAT_STYLE}
               title={t("run.rate")}
+              data-testid="run-rate"
               value={running && live?.ratePerSec !== undefined ? t("run.ratePerSec", { rate: live.ratePerSec.toFixed(1) }) : "—"}
             />
           </Flex>
-          <Typography.Paragraph type="secondary" style={{ marginTop: 12, marginBottom: 0 }}>
+          <Typography.Paragraph type="secondary" style={{ marginTop: 12, marginBottom: 0 }} data-testid="run-note">
             {run.status === "paused"
               ? t("run.pausedNote")
               : running
