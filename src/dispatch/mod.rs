@@ -165,6 +165,17 @@ impl Shared {
     }
 }
 
+/// Checkpoints the WAL once a second beside the writers, on the other core, so that they seldom
+/// have to do it themselves while holding the write lock (see `Store::open`).
+async fn checkpoint_now_and_then(store: Store) {
+    loop {
+        tokio::time::sleep(Duration::from_secs(1)).await;
+        if let Err(e) = store.checkpoint().await {
+            tracing::debug!("a background checkpoint did not run: {e}");
+        }
+    }
+}
+
 struct RunningWorker {
     version: String,
     stop: watch::Sender<bool>,
@@ -221,6 +232,7 @@ impl Dispatcher {
         let mut workers: HashMap<i64, RunningWorker> = HashMap::new();
         let mut wake = self.shared.wake.clone();
         let mut last_recovery = Instant::now();
+        let checkpointer = tokio::spawn(checkpoint_now_and_then(store.clone()));
         let result = loop {
             if *self.stop.borrow() {
                 break Ok(());
@@ -247,6 +259,7 @@ impl Dispatcher {
                 _ = tokio::time::sleep(Duration::from_millis(250)) => {}
             }
         };
+        checkpointer.abort();
         for w in workers.values() {
             let _ = w.stop.send(true);
         }

@@ -131,7 +131,13 @@ impl Store {
             // connection (SQLite's default is 2) spares trips through the kernel and stays well
             // inside the dispatcher's memory budget.
             .pragma("cache_size", "-8192")
-            .pragma("temp_store", "memory");
+            .pragma("temp_store", "memory")
+            // SQLite checkpoints after the commit that takes the WAL past this many pages, on
+            // the writer's thread while it still holds the write lock. At the default (1,000
+            // pages, 4 MiB) a 100,000-delivery fan-out checkpointed a dozen times, copying the
+            // same index pages again each time: 0.3 s of its 0.9. At 40 MiB it rarely happens
+            // there; the dispatcher checkpoints beside the writers instead (`checkpoint`).
+            .pragma("wal_autocheckpoint", "10000");
         let pool = SqlitePoolOptions::new()
             .max_connections(8)
             .connect_with(options)
@@ -151,6 +157,13 @@ impl Store {
     /// The database file.
     pub fn path(&self) -> &Path {
         &self.path
+    }
+
+    /// Copies what the WAL holds into the database file without blocking writers (a passive
+    /// checkpoint), so that the writer's own checkpoint, under the write lock, seldom runs.
+    pub async fn checkpoint(&self) -> StoreResult<()> {
+        sqlx::query("PRAGMA wal_checkpoint(PASSIVE)").execute(&self.pool).await?;
+        Ok(())
     }
 
     /// Closes every connection (checkpointing the WAL when this is the last user).
