@@ -17,6 +17,7 @@ use crate::store::{NoticeRecord, RetryScope, Store};
 use crate::{clock, demo, outbox, report, Error, Result};
 
 mod channels;
+mod import;
 mod providers;
 
 use providers::{Providers, StoreInbox};

@@ -15,6 +15,9 @@ pub enum Error {
     Dispatch(#[from] crate::dispatch::DispatchError),
     #[error(transparent)]
     Secret(#[from] crate::secrets::SecretError),
+    /// A file to import could not be read at all (problems inside it go in the report).
+    #[error(transparent)]
+    Import(#[from] crate::import::ImportError),
     /// The caller asked for something that does not fit the data (a message for a person).
     #[error("{0}")]
     Invalid(String),
@@ -29,6 +32,7 @@ impl Error {
             Error::Audience(_) => "audience",
             Error::Dispatch(e) => e.code(),
             Error::Secret(_) => "secret_store",
+            Error::Import(e) => e.code(),
             Error::Invalid(_) => "invalid",
         }
     }

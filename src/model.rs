@@ -579,3 +579,50 @@ pub struct WebhookChannelConfig {
     /// A signing secret is stored (it may be kept while signing is off).
     pub has_secret: bool,
 }
+
+/// One checked row of an import, as the store upserts it (by `external_id` when it has one).
+/// Only what the file maps is listed: a field, address kind or attribute not listed is left as
+/// it is on an existing contact; one listed as `None` (a blank cell) is cleared.
+#[derive(Debug, Clone, Default, PartialEq)]
+pub struct ContactUpsert {
+    pub external_id: Option<String>,
+    pub name: String,
+    /// `contacts` columns (`role`, `department`, `class_name`, `grade`, `language`) and values;
+    /// a blank `language` keeps the contact's (a new one gets `zh-CN`).
+    pub fields: Vec<(&'static str, Option<String>)>,
+    /// Address kinds (`email`, `mobile`, `wecom`, `dingtalk`, `feishu`) and values.
+    pub addresses: Vec<(&'static str, Option<String>)>,
+    /// Preferred channel kinds, most preferred first (`None`: not in the file).
+    pub preferred: Option<Vec<String>>,
+    /// The contact's tags, replacing the old ones (`None`: not in the file).
+    pub tags: Option<Vec<String>>,
+    /// Attributes (template variables) and values.
+    pub attributes: Vec<(String, Option<String>)>,
+}
+
+/// What an upsert did to the contacts it was given.
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq, Serialize, Deserialize, TS)]
+#[serde(rename_all = "camelCase")]
+#[ts(export)]
+pub struct UpsertCounts {
+    pub added: u32,
+    pub updated: u32,
+    pub unchanged: u32,
+}
+
+/// Everything an export writes about one contact.
+#[derive(Debug, Clone, Default, PartialEq)]
+pub struct ContactRecord {
+    pub external_id: Option<String>,
+    pub name: String,
+    pub role: Option<String>,
+    pub department: Option<String>,
+    pub class_name: Option<String>,
+    pub grade: Option<String>,
+    pub language: String,
+    /// Address kind → address.
+    pub addresses: std::collections::BTreeMap<String, String>,
+    pub preferred: Vec<String>,
+    pub tags: Vec<String>,
+    pub attributes: serde_json::Map<String, serde_json::Value>,
+}

@@ -53,6 +53,31 @@ pub enum ContactsCmd {
     Add(ContactAddArgs),
     /// List contacts (by name), optionally filtered.
     List(ContactListArgs),
+    /// Import contacts from a CSV or Excel file, updating those with the same 学号/工号.
+    Import(ContactImportArgs),
+    /// Write every contact to a CSV or Excel file (the layout `import` reads).
+    Export(ContactExportArgs),
+}
+
+#[derive(Debug, Args)]
+pub struct ContactImportArgs {
+    /// The .csv or .xlsx file (the first row holds the headers).
+    pub file: PathBuf,
+    /// Check and count everything, write nothing.
+    #[arg(long)]
+    pub dry_run: bool,
+    /// Also write every problem to this file (.csv or .xlsx).
+    #[arg(long, value_name = "FILE")]
+    pub report: Option<PathBuf>,
+    /// The CSV's encoding, e.g. utf-8 or gbk (default: detected).
+    #[arg(long, value_name = "E")]
+    pub encoding: Option<String>,
+}
+
+#[derive(Debug, Args)]
+pub struct ContactExportArgs {
+    /// The file to write: .xlsx, or CSV (UTF-8 with a BOM) otherwise.
+    pub file: PathBuf,
 }
 
 #[derive(Debug, Args)]

@@ -48,6 +48,13 @@ pub async fn run(app: &App, cmd: ContactsCmd, json: bool) -> anyhow::Result<()> 
                 println!("{} of {} contacts", page.items.len(), page.total);
             })
         }
+        ContactsCmd::Import(a) => super::import::run(app, a, json).await,
+        ContactsCmd::Export(a) => {
+            let n = app.export_contacts(&a.file).await?;
+            emit(json, &serde_json::json!({"file": a.file, "contacts": n}), || {
+                println!("wrote {n} contacts to {}", a.file.display())
+            })
+        }
     }
 }
 

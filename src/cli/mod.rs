@@ -5,6 +5,7 @@ mod args;
 mod channels;
 mod contacts;
 mod dispatch;
+mod import;
 mod notices;
 mod output;
 
@@ -48,7 +49,10 @@ pub fn main() -> ExitCode {
             let usage = e.downcast_ref::<crate::Error>().is_some_and(|e| {
                 matches!(
                     e,
-                    crate::Error::Invalid(_) | crate::Error::Audience(_) | crate::Error::Compose(_)
+                    crate::Error::Invalid(_)
+                        | crate::Error::Audience(_)
+                        | crate::Error::Compose(_)
+                        | crate::Error::Import(_)
                 )
             });
             ExitCode::from(if usage { 2 } else { 1 })

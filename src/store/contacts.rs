@@ -1,4 +1,6 @@
-//! `contacts` and `contact_addresses`.
+//! `contacts` and `contact_addresses`; imports upsert in `upsert.rs`.
+
+mod upsert;
 
 use sqlx::Row;
 

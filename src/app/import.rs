@@ -1,0 +1,81 @@
+//! Importing and exporting contacts: the steps of `crate::import` in order, the upsert, the
+//! audit record.
+
+use std::path::Path;
+
+use super::App;
+use crate::audit;
+use crate::import::{self, ImportOptions, ImportPreview, ImportReport, Severity};
+use crate::Result;
+
+impl App {
+    /// The first `limit` rows of a file and the suggested column mapping (a wizard's first step).
+    pub fn preview_import(&self, path: &Path, encoding: Option<&str>, limit: usize) -> Result<ImportPreview> {
+        Ok(import::read_file(path, encoding)?.preview(limit))
+    }
+
+    /// Imports contacts from a CSV or workbook file, upserting by external id. Rows with
+    /// problems are left out and named in the report; only a file that cannot be read at all
+    /// (or a mapping that does not fit it) is an error. A dry run writes nothing, not even to
+    /// the audit log, and its counts are exact.
+    pub async fn import_contacts(&self, path: &Path, options: ImportOptions) -> Result<ImportReport> {
+        let sheet = import::read_file(path, options.encoding.as_deref())?;
+        let mapping = sheet.mapping(options.mapping)?;
+        let checked = import::validate::check(&sheet, &mapping);
+        let rows: Vec<_> = checked.rows.into_iter().map(|(_, r)| r).collect();
+        let counts = self.store.upsert_contacts(&rows, options.dry_run).await?;
+        let report = ImportReport {
+            file: path
+                .file_name()
+                .map(|n| n.to_string_lossy().into_owned())
+                .unwrap_or_default(),
+            format: sheet.format,
+            encoding: sheet.encoding.clone(),
+            sheet: sheet.sheet_name.clone(),
+            dry_run: options.dry_run,
+            rows: sheet.rows.len() as u32,
+            blank_rows: sheet.blank_rows,
+            added: counts.added,
+            updated: counts.updated,
+            unchanged: counts.unchanged,
+            rejected: checked.rejected,
+            warnings: checked
+                .problems
+                .iter()
+                .filter(|p| p.severity == Severity::Warning)
+                .count() as u32,
+            problems: checked.problems,
+        };
+        if !options.dry_run {
+            audit::record(
+                &self.store,
+                &self.actor,
+                "contact.import",
+                "contact",
+                None,
+                serde_json::json!({
+                    "file": report.file, "added": report.added, "updated": report.updated,
+                    "unchanged": report.unchanged, "rejected": report.rejected,
+                }),
+            )
+            .await?;
+        }
+        Ok(report)
+    }
+
+    /// Writes every contact to `path` (`.xlsx`, or CSV) in the layout imports read; returns how many.
+    pub async fn export_contacts(&self, path: &Path) -> Result<usize> {
+        let contacts = self.store.list_contact_records().await?;
+        import::export::write_contacts(path, &contacts)?;
+        audit::record(
+            &self.store,
+            &self.actor,
+            "contact.export",
+            "contact",
+            None,
+            serde_json::json!({"file": path.file_name().map(|n| n.to_string_lossy().into_owned()), "contacts": contacts.len()}),
+        )
+        .await?;
+        Ok(contacts.len())
+    }
+}

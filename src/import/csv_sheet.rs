@@ -1,0 +1,112 @@
+//! CSV files: decoded first (see [`super::encoding`]), then split by the `csv` crate, which
+//! handles quoted commas, quotes and line breaks. Rows are numbered as a spreadsheet shows
+//! them: a quoted cell spanning lines is still one row, and an empty line is an (empty) row.
+
+use super::encoding::{self, Decoded};
+use super::sheet::{self, Cell, Sheet, SheetRow, SourceFormat};
+use super::ImportError;
+
+/// Reads CSV bytes, with `encoding` forcing the text encoding.
+pub fn read(bytes: &[u8], encoding: Option<&str>) -> Result<Sheet, ImportError> {
+    let Decoded {
+        text,
+        encoding,
+        had_errors,
+    } = encoding::decode(bytes, encoding)?;
+    let mut reader = csv::ReaderBuilder::new()
+        .has_headers(false)
+        .flexible(true)
+        .from_reader(text.as_bytes());
+    let mut rows = Vec::new();
+    let mut record = csv::StringRecord::new();
+    let mut prev_row = 0u32;
+    loop {
+        match reader.read_record(&mut record) {
+            Ok(false) => break,
+            Ok(true) => {
+                // A record's position is where the previous one ended, so the line breaks that
+                // open it are empty lines the reader skipped: empty rows in a spreadsheet.
+                let mut start = record.position().map_or(0, |p| p.byte() as usize);
+                let bytes = text.as_bytes();
+                // After `\r\n` the reader stops between the two bytes: the `\n` ends the
+                // previous record, it is no empty line.
+                if start > 0 && bytes.get(start - 1) == Some(&b'\r') && bytes.get(start) == Some(&b'\n') {
+                    start += 1;
+                }
+                let skipped = empty_lines(bytes.get(start..).unwrap_or_default());
+                let row = prev_row.saturating_add(1).saturating_add(skipped);
+                prev_row = row;
+                rows.push(SheetRow {
+                    row,
+                    cells: record
+                        .iter()
+                        .map(|f| {
+                            if f.is_empty() {
+                                Cell::Empty
+                            } else {
+                                Cell::Text(f.to_owned())
+                            }
+                        })
+                        .collect(),
+                });
+            }
+            Err(e) => {
+                return Err(ImportError::Csv {
+                    row: prev_row + 1,
+                    message: e.to_string(),
+                })
+            }
+        }
+    }
+    let mut sheet = sheet::from_rows(SourceFormat::Csv, rows, 0)?;
+    sheet.encoding = Some(encoding.to_owned());
+    sheet.decode_errors = had_errors;
+    Ok(sheet)
+}
+
+/// How many empty lines `rest` starts with (`\n`, `\r\n` or a lone `\r` each).
+fn empty_lines(rest: &[u8]) -> u32 {
+    let run: Vec<u8> = rest
+        .iter()
+        .copied()
+        .take_while(|b| matches!(b, b'\r' | b'\n'))
+        .collect();
+    let lf = run.iter().filter(|b| **b == b'\n').count();
+    let n = if lf > 0 { lf } else { run.len() };
+    u32::try_from(n).unwrap_or(u32::MAX)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn quoted_commas_and_line_breaks_keep_spreadsheet_row_numbers() {
+        let text = "学号,姓名,备注\n1,甲,\"a, b\"\n\n2,乙,\"line one\nline two\"\n3,丙,x\n,,\n";
+        let crlf = text.replace('\n', "\r\n");
+        let s = read(crlf.as_bytes(), None).unwrap();
+        let rows: Vec<u32> = s.rows.iter().map(|r| r.row).collect();
+        assert_eq!(rows, [2, 4, 5], "the same with CRLF line ends");
+        let s = read(text.as_bytes(), None).unwrap();
+        assert_eq!(s.headers, ["学号", "姓名", "备注"]);
+        let rows: Vec<(u32, String)> = s.rows.iter().map(|r| (r.row, r.cells[2].display())).collect();
+        assert_eq!(
+            rows,
+            [
+                (2, "a, b".to_owned()),
+                (4, "line one\nline two".to_owned()),
+                (5, "x".to_owned())
+            ]
+        );
+        assert_eq!(
+            s.blank_rows, 1,
+            "the empty line between rows 2 and 4; not the trailing one"
+        );
+    }
+
+    #[test]
+    fn an_empty_file_has_no_header() {
+        assert!(matches!(read(b"", None), Err(ImportError::NoHeader)));
+        assert!(matches!(read(b"\n\n", None), Err(ImportError::NoHeader)));
+    }
+}

@@ -1,0 +1,56 @@
+//! Checks of whole sheets (readers + mapping + validation), without a store.
+
+use super::*;
+
+fn problems(csv: &str) -> (validate::Checked, Vec<(u32, String, &'static str)>) {
+    let sheet = read_bytes(csv.as_bytes(), None).unwrap();
+    let mapping = sheet.mapping(None).unwrap();
+    let checked = validate::check(&sheet, &mapping);
+    let list = checked
+        .problems
+        .iter()
+        .map(|p| (p.row, p.column.clone(), p.code.as_str()))
+        .collect();
+    (checked, list)
+}
+
+#[test]
+fn each_fault_is_named_by_row_and_column() {
+    let csv = "学号,姓名,邮箱,手机,接收方式\n\
+               1,甲,a@x.cn,13812345678,邮件;短信\n\
+               2,,b@x.cn,,\n\
+               3,丙,not-mail,1.38001E+10,\n\
+               1,丁,d@x.cn,010-12345678,鸽子\n";
+    let (checked, list) = problems(csv);
+    assert_eq!(
+        list,
+        [
+            (2, "学号".into(), "duplicate_id"),
+            (3, "姓名".into(), "name_missing"),
+            (4, "邮箱".into(), "email_invalid"),
+            (4, "手机".into(), "excel_float"),
+            (5, "手机".into(), "mobile_not_mobile"),
+            (5, "接收方式".into(), "unknown_channel"),
+        ]
+    );
+    assert_eq!(checked.rejected, 4);
+    assert!(checked.rows.is_empty());
+}
+
+#[test]
+fn a_good_row_becomes_a_full_upsert() {
+    let csv = "工号,姓名,院系,手机,接收方式,标签,宿舍\nT01,王小明,农学院,+86 138-1234-5678,企业微信、email,班干部;党员；班干部,3号楼\n";
+    let (checked, list) = problems(csv);
+    assert!(list.is_empty(), "{list:?}");
+    let (row, rec) = &checked.rows[0];
+    assert_eq!(*row, 2);
+    assert_eq!(rec.external_id.as_deref(), Some("T01"));
+    assert_eq!(rec.fields, [("department", Some("农学院".to_owned()))]);
+    assert_eq!(rec.addresses, [("mobile", Some("+8613812345678".to_owned()))]);
+    assert_eq!(
+        rec.preferred.as_deref(),
+        Some(&["wecom_app".to_owned(), "wecom_robot".into(), "smtp".into()][..])
+    );
+    assert_eq!(rec.tags.as_deref(), Some(&["班干部".to_owned(), "党员".into()][..]));
+    assert_eq!(rec.attributes, [("宿舍".to_owned(), Some("3号楼".to_owned()))]);
+}
