@@ -137,6 +137,8 @@ async function addWebhookChannel({ name, url, secret, limits = {} }) {
   if (secret) await type("webhook-secret", secret);
   if (Object.keys(limits).length > 0) {
     await click("webhook-limits");
+    // The panel slides open and moves the Save button: let it come to rest first.
+    await (await byTestId("webhook-limit-pauseAfterFailures")).waitForStable({ timeout: T });
     for (const [field, value] of Object.entries(limits)) {
       await type(`webhook-limit-${field}`, String(value));
       const input = await byTestId(`webhook-limit-${field}`);
@@ -146,6 +148,7 @@ async function addWebhookChannel({ name, url, secret, limits = {} }) {
       });
     }
   }
+  await (await byTestId("webhook-save")).waitForStable({ timeout: T });
   await click("webhook-save");
   try {
     await byTestId("webhook-save").waitForExist({ timeout: T, reverse: true });
