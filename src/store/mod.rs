@@ -162,7 +162,9 @@ impl Store {
     /// Copies what the WAL holds into the database file without blocking writers (a passive
     /// checkpoint), so that the writer's own checkpoint, under the write lock, seldom runs.
     pub async fn checkpoint(&self) -> StoreResult<()> {
-        sqlx::query("PRAGMA wal_checkpoint(PASSIVE)").execute(&self.pool).await?;
+        sqlx::query("PRAGMA wal_checkpoint(PASSIVE)")
+            .execute(&self.pool)
+            .await?;
         Ok(())
     }
 
