@@ -11,7 +11,19 @@ use herald::{App, AppConfig};
 
 const ROWS: usize = 50_000;
 const HEADERS: [&str; 13] = [
-    "学号/工号", "姓名", "身份", "院系", "班级", "年级", "邮箱", "手机", "企业微信ID", "钉钉ID", "接收方式", "标签", "宿舍",
+    "学号/工号",
+    "姓名",
+    "身份",
+    "院系",
+    "班级",
+    "年级",
+    "邮箱",
+    "手机",
+    "企业微信ID",
+    "钉钉ID",
+    "接收方式",
+    "标签",
+    "宿舍",
 ];
 
 fn row(i: usize) -> [String; 13] {
@@ -69,7 +81,12 @@ async fn one(kind: &str, write: fn(&Path)) {
     .unwrap();
     let (first, took) = common::timed(app.import_contacts(&file, ImportOptions::default())).await;
     let first = first.unwrap();
-    assert_eq!((first.added, first.rejected), (ROWS as u32, 0), "{:?}", first.problems.first());
+    assert_eq!(
+        (first.added, first.rejected),
+        (ROWS as u32, 0),
+        "{:?}",
+        first.problems.first()
+    );
     common::report(
         &format!("import {ROWS} rows from {kind}, empty database"),
         ROWS as u64,
@@ -87,7 +104,10 @@ async fn one(kind: &str, write: fn(&Path)) {
 }
 
 fn main() {
-    let rt = tokio::runtime::Builder::new_multi_thread().enable_all().build().unwrap();
+    let rt = tokio::runtime::Builder::new_multi_thread()
+        .enable_all()
+        .build()
+        .unwrap();
     rt.block_on(async {
         one("csv", write_csv).await;
         one("xlsx", write_xlsx).await;

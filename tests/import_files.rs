@@ -367,3 +367,22 @@ async fn exports_round_trip_and_reports_open_in_excel() {
         "strings stay strings"
     );
 }
+
+#[tokio::test]
+async fn an_extra_column_is_a_template_variable_even_with_a_chinese_header() {
+    let d = desk().await;
+    let csv = "工号,姓名,宿舍\nT1,甲,3号楼201\n";
+    d.import(&d.file("a.csv", csv.as_bytes()), false).await;
+    let sandbox = d.app.channel_by_name("sandbox").await.unwrap();
+    let preview = d
+        .app
+        .preview_notice(&herald::model::NewNotice {
+            title: "查寝".into(),
+            body: "{{ name }}：请回{{ 宿舍 }}。".into(),
+            channel_ids: vec![sandbox.id],
+            ..Default::default()
+        })
+        .await
+        .unwrap();
+    assert_eq!(preview.body.trim(), "甲：请回3号楼201。");
+}

@@ -1,6 +1,7 @@
-//! Imports: contacts upserted by external id, a chunk per transaction, in a handful of
-//! set-based statements per chunk (rows passed as one JSON array and expanded by SQLite's
-//! `json_each`), so 50,000 rows cost a few hundred statements rather than half a million.
+//! Imports: contacts upserted by external id, a chunk per transaction. Reads are one query per
+//! chunk (a contact's addresses, preferences and tags aggregated to JSON, so sqlx hands over one
+//! row per contact); writes are multi-row `VALUES` lists (`store::batch`), so 50,000 rows cost
+//! a few thousand statements rather than half a million.
 //!
 //! A row is compared with the stored contact after applying what the file maps, so the counts
 //! say exactly how many were added, updated and unchanged; an unchanged contact is not written.
@@ -13,7 +14,7 @@ use sqlx::Row;
 
 use crate::clock;
 use crate::model::{ContactUpsert, UpsertCounts};
-use crate::store::{Store, StoreResult, WriteTx};
+use crate::store::{batch, from_json, Store, StoreResult, WriteTx};
 
 /// Rows per transaction: large enough that commits are rare, small enough that another writer
 /// (the dispatcher) waits at most a fraction of a second.
@@ -132,52 +133,92 @@ async fn upsert_chunk(tx: &mut WriteTx, rows: &[ContactUpsert], counts: &mut Ups
 
     let mut written: Vec<(i64, Option<&State>, &State)> = Vec::new();
     if !inserts.is_empty() {
-        let payload: Vec<Value> = inserts
+        let params: Vec<Vec<P>> = inserts
             .iter()
             .zip(&insert_ext)
-            .map(|(s, e)| contact_json(None, *e, s))
+            .map(|(st, e)| {
+                let mut p = vec![P::T(e.map(str::to_owned))];
+                p.extend(contact_params(st));
+                p.extend([P::T(Some(now.clone())), P::T(Some(now.clone()))]);
+                p
+            })
             .collect();
-        let mut ids: Vec<i64> = sqlx::query_scalar(
-            "INSERT INTO contacts (external_id, name, role, department, class_name, grade, language, attributes, created_at, updated_at) \
-             SELECT value ->> '$.e', value ->> '$.n', value ->> '$.r', value ->> '$.d', value ->> '$.c', value ->> '$.g', \
-                    value ->> '$.l', value -> '$.a', ?2, ?2 \
-             FROM json_each(?1) ORDER BY key RETURNING id",
+        let mut ids = values(
+            tx,
+            "INSERT INTO contacts (external_id, name, role, department, class_name, grade, language, attributes, \
+             created_at, updated_at) VALUES ",
+            " RETURNING id",
+            10,
+            &params,
         )
-        .bind(Value::Array(payload).to_string())
-        .bind(&now)
-        .fetch_all(&mut **tx)
         .await?;
-        // Rowids are handed out in insertion order (max + 1), which follows `ORDER BY key`;
-        // RETURNING's own order is not promised, so sort.
+        // Rowids are handed out in insertion order (max + 1), which is the order of the VALUES
+        // list; RETURNING's own order is not promised, so sort.
         ids.sort_unstable();
         written.extend(ids.into_iter().zip(&inserts).map(|(id, s)| (id, None, s)));
     }
     if !updates.is_empty() {
-        let payload: Vec<Value> = updates
+        let params: Vec<Vec<P>> = updates
             .iter()
-            .map(|(id, _, s)| contact_json(Some(*id), None, s))
+            .map(|(id, _, st)| {
+                let mut p = vec![P::I(*id)];
+                p.extend(contact_params(st));
+                p.push(P::T(Some(now.clone())));
+                p
+            })
             .collect();
-        sqlx::query(
-            "UPDATE contacts SET name = u.value ->> '$.n', role = u.value ->> '$.r', department = u.value ->> '$.d', \
-                 class_name = u.value ->> '$.c', grade = u.value ->> '$.g', language = u.value ->> '$.l', \
-                 attributes = u.value -> '$.a', updated_at = ?2 \
-             FROM json_each(?1) u WHERE contacts.id = u.value ->> '$.id'",
+        values(
+            tx,
+            "WITH v AS (VALUES ",
+            ") UPDATE contacts SET name = v.column2, role = v.column3, department = v.column4, \
+             class_name = v.column5, grade = v.column6, language = v.column7, attributes = v.column8, \
+             updated_at = v.column9 FROM v WHERE contacts.id = v.column1",
+            9,
+            &params,
         )
-        .bind(Value::Array(payload).to_string())
-        .bind(&now)
-        .execute(&mut **tx)
         .await?;
         written.extend(updates.iter().map(|(id, before, after)| (*id, Some(before), after)));
     }
     write_children(tx, &written, &now).await
 }
 
-/// The JSON one row becomes for the insert and update statements.
-fn contact_json(id: Option<i64>, external_id: Option<&str>, s: &State) -> Value {
-    json!({
-        "id": id, "e": external_id, "n": s.name, "r": s.role, "d": s.department, "c": s.class_name,
-        "g": s.grade, "l": s.language, "a": Value::Object(s.attributes.clone()),
-    })
+/// A bound parameter of a `VALUES` list.
+enum P {
+    I(i64),
+    T(Option<String>),
+}
+
+/// name, role, department, class_name, grade, language, attributes.
+fn contact_params(s: &State) -> [P; 7] {
+    [
+        P::T(Some(s.name.clone())),
+        P::T(s.role.clone()),
+        P::T(s.department.clone()),
+        P::T(s.class_name.clone()),
+        P::T(s.grade.clone()),
+        P::T(Some(s.language.clone())),
+        P::T(Some(Value::Object(s.attributes.clone()).to_string())),
+    ]
+}
+
+/// Runs `head VALUES-list tail` over `rows` in `store::batch` sizes; returns the first column
+/// of whatever the statement returns (the new ids of an `INSERT … RETURNING id`).
+async fn values(tx: &mut WriteTx, head: &str, tail: &str, cols: usize, rows: &[Vec<P>]) -> StoreResult<Vec<i64>> {
+    let mut out = Vec::new();
+    for part in batch::chunks(rows) {
+        let sql = format!("{head}{}{tail}", batch::placeholders(part.len(), cols));
+        let mut q = sqlx::query_scalar::<_, i64>(&sql);
+        for row in part {
+            for p in row {
+                q = match p {
+                    P::I(i) => q.bind(*i),
+                    P::T(t) => q.bind(t.clone()),
+                };
+            }
+        }
+        out.extend(q.fetch_all(&mut **tx).await?);
+    }
+    Ok(out)
 }
 
 /// Addresses, preferences and tags of written contacts: only what changed is touched, so an
@@ -193,7 +234,12 @@ async fn write_children(tx: &mut WriteTx, written: &[(i64, Option<&State>, &Stat
         let before = before.unwrap_or(&empty);
         for (kind, address) in &after.addresses {
             if before.addresses.get(kind) != Some(address) {
-                put_addresses.push(json!([id, kind, address]));
+                put_addresses.push(vec![
+                    P::I(*id),
+                    P::T(Some(kind.clone())),
+                    P::T(Some(address.clone())),
+                    P::T(Some(now.to_owned())),
+                ]);
             }
         }
         for kind in before.addresses.keys() {
@@ -202,11 +248,15 @@ async fn write_children(tx: &mut WriteTx, written: &[(i64, Option<&State>, &Stat
             }
         }
         if before.preferred != after.preferred {
-            preferences.push(json!([id, Value::from(after.preferred.clone()).to_string()]));
+            preferences.push(vec![
+                P::I(*id),
+                P::T(Some(Value::from(after.preferred.clone()).to_string())),
+                P::T(Some(now.to_owned())),
+            ]);
         }
         if before.tags != after.tags {
             retag.push(*id);
-            tags.extend(after.tags.iter().map(|t| json!([id, t])));
+            tags.extend(after.tags.iter().map(|t| vec![P::I(*id), P::T(Some(t.clone()))]));
         }
     }
     if !drop_addresses.is_empty() {
@@ -219,26 +269,24 @@ async fn write_children(tx: &mut WriteTx, written: &[(i64, Option<&State>, &Stat
         .await?;
     }
     if !put_addresses.is_empty() {
-        sqlx::query(
-            "INSERT INTO contact_addresses (contact_id, kind, address, updated_at) \
-             SELECT value ->> '$[0]', value ->> '$[1]', value ->> '$[2]', ?2 FROM json_each(?1) WHERE true \
-             ON CONFLICT (contact_id, kind) DO UPDATE SET address = excluded.address, invalid = 0, \
+        values(
+            tx,
+            "INSERT INTO contact_addresses (contact_id, kind, address, updated_at) VALUES ",
+            " ON CONFLICT (contact_id, kind) DO UPDATE SET address = excluded.address, invalid = 0, \
              invalid_reason = NULL, updated_at = excluded.updated_at",
+            4,
+            &put_addresses,
         )
-        .bind(Value::from(put_addresses).to_string())
-        .bind(now)
-        .execute(&mut **tx)
         .await?;
     }
     if !preferences.is_empty() {
-        sqlx::query(
-            "INSERT INTO contact_preferences (contact_id, preferred, updated_at) \
-             SELECT value ->> '$[0]', value ->> '$[1]', ?2 FROM json_each(?1) WHERE true \
-             ON CONFLICT (contact_id) DO UPDATE SET preferred = excluded.preferred, updated_at = excluded.updated_at",
+        values(
+            tx,
+            "INSERT INTO contact_preferences (contact_id, preferred, updated_at) VALUES ",
+            " ON CONFLICT (contact_id) DO UPDATE SET preferred = excluded.preferred, updated_at = excluded.updated_at",
+            3,
+            &preferences,
         )
-        .bind(Value::from(preferences).to_string())
-        .bind(now)
-        .execute(&mut **tx)
         .await?;
     }
     if !retag.is_empty() {
@@ -246,12 +294,13 @@ async fn write_children(tx: &mut WriteTx, written: &[(i64, Option<&State>, &Stat
             .bind(Value::from(retag).to_string())
             .execute(&mut **tx)
             .await?;
-        sqlx::query(
-            "INSERT OR IGNORE INTO contact_tags (contact_id, tag) \
-             SELECT value ->> '$[0]', value ->> '$[1]' FROM json_each(?1)",
+        values(
+            tx,
+            "INSERT OR IGNORE INTO contact_tags (contact_id, tag) VALUES ",
+            "",
+            2,
+            &tags,
         )
-        .bind(Value::from(tags).to_string())
-        .execute(&mut **tx)
         .await?;
     }
     Ok(())
@@ -265,79 +314,31 @@ async fn load_current(tx: &mut WriteTx, rows: &[ContactUpsert]) -> StoreResult<H
         return Ok(by_ext);
     }
     let found = sqlx::query(
-        "SELECT c.id, c.external_id, c.name, c.role, c.department, c.class_name, c.grade, c.language, c.attributes \
-         FROM json_each(?1) j JOIN contacts c ON c.external_id = j.value",
+        "SELECT c.id, c.external_id, c.name, c.role, c.department, c.class_name, c.grade, c.language, c.attributes, \
+           (SELECT json_group_object(a.kind, a.address) FROM contact_addresses a WHERE a.contact_id = c.id) AS addresses, \
+           (SELECT p.preferred FROM contact_preferences p WHERE p.contact_id = c.id) AS preferred, \
+           (SELECT json_group_array(t.tag) FROM contact_tags t WHERE t.contact_id = c.id) AS tags \
+         FROM contacts c WHERE c.external_id IN (SELECT value FROM json_each(?1))",
     )
     .bind(Value::from(ids).to_string())
     .fetch_all(&mut **tx)
     .await?;
-    let mut by_id: HashMap<i64, String> = HashMap::new();
     for r in &found {
-        let id: i64 = r.get("id");
-        let ext: String = r.get("external_id");
-        let attributes: Map<String, Value> = crate::store::from_json("contacts.attributes", r.get("attributes"))?;
-        by_id.insert(id, ext.clone());
-        by_ext.insert(
-            ext,
-            (
-                id,
-                State {
-                    name: r.get("name"),
-                    role: r.get("role"),
-                    department: r.get("department"),
-                    class_name: r.get("class_name"),
-                    grade: r.get("grade"),
-                    language: r.get("language"),
-                    attributes,
-                    ..Default::default()
-                },
-            ),
-        );
-    }
-    if by_id.is_empty() {
-        return Ok(by_ext);
-    }
-    let id_json = Value::from(by_id.keys().copied().collect::<Vec<i64>>()).to_string();
-    for r in sqlx::query(
-        "SELECT contact_id, kind, address FROM contact_addresses WHERE contact_id IN (SELECT value FROM json_each(?1))",
-    )
-    .bind(&id_json)
-    .fetch_all(&mut **tx)
-    .await?
-    {
-        if let Some((_, s)) = by_id
-            .get(&r.get::<i64, _>("contact_id"))
-            .and_then(|e| by_ext.get_mut(e))
-        {
-            s.addresses.insert(r.get("kind"), r.get("address"));
-        }
-    }
-    for r in sqlx::query(
-        "SELECT contact_id, preferred FROM contact_preferences WHERE contact_id IN (SELECT value FROM json_each(?1))",
-    )
-    .bind(&id_json)
-    .fetch_all(&mut **tx)
-    .await?
-    {
-        if let Some((_, s)) = by_id
-            .get(&r.get::<i64, _>("contact_id"))
-            .and_then(|e| by_ext.get_mut(e))
-        {
-            s.preferred = crate::store::from_json("contact_preferences.preferred", r.get("preferred"))?;
-        }
-    }
-    for r in
-        sqlx::query("SELECT contact_id, tag FROM contact_tags WHERE contact_id IN (SELECT value FROM json_each(?1))")
-            .bind(&id_json)
-            .fetch_all(&mut **tx)
-            .await?
-    {
-        if let Some((_, s)) = by_id
-            .get(&r.get::<i64, _>("contact_id"))
-            .and_then(|e| by_ext.get_mut(e))
-        {
-            s.tags.insert(r.get("tag"));
-        }
+        let preferred: Option<String> = r.get("preferred");
+        let tags: Vec<String> = from_json("contact_tags", r.get("tags"))?;
+        let state = State {
+            name: r.get("name"),
+            role: r.get("role"),
+            department: r.get("department"),
+            class_name: r.get("class_name"),
+            grade: r.get("grade"),
+            language: r.get("language"),
+            attributes: from_json("contacts.attributes", r.get("attributes"))?,
+            addresses: from_json("contact_addresses", r.get("addresses"))?,
+            preferred: from_json("contact_preferences.preferred", preferred.as_deref().unwrap_or("[]"))?,
+            tags: tags.into_iter().collect(),
+        };
+        by_ext.insert(r.get("external_id"), (r.get("id"), state));
     }
     Ok(by_ext)
 }
@@ -365,13 +366,10 @@ impl Store {
                     class_name: r.get("class_name"),
                     grade: r.get("grade"),
                     language: r.get("language"),
-                    addresses: crate::store::from_json("contact_addresses", r.get("addresses"))?,
-                    preferred: crate::store::from_json(
-                        "contact_preferences.preferred",
-                        preferred.as_deref().unwrap_or("[]"),
-                    )?,
-                    tags: crate::store::from_json("contact_tags", r.get("tags"))?,
-                    attributes: crate::store::from_json("contacts.attributes", r.get("attributes"))?,
+                    addresses: from_json("contact_addresses", r.get("addresses"))?,
+                    preferred: from_json("contact_preferences.preferred", preferred.as_deref().unwrap_or("[]"))?,
+                    tags: from_json("contact_tags", r.get("tags"))?,
+                    attributes: from_json("contacts.attributes", r.get("attributes"))?,
                 })
             })
             .collect()
