@@ -77,7 +77,11 @@ fn export_then_import_is_a_round_trip() {
     // The demo list keeps mobiles as typed (13800001001); an import stores them as E.164, so
     // the first import of the export updates those, and a second finds nothing to change.
     let first = h.json(&["contacts", "import", out.to_str().unwrap()]);
-    assert_eq!((first["added"].as_u64(), first["rejected"].as_u64()), (Some(0), Some(0)), "{first}");
+    assert_eq!(
+        (first["added"].as_u64(), first["rejected"].as_u64()),
+        (Some(0), Some(0)),
+        "{first}"
+    );
     let again = h.json(&["contacts", "import", out.to_str().unwrap()]);
     assert_eq!(again["unchanged"].as_u64(), Some(total), "{again}");
     let list = h.json(&["contacts", "list", "--search", "T1001"]);

@@ -54,3 +54,64 @@ fn a_good_row_becomes_a_full_upsert() {
     assert_eq!(rec.tags.as_deref(), Some(&["班干部".to_owned(), "党员".into()][..]));
     assert_eq!(rec.attributes, [("宿舍".to_owned(), Some("3号楼".to_owned()))]);
 }
+
+#[test]
+fn excel_errors_unnamed_columns_and_odd_cells_are_named() {
+    let rows = vec![
+        sheet::SheetRow {
+            row: 1,
+            cells: vec![
+                Cell::Text("工号".into()),
+                Cell::Text("姓名".into()),
+                Cell::Empty,
+                Cell::Text("生日".into()),
+            ],
+        },
+        sheet::SheetRow {
+            row: 2,
+            cells: vec![
+                Cell::Text("T1".into()),
+                Cell::Error("#NA".into()),
+                Cell::Text("note".into()),
+                Cell::Other("2024-09-01".into()),
+            ],
+        },
+        sheet::SheetRow {
+            row: 3,
+            cells: vec![
+                Cell::Number(1.5),
+                Cell::Text("乙".into()),
+                Cell::Empty,
+                Cell::Other("TRUE".into()),
+            ],
+        },
+        sheet::SheetRow {
+            row: 4,
+            cells: vec![
+                Cell::Text("T4".into()),
+                Cell::Text("丙\u{fffd}".into()),
+                Cell::Empty,
+                Cell::Empty,
+            ],
+        },
+    ];
+    let sheet = sheet::from_rows(SourceFormat::Workbook, rows, 0).unwrap();
+    let mapping = sheet.mapping(None).unwrap();
+    assert_eq!(mapping[2], ColumnTarget::Ignore);
+    let checked = validate::check(&sheet, &mapping);
+    let list: Vec<(u32, String, &str)> = checked
+        .problems
+        .iter()
+        .map(|p| (p.row, p.column.clone(), p.code.as_str()))
+        .collect();
+    assert_eq!(
+        list,
+        [
+            (1, "column C".to_owned(), "unnamed_column"),
+            (2, "姓名".to_owned(), "cell_error"),
+            (3, "工号".to_owned(), "precision_lost"),
+            (4, "姓名".to_owned(), "encoding_damage"),
+        ]
+    );
+    assert_eq!(checked.rejected, 3);
+}

@@ -375,3 +375,78 @@ impl Store {
             .collect()
     }
 }
+
+#[cfg(test)]
+mod tests {
+    use crate::model::ContactUpsert;
+    use crate::store::testutil::temp_store;
+
+    fn row(id: Option<&str>, name: &str, mobile: &str) -> ContactUpsert {
+        ContactUpsert {
+            external_id: id.map(str::to_owned),
+            name: name.into(),
+            addresses: vec![("mobile", Some(mobile.into()))],
+            ..Default::default()
+        }
+    }
+
+    async fn invalid(store: &crate::store::Store, external_id: &str) -> i64 {
+        sqlx::query_scalar(
+            "SELECT a.invalid FROM contact_addresses a JOIN contacts c ON c.id = a.contact_id \
+             WHERE c.external_id = ? AND a.kind = 'mobile'",
+        )
+        .bind(external_id)
+        .fetch_one(&store.pool)
+        .await
+        .unwrap()
+    }
+
+    #[tokio::test]
+    async fn an_unchanged_address_keeps_its_invalid_mark_and_a_new_one_loses_it() {
+        let (_d, store) = temp_store().await;
+        let rows = [
+            row(Some("A"), "甲", "+8613800000001"),
+            row(Some("B"), "乙", "+8613800000002"),
+        ];
+        store.upsert_contacts(&rows, false).await.unwrap();
+        sqlx::query("UPDATE contact_addresses SET invalid = 1, invalid_reason = 'bounced'")
+            .execute(&store.pool)
+            .await
+            .unwrap();
+        let again = [
+            row(Some("A"), "甲", "+8613800000001"),
+            row(Some("B"), "乙", "+8613900000002"),
+        ];
+        let c = store.upsert_contacts(&again, false).await.unwrap();
+        assert_eq!((c.added, c.updated, c.unchanged), (0, 1, 1));
+        assert_eq!(invalid(&store, "A").await, 1);
+        assert_eq!(invalid(&store, "B").await, 0);
+    }
+
+    #[tokio::test]
+    async fn rows_without_an_id_are_always_added_and_a_dry_run_writes_nothing() {
+        let (_d, store) = temp_store().await;
+        let rows = [row(None, "甲", "+8613800000001"), row(None, "甲", "+8613800000001")];
+        let dry = store.upsert_contacts(&rows, true).await.unwrap();
+        assert_eq!(dry.added, 2);
+        assert_eq!(store.count_contacts().await.unwrap(), 0);
+        store.upsert_contacts(&rows, false).await.unwrap();
+        store.upsert_contacts(&rows, false).await.unwrap();
+        assert_eq!(store.count_contacts().await.unwrap(), 4);
+    }
+
+    #[tokio::test]
+    async fn chunks_larger_than_one_transaction_get_every_id_right() {
+        let (_d, store) = temp_store().await;
+        let rows: Vec<ContactUpsert> = (0..super::UPSERT_CHUNK + 300)
+            .map(|i| row(Some(&format!("S{i:05}")), &format!("n{i}"), &format!("+86138{i:08}")))
+            .collect();
+        let c = store.upsert_contacts(&rows, false).await.unwrap();
+        assert_eq!(c.added as usize, rows.len());
+        let c = store.find_contact_by_external_id("S02150").await.unwrap().unwrap();
+        assert_eq!(
+            (c.name.as_str(), c.mobile.as_deref()),
+            ("n2150", Some("+8613800002150"))
+        );
+    }
+}
