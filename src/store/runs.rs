@@ -43,11 +43,12 @@ impl FrozenVariables {
         let FrozenVariables::Only(names) = self else {
             return variables_sql();
         };
-        // Names come from template identifiers; anything else could not be quoted safely
-        // into a JSON path, so such a notice freezes everything instead.
+        // Names come from template identifiers (letters, digits, `_`, Chinese included, as
+        // imported columns such as 宿舍 are); anything else could not be quoted safely into a
+        // JSON path, so such a notice freezes everything instead.
         if names
             .iter()
-            .any(|n| n.is_empty() || !n.chars().all(|c| c.is_ascii_alphanumeric() || c == '_'))
+            .any(|n| n.is_empty() || !n.chars().all(|c| c.is_alphanumeric() || c == '_'))
         {
             return variables_sql();
         }
@@ -609,7 +610,7 @@ mod tests {
             .execute(&store.pool)
             .await
             .unwrap();
-        let body = "{{ class }}的同学：{{ exam.room }}，{{ seat }}，{{ email }}";
+        let body = "{{ class }}的同学：{{ exam.room }}，{{ seat }}，{{ email }}，{{ 考场 }}";
         let notice = store
             .insert_notice(&NoticeRecord {
                 title: "t",
@@ -635,7 +636,7 @@ mod tests {
             vars,
             serde_json::json!({
                 "name": "张三", "class": "农学2401", "email": "zs@example.edu.cn",
-                "exam": {"room": "B2"}, "grade": null, "seat": null,
+                "exam": {"room": "B2"}, "grade": null, "seat": null, "考场": "A101",
             })
         );
     }
