@@ -132,6 +132,8 @@ async fn every_fault_is_reported_by_row_and_column_and_the_rest_is_imported() {
         "2024008,孙八八,13912345672,,,",                                                  // 12 duplicate (with 10)
         "2024009,周九,13912345673,,,,stray",                                              // 13 extra cell
         "2024010,吴十,13912345674,a@x.cn;b@y.cn,,",                                       // 14 two addresses
+        "２０２４０１１,郑十一,,bad,,", // 15 full-width id = 2024011 (16); bad e-mail
+        "2024011,,13912345675,,,",      // 16 duplicate of 15, and no name
     ]
     .join("\n");
     let r = d.import(&d.file("faults.csv", csv.as_bytes()), false).await;
@@ -149,11 +151,15 @@ async fn every_fault_is_reported_by_row_and_column_and_the_rest_is_imported() {
             (12, s("学号"), s("external_id"), s("2024008"), s("duplicate_id")),
             (13, s("column G"), s(""), s("stray"), s("extra_cells")),
             (14, s("邮箱"), s("email"), s("a@x.cn;b@y.cn"), s("email_invalid")),
+            (15, s("邮箱"), s("email"), s("bad"), s("email_invalid")),
+            (15, s("学号"), s("external_id"), s("2024011"), s("duplicate_id")),
+            (16, s("姓名"), s("name"), s(""), s("name_missing")),
+            (16, s("学号"), s("external_id"), s("2024011"), s("duplicate_id")),
         ]
     );
     assert!(r.problems[6].message.contains("row 12"), "{}", r.problems[6].message);
-    // rows 2, 9, 13 imported; 3, 5, 6, 7, 8, 10, 12, 14 rejected; 4 and 11 blank.
-    assert_eq!(counts(&r), [3, 0, 0, 8, 2]);
+    // rows 2, 9, 13 imported; 3, 5, 6, 7, 8, 10, 12, 14, 15, 16 rejected; 4 and 11 blank.
+    assert_eq!(counts(&r), [3, 0, 0, 10, 2]);
     assert_eq!(r.warnings, 2);
     let q = d.contact("2024007").await;
     assert_eq!(q.name, "钱,七");

@@ -31,6 +31,7 @@ fn each_fault_is_named_by_row_and_column() {
             (4, "手机".into(), "excel_float"),
             (5, "手机".into(), "mobile_not_mobile"),
             (5, "接收方式".into(), "unknown_channel"),
+            (5, "学号".into(), "duplicate_id"),
         ]
     );
     assert_eq!(checked.rejected, 4);

@@ -14,7 +14,7 @@
 //!   row may be the newer one; importing one would be a guess, and the next import of the
 //!   same file would flip the contact back and forth.
 
-use std::collections::HashMap;
+use std::collections::{BTreeMap, HashMap, HashSet};
 
 use super::email::normalise_email;
 use super::mapping::{ColumnTarget, Field};
@@ -101,12 +101,13 @@ pub fn check(sheet: &Sheet, mapping: &[ColumnTarget]) -> Checked {
     column_warnings(&mut ctx, mapping);
 
     let mut out = Checked::default();
-    let mut by_id: HashMap<String, Vec<u32>> = HashMap::new();
+    let mut by_id: BTreeMap<String, Vec<u32>> = BTreeMap::new();
     let mut ok_rows: Vec<(u32, ContactUpsert)> = Vec::new();
-    let mut id_numbers: HashMap<usize, u32> = HashMap::new();
+    let mut id_numbers: BTreeMap<usize, u32> = BTreeMap::new();
     for r in &sheet.rows {
         let mut rec = ContactUpsert::default();
         let mut failed = false;
+        let mut name_failed = false;
         let mut name_col = None;
         for (col, target) in mapping.iter().enumerate() {
             let cell = r.cells.get(col).unwrap_or(&Cell::Empty);
@@ -122,6 +123,7 @@ pub fn check(sheet: &Sheet, mapping: &[ColumnTarget]) -> Checked {
                 Ok(v) => v,
                 Err(()) => {
                     failed = true;
+                    name_failed |= field == Some(Field::Name);
                     continue;
                 }
             };
@@ -145,7 +147,8 @@ pub fn check(sheet: &Sheet, mapping: &[ColumnTarget]) -> Checked {
             }
         }
         extra_cells(&mut ctx, r.row, &r.cells, mapping.len());
-        if rec.name.is_empty() && !failed {
+        // Named even when the row already failed, so one pass over the report fixes it all.
+        if rec.name.is_empty() && !name_failed {
             let col = name_col.unwrap_or(0);
             ctx.problem(
                 r.row,
@@ -167,42 +170,36 @@ pub fn check(sheet: &Sheet, mapping: &[ColumnTarget]) -> Checked {
         }
     }
 
-    // Duplicates: found over every row, rejected or not, so a bad twin still counts.
+    // Duplicates: found over every row, rejected or not, and named on each of them.
     let id_col = mapping
         .iter()
         .position(|t| *t == ColumnTarget::Field(Field::ExternalId));
-    let duplicated: HashMap<&str, &Vec<u32>> = by_id
-        .iter()
-        .filter(|(_, rows)| rows.len() > 1)
-        .map(|(k, v)| (k.as_str(), v))
-        .collect();
-    if let Some(col) = id_col.filter(|_| !duplicated.is_empty()) {
-        let mut kept = Vec::with_capacity(ok_rows.len());
-        for (row, rec) in ok_rows {
-            match rec
-                .external_id
-                .as_deref()
-                .and_then(|e| duplicated.get(e).map(|rows| (e, rows)))
-            {
-                Some((id, rows)) => {
-                    let others: Vec<String> = rows.iter().filter(|x| **x != row).map(u32::to_string).collect();
-                    ctx.problem(
-                        row,
-                        col,
-                        Some(Field::ExternalId),
-                        id,
-                        ProblemCode::DuplicateId,
-                        format!(
-                            "the same id is also on row {}; none of these rows is imported until the id appears once",
-                            others.join(", ")
-                        ),
-                    );
-                    out.rejected += 1;
-                }
-                None => kept.push((row, rec)),
+    let mut dropped: HashSet<u32> = HashSet::new();
+    for (id, rows) in by_id.iter().filter(|(_, rows)| rows.len() > 1) {
+        for &row in rows {
+            // A few of the other rows, so a sheet with one id on every row stays readable.
+            let mut others: Vec<String> = rows.iter().filter(|x| **x != row).take(5).map(u32::to_string).collect();
+            if rows.len() - 1 > others.len() {
+                others.push(format!("and {} more", rows.len() - 1 - others.len()));
             }
+            ctx.problem(
+                row,
+                id_col.unwrap_or(0),
+                Some(Field::ExternalId),
+                id,
+                ProblemCode::DuplicateId,
+                format!(
+                    "the same id is also on row {}; none of these rows is imported until the id appears once",
+                    others.join(", ")
+                ),
+            );
+            dropped.insert(row);
         }
-        ok_rows = kept;
+    }
+    if !dropped.is_empty() {
+        let before = ok_rows.len();
+        ok_rows.retain(|(row, _)| !dropped.contains(row));
+        out.rejected += (before - ok_rows.len()) as u32;
     }
     for (col, n) in id_numbers {
         ctx.problem(
@@ -350,7 +347,11 @@ fn field_value(
         }
     }
     match field {
-        Field::ExternalId | Field::Wecom | Field::Dingtalk | Field::Feishu if looks_like_excel_float(&value) => fail(
+        // Full-width digits and letters are the same id typed with a Chinese input method.
+        Field::ExternalId | Field::Wecom | Field::Dingtalk | Field::Feishu if !looks_like_excel_float(&value) => {
+            Ok(Some(half_width(&value)))
+        }
+        Field::ExternalId | Field::Wecom | Field::Dingtalk | Field::Feishu => fail(
             ProblemCode::ExcelFloat,
             &format!(
                 "Excel turned this id into a number and shows it rounded; the digits cannot be recovered: {RETYPE}"
