@@ -14,6 +14,7 @@ pub fn read(bytes: &[u8], encoding: Option<&str>) -> Result<Sheet, ImportError> 
         had_errors,
     } = encoding::decode(bytes, encoding)?;
     let mut reader = csv::ReaderBuilder::new()
+        .delimiter(delimiter(&text))
         .has_headers(false)
         .flexible(true)
         .from_reader(text.as_bytes());
@@ -64,6 +65,30 @@ pub fn read(bytes: &[u8], encoding: Option<&str>) -> Result<Sheet, ImportError> 
     Ok(sheet)
 }
 
+/// The separator of the first non-empty line: `,` unless tabs (Excel's "Unicode text", UTF-16
+/// with tabs) or semicolons (Excel in locales with a decimal comma) clearly outnumber commas.
+fn delimiter(text: &str) -> u8 {
+    let line = text.lines().find(|l| !l.trim().is_empty()).unwrap_or("");
+    let mut quoted = false;
+    let mut counts = [0usize; 3];
+    for c in line.chars() {
+        match c {
+            '"' => quoted = !quoted,
+            ',' if !quoted => counts[0] += 1,
+            '\t' if !quoted => counts[1] += 1,
+            ';' if !quoted => counts[2] += 1,
+            _ => {}
+        }
+    }
+    if counts[1] > counts[0] && counts[1] >= counts[2] {
+        b'\t'
+    } else if counts[2] > counts[0] {
+        b';'
+    } else {
+        b','
+    }
+}
+
 /// How many empty lines `rest` starts with (`\n`, `\r\n` or a lone `\r` each).
 fn empty_lines(rest: &[u8]) -> u32 {
     let run: Vec<u8> = rest
@@ -102,6 +127,22 @@ mod tests {
             s.blank_rows, 1,
             "the empty line between rows 2 and 4; not the trailing one"
         );
+    }
+
+    #[test]
+    fn excel_unicode_text_and_semicolon_files_are_split_right() {
+        let mut utf16 = vec![0xFF, 0xFE];
+        for u in "学号\t姓名\t标签\r\n1\t甲\ta,b\r\n".encode_utf16() {
+            utf16.extend(u.to_le_bytes());
+        }
+        let s = read(&utf16, None).unwrap();
+        assert_eq!((s.encoding.as_deref(), s.headers.len()), (Some("UTF-16LE"), 3));
+        assert_eq!(s.rows[0].cells[2].display(), "a,b");
+        let s = read("学号;姓名;标签\n1;甲;\"x;y\"\n".as_bytes(), None).unwrap();
+        assert_eq!(s.headers, ["学号", "姓名", "标签"]);
+        assert_eq!(s.rows[0].cells[2].display(), "x;y");
+        let s = read("学号,姓名,接收方式\n1,甲,email;sms\n".as_bytes(), None).unwrap();
+        assert_eq!(s.rows[0].cells[2].display(), "email;sms");
     }
 
     #[test]
