@@ -392,3 +392,69 @@ async fn an_extra_column_is_a_template_variable_even_with_a_chinese_header() {
         .unwrap();
     assert_eq!(preview.body.trim(), "甲：请回3号楼201。");
 }
+
+#[tokio::test]
+async fn a_wizard_previews_then_imports_with_its_own_mapping() {
+    use herald::import::{ColumnTarget, Field};
+    let d = desk().await;
+    let csv = "编号,Name,E-mail,宿舍,备注\n\nT1,Ann,ANN@X.CN,1号楼,vip\nT2,Bob,bob@x.cn,2号楼,\n";
+    let path = d.file("w.csv", csv.as_bytes());
+    let p = d.app.preview_import(&path, None, 1).unwrap();
+    assert_eq!(p.headers, ["编号", "Name", "E-mail", "宿舍", "备注"]);
+    assert_eq!(
+        p.rows,
+        [(
+            3,
+            vec![
+                "T1".into(),
+                "Ann".into(),
+                "ANN@X.CN".into(),
+                "1号楼".into(),
+                "vip".into()
+            ]
+        )]
+    );
+    assert_eq!(p.total_rows, 2);
+    assert_eq!(
+        p.suggested,
+        [
+            ColumnTarget::Field(Field::ExternalId),
+            ColumnTarget::Field(Field::Name),
+            ColumnTarget::Field(Field::Email),
+            ColumnTarget::Attribute("宿舍".into()),
+            ColumnTarget::Attribute("备注".into()),
+        ]
+    );
+    let mut mapping = p.suggested.clone();
+    mapping[3] = ColumnTarget::Attribute("dorm".into());
+    mapping[4] = ColumnTarget::Ignore;
+    let r = d
+        .app
+        .import_contacts(
+            &path,
+            ImportOptions {
+                mapping: Some(mapping.clone()),
+                ..Default::default()
+            },
+        )
+        .await
+        .unwrap();
+    assert_eq!(counts(&r), [2, 0, 0, 0, 1]);
+    let rec = d.app.store().list_contact_records().await.unwrap();
+    assert_eq!(rec[0].addresses["email"], "ann@x.cn");
+    assert_eq!(rec[0].attributes.keys().collect::<Vec<_>>(), ["dorm"]);
+    // A mapping that does not fit the file is refused as a whole.
+    mapping.pop();
+    let err = d
+        .app
+        .import_contacts(
+            &path,
+            ImportOptions {
+                mapping: Some(mapping),
+                ..Default::default()
+            },
+        )
+        .await
+        .unwrap_err();
+    assert_eq!(err.code(), "import_mapping");
+}
