@@ -49,6 +49,9 @@ pub enum ProblemCode {
     ExtraCells,
     /// A column without a header holds data (not imported).
     UnnamedColumn,
+    /// An extra column's header cannot be written as a template variable (`{{ 备注(1) }}`) or
+    /// is hidden by a standard one (`name`); its values are kept all the same.
+    AttributeNotVariable,
 }
 
 impl ProblemCode {
@@ -59,7 +62,8 @@ impl ProblemCode {
             ProblemCode::IdsStoredAsNumbers
             | ProblemCode::UnknownChannel
             | ProblemCode::ExtraCells
-            | ProblemCode::UnnamedColumn => Severity::Warning,
+            | ProblemCode::UnnamedColumn
+            | ProblemCode::AttributeNotVariable => Severity::Warning,
             _ => Severity::Error,
         }
     }
@@ -82,6 +86,7 @@ impl ProblemCode {
             ProblemCode::UnknownChannel => "unknown_channel",
             ProblemCode::ExtraCells => "extra_cells",
             ProblemCode::UnnamedColumn => "unnamed_column",
+            ProblemCode::AttributeNotVariable => "attribute_not_variable",
         }
     }
 }

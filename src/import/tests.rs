@@ -116,3 +116,16 @@ fn excel_errors_unnamed_columns_and_odd_cells_are_named() {
     );
     assert_eq!(checked.rejected, 3);
 }
+
+#[test]
+fn attributes_templates_cannot_name_are_kept_with_a_warning() {
+    let (checked, list) = problems("工号,姓名,备注(1),宿舍,2班,class_rep\nT1,甲,x,y,z,w\n");
+    assert_eq!(
+        list,
+        [
+            (1, "备注(1)".to_owned(), "attribute_not_variable"),
+            (1, "2班".to_owned(), "attribute_not_variable"),
+        ]
+    );
+    assert_eq!(checked.rows[0].1.attributes.len(), 4);
+}

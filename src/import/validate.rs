@@ -225,10 +225,32 @@ fn mapping_field(mapping: &[ColumnTarget], col: usize) -> Option<Field> {
     }
 }
 
-/// Header-row warnings: a column without a header that holds data is not imported.
+/// Whether templates can name an attribute: an identifier (letters of any script, digits,
+/// `_`; not starting with a digit) that no standard variable hides.
+fn usable_as_variable(name: &str) -> bool {
+    let mut chars = name.chars();
+    chars.next().is_some_and(|c| c == '_' || c.is_alphabetic())
+        && chars.all(|c| c == '_' || c.is_alphanumeric())
+        && !crate::compose::STANDARD_VARIABLES.contains(&name)
+}
+
+/// Header-row warnings: a column without a header that holds data is not imported; an
+/// attribute templates cannot name is kept but said so.
 fn column_warnings(ctx: &mut Ctx<'_>, mapping: &[ColumnTarget]) {
     let sheet = ctx.sheet;
     for (col, target) in mapping.iter().enumerate() {
+        if let ColumnTarget::Attribute(name) = target {
+            if !usable_as_variable(name) {
+                ctx.problem(
+                    sheet.header_row,
+                    col,
+                    None,
+                    name,
+                    ProblemCode::AttributeNotVariable,
+                    format!("the values are kept as the attribute \"{name}\", but a template cannot use it as a variable; to use it in notices, name the column with letters, digits and _ only, not a standard field"),
+                );
+            }
+        }
         let unnamed = sheet.headers.get(col).is_none_or(|h| h.is_empty());
         if unnamed && *target == ColumnTarget::Ignore {
             let filled = sheet

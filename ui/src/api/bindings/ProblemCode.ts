@@ -3,4 +3,4 @@
 /**
  * Stable problem codes (UIs map them to their own text).
  */
-export type ProblemCode = "name_missing" | "email_invalid" | "mobile_invalid" | "mobile_not_mobile" | "excel_float" | "precision_lost" | "leading_zeros_lost" | "phone_stored_as_number" | "ids_stored_as_numbers" | "duplicate_id" | "cell_error" | "encoding_damage" | "unknown_channel" | "extra_cells" | "unnamed_column";
+export type ProblemCode = "name_missing" | "email_invalid" | "mobile_invalid" | "mobile_not_mobile" | "excel_float" | "precision_lost" | "leading_zeros_lost" | "phone_stored_as_number" | "ids_stored_as_numbers" | "duplicate_id" | "cell_error" | "encoding_damage" | "unknown_channel" | "extra_cells" | "unnamed_column" | "attribute_not_variable";
