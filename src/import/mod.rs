@@ -110,15 +110,39 @@ impl Sheet {
 
     /// The mapping to use: the caller's (checked) or the suggested one.
     pub fn mapping(&self, given: Option<Vec<ColumnTarget>>) -> Result<Vec<ColumnTarget>, ImportError> {
+        let suggested = given.is_none();
         let m = given.unwrap_or_else(|| mapping::suggest(&self.headers));
         match mapping::check(&m, self.headers.len()) {
-            Err(ImportError::Mapping(msg)) if self.decode_errors => Err(ImportError::Mapping(format!(
-                "{msg}; the headers did not decode cleanly as {}: is the encoding right?",
-                self.encoding.as_deref().unwrap_or("?")
-            ))),
+            Err(ImportError::Mapping(msg)) => {
+                let mut msg = msg;
+                // A title row above the headers ("2024级学生名单") is common: name the real one.
+                if let Some(row) = self.header_below().filter(|_| suggested) {
+                    msg.push_str(&format!(
+                        "; row {row} looks like the header row: delete the rows above it"
+                    ));
+                } else if self.decode_errors {
+                    msg.push_str(&format!(
+                        "; the headers did not decode cleanly as {}: is the encoding right?",
+                        self.encoding.as_deref().unwrap_or("?")
+                    ));
+                }
+                Err(ImportError::Mapping(msg))
+            }
             Err(e) => Err(e),
             Ok(()) => Ok(m),
         }
+    }
+}
+
+impl Sheet {
+    /// The first of the next few rows whose cells read as headers with a name column.
+    fn header_below(&self) -> Option<u32> {
+        self.rows.iter().take(5).find_map(|r| {
+            let cells: Vec<String> = r.cells.iter().map(|c| c.display().trim().to_owned()).collect();
+            mapping::suggest(&cells)
+                .contains(&ColumnTarget::Field(Field::Name))
+                .then_some(r.row)
+        })
     }
 }
 

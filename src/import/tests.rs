@@ -129,3 +129,14 @@ fn attributes_templates_cannot_name_are_kept_with_a_warning() {
     );
     assert_eq!(checked.rows[0].1.attributes.len(), 4);
 }
+
+#[test]
+fn a_title_row_above_the_headers_is_pointed_out() {
+    let sheet = read_bytes(
+        "2024级学生名单,,\n,,\n学号,姓名,手机\n1,甲,13812345678\n".as_bytes(),
+        None,
+    )
+    .unwrap();
+    let err = sheet.mapping(None).unwrap_err().to_string();
+    assert!(err.contains("row 3 looks like the header row"), "{err}");
+}
