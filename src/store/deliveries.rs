@@ -159,13 +159,13 @@ impl<'q, O> BindOutcome<'q> for sqlx::query::QueryAs<'q, sqlx::Sqlite, O, sqlx::
 /// `…_cheap_status_checks`).
 pub(crate) const DUE: &str = "(d.status = 'queued' OR d.status = 'deferred' OR d.status = 'retry_wait')";
 
-/// The deliveries a claim takes (`?2` now, `?3` the channel, `?4` how many; `?1` unused), in
-/// claim order: id, run and status.
+/// The deliveries a claim takes (`?1` now, `?2` the channel, `?3` how many), in claim order:
+/// id, run and status.
 fn claim_pick_sql() -> String {
     format!(
         "SELECT d.id, d.run_id, d.status FROM deliveries d JOIN runs r ON r.id = d.run_id \
-         WHERE d.channel_id = ?3 AND {DUE} AND d.next_attempt_at <= ?2 AND r.status = 'sending' \
-         ORDER BY d.priority DESC, d.next_attempt_at, d.id LIMIT ?4"
+         WHERE d.channel_id = ?2 AND {DUE} AND d.next_attempt_at <= ?1 AND r.status = 'sending' \
+         ORDER BY d.priority DESC, d.next_attempt_at, d.id LIMIT ?3"
     )
 }
 
@@ -174,16 +174,16 @@ const COMPLETE_RUNS: &str = "UPDATE runs SET status = 'completed', finished_at =
      WHERE status = 'sending' AND waiting = 0 AND retrying = 0 RETURNING id";
 
 impl Store {
-    /// Claims up to `limit` due deliveries of one channel in one `UPDATE … RETURNING`: highest
-    /// priority first, then the longest due. Each gets a lease until `lease_until`; a lease
-    /// that runs out (the process died) is taken back by [`Store::recover_expired_leases`].
-    /// Deliveries of paused or cancelled runs are left alone.
+    /// Claims up to `limit` due deliveries of one channel in one transaction: picks them
+    /// through the claim index (highest priority first, then the longest due), then marks them
+    /// `sending` with a lease until `lease_until`; a lease that runs out (the process died) is
+    /// taken back by [`Store::recover_expired_leases`]. Deliveries of paused or cancelled runs
+    /// are left alone.
     pub async fn claim_due(&self, channel_id: i64, lease_until: &str, limit: i64) -> StoreResult<Vec<ClaimedDelivery>> {
         let now = clock::now_str();
         let mut tx = self.begin_write().await?;
         // Picked first, with their status, so that the run counts can move retries back.
         let picked: Vec<(i64, i64, String)> = sqlx::query_as(&claim_pick_sql())
-            .bind(lease_until)
             .bind(&now)
             .bind(channel_id)
             .bind(limit)
@@ -450,7 +450,6 @@ mod tests {
 
     async fn explain(store: &Store) -> Vec<String> {
         let rows = sqlx::query(&format!("EXPLAIN QUERY PLAN {}", claim_pick_sql()))
-            .bind(0)
             .bind("2026-11-23T00:00:00.000Z")
             .bind(1)
             .bind(10)
