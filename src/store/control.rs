@@ -205,56 +205,15 @@ impl Store {
 #[cfg(test)]
 mod tests {
     use super::RetryScope;
-    use crate::model::{ChannelKind, NewContact, RunStatus};
-    use crate::store::testutil::temp_store;
-    use crate::store::{
-        AddressSource, AudienceFilter, DeliveryResult, FrozenVariables, NoticeRecord, RecordedOutcome, Store,
-    };
+    use crate::model::RunStatus;
+    use crate::store::testutil::{fan_out_sandbox, sandbox_run, temp_store};
+    use crate::store::{DeliveryResult, RecordedOutcome, Store};
 
     async fn run_with(store: &Store, people: usize) -> (i64, i64) {
-        for i in 0..people {
-            store
-                .insert_contact(&NewContact {
-                    name: format!("p{i}"),
-                    ..Default::default()
-                })
-                .await
-                .unwrap();
-        }
-        let ch = store
-            .insert_channel("s", ChannelKind::Sandbox, &serde_json::json!({}))
-            .await
-            .unwrap();
-        let n = store
-            .insert_notice(&NoticeRecord {
-                title: "t",
-                subject: "t",
-                body: "b",
-                audience: "all",
-                channel_ids: &[ch.id],
-                channel_strategy: Default::default(),
-                priority: 0,
-                created_by: "",
-            })
-            .await
-            .unwrap();
-        let run = store.insert_run(n.id, 0, "").await.unwrap();
-        store
-            .fan_out_chunk(
-                run,
-                ch.id,
-                "sandbox",
-                AddressSource::Anything,
-                &AudienceFilter::All,
-                &FrozenVariables::All,
-                0,
-                0,
-                100,
-            )
-            .await
-            .unwrap();
+        let (run, channel) = sandbox_run(store, people).await;
+        fan_out_sandbox(store, run, channel, 100).await;
         store.finish_fan_out(run).await.unwrap();
-        (run, ch.id)
+        (run, channel)
     }
 
     fn fail(id: i64, attempt: i32) -> RecordedOutcome {

@@ -95,12 +95,9 @@ pub(crate) async fn recount(tx: &mut WriteTx, run: i64) -> StoreResult<()> {
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::model::{ChannelKind, NewContact, RunSummary};
-    use crate::store::testutil::temp_store;
-    use crate::store::{
-        AddressSource, AudienceFilter, DeliveryResult, FrozenVariables, NoticeRecord, RecordedOutcome, RetryScope,
-        Store,
-    };
+    use crate::model::RunSummary;
+    use crate::store::testutil::{fan_out_sandbox, sandbox_run, temp_store};
+    use crate::store::{DeliveryResult, RecordedOutcome, RetryScope, Store};
 
     /// The counts kept in `runs` must equal the rows, whatever moved them.
     async fn assert_counts_match_rows(store: &Store, run: i64, step: &str) -> RunSummary {
@@ -137,57 +134,14 @@ mod tests {
     #[tokio::test]
     async fn counts_follow_every_status_change() {
         let (_d, store) = temp_store().await;
-        for i in 0..10 {
-            store
-                .insert_contact(&NewContact {
-                    name: format!("p{i}"),
-                    ..Default::default()
-                })
-                .await
-                .unwrap();
-        }
-        let ch = store
-            .insert_channel("s", ChannelKind::Sandbox, &serde_json::json!({}))
-            .await
-            .unwrap();
-        let notice = store
-            .insert_notice(&NoticeRecord {
-                title: "t",
-                subject: "t",
-                body: "b",
-                audience: "all",
-                channel_ids: &[ch.id],
-                channel_strategy: Default::default(),
-                priority: 0,
-                created_by: "",
-            })
-            .await
-            .unwrap();
-        let run = store.insert_run(notice.id, 0, "").await.unwrap();
-        let mut after = 0;
-        while let Some(last) = store
-            .fan_out_chunk(
-                run,
-                ch.id,
-                "sandbox",
-                AddressSource::Anything,
-                &AudienceFilter::All,
-                &FrozenVariables::All,
-                0,
-                after,
-                4,
-            )
-            .await
-            .unwrap()
-        {
-            after = last;
-        }
+        let (run, ch) = sandbox_run(&store, 10).await;
+        fan_out_sandbox(&store, run, ch, 4).await;
         assert_counts_match_rows(&store, run, "fan-out chunks").await;
         store.finish_fan_out(run).await.unwrap();
         assert_eq!(assert_counts_match_rows(&store, run, "fan-out").await.waiting, 10);
 
         // Claim six: two sent, two retry, one fails, one is left in flight.
-        let c = store.claim_due(ch.id, "9999", 6).await.unwrap();
+        let c = store.claim_due(ch, "9999", 6).await.unwrap();
         let retry = |at: &str| DeliveryResult::Retry {
             next_attempt_at: at.into(),
             reason: "busy".into(),
@@ -220,7 +174,7 @@ mod tests {
         let s = assert_counts_match_rows(&store, run, "outcomes").await;
         assert_eq!((s.sent, s.retrying, s.failed, s.waiting), (2, 2, 1, 5));
         // Retries are due at once (2000): claiming takes them back to waiting.
-        store.claim_due(ch.id, "9999", 2).await.unwrap();
+        store.claim_due(ch, "9999", 2).await.unwrap();
         assert_eq!(
             assert_counts_match_rows(&store, run, "claiming retries").await.retrying,
             0

@@ -199,6 +199,58 @@ pub(crate) mod testutil {
         let store = Store::open(&dir.path().join("herald.db")).await.expect("open store");
         (dir, store)
     }
+
+    /// `people` contacts, a sandbox channel, and a pending run of a plain notice to all of them:
+    /// `(run id, channel id)`. The fan-out is left to the test ([`fan_out_sandbox`]).
+    pub async fn sandbox_run(store: &Store, people: usize) -> (i64, i64) {
+        for i in 0..people {
+            let person = crate::model::NewContact {
+                name: format!("p{i}"),
+                ..Default::default()
+            };
+            store.insert_contact(&person).await.expect("contact");
+        }
+        let channel = store
+            .insert_channel("s", crate::model::ChannelKind::Sandbox, &serde_json::json!({}))
+            .await
+            .expect("channel");
+        let notice = store
+            .insert_notice(&super::NoticeRecord {
+                title: "t",
+                subject: "t",
+                body: "b",
+                audience: "all",
+                channel_ids: &[channel.id],
+                channel_strategy: Default::default(),
+                priority: 0,
+                created_by: "",
+            })
+            .await
+            .expect("notice");
+        (store.insert_run(notice.id, 0, "").await.expect("run"), channel.id)
+    }
+
+    /// Fans a [`sandbox_run`] out in chunks of `chunk` contacts (without finishing it).
+    pub async fn fan_out_sandbox(store: &Store, run: i64, channel: i64, chunk: i64) {
+        let mut after = 0;
+        while let Some(last) = store
+            .fan_out_chunk(
+                run,
+                channel,
+                "sandbox",
+                super::AddressSource::Anything,
+                &super::AudienceFilter::All,
+                &super::FrozenVariables::All,
+                0,
+                after,
+                chunk,
+            )
+            .await
+            .expect("fan-out chunk")
+        {
+            after = last;
+        }
+    }
 }
 
 #[cfg(test)]
