@@ -1,9 +1,12 @@
 //! Contacts.
 
+use std::path::Path;
+
 use tauri::State;
 
 use super::AppState;
 use crate::error::CmdResult;
+use herald::import::{ImportOptions, ImportPreview, ImportReport};
 use herald::model::{Contact, ContactPage, ContactQuery, NewContact};
 
 #[tauri::command]
@@ -14,4 +17,35 @@ pub async fn list_contacts(state: State<'_, AppState>, query: ContactQuery) -> C
 #[tauri::command]
 pub async fn add_contact(state: State<'_, AppState>, input: NewContact) -> CmdResult<Contact> {
     Ok(state.app.add_contact(input).await?)
+}
+
+/// How many rows the import wizard's first step shows: enough to check the columns at a glance.
+const PREVIEW_ROWS: usize = 20;
+
+/// The first rows of a file and the suggested mapping (the import wizard's first step).
+#[tauri::command]
+pub async fn preview_import(
+    state: State<'_, AppState>,
+    path: String,
+    encoding: Option<String>,
+) -> CmdResult<ImportPreview> {
+    Ok(state
+        .app
+        .preview_import(Path::new(&path), encoding.as_deref(), PREVIEW_ROWS)?)
+}
+
+/// Imports a file with the wizard's mapping, or checks and counts it (`options.dry_run`).
+#[tauri::command]
+pub async fn import_contacts(
+    state: State<'_, AppState>,
+    path: String,
+    options: ImportOptions,
+) -> CmdResult<ImportReport> {
+    Ok(state.app.import_contacts(Path::new(&path), options).await?)
+}
+
+/// Writes every contact to `path` (`.xlsx`, or CSV); returns how many.
+#[tauri::command]
+pub async fn export_contacts(state: State<'_, AppState>, path: String) -> CmdResult<usize> {
+    Ok(state.app.export_contacts(Path::new(&path)).await?)
 }

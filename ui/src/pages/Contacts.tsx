@@ -1,9 +1,10 @@
-import { PlusOutlined } from "@ant-design/icons";
+import { ImportOutlined, PlusOutlined } from "@ant-design/icons";
 import { App, Button, Empty, Input, Space, Table, type TableColumnsType } from "antd";
 import { useCallback, useState } from "react";
 import * as api from "../api";
 import { ContactFormModal } from "../components/ContactFormModal";
 import { ErrorAlert } from "../components/ErrorAlert";
+import { ImportWizard } from "../components/ImportWizard";
 import { PageHeader } from "../components/PageHeader";
 import { useDebouncedValue } from "../hooks/useDebouncedValue";
 import { useLoader } from "../hooks/useLoader";
@@ -18,6 +19,7 @@ export default function Contacts() {
   const query = useDebouncedValue(search.trim(), 300);
   const [page, setPage] = useState({ current: 1, pageSize: 20 });
   const [adding, setAdding] = useState(false);
+  const [importing, setImporting] = useState(false);
   const [loadingDemo, setLoadingDemo] = useState(false);
 
   const contacts = useLoader(
@@ -76,6 +78,9 @@ export default function Contacts() {
               style={{ width: 280 }}
               data-testid="contacts-search"
             />
+            <Button icon={<ImportOutlined />} onClick={() => setImporting(true)} data-testid="contacts-import">
+              {t("contacts.import")}
+            </Button>
             <Button type="primary" icon={<PlusOutlined />} onClick={() => setAdding(true)} data-testid="contact-add">
               {t("contacts.add")}
             </Button>
@@ -107,6 +112,21 @@ export default function Contacts() {
           ) : (
             t("contacts.noMatch")
           ),
+        }}
+      />
+      <ImportWizard
+        open={importing}
+        onClose={() => setImporting(false)}
+        onImported={(report) => {
+          message.success(
+            t("contacts.imported", {
+              added: report.added,
+              updated: report.updated,
+              unchanged: report.unchanged,
+              rejected: report.rejected,
+            }),
+          );
+          contacts.reload();
         }}
       />
       <ContactFormModal

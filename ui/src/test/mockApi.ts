@@ -87,6 +87,17 @@ export const addContact = vi.fn<typeof Api.addContact>(async (input) => {
   return contact;
 });
 
+/** What the import commands answer; tests replace these to script a file. */
+export const previewImport = vi.fn<typeof Api.previewImport>(async (path) => {
+  throw new CommandError("invalid", `cannot read ${path}: no such file`);
+});
+
+export const importContacts = vi.fn<typeof Api.importContacts>(async (path) => {
+  throw new CommandError("invalid", `cannot read ${path}: no such file`);
+});
+
+export const exportContacts = vi.fn<typeof Api.exportContacts>(async () => db.contacts.length);
+
 export const listChannels = vi.fn<typeof Api.listChannels>(async () => db.channels);
 export const listSandboxMessages = vi.fn<typeof Api.listSandboxMessages>(async () => db.sandbox);
 
@@ -315,6 +326,9 @@ const ALL = [
   loadDemo,
   listContacts,
   addContact,
+  previewImport,
+  importContacts,
+  exportContacts,
   listChannels,
   listSandboxMessages,
   createNotice,

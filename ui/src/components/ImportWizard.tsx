@@ -1,0 +1,347 @@
+import { Alert, Button, Descriptions, Input, Modal, Select, Space, Statistic, Steps, Table, Tag, Typography } from "antd";
+import { useState } from "react";
+import * as api from "../api";
+import { useT, type MessageKey } from "../i18n";
+
+const FIELDS: { field: api.Field; label: MessageKey }[] = [
+  { field: "external_id", label: "import.field.external_id" },
+  { field: "name", label: "import.field.name" },
+  { field: "role", label: "import.field.role" },
+  { field: "department", label: "import.field.department" },
+  { field: "class_name", label: "import.field.class_name" },
+  { field: "grade", label: "import.field.grade" },
+  { field: "email", label: "import.field.email" },
+  { field: "mobile", label: "import.field.mobile" },
+  { field: "wecom", label: "import.field.wecom" },
+  { field: "dingtalk", label: "import.field.dingtalk" },
+  { field: "feishu", label: "import.field.feishu" },
+  { field: "preferred", label: "import.field.preferred" },
+  { field: "language", label: "import.field.language" },
+  { field: "tags", label: "import.field.tags" },
+];
+
+const ATTRIBUTE = "attribute";
+const IGNORE = "ignore";
+
+/** A Select holds strings; a field is `field:<name>`. */
+function toOption(target: api.ColumnTarget): string {
+  if (target.type === "field") return `field:${target.value}`;
+  return target.type === "attribute" ? ATTRIBUTE : IGNORE;
+}
+
+/** An attribute keeps the name the core suggested, else the column's header. */
+function fromOption(option: string, header: string, suggested: api.ColumnTarget | undefined): api.ColumnTarget {
+  if (option.startsWith("field:")) return { type: "field", value: option.slice("field:".length) as api.Field };
+  if (option === ATTRIBUTE) {
+    return { type: "attribute", value: suggested?.type === "attribute" ? suggested.value : header };
+  }
+  return { type: "ignore" };
+}
+
+type Encoding = "auto" | "utf-8" | "gbk";
+
+/**
+ * The import wizard: file → mapping → dry run → import. Each step calls the core, so what the
+ * dry run counts is exactly what the import will do with the same mapping.
+ */
+export function ImportWizard({
+  open,
+  onClose,
+  onImported,
+}: {
+  open: boolean;
+  onClose: () => void;
+  onImported: (report: api.ImportReport) => void;
+}) {
+  const t = useT();
+  const [step, setStep] = useState(0);
+  const [path, setPath] = useState("");
+  const [encoding, setEncoding] = useState<Encoding>("auto");
+  const [preview, setPreview] = useState<api.ImportPreview>();
+  const [mapping, setMapping] = useState<string[]>([]);
+  const [dryRun, setDryRun] = useState<api.ImportReport>();
+  const [result, setResult] = useState<api.ImportReport>();
+  const [busy, setBusy] = useState(false);
+  const [error, setError] = useState<api.CommandError>();
+
+  const encodingArg = encoding === "auto" ? undefined : encoding;
+
+  const reset = () => {
+    setStep(0);
+    setPreview(undefined);
+    setMapping([]);
+    setDryRun(undefined);
+    setResult(undefined);
+    setError(undefined);
+  };
+
+  const close = () => {
+    reset();
+    setPath("");
+    setEncoding("auto");
+    onClose();
+  };
+
+  const run = async (work: () => Promise<void>) => {
+    setBusy(true);
+    setError(undefined);
+    try {
+      await work();
+    } catch (reason) {
+      setError(api.toCommandError(reason));
+    } finally {
+      setBusy(false);
+    }
+  };
+
+  const loadPreview = () =>
+    run(async () => {
+      const found = await api.previewImport(path.trim(), encodingArg);
+      setPreview(found);
+      setMapping(found.suggested.map(toOption));
+      setDryRun(undefined);
+      setResult(undefined);
+    });
+
+  const options = (dry: boolean): api.ImportOptions => ({
+    encoding: encodingArg,
+    mapping: preview ? mapping.map((o, i) => fromOption(o, preview.headers[i] ?? "", preview.suggested[i])) : undefined,
+    dryRun: dry,
+  });
+
+  const check = () =>
+    run(async () => {
+      setDryRun(await api.importContacts(path.trim(), options(true)));
+      setStep(2);
+    });
+
+  const commit = () =>
+    run(async () => {
+      const report = await api.importContacts(path.trim(), options(false));
+      setResult(report);
+      setStep(3);
+      onImported(report);
+    });
+
+  const selectOptions = [
+    ...FIELDS.map(({ field, label }) => ({ value: `field:${field}`, label: t(label) })),
+    { value: ATTRIBUTE, label: t("import.keepAttribute") },
+    { value: IGNORE, label: t("import.ignore") },
+  ];
+
+  const counts = (report: api.ImportReport, testId: string) => (
+    <Space size="large" data-testid={testId}>
+      <Statistic title={t("import.added")} value={report.added} />
+      <Statistic title={t("import.updated")} value={report.updated} />
+      <Statistic title={t("import.unchanged")} value={report.unchanged} />
+      <Statistic title={t("import.rejected")} value={report.rejected} />
+      <Statistic title={t("import.warnings")} value={report.warnings} />
+    </Space>
+  );
+
+  const problems = (report: api.ImportReport) => (
+    <Table<api.Problem>
+      size="small"
+      data-testid="import-problems"
+      rowKey={(p) => `${p.row}:${p.column}:${p.code}:${p.value}`}
+      dataSource={report.problems}
+      pagination={{ pageSize: 10, hideOnSinglePage: true }}
+      locale={{ emptyText: t("import.noProblems") }}
+      columns={[
+        { title: t("import.row"), dataIndex: "row", width: 70 },
+        { title: t("import.column"), dataIndex: "column" },
+        { title: t("import.value"), dataIndex: "value" },
+        {
+          title: t("import.message"),
+          key: "message",
+          render: (_, p) => (
+            <>
+              <Tag color={p.severity === "error" ? "red" : "gold"}>{p.code}</Tag>
+              {p.message}
+            </>
+          ),
+        },
+      ]}
+    />
+  );
+
+  const body = () => {
+    if (step === 0) {
+      return (
+        <Space direction="vertical" style={{ width: "100%" }}>
+          <Space.Compact style={{ width: "100%" }}>
+            <Input
+              value={path}
+              onChange={(e) => setPath(e.target.value)}
+              placeholder={t("import.pathPlaceholder")}
+              onPressEnter={() => path.trim() && loadPreview()}
+              data-testid="import-path"
+            />
+            <Select<Encoding>
+              value={encoding}
+              onChange={setEncoding}
+              style={{ width: 140 }}
+              data-testid="import-encoding"
+              options={[
+                { value: "auto", label: t("import.encodingAuto") },
+                { value: "utf-8", label: "UTF-8" },
+                { value: "gbk", label: "GBK" },
+              ]}
+            />
+            <Button onClick={loadPreview} loading={busy} disabled={!path.trim()} data-testid="import-preview">
+              {t("import.preview")}
+            </Button>
+          </Space.Compact>
+          <Typography.Text type="secondary">{t("import.pathHint")}</Typography.Text>
+          {preview && (
+            <>
+              <Descriptions size="small" column={3} data-testid="import-detected">
+                <Descriptions.Item label={t("import.format")}>
+                  {preview.format === "csv" ? "CSV" : t("import.workbook")}
+                </Descriptions.Item>
+                <Descriptions.Item label={preview.format === "csv" ? t("import.encoding") : t("import.sheet")}>
+                  {(preview.format === "csv" ? preview.encoding : preview.sheet) ?? "—"}
+                </Descriptions.Item>
+                <Descriptions.Item label={t("import.totalRows")}>{preview.totalRows}</Descriptions.Item>
+              </Descriptions>
+              <Table<[number, string[]]>
+                size="small"
+                data-testid="import-preview-table"
+                rowKey={(r) => r[0]}
+                dataSource={preview.rows}
+                pagination={false}
+                scroll={{ x: "max-content", y: 300 }}
+                columns={[
+                  { title: t("import.row"), key: "row", render: (_, r) => r[0], width: 60, fixed: "left" },
+                  ...preview.headers.map((h, i) => ({ title: h, key: `c${i}`, render: (_: unknown, r: [number, string[]]) => r[1][i] ?? "" })),
+                ]}
+              />
+            </>
+          )}
+        </Space>
+      );
+    }
+    if (step === 1 && preview) {
+      return (
+        <Table<{ header: string; index: number }>
+          size="small"
+          data-testid="import-mapping"
+          rowKey="index"
+          pagination={false}
+          dataSource={preview.headers.map((header, index) => ({ header, index }))}
+          columns={[
+            { title: t("import.header"), dataIndex: "header" },
+            {
+              title: t("import.target"),
+              key: "target",
+              render: (_, { index }) => (
+                <Select
+                  value={mapping[index]}
+                  options={selectOptions}
+                  // Sixteen options need no virtual list, and without one every option is in the DOM.
+                  virtual={false}
+                  style={{ width: 220 }}
+                  data-testid={`import-map-${index}`}
+                  onChange={(value: string) => {
+                    setMapping((m) => m.map((o, i) => (i === index ? value : o)));
+                    setDryRun(undefined);
+                  }}
+                />
+              ),
+            },
+          ]}
+        />
+      );
+    }
+    if (step === 2 && dryRun) {
+      return (
+        <Space direction="vertical" style={{ width: "100%" }}>
+          <Alert type="info" showIcon message={t("import.dryRunNote")} />
+          {counts(dryRun, "import-dry-counts")}
+          {problems(dryRun)}
+        </Space>
+      );
+    }
+    if (step === 3 && result) {
+      return (
+        <Space direction="vertical" style={{ width: "100%" }}>
+          <Alert type="success" showIcon message={t("import.done", { file: result.file })} />
+          {counts(result, "import-result-counts")}
+          {problems(result)}
+        </Space>
+      );
+    }
+    return null;
+  };
+
+  const footer = () => {
+    const cancel = (
+      <Button key="cancel" onClick={close}>
+        {step === 3 ? t("common.close") : t("common.cancel")}
+      </Button>
+    );
+    if (step === 0)
+      return [
+        cancel,
+        <Button key="next" type="primary" disabled={!preview} onClick={() => setStep(1)} data-testid="import-next">
+          {t("import.next")}
+        </Button>,
+      ];
+    if (step === 1)
+      return [
+        cancel,
+        <Button key="back" onClick={() => setStep(0)}>
+          {t("import.back")}
+        </Button>,
+        <Button key="check" type="primary" loading={busy} onClick={check} data-testid="import-dry-run">
+          {t("import.dryRun")}
+        </Button>,
+      ];
+    if (step === 2)
+      return [
+        cancel,
+        <Button key="back" onClick={() => setStep(1)}>
+          {t("import.back")}
+        </Button>,
+        <Button key="commit" type="primary" loading={busy} onClick={commit} data-testid="import-commit">
+          {t("import.commit")}
+        </Button>,
+      ];
+    return [cancel];
+  };
+
+  return (
+    <Modal
+      open={open}
+      title={t("import.title")}
+      width={900}
+      onCancel={close}
+      footer={footer()}
+      destroyOnHidden
+      maskClosable={false}
+    >
+      <Steps
+        current={step}
+        size="small"
+        style={{ marginBottom: 16 }}
+        items={[
+          { title: t("import.stepFile") },
+          { title: t("import.stepMapping") },
+          { title: t("import.stepCheck") },
+          { title: t("import.stepImport") },
+        ]}
+      />
+      {error && (
+        <Alert
+          type="error"
+          showIcon
+          style={{ marginBottom: 16 }}
+          message={t("import.failed")}
+          description={error.message}
+          data-testid="import-error"
+        />
+      )}
+      {body()}
+    </Modal>
+  );
+}
