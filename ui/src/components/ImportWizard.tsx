@@ -172,14 +172,21 @@ export function ImportWizard({
           <Space.Compact style={{ width: "100%" }}>
             <Input
               value={path}
-              onChange={(e) => setPath(e.target.value)}
+              onChange={(e) => {
+                setPath(e.target.value);
+                // The mapping belongs to the file previewed; another file must be previewed again.
+                setPreview(undefined);
+              }}
               placeholder={t("import.pathPlaceholder")}
               onPressEnter={() => path.trim() && loadPreview()}
               data-testid="import-path"
             />
             <Select<Encoding>
               value={encoding}
-              onChange={setEncoding}
+              onChange={(value) => {
+                setEncoding(value);
+                setPreview(undefined);
+              }}
               style={{ width: 140 }}
               data-testid="import-encoding"
               options={[
