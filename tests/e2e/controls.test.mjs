@@ -15,7 +15,7 @@ import assert from "node:assert/strict";
 import { createHmac, randomBytes, timingSafeEqual } from "node:crypto";
 import { createServer } from "node:http";
 import path from "node:path";
-import { startApp } from "./harness.mjs";
+import { startApp, testIds } from "./harness.mjs";
 
 const T = 20_000;
 /** The demo list's size: every notice here goes to everyone. */
@@ -89,19 +89,7 @@ after(async () => {
   if (receiver) await receiver.close();
 });
 
-const byTestId = (id) => app.browser.$(`[data-testid="${id}"]`);
-
-async function click(id) {
-  const el = await byTestId(id);
-  await el.waitForClickable({ timeout: T });
-  await el.click();
-}
-
-async function type(id, text) {
-  const el = await byTestId(id);
-  await el.waitForDisplayed({ timeout: T });
-  await el.setValue(text);
-}
+const { byTestId, click, type } = testIds(() => app.browser, T);
 
 async function waitForText(id, pattern, what) {
   const el = await byTestId(id);

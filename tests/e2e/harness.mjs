@@ -65,3 +65,22 @@ export async function startApp() {
 export async function settle(browser) {
   await browser.executeAsync((done) => requestAnimationFrame(() => requestAnimationFrame(done)));
 }
+
+/**
+ * Element helpers by `data-testid`, shared by the test files. `browser` is a getter because the
+ * session starts in `before()`, after the module has bound these.
+ */
+export function testIds(browser, timeout) {
+  const byTestId = (id) => browser().$(`[data-testid="${id}"]`);
+  async function click(id) {
+    const el = await byTestId(id);
+    await el.waitForClickable({ timeout });
+    await el.click();
+  }
+  async function type(id, text) {
+    const el = await byTestId(id);
+    await el.waitForDisplayed({ timeout });
+    await el.setValue(text);
+  }
+  return { byTestId, click, type };
+}

@@ -5,7 +5,7 @@ import { test, after, before } from "node:test";
 import assert from "node:assert/strict";
 import { writeFileSync } from "node:fs";
 import path from "node:path";
-import { startApp } from "./harness.mjs";
+import { startApp, testIds } from "./harness.mjs";
 
 let app;
 const T = 20_000;
@@ -18,13 +18,7 @@ after(async () => {
   if (app) await app.stop();
 });
 
-const byTestId = (id) => app.browser.$(`[data-testid="${id}"]`);
-
-async function click(id) {
-  const el = await byTestId(id);
-  await el.waitForClickable({ timeout: T });
-  await el.click();
-}
+const { byTestId, click } = testIds(() => app.browser, T);
 
 async function textOf(id) {
   const el = await byTestId(id);

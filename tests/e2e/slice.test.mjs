@@ -4,7 +4,7 @@
 import { test, after, before } from "node:test";
 import assert from "node:assert/strict";
 import path from "node:path";
-import { startApp, settle } from "./harness.mjs";
+import { startApp, settle, testIds } from "./harness.mjs";
 
 let app;
 const T = 20_000;
@@ -17,19 +17,7 @@ after(async () => {
   if (app) await app.stop();
 });
 
-const byTestId = (id) => app.browser.$(`[data-testid="${id}"]`);
-
-async function click(id) {
-  const el = await byTestId(id);
-  await el.waitForClickable({ timeout: T });
-  await el.click();
-}
-
-async function type(id, text) {
-  const el = await byTestId(id);
-  await el.waitForDisplayed({ timeout: T });
-  await el.setValue(text);
-}
+const { byTestId, click, type } = testIds(() => app.browser, T);
 
 test("a notice composed in the app reaches the sandbox inbox and shows as sent in History", async (t) => {
   const { browser } = app;
