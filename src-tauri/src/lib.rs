@@ -62,6 +62,7 @@ pub fn run() {
         .with_env_filter(tracing_subscriber::EnvFilter::try_from_env("HERALD_LOG").unwrap_or_else(|_| "info".into()))
         .init();
     let result = tauri::Builder::default()
+        .plugin(tauri_plugin_dialog::init())
         .setup(setup)
         .on_window_event(|window, event| {
             // With a tray icon, closing the window hides it and sending goes on; Quit is in
