@@ -13,9 +13,10 @@ use crate::compose::{self, ComposeError, STANDARD_VARIABLES};
 use crate::dispatch::{DispatchOptions, DispatchReport, Dispatcher, DispatcherLock, ProgressSink, ProviderFactory};
 use crate::model::*;
 use crate::secrets::{FileSecretStore, SecretStore};
-use crate::store::{NoticeRecord, RetryScope, Store};
+use crate::store::{AudienceFilter, NoticeRecord, RetryScope, Store};
 use crate::{clock, demo, outbox, report, Error, Result};
 
+mod audience;
 mod channels;
 mod import;
 mod providers;
@@ -246,7 +247,7 @@ impl App {
     // ----- notices -----
 
     /// Checks a notice's fields, audience, channels and templates.
-    async fn check_notice(&self, input: &NewNotice) -> Result<(Audience, String)> {
+    async fn check_notice(&self, input: &NewNotice) -> Result<(Audience, AudienceFilter, String)> {
         if input.title.trim().is_empty() {
             return Err(ComposeError::Empty { field: "title" }.into());
         }
@@ -262,8 +263,7 @@ impl App {
                 return Err(Error::Invalid(format!("the channel {} is disabled", c.name)));
             }
         }
-        let audience = Audience::parse(input.audience.as_deref().unwrap_or("all"))?;
-        audience.validate(&self.store).await?;
+        let (audience, filter) = self.check_audience(input.audience.as_deref().unwrap_or("all")).await?;
         let subject = trimmed(input.subject.clone()).unwrap_or_else(|| input.title.trim().to_owned());
         let attributes = self.store.list_attribute_names().await?;
         for (field, source) in [("subject", subject.as_str()), ("body", input.body.as_str())] {
@@ -282,12 +282,12 @@ impl App {
                 }
             }
         }
-        Ok((audience, subject))
+        Ok((audience, filter, subject))
     }
 
     /// Stores a new draft notice.
     pub async fn create_notice(&self, input: NewNotice) -> Result<Notice> {
-        let (audience, subject) = self.check_notice(&input).await?;
+        let (audience, _, subject) = self.check_notice(&input).await?;
         let notice = self
             .store
             .insert_notice(&NoticeRecord {
@@ -319,8 +319,8 @@ impl App {
 
     /// Renders a notice for the first person of its audience, as they would get it.
     pub async fn preview_notice(&self, input: &NewNotice) -> Result<Preview> {
-        let (audience, subject) = self.check_notice(input).await?;
-        let (first, audience_size) = self.store.audience_sample(&audience.filter()).await?;
+        let (_, filter, subject) = self.check_notice(input).await?;
+        let (first, audience_size) = self.store.audience_sample(&filter).await?;
         let (contact_name, vars) = first.ok_or(crate::audience::AudienceError::Empty)?;
         let r = compose::render(&subject, &input.body, &vars)?;
         Ok(Preview {

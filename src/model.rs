@@ -7,6 +7,9 @@
 use serde::{Deserialize, Serialize};
 use ts_rs::TS;
 
+mod audience;
+pub use audience::*;
+
 /// The kinds of provider a channel can be. Only `sandbox` sends in this version; the others
 /// are named so that stored rows and the UI agree on spelling as they arrive.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize, TS)]

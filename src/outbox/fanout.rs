@@ -2,7 +2,7 @@
 //! that a large audience never holds the write lock for long, and keyed on
 //! (run, contact, channel) so that a repeated or interrupted fan-out adds nothing twice.
 
-use crate::audience::Audience;
+use crate::audience;
 use crate::compose;
 use crate::model::{ChannelStrategy, Notice, RunStatus};
 use crate::providers::{address_kind, address_kinds_json};
@@ -14,8 +14,7 @@ pub const FANOUT_CHUNK: i64 = 10_000;
 
 /// Resolves the notice's audience now and writes the run's deliveries; returns how many.
 pub async fn fan_out(store: &Store, run_id: i64, notice: &Notice) -> Result<i64> {
-    let audience = Audience::parse(&notice.audience)?;
-    let filter = audience.filter();
+    let filter = audience::resolve(store, &notice.audience).await?;
     // A notice whose templates no longer parse freezes everything; its deliveries then fail
     // one by one with the template's error, which is what the history should show.
     let variables =

@@ -4,6 +4,7 @@
 //! The queries avoid SQLite-only tricks where a PostgreSQL twin would differ more than in
 //! spelling (DESIGN.md §7); the ones that must differ (`json_object`) are marked.
 
+mod audience;
 mod audit;
 mod batch;
 mod channels;
@@ -11,6 +12,7 @@ mod contacts;
 mod control;
 mod counts;
 mod deliveries;
+mod groups;
 mod notices;
 mod runs;
 mod sandbox;
@@ -22,7 +24,9 @@ pub use channels::ChannelConfigRow;
 pub use control::RetryScope;
 pub use deliveries::{ClaimedDelivery, DeliveryResult, RecordedOutcome};
 pub use notices::NoticeRecord;
-pub use runs::{AddressSource, AudienceFilter, FrozenVariables};
+pub use audience::{AudienceFilter, ContactColumn, TextTest};
+pub use groups::{GroupRow, Reach};
+pub use runs::{AddressSource, FrozenVariables};
 
 use std::path::{Path, PathBuf};
 use std::str::FromStr;

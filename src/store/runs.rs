@@ -2,6 +2,7 @@
 
 use sqlx::Row;
 
+use super::audience::{AudienceFilter, Params};
 use super::{counts, Store, StoreError, StoreResult};
 use crate::clock;
 use crate::model::{RunStatus, RunSummary};
@@ -106,42 +107,25 @@ async fn count_new(tx: &mut super::WriteTx, run_id: i64, added: u64) -> StoreRes
     deltas.apply(tx).await
 }
 
-/// Who a fan-out chunk reaches.
-#[derive(Debug, Clone)]
-pub enum AudienceFilter {
-    All,
-    /// Exactly these contact ids (as a JSON array, expanded by SQLite's `json_each`).
-    Ids(Vec<i64>),
-}
-
-impl AudienceFilter {
-    /// The contact ids as a JSON array for `json_each` (`None`: everyone).
-    fn as_json(&self) -> Option<String> {
-        match self {
-            AudienceFilter::All => None,
-            AudienceFilter::Ids(ids) => Some(serde_json::to_string(ids).unwrap_or_else(|_| "[]".into())),
-        }
-    }
-}
-
 /// The last contact id of the next fan-out chunk: at most `chunk` contacts of the audience
 /// after `after` (`None`: no contact is left). Read first, so that contacts a chunk skips
 /// (no address, opted out) still move the cursor on.
 async fn chunk_end(
     tx: &mut super::WriteTx,
     after: i64,
-    ids_json: &Option<String>,
+    audience: &AudienceFilter,
     chunk: i64,
 ) -> StoreResult<Option<i64>> {
-    Ok(sqlx::query_scalar(
-        "SELECT MAX(id) FROM (SELECT id FROM contacts c WHERE c.id > ?1 \
-         AND (?2 IS NULL OR c.id IN (SELECT value FROM json_each(?2))) ORDER BY c.id LIMIT ?3)",
-    )
-    .bind(after)
-    .bind(ids_json)
-    .bind(chunk)
-    .fetch_one(&mut **tx)
-    .await?)
+    let mut params = Params::starting_at(3);
+    let sql = format!(
+        "SELECT MAX(id) FROM (SELECT id FROM contacts c WHERE c.id > ?1 AND {} ORDER BY c.id LIMIT ?2)",
+        audience.sql(&mut params)
+    );
+    let row = params
+        .bind(sqlx::query(&sql).bind(after).bind(chunk))
+        .fetch_one(&mut **tx)
+        .await?;
+    Ok(row.get(0))
 }
 
 /// Where a channel's address comes from.
@@ -255,9 +239,8 @@ impl Store {
         chunk: i64,
     ) -> StoreResult<Option<i64>> {
         let now = clock::now_str();
-        let ids_json = audience.as_json();
         let mut tx = self.begin_write().await?;
-        let Some(last) = chunk_end(&mut tx, after, &ids_json, chunk).await? else {
+        let Some(last) = chunk_end(&mut tx, after, audience, chunk).await? else {
             tx.commit().await?;
             return Ok(None);
         };
@@ -267,34 +250,37 @@ impl Store {
                  c.external_id, '#' || c.id)"
             }
             AddressSource::Kind(_) => {
-                "(SELECT address FROM contact_addresses a WHERE a.contact_id = c.id AND a.kind = ?7 AND a.invalid = 0)"
+                "(SELECT address FROM contact_addresses a WHERE a.contact_id = c.id AND a.kind = ?6 AND a.invalid = 0)"
             }
         };
         let kind = match source {
             AddressSource::Anything => None,
             AddressSource::Kind(k) => Some(k),
         };
+        let mut params = Params::starting_at(9);
         // SQLite-specific: json_object/json_patch/json_each (PostgreSQL: jsonb_build_object, ||, jsonb_array_elements).
         let sql = format!(
             "INSERT OR IGNORE INTO deliveries (run_id, contact_id, channel_id, address, status, priority, next_attempt_at, variables, created_at, updated_at) \
-             SELECT ?4, id, ?5, addr, 'queued', ?6, ?8, vars, ?8, ?8 FROM ( \
+             SELECT ?3, id, ?4, addr, 'queued', ?5, ?7, vars, ?7, ?7 FROM ( \
                SELECT c.id, {address_sql} AS addr, {vars} AS vars \
-               FROM contacts c {ADDRESS_JOINS} WHERE c.id > ?1 AND c.id <= ?3 \
-               AND (?2 IS NULL OR c.id IN (SELECT value FROM json_each(?2))) \
-               AND NOT EXISTS (SELECT 1 FROM contact_preferences p, json_each(p.opted_out) o WHERE p.contact_id = c.id AND o.value = ?9) \
+               FROM contacts c {ADDRESS_JOINS} WHERE c.id > ?1 AND c.id <= ?2 \
+               AND {filter} \
+               AND NOT EXISTS (SELECT 1 FROM contact_preferences p, json_each(p.opted_out) o WHERE p.contact_id = c.id AND o.value = ?8) \
              ) WHERE addr IS NOT NULL",
-            vars = variables.sql()
+            vars = variables.sql(),
+            filter = audience.sql(&mut params),
         );
-        let added = sqlx::query(&sql)
+        let query = sqlx::query(&sql)
             .bind(after)
-            .bind(&ids_json)
             .bind(last)
             .bind(run_id)
             .bind(channel_id)
             .bind(priority)
             .bind(kind)
             .bind(&now)
-            .bind(channel_kind)
+            .bind(channel_kind);
+        let added = params
+            .bind(query)
             .execute(&mut *tx)
             .await?
             .rows_affected();
@@ -319,33 +305,30 @@ impl Store {
         chunk: i64,
     ) -> StoreResult<Option<i64>> {
         let now = clock::now_str();
-        let ids_json = audience.as_json();
         let mut tx = self.begin_write().await?;
-        let Some(last) = chunk_end(&mut tx, after, &ids_json, chunk).await? else {
+        let Some(last) = chunk_end(&mut tx, after, audience, chunk).await? else {
             tx.commit().await?;
             return Ok(None);
         };
-        let cte = candidates_sql(
-            "?5",
-            "?7",
-            "c.id > ?1 AND c.id <= ?3 AND (?2 IS NULL OR c.id IN (SELECT value FROM json_each(?2)))",
-            &variables.sql(),
-        );
+        let mut params = Params::starting_at(8);
+        let filter = format!("c.id > ?1 AND c.id <= ?2 AND {}", audience.sql(&mut params));
+        let cte = candidates_sql("?4", "?6", &filter, &variables.sql());
         let sql = format!(
             "{cte} INSERT OR IGNORE INTO deliveries (run_id, contact_id, channel_id, address, status, priority, next_attempt_at, variables, created_at, updated_at) \
-             SELECT ?4, contact_id, channel_id, addr, 'queued', ?6, ?8, vars, ?8, ?8 FROM ( \
+             SELECT ?3, contact_id, channel_id, addr, 'queued', ?5, ?7, vars, ?7, ?7 FROM ( \
                SELECT *, ROW_NUMBER() OVER (PARTITION BY contact_id ORDER BY rank, channel_id) AS rn FROM cand WHERE addr IS NOT NULL) \
              WHERE rn = 1"
         );
-        let added = sqlx::query(&sql)
+        let query = sqlx::query(&sql)
             .bind(after)
-            .bind(&ids_json)
             .bind(last)
             .bind(run_id)
             .bind(notice_id)
             .bind(priority)
             .bind(kinds)
-            .bind(&now)
+            .bind(&now);
+        let added = params
+            .bind(query)
             .execute(&mut *tx)
             .await?
             .rows_affected();
@@ -422,19 +405,21 @@ impl Store {
         &self,
         audience: &AudienceFilter,
     ) -> StoreResult<(Option<(String, serde_json::Value)>, i64)> {
-        let ids_json = audience.as_json();
-        const WHERE: &str = "WHERE (?1 IS NULL OR c.id IN (SELECT value FROM json_each(?1)))";
-        let count: i64 = sqlx::query_scalar(&format!("SELECT COUNT(*) FROM contacts c {WHERE}"))
-            .bind(&ids_json)
+        let mut params = Params::starting_at(1);
+        let filter = audience.sql(&mut params);
+        let count: i64 = params
+            .clone()
+            .bind(sqlx::query(&format!("SELECT COUNT(*) FROM contacts c WHERE {filter}")))
             .fetch_one(&self.pool)
+            .await?
+            .get(0);
+        let first = params
+            .bind(sqlx::query(&format!(
+                "SELECT c.name, {vars} AS vars FROM contacts c {ADDRESS_JOINS} WHERE {filter} ORDER BY c.id LIMIT 1",
+                vars = variables_sql()
+            )))
+            .fetch_optional(&self.pool)
             .await?;
-        let first = sqlx::query(&format!(
-            "SELECT c.name, {vars} AS vars FROM contacts c {ADDRESS_JOINS} {WHERE} ORDER BY c.id LIMIT 1",
-            vars = variables_sql()
-        ))
-        .bind(&ids_json)
-        .fetch_optional(&self.pool)
-        .await?;
         let first = match first {
             Some(r) => Some((
                 r.get::<String, _>("name"),

@@ -1,0 +1,309 @@
+//! `groups` (static groups and rule segments) and `group_members`, and the counts an audience
+//! preview shows.
+
+use sqlx::Row;
+
+use super::audience::{AudienceFilter, Params};
+use super::{Store, StoreError, StoreResult};
+use crate::clock;
+use crate::model::{GroupKind, Rule};
+
+/// A group as stored; the rule is the JSON of `model::Rule`.
+#[derive(Debug, Clone)]
+pub struct GroupRow {
+    pub id: i64,
+    pub name: String,
+    pub kind: GroupKind,
+    pub rule: Option<Rule>,
+    pub description: Option<String>,
+    pub created_at: String,
+    pub updated_at: String,
+}
+
+/// What one channel would do with an audience: (reachable, no address, invalid address,
+/// opted out); every person is in exactly one of the four.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
+pub struct Reach {
+    pub reachable: i64,
+    pub no_address: i64,
+    pub invalid_address: i64,
+    pub opted_out: i64,
+}
+
+fn group_from_row(row: &sqlx::sqlite::SqliteRow) -> StoreResult<GroupRow> {
+    let kind = match row.get::<String, _>("kind").as_str() {
+        "static" => GroupKind::Static,
+        "rule" => GroupKind::Rule,
+        other => return Err(StoreError::Corrupt(format!("unknown group kind {other}"))),
+    };
+    let rule = match row.get::<Option<String>, _>("rule") {
+        Some(json) => Some(super::from_json("group rule", &json)?),
+        None => None,
+    };
+    Ok(GroupRow {
+        id: row.get("id"),
+        name: row.get("name"),
+        kind,
+        rule,
+        description: row.get("description"),
+        created_at: row.get("created_at"),
+        updated_at: row.get("updated_at"),
+    })
+}
+
+fn conflict_on_name(e: sqlx::Error, name: &str) -> StoreError {
+    match e {
+        sqlx::Error::Database(d) if d.is_unique_violation() => {
+            StoreError::Conflict(format!("a group named {name} already exists: choose another name"))
+        }
+        e => e.into(),
+    }
+}
+
+fn rule_json(rule: Option<&Rule>) -> StoreResult<Option<String>> {
+    rule.map(|r| serde_json::to_string(r).map_err(|e| StoreError::Corrupt(format!("group rule: {e}"))))
+        .transpose()
+}
+
+const GROUP_SELECT: &str = "SELECT id, name, kind, rule, description, created_at, updated_at FROM groups";
+
+impl Store {
+    pub async fn insert_group(
+        &self,
+        name: &str,
+        description: Option<&str>,
+        rule: Option<&Rule>,
+    ) -> StoreResult<GroupRow> {
+        let now = clock::now_str();
+        let kind = if rule.is_some() { "rule" } else { "static" };
+        let id: i64 = sqlx::query_scalar(
+            "INSERT INTO groups (name, kind, rule, description, created_at, updated_at) VALUES (?, ?, ?, ?, ?, ?) RETURNING id",
+        )
+        .bind(name)
+        .bind(kind)
+        .bind(rule_json(rule)?)
+        .bind(description)
+        .bind(&now)
+        .bind(&now)
+        .fetch_one(&self.pool)
+        .await
+        .map_err(|e| conflict_on_name(e, name))?;
+        self.get_group_row(id).await
+    }
+
+    pub async fn get_group_row(&self, id: i64) -> StoreResult<GroupRow> {
+        let row = sqlx::query(&format!("{GROUP_SELECT} WHERE id = ?"))
+            .bind(id)
+            .fetch_optional(&self.pool)
+            .await?
+            .ok_or_else(|| StoreError::not_found("group", id))?;
+        group_from_row(&row)
+    }
+
+    /// Every group, by name.
+    pub async fn list_group_rows(&self) -> StoreResult<Vec<GroupRow>> {
+        sqlx::query(&format!("{GROUP_SELECT} ORDER BY name"))
+            .fetch_all(&self.pool)
+            .await?
+            .iter()
+            .map(group_from_row)
+            .collect()
+    }
+
+    /// Writes a group's name, description and rule, and the rules of other segments that
+    /// were rewritten for a rename (`others`), in one transaction.
+    pub async fn update_group(&self, group: &GroupRow, others: &[(i64, Rule)]) -> StoreResult<GroupRow> {
+        let now = clock::now_str();
+        let mut tx = self.begin_write().await?;
+        let res = sqlx::query("UPDATE groups SET name = ?, description = ?, rule = ?, updated_at = ? WHERE id = ?")
+            .bind(&group.name)
+            .bind(&group.description)
+            .bind(rule_json(group.rule.as_ref())?)
+            .bind(&now)
+            .bind(group.id)
+            .execute(&mut *tx)
+            .await
+            .map_err(|e| conflict_on_name(e, &group.name))?;
+        if res.rows_affected() == 0 {
+            return Err(StoreError::not_found("group", group.id));
+        }
+        for (id, rule) in others {
+            sqlx::query("UPDATE groups SET rule = ?, updated_at = ? WHERE id = ?")
+                .bind(rule_json(Some(rule))?)
+                .bind(&now)
+                .bind(id)
+                .execute(&mut *tx)
+                .await?;
+        }
+        tx.commit().await?;
+        self.get_group_row(group.id).await
+    }
+
+    pub async fn delete_group(&self, id: i64) -> StoreResult<()> {
+        let res = sqlx::query("DELETE FROM groups WHERE id = ?").bind(id).execute(&self.pool).await?;
+        if res.rows_affected() == 0 {
+            return Err(StoreError::not_found("group", id));
+        }
+        Ok(())
+    }
+
+    /// Adds existing contacts to a static group; returns (added, already members).
+    pub async fn add_group_members(&self, group_id: i64, contact_ids: &[i64]) -> StoreResult<(i64, i64)> {
+        let ids = serde_json::to_string(contact_ids).unwrap_or_else(|_| "[]".into());
+        let mut tx = self.begin_write().await?;
+        let existing: i64 = sqlx::query_scalar(
+            "SELECT COUNT(DISTINCT c.id) FROM contacts c WHERE c.id IN (SELECT value FROM json_each(?))",
+        )
+        .bind(&ids)
+        .fetch_one(&mut *tx)
+        .await?;
+        let added = sqlx::query(
+            "INSERT OR IGNORE INTO group_members (group_id, contact_id, added_at) \
+             SELECT ?1, c.id, ?2 FROM contacts c WHERE c.id IN (SELECT value FROM json_each(?3))",
+        )
+        .bind(group_id)
+        .bind(clock::now_str())
+        .bind(&ids)
+        .execute(&mut *tx)
+        .await?
+        .rows_affected() as i64;
+        tx.commit().await?;
+        Ok((added, existing - added))
+    }
+
+    /// Removes contacts from a static group; returns how many were members.
+    pub async fn remove_group_members(&self, group_id: i64, contact_ids: &[i64]) -> StoreResult<i64> {
+        let ids = serde_json::to_string(contact_ids).unwrap_or_else(|_| "[]".into());
+        Ok(sqlx::query(
+            "DELETE FROM group_members WHERE group_id = ? AND contact_id IN (SELECT value FROM json_each(?))",
+        )
+        .bind(group_id)
+        .bind(&ids)
+        .execute(&self.pool)
+        .await?
+        .rows_affected() as i64)
+    }
+
+    /// The contact ids of these external ids (学号/工号), as (external id, id) pairs for
+    /// those that exist.
+    pub async fn contact_ids_by_external_id(&self, external_ids: &[String]) -> StoreResult<Vec<(String, i64)>> {
+        let json = serde_json::to_string(external_ids).unwrap_or_else(|_| "[]".into());
+        Ok(sqlx::query(
+            "SELECT c.external_id, c.id FROM contacts c WHERE c.external_id IN (SELECT value FROM json_each(?))",
+        )
+        .bind(&json)
+        .fetch_all(&self.pool)
+        .await?
+        .iter()
+        .map(|r| (r.get(0), r.get(1)))
+        .collect())
+    }
+
+    /// How many contacts an audience holds now.
+    pub async fn count_audience(&self, audience: &AudienceFilter) -> StoreResult<i64> {
+        let mut params = Params::starting_at(1);
+        let sql = format!("SELECT COUNT(*) FROM contacts c WHERE {}", audience.sql(&mut params));
+        Ok(params.bind(sqlx::query(&sql)).fetch_one(&self.pool).await?.get(0))
+    }
+
+    /// A page of an audience's contact ids, by name, optionally narrowed by a substring of
+    /// name or external id.
+    pub async fn audience_page(
+        &self,
+        audience: &AudienceFilter,
+        search: Option<&str>,
+        limit: i64,
+        offset: i64,
+    ) -> StoreResult<(Vec<i64>, i64)> {
+        let pattern = search
+            .map(str::trim)
+            .filter(|s| !s.is_empty())
+            .map(|s| format!("%{}%", s.replace('\\', "\\\\").replace('%', "\\%").replace('_', "\\_")));
+        let mut params = Params::starting_at(2);
+        let filter = format!(
+            "{} AND (?1 IS NULL OR c.name LIKE ?1 ESCAPE '\\' OR c.external_id LIKE ?1 ESCAPE '\\')",
+            audience.sql(&mut params)
+        );
+        let total: i64 = params
+            .clone()
+            .bind(sqlx::query(&format!("SELECT COUNT(*) FROM contacts c WHERE {filter}")).bind(&pattern))
+            .fetch_one(&self.pool)
+            .await?
+            .get(0);
+        let ids = params
+            .bind(
+                sqlx::query(&format!(
+                    "SELECT c.id FROM contacts c WHERE {filter} ORDER BY c.name, c.id LIMIT {limit} OFFSET {offset}"
+                ))
+                .bind(&pattern),
+            )
+            .fetch_all(&self.pool)
+            .await?
+            .iter()
+            .map(|r| r.get(0))
+            .collect();
+        Ok((ids, total))
+    }
+
+    /// What a channel of `channel_kind`, sending to addresses of `address_kind` (`None`: the
+    /// sandbox and webhooks, which take anyone), does with an audience.
+    pub async fn audience_reach(
+        &self,
+        audience: &AudienceFilter,
+        channel_kind: &str,
+        address_kind: Option<&str>,
+    ) -> StoreResult<Reach> {
+        let mut params = Params::starting_at(3);
+        let sql = format!(
+            "SELECT COALESCE(SUM(opted), 0), COALESCE(SUM(NOT opted AND valid), 0), \
+               COALESCE(SUM(NOT opted AND NOT valid AND invalid), 0), COALESCE(SUM(NOT opted AND NOT valid AND NOT invalid), 0) \
+             FROM (SELECT \
+               EXISTS (SELECT 1 FROM contact_preferences p, json_each(p.opted_out) o WHERE p.contact_id = c.id AND o.value = ?1) AS opted, \
+               (?2 IS NULL OR EXISTS (SELECT 1 FROM contact_addresses a WHERE a.contact_id = c.id AND a.kind = ?2 AND a.invalid = 0)) AS valid, \
+               EXISTS (SELECT 1 FROM contact_addresses a WHERE a.contact_id = c.id AND a.kind = ?2 AND a.invalid = 1) AS invalid \
+             FROM contacts c WHERE {})",
+            audience.sql(&mut params)
+        );
+        let row = params
+            .bind(sqlx::query(&sql).bind(channel_kind).bind(address_kind))
+            .fetch_one(&self.pool)
+            .await?;
+        Ok(Reach {
+            opted_out: row.get(0),
+            reachable: row.get(1),
+            invalid_address: row.get(2),
+            no_address: row.get(3),
+        })
+    }
+
+    /// How many of an audience none of these channels reaches. `channels` is a JSON array of
+    /// `{"kind": channel kind, "akind": address kind or null}`.
+    pub async fn audience_unreachable(&self, audience: &AudienceFilter, channels: &str) -> StoreResult<i64> {
+        let mut params = Params::starting_at(2);
+        let sql = format!(
+            "SELECT COUNT(*) FROM contacts c WHERE {} AND NOT EXISTS ( \
+               SELECT 1 FROM json_each(?1) ch WHERE \
+                 NOT EXISTS (SELECT 1 FROM contact_preferences p, json_each(p.opted_out) o \
+                             WHERE p.contact_id = c.id AND o.value = ch.value ->> 'kind') \
+                 AND (ch.value ->> 'akind' IS NULL OR EXISTS (SELECT 1 FROM contact_addresses a \
+                      WHERE a.contact_id = c.id AND a.kind = ch.value ->> 'akind' AND a.invalid = 0)))",
+            audience.sql(&mut params)
+        );
+        Ok(params
+            .bind(sqlx::query(&sql).bind(channels))
+            .fetch_one(&self.pool)
+            .await?
+            .get(0))
+    }
+
+    /// The draft or scheduled notices (id, title, audience spec): those whose audience is
+    /// still to be resolved, which a group's deletion would break.
+    pub async fn pending_notice_audiences(&self) -> StoreResult<Vec<(i64, String, String)>> {
+        Ok(sqlx::query("SELECT id, title, audience FROM notices WHERE status = 'draft' OR status = 'scheduled'")
+            .fetch_all(&self.pool)
+            .await?
+            .iter()
+            .map(|r| (r.get(0), r.get(1), r.get(2)))
+            .collect())
+    }
+}
