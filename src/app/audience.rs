@@ -236,6 +236,26 @@ impl App {
     /// spreadsheet column (one per line, or separated by commas, spaces, tabs or 、).
     pub async fn add_group_members_by_external_ids(&self, id: i64, text: &str) -> Result<MembersChange> {
         let row = self.static_group(id).await?;
+        let (ids, unknown) = self.pasted_external_ids(text).await?;
+        let (changed, unchanged) = self.store.add_group_members(id, &ids).await?;
+        self.audit_members(&row, "group.members.add", changed).await?;
+        Ok(MembersChange {
+            changed,
+            unchanged,
+            unknown,
+        })
+    }
+
+    /// Removes from a static group the contacts whose 学号/工号 are in `text`.
+    pub async fn remove_group_members_by_external_ids(&self, id: i64, text: &str) -> Result<MembersChange> {
+        let (ids, unknown) = self.pasted_external_ids(text).await?;
+        let mut change = self.remove_group_members(id, &ids).await?;
+        change.unknown = unknown;
+        Ok(change)
+    }
+
+    /// The contact ids of the 学号/工号 in pasted text, and those that match nobody.
+    async fn pasted_external_ids(&self, text: &str) -> Result<(Vec<i64>, Vec<String>)> {
         let mut wanted: Vec<String> = Vec::new();
         for item in text
             .split(|c: char| c.is_whitespace() || matches!(c, ',' | '，' | ';' | '；' | '、'))
@@ -250,18 +270,12 @@ impl App {
             return Err(Error::Invalid("no 学号/工号 found in the pasted text".into()));
         }
         let found = self.store.contact_ids_by_external_id(&wanted).await?;
-        let ids: Vec<i64> = found.iter().map(|(_, id)| *id).collect();
-        let (changed, unchanged) = self.store.add_group_members(id, &ids).await?;
+        let ids = found.iter().map(|(_, id)| *id).collect();
         let unknown = wanted
             .into_iter()
             .filter(|w| !found.iter().any(|(e, _)| e == w))
             .collect();
-        self.audit_members(&row, "group.members.add", changed).await?;
-        Ok(MembersChange {
-            changed,
-            unchanged,
-            unknown,
-        })
+        Ok((ids, unknown))
     }
 
     /// Removes contacts from a static group.
@@ -289,6 +303,11 @@ impl App {
             serde_json::json!({"name": row.name, "contacts": count}),
         )
         .await
+    }
+
+    /// The imported columns some contact has (rules test them as `attr.<name>`).
+    pub async fn attribute_names(&self) -> Result<Vec<String>> {
+        Ok(self.store.list_attribute_names().await?)
     }
 
     /// How many people a rule matches now (the segment editor's live count).

@@ -27,6 +27,12 @@ pub enum Command {
     /// The built-in demo data.
     #[command(subcommand)]
     Demo(DemoCmd),
+    /// Static groups and rule segments (e.g. "2024 students of 农学院").
+    #[command(subcommand)]
+    Groups(GroupsCmd),
+    /// Who an audience spec reaches.
+    #[command(subcommand)]
+    Audience(AudienceCmd),
     /// Compose, list and send notices.
     #[command(subcommand)]
     Notices(NoticesCmd),
@@ -158,7 +164,9 @@ pub struct NoticeCreateArgs {
     /// Channel name; repeat for several.
     #[arg(long = "channel", required = true)]
     pub channels: Vec<String>,
-    /// Who gets it: `all`, or `contacts:ID,ID,…`.
+    /// Who gets it: `all`, or items joined by `;`: `group:NAME` (a group or segment),
+    /// `contacts:ID,ID`, `rule:CONDITIONS`; `-` before an item leaves it out, e.g.
+    /// "group:农学院2024级; group:班干部; -contacts:12". Groups and rules are resolved when sent.
     #[arg(long, default_value = "all")]
     pub audience: String,
     /// Send before everything else.
@@ -346,4 +354,92 @@ pub struct WebhookEditArgs {
     pub timeout_ms: Option<u32>,
     #[command(flatten)]
     pub limits: LimitArgs,
+}
+
+#[derive(Debug, Subcommand)]
+pub enum GroupsCmd {
+    /// Every group and segment with its size now.
+    List,
+    /// One group or segment; with --members, who is in it.
+    Show(GroupShowArgs),
+    /// Create a static group, or with --rule a segment.
+    Create(GroupCreateArgs),
+    /// Rename, describe or change a segment's rule.
+    Edit(GroupEditArgs),
+    /// Delete a group (refused while a notice to be sent or a segment uses it).
+    Delete(GroupArg),
+    /// Add people to a static group by 学号/工号 (arguments, or one per line in --file).
+    Add(GroupMembersArgs),
+    /// Remove people from a static group by 学号/工号.
+    Remove(GroupMembersArgs),
+}
+
+#[derive(Debug, Args)]
+pub struct GroupArg {
+    /// The group's name, or #ID.
+    pub group: String,
+}
+
+#[derive(Debug, Args)]
+pub struct GroupShowArgs {
+    /// The group's name, or #ID.
+    pub group: String,
+    /// Also list the members (a segment: the people it matches now).
+    #[arg(long)]
+    pub members: bool,
+    /// How many members to list.
+    #[arg(long, default_value_t = 50)]
+    pub limit: u32,
+}
+
+#[derive(Debug, Args)]
+pub struct GroupCreateArgs {
+    pub name: String,
+    /// Makes a segment: e.g. "department = 农学院 and grade = 2024" (fields: department,
+    /// class, grade, role, tag, language, name, externalId, group, attr.<column>; operators:
+    /// =, !=, contains, starts with, is empty, is not empty; and / or, parentheses).
+    #[arg(long, value_name = "CONDITIONS")]
+    pub rule: Option<String>,
+    #[arg(long)]
+    pub description: Option<String>,
+}
+
+#[derive(Debug, Args)]
+pub struct GroupEditArgs {
+    /// The group's name, or #ID.
+    pub group: String,
+    #[arg(long)]
+    pub name: Option<String>,
+    /// An empty value clears it.
+    #[arg(long)]
+    pub description: Option<String>,
+    /// A segment's new rule.
+    #[arg(long, value_name = "CONDITIONS")]
+    pub rule: Option<String>,
+}
+
+#[derive(Debug, Args)]
+pub struct GroupMembersArgs {
+    /// The group's name, or #ID.
+    pub group: String,
+    /// 学号/工号 of the people.
+    pub external_ids: Vec<String>,
+    /// A file with 学号/工号 separated by lines, commas or spaces (`-`: standard input).
+    #[arg(long, value_name = "FILE")]
+    pub file: Option<PathBuf>,
+}
+
+#[derive(Debug, Subcommand)]
+pub enum AudienceCmd {
+    /// How many people a spec reaches now, and what each channel would do with them.
+    Preview(AudiencePreviewArgs),
+}
+
+#[derive(Debug, Args)]
+pub struct AudiencePreviewArgs {
+    /// e.g. "group:农学院2024级; contacts:12; -group:已毕业" or "rule:grade = 2024"
+    pub spec: String,
+    /// A channel to count reachable people for (repeatable).
+    #[arg(long = "channel", value_name = "NAME")]
+    pub channels: Vec<String>,
 }

@@ -5,6 +5,7 @@ mod args;
 mod channels;
 mod contacts;
 mod dispatch;
+mod groups;
 mod import;
 mod notices;
 mod output;
@@ -67,6 +68,8 @@ async fn run(cli: Cli) -> anyhow::Result<()> {
     match cli.command {
         Command::Contacts(cmd) => contacts::run(&app, cmd, json).await,
         Command::Demo(cmd) => contacts::run_demo(&app, cmd, json).await,
+        Command::Groups(cmd) => groups::run(&app, cmd, json).await,
+        Command::Audience(cmd) => groups::run_audience(&app, cmd, json).await,
         Command::Notices(cmd) => notices::run(&app, cmd, json).await,
         Command::Channels(cmd) => notices::run_channels(&app, cmd, json).await,
         Command::Dispatch(args) => dispatch::run(&app, args, json).await,
