@@ -427,3 +427,7 @@ fn rule_names_group(rule: &Rule, name: &str) -> bool {
         Rule::Condition(c) => c.field == "group" && c.values.iter().any(|v| v == name),
     }
 }
+
+#[cfg(test)]
+#[path = "audience_tests.rs"]
+mod tests;

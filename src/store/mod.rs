@@ -234,6 +234,29 @@ pub(crate) mod testutil {
         (store.insert_run(notice.id, 0, "").await.expect("run"), channel.id)
     }
 
+    /// Sets a contact's preferred and opted-out channel kinds (tests of audiences and fan-out).
+    pub async fn set_preferences(store: &Store, contact_id: i64, preferred: &[&str], opted_out: &[&str]) {
+        sqlx::query(
+            "INSERT OR REPLACE INTO contact_preferences (contact_id, preferred, opted_out, updated_at) VALUES (?, ?, ?, '')",
+        )
+        .bind(contact_id)
+        .bind(serde_json::json!(preferred).to_string())
+        .bind(serde_json::json!(opted_out).to_string())
+        .execute(&store.pool)
+        .await
+        .expect("preferences");
+    }
+
+    /// Marks a contact's address of `kind` invalid, as a bounce would.
+    pub async fn mark_invalid(store: &Store, contact_id: i64, kind: &str) {
+        sqlx::query("UPDATE contact_addresses SET invalid = 1, invalid_reason = 'bounced' WHERE contact_id = ? AND kind = ?")
+            .bind(contact_id)
+            .bind(kind)
+            .execute(&store.pool)
+            .await
+            .expect("mark invalid");
+    }
+
     /// Fans a [`sandbox_run`] out in chunks of `chunk` contacts (without finishing it).
     pub async fn fan_out_sandbox(store: &Store, run: i64, channel: i64, chunk: i64) {
         let mut after = 0;
