@@ -4,6 +4,7 @@ import Channels from "./pages/Channels";
 import Compose from "./pages/Compose";
 import Contacts from "./pages/Contacts";
 import Dashboard from "./pages/Dashboard";
+import Groups from "./pages/Groups";
 import History from "./pages/History";
 import Notices from "./pages/Notices";
 import RunPage from "./pages/RunPage";
@@ -19,6 +20,7 @@ export function AppRoutes() {
         <Route path="compose" element={<Compose />} />
         <Route path="notices" element={<Notices />} />
         <Route path="contacts" element={<Contacts />} />
+        <Route path="groups" element={<Groups />} />
         <Route path="schedules" element={<Schedules />} />
         <Route path="history" element={<History />} />
         <Route path="runs/:id" element={<RunPage />} />

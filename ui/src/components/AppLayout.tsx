@@ -1,4 +1,5 @@
 import {
+  ApartmentOutlined,
   ApiOutlined,
   ClockCircleOutlined,
   DashboardOutlined,
@@ -19,6 +20,7 @@ const NAV: { path: string; key: MessageKey; icon: ReactNode }[] = [
   { path: "/compose", key: "nav.compose", icon: <EditOutlined /> },
   { path: "/notices", key: "nav.notices", icon: <NotificationOutlined /> },
   { path: "/contacts", key: "nav.contacts", icon: <TeamOutlined /> },
+  { path: "/groups", key: "nav.groups", icon: <ApartmentOutlined /> },
   { path: "/schedules", key: "nav.schedules", icon: <ClockCircleOutlined /> },
   { path: "/history", key: "nav.history", icon: <HistoryOutlined /> },
   { path: "/channels", key: "nav.channels", icon: <ApiOutlined /> },

@@ -2,10 +2,10 @@ import { screen, waitFor, within } from "@testing-library/react";
 import { beforeEach, describe, expect, it, vi } from "vitest";
 import * as api from "../api";
 import { makeChannel, makeContact } from "../test/fixtures";
-import { CommandError, db, resetApiMock } from "../test/mockApi";
+import { CommandError, db, resetApiMock } from "../test/mockGroupsApi";
 import { renderApp } from "../test/render";
 
-vi.mock("../api", () => import("../test/mockApi"));
+vi.mock("../api", () => import("../test/mockGroupsApi"));
 
 beforeEach(() => {
   resetApiMock();
@@ -36,12 +36,12 @@ describe("Compose", () => {
     await user.click(box);
     expect(box).not.toBeChecked();
 
-    const pick = screen.getByTestId("compose-audience-pick");
+    const pick = screen.getByTestId("audience-pick");
     expect(pick.tagName).toBe("INPUT");
     await user.click(pick);
     expect(pick).toBeChecked();
-    await user.click(screen.getByTestId("compose-audience-all"));
-    expect(screen.getByTestId("compose-audience-all")).toBeChecked();
+    await user.click(screen.getByTestId("audience-all"));
+    expect(screen.getByTestId("audience-all")).toBeChecked();
 
     await user.click(screen.getByTestId("compose-urgent"));
     expect(screen.getByTestId("compose-urgent")).toHaveAttribute("aria-checked", "true");
@@ -68,7 +68,7 @@ describe("Compose", () => {
     const { user } = await openCompose();
     await user.type(screen.getByTestId("compose-title"), "期末考试安排");
     await user.type(screen.getByTestId("compose-body"), "{{{{ name }}同学好");
-    expect(screen.getByTestId("compose-audience-all")).toBeChecked();
+    expect(screen.getByTestId("audience-all")).toBeChecked();
 
     await user.click(screen.getByTestId("compose-send"));
 
@@ -96,15 +96,15 @@ describe("Compose", () => {
     await user.type(screen.getByTestId("compose-body"), "请按时参加");
     await user.click(screen.getByTestId("compose-urgent"));
     await user.click(screen.getByTestId("compose-strategy-fallback"));
-    await user.click(screen.getByTestId("compose-audience-pick"));
-    expect(screen.getByTestId("compose-audience-pick")).toBeChecked();
+    await user.click(screen.getByTestId("audience-pick"));
+    expect(screen.getByTestId("audience-pick")).toBeChecked();
 
     // Sending with nobody chosen is refused.
     await user.click(screen.getByTestId("compose-send"));
-    expect(await screen.findByText("请至少选择一位联系人")).toBeInTheDocument();
+    expect(await screen.findByText("请至少选择一个分组或一位联系人")).toBeInTheDocument();
     expect(api.createNotice).not.toHaveBeenCalled();
 
-    await user.type(document.getElementById("compose-audience-contacts-input")!, "李四");
+    await user.type(document.getElementById("audience-contacts-input")!, "李四");
     await waitFor(() =>
       expect(api.listContacts).toHaveBeenLastCalledWith({ search: "李四", limit: 20 }),
     );

@@ -2,7 +2,7 @@ import { Alert, App, Button, Card, Checkbox, Form, Input, Radio, Space, Switch, 
 import { useCallback, useEffect, useRef, useState } from "react";
 import { useNavigate } from "react-router-dom";
 import * as api from "../api";
-import { ContactPicker } from "../components/ContactPicker";
+import { AudiencePicker, audienceChosen, type AudienceValue } from "../components/AudiencePicker";
 import { ErrorAlert } from "../components/ErrorAlert";
 import { PageHeader } from "../components/PageHeader";
 import { PreviewModal } from "../components/PreviewModal";
@@ -15,7 +15,7 @@ export default function Compose() {
   const navigate = useNavigate();
   const { message } = App.useApp();
   const [form] = Form.useForm<ComposeValues>();
-  const audienceMode = Form.useWatch("audienceMode", form);
+  const channelIds = Form.useWatch("channelIds", form);
   const channels = useLoader(useCallback(() => api.listChannels(), []));
   const enabled = (channels.data ?? []).filter((c) => c.enabled);
   const [busy, setBusy] = useState<"preview" | "send" | null>(null);
@@ -124,24 +124,18 @@ export default function Compose() {
               </Radio>
             </Radio.Group>
           </Form.Item>
-          <Form.Item name="audienceMode" label={t("compose.audience")}>
-            <Radio.Group>
-              <Radio value="all" data-testid="compose-audience-all">
-                {t("compose.audienceAll")}
-              </Radio>
-              <Radio value="pick" data-testid="compose-audience-pick">
-                {t("compose.audiencePick")}
-              </Radio>
-            </Radio.Group>
+          <Form.Item
+            name="audience"
+            label={t("compose.audience")}
+            rules={[
+              {
+                validator: (_, value: AudienceValue | undefined) =>
+                  audienceChosen(value) ? Promise.resolve() : Promise.reject(new Error(t("audience.required"))),
+              },
+            ]}
+          >
+            <AudiencePicker channelIds={channelIds ?? []} />
           </Form.Item>
-          {audienceMode === "pick" && (
-            <Form.Item
-              name="contacts"
-              rules={[{ type: "array", min: 1, required: true, message: t("compose.contactsRequired") }]}
-            >
-              <ContactPicker id="compose-audience-contacts-input" data-testid="compose-audience-contacts" />
-            </Form.Item>
-          )}
           <Form.Item name="urgent" label={t("compose.urgent")} valuePropName="checked" extra={t("compose.urgentHint")}>
             <Switch data-testid="compose-urgent" />
           </Form.Item>

@@ -1,23 +1,19 @@
 import type { ChannelStrategy, NewNotice } from "../api";
-import type { PickedContact } from "../components/ContactPicker";
-
-export type AudienceMode = "all" | "pick";
+import { audienceSpecOf, everyoneValue, type AudienceValue } from "../components/AudiencePicker";
 
 export type ComposeValues = {
   title: string;
   subject?: string;
   body: string;
   channelIds: number[];
-  audienceMode: AudienceMode;
-  contacts?: PickedContact[];
+  audience: AudienceValue;
   urgent: boolean;
   channelStrategy: ChannelStrategy;
 };
 
 export const COMPOSE_DEFAULTS: Partial<ComposeValues> = {
   channelIds: [],
-  audienceMode: "all",
-  contacts: [],
+  audience: everyoneValue(),
   urgent: false,
   channelStrategy: "all",
 };
@@ -37,10 +33,7 @@ export const TEMPLATE_VARIABLES = [
 /** The form's values as the `create_notice` / `preview_notice` input. */
 export function toNewNotice(values: ComposeValues): NewNotice {
   const subject = values.subject?.trim();
-  const audience =
-    values.audienceMode === "pick"
-      ? `contacts:${(values.contacts ?? []).map((c) => c.value).join(",")}`
-      : "all";
+  const audience = audienceSpecOf(values.audience);
   return {
     title: values.title.trim(),
     // Left out when blank so the backend uses the title, as it documents.
