@@ -341,15 +341,16 @@ impl App {
     pub async fn preview_audience(&self, spec: &str, channel_ids: &[i64]) -> Result<AudiencePreview> {
         let (audience, filter) = self.check_audience(spec).await?;
         let groups = Groups::load(&self.store).await?;
-        let people = self.store.count_audience(&filter).await?;
-        let mut channels = Vec::new();
-        let mut kinds = Vec::new();
+        let mut found = Vec::new();
         for id in channel_ids {
-            let channel = self.store.get_channel(*id).await?;
-            let akind = address_kind(channel.kind);
-            let reach = self.store.audience_reach(&filter, channel.kind.as_str(), akind).await?;
-            kinds.push(serde_json::json!({"kind": channel.kind.as_str(), "akind": akind}));
-            channels.push(ChannelReach {
+            found.push(self.store.get_channel(*id).await?);
+        }
+        let kinds: Vec<(&str, Option<&str>)> = found.iter().map(|c| (c.kind.as_str(), address_kind(c.kind))).collect();
+        let (people, reach, unreachable) = self.store.audience_reach(&filter, &kinds).await?;
+        let channels = found
+            .into_iter()
+            .zip(reach)
+            .map(|(channel, reach)| ChannelReach {
                 channel_id: channel.id,
                 channel_name: channel.name,
                 kind: channel.kind,
@@ -357,25 +358,12 @@ impl App {
                 no_address: reach.no_address,
                 invalid_address: reach.invalid_address,
                 opted_out: reach.opted_out,
-            });
+            })
+            .collect();
+        let mut sample = Vec::new();
+        for id in self.store.audience_first(&filter, SAMPLE).await? {
+            sample.push(self.store.get_contact(id).await?);
         }
-        let unreachable = if channel_ids.is_empty() {
-            0
-        } else {
-            self.store
-                .audience_unreachable(&filter, &serde_json::Value::Array(kinds).to_string())
-                .await?
-        };
-        let sample = self
-            .audience_contacts(
-                &filter,
-                &ContactQuery {
-                    limit: Some(SAMPLE as u32),
-                    ..Default::default()
-                },
-            )
-            .await?
-            .items;
         Ok(AudiencePreview {
             spec: audience.to_spec(),
             description: audience.write(|g| groups.name_of(g)),

@@ -172,6 +172,6 @@ pub struct AudiencePreview {
     /// People no chosen channel reaches.
     #[ts(type = "number")]
     pub unreachable: i64,
-    /// The first few people, by name, to show who is in it.
+    /// The first few people (in the order they were added), to show who is in it.
     pub sample: Vec<super::Contact>,
 }

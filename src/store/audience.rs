@@ -89,7 +89,7 @@ impl Params {
         name
     }
 
-    fn text(&mut self, s: &str) -> String {
+    pub(crate) fn text(&mut self, s: &str) -> String {
         self.push(Param::Text(s.to_owned()))
     }
 

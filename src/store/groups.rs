@@ -245,55 +245,81 @@ impl Store {
         Ok((ids, total))
     }
 
-    /// What a channel of `channel_kind`, sending to addresses of `address_kind` (`None`: the
-    /// sandbox and webhooks, which take anyone), does with an audience.
+    /// How many people an audience holds, what each channel does with them, and how many
+    /// none of them reaches, in one pass over the audience. `channels` holds each channel's
+    /// kind and the address kind it sends to (`None`: the sandbox and webhooks, which take
+    /// anyone). A preview evaluates a segment over every contact, so it does so once.
     pub async fn audience_reach(
         &self,
         audience: &AudienceFilter,
-        channel_kind: &str,
-        address_kind: Option<&str>,
-    ) -> StoreResult<Reach> {
-        let mut params = Params::starting_at(3);
+        channels: &[(&str, Option<&str>)],
+    ) -> StoreResult<(i64, Vec<Reach>, i64)> {
+        let mut params = Params::starting_at(1);
+        let filter = audience.sql(&mut params);
+        // Per channel, one state per person: 0 reachable, 1 opted out, 2 invalid address,
+        // 3 no address.
+        let mut states = Vec::new();
+        for (kind, akind) in channels {
+            let kind = params.text(kind);
+            let opted = format!(
+                "(p.opted_out <> '[]' AND EXISTS (SELECT 1 FROM json_each(p.opted_out) o WHERE o.value = {kind}))"
+            );
+            states.push(match akind {
+                None => format!("CASE WHEN {opted} THEN 1 ELSE 0 END"),
+                Some(akind) => format!(
+                    "CASE WHEN {opted} THEN 1 ELSE COALESCE((SELECT 2 * MIN(a.invalid) FROM contact_addresses a                      WHERE a.contact_id = c.id AND a.kind = {}), 3) END",
+                    params.text(akind)
+                ),
+            });
+        }
+        let mut sums = vec!["COUNT(*)".to_owned()];
+        for i in 0..channels.len() {
+            for state in 0..4 {
+                sums.push(format!("COALESCE(SUM(s{i} = {state}), 0)"));
+            }
+        }
+        let none = (0..channels.len()).map(|i| format!("s{i} <> 0")).collect::<Vec<_>>();
+        sums.push(if none.is_empty() {
+            "0".to_owned()
+        } else {
+            format!("COALESCE(SUM({}), 0)", none.join(" AND "))
+        });
+        let columns = states
+            .iter()
+            .enumerate()
+            .map(|(i, s)| format!(", {s} AS s{i}"))
+            .collect::<String>();
         let sql = format!(
-            "SELECT COALESCE(SUM(opted), 0), COALESCE(SUM(NOT opted AND valid), 0), \
-               COALESCE(SUM(NOT opted AND NOT valid AND invalid), 0), COALESCE(SUM(NOT opted AND NOT valid AND NOT invalid), 0) \
-             FROM (SELECT \
-               EXISTS (SELECT 1 FROM contact_preferences p, json_each(p.opted_out) o WHERE p.contact_id = c.id AND o.value = ?1) AS opted, \
-               (?2 IS NULL OR EXISTS (SELECT 1 FROM contact_addresses a WHERE a.contact_id = c.id AND a.kind = ?2 AND a.invalid = 0)) AS valid, \
-               EXISTS (SELECT 1 FROM contact_addresses a WHERE a.contact_id = c.id AND a.kind = ?2 AND a.invalid = 1) AS invalid \
-             FROM contacts c WHERE {})",
-            audience.sql(&mut params)
+            "SELECT {} FROM (SELECT c.id{columns} FROM contacts c              LEFT JOIN contact_preferences p ON p.contact_id = c.id WHERE {filter})",
+            sums.join(", ")
         );
-        let row = params
-            .bind(sqlx::query(&sql).bind(channel_kind).bind(address_kind))
-            .fetch_one(&self.pool)
-            .await?;
-        Ok(Reach {
-            opted_out: row.get(0),
-            reachable: row.get(1),
-            invalid_address: row.get(2),
-            no_address: row.get(3),
-        })
+        let row = params.bind(sqlx::query(&sql)).fetch_one(&self.pool).await?;
+        let reach = (0..channels.len())
+            .map(|i| Reach {
+                reachable: row.get(1 + 4 * i),
+                opted_out: row.get(2 + 4 * i),
+                invalid_address: row.get(3 + 4 * i),
+                no_address: row.get(4 + 4 * i),
+            })
+            .collect();
+        Ok((row.get(0), reach, row.get(1 + 4 * channels.len())))
     }
 
-    /// How many of an audience none of these channels reaches. `channels` is a JSON array of
-    /// `{"kind": channel kind, "akind": address kind or null}`.
-    pub async fn audience_unreachable(&self, audience: &AudienceFilter, channels: &str) -> StoreResult<i64> {
-        let mut params = Params::starting_at(2);
+    /// The first `limit` people of an audience by id (a preview's sample: it stops at the
+    /// first matches instead of sorting the whole audience).
+    pub async fn audience_first(&self, audience: &AudienceFilter, limit: i64) -> StoreResult<Vec<i64>> {
+        let mut params = Params::starting_at(1);
         let sql = format!(
-            "SELECT COUNT(*) FROM contacts c WHERE {} AND NOT EXISTS ( \
-               SELECT 1 FROM json_each(?1) ch WHERE \
-                 NOT EXISTS (SELECT 1 FROM contact_preferences p, json_each(p.opted_out) o \
-                             WHERE p.contact_id = c.id AND o.value = ch.value ->> 'kind') \
-                 AND (ch.value ->> 'akind' IS NULL OR EXISTS (SELECT 1 FROM contact_addresses a \
-                      WHERE a.contact_id = c.id AND a.kind = ch.value ->> 'akind' AND a.invalid = 0)))",
+            "SELECT c.id FROM contacts c WHERE {} ORDER BY c.id LIMIT {limit}",
             audience.sql(&mut params)
         );
         Ok(params
-            .bind(sqlx::query(&sql).bind(channels))
-            .fetch_one(&self.pool)
+            .bind(sqlx::query(&sql))
+            .fetch_all(&self.pool)
             .await?
-            .get(0))
+            .iter()
+            .map(|r| r.get(0))
+            .collect())
     }
 
     /// The draft or scheduled notices (id, title, audience spec): those whose audience is

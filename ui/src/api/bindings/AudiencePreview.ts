@@ -23,6 +23,6 @@ people: number, channels: Array<ChannelReach>,
  */
 unreachable: number, 
 /**
- * The first few people, by name, to show who is in it.
+ * The first few people (in the order they were added), to show who is in it.
  */
 sample: Array<Contact>, };
