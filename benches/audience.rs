@@ -13,8 +13,18 @@ use herald::{App, AppConfig};
 
 const PEOPLE: usize = 50_000;
 const DEPARTMENTS: [&str; 12] = [
-    "农学院", "林学院", "园艺学院", "动物科技学院", "资源环境学院", "食品学院",
-    "经济管理学院", "理学院", "信息学院", "水利学院", "外国语学院", "马克思主义学院",
+    "农学院",
+    "林学院",
+    "园艺学院",
+    "动物科技学院",
+    "资源环境学院",
+    "食品学院",
+    "经济管理学院",
+    "理学院",
+    "信息学院",
+    "水利学院",
+    "外国语学院",
+    "马克思主义学院",
 ];
 const RUNS: usize = 7;
 
@@ -26,7 +36,10 @@ fn person(i: usize) -> ContactUpsert {
         fields: vec![
             ("role", Some(if student { "学生" } else { "教师" }.into())),
             ("department", Some(DEPARTMENTS[i % DEPARTMENTS.len()].into())),
-            ("class_name", Some(format!("{}{:02}", &DEPARTMENTS[i % 12][..6], i % 30))),
+            (
+                "class_name",
+                Some(format!("{}{:02}", &DEPARTMENTS[i % 12][..6], i % 30)),
+            ),
             ("grade", student.then(|| (2021 + i % 5).to_string())),
             ("language", Some(if i % 50 == 0 { "en" } else { "zh-CN" }.into())),
         ],
@@ -95,7 +108,12 @@ fn main() {
         let (count, took) = median(|| app.count_rule(&r)).await;
         let count = count.unwrap();
         assert_eq!(count, segment.members);
-        common::report("segment live count (median of 7)", PEOPLE as u64, took, &format!("{count} people"));
+        common::report(
+            "segment live count (median of 7)",
+            PEOPLE as u64,
+            took,
+            &format!("{count} people"),
+        );
 
         let spec = "group:bench; -rule:attr.宿舍 = 3号楼";
         let channels = [mail.id, sandbox.id];

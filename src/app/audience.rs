@@ -218,7 +218,12 @@ impl App {
     pub async fn add_group_members(&self, id: i64, contact_ids: &[i64]) -> Result<MembersChange> {
         let row = self.static_group(id).await?;
         let (changed, unchanged) = self.store.add_group_members(id, contact_ids).await?;
-        let found: HashSet<i64> = self.store.existing_contact_ids(contact_ids).await?.into_iter().collect();
+        let found: HashSet<i64> = self
+            .store
+            .existing_contact_ids(contact_ids)
+            .await?
+            .into_iter()
+            .collect();
         let unknown = contact_ids
             .iter()
             .filter(|i| !found.contains(i))

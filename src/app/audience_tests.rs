@@ -21,11 +21,66 @@ struct Person {
 }
 
 const PEOPLE: [Person; 5] = [
-    Person { ext: "A1", name: "王一", dept: Some("农学院"), grade: Some("2024"), role: "student", language: "zh-CN", email: Some("a1@example.edu.cn"), mobile: None, tags: &["班干部"], dorm: Some("3号楼") },
-    Person { ext: "A2", name: "李二", dept: Some("农学院"), grade: Some("2023"), role: "student", language: "zh-CN", email: Some("a2@example.edu.cn"), mobile: None, tags: &[], dorm: Some("5号楼") },
-    Person { ext: "A3", name: "张三", dept: Some("林学院"), grade: Some("2024"), role: "Student", language: "zh-CN", email: None, mobile: Some("+8613800000003"), tags: &["党员", "班干部"], dorm: None },
-    Person { ext: "T1", name: "赵四", dept: None, grade: None, role: "teacher", language: "zh-CN", email: None, mobile: None, tags: &[], dorm: None },
-    Person { ext: "A5", name: "Emma", dept: Some("农学院"), grade: Some("2024"), role: "student", language: "en", email: Some("a5@example.edu.cn"), mobile: None, tags: &[], dorm: None },
+    Person {
+        ext: "A1",
+        name: "王一",
+        dept: Some("农学院"),
+        grade: Some("2024"),
+        role: "student",
+        language: "zh-CN",
+        email: Some("a1@example.edu.cn"),
+        mobile: None,
+        tags: &["班干部"],
+        dorm: Some("3号楼"),
+    },
+    Person {
+        ext: "A2",
+        name: "李二",
+        dept: Some("农学院"),
+        grade: Some("2023"),
+        role: "student",
+        language: "zh-CN",
+        email: Some("a2@example.edu.cn"),
+        mobile: None,
+        tags: &[],
+        dorm: Some("5号楼"),
+    },
+    Person {
+        ext: "A3",
+        name: "张三",
+        dept: Some("林学院"),
+        grade: Some("2024"),
+        role: "Student",
+        language: "zh-CN",
+        email: None,
+        mobile: Some("+8613800000003"),
+        tags: &["党员", "班干部"],
+        dorm: None,
+    },
+    Person {
+        ext: "T1",
+        name: "赵四",
+        dept: None,
+        grade: None,
+        role: "teacher",
+        language: "zh-CN",
+        email: None,
+        mobile: None,
+        tags: &[],
+        dorm: None,
+    },
+    Person {
+        ext: "A5",
+        name: "Emma",
+        dept: Some("农学院"),
+        grade: Some("2024"),
+        role: "student",
+        language: "en",
+        email: Some("a5@example.edu.cn"),
+        mobile: None,
+        tags: &[],
+        dorm: None,
+    },
 ];
 
 /// An app on a fresh data directory with [`PEOPLE`]: A2's e-mail bounced, Emma opted out of
@@ -55,7 +110,15 @@ async fn app_with_people() -> (tempfile::TempDir, App, std::collections::HashMap
     app.store().upsert_contacts(&rows, false).await.unwrap();
     let mut ids = std::collections::HashMap::new();
     for p in &PEOPLE {
-        ids.insert(p.ext, app.store().find_contact_by_external_id(p.ext).await.unwrap().unwrap().id);
+        ids.insert(
+            p.ext,
+            app.store()
+                .find_contact_by_external_id(p.ext)
+                .await
+                .unwrap()
+                .unwrap()
+                .id,
+        );
     }
     mark_invalid(app.store(), ids["A2"], "email").await;
     set_preferences(app.store(), ids["A5"], &[], &["smtp"]).await;
@@ -64,7 +127,10 @@ async fn app_with_people() -> (tempfile::TempDir, App, std::collections::HashMap
 
 /// The external ids of everyone a spec reaches now.
 async fn who(app: &App, spec: &str) -> BTreeSet<String> {
-    let p = app.preview_audience(spec, &[]).await.unwrap_or_else(|e| panic!("{spec}: {e}"));
+    let p = app
+        .preview_audience(spec, &[])
+        .await
+        .unwrap_or_else(|e| panic!("{spec}: {e}"));
     let (audience, filter) = app.check_audience(spec).await.unwrap();
     assert_eq!(audience.to_spec(), p.spec);
     let (ids, total) = app.store().audience_page(&filter, None, 1000, 0).await.unwrap();
@@ -90,7 +156,10 @@ async fn every_operator_picks_the_people_a_secretary_would_expect() {
         ("rule:department != 农学院", &["A3", "T1"]),
         // ASCII case is ignored: "Student" is a student.
         ("rule:role = student", &["A1", "A2", "A3", "A5"]),
-        ("rule:department = 农学院, 林学院 and grade != 2023", &["A1", "A3", "A5"]),
+        (
+            "rule:department = 农学院, 林学院 and grade != 2023",
+            &["A1", "A3", "A5"],
+        ),
         ("rule:tag = 班干部", &["A1", "A3"]),
         ("rule:tag != 班干部", &["A2", "T1", "A5"]),
         ("rule:tag is empty", &["A2", "T1", "A5"]),
@@ -99,7 +168,10 @@ async fn every_operator_picks_the_people_a_secretary_would_expect() {
         ("rule:attr.宿舍 is empty", &["A3", "T1", "A5"]),
         ("rule:name starts with 王 or name contains mm", &["A1", "A5"]),
         ("rule:language = en", &["A5"]),
-        ("rule:grade is empty or (department = 林学院 and tag = 党员)", &["A3", "T1"]),
+        (
+            "rule:grade is empty or (department = 林学院 and tag = 党员)",
+            &["A3", "T1"],
+        ),
         ("rule:externalId starts with a", &["A1", "A2", "A3", "A5"]),
         ("all; -rule:role = student", &["T1"]),
     ];
@@ -111,12 +183,21 @@ async fn every_operator_picks_the_people_a_secretary_would_expect() {
 #[tokio::test]
 async fn groups_segments_and_exclusions_combine_and_count_each_person_once() {
     let (_d, app, ids) = app_with_people().await;
-    let cadres = app.create_group(NewGroup { name: "班委".into(), ..Default::default() }).await.unwrap();
+    let cadres = app
+        .create_group(NewGroup {
+            name: "班委".into(),
+            ..Default::default()
+        })
+        .await
+        .unwrap();
     let change = app
         .add_group_members_by_external_ids(cadres.id, "A2\nA3, A3\tZZ9")
         .await
         .unwrap();
-    assert_eq!((change.changed, change.unchanged, change.unknown.clone()), (2, 0, vec!["ZZ9".to_string()]));
+    assert_eq!(
+        (change.changed, change.unchanged, change.unknown.clone()),
+        (2, 0, vec!["ZZ9".to_string()])
+    );
     let y2024 = app
         .create_group(NewGroup {
             name: "2024级".into(),
@@ -129,7 +210,10 @@ async fn groups_segments_and_exclusions_combine_and_count_each_person_once() {
     assert_eq!(y2024.rule_text.as_deref(), Some("grade = 2024"));
 
     // A3 is in both: one person.
-    assert_eq!(who(&app, "group:班委; group:2024级").await, set(&["A1", "A2", "A3", "A5"]));
+    assert_eq!(
+        who(&app, "group:班委; group:2024级").await,
+        set(&["A1", "A2", "A3", "A5"])
+    );
     let spec = format!("group:班委; segment:2024级; -contacts:{}", ids["A3"]);
     assert_eq!(who(&app, &spec).await, set(&["A1", "A2", "A5"]));
     assert_eq!(who(&app, "group:2024级; -group:班委").await, set(&["A1", "A5"]));
@@ -176,7 +260,13 @@ async fn fan_out_sends_a_segment_once_per_person_and_skips_opt_outs() {
         .await
         .unwrap();
     let sandbox = app.channel_by_name("sandbox").await.unwrap();
-    let cadres = app.create_group(NewGroup { name: "班委".into(), ..Default::default() }).await.unwrap();
+    let cadres = app
+        .create_group(NewGroup {
+            name: "班委".into(),
+            ..Default::default()
+        })
+        .await
+        .unwrap();
     app.add_group_members(cadres.id, &[ids["A1"], ids["A5"]]).await.unwrap();
     app.create_group(NewGroup {
         name: "农学院".into(),
@@ -262,7 +352,10 @@ async fn mistakes_in_groups_are_refused_with_the_reason() {
         .unwrap_err();
     assert!(err.to_string().contains("circle"), "{err}");
     let err = app
-        .create_group(NewGroup { name: "甲".into(), ..Default::default() })
+        .create_group(NewGroup {
+            name: "甲".into(),
+            ..Default::default()
+        })
         .await
         .unwrap_err();
     assert!(err.to_string().contains("already exists"), "{err}");
@@ -271,13 +364,34 @@ async fn mistakes_in_groups_are_refused_with_the_reason() {
     let err = app.add_group_members(base.id, &[1]).await.unwrap_err();
     assert!(err.to_string().contains("rule decides"), "{err}");
     // A rename follows into the rules that use the group.
-    app.update_group(base.id, UpdateGroup { name: Some("丙".into()), ..Default::default() })
-        .await
-        .unwrap();
+    app.update_group(
+        base.id,
+        UpdateGroup {
+            name: Some("丙".into()),
+            ..Default::default()
+        },
+    )
+    .await
+    .unwrap();
     let renamed = app.group(&GroupRef::Id(uses.id)).await.unwrap();
     assert_eq!(renamed.rule_text.as_deref(), Some("group = 丙"));
     assert_eq!(renamed.members, 3);
-    let page = app.group_members(uses.id, ContactQuery { search: Some("王".into()), ..Default::default() }).await.unwrap();
+    let page = app
+        .group_members(
+            uses.id,
+            ContactQuery {
+                search: Some("王".into()),
+                ..Default::default()
+            },
+        )
+        .await
+        .unwrap();
     assert_eq!(page.total, 1);
-    assert!(app.create_group(NewGroup { name: "#1".into(), ..Default::default() }).await.is_err());
+    assert!(app
+        .create_group(NewGroup {
+            name: "#1".into(),
+            ..Default::default()
+        })
+        .await
+        .is_err());
 }

@@ -17,12 +17,7 @@ pub struct Groups {
 
 impl Groups {
     pub async fn load(store: &Store) -> crate::Result<Groups> {
-        let by_id = store
-            .list_group_rows()
-            .await?
-            .into_iter()
-            .map(|g| (g.id, g))
-            .collect();
+        let by_id = store.list_group_rows().await?.into_iter().map(|g| (g.id, g)).collect();
         Ok(Groups { by_id })
     }
 
@@ -55,14 +50,23 @@ impl Groups {
     /// cycle instead of looping.
     fn filter(&self, group: &GroupRow, path: &mut Vec<i64>) -> Result<AudienceFilter, AudienceError> {
         if path.contains(&group.id) {
-            let mut names: Vec<String> = path.iter().filter_map(|id| self.by_id.get(id)).map(|g| g.name.clone()).collect();
+            let mut names: Vec<String> = path
+                .iter()
+                .filter_map(|id| self.by_id.get(id))
+                .map(|g| g.name.clone())
+                .collect();
             names.push(group.name.clone());
-            return Err(AudienceError::Cycle { names: names.join(" → ") });
+            return Err(AudienceError::Cycle {
+                names: names.join(" → "),
+            });
         }
         match group.kind {
             GroupKind::Static => Ok(AudienceFilter::Members(group.id)),
             GroupKind::Rule => {
-                let rule = group.rule.as_ref().ok_or_else(|| AudienceError::Rule(format!("the segment {} has no rule", group.name)))?;
+                let rule = group
+                    .rule
+                    .as_ref()
+                    .ok_or_else(|| AudienceError::Rule(format!("the segment {} has no rule", group.name)))?;
                 path.push(group.id);
                 let f = self.rule_filter(rule, path);
                 path.pop();
@@ -74,12 +78,18 @@ impl Groups {
     /// A rule's condition on contacts.
     pub fn rule_filter(&self, rule: &Rule, path: &mut Vec<i64>) -> Result<AudienceFilter, AudienceError> {
         Ok(match rule {
-            Rule::All { rules } => {
-                AudienceFilter::And(rules.iter().map(|r| self.rule_filter(r, path)).collect::<Result<_, _>>()?)
-            }
-            Rule::Any { rules } => {
-                AudienceFilter::Or(rules.iter().map(|r| self.rule_filter(r, path)).collect::<Result<_, _>>()?)
-            }
+            Rule::All { rules } => AudienceFilter::And(
+                rules
+                    .iter()
+                    .map(|r| self.rule_filter(r, path))
+                    .collect::<Result<_, _>>()?,
+            ),
+            Rule::Any { rules } => AudienceFilter::Or(
+                rules
+                    .iter()
+                    .map(|r| self.rule_filter(r, path))
+                    .collect::<Result<_, _>>()?,
+            ),
             Rule::Condition(c) => self.condition(c, path)?,
         })
     }
@@ -90,7 +100,10 @@ impl Groups {
             let groups = c
                 .values
                 .iter()
-                .map(|name| self.get(&GroupRef::Name(name.clone())).and_then(|g| self.filter(g, path)))
+                .map(|name| {
+                    self.get(&GroupRef::Name(name.clone()))
+                        .and_then(|g| self.filter(g, path))
+                })
                 .collect::<Result<Vec<_>, _>>()?;
             let any = AudienceFilter::Or(groups);
             return Ok(match c.op {

@@ -105,14 +105,21 @@ const MAX_DEPTH: usize = 8;
 
 fn check(rule: &Rule, depth: usize) -> Result<Rule, AudienceError> {
     if depth > MAX_DEPTH {
-        return Err(AudienceError::Rule(format!("the rule nests deeper than {MAX_DEPTH} levels")));
+        return Err(AudienceError::Rule(format!(
+            "the rule nests deeper than {MAX_DEPTH} levels"
+        )));
     }
     match rule {
         Rule::All { rules } | Rule::Any { rules } => {
             if rules.is_empty() {
-                return Err(AudienceError::Rule("a group of conditions is empty: add a condition or remove the group".into()));
+                return Err(AudienceError::Rule(
+                    "a group of conditions is empty: add a condition or remove the group".into(),
+                ));
             }
-            let rules = rules.iter().map(|r| check(r, depth + 1)).collect::<Result<Vec<_>, _>>()?;
+            let rules = rules
+                .iter()
+                .map(|r| check(r, depth + 1))
+                .collect::<Result<Vec<_>, _>>()?;
             Ok(match rule {
                 Rule::All { .. } => Rule::All { rules },
                 _ => Rule::Any { rules },
@@ -144,7 +151,9 @@ fn check(rule: &Rule, depth: usize) -> Result<Rule, AudienceError> {
                 )));
             }
             if field == Field::Group && !matches!(c.op, RuleOp::Is | RuleOp::IsNot) {
-                return Err(AudienceError::Rule("a group condition can only be `group = NAME` or `group != NAME`".into()));
+                return Err(AudienceError::Rule(
+                    "a group condition can only be `group = NAME` or `group != NAME`".into(),
+                ));
             }
             Ok(Rule::Condition(Condition {
                 field: field.canonical(),
@@ -271,7 +280,11 @@ impl Parser {
             self.at += 1;
             any.push(self.and()?);
         }
-        Ok(if any.len() == 1 { any.remove(0) } else { Rule::Any { rules: any } })
+        Ok(if any.len() == 1 {
+            any.remove(0)
+        } else {
+            Rule::Any { rules: any }
+        })
     }
 
     fn and(&mut self) -> Result<Rule, AudienceError> {
@@ -280,7 +293,11 @@ impl Parser {
             self.at += 1;
             all.push(self.atom()?);
         }
-        Ok(if all.len() == 1 { all.remove(0) } else { Rule::All { rules: all } })
+        Ok(if all.len() == 1 {
+            all.remove(0)
+        } else {
+            Rule::All { rules: all }
+        })
     }
 
     fn atom(&mut self) -> Result<Rule, AudienceError> {
@@ -297,7 +314,9 @@ impl Parser {
                 "expected a field name such as department, found {}",
                 describe(&other)
             ))),
-            None => Err(AudienceError::Rule("the rule ends where a condition should follow".into())),
+            None => Err(AudienceError::Rule(
+                "the rule ends where a condition should follow".into(),
+            )),
         }
     }
 
@@ -306,7 +325,9 @@ impl Parser {
         let (op, values) = match self.next() {
             Some(Token::Eq) => (RuleOp::Is, self.values()?),
             Some(Token::NotEq) => (RuleOp::IsNot, self.values()?),
-            Some(Token::Word(w)) if w.eq_ignore_ascii_case("contains") || w == "包含" => (RuleOp::Contains, vec![self.value()?]),
+            Some(Token::Word(w)) if w.eq_ignore_ascii_case("contains") || w == "包含" => {
+                (RuleOp::Contains, vec![self.value()?])
+            }
             Some(Token::Word(w)) if w.eq_ignore_ascii_case("starts") || w == "开头是" => {
                 if keyword(self.peek(), &["with"]) {
                     self.at += 1;
@@ -518,7 +539,10 @@ mod tests {
             }
         );
         assert!(normalize(&Rule::Any { rules: vec![] }).is_err());
-        assert!(normalize(&cond("grade", RuleOp::Is, &["  "])).unwrap_err().to_string().contains("no value"));
+        assert!(normalize(&cond("grade", RuleOp::Is, &["  "]))
+            .unwrap_err()
+            .to_string()
+            .contains("no value"));
         assert!(normalize(&cond("name", RuleOp::Contains, &["a", "b"])).is_err());
     }
 }

@@ -24,7 +24,13 @@ fn kind_word(kind: GroupKind) -> &'static str {
 }
 
 fn print_group(g: &Group) {
-    println!("group #{} {} ({}): {} people", g.id, g.name, kind_word(g.kind), g.members);
+    println!(
+        "group #{} {} ({}): {} people",
+        g.id,
+        g.name,
+        kind_word(g.kind),
+        g.members
+    );
     if let Some(d) = &g.description {
         println!("  {d}");
     }
@@ -41,8 +47,8 @@ fn members_text(a: &GroupMembersArgs) -> anyhow::Result<String> {
         if file.as_os_str() == "-" {
             std::io::stdin().read_to_string(&mut content)?;
         } else {
-            content = std::fs::read_to_string(file)
-                .map_err(|e| anyhow::anyhow!("cannot read {}: {e}", file.display()))?;
+            content =
+                std::fs::read_to_string(file).map_err(|e| anyhow::anyhow!("cannot read {}: {e}", file.display()))?;
         }
         text.push('\n');
         text.push_str(&content);
@@ -97,7 +103,12 @@ pub async fn run(app: &App, cmd: GroupsCmd, json: bool) -> anyhow::Result<()> {
             })
         }
         GroupsCmd::Create(a) => {
-            let rule = a.rule.as_deref().map(rule::parse).transpose().map_err(crate::Error::from)?;
+            let rule = a
+                .rule
+                .as_deref()
+                .map(rule::parse)
+                .transpose()
+                .map_err(crate::Error::from)?;
             let group = app
                 .create_group(NewGroup {
                     name: a.name,
@@ -109,7 +120,12 @@ pub async fn run(app: &App, cmd: GroupsCmd, json: bool) -> anyhow::Result<()> {
         }
         GroupsCmd::Edit(a) => {
             let id = app.group(&group_ref(&a.group)).await?.id;
-            let rule = a.rule.as_deref().map(rule::parse).transpose().map_err(crate::Error::from)?;
+            let rule = a
+                .rule
+                .as_deref()
+                .map(rule::parse)
+                .transpose()
+                .map_err(crate::Error::from)?;
             let group = app
                 .update_group(
                     id,

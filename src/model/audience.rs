@@ -64,9 +64,13 @@ pub struct Condition {
 #[ts(export)]
 pub enum Rule {
     /// Every rule holds (AND).
-    All { rules: Vec<Rule> },
+    All {
+        rules: Vec<Rule>,
+    },
     /// At least one rule holds (OR).
-    Any { rules: Vec<Rule> },
+    Any {
+        rules: Vec<Rule>,
+    },
     Condition(Condition),
 }
 

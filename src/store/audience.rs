@@ -5,8 +5,8 @@
 //! spliced in. Comparisons are on `IFNULL(column, '')` so that a negation also takes the
 //! contacts whose field is blank ("院系 ≠ 农学院" includes those with no 院系).
 
-use sqlx::sqlite::{Sqlite, SqliteArguments};
 use sqlx::query::Query;
+use sqlx::sqlite::{Sqlite, SqliteArguments};
 
 /// A contact column a condition can test.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -79,7 +79,10 @@ pub(crate) struct Params {
 impl Params {
     /// Parameters that start at `?first`.
     pub(crate) fn starting_at(first: usize) -> Params {
-        Params { next: first, values: Vec::new() }
+        Params {
+            next: first,
+            values: Vec::new(),
+        }
     }
 
     fn push(&mut self, p: Param) -> String {
@@ -94,7 +97,10 @@ impl Params {
     }
 
     /// Binds the values, after the statement's own.
-    pub(crate) fn bind<'q>(self, mut q: Query<'q, Sqlite, SqliteArguments<'q>>) -> Query<'q, Sqlite, SqliteArguments<'q>> {
+    pub(crate) fn bind<'q>(
+        self,
+        mut q: Query<'q, Sqlite, SqliteArguments<'q>>,
+    ) -> Query<'q, Sqlite, SqliteArguments<'q>> {
         for p in self.values {
             q = match p {
                 Param::Text(s) => q.bind(s),
@@ -161,14 +167,8 @@ impl AudienceFilter {
             }
             AudienceFilter::And(all) if all.is_empty() => "1".into(),
             AudienceFilter::Or(any) if any.is_empty() => "0".into(),
-            AudienceFilter::And(all) => format!(
-                "({})",
-                all.iter().map(|f| f.sql(p)).collect::<Vec<_>>().join(" AND ")
-            ),
-            AudienceFilter::Or(any) => format!(
-                "({})",
-                any.iter().map(|f| f.sql(p)).collect::<Vec<_>>().join(" OR ")
-            ),
+            AudienceFilter::And(all) => format!("({})", all.iter().map(|f| f.sql(p)).collect::<Vec<_>>().join(" AND ")),
+            AudienceFilter::Or(any) => format!("({})", any.iter().map(|f| f.sql(p)).collect::<Vec<_>>().join(" OR ")),
             AudienceFilter::Not(inner) => format!("NOT ({})", inner.sql(p)),
         }
     }

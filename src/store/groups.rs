@@ -140,7 +140,10 @@ impl Store {
     }
 
     pub async fn delete_group(&self, id: i64) -> StoreResult<()> {
-        let res = sqlx::query("DELETE FROM groups WHERE id = ?").bind(id).execute(&self.pool).await?;
+        let res = sqlx::query("DELETE FROM groups WHERE id = ?")
+            .bind(id)
+            .execute(&self.pool)
+            .await?;
         if res.rows_affected() == 0 {
             return Err(StoreError::not_found("group", id));
         }
@@ -325,11 +328,13 @@ impl Store {
     /// The draft or scheduled notices (id, title, audience spec): those whose audience is
     /// still to be resolved, which a group's deletion would break.
     pub async fn pending_notice_audiences(&self) -> StoreResult<Vec<(i64, String, String)>> {
-        Ok(sqlx::query("SELECT id, title, audience FROM notices WHERE status = 'draft' OR status = 'scheduled'")
-            .fetch_all(&self.pool)
-            .await?
-            .iter()
-            .map(|r| (r.get(0), r.get(1), r.get(2)))
-            .collect())
+        Ok(
+            sqlx::query("SELECT id, title, audience FROM notices WHERE status = 'draft' OR status = 'scheduled'")
+                .fetch_all(&self.pool)
+                .await?
+                .iter()
+                .map(|r| (r.get(0), r.get(1), r.get(2)))
+                .collect(),
+        )
     }
 }

@@ -19,13 +19,13 @@ mod sandbox;
 mod settings;
 mod stats;
 
+pub use audience::{AudienceFilter, ContactColumn, TextTest};
 pub use audit::{chain_hash_of, AuditRow};
 pub use channels::ChannelConfigRow;
 pub use control::RetryScope;
 pub use deliveries::{ClaimedDelivery, DeliveryResult, RecordedOutcome};
-pub use notices::NoticeRecord;
-pub use audience::{AudienceFilter, ContactColumn, TextTest};
 pub use groups::{GroupRow, Reach};
+pub use notices::NoticeRecord;
 pub use runs::{AddressSource, FrozenVariables};
 
 use std::path::{Path, PathBuf};
@@ -249,12 +249,14 @@ pub(crate) mod testutil {
 
     /// Marks a contact's address of `kind` invalid, as a bounce would.
     pub async fn mark_invalid(store: &Store, contact_id: i64, kind: &str) {
-        sqlx::query("UPDATE contact_addresses SET invalid = 1, invalid_reason = 'bounced' WHERE contact_id = ? AND kind = ?")
-            .bind(contact_id)
-            .bind(kind)
-            .execute(&store.pool)
-            .await
-            .expect("mark invalid");
+        sqlx::query(
+            "UPDATE contact_addresses SET invalid = 1, invalid_reason = 'bounced' WHERE contact_id = ? AND kind = ?",
+        )
+        .bind(contact_id)
+        .bind(kind)
+        .execute(&store.pool)
+        .await
+        .expect("mark invalid");
     }
 
     /// Fans a [`sandbox_run`] out in chunks of `chunk` contacts (without finishing it).

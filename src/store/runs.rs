@@ -279,11 +279,7 @@ impl Store {
             .bind(kind)
             .bind(&now)
             .bind(channel_kind);
-        let added = params
-            .bind(query)
-            .execute(&mut *tx)
-            .await?
-            .rows_affected();
+        let added = params.bind(query).execute(&mut *tx).await?.rows_affected();
         count_new(&mut tx, run_id, added).await?;
         tx.commit().await?;
         Ok(Some(last))
@@ -327,11 +323,7 @@ impl Store {
             .bind(priority)
             .bind(kinds)
             .bind(&now);
-        let added = params
-            .bind(query)
-            .execute(&mut *tx)
-            .await?
-            .rows_affected();
+        let added = params.bind(query).execute(&mut *tx).await?.rows_affected();
         count_new(&mut tx, run_id, added).await?;
         tx.commit().await?;
         Ok(Some(last))

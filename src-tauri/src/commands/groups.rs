@@ -38,11 +38,7 @@ pub async fn group_members(state: State<'_, AppState>, id: i64, query: ContactQu
 }
 
 #[tauri::command]
-pub async fn add_group_members(
-    state: State<'_, AppState>,
-    id: i64,
-    contact_ids: Vec<i64>,
-) -> CmdResult<MembersChange> {
+pub async fn add_group_members(state: State<'_, AppState>, id: i64, contact_ids: Vec<i64>) -> CmdResult<MembersChange> {
     Ok(state.app.add_group_members(id, &contact_ids).await?)
 }
 
