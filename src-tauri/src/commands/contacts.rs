@@ -49,3 +49,10 @@ pub async fn import_contacts(
 pub async fn export_contacts(state: State<'_, AppState>, path: String) -> CmdResult<usize> {
     Ok(state.app.export_contacts(Path::new(&path)).await?)
 }
+
+/// Writes the problems of an import or a dry run (the report the wizard holds) to `path`
+/// (`.xlsx`, or CSV), as the CLI's `--report` does.
+#[tauri::command]
+pub async fn write_import_report(report: ImportReport, path: String) -> CmdResult<()> {
+    Ok(report.write(Path::new(&path)).map_err(herald::Error::from)?)
+}

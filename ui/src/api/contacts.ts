@@ -21,3 +21,7 @@ export const importContacts = (path: string, options: ImportOptions) =>
 
 /** Writes every contact to `path` (.xlsx or .csv); resolves to how many. */
 export const exportContacts = (path: string) => call<number>("export_contacts", { path });
+
+/** Writes the problems of an import or a dry run to `path` (.xlsx or .csv). */
+export const writeImportReport = (report: ImportReport, path: string) =>
+  call<void>("write_import_report", { report, path });

@@ -1,7 +1,10 @@
 import { Alert, Button, Descriptions, Input, Modal, Select, Space, Statistic, Steps, Table, Tag, Typography } from "antd";
+import { FolderOpenOutlined } from "@ant-design/icons";
 import { useState } from "react";
 import * as api from "../api";
-import { useT, type MessageKey } from "../i18n";
+import * as dialog from "../api/dialog";
+import { useT, type MessageKey, type Translate } from "../i18n";
+import { SaveAsButton } from "./ExportContactsButton";
 
 const FIELDS: { field: api.Field; label: MessageKey }[] = [
   { field: "external_id", label: "import.field.external_id" },
@@ -19,6 +22,50 @@ const FIELDS: { field: api.Field; label: MessageKey }[] = [
   { field: "language", label: "import.field.language" },
   { field: "tags", label: "import.field.tags" },
 ];
+
+/** What the import reads (the core tells the format by its content, not by this list). */
+const SPREADSHEET_EXTENSIONS = ["csv", "xlsx", "xls", "ods"];
+
+/** The text of each problem code; `tsc` fails when the core adds a code this map lacks. */
+export const PROBLEM_MESSAGES: Record<api.ProblemCode, MessageKey> = {
+  name_missing: "import.problem.name_missing",
+  email_invalid: "import.problem.email_invalid",
+  mobile_invalid: "import.problem.mobile_invalid",
+  mobile_not_mobile: "import.problem.mobile_not_mobile",
+  excel_float: "import.problem.excel_float",
+  precision_lost: "import.problem.precision_lost",
+  leading_zeros_lost: "import.problem.leading_zeros_lost",
+  phone_stored_as_number: "import.problem.phone_stored_as_number",
+  ids_stored_as_numbers: "import.problem.ids_stored_as_numbers",
+  duplicate_id: "import.problem.duplicate_id",
+  cell_error: "import.problem.cell_error",
+  encoding_damage: "import.problem.encoding_damage",
+  unknown_channel: "import.problem.unknown_channel",
+  extra_cells: "import.problem.extra_cells",
+  unnamed_column: "import.problem.unnamed_column",
+  attribute_not_variable: "import.problem.attribute_not_variable",
+};
+
+/** A problem in the user's language; the core's English message for a code this UI does not know. */
+export function problemMessage(t: Translate, problem: api.Problem): string {
+  const key = Object.prototype.hasOwnProperty.call(PROBLEM_MESSAGES, problem.code)
+    ? PROBLEM_MESSAGES[problem.code]
+    : undefined;
+  if (!key) return problem.message;
+  return t(key, { row: problem.row, column: problem.column, value: problem.value });
+}
+
+/** `名单.csv` → `名单`. */
+function stem(file: string): string {
+  const dot = file.lastIndexOf(".");
+  return dot > 0 ? file.slice(0, dot) : file;
+}
+
+/** The folder part of a path as the user's platform writes it, with its separator; "" if none. */
+function folderOf(path: string): string {
+  const cut = Math.max(path.lastIndexOf("/"), path.lastIndexOf("\\"));
+  return cut >= 0 ? path.slice(0, cut + 1) : "";
+}
 
 const ATTRIBUTE = "attribute";
 const IGNORE = "ignore";
@@ -94,13 +141,26 @@ export function ImportWizard({
     }
   };
 
-  const loadPreview = () =>
+  const loadPreview = (file = path.trim()) =>
     run(async () => {
-      const found = await api.previewImport(path.trim(), encodingArg);
+      const found = await api.previewImport(file, encodingArg);
       setPreview(found);
       setMapping(found.suggested.map(toOption));
       setDryRun(undefined);
       setResult(undefined);
+    });
+
+  /** The native dialog fills the path field (which stays: tests and power users type into it) and previews. */
+  const chooseFile = () =>
+    run(async () => {
+      const chosen = await dialog.chooseFileToOpen({
+        title: t("import.chooseFileTitle"),
+        filters: [{ name: t("import.filterSpreadsheets"), extensions: SPREADSHEET_EXTENSIONS }],
+      });
+      if (!chosen) return;
+      setPath(chosen);
+      setPreview(undefined);
+      await loadPreview(chosen);
     });
 
   const options = (dry: boolean): api.ImportOptions => ({
@@ -157,13 +217,30 @@ export function ImportWizard({
           render: (_, p) => (
             <>
               <Tag color={p.severity === "error" ? "red" : "gold"}>{p.code}</Tag>
-              {p.message}
+              {problemMessage(t, p)}
             </>
           ),
         },
       ]}
     />
   );
+
+  /** Saves the report's problems where the user picks, next to the imported file by default. */
+  const saveReport = (report: api.ImportReport) =>
+    report.problems.length > 0 && (
+      <SaveAsButton
+        dialogTitle={t("import.reportTitle")}
+        defaultPath={`${folderOf(path.trim())}${t("import.reportName", { name: stem(report.file) })}.xlsx`}
+        write={async (file) => {
+          await api.writeImportReport(report, file);
+          return t("import.reportSaved", { path: file });
+        }}
+        failed={(message) => t("import.reportFailed", { message })}
+        testId="import-save-report"
+      >
+        {t("import.saveReport")}
+      </SaveAsButton>
+    );
 
   const body = () => {
     if (step === 0) {
@@ -181,6 +258,9 @@ export function ImportWizard({
               onPressEnter={() => path.trim() && loadPreview()}
               data-testid="import-path"
             />
+            <Button icon={<FolderOpenOutlined />} onClick={chooseFile} disabled={busy} data-testid="import-choose-file">
+              {t("import.chooseFile")}
+            </Button>
             <Select<Encoding>
               value={encoding}
               onChange={(value) => {
@@ -195,7 +275,7 @@ export function ImportWizard({
                 { value: "gbk", label: "GBK" },
               ]}
             />
-            <Button onClick={loadPreview} loading={busy} disabled={!path.trim()} data-testid="import-preview">
+            <Button onClick={() => loadPreview()} loading={busy} disabled={!path.trim()} data-testid="import-preview">
               {t("import.preview")}
             </Button>
           </Space.Compact>
@@ -266,6 +346,7 @@ export function ImportWizard({
           <Alert type="info" showIcon message={t("import.dryRunNote")} />
           {counts(dryRun, "import-dry-counts")}
           {problems(dryRun)}
+          {saveReport(dryRun)}
         </Space>
       );
     }
@@ -275,6 +356,7 @@ export function ImportWizard({
           <Alert type="success" showIcon message={t("import.done", { file: result.file })} />
           {counts(result, "import-result-counts")}
           {problems(result)}
+          {saveReport(result)}
         </Space>
       );
     }

@@ -4,6 +4,7 @@ import { useCallback, useState } from "react";
 import * as api from "../api";
 import { ContactFormModal } from "../components/ContactFormModal";
 import { ErrorAlert } from "../components/ErrorAlert";
+import { ExportContactsButton } from "../components/ExportContactsButton";
 import { ImportWizard } from "../components/ImportWizard";
 import { PageHeader } from "../components/PageHeader";
 import { useDebouncedValue } from "../hooks/useDebouncedValue";
@@ -81,6 +82,7 @@ export default function Contacts() {
             <Button icon={<ImportOutlined />} onClick={() => setImporting(true)} data-testid="contacts-import">
               {t("contacts.import")}
             </Button>
+            <ExportContactsButton />
             <Button type="primary" icon={<PlusOutlined />} onClick={() => setAdding(true)} data-testid="contact-add">
               {t("contacts.add")}
             </Button>

@@ -1,11 +1,20 @@
 import { screen, waitFor, within } from "@testing-library/react";
 import { beforeEach, describe, expect, it, vi } from "vitest";
 import * as api from "../api";
+import problemCodeBinding from "../api/bindings/ProblemCode.ts?raw";
+import * as dialog from "../api/dialog";
+import { problemMessage } from "../components/ImportWizard";
+import { translate, type MessageKey } from "../i18n";
 import { makeContact } from "../test/fixtures";
 import { CommandError, db, resetApiMock } from "../test/mockApi";
 import { renderApp } from "../test/render";
 
-vi.mock("../api", () => import("../test/mockApi"));
+vi.mock("../api", async () => ({
+  ...(await import("../test/mockApi")),
+  writeImportReport: vi.fn(async () => undefined),
+}));
+// Native dialogs cannot run here (nor under WebDriver): each test says what the user picks.
+vi.mock("../api/dialog", () => ({ chooseFileToOpen: vi.fn(), chooseFileToSave: vi.fn() }));
 
 const PATH = "/data/名单.csv";
 
@@ -55,6 +64,9 @@ function report(dryRun: boolean): api.ImportReport {
 
 beforeEach(() => {
   resetApiMock();
+  vi.mocked(api.writeImportReport).mockClear();
+  vi.mocked(dialog.chooseFileToOpen).mockReset().mockResolvedValue(null);
+  vi.mocked(dialog.chooseFileToSave).mockReset().mockResolvedValue(null);
   db.contacts.push(makeContact({ id: 1, name: "张三", externalId: "2023001" }));
   vi.mocked(api.previewImport).mockImplementation(async () => PREVIEW);
   vi.mocked(api.importContacts).mockImplementation(async (_path, options) => {
@@ -143,7 +155,9 @@ describe("Contacts import wizard", () => {
     const problems = screen.getByTestId("import-problems");
     expect(within(problems).getByText("lxh@")).toBeInTheDocument();
     expect(within(problems).getByText("email_invalid")).toBeInTheDocument();
-    expect(within(problems).getByText("not an e-mail address: fix it or leave the cell blank")).toBeInTheDocument();
+    // In the user's language, by its code, not the core's English.
+    expect(within(problems).getByText("不是有效的邮箱地址（每格一个地址，如 name@example.edu.cn）")).toBeInTheDocument();
+    expect(within(problems).queryByText(/not an e-mail address/)).not.toBeInTheDocument();
     expect(db.contacts).toHaveLength(1);
 
     const listed = vi.mocked(api.listContacts).mock.calls.length;
@@ -154,5 +168,119 @@ describe("Contacts import wizard", () => {
     expect(await screen.findByText("已导入：新增 1，更新 0，未变 0，未导入 1")).toBeInTheDocument();
     await waitFor(() => expect(vi.mocked(api.listContacts).mock.calls.length).toBeGreaterThan(listed));
     expect(await within(screen.getByTestId("contacts-table")).findByText("王小明")).toBeInTheDocument();
+  });
+
+  it("fills the path from the native open dialog and previews the file", async () => {
+    vi.mocked(dialog.chooseFileToOpen).mockResolvedValueOnce(PATH);
+    const { user } = renderApp("/contacts");
+    await user.click(await screen.findByTestId("contacts-import"));
+    await user.click(await screen.findByTestId("import-choose-file"));
+    expect(await screen.findByTestId("import-preview-table")).toBeInTheDocument();
+    expect(screen.getByTestId("import-path")).toHaveValue(PATH);
+    expect(api.previewImport).toHaveBeenCalledWith(PATH, undefined);
+    const [options] = vi.mocked(dialog.chooseFileToOpen).mock.calls[0] ?? [];
+    expect(options?.filters.flatMap((f) => f.extensions)).toEqual(["csv", "xlsx", "xls", "ods"]);
+  });
+
+  it("does nothing when the open dialog is cancelled", async () => {
+    const { user } = renderApp("/contacts");
+    await user.click(await screen.findByTestId("contacts-import"));
+    await user.type(await screen.findByTestId("import-path"), PATH);
+    await user.click(screen.getByTestId("import-choose-file"));
+    await waitFor(() => expect(dialog.chooseFileToOpen).toHaveBeenCalledTimes(1));
+    expect(screen.getByTestId("import-path")).toHaveValue(PATH);
+    expect(api.previewImport).not.toHaveBeenCalled();
+    expect(screen.queryByTestId("import-error")).not.toBeInTheDocument();
+  });
+
+  it("saves the dry run's problem report where the user chooses, next to the file by default", async () => {
+    vi.mocked(dialog.chooseFileToSave).mockResolvedValueOnce("/data/问题.xlsx");
+    const { user } = await openPreview();
+    await user.click(screen.getByTestId("import-next"));
+    await user.click(await screen.findByTestId("import-dry-run"));
+    await user.click(await screen.findByTestId("import-save-report"));
+    await waitFor(() => expect(api.writeImportReport).toHaveBeenCalledWith(report(true), "/data/问题.xlsx"));
+    expect(vi.mocked(dialog.chooseFileToSave).mock.calls[0]?.[0].defaultPath).toBe("/data/名单-问题报告.xlsx");
+    expect(await screen.findByText("已保存问题报告到 /data/问题.xlsx")).toBeInTheDocument();
+  });
+
+  it("shows problems in English when the UI is in English", async () => {
+    const { user } = renderApp("/contacts", { language: "en" });
+    await user.click(await screen.findByTestId("contacts-import"));
+    await user.type(await screen.findByTestId("import-path"), PATH);
+    await user.click(screen.getByTestId("import-preview"));
+    await user.click(await screen.findByTestId("import-next"));
+    await user.click(await screen.findByTestId("import-dry-run"));
+    const problems = await screen.findByTestId("import-problems");
+    expect(
+      within(problems).getByText("Not an e-mail address (one address per cell, like name@example.edu.cn)"),
+    ).toBeInTheDocument();
+  });
+});
+
+describe("Problem messages", () => {
+  // The codes the core can emit, read from the binding ts-rs generates from the Rust enum.
+  const codes = [...problemCodeBinding.matchAll(/"([a-z_]+)"/g)].map((m) => m[1] ?? "");
+
+  it("has a translation for every code in both languages", () => {
+    expect(codes).toContain("email_invalid");
+    expect(codes.length).toBeGreaterThanOrEqual(16);
+    for (const code of codes) {
+      const key = `import.problem.${code}` as MessageKey;
+      const zh = translate("zh-CN", key);
+      const en = translate("en", key);
+      expect(zh, code).not.toBe(key);
+      expect(en, code).not.toBe(key);
+      expect(zh, code).not.toBe(en);
+    }
+  });
+
+  it("fills the value in, and falls back to the core's English for a code it does not know", () => {
+    const t = (key: MessageKey, vars?: Record<string, string | number>) => translate("zh-CN", key, vars);
+    const problem: api.Problem = {
+      row: 4,
+      column: "接收方式",
+      field: "preferred",
+      value: "信鸽",
+      code: "unknown_channel",
+      severity: "warning",
+      message: "not a receiving method Herald knows",
+    };
+    expect(problemMessage(t, problem)).toContain("“信鸽”不是 Herald 认识的接收方式");
+    const unknown = { ...problem, code: "from_a_newer_core" as api.ProblemCode, message: "something new" };
+    expect(problemMessage(t, unknown)).toBe("something new");
+  });
+});
+
+describe("Export contacts", () => {
+  it("exports to the path chosen in the save dialog and says how many", async () => {
+    vi.mocked(dialog.chooseFileToSave).mockResolvedValueOnce("/data/通讯录.xlsx");
+    const { user } = renderApp("/contacts");
+    await within(screen.getByTestId("contacts-table")).findByText("张三");
+    await user.click(screen.getByTestId("contacts-export"));
+    await waitFor(() => expect(api.exportContacts).toHaveBeenCalledWith("/data/通讯录.xlsx"));
+    expect(await screen.findByText("已导出 1 位联系人到 /data/通讯录.xlsx")).toBeInTheDocument();
+    const [options] = vi.mocked(dialog.chooseFileToSave).mock.calls[0] ?? [];
+    expect(options?.defaultPath).toMatch(/^contacts-\d{4}-\d{2}-\d{2}\.xlsx$/);
+    expect(options?.filters.map((f) => f.extensions)).toEqual([["xlsx"], ["csv"]]);
+  });
+
+  it("does nothing when the save dialog is cancelled", async () => {
+    const { user } = renderApp("/contacts");
+    await user.click(await screen.findByTestId("contacts-export"));
+    await waitFor(() => expect(dialog.chooseFileToSave).toHaveBeenCalledTimes(1));
+    expect(api.exportContacts).not.toHaveBeenCalled();
+  });
+
+  it("says why an export failed", async () => {
+    vi.mocked(dialog.chooseFileToSave).mockResolvedValueOnce("/readonly/c.xlsx");
+    vi.mocked(api.exportContacts).mockRejectedValueOnce(
+      new CommandError("invalid", "cannot write /readonly/c.xlsx: permission denied"),
+    );
+    const { user } = renderApp("/contacts");
+    await user.click(await screen.findByTestId("contacts-export"));
+    expect(
+      await screen.findByText("导出失败：cannot write /readonly/c.xlsx: permission denied"),
+    ).toBeInTheDocument();
   });
 });
