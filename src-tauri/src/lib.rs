@@ -84,6 +84,7 @@ pub fn run() {
             commands::contacts::preview_import,
             commands::contacts::import_contacts,
             commands::contacts::export_contacts,
+            commands::contacts::write_import_report,
             commands::groups::list_groups,
             commands::groups::get_group,
             commands::groups::create_group,
