@@ -74,6 +74,8 @@ export function GroupFormModal({
       confirmLoading={saving}
       okButtonProps={{ "data-testid": "group-save" }}
       width={kind === "rule" ? 860 : 520}
+      // A rule takes a while to write: a click beside the dialog must not throw it away.
+      maskClosable={false}
       destroyOnHidden
     >
       {error && <Alert type="error" showIcon message={error} data-testid="group-form-error" style={{ marginBottom: 16 }} />}

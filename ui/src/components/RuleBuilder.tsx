@@ -4,7 +4,7 @@ import { useCallback, useEffect, useMemo, useRef, useState } from "react";
 import * as api from "../api";
 import { useDebouncedValue } from "../hooks/useDebouncedValue";
 import { useLoader } from "../hooks/useLoader";
-import { useT, type MessageKey } from "../i18n";
+import { useT, type MessageKey, type Translate } from "../i18n";
 
 type Match = "all" | "any";
 type ConditionRule = Extract<api.Rule, { kind: "condition" }>;
@@ -55,6 +55,18 @@ export function isComplete(rule: api.Rule): boolean {
     return rule.field.trim() !== "" && (!takesValues(rule.op) || rule.values.length > 0);
   }
   return rule.rules.length > 0 && rule.rules.every(isComplete);
+}
+
+/** The rule in words, as the builder names fields and operators: 院系 是 农学院 且 (年级 是 2023、2024). */
+export function describeRule(rule: api.Rule, t: Translate, nested = false): string {
+  if (rule.kind === "condition") {
+    const field = FIELDS.find((f) => f.value === rule.field);
+    const name = field ? t(field.key) : rule.field.replace(/^attr\./, "");
+    const op = OPS.find((o) => o.value === rule.op);
+    return [name, op ? t(op.key) : rule.op, takesValues(rule.op) ? rule.values.join("、") : ""].join(" ").trim();
+  }
+  const text = rule.rules.map((r) => describeRule(r, t, true)).join(t(rule.kind === "all" ? "rule.and" : "rule.or"));
+  return nested && rule.rules.length > 1 ? `(${text})` : text;
 }
 
 /** One condition: field, operator, values (typed freely, with suggestions where known). */

@@ -75,6 +75,7 @@ describe("Groups", () => {
     });
     // The new group opens with who it matches now.
     expect(await screen.findByTestId("group-drawer-title")).toHaveTextContent("“农学院学生”目前包含的人");
+    expect(screen.getByTestId("group-drawer-rule")).toHaveTextContent("条件：院系 是 农学院 且 年级 是 2024、20x4");
     const members = await screen.findByTestId("group-members-table");
     await waitFor(() => expect(members).toHaveTextContent("李四"));
     expect(members).not.toHaveTextContent("张三");

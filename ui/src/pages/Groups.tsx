@@ -7,6 +7,7 @@ import { formatTime } from "../components/format";
 import { GroupFormModal, type GroupFormTarget } from "../components/GroupFormModal";
 import { GroupMembers } from "../components/GroupMembers";
 import { PageHeader } from "../components/PageHeader";
+import { describeRule } from "../components/RuleBuilder";
 import { useLoader } from "../hooks/useLoader";
 import { useT } from "../i18n";
 
@@ -71,9 +72,9 @@ export default function Groups() {
       render: (description: string | null, group) => (
         <>
           <div>{description || "—"}</div>
-          {group.ruleText && (
+          {group.rule && (
             <Typography.Text type="secondary" style={{ fontSize: 12 }}>
-              {t("groups.ruleText", { rule: group.ruleText })}
+              {t("groups.ruleText", { rule: describeRule(group.rule, t) })}
             </Typography.Text>
           )}
         </>
@@ -183,8 +184,10 @@ export default function Groups() {
         {open && (
           <>
             {open.description && <Typography.Paragraph>{open.description}</Typography.Paragraph>}
-            {open.ruleText && (
-              <Typography.Paragraph type="secondary">{t("groups.ruleText", { rule: open.ruleText })}</Typography.Paragraph>
+            {open.rule && (
+              <Typography.Paragraph type="secondary" data-testid="group-drawer-rule">
+                {t("groups.ruleText", { rule: describeRule(open.rule, t) })}
+              </Typography.Paragraph>
             )}
             <GroupMembers group={open} onChanged={() => groups.reload(true)} />
           </>

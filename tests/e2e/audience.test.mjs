@@ -1,0 +1,144 @@
+// A secretary sends to a rule group minus one person in the real desktop app: the demo contacts,
+// a rule group built on the Groups screen with its live count, a notice to that group with one
+// person left out and the preview's count, and a run (and sandbox inbox) of exactly that many.
+import { test, after, before } from "node:test";
+import assert from "node:assert/strict";
+import path from "node:path";
+import { startApp, testIds } from "./harness.mjs";
+
+let app;
+const T = 20_000;
+
+before(async () => {
+  app = await startApp();
+});
+
+after(async () => {
+  if (app) await app.stop();
+});
+
+const { byTestId, click } = testIds(() => app.browser, T);
+
+async function textOf(id) {
+  const el = await byTestId(id);
+  await el.waitForDisplayed({ timeout: T });
+  return el.getText();
+}
+
+async function waitForText(id, pattern, what) {
+  let last = "";
+  await app.browser.waitUntil(
+    async () => {
+      last = await textOf(id).catch(() => "");
+      return pattern.test(last);
+    },
+    { timeout: T, timeoutMsg: `${what}; it says: ${last}` },
+  );
+  return last;
+}
+
+/**
+ * Opens the antd Select with `testId`, types `search` and clicks the open option titled `title`.
+ * A multiple Select stays open after a pick: `close` shuts it with Escape (which, with no list
+ * open, would close the dialog around it instead).
+ */
+async function pick(testId, search, title, { close = false } = {}) {
+  await click(testId);
+  await app.browser.keys([...search]);
+  const option = await app.browser.$(
+    `.ant-select-dropdown:not(.ant-select-dropdown-hidden) .ant-select-item-option[title="${title}"]`,
+  );
+  await option.waitForClickable({ timeout: T });
+  await option.click();
+  if (close) await app.browser.keys("Escape");
+}
+
+/** Types a value into a tags Select and presses Enter, as a user adds a value; Escape closes its list. */
+async function addTag(testId, value) {
+  await click(testId);
+  await app.browser.keys([...value]);
+  await app.browser.keys("Enter");
+  await app.browser.keys("Escape");
+}
+
+test("a notice to a rule group minus one person goes to exactly the previewed count", async (t) => {
+  const { browser } = app;
+  const group = "农学院2024级";
+  try {
+    await click("demo-load");
+    await browser.waitUntil(async () => !(await (await byTestId("demo-offer")).isExisting()), {
+      timeout: T,
+      timeoutMsg: "the demo offer did not go away after loading",
+    });
+
+    // The rule group: 院系 is 农学院 and 年级 is 2024 (张伟, 刘洋, 陈静, 杨帆 in the demo list).
+    await click("nav-groups");
+    await click("group-new-rule");
+    const name = await byTestId("group-name");
+    await name.waitForDisplayed({ timeout: T });
+    await name.setValue(group);
+    await addTag("rule-row-0-values", "农学院");
+    await waitForText("rule-count", /当前匹配 8 人/, "the count of 农学院 alone is not shown");
+    await click("rule-add");
+    await pick("rule-row-1-field", "年级", "年级");
+    await addTag("rule-row-1-values", "2024");
+    await waitForText("rule-count", /当前匹配 4 人/, "the live count of the rule is not 4");
+    await click("group-save");
+    await waitForText(`group-count-${group}`, /^4$/, "the new group is not listed with 4 people");
+    await waitForText("group-members-table", /刘洋/, "the group's matches are not shown");
+    await browser.keys("Escape");
+
+    // A notice to that group, minus 刘洋.
+    const title = "农学院 2024 级班会通知";
+    await click("nav-compose");
+    await (await byTestId("compose-title")).waitForDisplayed({ timeout: T });
+    await (await byTestId("compose-title")).setValue(title);
+    await (await byTestId("compose-body")).setValue("{{ name }}同学：周四下午班会，请准时参加。");
+    const sandbox = await byTestId("compose-channel-sandbox");
+    await sandbox.waitForExist({ timeout: T });
+    const input = await sandbox.$("input");
+    const target = (await input.isExisting()) ? input : sandbox;
+    if (!(await target.isSelected())) await sandbox.click();
+    // antd draws the radio over its input (opacity 0), which WebDriver never calls clickable.
+    const choose = await byTestId("audience-pick");
+    await choose.scrollIntoView();
+    await choose.click();
+    assert.ok(await choose.isSelected(), "choosing groups or people did not take");
+    await pick("audience-groups", group, `${group}（4 人）`, { close: true });
+    await pick("audience-exclude-contacts", "刘洋", "刘洋 (S2024002)", { close: true });
+
+    await waitForText("audience-preview-people", /共 3 人/, "the preview does not count 3 people");
+    assert.match(await textOf("audience-preview-channel-sandbox"), /可送达 3/);
+    assert.doesNotMatch(await textOf("audience-preview-sample"), /刘洋/);
+
+    await click("compose-send");
+    const status = await byTestId("run-status");
+    await status.waitForExist({ timeout: T });
+    await browser.waitUntil(async () => /已完成|Completed/.test(await status.getText()), {
+      timeout: 60_000,
+      timeoutMsg: "the run did not complete",
+    });
+    const deliveries = await textOf("run-deliveries");
+    for (const person of ["张伟", "陈静", "杨帆"]) assert.match(deliveries, new RegExp(person));
+    assert.doesNotMatch(deliveries, /刘洋|王建国|吴昊/);
+
+    // History: a total of 3, all sent.
+    await click("nav-history");
+    await waitForText("history-table", new RegExp(title), "the notice is not in History");
+    const row = await (await byTestId("history-table")).$(`tr*=${title}`);
+    const cells = await row.$$("td").map((td) => td.getText());
+    assert.equal(cells.filter((c) => c.trim() === "3").length, 2, `total and sent of 3 expected in: ${cells}`);
+
+    // The sandbox inbox got the three, and not the one left out.
+    await click("nav-channels");
+    const inbox = await waitForText("sandbox-inbox", /s2024004@demo/, "the sandbox inbox has no message for 杨帆");
+    assert.doesNotMatch(inbox, /s2024002@demo/, "the person left out got the notice");
+    for (const address of ["s2024001@demo", "s2024003@demo"]) assert.match(inbox, new RegExp(address));
+  } catch (e) {
+    const shot = path.join(app.work, "failure.png");
+    await browser.saveScreenshot(shot).catch(() => {});
+    t.diagnostic(`screenshot: ${shot}`);
+    t.diagnostic(`app log:\n${app.appLog()}`);
+    throw e;
+  }
+});
