@@ -94,7 +94,7 @@ export function AudiencePicker({ value = everyoneValue(), onChange, channelIds }
           <Labelled label={t("audience.groups")}>
             {groupSelect(value.includeGroups, (includeGroups) => set({ includeGroups }), t("audience.groupsPlaceholder"), "audience-groups")}
           </Labelled>
-          <Labelled label={t("audience.contacts")}>
+          <Labelled label={t("audience.individuals")}>
             <ContactPicker
               id="audience-contacts-input"
               data-testid="audience-contacts"

@@ -86,6 +86,7 @@ function ConditionRow({
   testId: string;
 }) {
   const t = useT();
+  const [typing, setTyping] = useState("");
   const known = fields.some((f) => f.value === condition.field);
   const options = known ? fields : [...fields, { value: condition.field, label: condition.field }];
   return (
@@ -117,6 +118,13 @@ function ConditionRow({
           options={suggestions(condition.field).map((v) => ({ value: v, label: v }))}
           placeholder={t("rule.valuesPlaceholder")}
           onChange={(values: string[]) => onChange({ ...condition, values })}
+          onSearch={setTyping}
+          // A value typed but not yet confirmed with Enter is kept when the field is left.
+          onBlur={() => {
+            const value = typing.trim();
+            if (value && !condition.values.includes(value)) onChange({ ...condition, values: [...condition.values, value] });
+            setTyping("");
+          }}
           data-testid={`${testId}-values`}
           aria-label={t("rule.valuesLabel")}
         />
