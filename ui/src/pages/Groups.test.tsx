@@ -139,7 +139,7 @@ describe("Groups", () => {
     expect(await screen.findByText("删除分组“校学生会”？")).toBeInTheDocument();
     expect(screen.getByText("只删除分组，联系人本身不会被删除。")).toBeInTheDocument();
     await user.click(screen.getByTestId("group-delete-confirm"));
-    expect(await screen.findByText(/正被草稿或定时通知使用/)).toBeInTheDocument();
+    expect(await screen.findByText(/^无法删除分组“校学生会”：.*正被草稿或定时通知使用/)).toBeInTheDocument();
     expect(screen.getByTestId("group-open-校学生会")).toBeInTheDocument();
 
     groupsDb.inUse.clear();

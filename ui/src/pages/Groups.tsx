@@ -36,7 +36,8 @@ export default function Groups() {
       if (openId === group.id) setOpenId(null);
       groups.reload(true);
     } catch (reason) {
-      message.error({ content: api.toCommandError(reason).message, duration: 8 });
+      const text = t("groups.deleteFailed", { name: group.name, message: api.toCommandError(reason).message });
+      message.error({ content: text, duration: 8 });
     }
   };
 
