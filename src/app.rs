@@ -18,6 +18,7 @@ use crate::{clock, demo, outbox, report, Error, Result};
 
 mod audience;
 mod channels;
+mod contacts;
 mod import;
 mod providers;
 
@@ -163,56 +164,6 @@ impl App {
     }
 
     // ----- contacts -----
-
-    /// Adds a contact after checking its fields.
-    pub async fn add_contact(&self, input: NewContact) -> Result<Contact> {
-        let name = input.name.trim().to_owned();
-        if name.is_empty() {
-            return Err(Error::Invalid("the contact's name is empty".into()));
-        }
-        let email = trimmed(input.email).map(|e| e.to_lowercase());
-        if let Some(e) = &email {
-            let ok = e.split_once('@').is_some_and(|(local, domain)| {
-                !local.is_empty() && domain.contains('.') && !domain.starts_with('.') && !domain.ends_with('.')
-            });
-            if !ok || e.chars().any(char::is_whitespace) {
-                return Err(Error::Invalid(format!("the e-mail address {e} is not valid")));
-            }
-        }
-        let mobile = trimmed(input.mobile).map(|m| m.chars().filter(|c| !matches!(c, ' ' | '-')).collect::<String>());
-        if let Some(m) = &mobile {
-            let digits = m.strip_prefix('+').unwrap_or(m);
-            if digits.len() < 5 || !digits.chars().all(|c| c.is_ascii_digit()) {
-                return Err(Error::Invalid(format!("the mobile number {m} is not valid")));
-            }
-        }
-        let c = NewContact {
-            name,
-            external_id: trimmed(input.external_id),
-            email,
-            mobile,
-            role: trimmed(input.role),
-            department: trimmed(input.department),
-            class_name: trimmed(input.class_name),
-            grade: trimmed(input.grade),
-        };
-        let contact = self.store.insert_contact(&c).await?;
-        audit::record(
-            &self.store,
-            &self.actor,
-            "contact.add",
-            "contact",
-            Some(contact.id),
-            serde_json::json!({"name": contact.name}),
-        )
-        .await?;
-        Ok(contact)
-    }
-
-    /// A page of contacts.
-    pub async fn list_contacts(&self, query: ContactQuery) -> Result<ContactPage> {
-        Ok(self.store.list_contacts(&query).await?)
-    }
 
     /// Loads the built-in demo contacts.
     pub async fn load_demo(&self) -> Result<DemoLoadResult> {

@@ -117,7 +117,8 @@ pub struct ContactPage {
     pub total: i64,
 }
 
-/// A filter for listing contacts.
+/// A filter, order and page for listing contacts. Every filter is optional and exact, except
+/// `search`.
 #[derive(Debug, Clone, Default, Serialize, Deserialize, TS)]
 #[serde(rename_all = "camelCase", default)]
 #[ts(export)]
@@ -126,9 +127,215 @@ pub struct ContactQuery {
     #[ts(optional)]
     pub search: Option<String>,
     #[ts(optional)]
+    pub department: Option<String>,
+    #[ts(optional)]
+    pub grade: Option<String>,
+    #[ts(optional)]
+    pub class_name: Option<String>,
+    #[ts(optional)]
+    pub role: Option<String>,
+    /// Contacts that have this tag.
+    #[ts(optional)]
+    pub tag: Option<String>,
+    #[ts(optional)]
+    pub language: Option<String>,
+    /// The column to order by (default: name).
+    #[ts(optional)]
+    pub sort: Option<ContactSort>,
+    #[ts(optional)]
+    pub descending: Option<bool>,
+    #[ts(optional)]
     pub limit: Option<u32>,
     #[ts(optional)]
     pub offset: Option<u32>,
+}
+
+/// The columns contacts can be ordered by. A closed set, so no caller's text ever reaches the
+/// SQL's `ORDER BY`.
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq, Serialize, Deserialize, TS)]
+#[serde(rename_all = "camelCase")]
+#[ts(export)]
+pub enum ContactSort {
+    #[default]
+    Name,
+    ExternalId,
+    Department,
+    ClassName,
+    Grade,
+    CreatedAt,
+}
+
+impl ContactSort {
+    /// Every column, in the order the CLI lists them.
+    pub const ALL: [ContactSort; 6] = [
+        ContactSort::Name,
+        ContactSort::ExternalId,
+        ContactSort::Department,
+        ContactSort::ClassName,
+        ContactSort::Grade,
+        ContactSort::CreatedAt,
+    ];
+
+    /// The spelling the UI and the CLI use (`externalId`).
+    pub fn as_str(self) -> &'static str {
+        match self {
+            ContactSort::Name => "name",
+            ContactSort::ExternalId => "externalId",
+            ContactSort::Department => "department",
+            ContactSort::ClassName => "className",
+            ContactSort::Grade => "grade",
+            ContactSort::CreatedAt => "createdAt",
+        }
+    }
+
+    /// Reads `externalId`, `external_id` or `external-id` (any case); `class` for `className`.
+    pub fn parse(s: &str) -> Option<Self> {
+        let key = s.replace(['_', '-'], "").to_lowercase();
+        if key == "class" {
+            return Some(ContactSort::ClassName);
+        }
+        Self::ALL.into_iter().find(|c| c.as_str().to_lowercase() == key)
+    }
+}
+
+/// One value of a column and how many contacts have it (a filter dropdown's entry).
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, TS)]
+#[serde(rename_all = "camelCase")]
+#[ts(export)]
+pub struct FacetCount {
+    pub value: String,
+    #[ts(type = "number")]
+    pub count: i64,
+}
+
+/// The distinct values of the filterable columns, with counts, ordered by value.
+#[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, Deserialize, TS)]
+#[serde(rename_all = "camelCase")]
+#[ts(export)]
+pub struct ContactFacets {
+    pub departments: Vec<FacetCount>,
+    pub grades: Vec<FacetCount>,
+    pub classes: Vec<FacetCount>,
+    pub roles: Vec<FacetCount>,
+    pub tags: Vec<FacetCount>,
+    pub languages: Vec<FacetCount>,
+}
+
+/// The address kinds a contact can have, in display order.
+pub const ADDRESS_KINDS: [&str; 5] = ["email", "mobile", "wecom", "dingtalk", "feishu"];
+
+/// One address of a contact, with what sending has learnt about it.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, TS)]
+#[serde(rename_all = "camelCase")]
+#[ts(export)]
+pub struct ContactAddress {
+    /// `email`, `mobile`, `wecom`, `dingtalk` or `feishu`.
+    pub kind: String,
+    pub address: String,
+    /// A provider refused it for good; sends skip it until it changes or is marked valid.
+    pub invalid: bool,
+    pub invalid_reason: Option<String>,
+}
+
+/// Everything about one contact, for its edit form and `contacts show`.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize, TS)]
+#[serde(rename_all = "camelCase")]
+#[ts(export)]
+pub struct ContactDetail {
+    #[ts(type = "number")]
+    pub id: i64,
+    pub external_id: Option<String>,
+    pub name: String,
+    pub role: Option<String>,
+    pub department: Option<String>,
+    pub class_name: Option<String>,
+    pub grade: Option<String>,
+    pub language: String,
+    /// Extra columns from imports (template variables), by name.
+    pub attributes: std::collections::BTreeMap<String, String>,
+    /// Every address, in the order of [`ADDRESS_KINDS`].
+    pub addresses: Vec<ContactAddress>,
+    /// Channel kinds (`smtp`, `aliyun_sms`, `wecom_app`…), most preferred first.
+    pub preferred: Vec<String>,
+    /// Channel kinds this person receives nothing on.
+    pub opted_out: Vec<String>,
+    pub tags: Vec<String>,
+    pub created_at: String,
+    /// The version an edit must start from.
+    pub updated_at: String,
+}
+
+impl ContactDetail {
+    /// The edit that leaves this contact as it is, to change before sending.
+    pub fn to_edit(&self) -> ContactEdit {
+        ContactEdit {
+            updated_at: self.updated_at.clone(),
+            name: self.name.clone(),
+            external_id: self.external_id.clone(),
+            role: self.role.clone(),
+            department: self.department.clone(),
+            class_name: self.class_name.clone(),
+            grade: self.grade.clone(),
+            language: self.language.clone(),
+            attributes: self.attributes.clone(),
+            addresses: self
+                .addresses
+                .iter()
+                .map(|a| AddressEdit {
+                    kind: a.kind.clone(),
+                    address: a.address.clone(),
+                    mark_valid: None,
+                })
+                .collect(),
+            preferred: self.preferred.clone(),
+            opted_out: self.opted_out.clone(),
+            tags: self.tags.clone(),
+        }
+    }
+}
+
+/// One address in an edit.
+#[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, Deserialize, TS)]
+#[serde(rename_all = "camelCase", default)]
+#[ts(export)]
+pub struct AddressEdit {
+    pub kind: String,
+    pub address: String,
+    /// Clear the invalid mark of an unchanged address (a changed one loses it anyway).
+    #[ts(optional)]
+    pub mark_valid: Option<bool>,
+}
+
+/// A contact as the user wants it: the whole editable state, read from [`ContactDetail`] and
+/// changed. An address kind left out is removed; only what differs is written.
+#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize, TS)]
+#[serde(rename_all = "camelCase", default)]
+#[ts(export)]
+pub struct ContactEdit {
+    /// The `updatedAt` the edit started from; if the contact moved on since, the edit is
+    /// refused and the user reloads.
+    pub updated_at: String,
+    pub name: String,
+    pub external_id: Option<String>,
+    pub role: Option<String>,
+    pub department: Option<String>,
+    pub class_name: Option<String>,
+    pub grade: Option<String>,
+    pub language: String,
+    pub attributes: std::collections::BTreeMap<String, String>,
+    pub addresses: Vec<AddressEdit>,
+    pub preferred: Vec<String>,
+    pub opted_out: Vec<String>,
+    pub tags: Vec<String>,
+}
+
+/// What an edit did: the contact as stored now and the names of the fields that changed.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize, TS)]
+#[serde(rename_all = "camelCase")]
+#[ts(export)]
+pub struct ContactEditResult {
+    pub contact: ContactDetail,
+    pub changed: Vec<String>,
 }
 
 /// A configured channel (a provider instance).

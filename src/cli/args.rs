@@ -63,6 +63,21 @@ pub enum ContactsCmd {
     Import(ContactImportArgs),
     /// Write every contact to a CSV or Excel file (the layout `import` reads).
     Export(ContactExportArgs),
+    /// Everything about one contact: addresses (and whether they failed), preferences, tags,
+    /// attributes.
+    Show {
+        /// The contact's 学号/工号, or its number id (`#12` when that could be read as either).
+        contact: String,
+    },
+    /// Change one contact; what is not named stays as it is.
+    Edit(Box<ContactEditArgs>),
+    /// Delete contacts. Contacts that notices were sent to are kept for the history: if any
+    /// is among them, nothing is deleted.
+    Delete {
+        /// 学号/工号 or number ids.
+        #[arg(required = true)]
+        contacts: Vec<String>,
+    },
 }
 
 #[derive(Debug, Args)]
@@ -117,10 +132,99 @@ pub struct ContactListArgs {
     /// Part of a name, id, e-mail or mobile.
     #[arg(long)]
     pub search: Option<String>,
+    /// Only this department (exact).
+    #[arg(long)]
+    pub department: Option<String>,
+    /// Only this grade (exact).
+    #[arg(long)]
+    pub grade: Option<String>,
+    /// Only this class (exact).
+    #[arg(long = "class")]
+    pub class_name: Option<String>,
+    /// Only this role (exact).
+    #[arg(long)]
+    pub role: Option<String>,
+    /// Only contacts with this tag.
+    #[arg(long)]
+    pub tag: Option<String>,
+    /// Only this language (zh-CN, en).
+    #[arg(long)]
+    pub language: Option<String>,
+    /// Order by name, externalId, department, class, grade or createdAt.
+    #[arg(long, value_name = "FIELD", value_parser = parse_sort)]
+    pub sort: Option<crate::model::ContactSort>,
+    /// Largest first.
+    #[arg(long)]
+    pub desc: bool,
     #[arg(long, default_value_t = 50)]
     pub limit: u32,
     #[arg(long, default_value_t = 0)]
     pub offset: u32,
+}
+
+fn parse_sort(s: &str) -> Result<crate::model::ContactSort, String> {
+    crate::model::ContactSort::parse(s).ok_or_else(|| {
+        let names: Vec<&str> = crate::model::ContactSort::ALL.iter().map(|c| c.as_str()).collect();
+        format!("use one of {}", names.join(", "))
+    })
+}
+
+#[derive(Debug, Args)]
+pub struct ContactEditArgs {
+    /// The contact's 学号/工号, or its number id (`#12` when that could be read as either).
+    pub contact: String,
+    #[arg(long)]
+    pub name: Option<String>,
+    /// A new 学号/工号 (empty: none).
+    #[arg(long)]
+    pub external_id: Option<String>,
+    #[arg(long, conflicts_with = "no_email")]
+    pub email: Option<String>,
+    /// Remove the e-mail address.
+    #[arg(long)]
+    pub no_email: bool,
+    #[arg(long, conflicts_with = "no_mobile")]
+    pub mobile: Option<String>,
+    /// Remove the mobile number.
+    #[arg(long)]
+    pub no_mobile: bool,
+    /// Any address kind (email, mobile, wecom, dingtalk, feishu); an empty value removes it.
+    #[arg(long, value_name = "KIND=VALUE")]
+    pub address: Vec<String>,
+    /// Empty: none.
+    #[arg(long)]
+    pub department: Option<String>,
+    /// Empty: none.
+    #[arg(long = "class")]
+    pub class_name: Option<String>,
+    /// Empty: none.
+    #[arg(long)]
+    pub grade: Option<String>,
+    /// Empty: none.
+    #[arg(long)]
+    pub role: Option<String>,
+    #[arg(long, value_parser = ["zh-CN", "en"])]
+    pub language: Option<String>,
+    /// `+TAG` (or `TAG`) adds a tag, `-TAG` removes one; repeatable.
+    #[arg(long, value_name = "+TAG|-TAG", allow_hyphen_values = true)]
+    pub tag: Vec<String>,
+    /// Receiving methods in order of preference, e.g. `email,sms` (replaces the old order;
+    /// empty: none).
+    #[arg(long, value_name = "LIST")]
+    pub prefer: Option<String>,
+    /// Send this person nothing on this method (email, sms, wecom, dingtalk, feishu, or a
+    /// channel kind); repeatable.
+    #[arg(long, value_name = "KIND")]
+    pub opt_out: Vec<String>,
+    /// Undo an --opt-out; repeatable.
+    #[arg(long, value_name = "KIND")]
+    pub opt_in: Vec<String>,
+    /// Set an attribute (a template variable); an empty value removes it; repeatable.
+    #[arg(long, value_name = "KEY=VALUE")]
+    pub attr: Vec<String>,
+    /// Mark this kind's address valid again (after fixing it elsewhere); repeatable.
+    #[arg(long, value_name = "KIND")]
+    pub clear_invalid: Vec<String>,
 }
 
 #[derive(Debug, Subcommand)]

@@ -1,19 +1,22 @@
-//! `contacts` and `contact_addresses`; imports upsert in `upsert.rs`.
+//! `contacts` and `contact_addresses`: adding and reading one contact. Imports upsert in
+//! `upsert.rs`, the contacts screen's list and facets are in `query.rs`, one contact's detail,
+//! edit and deletion in `edit.rs`.
 
+mod edit;
+mod query;
 mod upsert;
 
 use sqlx::Row;
 
 use super::{Store, StoreError, StoreResult};
 use crate::clock;
-use crate::model::{Contact, ContactPage, ContactQuery, NewContact};
+use crate::model::{Contact, NewContact};
 
-/// Columns of a contact with its e-mail and mobile, as `Contact` wants them.
-const CONTACT_SELECT: &str = "SELECT c.id, c.external_id, c.name, c.role, c.department, c.class_name, c.grade, \
+/// Columns of a contact (`c`) with its e-mail and mobile, as `Contact` wants them.
+const CONTACT_COLUMNS: &str = "c.id, c.external_id, c.name, c.role, c.department, c.class_name, c.grade, \
      c.language, c.created_at, \
      (SELECT address FROM contact_addresses a WHERE a.contact_id = c.id AND a.kind = 'email') AS email, \
-     (SELECT address FROM contact_addresses a WHERE a.contact_id = c.id AND a.kind = 'mobile') AS mobile \
-     FROM contacts c";
+     (SELECT address FROM contact_addresses a WHERE a.contact_id = c.id AND a.kind = 'mobile') AS mobile";
 
 fn contact_from_row(row: &sqlx::sqlite::SqliteRow) -> Contact {
     Contact {
@@ -96,7 +99,7 @@ impl Store {
 
     /// The contact with this id, or `NotFound`.
     pub async fn get_contact(&self, id: i64) -> StoreResult<Contact> {
-        let sql = format!("{CONTACT_SELECT} WHERE c.id = ?");
+        let sql = format!("SELECT {CONTACT_COLUMNS} FROM contacts c WHERE c.id = ?");
         sqlx::query(&sql)
             .bind(id)
             .fetch_optional(&self.pool)
@@ -107,42 +110,12 @@ impl Store {
 
     /// Finds a contact by external id (学号/工号).
     pub async fn find_contact_by_external_id(&self, external_id: &str) -> StoreResult<Option<Contact>> {
-        let sql = format!("{CONTACT_SELECT} WHERE c.external_id = ?");
+        let sql = format!("SELECT {CONTACT_COLUMNS} FROM contacts c WHERE c.external_id = ?");
         Ok(sqlx::query(&sql)
             .bind(external_id)
             .fetch_optional(&self.pool)
             .await?
             .map(|r| contact_from_row(&r)))
-    }
-
-    /// A page of contacts ordered by name, filtered by a substring of name, external id,
-    /// e-mail or mobile.
-    pub async fn list_contacts(&self, q: &ContactQuery) -> StoreResult<ContactPage> {
-        let limit = i64::from(q.limit.unwrap_or(50).clamp(1, 1000));
-        let offset = i64::from(q.offset.unwrap_or(0));
-        let pattern = q
-            .search
-            .as_deref()
-            .map(str::trim)
-            .filter(|s| !s.is_empty())
-            .map(|s| format!("%{}%", s.replace('\\', "\\\\").replace('%', "\\%").replace('_', "\\_")));
-        const FILTER: &str = " WHERE (?1 IS NULL OR c.name LIKE ?1 ESCAPE '\\' OR c.external_id LIKE ?1 ESCAPE '\\' \
-             OR EXISTS (SELECT 1 FROM contact_addresses a WHERE a.contact_id = c.id AND a.address LIKE ?1 ESCAPE '\\'))";
-        let sql = format!("{CONTACT_SELECT}{FILTER} ORDER BY c.name, c.id LIMIT ?2 OFFSET ?3");
-        let items = sqlx::query(&sql)
-            .bind(&pattern)
-            .bind(limit)
-            .bind(offset)
-            .fetch_all(&self.pool)
-            .await?
-            .iter()
-            .map(contact_from_row)
-            .collect();
-        let total: i64 = sqlx::query_scalar(&format!("SELECT COUNT(*) FROM contacts c{FILTER}"))
-            .bind(&pattern)
-            .fetch_one(&self.pool)
-            .await?;
-        Ok(ContactPage { items, total })
     }
 
     /// How many contacts there are.

@@ -7,11 +7,36 @@ use tauri::State;
 use super::AppState;
 use crate::error::CmdResult;
 use herald::import::{ImportOptions, ImportPreview, ImportReport};
-use herald::model::{Contact, ContactPage, ContactQuery, NewContact};
+use herald::model::{
+    Contact, ContactDetail, ContactEdit, ContactEditResult, ContactFacets, ContactPage, ContactQuery, NewContact,
+};
 
 #[tauri::command]
 pub async fn list_contacts(state: State<'_, AppState>, query: ContactQuery) -> CmdResult<ContactPage> {
     Ok(state.app.list_contacts(query).await?)
+}
+
+/// The distinct values of the filterable columns, for the filter dropdowns.
+#[tauri::command]
+pub async fn contact_facets(state: State<'_, AppState>) -> CmdResult<ContactFacets> {
+    Ok(state.app.contact_facets().await?)
+}
+
+#[tauri::command]
+pub async fn contact_detail(state: State<'_, AppState>, id: i64) -> CmdResult<ContactDetail> {
+    Ok(state.app.contact_detail(id).await?)
+}
+
+/// Saves the edit drawer; a `conflict` means someone changed the contact since it was opened.
+#[tauri::command]
+pub async fn update_contact(state: State<'_, AppState>, id: i64, edit: ContactEdit) -> CmdResult<ContactEditResult> {
+    Ok(state.app.update_contact(id, edit).await?)
+}
+
+/// Deletes contacts; a `conflict` means some have sending history and nothing was deleted.
+#[tauri::command]
+pub async fn delete_contacts(state: State<'_, AppState>, ids: Vec<i64>) -> CmdResult<u64> {
+    Ok(state.app.delete_contacts(&ids).await?)
 }
 
 #[tauri::command]

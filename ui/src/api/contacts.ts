@@ -1,4 +1,8 @@
 import type { Contact } from "./bindings/Contact";
+import type { ContactDetail } from "./bindings/ContactDetail";
+import type { ContactEdit } from "./bindings/ContactEdit";
+import type { ContactEditResult } from "./bindings/ContactEditResult";
+import type { ContactFacets } from "./bindings/ContactFacets";
 import type { ContactPage } from "./bindings/ContactPage";
 import type { ContactQuery } from "./bindings/ContactQuery";
 import type { ImportOptions } from "./bindings/ImportOptions";
@@ -7,9 +11,31 @@ import type { ImportReport } from "./bindings/ImportReport";
 import type { NewContact } from "./bindings/NewContact";
 import { call } from "./invoke";
 
+export type { AddressEdit } from "./bindings/AddressEdit";
+export type { ContactAddress } from "./bindings/ContactAddress";
+export type { ContactDetail } from "./bindings/ContactDetail";
+export type { ContactEdit } from "./bindings/ContactEdit";
+export type { ContactEditResult } from "./bindings/ContactEditResult";
+export type { ContactFacets } from "./bindings/ContactFacets";
+export type { ContactSort } from "./bindings/ContactSort";
+export type { FacetCount } from "./bindings/FacetCount";
+
 export const listContacts = (query: ContactQuery) => call<ContactPage>("list_contacts", { query });
 
 export const addContact = (input: NewContact) => call<Contact>("add_contact", { input });
+
+/** The distinct departments, grades, classes, roles, tags and languages, with counts. */
+export const contactFacets = () => call<ContactFacets>("contact_facets");
+
+/** Everything about one contact, for the edit drawer. */
+export const contactDetail = (id: number) => call<ContactDetail>("contact_detail", { id });
+
+/** Saves an edit; rejects with code `conflict` when the contact changed since it was read. */
+export const updateContact = (id: number, edit: ContactEdit) =>
+  call<ContactEditResult>("update_contact", { id, edit });
+
+/** Deletes contacts; rejects with code `conflict` (nothing deleted) when any has sending history. */
+export const deleteContacts = (ids: number[]) => call<number>("delete_contacts", { ids });
 
 /** The first rows of a file and the suggested mapping; `encoding` absent = detected. */
 export const previewImport = (path: string, encoding?: string) =>
