@@ -32,7 +32,17 @@ const OPS: { value: api.RuleOp; key: MessageKey }[] = [
   { value: "isNotEmpty", key: "rule.op.isNotEmpty" },
 ];
 
-const LANGUAGES = ["zh-CN", "en"];
+/** Which list of the contacts' distinct values (with counts) suggests values for a field. */
+const FACETS: Record<string, keyof api.ContactFacets> = {
+  department: "departments",
+  class: "classes",
+  grade: "grades",
+  role: "roles",
+  tag: "tags",
+  language: "languages",
+};
+
+type Suggestion = { value: string; label: string };
 
 export function takesValues(op: api.RuleOp): boolean {
   return op !== "isEmpty" && op !== "isNotEmpty";
@@ -80,7 +90,7 @@ function ConditionRow({
 }: {
   condition: ConditionRule;
   fields: Fields;
-  suggestions: (field: string) => string[];
+  suggestions: (field: string) => Suggestion[];
   onChange: (next: ConditionRule) => void;
   onRemove: () => void;
   testId: string;
@@ -115,7 +125,9 @@ function ConditionRow({
           style={{ flex: 1, minWidth: 200 }}
           value={condition.values}
           tokenSeparators={[",", "，", "、"]}
-          options={suggestions(condition.field).map((v) => ({ value: v, label: v }))}
+          options={suggestions(condition.field)}
+          // A chosen value shows as itself, not with its count.
+          optionLabelProp="value"
           placeholder={t("rule.valuesPlaceholder")}
           onChange={(values: string[]) => onChange({ ...condition, values })}
           onSearch={setTyping}
@@ -178,7 +190,7 @@ function RuleList({
   value: TopRule;
   onChange: (next: TopRule) => void;
   fields: Fields;
-  suggestions: (field: string) => string[];
+  suggestions: (field: string) => Suggestion[];
   /** Test id prefixes; `nested` set for a list inside a group. */
   ids: { row: string; add: string; nested?: boolean };
 }) {
@@ -265,6 +277,7 @@ export function RuleBuilder({ value, onChange }: { value: TopRule; onChange: (ne
   const t = useT();
   const attributes = useLoader(useCallback(() => api.listAttributeNames(), []));
   const groups = useLoader(useCallback(() => api.listGroups(), []));
+  const facets = useLoader(useCallback(() => api.contactFacets(), []));
 
   const fields = useMemo(
     () => [
@@ -273,13 +286,15 @@ export function RuleBuilder({ value, onChange }: { value: TopRule; onChange: (ne
     ],
     [attributes.data, t],
   );
+  // The values people have now, with how many have each, so a secretary picks rather than types.
   const suggestions = useCallback(
-    (field: string) => {
-      if (field === "group") return (groups.data ?? []).map((g) => g.name);
-      if (field === "language") return LANGUAGES;
-      return [];
+    (field: string): Suggestion[] => {
+      const option = (value: string, count: number) => ({ value, label: t("rule.valueOption", { value, count }) });
+      if (field === "group") return (groups.data ?? []).map((g) => option(g.name, g.members));
+      const facet = FACETS[field];
+      return facet && facets.data ? facets.data[facet].map((f) => option(f.value, f.count)) : [];
     },
-    [groups.data],
+    [groups.data, facets.data, t],
   );
 
   return (

@@ -4,6 +4,7 @@ import * as api from "../api";
 import { makeContact } from "../test/fixtures";
 import { CommandError, db, groupsDb, resetApiMock } from "../test/mockGroupsApi";
 import { renderApp } from "../test/render";
+import { openSelectOption } from "../test/selectOption";
 
 vi.mock("../api", () => import("../test/mockGroupsApi"));
 
@@ -46,7 +47,11 @@ describe("Groups", () => {
 
     // A condition without a value is not counted yet.
     expect(await screen.findByTestId("rule-count-incomplete")).toBeInTheDocument();
-    await addTag(user, "rule-row-0-values", "农学院");
+    // The values contacts have now are offered, with how many have each.
+    await user.click(comboboxIn("rule-row-0-values"));
+    expect(await screen.findByText("理学院（1 人）")).toBeInTheDocument();
+    await user.click(await waitFor(() => openSelectOption("农学院（2 人）")));
+    expect(screen.getByTestId("rule-row-0-values")).toHaveTextContent(/^农学院$/);
     await waitFor(() => expect(screen.getByTestId("rule-count")).toHaveTextContent("当前匹配 2 人"));
 
     // A nested group: (grade is 2024 or 2023) — still 2.

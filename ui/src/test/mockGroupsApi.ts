@@ -203,6 +203,22 @@ export const countRule = vi.fn<typeof Api.countRule>(async (rule) => {
   return db.contacts.filter((c) => matches(rule, c)).length;
 });
 
+function facet(values: (string | null)[]): Api.FacetCount[] {
+  const counts = new Map<string, number>();
+  for (const value of values) if (value) counts.set(value, (counts.get(value) ?? 0) + 1);
+  return [...counts].sort(([a], [b]) => a.localeCompare(b)).map(([value, count]) => ({ value, count }));
+}
+
+/** The contacts' distinct values with counts, as the backend gives them (no tags in these fixtures). */
+export const contactFacets = vi.fn<typeof Api.contactFacets>(async () => ({
+  departments: facet(db.contacts.map((c) => c.department)),
+  grades: facet(db.contacts.map((c) => c.grade)),
+  classes: facet(db.contacts.map((c) => c.className)),
+  roles: facet(db.contacts.map((c) => c.role)),
+  tags: [],
+  languages: facet(db.contacts.map((c) => c.language)),
+}));
+
 export const listAttributeNames = vi.fn<typeof Api.listAttributeNames>(async () => groupsDb.attributes);
 
 /** The audience as the backend would resolve it; every contact has an e-mail unless it is null. */
@@ -246,6 +262,7 @@ const ALL = [
   removeGroupMembers,
   countRule,
   listAttributeNames,
+  contactFacets,
   previewAudience,
 ];
 
