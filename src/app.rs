@@ -21,6 +21,7 @@ mod channels;
 mod contacts;
 mod import;
 mod providers;
+mod smtp;
 
 use providers::{Providers, StoreInbox};
 

@@ -8,7 +8,9 @@ use serde::{Deserialize, Serialize};
 use ts_rs::TS;
 
 mod audience;
+mod smtp;
 pub use audience::*;
+pub use smtp::*;
 
 /// The kinds of provider a channel can be. Only `sandbox` sends in this version; the others
 /// are named so that stored rows and the UI agree on spelling as they arrive.

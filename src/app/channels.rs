@@ -55,10 +55,14 @@ pub(super) async fn load_webhook(store: &Store, secrets: &dyn SecretStore, chann
     }
 }
 
-/// Reads a channel's configuration and whatever the secret store still has of its secrets,
-/// so that an edit can set lost ones again. A reader racing an edit in another process may
-/// find its entry just deleted; it reads the row again rather than take it as lost.
-async fn load_for_edit(store: &Store, secrets: &dyn SecretStore, channel_id: i64) -> Result<LoadedWebhook> {
+/// A channel's row and its secrets as the secret store has them (empty if it lost them). A
+/// reader racing an edit in another process may find its entry just deleted; it reads the
+/// row again rather than take it as lost.
+pub(super) async fn load_channel_secrets(
+    store: &Store,
+    secrets: &dyn SecretStore,
+    channel_id: i64,
+) -> Result<(ChannelConfigRow, ChannelSecrets)> {
     let mut row = store.channel_config(channel_id).await?;
     let mut found = None;
     for _ in 0..3 {
@@ -78,7 +82,13 @@ async fn load_for_edit(store: &Store, secrets: &dyn SecretStore, channel_id: i64
         }
         row = again;
     }
-    let channel_secrets = found.unwrap_or_default();
+    Ok((row, found.unwrap_or_default()))
+}
+
+/// Reads a webhook's configuration and whatever the secret store still has of its secrets,
+/// so that an edit can set lost ones again.
+async fn load_for_edit(store: &Store, secrets: &dyn SecretStore, channel_id: i64) -> Result<LoadedWebhook> {
+    let (row, channel_secrets) = load_channel_secrets(store, secrets, channel_id).await?;
     let stored = WebhookSettings::from_json(&row.settings).map_err(invalid)?;
     let (settings, missing) = stored.with_available_credentials(&channel_secrets.headers);
     Ok(LoadedWebhook {
@@ -174,7 +184,7 @@ fn new_secret_key() -> String {
 
 impl App {
     /// Writes a channel's secrets under a fresh key; `None` when there are none.
-    fn put_channel_secrets(&self, secrets: &ChannelSecrets) -> Result<Option<String>> {
+    pub(super) fn put_channel_secrets(&self, secrets: &ChannelSecrets) -> Result<Option<String>> {
         if secrets.is_empty() {
             return Ok(None);
         }
@@ -184,7 +194,7 @@ impl App {
     }
 
     /// Deletes an entry no channel points at any more; failing leaves only an unused entry.
-    fn drop_channel_secrets(&self, key: Option<&str>) {
+    pub(super) fn drop_channel_secrets(&self, key: Option<&str>) {
         if let Some(key) = key {
             if let Err(e) = self.secrets.delete(key) {
                 tracing::warn!("cannot delete the unused secret {key}: {e}");
@@ -227,6 +237,7 @@ impl App {
         let secrets = ChannelSecrets {
             signing: secret,
             headers: header_values,
+            ..Default::default()
         };
         let json = to_json(&stored)?;
         let limits = to_json(&input.limits.unwrap_or_default())?;
@@ -315,6 +326,7 @@ impl App {
         let secrets = ChannelSecrets {
             signing: signing_secret,
             headers: header_values,
+            ..Default::default()
         };
         let changes = changed_fields(&old, &settings, &secrets, &limits);
         if changes.is_empty() {

@@ -301,6 +301,13 @@ pub enum ChannelsCmd {
     Resume { name: String },
     /// Queue every failed delivery of this channel again.
     RetryFailed { name: String },
+    /// Send one test message through an e-mail channel and show the server's reply.
+    Test {
+        name: String,
+        /// The address the test message goes to.
+        #[arg(long)]
+        to: String,
+    },
 }
 
 #[derive(Debug, Args)]
@@ -362,6 +369,46 @@ pub enum SandboxCmd {
 pub enum ChannelAddCmd {
     /// A generic webhook: each message is one HTTP request to your URL.
     Webhook(WebhookArgs),
+    /// An e-mail account: messages go out through its SMTP server.
+    Smtp(SmtpArgs),
+}
+
+#[derive(Debug, Args)]
+pub struct SmtpArgs {
+    #[arg(long)]
+    pub name: String,
+    /// The SMTP server, e.g. smtp.example.edu.cn.
+    #[arg(long)]
+    pub host: String,
+    /// Default: 25 (none), 587 (starttls), 465 (tls).
+    #[arg(long)]
+    pub port: Option<u16>,
+    /// none, starttls or tls.
+    #[arg(long, default_value = "starttls")]
+    pub security: String,
+    /// The login user (AUTH PLAIN or LOGIN); needs --password-stdin.
+    #[arg(long)]
+    pub user: Option<String>,
+    /// Read the password from standard input (one line); it goes to the secret store.
+    #[arg(long, requires = "user")]
+    pub password_stdin: bool,
+    /// The sender address.
+    #[arg(long)]
+    pub from: String,
+    /// The sender's display name, e.g. 教务处.
+    #[arg(long)]
+    pub from_name: Option<String>,
+    #[arg(long)]
+    pub reply_to: Option<String>,
+    /// A CA certificate (PEM) to trust instead of the public roots (e.g. the university's own CA).
+    #[arg(long, value_name = "FILE")]
+    pub ca_file: Option<PathBuf>,
+    /// Connections kept open (messages in flight at once).
+    #[arg(long)]
+    pub pool: Option<u32>,
+    /// Time allowed for each SMTP command, in milliseconds.
+    #[arg(long)]
+    pub timeout_ms: Option<u32>,
 }
 
 #[derive(Debug, Args)]

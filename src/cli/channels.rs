@@ -8,7 +8,9 @@ use serde::Serialize;
 
 use super::args::{LimitArgs, WebhookEditArgs};
 use super::output::emit;
-use crate::model::{Channel, ChannelKind, ChannelLimits, UpdateWebhookChannel, WebhookChannelConfig};
+use crate::model::{
+    Channel, ChannelKind, ChannelLimits, SmtpChannelConfig, UpdateWebhookChannel, WebhookChannelConfig,
+};
 use crate::{App, Error};
 
 /// `--header "Name: value"` flags as a map. The message never quotes a flag: its value may
@@ -99,6 +101,8 @@ struct Shown<'a> {
     channel: &'a Channel,
     #[serde(skip_serializing_if = "Option::is_none")]
     webhook: Option<WebhookChannelConfig>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    smtp: Option<SmtpChannelConfig>,
 }
 
 pub async fn show(app: &App, name: &str, json: bool) -> anyhow::Result<()> {
@@ -107,7 +111,15 @@ pub async fn show(app: &App, name: &str, json: bool) -> anyhow::Result<()> {
         ChannelKind::Webhook => Some(app.webhook_channel_config(name).await?),
         _ => None,
     };
-    let shown = Shown { channel: &c, webhook };
+    let smtp = match c.kind {
+        ChannelKind::Smtp => Some(app.smtp_channel_config(name).await?),
+        _ => None,
+    };
+    let shown = Shown {
+        channel: &c,
+        webhook,
+        smtp,
+    };
     emit(json, &shown, || {
         super::notices::print_channel(&c);
         if let Some(w) = &shown.webhook {
@@ -133,6 +145,28 @@ pub async fn show(app: &App, name: &str, json: bool) -> anyhow::Result<()> {
                 "no secret"
             };
             println!("signing:  {} ({secret})", if w.signing { "on" } else { "off" });
+        }
+        if let Some(s) = &shown.smtp {
+            println!("server:   {}:{} ({})", s.host, s.port, s.security);
+            match &s.username {
+                Some(u) => println!(
+                    "login:    {u} ({})",
+                    if s.has_password {
+                        "password in the secret store"
+                    } else {
+                        "password missing"
+                    }
+                ),
+                None => println!("login:    none"),
+            }
+            match &s.from_name {
+                Some(n) => println!("from:     {n} <{}>", s.from_address),
+                None => println!("from:     {}", s.from_address),
+            }
+            if s.has_ca {
+                println!("trusts:   only the CA certificate given");
+            }
+            println!("pool:     {} connections", s.pool_size);
         }
     })
 }

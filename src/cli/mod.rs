@@ -9,6 +9,7 @@ mod groups;
 mod import;
 mod notices;
 mod output;
+mod smtp;
 
 use std::process::ExitCode;
 

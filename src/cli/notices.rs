@@ -143,6 +143,8 @@ pub async fn run_channels(app: &App, cmd: ChannelsCmd, json: bool) -> anyhow::Re
             let c = app.add_webhook_channel(webhook_input(a)?).await?;
             emit(json, &c, || println!("added webhook channel {} ({})", c.id, c.name))
         }
+        ChannelsCmd::Add(ChannelAddCmd::Smtp(a)) => super::smtp::add(app, a, json).await,
+        ChannelsCmd::Test { name, to } => super::smtp::test(app, &name, &to, json).await,
         ChannelsCmd::List => {
             let all = app.list_channels().await?;
             emit(json, &all, || {

@@ -5,6 +5,8 @@
 //! not have fails that recipient's delivery with a reason naming it, rather than sending a
 //! message with a hole in it.
 
+pub mod email;
+
 use minijinja::{Environment, UndefinedBehavior};
 use serde_json::Value;
 use thiserror::Error;

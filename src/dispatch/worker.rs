@@ -37,6 +37,8 @@ struct BatchHealth {
     /// The longest Retry-After the provider asked for.
     retry_after: Option<Duration>,
     last_error: Option<String>,
+    /// Why the channel cannot send at all (a provider's `ChannelDown`): it pauses at once.
+    down: Option<String>,
 }
 
 /// Runs one channel until `stop`, or until the channel pauses itself.
@@ -216,6 +218,11 @@ async fn absorb(
     if before != *failures {
         shared.store.set_channel_failures(channel.id, *failures).await?;
     }
+    if let Some(reason) = health.down {
+        tracing::warn!(channel = %channel.name, "{reason}");
+        shared.store.set_channel_paused(channel.id, true, Some(&reason)).await?;
+        return Ok(false);
+    }
     if *failures >= config.pause_after_failures {
         let reason = format!(
             "paused after {} failed sends in a row; last error: {}",
@@ -310,6 +317,11 @@ async fn send_and_record(
                 Some(false)
             }
             Outcome::Permanent { .. } => None,
+            Outcome::ChannelDown { reason, .. } => {
+                health.last_error = Some(reason.clone());
+                health.down = Some(reason.clone());
+                Some(false)
+            }
         });
         let result = next_state(
             outcome,

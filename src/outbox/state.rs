@@ -4,7 +4,8 @@
 //! sending ──Sent──────────────────────────▶ sent
 //!    ├────Retry, attempts left──────────▶ retry_wait (next_attempt_at = now + backoff)
 //!    ├────Retry, attempts used up───────▶ failed
-//!    └────Permanent─────────────────────▶ failed (bad address marked invalid)
+//!    ├────Permanent─────────────────────▶ failed (bad address marked invalid)
+//!    └────ChannelDown───────────────────▶ as Retry (and the worker pauses the channel)
 //! ```
 
 use std::time::Duration;
@@ -70,6 +71,18 @@ pub fn next_state(
             code,
             invalid_address_kind: if bad_address { address_kind } else { None },
         },
+        Outcome::ChannelDown { reason, code } => next_state(
+            Outcome::Retry {
+                after: None,
+                reason,
+                code,
+            },
+            attempt_no,
+            policy,
+            now,
+            jitter,
+            address_kind,
+        ),
         Outcome::Retry { reason, code, .. } if attempt_no >= policy.max_attempts => DeliveryResult::Failed {
             reason: format!("gave up after {attempt_no} attempts: {reason}"),
             code,

@@ -3,6 +3,7 @@
 //! touches the store, so it can be tested against a loopback server alone.
 
 pub mod sandbox;
+pub mod smtp;
 pub mod webhook;
 
 use std::time::Duration;
@@ -40,6 +41,13 @@ pub enum Outcome {
         reason: String,
         code: Option<String>,
         bad_address: bool,
+    },
+    /// The channel itself cannot send (credentials refused, TLS failed) and will not heal by
+    /// retrying: this message waits like a retry, and the channel pauses at once with
+    /// `reason`, for a person to fix its settings and resume it.
+    ChannelDown {
+        reason: String,
+        code: Option<String>,
     },
 }
 

@@ -862,6 +862,7 @@ fn outcome_label(o: &Outcome) -> &'static str {
         Outcome::Sent { .. } => "sent",
         Outcome::Retry { .. } => "retry",
         Outcome::Permanent { .. } => "permanent",
+        Outcome::ChannelDown { .. } => "channel down",
     }
 }
 

@@ -18,12 +18,15 @@ pub struct ChannelSecrets {
     /// Values of credential headers, by header name as configured.
     #[serde(default, skip_serializing_if = "BTreeMap::is_empty")]
     pub headers: BTreeMap<String, String>,
+    /// An SMTP account's password.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub password: Option<String>,
 }
 
 impl ChannelSecrets {
     /// Nothing to keep.
     pub fn is_empty(&self) -> bool {
-        self.signing.is_none() && self.headers.is_empty()
+        self.signing.is_none() && self.headers.is_empty() && self.password.is_none()
     }
 
     /// Reads an entry. Versions before credential headers moved here stored the bare signing
@@ -32,7 +35,7 @@ impl ChannelSecrets {
         if !text.trim_start().starts_with('{') {
             return Ok(ChannelSecrets {
                 signing: Some(text.to_owned()),
-                headers: BTreeMap::new(),
+                ..Default::default()
             });
         }
         // serde's message could quote a value, so it is not passed on.
@@ -53,6 +56,7 @@ impl fmt::Debug for ChannelSecrets {
         f.debug_struct("ChannelSecrets")
             .field("signing", &self.signing.is_some())
             .field("headers", &self.headers.keys().collect::<Vec<_>>())
+            .field("password", &self.password.is_some())
             .finish()
     }
 }

@@ -1,0 +1,162 @@
+//! E-mail channels: adding one (the password to the secret store), showing its settings, and
+//! sending a test message.
+
+use super::channels::load_channel_secrets;
+use super::{trimmed, App};
+use crate::audit;
+use crate::model::{Channel, ChannelKind, ChannelTestResult, NewSmtpChannel, SmtpChannelConfig};
+use crate::providers::smtp::{Security, Smtp, SmtpSettings, DEFAULT_POOL, DEFAULT_TIMEOUT_MS};
+use crate::secrets::{ChannelSecrets, SecretStore};
+use crate::store::Store;
+use crate::{Error, Result};
+
+/// Builds an e-mail channel's provider from what is stored.
+pub(super) async fn load_smtp(store: &Store, secrets: &dyn SecretStore, channel_id: i64) -> Result<Smtp> {
+    let (row, stored) = load_channel_secrets(store, secrets, channel_id).await?;
+    let settings: SmtpSettings = serde_json::from_value(row.settings.clone())
+        .map_err(|e| Error::Invalid(format!("its settings cannot be read: {e}")))?;
+    if settings.username.is_some() && stored.password.is_none() {
+        return Err(Error::Invalid(
+            "its password is missing from the secret store: set it again".into(),
+        ));
+    }
+    Smtp::new(settings, stored.password).map_err(|e| Error::Invalid(e.to_string()))
+}
+
+impl App {
+    /// Adds an e-mail channel after checking that its settings make a working transport
+    /// (addresses, TLS setup, the CA certificate). The server is not contacted: a test
+    /// message does that ([`App::test_channel`]).
+    pub async fn add_smtp_channel(&self, input: NewSmtpChannel) -> Result<Channel> {
+        let name = input.name.trim();
+        if name.is_empty() {
+            return Err(Error::Invalid("the channel's name is empty".into()));
+        }
+        let security = Security::parse(&input.security).ok_or_else(|| {
+            Error::Invalid(format!(
+                "security must be none, starttls or tls, not {}",
+                input.security
+            ))
+        })?;
+        let settings = SmtpSettings {
+            host: input.host.trim().to_owned(),
+            port: if input.port == 0 {
+                match security {
+                    Security::None => 25,
+                    Security::Starttls => 587,
+                    Security::Tls => 465,
+                }
+            } else {
+                input.port
+            },
+            security,
+            username: trimmed(input.username),
+            from_address: input.from_address.trim().to_owned(),
+            from_name: trimmed(input.from_name),
+            reply_to: trimmed(input.reply_to),
+            ca_pem: trimmed(input.ca_pem),
+            pool_size: input.pool_size.unwrap_or(DEFAULT_POOL),
+            timeout_ms: input.timeout_ms.map_or(DEFAULT_TIMEOUT_MS, u64::from),
+        };
+        // A password is kept as typed: spaces can be part of it.
+        let password = input.password.filter(|p| !p.is_empty());
+        Smtp::new(settings.clone(), password.clone()).map_err(|e| Error::Invalid(e.to_string()))?;
+        let secret_ref = self.put_channel_secrets(&ChannelSecrets {
+            password,
+            ..Default::default()
+        })?;
+        let json = serde_json::to_value(&settings).map_err(|e| Error::Invalid(e.to_string()))?;
+        let inserted = self
+            .store
+            .insert_configured_channel(
+                name,
+                ChannelKind::Smtp,
+                &json,
+                &serde_json::json!({}),
+                secret_ref.as_deref(),
+            )
+            .await;
+        let channel = match inserted {
+            Ok(c) => c,
+            Err(e) => {
+                self.drop_channel_secrets(secret_ref.as_deref());
+                return Err(e.into());
+            }
+        };
+        audit::record(
+            &self.store,
+            &self.actor,
+            "channel.add",
+            "channel",
+            Some(channel.id),
+            serde_json::json!({"name": name, "kind": "smtp", "host": settings.host, "port": settings.port,
+                "security": input.security, "user": settings.username, "from": settings.from_address}),
+        )
+        .await?;
+        Ok(channel)
+    }
+
+    /// An e-mail channel's settings, without its password.
+    pub async fn smtp_channel_config(&self, name: &str) -> Result<SmtpChannelConfig> {
+        let channel = self.channel_by_name(name).await?;
+        if channel.kind != ChannelKind::Smtp {
+            return Err(Error::Invalid(format!(
+                "{name} is a {} channel, not e-mail",
+                channel.kind.as_str()
+            )));
+        }
+        let (row, stored) = load_channel_secrets(&self.store, self.secrets.as_ref(), channel.id).await?;
+        let s: SmtpSettings = serde_json::from_value(row.settings)
+            .map_err(|e| Error::Invalid(format!("its settings cannot be read: {e}")))?;
+        Ok(SmtpChannelConfig {
+            name: channel.name,
+            host: s.host,
+            port: s.port,
+            security: match s.security {
+                Security::None => "none",
+                Security::Starttls => "starttls",
+                Security::Tls => "tls",
+            }
+            .into(),
+            username: s.username,
+            has_password: stored.password.is_some(),
+            from_address: s.from_address,
+            from_name: s.from_name,
+            reply_to: s.reply_to,
+            has_ca: s.ca_pem.is_some(),
+            pool_size: s.pool_size,
+            timeout_ms: u32::try_from(s.timeout_ms).unwrap_or(u32::MAX),
+        })
+    }
+
+    /// Sends one test message through a channel to `to`, and reports the server's reply or
+    /// why it failed. Audited (the address, not the reply).
+    pub async fn test_channel(&self, name: &str, to: &str) -> Result<ChannelTestResult> {
+        let channel = self.channel_by_name(name).await?;
+        let result = match channel.kind {
+            ChannelKind::Smtp => {
+                let smtp = load_smtp(&self.store, self.secrets.as_ref(), channel.id).await?;
+                smtp.test(to).await
+            }
+            other => {
+                return Err(Error::Invalid(format!(
+                    "a test message is for e-mail channels; {name} is a {} channel",
+                    other.as_str()
+                )))
+            }
+        };
+        audit::record(
+            &self.store,
+            &self.actor,
+            "channel.test",
+            "channel",
+            Some(channel.id),
+            serde_json::json!({"name": name, "to": to, "ok": result.is_ok()}),
+        )
+        .await?;
+        Ok(match result {
+            Ok(reply) => ChannelTestResult { ok: true, reply },
+            Err(reply) => ChannelTestResult { ok: false, reply },
+        })
+    }
+}

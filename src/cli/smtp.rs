@@ -1,0 +1,78 @@
+//! `herald channels add smtp` and `herald channels test`.
+
+use std::io::BufRead;
+
+use super::args::SmtpArgs;
+use super::output::emit;
+use crate::model::NewSmtpChannel;
+use crate::{App, Error};
+
+/// One line of standard input, as typed: only the line ending is taken off, since spaces can
+/// be part of a password.
+fn read_password() -> Result<String, Error> {
+    let mut line = String::new();
+    std::io::stdin()
+        .lock()
+        .read_line(&mut line)
+        .map_err(|e| Error::Invalid(format!("password: cannot read standard input: {e}")))?;
+    let password = line.strip_suffix('\n').unwrap_or(&line);
+    let password = password.strip_suffix('\r').unwrap_or(password);
+    if password.is_empty() {
+        return Err(Error::Invalid("password: standard input held no password".into()));
+    }
+    Ok(password.to_owned())
+}
+
+pub async fn add(app: &App, a: SmtpArgs, json: bool) -> anyhow::Result<()> {
+    let ca_pem = match &a.ca_file {
+        Some(path) => Some(
+            std::fs::read_to_string(path)
+                .map_err(|e| Error::Invalid(format!("--ca-file: cannot read {}: {e}", path.display())))?,
+        ),
+        None => None,
+    };
+    let password = if a.password_stdin { Some(read_password()?) } else { None };
+    if a.user.is_some() && password.is_none() {
+        return Err(
+            Error::Invalid("--user needs --password-stdin (the password is read from standard input)".into()).into(),
+        );
+    }
+    let c = app
+        .add_smtp_channel(NewSmtpChannel {
+            name: a.name,
+            host: a.host,
+            port: a.port.unwrap_or(0),
+            security: a.security,
+            username: a.user,
+            password,
+            from_address: a.from,
+            from_name: a.from_name,
+            reply_to: a.reply_to,
+            ca_pem,
+            pool_size: a.pool,
+            timeout_ms: a.timeout_ms,
+        })
+        .await?;
+    emit(json, &c, || {
+        println!(
+            "added e-mail channel {} ({}); try it with: herald channels test {} --to ADDRESS",
+            c.id, c.name, c.name
+        )
+    })
+}
+
+pub async fn test(app: &App, name: &str, to: &str, json: bool) -> anyhow::Result<()> {
+    let r = app.test_channel(name, to).await?;
+    emit(json, &r, || {
+        if r.ok {
+            println!("test message to {to} accepted: {}", r.reply);
+        } else {
+            println!("test message to {to} failed: {}", r.reply);
+        }
+    })?;
+    if r.ok {
+        Ok(())
+    } else {
+        Err(anyhow::anyhow!("the test message was not accepted"))
+    }
+}

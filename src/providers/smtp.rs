@@ -1,0 +1,487 @@
+//! The e-mail provider: SMTP through lettre, one message per recipient over a pool of
+//! connections (lettre does not pipeline, so throughput comes from the pool and the
+//! dispatcher's concurrency).
+//!
+//! What it owns: [`SmtpSettings`] (the channel's non-secret JSON settings) and their checks;
+//! the message (multipart/alternative: the notice's Markdown as inline-styled HTML and as plain
+//! text, RFC 2047 subject and names, a Message-ID carrying the delivery id); and the
+//! classification of every reply:
+//! - 4xx and network failures: retry (the channel pauses itself after a run of them);
+//! - 550/551/553 and `5.1.x`: permanent, the address is marked invalid;
+//! - other 5xx: permanent for this message;
+//! - AUTH refused (530/534/535/538) or TLS failing: the channel is down and pauses at once, since
+//!   retrying cannot fix a wrong password or certificate.
+//!
+//! **Secrets.** The password is handed in by the factory from the secret store and lives in
+//! the transport only; it and its base64 forms are scrubbed from every reason, so neither it
+//! nor an AUTH exchange reaches the store, the logs or the screen.
+
+use std::fmt;
+use std::time::Duration;
+
+use async_trait::async_trait;
+use base64::engine::general_purpose::STANDARD as BASE64;
+use base64::Engine as _;
+use futures_util::stream::{self, StreamExt};
+use lettre::message::{Mailbox, MultiPart};
+use lettre::transport::smtp::authentication::{Credentials, Mechanism};
+use lettre::transport::smtp::client::{Certificate, CertificateStore, Tls, TlsParameters};
+use lettre::transport::smtp::PoolConfig;
+use lettre::{AsyncSmtpTransport, AsyncTransport, Message, Tokio1Executor};
+use serde::{Deserialize, Serialize};
+use thiserror::Error;
+
+use super::{Limits, Outcome, Outgoing, Provider};
+use crate::compose::email;
+use crate::model::ChannelKind;
+
+/// Connections kept open when the settings do not say.
+pub const DEFAULT_POOL: u32 = 4;
+/// Most connections a channel may open: mail servers limit connections per client.
+pub const MAX_POOL: u32 = 32;
+/// Time allowed for each SMTP command when the settings do not say.
+pub const DEFAULT_TIMEOUT_MS: u64 = 30_000;
+
+/// How the connection is secured.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "lowercase")]
+pub enum Security {
+    /// Plain text (only for a relay on the same machine or network).
+    None,
+    /// Plain connect, then STARTTLS, which must succeed (port 587).
+    Starttls,
+    /// TLS from the first byte (port 465).
+    Tls,
+}
+
+impl Security {
+    pub fn parse(s: &str) -> Option<Security> {
+        match s.to_ascii_lowercase().as_str() {
+            "none" | "plain" => Some(Security::None),
+            "starttls" => Some(Security::Starttls),
+            "tls" | "ssl" | "implicit" => Some(Security::Tls),
+            _ => None,
+        }
+    }
+}
+
+/// An e-mail channel's settings (no password: that is in the secret store).
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[serde(rename_all = "camelCase")]
+pub struct SmtpSettings {
+    pub host: String,
+    pub port: u16,
+    pub security: Security,
+    /// The AUTH user; absent: no AUTH.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub username: Option<String>,
+    pub from_address: String,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub from_name: Option<String>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub reply_to: Option<String>,
+    /// A CA certificate (PEM) to trust instead of the public roots, for a campus mail server
+    /// signed by the university's own CA. Kept as text, so the channel does not break when
+    /// the file it came from moves.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub ca_pem: Option<String>,
+    #[serde(default = "default_pool")]
+    pub pool_size: u32,
+    #[serde(default = "default_timeout")]
+    pub timeout_ms: u64,
+}
+
+fn default_pool() -> u32 {
+    DEFAULT_POOL
+}
+
+fn default_timeout() -> u64 {
+    DEFAULT_TIMEOUT_MS
+}
+
+/// Settings that cannot work, named so the person can fix them.
+#[derive(Debug, Error, PartialEq)]
+pub enum SmtpError {
+    #[error("the SMTP host is empty")]
+    NoHost,
+    #[error("the from address {0} is not a valid e-mail address")]
+    BadFrom(String),
+    #[error("the reply-to address {0} is not a valid e-mail address")]
+    BadReplyTo(String),
+    #[error("the pool size must be between 1 and {MAX_POOL}, not {0}")]
+    BadPool(u32),
+    #[error("a user name needs a password (and a password needs a user name)")]
+    HalfCredentials,
+    #[error("the CA certificate cannot be read: {0}")]
+    BadCa(String),
+    #[error("TLS cannot be set up for {host}: {detail}")]
+    Tls { host: String, detail: String },
+    #[error("{0} is not an e-mail address a test message can go to")]
+    BadTestAddress(String),
+}
+
+impl SmtpSettings {
+    /// Checks the settings; returns the from and reply-to mailboxes.
+    fn check(&self, password: Option<&str>) -> Result<(Mailbox, Option<Mailbox>), SmtpError> {
+        if self.host.trim().is_empty() {
+            return Err(SmtpError::NoHost);
+        }
+        if !(1..=MAX_POOL).contains(&self.pool_size) {
+            return Err(SmtpError::BadPool(self.pool_size));
+        }
+        if self.username.is_some() != password.is_some() {
+            return Err(SmtpError::HalfCredentials);
+        }
+        let from = Mailbox::new(
+            self.from_name.clone().filter(|n| !n.trim().is_empty()),
+            self.from_address
+                .trim()
+                .parse()
+                .map_err(|_| SmtpError::BadFrom(self.from_address.clone()))?,
+        );
+        let reply_to = match &self.reply_to {
+            Some(r) => Some(Mailbox::new(
+                None,
+                r.trim().parse().map_err(|_| SmtpError::BadReplyTo(r.clone()))?,
+            )),
+            None => None,
+        };
+        Ok((from, reply_to))
+    }
+}
+
+/// The e-mail provider for one channel.
+pub struct Smtp {
+    settings: SmtpSettings,
+    transport: AsyncSmtpTransport<Tokio1Executor>,
+    from: Mailbox,
+    reply_to: Option<Mailbox>,
+    /// The password as it could appear in a reply: itself and its AUTH encodings.
+    scrub: Vec<String>,
+}
+
+impl fmt::Debug for Smtp {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.debug_struct("Smtp")
+            .field("host", &self.settings.host)
+            .field("port", &self.settings.port)
+            .field("security", &self.settings.security)
+            .field("username", &self.settings.username)
+            .finish_non_exhaustive()
+    }
+}
+
+impl Smtp {
+    pub fn new(settings: SmtpSettings, password: Option<String>) -> Result<Smtp, SmtpError> {
+        let (from, reply_to) = settings.check(password.as_deref())?;
+        let host = settings.host.trim().to_owned();
+        let tls = match settings.security {
+            Security::None => Tls::None,
+            Security::Starttls => Tls::Required(tls_parameters(&host, settings.ca_pem.as_deref())?),
+            Security::Tls => Tls::Wrapper(tls_parameters(&host, settings.ca_pem.as_deref())?),
+        };
+        let mut builder = AsyncSmtpTransport::<Tokio1Executor>::builder_dangerous(host)
+            .port(settings.port)
+            .tls(tls)
+            .timeout(Some(Duration::from_millis(settings.timeout_ms)))
+            .pool_config(PoolConfig::new().max_size(settings.pool_size));
+        let mut scrub = Vec::new();
+        if let (Some(user), Some(password)) = (&settings.username, &password) {
+            builder = builder
+                .credentials(Credentials::new(user.clone(), password.clone()))
+                .authentication(vec![Mechanism::Plain, Mechanism::Login]);
+            scrub.push(password.clone());
+            scrub.push(BASE64.encode(password));
+            scrub.push(BASE64.encode(format!("\0{user}\0{password}")));
+        }
+        Ok(Smtp {
+            transport: builder.build(),
+            settings,
+            from,
+            reply_to,
+            scrub,
+        })
+    }
+
+    /// The message for one recipient, as it goes on the wire.
+    pub fn message(&self, m: &Outgoing) -> Result<Message, String> {
+        let to: lettre::Address = m
+            .address
+            .trim()
+            .parse()
+            .map_err(|_| format!("{} is not a valid e-mail address", m.address))?;
+        let name = Some(m.recipient_name.clone()).filter(|n| !n.trim().is_empty());
+        let body = email::render(&m.body, &m.subject);
+        let mut builder = Message::builder()
+            .from(self.from.clone())
+            .to(Mailbox::new(name, to))
+            .subject(m.subject.clone())
+            .message_id(Some(message_id(m.delivery_id, &self.from)))
+            .date_now()
+            .user_agent(format!("Herald {}", env!("CARGO_PKG_VERSION")));
+        if let Some(r) = &self.reply_to {
+            builder = builder.reply_to(r.clone());
+        }
+        builder
+            .multipart(MultiPart::alternative_plain_html(body.text, body.html))
+            .map_err(|e| format!("the message cannot be built: {e}"))
+    }
+
+    /// Sends one message and classifies the reply.
+    async fn send_one(&self, m: &Outgoing) -> Outcome {
+        let message = match self.message(m) {
+            Ok(message) => message,
+            Err(reason) => {
+                return Outcome::Permanent {
+                    reason,
+                    code: None,
+                    bad_address: true,
+                }
+            }
+        };
+        match self.transport.send(message).await {
+            Ok(reply) => Outcome::Sent {
+                provider_id: Some(reply_text(reply.code().into(), reply.message())),
+            },
+            Err(e) => self.classify(&e),
+        }
+    }
+
+    /// An error's outcome; its reason never holds the password.
+    fn classify(&self, e: &lettre::transport::smtp::Error) -> Outcome {
+        let reason = self.scrubbed(&describe(e));
+        let Some(code) = e.status().map(u16::from) else {
+            if e.is_tls() {
+                return Outcome::ChannelDown {
+                    reason: format!(
+                        "TLS with {}:{} failed ({reason}): check the security setting, the port and the CA certificate",
+                        self.settings.host, self.settings.port
+                    ),
+                    code: Some("tls".into()),
+                };
+            }
+            // A client error is about this message (e.g. a non-ASCII address the server
+            // cannot take): sending it again would fail the same way.
+            if e.is_client() {
+                return Outcome::Permanent {
+                    reason,
+                    code: None,
+                    bad_address: false,
+                };
+            }
+            return Outcome::Retry {
+                after: None,
+                reason: format!("cannot reach {}:{}: {reason}", self.settings.host, self.settings.port),
+                code: None,
+            };
+        };
+        let code_text = Some(code.to_string());
+        match code {
+            530 | 534 | 535 | 538 => Outcome::ChannelDown {
+                reason: format!("the mail server refused the login ({reason}): check the user name and password, then resume the channel"),
+                code: code_text,
+            },
+            400..=499 => Outcome::Retry {
+                after: None,
+                reason,
+                code: code_text,
+            },
+            550 | 551 | 553 => Outcome::Permanent {
+                reason,
+                code: code_text,
+                bad_address: true,
+            },
+            // An enhanced status 5.1.x is about the address whatever the basic code.
+            _ if reason.contains(" 5.1.") || reason.contains(": 5.1.") => Outcome::Permanent {
+                reason,
+                code: code_text,
+                bad_address: true,
+            },
+            _ => Outcome::Permanent {
+                reason,
+                code: code_text,
+                bad_address: false,
+            },
+        }
+    }
+
+    fn scrubbed(&self, text: &str) -> String {
+        let mut out = text.to_owned();
+        for secret in self.scrub.iter().filter(|s| !s.is_empty()) {
+            out = out.replace(secret.as_str(), "[hidden]");
+        }
+        out
+    }
+
+    /// Connects, secures, logs in, then sends one test message to `to`; returns the server's
+    /// reply, or the reason it failed (for the Channels screen's "send a test").
+    pub async fn test(&self, to: &str) -> Result<String, String> {
+        to.trim()
+            .parse::<lettre::Address>()
+            .map_err(|_| SmtpError::BadTestAddress(to.to_owned()).to_string())?;
+        let m = Outgoing {
+            delivery_id: 0,
+            address: to.trim().to_owned(),
+            recipient_name: String::new(),
+            subject: "Herald 测试邮件 / test message".into(),
+            body: "这是一封来自 Herald 的测试邮件：收到即表示该邮件通道可以发信。\n\nThis is a test message from Herald: this e-mail channel works.".into(),
+        };
+        match self.send_one(&m).await {
+            Outcome::Sent { provider_id } => Ok(provider_id.unwrap_or_default()),
+            Outcome::Retry { reason, .. } | Outcome::Permanent { reason, .. } | Outcome::ChannelDown { reason, .. } => {
+                Err(reason)
+            }
+        }
+    }
+}
+
+fn tls_parameters(host: &str, ca_pem: Option<&str>) -> Result<TlsParameters, SmtpError> {
+    let mut builder = TlsParameters::builder(host.to_owned());
+    if let Some(pem) = ca_pem {
+        let cert = Certificate::from_pem(pem.as_bytes()).map_err(|e| SmtpError::BadCa(e.to_string()))?;
+        // Only the given CA: a campus server's certificate is checked against it alone.
+        builder = builder
+            .add_root_certificate(cert)
+            .certificate_store(CertificateStore::None);
+    }
+    builder.build_rustls().map_err(|e| SmtpError::Tls {
+        host: host.to_owned(),
+        detail: e.to_string(),
+    })
+}
+
+/// `<herald.<delivery id>.<hash>@<from domain>>`: the same for every attempt of a delivery, so
+/// a mailbox that got a message twice (a reply lost after DATA) can tell. The hash of the from
+/// address keeps two offices' Herald installations apart.
+fn message_id(delivery_id: i64, from: &Mailbox) -> String {
+    use sha2::Digest as _;
+    let domain = from.email.domain();
+    let digest = sha2::Sha256::digest(from.email.to_string().as_bytes());
+    format!("<herald.{delivery_id}.{}@{domain}>", hex::encode(&digest[..4]))
+}
+
+/// A reply as one line: `250 2.0.0 Ok: queued as 4F2A1`.
+fn reply_text(code: u16, lines: impl Iterator<Item = impl AsRef<str>>) -> String {
+    let text: Vec<String> = lines.map(|l| l.as_ref().trim().to_owned()).collect();
+    format!("{code} {}", text.join(" ")).trim().to_owned()
+}
+
+/// lettre's error with its source chain, which holds the server's words.
+fn describe(e: &lettre::transport::smtp::Error) -> String {
+    let mut text = e.to_string();
+    let mut source = std::error::Error::source(e);
+    while let Some(s) = source {
+        let more = s.to_string();
+        if !text.contains(&more) {
+            text.push_str(": ");
+            text.push_str(&more);
+        }
+        source = s.source();
+    }
+    text
+}
+
+#[async_trait]
+impl Provider for Smtp {
+    fn kind(&self) -> ChannelKind {
+        ChannelKind::Smtp
+    }
+
+    fn limits(&self) -> Limits {
+        let pool = self.settings.pool_size as usize;
+        Limits {
+            max_batch: pool * 4,
+            per_second: None,
+            per_minute: None,
+            concurrency: pool,
+        }
+    }
+
+    async fn send(&self, batch: &[Outgoing]) -> Vec<Outcome> {
+        // In order, `pool_size` at a time: each takes one pooled connection.
+        let sends: Vec<_> = batch.iter().map(|m| self.send_one(m)).collect();
+        stream::iter(sends)
+            .buffered(self.settings.pool_size as usize)
+            .collect()
+            .await
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn settings() -> SmtpSettings {
+        SmtpSettings {
+            host: "127.0.0.1".into(),
+            port: 2525,
+            security: Security::None,
+            username: None,
+            from_address: "jwc@example.edu.cn".into(),
+            from_name: Some("教务处".into()),
+            reply_to: None,
+            ca_pem: None,
+            pool_size: 2,
+            timeout_ms: 2_000,
+        }
+    }
+
+    // The pool starts a task when built, so these need a runtime.
+    #[tokio::test]
+    async fn settings_are_checked_with_reasons() {
+        let mut s = settings();
+        s.from_address = "not an address".into();
+        assert_eq!(
+            Smtp::new(s, None).unwrap_err(),
+            SmtpError::BadFrom("not an address".into())
+        );
+        let mut s = settings();
+        s.username = Some("jwc".into());
+        assert_eq!(Smtp::new(s, None).unwrap_err(), SmtpError::HalfCredentials);
+        let mut s = settings();
+        s.pool_size = 0;
+        assert_eq!(Smtp::new(s, None).unwrap_err(), SmtpError::BadPool(0));
+        let mut s = settings();
+        s.security = Security::Starttls;
+        s.ca_pem = Some("-----BEGIN CERTIFICATE-----\nnot base64\n-----END CERTIFICATE-----\n".into());
+        assert!(matches!(Smtp::new(s, None).unwrap_err(), SmtpError::BadCa(_)));
+    }
+
+    #[test]
+    fn the_message_id_carries_the_delivery_and_stays_the_same_across_attempts() {
+        let from: Mailbox = "教务处 <jwc@example.edu.cn>".parse().unwrap();
+        let id = message_id(4711, &from);
+        assert!(
+            id.starts_with("<herald.4711.") && id.ends_with("@example.edu.cn>"),
+            "{id}"
+        );
+        assert_eq!(id, message_id(4711, &from));
+        assert_ne!(id, message_id(4712, &from));
+    }
+
+    // The pool starts a task when built, so these need a runtime.
+    #[tokio::test]
+    async fn a_bad_recipient_address_fails_that_message_alone() {
+        let smtp = Smtp::new(settings(), None).unwrap();
+        let m = Outgoing {
+            delivery_id: 1,
+            address: "王小明".into(),
+            recipient_name: "王小明".into(),
+            subject: "s".into(),
+            body: "b".into(),
+        };
+        assert!(smtp.message(&m).unwrap_err().contains("not a valid e-mail address"));
+    }
+
+    // The pool starts a task when built, so these need a runtime.
+    #[tokio::test]
+    async fn the_password_never_appears_in_a_reason() {
+        let mut s = settings();
+        s.username = Some("jwc".into());
+        let smtp = Smtp::new(s, Some("s3cret-密码".into())).unwrap();
+        let plain = BASE64.encode("\0jwc\0s3cret-密码");
+        let text = smtp.scrubbed(&format!("535 5.7.8 bad: s3cret-密码 {plain}"));
+        assert!(!text.contains("s3cret") && !text.contains(&plain), "{text}");
+        assert!(!format!("{smtp:?}").contains("s3cret"));
+    }
+}
