@@ -92,8 +92,12 @@ fn check_edit(before: &ContactDetail, edit: ContactEdit) -> Result<ContactEdit> 
         if raw.is_empty() {
             continue;
         }
+        // An address as it is stored is kept as it is: one saved before today's checks (or by
+        // `add_contact`, which does not normalise) must not count as changed, which would clear
+        // its invalid mark, nor block an edit of something else.
+        let stored = before.addresses.iter().any(|b| b.kind == kind && b.address == raw);
         addresses.push(AddressEdit {
-            address: address(&kind, raw)?,
+            address: if stored { raw.to_owned() } else { address(&kind, raw)? },
             kind,
             mark_valid: a.mark_valid,
         });
@@ -391,6 +395,24 @@ mod tests {
         assert!(again.changed.is_empty());
         let edits = app.store.list_audit().await.unwrap();
         assert_eq!(edits.iter().filter(|a| a.action == "contact.edit").count(), 1);
+    }
+
+    #[tokio::test]
+    async fn an_address_stored_before_the_checks_is_kept_as_it_is() {
+        let (_d, app, _) = app_with_one().await;
+        let c = app
+            .add_contact(crate::model::NewContact {
+                name: "李雷".into(),
+                mobile: Some("13800001001".into()),
+                ..Default::default()
+            })
+            .await
+            .unwrap();
+        let mut e = app.contact_detail(c.id).await.unwrap().to_edit();
+        e.department = Some("农学院".into());
+        let r = app.update_contact(c.id, e).await.unwrap();
+        assert_eq!(r.changed, ["department"]);
+        assert_eq!(r.contact.addresses[0].address, "13800001001");
     }
 
     #[tokio::test]

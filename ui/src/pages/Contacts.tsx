@@ -1,9 +1,10 @@
 import { ImportOutlined, PlusOutlined } from "@ant-design/icons";
-import { App, Button, Empty, Input, Space, Table, type TableColumnsType } from "antd";
+import { App, Button, Empty, Input, Space } from "antd";
 import { useCallback, useState } from "react";
 import * as api from "../api";
+import { ContactEditDrawer } from "../components/ContactEditDrawer";
 import { ContactFormModal } from "../components/ContactFormModal";
-import { ErrorAlert } from "../components/ErrorAlert";
+import { ContactsTable } from "../components/ContactsTable";
 import { ExportContactsButton } from "../components/ExportContactsButton";
 import { ImportWizard } from "../components/ImportWizard";
 import { PageHeader } from "../components/PageHeader";
@@ -11,59 +12,54 @@ import { useDebouncedValue } from "../hooks/useDebouncedValue";
 import { useLoader } from "../hooks/useLoader";
 import { useT } from "../i18n";
 
-const dash = (value: string | null) => value ?? "—";
+/** The row a contact's detail shows as in the list. */
+function toContact(d: api.ContactDetail): api.Contact {
+  const address = (kind: string) => d.addresses.find((a) => a.kind === kind)?.address ?? null;
+  return {
+    id: d.id,
+    externalId: d.externalId,
+    name: d.name,
+    role: d.role,
+    department: d.department,
+    className: d.className,
+    grade: d.grade,
+    language: d.language,
+    email: address("email"),
+    mobile: address("mobile"),
+    createdAt: d.createdAt,
+  };
+}
 
 export default function Contacts() {
   const t = useT();
   const { message } = App.useApp();
   const [search, setSearch] = useState("");
   const query = useDebouncedValue(search.trim(), 300);
-  const [page, setPage] = useState({ current: 1, pageSize: 20 });
+  const [reloadKey, setReloadKey] = useState(0);
   const [adding, setAdding] = useState(false);
   const [importing, setImporting] = useState(false);
   const [loadingDemo, setLoadingDemo] = useState(false);
-
-  const contacts = useLoader(
-    useCallback(
-      () =>
-        api.listContacts({
-          search: query || undefined,
-          limit: page.pageSize,
-          offset: (page.current - 1) * page.pageSize,
-        }),
-      [query, page],
-    ),
+  const [editing, setEditing] = useState<number>();
+  const [patched, setPatched] = useState<api.Contact>();
+  const reload = () => setReloadKey((k) => k + 1);
+  const facets = useLoader(
+    // reloadKey is a dependency on purpose: new people bring new values to filter by.
+    // eslint-disable-next-line react-hooks/exhaustive-deps
+    useCallback(() => api.contactFacets(), [reloadKey]),
   );
-
-  const onSearch = (value: string) => {
-    setSearch(value);
-    setPage((p) => ({ ...p, current: 1 }));
-  };
 
   const loadDemo = async () => {
     setLoadingDemo(true);
     try {
       const result = await api.loadDemo();
       message.success(t("demo.loaded", { added: result.added }));
-      contacts.reload();
+      reload();
     } catch (reason) {
       message.error(api.toCommandError(reason).message);
     } finally {
       setLoadingDemo(false);
     }
   };
-
-  const columns: TableColumnsType<api.Contact> = [
-    { title: t("contacts.name"), dataIndex: "name" },
-    { title: t("contacts.externalId"), dataIndex: "externalId", render: dash },
-    { title: t("contacts.department"), dataIndex: "department", render: dash },
-    { title: t("contacts.className"), dataIndex: "className", render: dash },
-    { title: t("contacts.grade"), dataIndex: "grade", render: dash },
-    { title: t("contacts.email"), dataIndex: "email", render: dash },
-    { title: t("contacts.mobile"), dataIndex: "mobile", render: dash },
-  ];
-
-  const isEmpty = contacts.data?.total === 0 && !query;
 
   return (
     <>
@@ -75,7 +71,7 @@ export default function Contacts() {
               allowClear
               placeholder={t("contacts.search")}
               value={search}
-              onChange={(e) => onSearch(e.target.value)}
+              onChange={(e) => setSearch(e.target.value)}
               style={{ width: 280 }}
               data-testid="contacts-search"
             />
@@ -89,31 +85,34 @@ export default function Contacts() {
           </Space>
         }
       />
-      <ErrorAlert error={contacts.error} onRetry={() => contacts.reload()} />
-      <Table<api.Contact>
-        rowKey="id"
-        columns={columns}
-        dataSource={contacts.data?.items ?? []}
-        loading={contacts.loading}
-        data-testid="contacts-table"
-        pagination={{
-          current: page.current,
-          pageSize: page.pageSize,
-          total: contacts.data?.total ?? 0,
-          showSizeChanger: true,
-          showTotal: (total) => t("contacts.total", { total }),
-          onChange: (current, pageSize) => setPage({ current, pageSize }),
+      <ContactsTable
+        search={query}
+        reloadKey={reloadKey}
+        patched={patched}
+        onOpen={(contact) => setEditing(contact.id)}
+        facets={facets.data}
+        emptyText={
+          <Empty description={t("contacts.empty")}>
+            <Button onClick={loadDemo} loading={loadingDemo} data-testid="contacts-demo-load">
+              {t("demo.load")}
+            </Button>
+          </Empty>
+        }
+      />
+      <ContactEditDrawer
+        contactId={editing}
+        tagOptions={facets.data?.tags.map((f) => f.value)}
+        onClose={() => setEditing(undefined)}
+        onSaved={(detail) => {
+          setEditing(undefined);
+          setPatched(toContact(detail));
+          facets.reload(true);
+          message.success(t("contact.saved", { name: detail.name }));
         }}
-        locale={{
-          emptyText: isEmpty ? (
-            <Empty description={t("contacts.empty")}>
-              <Button onClick={loadDemo} loading={loadingDemo} data-testid="contacts-demo-load">
-                {t("demo.load")}
-              </Button>
-            </Empty>
-          ) : (
-            t("contacts.noMatch")
-          ),
+        onDeleted={() => {
+          setEditing(undefined);
+          message.success(t("contact.deleted"));
+          reload();
         }}
       />
       <ImportWizard
@@ -128,7 +127,7 @@ export default function Contacts() {
               rejected: report.rejected,
             }),
           );
-          contacts.reload();
+          reload();
         }}
       />
       <ContactFormModal
@@ -137,7 +136,7 @@ export default function Contacts() {
         onSaved={(contact) => {
           setAdding(false);
           message.success(t("contacts.added", { name: contact.name }));
-          contacts.reload();
+          reload();
         }}
       />
     </>

@@ -98,6 +98,60 @@ export const importContacts = vi.fn<typeof Api.importContacts>(async (path) => {
 
 export const exportContacts = vi.fn<typeof Api.exportContacts>(async () => db.contacts.length);
 
+/** The contacts screen's filter values: none by default; Contacts.test.tsx counts real ones. */
+export const contactFacets = vi.fn<typeof Api.contactFacets>(async () => ({
+  departments: [],
+  grades: [],
+  classes: [],
+  roles: [],
+  tags: [],
+  languages: [],
+}));
+
+export const contactDetail = vi.fn<typeof Api.contactDetail>(async (id) => {
+  const c = db.contacts.find((x) => x.id === id);
+  if (!c) throw new CommandError("not_found", `contact ${id} was not found`);
+  const addresses = (["email", "mobile"] as const).flatMap((kind) =>
+    c[kind] ? [{ kind, address: c[kind], invalid: false, invalidReason: null }] : [],
+  );
+  return {
+    id: c.id,
+    externalId: c.externalId,
+    name: c.name,
+    role: c.role,
+    department: c.department,
+    className: c.className,
+    grade: c.grade,
+    language: c.language,
+    attributes: {},
+    addresses,
+    preferred: [],
+    optedOut: [],
+    tags: [],
+    createdAt: c.createdAt,
+    updatedAt: c.createdAt,
+  };
+});
+
+export const updateContact = vi.fn<typeof Api.updateContact>(async (id, edit) => {
+  const at = db.contacts.findIndex((x) => x.id === id);
+  if (at < 0) throw new CommandError("not_found", `contact ${id} was not found`);
+  const address = (kind: string) => edit.addresses.find((a) => a.kind === kind)?.address ?? null;
+  const { name, externalId, role, department, className, grade, language } = edit;
+  db.contacts[at] = {
+    ...db.contacts[at],
+    ...{ name, externalId, role, department, className, grade, language },
+    email: address("email"),
+    mobile: address("mobile"),
+  };
+  return { contact: await contactDetail(id), changed: [] };
+});
+
+export const deleteContacts = vi.fn<typeof Api.deleteContacts>(async (ids) => {
+  db.contacts = db.contacts.filter((c) => !ids.includes(c.id));
+  return ids.length;
+});
+
 export const listChannels = vi.fn<typeof Api.listChannels>(async () => db.channels);
 export const listSandboxMessages = vi.fn<typeof Api.listSandboxMessages>(async () => db.sandbox);
 
