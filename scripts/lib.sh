@@ -15,6 +15,9 @@ as_root() {
 APP_PACKAGES="build-essential pkg-config curl wget file libssl-dev libwebkit2gtk-4.1-dev libxdo-dev libayatana-appindicator3-dev librsvg2-dev"
 # And what the end-to-end test needs: a virtual display and WebKit's WebDriver.
 TEST_PACKAGES="xvfb xauth webkit2gtk-driver"
+# The keyring test's throwaway Secret Service (scripts/test-keyring.sh). Building needs nothing:
+# the keyring crate reaches the Secret Service over zbus, in Rust, without libdbus.
+KEYRING_TEST_PACKAGES="gnome-keyring dbus"
 
 install_packages() {
   local missing=()

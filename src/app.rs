@@ -12,7 +12,7 @@ use crate::audit::{self, Actor};
 use crate::compose::{self, ComposeError, STANDARD_VARIABLES};
 use crate::dispatch::{DispatchOptions, DispatchReport, Dispatcher, DispatcherLock, ProgressSink, ProviderFactory};
 use crate::model::*;
-use crate::secrets::{FileSecretStore, SecretStore};
+use crate::secrets::{self, SecretStore};
 use crate::store::{AudienceFilter, NoticeRecord, RetryScope, Store};
 use crate::{clock, demo, outbox, report, Error, Result};
 
@@ -63,6 +63,7 @@ pub struct App {
     store: Store,
     actor: Actor,
     secrets: Arc<dyn SecretStore>,
+    secrets_location: SecretsLocation,
     /// Bumped when this process queues work, so its dispatcher looks at once.
     wake: watch::Sender<u64>,
 }
@@ -104,12 +105,17 @@ impl App {
         })?;
         let store = Store::open(&config.data_dir.join("herald.db")).await?;
         let actor = Actor::current(&config.face);
-        let secrets = Arc::new(FileSecretStore::open(&config.data_dir));
+        // The keyring probe blocks (D-Bus, perhaps an unlock prompt): not on a runtime thread.
+        let dir = config.data_dir.clone();
+        let (secrets, secrets_location) = tokio::task::spawn_blocking(move || secrets::open_store(&dir))
+            .await
+            .map_err(|e| Error::Invalid(format!("choosing the secret store stopped abnormally: {e}")))??;
         let app = App {
             config,
             store,
             actor,
             secrets,
+            secrets_location,
             wake: watch::channel(0).0,
         };
         app.ensure_sandbox_channel().await?;
@@ -161,6 +167,7 @@ impl App {
                 },
             },
             offer_demo,
+            secrets: self.secrets_location.clone(),
         })
     }
 

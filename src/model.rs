@@ -692,6 +692,20 @@ pub struct AppInfo {
     pub dispatcher: DispatcherStatus,
     /// No contacts yet and the demo list has not been offered: the UI offers it.
     pub offer_demo: bool,
+    /// Where channel secrets are kept, so the user can see it.
+    pub secrets: SecretsLocation,
+}
+
+/// Where channel secrets (passwords, tokens, signing secrets) are kept.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize, TS)]
+#[serde(tag = "kind", rename_all = "camelCase")]
+#[ts(export)]
+pub enum SecretsLocation {
+    /// The OS keyring (Secret Service, Keychain, Credential Manager), under this service name.
+    Keyring { service: String },
+    /// The data directory's `secrets.json`, readable by this user only; `reason` says why
+    /// not the keyring.
+    File { path: String, reason: String },
 }
 
 /// The result of loading the built-in demo contact list.

@@ -15,6 +15,7 @@ use std::process::ExitCode;
 
 use clap::Parser;
 
+use crate::model::SecretsLocation;
 use crate::{App, AppConfig};
 pub use args::Cli;
 use args::Command;
@@ -85,6 +86,14 @@ async fn run(cli: Cli) -> anyhow::Result<()> {
                 println!("data directory: {}", info.data_dir);
                 println!("database:       {}", info.database_path);
                 println!("dispatcher:     {}", holder.as_deref().unwrap_or("none running"));
+                match &info.secrets {
+                    SecretsLocation::Keyring { service } => {
+                        println!("secrets:        the OS keyring (service {service})")
+                    }
+                    SecretsLocation::File { path, reason } => {
+                        println!("secrets:        {path}, readable by this user only ({reason})")
+                    }
+                }
             })
         }
     }

@@ -29,7 +29,10 @@ impl Herald {
     /// `herald` with this data directory, through the environment as a user would set it.
     pub fn cmd(&self) -> Command {
         let mut c = Command::cargo_bin("herald").expect("herald binary");
-        c.env("HERALD_DATA_DIR", self.dir.path()).env_remove("HERALD_LOG");
+        // The file store: no test may touch the keyring of the developer running it.
+        c.env("HERALD_DATA_DIR", self.dir.path())
+            .env("HERALD_SECRET_STORE", "file")
+            .env_remove("HERALD_LOG");
         c
     }
 

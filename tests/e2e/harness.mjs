@@ -33,8 +33,9 @@ export async function startApp() {
   const log = path.join(work, "app.log");
   // tauri-driver drops the app's output, and the environment may not reach the app through
   // WebKitWebDriver: a wrapper sets both, and `exec`s so the app does not outlive the session.
+  // The file store for secrets, so a test never touches the keyring of whoever runs it.
   const wrapper = path.join(work, "herald-desktop.sh");
-  writeFileSync(wrapper, `#!/bin/sh\nexport HERALD_DATA_DIR='${dataDir}'\nexec '${APP}' "$@" >>'${log}' 2>&1\n`);
+  writeFileSync(wrapper, `#!/bin/sh\nexport HERALD_DATA_DIR='${dataDir}'\nexport HERALD_SECRET_STORE=file\nexec '${APP}' "$@" >>'${log}' 2>&1\n`);
   chmodSync(wrapper, 0o755);
 
   const port = 4444 + Math.floor(Math.random() * 500) * 2;

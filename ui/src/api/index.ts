@@ -50,6 +50,7 @@ export type { RunProgress } from "./bindings/RunProgress";
 export type { RunStatus } from "./bindings/RunStatus";
 export type { RunSummary } from "./bindings/RunSummary";
 export type { SandboxMessage } from "./bindings/SandboxMessage";
+export type { SecretsLocation } from "./bindings/SecretsLocation";
 export type { UpdateGroup } from "./bindings/UpdateGroup";
 export type { UpdateWebhookChannel } from "./bindings/UpdateWebhookChannel";
 export type { WebhookChannelConfig } from "./bindings/WebhookChannelConfig";

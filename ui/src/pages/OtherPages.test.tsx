@@ -63,5 +63,14 @@ describe("Settings", () => {
     expect(facts).toHaveTextContent("0.3.1");
     expect(facts).toHaveTextContent("/data/herald.db");
     expect(facts).toHaveTextContent("本窗口正在负责发送");
+    expect(facts).toHaveTextContent("保存在系统钥匙串中（herald-0123456789ab）");
+  });
+
+  it("shows the file that keeps secrets when no keyring is used", async () => {
+    db.info = makeAppInfo({ secrets: { kind: "file", path: "/data/secrets.json", reason: "no OS keyring" } });
+    renderApp("/settings");
+    const facts = await screen.findByTestId("settings-facts");
+    expect(facts).toHaveTextContent("未使用系统钥匙串");
+    expect(facts).toHaveTextContent("/data/secrets.json");
   });
 });

@@ -15,6 +15,16 @@ function dispatcherText(status: api.DispatcherStatus, t: Translate) {
   return <Tag>{t("dispatcher.stopped")}</Tag>;
 }
 
+function secretsText(at: api.SecretsLocation, t: Translate, path: (value: string) => JSX.Element) {
+  if (at.kind === "keyring") return t("settings.secretsKeyring", { service: at.service });
+  return (
+    <Space direction="vertical" size={0}>
+      <Typography.Text type="warning">{t("settings.secretsFile")}</Typography.Text>
+      {path(at.path)}
+    </Space>
+  );
+}
+
 export default function Settings() {
   const t = useT();
   const info = useLoader(useCallback(() => api.appInfo(), []));
@@ -39,6 +49,7 @@ export default function Settings() {
             <Descriptions.Item label={t("settings.dispatcher")}>
               {dispatcherText(info.data.dispatcher, t)}
             </Descriptions.Item>
+            <Descriptions.Item label={t("settings.secrets")}>{secretsText(info.data.secrets, t, path)}</Descriptions.Item>
           </Descriptions>
         )}
       </Card>

@@ -117,6 +117,7 @@ export function makeAppInfo(over: Partial<AppInfo> = {}): AppInfo {
     databasePath: "/home/office/.local/share/herald/herald.db",
     dispatcher: { runningHere: true, otherHolder: null },
     offerDemo: false,
+    secrets: { kind: "keyring", service: "herald-0123456789ab" },
     ...over,
   };
 }
