@@ -29,7 +29,7 @@ const DEPARTMENTS: [&str; 12] = [
 const RUNS: usize = 7;
 
 fn person(i: usize) -> ContactUpsert {
-    let student = i % 20 != 0;
+    let student = !i.is_multiple_of(20);
     ContactUpsert {
         external_id: Some(format!("{}{i:07}", if student { "S" } else { "T" })),
         name: format!("联系人{i}"),
@@ -41,11 +41,17 @@ fn person(i: usize) -> ContactUpsert {
                 Some(format!("{}{:02}", &DEPARTMENTS[i % 12][..6], i % 30)),
             ),
             ("grade", student.then(|| (2021 + i % 5).to_string())),
-            ("language", Some(if i % 50 == 0 { "en" } else { "zh-CN" }.into())),
+            (
+                "language",
+                Some(if i.is_multiple_of(50) { "en" } else { "zh-CN" }.into()),
+            ),
         ],
         addresses: vec![
-            ("email", (i % 10 != 0).then(|| format!("p{i}@bench.example.edu.cn"))),
-            ("mobile", (i % 4 != 0).then(|| format!("+86138{i:08}"))),
+            (
+                "email",
+                (!i.is_multiple_of(10)).then(|| format!("p{i}@bench.example.edu.cn")),
+            ),
+            ("mobile", (!i.is_multiple_of(4)).then(|| format!("+86138{i:08}"))),
         ],
         preferred: None,
         tags: Some(match i % 7 {

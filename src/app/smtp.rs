@@ -66,15 +66,11 @@ impl App {
             ..Default::default()
         })?;
         let json = serde_json::to_value(&settings).map_err(|e| Error::Invalid(e.to_string()))?;
+        let limits =
+            serde_json::to_value(input.limits.unwrap_or_default()).map_err(|e| Error::Invalid(e.to_string()))?;
         let inserted = self
             .store
-            .insert_configured_channel(
-                name,
-                ChannelKind::Smtp,
-                &json,
-                &serde_json::json!({}),
-                secret_ref.as_deref(),
-            )
+            .insert_configured_channel(name, ChannelKind::Smtp, &json, &limits, secret_ref.as_deref())
             .await;
         let channel = match inserted {
             Ok(c) => c,

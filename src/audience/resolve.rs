@@ -149,7 +149,7 @@ impl Groups {
         let include = audience.include.iter().map(item).collect::<Result<Vec<_>, _>>()?;
         let exclude = audience.exclude.iter().map(item).collect::<Result<Vec<_>, _>>()?;
         // `all` alone stays `All`, which the fan-out queries run without any condition.
-        let include = if include.iter().any(|f| *f == AudienceFilter::All) {
+        let include = if include.contains(&AudienceFilter::All) {
             AudienceFilter::All
         } else if include.len() == 1 {
             include.into_iter().next().expect("one")

@@ -409,6 +409,8 @@ pub struct SmtpArgs {
     /// Time allowed for each SMTP command, in milliseconds.
     #[arg(long)]
     pub timeout_ms: Option<u32>,
+    #[command(flatten)]
+    pub limits: LimitArgs,
 }
 
 #[derive(Debug, Args)]

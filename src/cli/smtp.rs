@@ -4,7 +4,7 @@ use std::io::BufRead;
 
 use super::args::SmtpArgs;
 use super::output::emit;
-use crate::model::NewSmtpChannel;
+use crate::model::{ChannelLimits, NewSmtpChannel};
 use crate::{App, Error};
 
 /// One line of standard input, as typed: only the line ending is taken off, since spaces can
@@ -51,6 +51,7 @@ pub async fn add(app: &App, a: SmtpArgs, json: bool) -> anyhow::Result<()> {
             ca_pem,
             pool_size: a.pool,
             timeout_ms: a.timeout_ms,
+            limits: Some(super::channels::limits(ChannelLimits::default(), &a.limits)),
         })
         .await?;
     emit(json, &c, || {

@@ -127,13 +127,11 @@ fn block<'a>(node: &'a AstNode<'a>, out: &mut String, indent: &str) {
             out.push('\n');
         }
         NodeValue::List(list) => {
-            let mut n = list.start.max(1);
-            for item in node.children() {
+            for (n, item) in (list.start.max(1)..).zip(node.children()) {
                 let marker = match list.list_type {
                     ListType::Bullet => "- ".to_owned(),
                     ListType::Ordered => format!("{n}. "),
                 };
-                n += 1;
                 let mut inner = String::new();
                 blocks(item, &mut inner, "");
                 let pad = " ".repeat(marker.chars().count());

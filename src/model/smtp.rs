@@ -29,6 +29,9 @@ pub struct NewSmtpChannel {
     pub pool_size: Option<u32>,
     #[ts(optional)]
     pub timeout_ms: Option<u32>,
+    /// Rate limits and retry policy (mail servers often allow only so many messages a minute).
+    #[ts(optional)]
+    pub limits: Option<super::ChannelLimits>,
 }
 
 /// An e-mail channel's settings as shown for editing: never the password, only whether

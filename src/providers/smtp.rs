@@ -251,7 +251,10 @@ impl Smtp {
     fn classify(&self, e: &lettre::transport::smtp::Error) -> Outcome {
         let reason = self.scrubbed(&describe(e));
         let Some(code) = e.status().map(u16::from) else {
-            if e.is_tls() {
+            // lettre reports a handshake refused on connect (implicit TLS) as a connection
+            // error; the certificate complaint is in its source.
+            let lower = reason.to_ascii_lowercase();
+            if e.is_tls() || lower.contains("certificate") || lower.contains("handshake") {
                 return Outcome::ChannelDown {
                     reason: format!(
                         "TLS with {}:{} failed ({reason}): check the security setting, the port and the CA certificate",
