@@ -56,3 +56,19 @@ build_ui() {
   say "building the UI"
   (cd "$ROOT/ui" && npm run --silent build)
 }
+
+# Python with aiosmtpd for the SMTP tests' loopback server (tests/smtp/server.py), in a venv under
+# the ignored target/ so nothing is installed system-wide; the Rust harness (tests/common/smtp.rs)
+# runs HERALD_TEST_PYTHON. Debian's python3 needs python3-venv for `python3 -m venv`.
+AIOSMTPD_VERSION=1.4.6
+python_test_env() {
+  local venv="$ROOT/target/test-python"
+  install_packages python3 python3-venv
+  if ! "$venv/bin/python3" -c "import sys, aiosmtpd; sys.exit(aiosmtpd.__version__ != '$AIOSMTPD_VERSION')" 2>/dev/null; then
+    say "installing aiosmtpd $AIOSMTPD_VERSION into target/test-python"
+    rm -rf "$venv"
+    python3 -m venv "$venv"
+    "$venv/bin/pip" install --quiet --disable-pip-version-check "aiosmtpd==$AIOSMTPD_VERSION"
+  fi
+  export HERALD_TEST_PYTHON="$venv/bin/python3"
+}

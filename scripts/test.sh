@@ -25,6 +25,7 @@ if cargo tree -p herald -e normal --prefix none | grep -q '^tauri '; then
   die "the core library depends on tauri"
 fi
 
+python_test_env
 say "Rust: unit and integration tests (these also regenerate the TypeScript bindings)"
 cargo test --workspace --quiet
 if [ -d .git ] && ! git diff --quiet -- ui/src/api/bindings; then
