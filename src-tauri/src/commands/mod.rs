@@ -6,6 +6,7 @@ pub mod contacts;
 pub mod groups;
 pub mod history;
 pub mod notices;
+pub mod smtp;
 
 use std::sync::Arc;
 

@@ -1,0 +1,24 @@
+//! E-mail channels: add, show, send a test message.
+
+use tauri::State;
+
+use super::AppState;
+use crate::error::CmdResult;
+use herald::model::{Channel, ChannelTestResult, NewSmtpChannel, SmtpChannelConfig};
+
+#[tauri::command]
+pub async fn add_smtp_channel(state: State<'_, AppState>, input: NewSmtpChannel) -> CmdResult<Channel> {
+    Ok(state.app.add_smtp_channel(input).await?)
+}
+
+#[tauri::command]
+pub async fn smtp_channel_config(state: State<'_, AppState>, name: String) -> CmdResult<SmtpChannelConfig> {
+    Ok(state.app.smtp_channel_config(&name).await?)
+}
+
+/// Sends one test message; a refused message is a result to show (`ok: false` with the
+/// server's words), not an error.
+#[tauri::command]
+pub async fn test_channel(state: State<'_, AppState>, name: String, to: String) -> CmdResult<ChannelTestResult> {
+    Ok(state.app.test_channel(&name, &to).await?)
+}
