@@ -254,6 +254,7 @@ mod tests {
         store.set("a", "1").unwrap();
         assert_eq!(k.get("a").unwrap().as_deref(), Some("1"));
         assert!(!dir.path().join("secrets.json").exists());
+        assert!(!dir.path().join("secrets.lock").exists(), "no file store, no lock file");
 
         let (store, at) = choose(dir.path(), StoreChoice::Auto, absent).unwrap();
         let path = dir.path().join("secrets.json").display().to_string();
