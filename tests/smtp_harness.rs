@@ -10,9 +10,9 @@ use std::time::Duration;
 use common::smtp::{Attachment, Script, Security, SmtpOptions, SmtpServer};
 use lettre::message::header::ContentType;
 use lettre::message::{Attachment as Part, Mailbox, MultiPart};
-use lettre::transport::smtp::authentication::Credentials;
+use lettre::transport::smtp::authentication::{Credentials, Mechanism};
 use lettre::transport::smtp::client::{Certificate, CertificateStore, Tls, TlsParameters};
-use lettre::transport::smtp::Error;
+use lettre::transport::smtp::{AsyncSmtpTransportBuilder, Error};
 use lettre::{AsyncSmtpTransport, AsyncTransport, Message, Tokio1Executor};
 
 const WAIT: Duration = Duration::from_secs(10);
@@ -35,15 +35,19 @@ fn trust_only(ca_pem: &str, domain: &str) -> TlsParameters {
         .expect("TLS parameters")
 }
 
-fn transport(server: &SmtpServer, tls: Tls, creds: Option<(&str, &str)>) -> AsyncSmtpTransport<Tokio1Executor> {
-    let mut b = AsyncSmtpTransport::<Tokio1Executor>::builder_dangerous("127.0.0.1")
+fn builder(server: &SmtpServer, tls: Tls, creds: Option<(&str, &str)>) -> AsyncSmtpTransportBuilder {
+    let b = AsyncSmtpTransport::<Tokio1Executor>::builder_dangerous("127.0.0.1")
         .port(server.port())
         .timeout(Some(Duration::from_secs(10)))
         .tls(tls);
-    if let Some((user, pass)) = creds {
-        b = b.credentials(Credentials::new(user.into(), pass.into()));
+    match creds {
+        Some((user, pass)) => b.credentials(Credentials::new(user.into(), pass.into())),
+        None => b,
     }
-    b.build()
+}
+
+fn transport(server: &SmtpServer, tls: Tls, creds: Option<(&str, &str)>) -> AsyncSmtpTransport<Tokio1Executor> {
+    builder(server, tls, creds).build()
 }
 
 fn simple(to: &str) -> Message {
@@ -144,9 +148,17 @@ async fn starttls_with_auth_trusting_only_the_test_ca() {
         .send(simple("a@example.edu"))
         .await
         .expect("send over STARTTLS");
-    let got = server.wait_for_messages(1, WAIT);
-    assert!(got[0].envelope.tls);
-    assert_eq!(got[0].envelope.auth_user.as_deref(), Some("office"));
+    // lettre picks PLAIN; LOGIN works too.
+    let tls = Tls::Required(trust_only(server.ca_pem(), "localhost"));
+    builder(&server, tls, Some(("office", "s3cret")))
+        .authentication(vec![Mechanism::Login])
+        .build()
+        .send(simple("login@example.edu"))
+        .await
+        .expect("send after AUTH LOGIN");
+    let got = server.wait_for_messages(2, WAIT);
+    assert!(got.iter().all(|m| m.envelope.tls));
+    assert!(got.iter().all(|m| m.envelope.auth_user.as_deref() == Some("office")));
 
     // The CA file a test hands Herald is that same CA.
     assert_eq!(std::fs::read_to_string(server.ca_file()).unwrap(), server.ca_pem());
@@ -169,7 +181,7 @@ async fn starttls_with_auth_trusting_only_the_test_ca() {
     // Without STARTTLS the server refuses MAIL: 530.
     let err = refused(&transport(&server, Tls::None, None), "d@example.edu").await;
     assert_eq!(code(&err), 530, "{err}");
-    assert_eq!(server.messages().len(), 1);
+    assert_eq!(server.messages().len(), 2);
 }
 
 #[tokio::test]
@@ -311,4 +323,43 @@ async fn fail_first_n_then_accept() {
             "250 OK"
         ]
     );
+}
+
+#[tokio::test]
+async fn a_gbk_message_decodes_through_full_encoding() {
+    // What an older client in China may send: GBK in the encoded words and in the body.
+    let server = start(Security::Plain, None, Script::default());
+    let gbk = |text: &str| encoding_rs::GBK.encode(text).0.into_owned();
+    let b64 = |bytes: &[u8]| {
+        use base64::Engine;
+        base64::engine::general_purpose::STANDARD.encode(bytes)
+    };
+    let raw = [
+        b"From: =?gbk?b?".to_vec(),
+        b64(&gbk("教务处")).into_bytes(),
+        b"?= <office@example.edu>\r\nTo: a@example.edu\r\nSubject: =?gbk?b?".to_vec(),
+        b64(&gbk("补考通知")).into_bytes(),
+        b"?=\r\nMessage-ID: <gbk-1@herald.test>\r\nMIME-Version: 1.0\r\n".to_vec(),
+        b"Content-Type: text/plain; charset=gbk\r\nContent-Transfer-Encoding: 8bit\r\n\r\n".to_vec(),
+        gbk("周三上午九点，三号楼。\r\n"),
+    ]
+    .concat();
+    let envelope = lettre::address::Envelope::new(
+        Some("office@example.edu".parse().unwrap()),
+        vec!["a@example.edu".parse().unwrap()],
+    )
+    .unwrap();
+    transport(&server, Tls::None, None)
+        .send_raw(&envelope, &raw)
+        .await
+        .expect("send raw");
+
+    let got = server.wait_for_messages(1, WAIT);
+    assert!(got[0].raw.starts_with(&raw));
+    let mail = got[0].mail();
+    assert_eq!(mail.subject.as_deref(), Some("补考通知"));
+    assert_eq!(mail.from_name.as_deref(), Some("教务处"));
+    assert_eq!(mail.message_id.as_deref(), Some("gbk-1@herald.test"));
+    assert_eq!(mail.text.as_deref(), Some("周三上午九点，三号楼。\r\n\r\n"));
+    assert_eq!(mail.html, None);
 }
