@@ -5,6 +5,7 @@ import { beforeEach, describe, expect, it, vi } from "vitest";
 import * as api from "../api";
 import { makeContact } from "../test/fixtures";
 import { db, groupsDb, resetApiMock } from "../test/mockGroupsApi";
+import { renderApp } from "../test/render";
 import { openSelectOption } from "../test/selectOption";
 import { AddToGroupButton } from "./AddToGroupButton";
 import { AppProviders } from "./AppProviders";
@@ -71,5 +72,23 @@ describe("AddToGroupButton", () => {
     expect(await screen.findByTestId("add-to-group-result")).toHaveTextContent("已把 1 人加入“毕业班”");
     expect(api.createGroup).toHaveBeenCalledWith({ name: "毕业班" });
     expect(groupsDb.groups.map((g) => g.name)).toEqual(["毕业班"]);
+  });
+
+  it("is offered for the people selected on the Contacts screen", async () => {
+    const { user } = renderApp("/contacts");
+    const table = await screen.findByTestId("contacts-table");
+    await within(table).findByText("李四");
+    expect(screen.queryByTestId("add-to-group")).not.toBeInTheDocument();
+    const boxes = within(table).getAllByRole("checkbox");
+    await user.click(boxes[boxes.length - 2]);
+    await user.click(boxes[boxes.length - 1]);
+
+    await user.click(screen.getByTestId("add-to-group"));
+    await user.type(document.getElementById("add-to-group-select-input")!, "学生干部");
+    await user.click(await waitFor(() => openSelectOption("新建分组“学生干部”")));
+    await user.click(screen.getByTestId("add-to-group-ok"));
+
+    expect(await screen.findByTestId("add-to-group-result")).toHaveTextContent("已把 2 人加入“学生干部”");
+    expect(groupsDb.members.get(groupsDb.groups[0].id)).toEqual(new Set([1, 2]));
   });
 });

@@ -2,6 +2,7 @@ import { ImportOutlined, PlusOutlined } from "@ant-design/icons";
 import { App, Button, Empty, Input, Space } from "antd";
 import { useCallback, useState } from "react";
 import * as api from "../api";
+import { AddToGroupButton } from "../components/AddToGroupButton";
 import { ContactEditDrawer } from "../components/ContactEditDrawer";
 import { ContactFormModal } from "../components/ContactFormModal";
 import { ContactsTable } from "../components/ContactsTable";
@@ -91,6 +92,7 @@ export default function Contacts() {
         patched={patched}
         onOpen={(contact) => setEditing(contact.id)}
         facets={facets.data}
+        selectionActions={(ids) => <AddToGroupButton contactIds={ids} />}
         emptyText={
           <Empty description={t("contacts.empty")}>
             <Button onClick={loadDemo} loading={loadingDemo} data-testid="contacts-demo-load">
