@@ -184,7 +184,8 @@ export function ContactsTable({
     dataIndex: key,
     title: t(label),
     width,
-    ellipsis: true,
+    // No `ellipsis`: its clipped cells read as hidden to WebDriver, which then finds no text in
+    // the table (the E2E tests read it); a long address wraps instead.
     render: cell(key),
     ...(SORTABLE[key]
       ? { sorter: true, sortOrder: sortOrder(key), sortDirections: ["ascend", "descend"] as SortOrder[] }
