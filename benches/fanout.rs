@@ -26,6 +26,7 @@ async fn one(n: usize) {
         channel_strategy: Default::default(),
         priority: 0,
         created_by: "bench",
+        attachments: &[],
     };
     let notice = store.insert_notice(&record).await.unwrap();
     let run = store.insert_run(notice.id, 0, "bench").await.unwrap();

@@ -16,6 +16,8 @@ use crate::secrets::{self, SecretStore};
 use crate::store::{AudienceFilter, NoticeRecord, RetryScope, Store};
 use crate::{clock, demo, outbox, report, Error, Result};
 
+mod attachments;
+pub(crate) use attachments::load as load_attachments;
 mod audience;
 mod channels;
 mod contacts;
@@ -247,7 +249,8 @@ impl App {
     /// Stores a new draft notice.
     pub async fn create_notice(&self, input: NewNotice) -> Result<Notice> {
         let (audience, _, subject) = self.check_notice(&input).await?;
-        let notice = self
+        let kept = attachments::keep(&self.config.data_dir, input.attachments.as_deref().unwrap_or_default())?;
+        let inserted = self
             .store
             .insert_notice(&NoticeRecord {
                 title: input.title.trim(),
@@ -262,8 +265,16 @@ impl App {
                     0
                 },
                 created_by: self.actor.as_str(),
+                attachments: &kept,
             })
-            .await?;
+            .await;
+        let notice = match inserted {
+            Ok(n) => n,
+            Err(e) => {
+                attachments::discard(&self.config.data_dir, &kept);
+                return Err(e.into());
+            }
+        };
         audit::record(
             &self.store,
             &self.actor,

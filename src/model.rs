@@ -7,8 +7,10 @@
 use serde::{Deserialize, Serialize};
 use ts_rs::TS;
 
+mod attachments;
 mod audience;
 mod smtp;
+pub use attachments::*;
 pub use audience::*;
 pub use smtp::*;
 
@@ -453,6 +455,8 @@ pub struct Notice {
     pub status: NoticeStatus,
     pub priority: i32,
     pub created_at: String,
+    /// Files sent with it (by channels that can carry files: e-mail).
+    pub attachments: Vec<NoticeAttachment>,
 }
 
 /// What is needed to compose a notice.
@@ -474,6 +478,9 @@ pub struct NewNotice {
     pub channel_strategy: Option<ChannelStrategy>,
     #[ts(optional)]
     pub urgent: Option<bool>,
+    /// Files to attach, as paths on this computer; Herald keeps a copy of each.
+    #[ts(optional)]
+    pub attachments: Option<Vec<String>>,
 }
 
 /// One recipient's rendering of a notice, as the provider would get it.

@@ -33,6 +33,7 @@ fn msg(id: i64) -> Outgoing {
         recipient_name: "王小明".into(),
         subject: "期末考试安排".into(),
         body: "**考场**：3 号楼 201\n请带好\"学生证\"。".into(),
+        attachments: Default::default(),
     }
 }
 

@@ -173,6 +173,7 @@ mod tests {
             recipient_name: "A".into(),
             subject: "s".into(),
             body: "b".into(),
+            attachments: Default::default(),
         };
         assert!(matches!(
             provider.send(std::slice::from_ref(&message)).await[0],

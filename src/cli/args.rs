@@ -276,6 +276,9 @@ pub struct NoticeCreateArgs {
     /// Send before everything else.
     #[arg(long)]
     pub urgent: bool,
+    /// A file to attach (e-mail carries it); repeat for several. Herald keeps its own copy.
+    #[arg(long = "attach", value_name = "FILE")]
+    pub attachments: Vec<PathBuf>,
     /// Send each person the notice once, on their preferred channel among those given (their
     /// own order, then the order of --channel), falling back to the next one on a permanent
     /// failure. Without it, everyone gets it on every channel.

@@ -32,6 +32,7 @@ async fn new_notice(app: &App, a: NoticeCreateArgs) -> anyhow::Result<NewNotice>
             ChannelStrategy::All
         }),
         urgent: Some(a.urgent),
+        attachments: Some(a.attachments.iter().map(|p| p.to_string_lossy().into_owned()).collect()),
     })
 }
 

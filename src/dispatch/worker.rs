@@ -17,13 +17,16 @@ use crate::clock;
 use crate::compose;
 use crate::model::Channel;
 use crate::outbox::next_state;
-use crate::providers::{address_kind, Outcome, Outgoing, Provider};
+use crate::providers::{address_kind, Attachment, Outcome, Outgoing, Provider};
 use crate::store::{ClaimedDelivery, RecordedOutcome};
 use crate::Result;
 
 /// A run's notice, ready to render (or why it cannot be).
 struct CompiledRun {
     templates: std::result::Result<compose::CompiledNotice, String>,
+    /// Read once per run; a file that cannot be read fails the run's messages with the reason
+    /// rather than sending them without it.
+    attachments: std::result::Result<Arc<[Attachment]>, String>,
 }
 
 /// What a finished batch tells the worker about the channel.
@@ -137,9 +140,11 @@ pub(super) async fn run(
                 Some(n) => n.clone(),
                 None => {
                     let notice = shared.store.notice_for_run(d.run_id).await?;
+                    let data_dir = shared.store.path().parent().unwrap_or(std::path::Path::new("."));
                     let n = Arc::new(CompiledRun {
                         templates: compose::CompiledNotice::new(&notice.subject, &notice.body)
                             .map_err(|e| e.to_string()),
+                        attachments: crate::app::load_attachments(data_dir, &notice.attachments),
                     });
                     notices.insert(d.run_id, n.clone());
                     n
@@ -251,12 +256,16 @@ async fn send_and_record(
     // A recipient whose template cannot be rendered fails alone, with the reason.
     let mut pre: Vec<Option<Outcome>> = Vec::with_capacity(claimed.len());
     for d in &claimed {
-        let rendered = match &notices[&d.run_id].templates {
-            Ok(t) => t.render(&d.variables).map_err(|e| e.to_string()),
-            Err(e) => Err(e.clone()),
+        let run = &notices[&d.run_id];
+        let rendered = match (&run.templates, &run.attachments) {
+            (Ok(t), Ok(files)) => t
+                .render(&d.variables)
+                .map_err(|e| e.to_string())
+                .map(|r| (r, files.clone())),
+            (Err(e), _) | (_, Err(e)) => Err(e.clone()),
         };
         match rendered {
-            Ok(r) => {
+            Ok((r, attachments)) => {
                 outgoing.push(Outgoing {
                     delivery_id: d.id,
                     address: d.address.clone(),
@@ -268,6 +277,7 @@ async fn send_and_record(
                         .to_owned(),
                     subject: r.subject,
                     body: r.body,
+                    attachments,
                 });
                 pre.push(None);
             }

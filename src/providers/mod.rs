@@ -6,6 +6,7 @@ pub mod sandbox;
 pub mod smtp;
 pub mod webhook;
 
+use std::sync::Arc;
 use std::time::Duration;
 
 use async_trait::async_trait;
@@ -22,6 +23,28 @@ pub struct Outgoing {
     pub subject: String,
     /// Markdown, rendered for this recipient.
     pub body: String,
+    /// The notice's files, shared by every message of the run (only e-mail carries them).
+    pub attachments: Arc<[Attachment]>,
+}
+
+/// A file sent with a message.
+#[derive(Clone, PartialEq)]
+pub struct Attachment {
+    pub name: String,
+    pub content_type: String,
+    pub bytes: Vec<u8>,
+}
+
+impl std::fmt::Debug for Attachment {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        write!(
+            f,
+            "Attachment({}, {}, {} bytes)",
+            self.name,
+            self.content_type,
+            self.bytes.len()
+        )
+    }
 }
 
 /// How one send ended, as the provider classified its service's reply.

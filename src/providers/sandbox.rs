@@ -118,6 +118,7 @@ mod tests {
             recipient_name: "x".into(),
             subject: "s".into(),
             body: "b".into(),
+            attachments: Default::default(),
         }
     }
 

@@ -23,6 +23,7 @@ use async_trait::async_trait;
 use base64::engine::general_purpose::STANDARD as BASE64;
 use base64::Engine as _;
 use futures_util::stream::{self, StreamExt};
+use lettre::message::header::ContentType;
 use lettre::message::{Mailbox, MultiPart};
 use lettre::transport::smtp::authentication::{Credentials, Mechanism};
 use lettre::transport::smtp::client::{Certificate, CertificateStore, Tls, TlsParameters};
@@ -31,7 +32,7 @@ use lettre::{AsyncSmtpTransport, AsyncTransport, Message, Tokio1Executor};
 use serde::{Deserialize, Serialize};
 use thiserror::Error;
 
-use super::{Limits, Outcome, Outgoing, Provider};
+use super::{Attachment, Limits, Outcome, Outgoing, Provider};
 use crate::compose::email;
 use crate::model::ChannelKind;
 
@@ -222,8 +223,18 @@ impl Smtp {
         if let Some(r) = &self.reply_to {
             builder = builder.reply_to(r.clone());
         }
+        let alternative = MultiPart::alternative_plain_html(body.text, body.html);
+        let content = if m.attachments.is_empty() {
+            alternative
+        } else {
+            let mut mixed = MultiPart::mixed().multipart(alternative);
+            for a in m.attachments.iter() {
+                mixed = mixed.singlepart(attachment_part(a)?);
+            }
+            mixed
+        };
         builder
-            .multipart(MultiPart::alternative_plain_html(body.text, body.html))
+            .multipart(content)
             .map_err(|e| format!("the message cannot be built: {e}"))
     }
 
@@ -328,6 +339,7 @@ impl Smtp {
             recipient_name: String::new(),
             subject: "Herald 测试邮件 / test message".into(),
             body: "这是一封来自 Herald 的测试邮件：收到即表示该邮件通道可以发信。\n\nThis is a test message from Herald: this e-mail channel works.".into(),
+            attachments: Default::default(),
         };
         match self.send_one(&m).await {
             Outcome::Sent { provider_id } => Ok(provider_id.unwrap_or_default()),
@@ -336,6 +348,38 @@ impl Smtp {
             }
         }
     }
+}
+
+/// A file as a MIME part. lettre writes the name the RFC 2231 way in Content-Disposition
+/// (`filename*=utf-8''…`), which current clients read; the Content-Type also gets
+/// `name="=?utf-8?b?…?="` (RFC 2047), which is what older Outlook and Foxmail look at, so a
+/// Chinese file name shows right in both.
+fn attachment_part(a: &Attachment) -> Result<lettre::message::SinglePart, String> {
+    let content_type = ContentType::parse(&format!("{}; name=\"{}\"", a.content_type, encoded_words(&a.name)))
+        .or_else(|_| ContentType::parse(&a.content_type))
+        .map_err(|e| format!("the attachment {} has an unusable type {}: {e}", a.name, a.content_type))?;
+    Ok(lettre::message::Attachment::new(a.name.clone()).body(a.bytes.clone(), content_type))
+}
+
+/// `text` as RFC 2047 encoded words when it is not plain ASCII, each word short enough for a
+/// header line (at most 45 bytes of UTF-8, never splitting a character).
+fn encoded_words(text: &str) -> String {
+    if text.is_ascii() && !text.contains(['"', '\\']) {
+        return text.to_owned();
+    }
+    let mut words = Vec::new();
+    let mut chunk = String::new();
+    for c in text.chars() {
+        if chunk.len() + c.len_utf8() > 45 {
+            words.push(format!("=?utf-8?b?{}?=", BASE64.encode(&chunk)));
+            chunk.clear();
+        }
+        chunk.push(c);
+    }
+    if !chunk.is_empty() {
+        words.push(format!("=?utf-8?b?{}?=", BASE64.encode(&chunk)));
+    }
+    words.join(" ")
 }
 
 fn tls_parameters(host: &str, ca_pem: Option<&str>) -> Result<TlsParameters, SmtpError> {
@@ -472,6 +516,7 @@ mod tests {
             recipient_name: "王小明".into(),
             subject: "s".into(),
             body: "b".into(),
+            attachments: Default::default(),
         };
         assert!(smtp.message(&m).unwrap_err().contains("not a valid e-mail address"));
     }

@@ -548,6 +548,7 @@ fn check_template(source: &str) -> Result<(), WebhookConfigError> {
         recipient_name: PROBE_TEXT.into(),
         subject: PROBE_TEXT.into(),
         body: PROBE_TEXT.into(),
+        attachments: Default::default(),
     };
     let rendered = template
         .render(Payload::of(PROBE_TEXT, &probe))
@@ -1068,6 +1069,7 @@ mod tests {
             recipient_name: "张三".into(),
             subject: "停课\"通知\"".into(),
             body: "明天停课。\n请转告。".into(),
+            attachments: Default::default(),
         };
         let body = String::from_utf8(default_body("教务处", &m)).unwrap();
         assert_eq!(

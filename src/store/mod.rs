@@ -228,6 +228,7 @@ pub(crate) mod testutil {
                 channel_strategy: Default::default(),
                 priority: 0,
                 created_by: "",
+                attachments: &[],
             })
             .await
             .expect("notice");

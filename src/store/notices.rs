@@ -17,10 +17,11 @@ pub struct NoticeRecord<'a> {
     pub channel_strategy: ChannelStrategy,
     pub priority: i32,
     pub created_by: &'a str,
+    pub attachments: &'a [crate::model::NoticeAttachment],
 }
 
 const NOTICE_SELECT: &str =
-    "SELECT id, title, subject, body, audience, channel_ids, channel_strategy, status, priority, created_at FROM notices";
+    "SELECT id, title, subject, body, audience, channel_ids, channel_strategy, status, priority, created_at, attachments FROM notices";
 
 fn status_from(s: &str) -> StoreResult<NoticeStatus> {
     Ok(match s {
@@ -47,6 +48,7 @@ fn notice_from_row(row: &sqlx::sqlite::SqliteRow) -> StoreResult<Notice> {
         status: status_from(row.get("status"))?,
         priority: row.get("priority"),
         created_at: row.get("created_at"),
+        attachments: from_json("notices.attachments", row.get("attachments"))?,
     })
 }
 
@@ -55,8 +57,8 @@ impl Store {
     pub async fn insert_notice(&self, n: &NoticeRecord<'_>) -> StoreResult<Notice> {
         let now = clock::now_str();
         let id: i64 = sqlx::query_scalar(
-            "INSERT INTO notices (title, subject, body, audience, channel_ids, channel_strategy, priority, created_by, created_at, updated_at) \
-             VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?) RETURNING id",
+            "INSERT INTO notices (title, subject, body, audience, channel_ids, channel_strategy, priority, created_by, created_at, updated_at, attachments) \
+             VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?) RETURNING id",
         )
         .bind(n.title)
         .bind(n.subject)
@@ -68,6 +70,7 @@ impl Store {
         .bind(n.created_by)
         .bind(&now)
         .bind(&now)
+        .bind(serde_json::to_string(n.attachments).unwrap_or_else(|_| "[]".into()))
         .fetch_one(&self.pool)
         .await?;
         self.get_notice(id).await

@@ -531,6 +531,7 @@ mod tests {
                 channel_strategy: ChannelStrategy::PreferredThenFallback,
                 priority: 0,
                 created_by: "",
+                attachments: &[],
             })
             .await
             .unwrap();
@@ -598,6 +599,7 @@ mod tests {
                 channel_strategy: ChannelStrategy::All,
                 priority: 0,
                 created_by: "",
+                attachments: &[],
             })
             .await
             .unwrap();

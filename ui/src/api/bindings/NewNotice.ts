@@ -12,4 +12,8 @@ audience?: string, channelIds: number[],
 /**
  * `all` (the default) or `preferred_then_fallback`.
  */
-channelStrategy?: ChannelStrategy, urgent?: boolean, };
+channelStrategy?: ChannelStrategy, urgent?: boolean, 
+/**
+ * Files to attach, as paths on this computer; Herald keeps a copy of each.
+ */
+attachments?: Array<string>, };

@@ -1,0 +1,157 @@
+//! Notice attachments: Herald's own copy of each file, taken when the notice is saved.
+
+use std::path::{Path, PathBuf};
+use std::sync::Arc;
+
+use crate::model::NoticeAttachment;
+use crate::providers::Attachment;
+use crate::{Error, Result};
+
+/// Most bytes a notice may carry in files. Mail servers commonly refuse messages over 25 MB,
+/// and base64 makes a file a third larger on the wire.
+pub const MAX_TOTAL_BYTES: u64 = 18 * 1024 * 1024;
+
+/// The MIME type mail clients expect for a file name's extension.
+fn content_type(name: &str) -> &'static str {
+    let ext = Path::new(name)
+        .extension()
+        .and_then(|e| e.to_str())
+        .map(str::to_ascii_lowercase)
+        .unwrap_or_default();
+    match ext.as_str() {
+        "pdf" => "application/pdf",
+        "doc" => "application/msword",
+        "docx" => "application/vnd.openxmlformats-officedocument.wordprocessingml.document",
+        "xls" => "application/vnd.ms-excel",
+        "xlsx" => "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet",
+        "ppt" => "application/vnd.ms-powerpoint",
+        "pptx" => "application/vnd.openxmlformats-officedocument.presentationml.presentation",
+        "wps" => "application/vnd.ms-works",
+        "txt" => "text/plain",
+        "csv" => "text/csv",
+        "jpg" | "jpeg" => "image/jpeg",
+        "png" => "image/png",
+        "gif" => "image/gif",
+        "zip" => "application/zip",
+        "rar" => "application/vnd.rar",
+        "7z" => "application/x-7z-compressed",
+        _ => "application/octet-stream",
+    }
+}
+
+/// Copies the files into `data_dir/attachments/<random>/`, checking each is a readable file
+/// and that together they stay under [`MAX_TOTAL_BYTES`]. On an error nothing is left behind.
+pub(super) fn keep(data_dir: &Path, paths: &[String]) -> Result<Vec<NoticeAttachment>> {
+    if paths.is_empty() {
+        return Ok(Vec::new());
+    }
+    let mut total = 0u64;
+    let mut sources = Vec::new();
+    for p in paths {
+        let path = PathBuf::from(p.trim());
+        let meta = std::fs::metadata(&path)
+            .map_err(|e| Error::Invalid(format!("the attachment {} cannot be read: {e}", path.display())))?;
+        if !meta.is_file() {
+            return Err(Error::Invalid(format!(
+                "the attachment {} is not a file",
+                path.display()
+            )));
+        }
+        let name = path
+            .file_name()
+            .map(|n| n.to_string_lossy().into_owned())
+            .filter(|n| !n.is_empty())
+            .ok_or_else(|| Error::Invalid(format!("the attachment {} has no file name", path.display())))?;
+        total += meta.len();
+        sources.push((path, name, meta.len()));
+    }
+    if total > MAX_TOTAL_BYTES {
+        return Err(Error::Invalid(format!(
+            "the attachments come to {:.1} MB; mail servers refuse more than about {} MB per message: share large files by link instead",
+            total as f64 / 1_048_576.0,
+            MAX_TOTAL_BYTES / 1_048_576
+        )));
+    }
+    let folder = format!("attachments/{}", hex::encode(rand::random::<[u8; 8]>()));
+    let dir = data_dir.join(&folder);
+    let copied = (|| -> std::io::Result<Vec<NoticeAttachment>> {
+        std::fs::create_dir_all(&dir)?;
+        let mut kept = Vec::new();
+        for (i, (path, name, size)) in sources.iter().enumerate() {
+            // A numbered sub-folder each: two files of the same name from different folders
+            // both keep their name.
+            let sub = dir.join(i.to_string());
+            std::fs::create_dir_all(&sub)?;
+            std::fs::copy(path, sub.join(name))?;
+            kept.push(NoticeAttachment {
+                name: name.clone(),
+                size: *size,
+                content_type: content_type(name).to_owned(),
+                file: format!("{folder}/{i}/{name}"),
+            });
+        }
+        Ok(kept)
+    })();
+    copied.map_err(|e| {
+        let _ = std::fs::remove_dir_all(&dir);
+        Error::Invalid(format!(
+            "the attachments cannot be copied into {}: {e}",
+            data_dir.display()
+        ))
+    })
+}
+
+/// Removes the copies of a notice that was not saved after all.
+pub(super) fn discard(data_dir: &Path, kept: &[NoticeAttachment]) {
+    if let Some(folder) = kept.first().and_then(|a| a.file.split('/').nth(1)) {
+        let _ = std::fs::remove_dir_all(data_dir.join("attachments").join(folder));
+    }
+}
+
+/// Reads a notice's attachments for sending (once per run), or says which cannot be read.
+pub(crate) fn load(data_dir: &Path, list: &[NoticeAttachment]) -> std::result::Result<Arc<[Attachment]>, String> {
+    list.iter()
+        .map(|a| {
+            std::fs::read(data_dir.join(&a.file))
+                .map(|bytes| Attachment {
+                    name: a.name.clone(),
+                    content_type: a.content_type.clone(),
+                    bytes,
+                })
+                .map_err(|e| format!("the attachment {} cannot be read: {e}", a.name))
+        })
+        .collect()
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn files_are_copied_named_typed_and_limited() {
+        let dir = tempfile::tempdir().unwrap();
+        let src = dir.path().join("考场安排 2026.pdf");
+        std::fs::write(&src, b"%PDF-1.4 test").unwrap();
+        let data = dir.path().join("data");
+        let kept = keep(&data, &[src.to_string_lossy().into_owned()]).unwrap();
+        assert_eq!(kept[0].name, "考场安排 2026.pdf");
+        assert_eq!(kept[0].content_type, "application/pdf");
+        assert_eq!(kept[0].size, 13);
+        // The copy is what is sent: the original can go.
+        std::fs::remove_file(&src).unwrap();
+        let loaded = load(&data, &kept).unwrap();
+        assert_eq!(loaded[0].bytes, b"%PDF-1.4 test");
+
+        let err = keep(&data, &["/no/such/file.pdf".into()]).unwrap_err().to_string();
+        assert!(err.contains("/no/such/file.pdf"), "{err}");
+        let big = dir.path().join("big.zip");
+        std::fs::File::create(&big)
+            .unwrap()
+            .set_len(MAX_TOTAL_BYTES + 1)
+            .unwrap();
+        let err = keep(&data, &[big.to_string_lossy().into_owned()])
+            .unwrap_err()
+            .to_string();
+        assert!(err.contains("by link"), "{err}");
+    }
+}
