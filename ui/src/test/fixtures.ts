@@ -56,6 +56,7 @@ export function makeNotice(over: Partial<Notice> = {}): Notice {
     status: "sent",
     priority: 0,
     createdAt: AT,
+    attachments: [],
     ...over,
   };
 }

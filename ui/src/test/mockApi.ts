@@ -167,6 +167,7 @@ export const createNotice = vi.fn<typeof Api.createNotice>(async (input) => {
     status: "draft",
     priority: input.urgent ? 10 : 0,
     createdAt: now(),
+    attachments: [],
   };
   db.notices.unshift(notice);
   return notice;
