@@ -1,6 +1,9 @@
 import type { Channel } from "./bindings/Channel";
+import type { ChannelTestResult } from "./bindings/ChannelTestResult";
+import type { NewSmtpChannel } from "./bindings/NewSmtpChannel";
 import type { NewWebhookChannel } from "./bindings/NewWebhookChannel";
 import type { SandboxMessage } from "./bindings/SandboxMessage";
+import type { SmtpChannelConfig } from "./bindings/SmtpChannelConfig";
 import type { UpdateWebhookChannel } from "./bindings/UpdateWebhookChannel";
 import type { WebhookChannelConfig } from "./bindings/WebhookChannelConfig";
 import { call } from "./invoke";
@@ -29,3 +32,16 @@ export const updateWebhookChannel = (name: string, input: UpdateWebhookChannel) 
 
 /** Secrets only by name: the signing secret and credential header values never come back. */
 export const webhookChannelConfig = (name: string) => call<WebhookChannelConfig>("webhook_channel_config", { name });
+
+export type { NewSmtpChannel } from "./bindings/NewSmtpChannel";
+export type { SmtpChannelConfig } from "./bindings/SmtpChannelConfig";
+export type { ChannelTestResult } from "./bindings/ChannelTestResult";
+
+/** Checks the settings (the server is not contacted); the password goes to the secret store. */
+export const addSmtpChannel = (input: NewSmtpChannel) => call<Channel>("add_smtp_channel", { input });
+
+/** An e-mail channel's settings: never the password, only whether one is stored. */
+export const smtpChannelConfig = (name: string) => call<SmtpChannelConfig>("smtp_channel_config", { name });
+
+/** Sends one test message; a refused one resolves with `ok: false` and the reason, it does not reject. */
+export const testChannel = (name: string, to: string) => call<ChannelTestResult>("test_channel", { name, to });

@@ -232,10 +232,17 @@ export function ContactEditDrawer({
       onSaved(result.contact);
     } catch (reason) {
       const e = api.toCommandError(reason);
-      if (e.code === "conflict" && e.message.includes("reload")) {
-        setError({ message: t("contact.stale"), stale: true });
-      } else if (e.code === "conflict") {
-        setError({ message: t("contact.conflict", { message: e.message }) });
+      if (e.code === "conflict") {
+        // Two conflicts can refuse an edit: the contact changed since it was read (its version
+        // moved on), or the 学号/工号 is another person's. The version tells them apart.
+        const now = await api.contactDetail(d.id).catch(() => undefined);
+        if (!now || now.updatedAt !== d.updatedAt) {
+          setError({ message: t("contact.stale"), stale: true });
+        } else {
+          const externalId = values.externalId?.trim() ?? "";
+          form.setFields([{ name: "externalId", errors: [t("contact.externalIdTaken", { externalId })] }]);
+          setError({ message: t("contact.externalIdTaken", { externalId }) });
+        }
       } else {
         const field = fieldOf(e.message);
         if (field) form.setFields([{ name: field.name as never, errors: [t(field.text)] }]);

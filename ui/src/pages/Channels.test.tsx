@@ -384,3 +384,32 @@ describe("Edit webhook channel", () => {
     expect(screen.getByTestId("webhook-save")).toBeDisabled();
   });
 });
+
+describe("E-mail channels", () => {
+  it("adds an e-mail channel from the screen and offers a test e-mail on it alone", async () => {
+    const { user } = await openChannels();
+    expect(screen.queryByTestId("channel-test-教务群")).not.toBeInTheDocument();
+    expect(screen.queryByTestId("channel-test-沙盒")).not.toBeInTheDocument();
+
+    await user.click(screen.getByTestId("channel-add-smtp"));
+    expect(await screen.findByText("添加邮件渠道（SMTP）")).toBeInTheDocument();
+    await user.type(screen.getByTestId("smtp-name"), "教务处邮箱");
+    await user.type(screen.getByTestId("smtp-host"), "relay.intranet");
+    await user.click(screen.getByTestId("smtp-login"));
+    await user.type(screen.getByTestId("smtp-from-address"), "jw@school.edu.cn");
+    await user.click(screen.getByTestId("smtp-save"));
+
+    expect(await screen.findByText("已添加渠道：教务处邮箱")).toBeInTheDocument();
+    await waitFor(() => expect(screen.queryByTestId("smtp-name")).not.toBeInTheDocument());
+    await user.click(await screen.findByTestId("channel-test-教务处邮箱"));
+    expect(await screen.findByText("发送测试邮件：教务处邮箱")).toBeInTheDocument();
+    expect(await screen.findByTestId("channel-test-settings")).toHaveTextContent("relay.intranet:587");
+    await user.type(screen.getByTestId("channel-test-to"), "zhang@school.edu.cn");
+    await user.click(screen.getByTestId("channel-test-send"));
+    expect(await screen.findByTestId("channel-test-reply")).toHaveTextContent("250 2.0.0 Ok: queued as 4F2A1");
+    expect(api.testChannel).toHaveBeenCalledWith("教务处邮箱", "zhang@school.edu.cn");
+
+    await user.click(screen.getByTestId("channel-test-close"));
+    await waitFor(() => expect(screen.queryByTestId("channel-test-to")).not.toBeInTheDocument());
+  });
+});

@@ -1,10 +1,20 @@
-import { CaretRightOutlined, EditOutlined, PauseOutlined, PlusOutlined, RedoOutlined } from "@ant-design/icons";
+import {
+  CaretRightOutlined,
+  EditOutlined,
+  MailOutlined,
+  PauseOutlined,
+  PlusOutlined,
+  RedoOutlined,
+  SendOutlined,
+} from "@ant-design/icons";
 import { Alert, App, Button, Space, Table, Tag, Typography, type TableColumnsType } from "antd";
 import { useCallback, useState } from "react";
 import * as api from "../api";
+import { ChannelTestModal } from "../components/ChannelTestModal";
 import { ErrorAlert } from "../components/ErrorAlert";
 import { PageHeader } from "../components/PageHeader";
 import { SandboxInbox } from "../components/SandboxInbox";
+import { SmtpChannelModal } from "../components/SmtpChannelModal";
 import { HealthTag, channelKindLabel } from "../components/StatusTag";
 import { WebhookChannelModal } from "../components/WebhookChannelModal";
 import { retryOutcome, useAction, type Outcome } from "../hooks/useAction";
@@ -18,6 +28,8 @@ export default function Channels() {
   const { busy, perform } = useAction();
   const [adding, setAdding] = useState(false);
   const [editing, setEditing] = useState<api.Channel>();
+  const [addingSmtp, setAddingSmtp] = useState(false);
+  const [testing, setTesting] = useState<api.Channel>();
   const refresh = () => channels.reload(true);
 
   const done = (key: "channels.pausedMessage" | "channels.resumedMessage", name: string) => (): Outcome => ({
@@ -90,6 +102,17 @@ export default function Channels() {
               {t("channels.edit")}
             </Button>
           )}
+          {c.kind === "smtp" && (
+            <Button
+              size="small"
+              icon={<SendOutlined />}
+              onClick={() => setTesting(c)}
+              disabled={busy !== null}
+              data-testid={`channel-test-${c.name}`}
+            >
+              {t("channelTest.action")}
+            </Button>
+          )}
           {c.paused ? (
             <Button
               icon={<CaretRightOutlined />}
@@ -127,9 +150,14 @@ export default function Channels() {
       <PageHeader
         title={t("channels.title")}
         extra={
-          <Button type="primary" icon={<PlusOutlined />} onClick={() => setAdding(true)} data-testid="channel-add-webhook">
-            {t("channels.addWebhook")}
-          </Button>
+          <Space>
+            <Button icon={<MailOutlined />} onClick={() => setAddingSmtp(true)} data-testid="channel-add-smtp">
+              {t("smtp.add")}
+            </Button>
+            <Button type="primary" icon={<PlusOutlined />} onClick={() => setAdding(true)} data-testid="channel-add-webhook">
+              {t("channels.addWebhook")}
+            </Button>
+          </Space>
         }
       />
       <ErrorAlert error={channels.error} onRetry={() => channels.reload()} />
@@ -158,6 +186,16 @@ export default function Channels() {
           refresh();
         }}
       />
+      <SmtpChannelModal
+        open={addingSmtp}
+        onClose={() => setAddingSmtp(false)}
+        onSaved={(channel) => {
+          message.success(t("channels.added", { name: channel.name }));
+          setAddingSmtp(false);
+          refresh();
+        }}
+      />
+      <ChannelTestModal channel={testing} onClose={() => setTesting(undefined)} />
     </Space>
   );
 }

@@ -62,6 +62,9 @@ vi.mock("../api", async () => {
       if (edit.updatedAt !== version(id)) {
         throw new CommandError("conflict", "the contact was changed elsewhere; reload it and make the change again");
       }
+      if (base.db.contacts.some((x) => x.id !== id && edit.externalId && x.externalId === edit.externalId)) {
+        throw new CommandError("conflict", `another contact already has the external id ${edit.externalId}`);
+      }
       const c = base.db.contacts[at];
       const address = (kind: string) => edit.addresses.find((a) => a.kind === kind)?.address ?? null;
       base.db.contacts[at] = {
@@ -276,8 +279,23 @@ describe("Contacts", () => {
     await user.click(screen.getByTestId("contact-drawer-save"));
     expect(await screen.findByTestId("contact-drawer-error")).toHaveTextContent("在别处被修改过");
     await user.click(screen.getByTestId("contact-reload"));
-    await waitFor(() => expect(api.contactDetail).toHaveBeenCalledTimes(2));
+    // Opened, looked at again to tell a stale edit from a taken 学号/工号, reloaded.
+    await waitFor(() => expect(api.contactDetail).toHaveBeenCalledTimes(3));
     await waitFor(() => expect(screen.getByTestId("contact-edit-name")).toHaveValue("张三"));
+  });
+
+  it("names a 学号/工号 that is another person's", async () => {
+    const { user } = renderApp("/contacts");
+    await user.click(await within(table()).findByText("李四"));
+    await waitFor(() => expect(screen.getByTestId("contact-edit-external-id")).toHaveValue("2023002"));
+    const id = screen.getByTestId("contact-edit-external-id");
+    await user.clear(id);
+    await user.type(id, "2023001");
+    await user.click(screen.getByTestId("contact-drawer-save"));
+    expect(await screen.findByTestId("contact-drawer-error")).toHaveTextContent(
+      "学号/工号 2023001 已是另一位联系人的",
+    );
+    expect(screen.queryByTestId("contact-reload")).not.toBeInTheDocument();
   });
 
   it("deletes from the drawer after a confirmation, and explains a refusal", async () => {

@@ -23,6 +23,10 @@ function freshDb() {
     sandbox: [] as Api.SandboxMessage[],
     /** Webhook settings by channel name, as the backend shows them (secrets only named). */
     webhookConfigs: new Map<string, Api.WebhookChannelConfig>(),
+    /** E-mail settings by channel name, as the backend shows them (no password). */
+    smtpConfigs: new Map<string, Api.SmtpChannelConfig>(),
+    /** What the next test messages answer, by channel name (default: accepted). */
+    testReplies: new Map<string, Api.ChannelTestResult>(),
     demoContacts: 12,
   };
 }
@@ -367,6 +371,42 @@ export const updateWebhookChannel = vi.fn<typeof Api.updateWebhookChannel>(async
   return updateChannel(name, input.limits ? { limits: input.limits } : {});
 });
 
+const USUAL_SMTP_PORT: Record<string, number> = { none: 25, starttls: 587, tls: 465 };
+
+export const addSmtpChannel = vi.fn<typeof Api.addSmtpChannel>(async (input) => {
+  if (db.channels.some((c) => c.name === input.name)) {
+    throw new CommandError("conflict", `a channel named ${input.name} already exists`);
+  }
+  const channel = makeChannel({ id: ++nextId, name: input.name, kind: "smtp", limits: input.limits ?? {}, updatedAt: now() });
+  db.channels = [...db.channels, channel];
+  db.smtpConfigs.set(input.name, {
+    name: input.name,
+    host: input.host,
+    port: input.port || (USUAL_SMTP_PORT[input.security] ?? 25),
+    security: input.security,
+    username: input.username ?? null,
+    hasPassword: Boolean(input.password),
+    fromAddress: input.fromAddress,
+    fromName: input.fromName ?? null,
+    replyTo: input.replyTo ?? null,
+    hasCa: Boolean(input.caPem),
+    poolSize: input.poolSize ?? 4,
+    timeoutMs: input.timeoutMs ?? 30000,
+  });
+  return channel;
+});
+
+export const smtpChannelConfig = vi.fn<typeof Api.smtpChannelConfig>(async (name) => {
+  const config = db.smtpConfigs.get(name);
+  if (!config) throw new CommandError("invalid", `there is no channel named ${name}`);
+  return config;
+});
+
+export const testChannel = vi.fn<typeof Api.testChannel>(async (name) => {
+  if (!db.smtpConfigs.has(name)) throw new CommandError("invalid", `there is no channel named ${name}`);
+  return db.testReplies.get(name) ?? { ok: true, reply: "250 2.0.0 Ok: queued as 4F2A1" };
+});
+
 export const onRunProgress = vi.fn<typeof Api.onRunProgress>((callback) => {
   listeners.add(callback);
   return () => {
@@ -403,6 +443,9 @@ const ALL = [
   addWebhookChannel,
   updateWebhookChannel,
   webhookChannelConfig,
+  addSmtpChannel,
+  smtpChannelConfig,
+  testChannel,
   onRunProgress,
 ];
 
