@@ -1,6 +1,8 @@
 // A secretary sends to a rule group minus one person in the real desktop app: the demo contacts,
 // a rule group built on the Groups screen with its live count, a notice to that group with one
 // person left out and the preview's count, and a run (and sandbox inbox) of exactly that many.
+// Then a list group filled from pasted 学号/工号 (one matching no one is named) and from people
+// selected on the Contacts screen ("加入分组", one of them already a member).
 import { test, after, before } from "node:test";
 import assert from "node:assert/strict";
 import path from "node:path";
@@ -136,6 +138,67 @@ test("a notice to a rule group minus one person goes to exactly the previewed co
     for (const address of ["s2024001@demo", "s2024003@demo"]) assert.match(inbox, new RegExp(address));
   } catch (e) {
     const shot = path.join(app.work, "failure.png");
+    await browser.saveScreenshot(shot).catch(() => {});
+    t.diagnostic(`screenshot: ${shot}`);
+    t.diagnostic(`app log:\n${app.appLog()}`);
+    throw e;
+  }
+});
+
+test("a list group from pasted 学号/工号 and from people selected on the Contacts screen", async (t) => {
+  const { browser } = app;
+  const group = "学生会";
+  try {
+    // The demo contacts are there from the first test. A list group, filled by pasting ids.
+    await click("nav-groups");
+    await click("group-new-static");
+    const name = await byTestId("group-name");
+    await name.waitForDisplayed({ timeout: T });
+    await name.setValue(group);
+    await click("group-save");
+    const paste = await byTestId("group-paste-text");
+    await paste.waitForDisplayed({ timeout: T });
+    // As pasted from a spreadsheet column, then two more typed with a comma; WebDriver drops a
+    // "\n" inside a value, so the line break is the Enter key.
+    await paste.click();
+    await browser.keys([..."S2024101", "Enter", ..."S2024102, X1234"]);
+    await click("group-paste-add");
+    const result = await waitForText("group-paste-result", /新加入 2 人/, "the pasted ids were not added");
+    assert.match(result, /0 人原本已在分组中/);
+    assert.match(await textOf("group-paste-unknown"), /X1234/, "the id matching no one is named");
+    await waitForText("group-members-table", /徐丽/, "the pasted people are not listed as members");
+    await browser.keys("Escape");
+
+    // Two people chosen on the Contacts screen, one of them already a member.
+    await click("nav-contacts");
+    const table = await byTestId("contacts-table");
+    await browser.waitUntil(async () => (await table.getText()).includes("孙浩然"), {
+      timeout: T,
+      timeoutMsg: "the contacts table does not list 孙浩然",
+    });
+    // The table is virtual (only the rows in view exist): narrow it to 信息学院's 2024 students.
+    await (await byTestId("contacts-search")).setValue("S20241");
+    await browser.waitUntil(async () => !(await table.getText()).includes("王建国"), {
+      timeout: T,
+      timeoutMsg: "the search did not narrow the table",
+    });
+    for (const person of ["吴昊", "孙浩然"]) {
+      const row = await table.$(`.ant-table-row*=${person}`);
+      await row.waitForExist({ timeout: T });
+      await (await row.$("input[type=checkbox]")).click();
+    }
+    await waitForText("contacts-selected", /2/, "the two people are not selected");
+    await click("add-to-group");
+    await pick("add-to-group-select", group, `${group}（2 人）`);
+    await click("add-to-group-ok");
+    const added = await waitForText("add-to-group-result", /已把 1 人加入/, "adding the selection did not report");
+    assert.match(added, /1 人原本已在其中/);
+    await click("add-to-group-ok");
+
+    await click("nav-groups");
+    await waitForText(`group-count-${group}`, /^3$/, "the list group does not hold 3 people");
+  } catch (e) {
+    const shot = path.join(app.work, "failure-list.png");
     await browser.saveScreenshot(shot).catch(() => {});
     t.diagnostic(`screenshot: ${shot}`);
     t.diagnostic(`app log:\n${app.appLog()}`);
