@@ -39,6 +39,14 @@ async function waitForText(id, pattern, what) {
   return last;
 }
 
+/** Keeps a screenshot and the app's log with a failed test. */
+async function reportFailure(t, name) {
+  const shot = path.join(app.work, name);
+  await app.browser.saveScreenshot(shot).catch(() => {});
+  t.diagnostic(`screenshot: ${shot}`);
+  t.diagnostic(`app log:\n${app.appLog()}`);
+}
+
 /**
  * Opens the antd Select with `testId`, types `search` and clicks the open option titled `title`.
  * A multiple Select stays open after a pick: `close` shuts it with Escape (which, with no list
@@ -137,10 +145,7 @@ test("a notice to a rule group minus one person goes to exactly the previewed co
     assert.doesNotMatch(inbox, /s2024002@demo/, "the person left out got the notice");
     for (const address of ["s2024001@demo", "s2024003@demo"]) assert.match(inbox, new RegExp(address));
   } catch (e) {
-    const shot = path.join(app.work, "failure.png");
-    await browser.saveScreenshot(shot).catch(() => {});
-    t.diagnostic(`screenshot: ${shot}`);
-    t.diagnostic(`app log:\n${app.appLog()}`);
+    await reportFailure(t, "failure.png");
     throw e;
   }
 });
@@ -178,14 +183,13 @@ test("a list group from pasted 学号/工号 and from people selected on the Con
     });
     // The table is virtual (only the rows in view exist): narrow it to 信息学院's 2024 students.
     await (await byTestId("contacts-search")).setValue("S20241");
-    await browser.waitUntil(async () => !(await table.getText()).includes("王建国"), {
-      timeout: T,
-      timeoutMsg: "the search did not narrow the table",
-    });
+    await waitForText("contacts-total", /共 4 人/, "the search did not narrow the table to 4 people");
     for (const person of ["吴昊", "孙浩然"]) {
       const row = await table.$(`.ant-table-row*=${person}`);
       await row.waitForExist({ timeout: T });
-      await (await row.$("input[type=checkbox]")).click();
+      const box = await row.$("input[type=checkbox]");
+      await box.click();
+      await browser.waitUntil(() => box.isSelected(), { timeout: T, timeoutMsg: `${person} was not selected` });
     }
     await waitForText("contacts-selected", /2/, "the two people are not selected");
     await click("add-to-group");
@@ -198,10 +202,7 @@ test("a list group from pasted 学号/工号 and from people selected on the Con
     await click("nav-groups");
     await waitForText(`group-count-${group}`, /^3$/, "the list group does not hold 3 people");
   } catch (e) {
-    const shot = path.join(app.work, "failure-list.png");
-    await browser.saveScreenshot(shot).catch(() => {});
-    t.diagnostic(`screenshot: ${shot}`);
-    t.diagnostic(`app log:\n${app.appLog()}`);
+    await reportFailure(t, "failure-list.png");
     throw e;
   }
 });
