@@ -1,0 +1,275 @@
+// An e-mail channel, as a secretary sets it up in the real desktop app, against a small SMTP
+// receiver this test runs on 127.0.0.1 (plain SMTP, no TLS: the "不加密" setting meant for a
+// relay on this machine):
+// - she adds the channel through the Channels screen's form (no login, the receiver's port);
+// - she sends a test e-mail from the Channels screen: the receiver gets one message from her
+//   from address to the address she typed, whose Subject decodes to Herald's test subject, and
+//   the screen shows the receiver's 250 reply in green;
+// - a test to an address the receiver refuses shows the refusal in red, with what to check.
+import { test, before, after } from "node:test";
+import assert from "node:assert/strict";
+import { createServer } from "node:net";
+import path from "node:path";
+import { startApp, testIds } from "./harness.mjs";
+
+const T = 20_000;
+const CHANNEL = "教务处邮箱";
+const FROM = "jw@school.test";
+const TEST_SUBJECT = "Herald 测试邮件 / test message";
+const QUEUED = "250 2.0.0 Ok: queued as HERALD";
+const REFUSED = "nobody@school.test";
+
+let app;
+let receiver;
+
+/**
+ * Just enough SMTP to take mail: 220, EHLO/HELO, MAIL, RCPT (550 for REFUSED), DATA up to the
+ * lone dot, RSET, NOOP, QUIT. Every message taken is kept with its envelope and raw text.
+ */
+function startSmtpReceiver() {
+  const messages = [];
+  const sessions = [];
+  const server = createServer((socket) => {
+    const session = { lines: [] };
+    sessions.push(session);
+    let envelope = { from: null, to: [] };
+    let data = null;
+    let buffer = "";
+    const reply = (line) => socket.write(`${line}\r\n`);
+    reply("220 herald-test ESMTP ready");
+    socket.setEncoding("latin1");
+    socket.on("data", (chunk) => {
+      buffer += chunk;
+      let end;
+      while ((end = buffer.indexOf("\r\n")) >= 0) {
+        const line = buffer.slice(0, end);
+        buffer = buffer.slice(end + 2);
+        if (data !== null) {
+          if (line === ".") {
+            const raw = Buffer.from(data.join("\r\n"), "latin1").toString("utf8");
+            messages.push({ ...envelope, raw });
+            data = null;
+            envelope = { from: null, to: [] };
+            reply(`${QUEUED}${messages.length}`);
+          } else {
+            data.push(line.startsWith("..") ? line.slice(1) : line);
+          }
+          continue;
+        }
+        session.lines.push(line);
+        const verb = line.slice(0, 4).toUpperCase();
+        if (verb === "EHLO") reply("250 herald-test");
+        else if (verb === "HELO") reply("250 herald-test");
+        else if (verb === "MAIL") {
+          envelope = { from: /<([^>]*)>/.exec(line)?.[1] ?? null, to: [] };
+          reply("250 2.1.0 Ok");
+        } else if (verb === "RCPT") {
+          const to = /<([^>]*)>/.exec(line)?.[1] ?? "";
+          if (to === REFUSED) reply(`550 5.1.1 <${to}>: Recipient address rejected: User unknown`);
+          else {
+            envelope.to.push(to);
+            reply("250 2.1.5 Ok");
+          }
+        } else if (verb === "DATA") {
+          data = [];
+          reply("354 End data with <CR><LF>.<CR><LF>");
+        } else if (verb === "RSET") {
+          envelope = { from: null, to: [] };
+          reply("250 2.0.0 Ok");
+        } else if (verb === "NOOP") reply("250 2.0.0 Ok");
+        else if (verb === "QUIT") {
+          reply("221 2.0.0 Bye");
+          socket.end();
+        } else reply("502 5.5.2 Error: command not recognized");
+      }
+    });
+    socket.on("error", () => {});
+  });
+  return new Promise((resolve, reject) => {
+    server.once("error", reject);
+    server.listen(0, "127.0.0.1", () => {
+      resolve({
+        port: server.address().port,
+        messages,
+        /** The commands each session sent, for a failure's diagnostics. */
+        summary: () => JSON.stringify(sessions.map((s) => s.lines)),
+        close: () => new Promise((done) => server.close(() => done())),
+      });
+    });
+  });
+}
+
+/** A header's value, unfolded; `undefined` when the message has none. */
+function header(raw, name) {
+  const head = raw.split(/\r?\n\r?\n/)[0].replace(/\r?\n[ \t]+/g, " ");
+  const line = head.split(/\r?\n/).find((l) => l.toLowerCase().startsWith(`${name.toLowerCase()}:`));
+  return line?.slice(name.length + 1).trim();
+}
+
+/** RFC 2047: encoded words (B or Q, UTF-8) decoded; white space between two of them dropped. */
+function decodeWords(value) {
+  const word = /=\?([^?]+)\?([bBqQ])\?([^?]*)\?=/g;
+  const joined = value.replace(/(\?=)\s+(=\?)/g, "$1$2");
+  const parts = [];
+  let bytes = [];
+  let last = 0;
+  const flush = () => {
+    if (bytes.length) parts.push(Buffer.concat(bytes).toString("utf8"));
+    bytes = [];
+  };
+  for (const m of joined.matchAll(word)) {
+    if (m.index > last) {
+      flush();
+      parts.push(joined.slice(last, m.index));
+    }
+    assert.match(m[1], /^utf-?8$/i, `charset of ${m[0]}`);
+    // Words are decoded to bytes and joined before UTF-8 decoding: a character may be split.
+    bytes.push(
+      m[2].toUpperCase() === "B"
+        ? Buffer.from(m[3], "base64")
+        : Buffer.from(
+            m[3].replace(/_/g, " ").replace(/=([0-9A-Fa-f]{2})/g, (_, h) => String.fromCharCode(parseInt(h, 16))),
+            "latin1",
+          ),
+    );
+    last = m.index + m[0].length;
+  }
+  flush();
+  parts.push(joined.slice(last));
+  return parts.join("");
+}
+
+before(async () => {
+  receiver = await startSmtpReceiver();
+  app = await startApp();
+});
+
+after(async () => {
+  if (app) await app.stop();
+  if (receiver) await receiver.close();
+});
+
+const { byTestId, click, type } = testIds(() => app.browser, T);
+
+/** On failure, keep a screenshot, what the receiver heard and the app's log in the output. */
+async function withDiagnostics(t, name, body) {
+  try {
+    await body();
+  } catch (e) {
+    const shot = path.join(app.work, `failure-${name}.png`);
+    await app.browser.saveScreenshot(shot).catch(() => {});
+    t.diagnostic(`screenshot: ${shot}`);
+    t.diagnostic(`smtp sessions: ${receiver.summary()}`);
+    t.diagnostic(`app log:\n${app.appLog()}`);
+    throw e;
+  }
+}
+
+/** antd keeps a radio's input hidden under its label: click the label of the option. */
+async function chooseRadio(testId) {
+  const label = await app.browser.$(`//*[@data-testid="${testId}"]/ancestor-or-self::label`);
+  await label.waitForClickable({ timeout: T });
+  await label.click();
+  const input = await app.browser.$(`//*[@data-testid="${testId}"]/descendant-or-self::input`);
+  await app.browser.waitUntil(async () => input.isSelected(), { timeout: T, timeoutMsg: `${testId} did not get chosen` });
+}
+
+async function setField(testId, value) {
+  await type(testId, value);
+  const input = await byTestId(testId);
+  await app.browser.waitUntil(async () => (await input.getValue()) === value, {
+    timeout: T,
+    timeoutMsg: `${testId} did not take ${value}`,
+  });
+}
+
+/** Opens the test dialog of the channel, sends to `to`; returns the result's box once shown. */
+async function sendTest(to) {
+  await click(`channel-test-${CHANNEL}`);
+  await setField("channel-test-to", to);
+  await click("channel-test-send");
+  const result = await app.browser.$('[data-testid="channel-test-ok"], [data-testid="channel-test-failed"], [data-testid="channel-test-error"]');
+  await result.waitForExist({ timeout: 60_000, timeoutMsg: `no result shown for the test to ${to}` });
+  return result;
+}
+
+async function closeTest() {
+  await click("channel-test-close");
+  await byTestId("channel-test-to").waitForExist({ timeout: T, reverse: true });
+}
+
+test("an e-mail channel added through the form sends a test message the receiver gets, with the 250 shown", async (t) => {
+  await withDiagnostics(t, "smtp-add-test", async () => {
+    const { browser } = app;
+    await click("nav-channels");
+    await click("channel-add-smtp");
+    await setField("smtp-name", CHANNEL);
+    await setField("smtp-host", "127.0.0.1");
+    await chooseRadio("smtp-security-none");
+    // Choosing 不加密 fills the usual port; this receiver listens on its own.
+    assert.equal(await (await byTestId("smtp-port")).getValue(), "25");
+    // setValue does not empty antd's number input (React keeps its value): select all, type over it.
+    const portInput = await byTestId("smtp-port");
+    await portInput.click();
+    await browser.keys(["Control", "a"]);
+    await browser.keys("Backspace");
+    await portInput.addValue(String(receiver.port));
+    await browser.waitUntil(async () => (await portInput.getValue()) === String(receiver.port), {
+      timeout: T,
+      timeoutMsg: "the port did not take the receiver's",
+    });
+    await click("smtp-login");
+    await byTestId("smtp-password").waitForExist({ timeout: T, reverse: true });
+    await setField("smtp-from-address", FROM);
+    await setField("smtp-from-name", "教务处");
+    await (await byTestId("smtp-save")).waitForStable({ timeout: T });
+    await click("smtp-save");
+    try {
+      await byTestId("smtp-save").waitForExist({ timeout: T, reverse: true });
+    } catch (e) {
+      const shown = await browser.execute(() =>
+        [...document.querySelectorAll('[data-testid="smtp-error"], .ant-form-item-explain-error')]
+          .map((el) => el.textContent)
+          .join(" | "),
+      );
+      throw new Error(`the e-mail form did not close after saving; it shows: ${shown || "nothing"}`, { cause: e });
+    }
+    const table = await byTestId("channels-table");
+    await browser.waitUntil(async () => (await table.getText()).includes(CHANNEL), {
+      timeout: T,
+      timeoutMsg: `the channel ${CHANNEL} is not in the channels table`,
+    });
+
+    const result = await sendTest("zhang@school.test");
+    assert.equal(await result.getAttribute("data-testid"), "channel-test-ok", await result.getText());
+    const reply = await (await byTestId("channel-test-reply")).getText();
+    assert.match(reply, /^250 2\.0\.0 Ok: queued as HERALD1$/);
+    // The settings shown beside the test are the channel's, with no password.
+    const settings = await (await byTestId("channel-test-settings")).getText();
+    assert.ok(settings.includes(`127.0.0.1:${receiver.port}`), settings);
+    assert.ok(settings.includes("不加密"), settings);
+    await closeTest();
+
+    assert.equal(receiver.messages.length, 1);
+    const [message] = receiver.messages;
+    assert.equal(message.from, FROM);
+    assert.deepEqual(message.to, ["zhang@school.test"]);
+    const subject = header(message.raw, "Subject");
+    assert.ok(subject, `no Subject header in:\n${message.raw}`);
+    assert.equal(decodeWords(subject), TEST_SUBJECT);
+    assert.match(decodeWords(header(message.raw, "From") ?? ""), /教务处.*<jw@school\.test>/);
+  });
+});
+
+test("a test to an address the server refuses shows the refusal in red, with what to check", async (t) => {
+  await withDiagnostics(t, "smtp-refused", async () => {
+    const result = await sendTest(REFUSED);
+    assert.equal(await result.getAttribute("data-testid"), "channel-test-failed", await result.getText());
+    const reason = await (await byTestId("channel-test-reply")).getText();
+    assert.match(reason, /550/);
+    assert.match(reason, /Recipient address rejected/);
+    assert.match(await (await byTestId("channel-test-hint")).getText(), /收件地址有问题/);
+    await closeTest();
+    assert.equal(receiver.messages.length, 1, "nothing more was taken");
+  });
+});
