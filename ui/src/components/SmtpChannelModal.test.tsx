@@ -61,10 +61,11 @@ describe("SmtpChannelModal", () => {
     const { user } = renderModal();
     await user.click(screen.getByTestId("smtp-save"));
     expect(await screen.findByText("请填写渠道名称")).toBeInTheDocument();
-    expect(screen.getByText("请填写邮件服务器的地址（发信服务器，SMTP）")).toBeInTheDocument();
-    expect(screen.getByText("请填写登录用户名（通常是完整的邮箱地址）")).toBeInTheDocument();
-    expect(screen.getByText("请填写密码或授权码")).toBeInTheDocument();
-    expect(screen.getByText("请填写发件人地址")).toBeInTheDocument();
+    // antd brings each field's message in with its own animation: wait for all of them.
+    expect(await screen.findByText("请填写邮件服务器的地址（发信服务器，SMTP）")).toBeInTheDocument();
+    expect(await screen.findByText("请填写登录用户名（通常是完整的邮箱地址）")).toBeInTheDocument();
+    expect(await screen.findByText("请填写密码或授权码")).toBeInTheDocument();
+    expect(await screen.findByText("请填写发件人地址")).toBeInTheDocument();
 
     await user.type(screen.getByTestId("smtp-host"), "smtp://mail.school.edu.cn");
     await user.type(screen.getByTestId("smtp-from-address"), "教务处 <jw@school.edu.cn>");
@@ -75,8 +76,8 @@ describe("SmtpChannelModal", () => {
     await user.type(screen.getByTestId("smtp-pool-size"), "40");
     await user.click(screen.getByTestId("smtp-save"));
     expect(await screen.findByText(/只填写服务器名称/)).toBeInTheDocument();
-    expect(screen.getAllByText(/请填写正确的邮箱地址/)).toHaveLength(2);
-    expect(screen.getByText(/端口应是 1 到 65535 之间的整数/)).toBeInTheDocument();
+    await waitFor(() => expect(screen.getAllByText(/请填写正确的邮箱地址/)).toHaveLength(2));
+    expect(await screen.findByText(/端口应是 1 到 65535 之间的整数/)).toBeInTheDocument();
     expect(await screen.findByText("连接数应是 1 到 32 之间的整数")).toBeInTheDocument();
 
     // The login fields go away when no login is needed.
