@@ -284,7 +284,19 @@ impl App {
             serde_json::json!({"title": notice.title}),
         )
         .await?;
-        Ok(notice)
+        Ok(self.described(vec![notice]).await?.remove(0))
+    }
+
+    /// Notices with their audiences in words (groups by their names now).
+    async fn described(&self, mut notices: Vec<Notice>) -> Result<Vec<Notice>> {
+        let groups = crate::audience::Groups::load(&self.store).await?;
+        for n in &mut notices {
+            n.audience_text = match Audience::parse(&n.audience) {
+                Ok(a) => a.write(|g| groups.name_of(g)),
+                Err(_) => n.audience.clone(),
+            };
+        }
+        Ok(notices)
     }
 
     /// Renders a notice for the first person of its audience, as they would get it.
@@ -303,12 +315,12 @@ impl App {
 
     /// Every notice, newest first.
     pub async fn list_notices(&self) -> Result<Vec<Notice>> {
-        Ok(self.store.list_notices().await?)
+        self.described(self.store.list_notices().await?).await
     }
 
     /// A notice by id.
     pub async fn get_notice(&self, id: i64) -> Result<Notice> {
-        Ok(self.store.get_notice(id).await?)
+        Ok(self.described(vec![self.store.get_notice(id).await?]).await?.remove(0))
     }
 
     /// Sends a draft notice now: a run is created, its audience resolved into the outbox,

@@ -447,8 +447,10 @@ pub struct Notice {
     pub subject: String,
     /// Markdown, with `{{ name }}`-style variables rendered per recipient.
     pub body: String,
-    /// The audience spec, such as `all` or `contacts:1,2,3`.
+    /// The audience spec as stored, groups by id: `group:#3; contacts:1,2; -group:#7`.
     pub audience: String,
+    /// The same with groups by name, for people to read (`group:农学院2024级; …`).
+    pub audience_text: String,
     #[ts(type = "number[]")]
     pub channel_ids: Vec<i64>,
     pub channel_strategy: ChannelStrategy,

@@ -82,7 +82,7 @@ pub async fn run(app: &App, cmd: NoticesCmd, json: bool) -> anyhow::Result<()> {
                 println!("notice {}: {}", n.id, n.title);
                 println!("status:   {:?}", n.status);
                 println!("subject:  {}", n.subject);
-                println!("audience: {}", n.audience);
+                println!("audience: {}", n.audience_text);
                 println!();
                 println!("{}", n.body);
             })

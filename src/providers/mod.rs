@@ -4,6 +4,7 @@
 
 pub mod sandbox;
 pub mod smtp;
+mod smtp_pool;
 pub mod webhook;
 
 use std::sync::Arc;

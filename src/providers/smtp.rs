@@ -25,13 +25,13 @@ use base64::Engine as _;
 use futures_util::stream::{self, StreamExt};
 use lettre::message::header::ContentType;
 use lettre::message::{Mailbox, MultiPart};
-use lettre::transport::smtp::authentication::{Credentials, Mechanism};
-use lettre::transport::smtp::client::{Certificate, CertificateStore, Tls, TlsParameters};
-use lettre::transport::smtp::PoolConfig;
-use lettre::{AsyncSmtpTransport, AsyncTransport, Message, Tokio1Executor};
+use lettre::transport::smtp::authentication::Credentials;
+use lettre::transport::smtp::client::{Certificate, CertificateStore, TlsParameters};
+use lettre::Message;
 use serde::{Deserialize, Serialize};
 use thiserror::Error;
 
+use super::smtp_pool::{Failure, Pool, Secure, Target};
 use super::{Attachment, Limits, Outcome, Outgoing, Provider};
 use crate::compose::email;
 use crate::model::ChannelKind;
@@ -154,7 +154,7 @@ impl SmtpSettings {
 /// The e-mail provider for one channel.
 pub struct Smtp {
     settings: SmtpSettings,
-    transport: AsyncSmtpTransport<Tokio1Executor>,
+    pool: Pool,
     from: Mailbox,
     reply_to: Option<Mailbox>,
     /// The password as it could appear in a reply: itself and its AUTH encodings.
@@ -176,27 +176,28 @@ impl Smtp {
     pub fn new(settings: SmtpSettings, password: Option<String>) -> Result<Smtp, SmtpError> {
         let (from, reply_to) = settings.check(password.as_deref())?;
         let host = settings.host.trim().to_owned();
-        let tls = match settings.security {
-            Security::None => Tls::None,
-            Security::Starttls => Tls::Required(tls_parameters(&host, settings.ca_pem.as_deref())?),
-            Security::Tls => Tls::Wrapper(tls_parameters(&host, settings.ca_pem.as_deref())?),
+        let secure = match settings.security {
+            Security::None => Secure::None,
+            Security::Starttls => Secure::StartTls(tls_parameters(&host, settings.ca_pem.as_deref())?),
+            Security::Tls => Secure::Implicit(tls_parameters(&host, settings.ca_pem.as_deref())?),
         };
-        let mut builder = AsyncSmtpTransport::<Tokio1Executor>::builder_dangerous(host)
-            .port(settings.port)
-            .tls(tls)
-            .timeout(Some(Duration::from_millis(settings.timeout_ms)))
-            .pool_config(PoolConfig::new().max_size(settings.pool_size));
         let mut scrub = Vec::new();
+        let mut credentials = None;
         if let (Some(user), Some(password)) = (&settings.username, &password) {
-            builder = builder
-                .credentials(Credentials::new(user.clone(), password.clone()))
-                .authentication(vec![Mechanism::Plain, Mechanism::Login]);
+            credentials = Some(Credentials::new(user.clone(), password.clone()));
             scrub.push(password.clone());
             scrub.push(BASE64.encode(password));
             scrub.push(BASE64.encode(format!("\0{user}\0{password}")));
         }
+        let target = Target {
+            host,
+            port: settings.port,
+            secure,
+            credentials,
+            timeout: Duration::from_millis(settings.timeout_ms),
+        };
         Ok(Smtp {
-            transport: builder.build(),
+            pool: Pool::new(target, settings.pool_size as usize),
             settings,
             from,
             reply_to,
@@ -250,16 +251,58 @@ impl Smtp {
                 }
             }
         };
-        match self.transport.send(message).await {
+        let envelope = message.envelope().clone();
+        match self.pool.send(&envelope, &message.formatted()).await {
             Ok(reply) => Outcome::Sent {
                 provider_id: Some(reply_text(reply.code().into(), reply.message())),
             },
-            Err(e) => self.classify(&e),
+            Err(failure) => self.classify(failure),
         }
     }
 
-    /// An error's outcome; its reason never holds the password.
-    fn classify(&self, e: &lettre::transport::smtp::Error) -> Outcome {
+    /// A failure's outcome, by the step it happened at; its reason never holds the password.
+    fn classify(&self, failure: Failure) -> Outcome {
+        let tls_down = |reason: String| Outcome::ChannelDown {
+            reason: format!(
+                "TLS with {}:{} failed ({reason}): check the security setting, the port and the CA certificate",
+                self.settings.host, self.settings.port
+            ),
+            code: Some("tls".into()),
+        };
+        match failure {
+            Failure::Tls(text) => tls_down(self.scrubbed(&text)),
+            Failure::Connect(text) => {
+                let reason = self.scrubbed(&text);
+                // A certificate refused on connect (implicit TLS) surfaces as a connection error.
+                let lower = reason.to_ascii_lowercase();
+                if lower.contains("certificate") || lower.contains("handshake") {
+                    return tls_down(reason);
+                }
+                Outcome::Retry {
+                    after: None,
+                    reason: format!("cannot reach {}:{}: {reason}", self.settings.host, self.settings.port),
+                    code: None,
+                }
+            }
+            // 454: a temporary failure of the server's authentication service.
+            Failure::Auth(Some(code @ 400..=499), text) => Outcome::Retry {
+                after: None,
+                reason: self.scrubbed(&text),
+                code: Some(code.to_string()),
+            },
+            Failure::Auth(code, text) => Outcome::ChannelDown {
+                reason: format!(
+                    "the mail server refused the login ({}): check the user name, the password and the security setting, then resume the channel",
+                    self.scrubbed(&text)
+                ),
+                code: Some(code.map_or_else(|| "auth".to_owned(), |c| c.to_string())),
+            },
+            Failure::Send(e) => self.classify_reply(&e),
+        }
+    }
+
+    /// A refused MAIL, RCPT or DATA.
+    fn classify_reply(&self, e: &lettre::transport::smtp::Error) -> Outcome {
         let reason = self.scrubbed(&describe(e));
         let Some(code) = e.status().map(u16::from) else {
             // lettre reports a handshake refused on connect (implicit TLS) as a connection

@@ -40,6 +40,8 @@ fn notice_from_row(row: &sqlx::sqlite::SqliteRow) -> StoreResult<Notice> {
         subject: row.get("subject"),
         body: row.get("body"),
         audience: row.get("audience"),
+        // Filled in by the app, which knows the groups' names.
+        audience_text: String::new(),
         channel_ids: from_json("notices.channel_ids", row.get("channel_ids"))?,
         channel_strategy: match row.get::<&str, _>("channel_strategy") {
             "preferred_then_fallback" => ChannelStrategy::PreferredThenFallback,

@@ -16,9 +16,13 @@ subject: string,
  */
 body: string, 
 /**
- * The audience spec, such as `all` or `contacts:1,2,3`.
+ * The audience spec as stored, groups by id: `group:#3; contacts:1,2; -group:#7`.
  */
-audience: string, channelIds: number[], channelStrategy: ChannelStrategy, status: NoticeStatus, priority: number, createdAt: string, 
+audience: string, 
+/**
+ * The same with groups by name, for people to read (`group:农学院2024级; …`).
+ */
+audienceText: string, channelIds: number[], channelStrategy: ChannelStrategy, status: NoticeStatus, priority: number, createdAt: string, 
 /**
  * Files sent with it (by channels that can carry files: e-mail).
  */
