@@ -30,11 +30,26 @@ export function formatEta(seconds: number | null | undefined, t: Translate): str
 }
 
 /** `all` or `contacts:1,2,3`, as a sentence. */
-export function formatAudience(audience: string, t: Translate): string {
-  if (audience === "all") return t("audience.all");
-  if (audience.startsWith("contacts:")) {
-    const count = audience.slice("contacts:".length).split(",").filter(Boolean).length;
+/** One item of an audience spec in words: `group:NAME`, `contacts:1,2`, `rule:…`, `all`. */
+function formatAudienceItem(item: string, t: Translate): string {
+  if (item === "all") return t("audience.all");
+  if (item.startsWith("contacts:")) {
+    const count = item.slice("contacts:".length).split(",").filter(Boolean).length;
     return t("audience.contacts", { count });
   }
-  return audience;
+  if (item.startsWith("group:")) return t("audience.itemGroup", { name: item.slice("group:".length) });
+  if (item.startsWith("rule:")) return t("audience.itemRule", { rule: item.slice("rule:".length) });
+  return item;
+}
+
+/**
+ * A notice's audience in words. `text` is the spec with groups by name (`audienceText`), which
+ * the core fills in; without it the stored spec is used.
+ */
+export function formatAudience(audience: string, t: Translate, text?: string): string {
+  const items = (text || audience).split("; ").filter(Boolean);
+  const included = items.filter((i) => !i.startsWith("-")).map((i) => formatAudienceItem(i, t));
+  const excluded = items.filter((i) => i.startsWith("-")).map((i) => formatAudienceItem(i.slice(1), t));
+  const base = included.join(t("audience.itemJoin"));
+  return excluded.length ? t("audience.itemExcept", { base, excluded: excluded.join(t("audience.itemJoin")) }) : base;
 }

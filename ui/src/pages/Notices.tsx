@@ -35,7 +35,7 @@ export default function Notices() {
     {
       title: t("notices.audience"),
       dataIndex: "audience",
-      render: (audience: string) => formatAudience(audience, t),
+      render: (audience: string, n) => formatAudience(audience, t, n.audienceText),
     },
     { title: t("notices.createdAt"), dataIndex: "createdAt", render: formatTime, width: 180 },
     {

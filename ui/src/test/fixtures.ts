@@ -51,6 +51,8 @@ export function makeNotice(over: Partial<Notice> = {}): Notice {
     subject: "期末考试安排",
     body: "同学们好",
     audience: "all",
+    // The core writes the spec with group names; for these fixtures the spec itself.
+    audienceText: over.audience ?? "all",
     channelIds: [1],
     channelStrategy: "all",
     status: "sent",

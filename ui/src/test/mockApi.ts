@@ -166,6 +166,7 @@ export const createNotice = vi.fn<typeof Api.createNotice>(async (input) => {
     subject: input.subject ?? input.title,
     body: input.body,
     audience: input.audience ?? "all",
+    audienceText: input.audience ?? "all",
     channelIds: input.channelIds,
     channelStrategy: input.channelStrategy ?? "all",
     status: "draft",
