@@ -344,3 +344,66 @@ fn a_refused_login_pauses_the_channel_and_the_password_is_nowhere() {
         }
     }
 }
+
+#[test]
+fn an_edited_password_and_server_are_used_from_the_next_message() {
+    let server = SmtpServer::start(SmtpOptions {
+        security: Security::StartTls,
+        auth: Some((USER.into(), PASSWORD.into())),
+        ..SmtpOptions::default()
+    });
+    let h = Herald::new();
+    add_channel(&h, "mail", &server, "starttls", Some("an-old-password"), &[]);
+    let test = |h: &Herald| {
+        let out = h
+            .cmd()
+            .args(["channels", "test", "mail", "--to", "office@example.edu.cn", "--json"])
+            .output()
+            .unwrap();
+        serde_json::from_slice::<Value>(&out.stdout).unwrap()
+    };
+    let refused = test(&h);
+    assert_eq!(refused["ok"], false);
+    assert!(
+        refused["reply"].as_str().unwrap().contains("refused the login"),
+        "{refused}"
+    );
+
+    let mut child = h
+        .cmd()
+        .args([
+            "channels",
+            "edit",
+            "smtp",
+            "mail",
+            "--password-stdin",
+            "--from-name",
+            "教务处（新）",
+        ])
+        .stdin(Stdio::piped())
+        .stdout(Stdio::piped())
+        .stderr(Stdio::piped())
+        .spawn()
+        .unwrap();
+    child
+        .stdin
+        .take()
+        .unwrap()
+        .write_all(format!("{PASSWORD}\n").as_bytes())
+        .unwrap();
+    let out = child.wait_with_output().unwrap();
+    assert!(out.status.success(), "{}", String::from_utf8_lossy(&out.stderr));
+    assert_eq!(test(&h)["ok"], true);
+    let mail = server.wait_for_messages(1, WAIT)[0].mail();
+    assert_eq!(mail.from_name.as_deref(), Some("教务处（新）"));
+
+    // Without a login the server refuses the sender; the stored password is forgotten.
+    h.json(&["channels", "edit", "smtp", "mail", "--no-login"]);
+    assert_eq!(test(&h)["ok"], false);
+    let shown = h.json(&["channels", "show", "mail"]);
+    assert_eq!(shown["smtp"]["username"], Value::Null, "{shown}");
+    assert_eq!(shown["smtp"]["hasPassword"], false, "{shown}");
+    let (code, err) = h.fails(&["channels", "edit", "smtp", "mail", "--security", "ssl-please"]);
+    assert_eq!(code, 2);
+    assert!(err.contains("none, starttls or tls"), "{err}");
+}

@@ -102,6 +102,7 @@ pub fn run() {
             commands::groups::preview_audience,
             commands::groups::list_attribute_names,
             commands::smtp::add_smtp_channel,
+            commands::smtp::update_smtp_channel,
             commands::smtp::smtp_channel_config,
             commands::smtp::test_channel,
             commands::notices::list_channels,

@@ -4,10 +4,10 @@
 use super::channels::load_channel_secrets;
 use super::{trimmed, App};
 use crate::audit;
-use crate::model::{Channel, ChannelKind, ChannelTestResult, NewSmtpChannel, SmtpChannelConfig};
+use crate::model::{Channel, ChannelKind, ChannelTestResult, NewSmtpChannel, SmtpChannelConfig, UpdateSmtpChannel};
 use crate::providers::smtp::{Security, Smtp, SmtpSettings, DEFAULT_POOL, DEFAULT_TIMEOUT_MS};
 use crate::secrets::{ChannelSecrets, SecretStore};
-use crate::store::Store;
+use crate::store::{Store, StoreError};
 use crate::{Error, Result};
 
 /// Builds an e-mail channel's provider from what is stored.
@@ -89,6 +89,135 @@ impl App {
                 "security": input.security, "user": settings.username, "from": settings.from_address}),
         )
         .await?;
+        Ok(channel)
+    }
+
+    /// Changes an e-mail channel. The result is checked by building its provider, exactly as
+    /// adding does; a changed password goes to a new secret entry, which the row is switched to
+    /// in one UPDATE that also checks nobody changed the channel meanwhile, and the old entry
+    /// is deleted last. A running dispatcher restarts the channel's worker with the new settings.
+    pub async fn update_smtp_channel(&self, name: &str, input: UpdateSmtpChannel) -> Result<Channel> {
+        let channel = self.smtp_channel(name).await?;
+        let (row, old_secrets) = load_channel_secrets(&self.store, self.secrets.as_ref(), channel.id).await?;
+        let old: SmtpSettings = serde_json::from_value(row.settings.clone())
+            .map_err(|e| Error::Invalid(format!("its settings cannot be read: {e}")))?;
+        let mut s = old.clone();
+        let clear = |v: String| Some(v.trim().to_owned()).filter(|v| !v.is_empty());
+        if let Some(host) = input.host {
+            s.host = host.trim().to_owned();
+        }
+        if let Some(security) = &input.security {
+            s.security = Security::parse(security)
+                .ok_or_else(|| Error::Invalid(format!("security must be none, starttls or tls, not {security}")))?;
+        }
+        if let Some(port) = input.port {
+            s.port = port;
+        }
+        if let Some(user) = input.username {
+            s.username = clear(user);
+        }
+        if let Some(from) = input.from_address {
+            s.from_address = from.trim().to_owned();
+        }
+        if let Some(v) = input.from_name {
+            s.from_name = clear(v);
+        }
+        if let Some(v) = input.reply_to {
+            s.reply_to = clear(v);
+        }
+        if let Some(v) = input.ca_pem {
+            s.ca_pem = clear(v);
+        }
+        if let Some(v) = input.pool_size {
+            s.pool_size = v;
+        }
+        if let Some(v) = input.timeout_ms {
+            s.timeout_ms = u64::from(v);
+        }
+        let new_password = input.password.filter(|p| !p.is_empty());
+        // A login that changes user keeps no password it was not given: the old one belongs
+        // to the old user.
+        let password = match (&s.username, new_password) {
+            (None, _) => None,
+            (Some(_), Some(p)) => Some(p),
+            (Some(user), None) if old.username.as_ref() == Some(user) => old_secrets.password.clone(),
+            (Some(_), None) => None,
+        };
+        Smtp::new(s.clone(), password.clone()).map_err(|e| Error::Invalid(e.to_string()))?;
+        let limits = match input.limits {
+            Some(l) => serde_json::to_value(l).map_err(|e| Error::Invalid(e.to_string()))?,
+            None => row.limits.clone(),
+        };
+        let mut changes: Vec<&str> = Vec::new();
+        for (field, differs) in [
+            ("host", s.host != old.host),
+            ("port", s.port != old.port),
+            ("security", s.security != old.security),
+            ("username", s.username != old.username),
+            ("password", password != old_secrets.password),
+            ("fromAddress", s.from_address != old.from_address),
+            ("fromName", s.from_name != old.from_name),
+            ("replyTo", s.reply_to != old.reply_to),
+            ("caPem", s.ca_pem != old.ca_pem),
+            ("poolSize", s.pool_size != old.pool_size),
+            ("timeoutMs", s.timeout_ms != old.timeout_ms),
+            ("limits", limits != row.limits),
+        ] {
+            if differs {
+                changes.push(field);
+            }
+        }
+        if changes.is_empty() {
+            return Ok(channel);
+        }
+        let secrets = ChannelSecrets {
+            password,
+            ..old_secrets.clone()
+        };
+        let fresh = secrets != old_secrets;
+        let secret_ref = if fresh {
+            self.put_channel_secrets(&secrets)?
+        } else {
+            row.secret_ref.clone()
+        };
+        let json = serde_json::to_value(&s).map_err(|e| Error::Invalid(e.to_string()))?;
+        let written = self
+            .store
+            .replace_channel_config(channel.id, &row.updated_at, &json, &limits, secret_ref.as_deref())
+            .await;
+        match written {
+            Ok(true) if fresh => self.drop_channel_secrets(row.secret_ref.as_deref()),
+            Ok(true) => {}
+            Ok(false) | Err(_) if fresh => self.drop_channel_secrets(secret_ref.as_deref()),
+            _ => {}
+        }
+        if !written? {
+            return Err(StoreError::Conflict(format!(
+                "the channel {name} was changed elsewhere during this edit; look at it again and repeat the edit"
+            ))
+            .into());
+        }
+        audit::record(
+            &self.store,
+            &self.actor,
+            "channel.update",
+            "channel",
+            Some(channel.id),
+            serde_json::json!({"name": name, "kind": "smtp", "changes": changes}),
+        )
+        .await?;
+        self.wake.send_modify(|n| *n += 1);
+        Ok(self.store.get_channel(channel.id).await?)
+    }
+
+    async fn smtp_channel(&self, name: &str) -> Result<Channel> {
+        let channel = self.channel_by_name(name).await?;
+        if channel.kind != ChannelKind::Smtp {
+            return Err(Error::Invalid(format!(
+                "{name} is a {} channel, not e-mail",
+                channel.kind.as_str()
+            )));
+        }
         Ok(channel)
     }
 

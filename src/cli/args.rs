@@ -471,6 +471,49 @@ pub enum ChannelEditCmd {
     /// A webhook channel. A running dispatcher (the desktop app, `herald dispatch`) sends with
     /// the new settings from its next batch.
     Webhook(WebhookEditArgs),
+    /// An e-mail channel: only what is given changes.
+    Smtp(SmtpEditArgs),
+}
+
+#[derive(Debug, Args)]
+pub struct SmtpEditArgs {
+    pub name: String,
+    #[arg(long)]
+    pub host: Option<String>,
+    #[arg(long)]
+    pub port: Option<u16>,
+    /// none, starttls or tls.
+    #[arg(long)]
+    pub security: Option<String>,
+    /// The login user (keeps the stored password if the user stays the same).
+    #[arg(long, conflicts_with = "no_login")]
+    pub user: Option<String>,
+    /// Send without logging in (forgets the password).
+    #[arg(long)]
+    pub no_login: bool,
+    /// Read a new password from standard input (one line).
+    #[arg(long, conflicts_with = "no_login")]
+    pub password_stdin: bool,
+    #[arg(long)]
+    pub from: Option<String>,
+    /// The sender's display name; an empty value clears it.
+    #[arg(long)]
+    pub from_name: Option<String>,
+    /// An empty value clears it.
+    #[arg(long)]
+    pub reply_to: Option<String>,
+    /// Trust only this CA certificate (PEM).
+    #[arg(long, value_name = "FILE", conflicts_with = "public_roots")]
+    pub ca_file: Option<PathBuf>,
+    /// Trust the public certificate authorities again (forget the CA certificate).
+    #[arg(long)]
+    pub public_roots: bool,
+    #[arg(long)]
+    pub pool: Option<u32>,
+    #[arg(long)]
+    pub timeout_ms: Option<u32>,
+    #[command(flatten)]
+    pub limits: LimitArgs,
 }
 
 #[derive(Debug, Args)]

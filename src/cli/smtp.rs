@@ -2,9 +2,9 @@
 
 use std::io::BufRead;
 
-use super::args::SmtpArgs;
+use super::args::{SmtpArgs, SmtpEditArgs};
 use super::output::emit;
-use crate::model::{ChannelLimits, NewSmtpChannel};
+use crate::model::{ChannelLimits, NewSmtpChannel, UpdateSmtpChannel};
 use crate::{App, Error};
 
 /// One line of standard input, as typed: only the line ending is taken off, since spaces can
@@ -60,6 +60,41 @@ pub async fn add(app: &App, a: SmtpArgs, json: bool) -> anyhow::Result<()> {
             c.id, c.name, c.name
         )
     })
+}
+
+pub async fn edit(app: &App, a: SmtpEditArgs, json: bool) -> anyhow::Result<()> {
+    let ca_pem = match (&a.ca_file, a.public_roots) {
+        (Some(path), _) => Some(
+            std::fs::read_to_string(path)
+                .map_err(|e| Error::Invalid(format!("--ca-file: cannot read {}: {e}", path.display())))?,
+        ),
+        (None, true) => Some(String::new()),
+        (None, false) => None,
+    };
+    let current = app.channel_by_name(&a.name).await?;
+    let new_limits = super::channels::limits(current.limits.clone(), &a.limits);
+    let input = UpdateSmtpChannel {
+        host: a.host,
+        port: a.port,
+        security: a.security,
+        username: if a.no_login { Some(String::new()) } else { a.user },
+        password: if a.password_stdin { Some(read_password()?) } else { None },
+        from_address: a.from,
+        from_name: a.from_name,
+        reply_to: a.reply_to,
+        ca_pem,
+        pool_size: a.pool,
+        timeout_ms: a.timeout_ms,
+        limits: (new_limits != current.limits).then_some(new_limits),
+    };
+    if input == UpdateSmtpChannel::default() {
+        return Err(Error::Invalid(
+            "nothing to change: give a setting to change, e.g. --host or --password-stdin".into(),
+        )
+        .into());
+    }
+    let c = app.update_smtp_channel(&a.name, input).await?;
+    emit(json, &c, || println!("changed e-mail channel {}", c.name))
 }
 
 pub async fn test(app: &App, name: &str, to: &str, json: bool) -> anyhow::Result<()> {

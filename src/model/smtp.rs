@@ -63,3 +63,36 @@ pub struct ChannelTestResult {
     /// The server's reply (`250 2.0.0 Ok: queued as …`) or the reason it failed.
     pub reply: String,
 }
+
+/// Changes to an e-mail channel; absent fields stay as they are. An empty `username` turns
+/// the login off (and forgets the password); an empty `fromName`, `replyTo` or `caPem` clears
+/// it. A new `password` replaces the stored one.
+#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize, TS)]
+#[serde(rename_all = "camelCase", default)]
+#[ts(export)]
+pub struct UpdateSmtpChannel {
+    #[ts(optional)]
+    pub host: Option<String>,
+    #[ts(optional)]
+    pub port: Option<u16>,
+    #[ts(optional)]
+    pub security: Option<String>,
+    #[ts(optional)]
+    pub username: Option<String>,
+    #[ts(optional)]
+    pub password: Option<String>,
+    #[ts(optional)]
+    pub from_address: Option<String>,
+    #[ts(optional)]
+    pub from_name: Option<String>,
+    #[ts(optional)]
+    pub reply_to: Option<String>,
+    #[ts(optional)]
+    pub ca_pem: Option<String>,
+    #[ts(optional)]
+    pub pool_size: Option<u32>,
+    #[ts(optional)]
+    pub timeout_ms: Option<u32>,
+    #[ts(optional)]
+    pub limits: Option<super::ChannelLimits>,
+}

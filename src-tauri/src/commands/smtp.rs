@@ -4,11 +4,20 @@ use tauri::State;
 
 use super::AppState;
 use crate::error::CmdResult;
-use herald::model::{Channel, ChannelTestResult, NewSmtpChannel, SmtpChannelConfig};
+use herald::model::{Channel, ChannelTestResult, NewSmtpChannel, SmtpChannelConfig, UpdateSmtpChannel};
 
 #[tauri::command]
 pub async fn add_smtp_channel(state: State<'_, AppState>, input: NewSmtpChannel) -> CmdResult<Channel> {
     Ok(state.app.add_smtp_channel(input).await?)
+}
+
+#[tauri::command]
+pub async fn update_smtp_channel(
+    state: State<'_, AppState>,
+    name: String,
+    input: UpdateSmtpChannel,
+) -> CmdResult<Channel> {
+    Ok(state.app.update_smtp_channel(&name, input).await?)
 }
 
 #[tauri::command]
