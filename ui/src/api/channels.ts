@@ -4,6 +4,7 @@ import type { NewSmtpChannel } from "./bindings/NewSmtpChannel";
 import type { NewWebhookChannel } from "./bindings/NewWebhookChannel";
 import type { SandboxMessage } from "./bindings/SandboxMessage";
 import type { SmtpChannelConfig } from "./bindings/SmtpChannelConfig";
+import type { UpdateSmtpChannel } from "./bindings/UpdateSmtpChannel";
 import type { UpdateWebhookChannel } from "./bindings/UpdateWebhookChannel";
 import type { WebhookChannelConfig } from "./bindings/WebhookChannelConfig";
 import { call } from "./invoke";
@@ -35,6 +36,7 @@ export const webhookChannelConfig = (name: string) => call<WebhookChannelConfig>
 
 export type { NewSmtpChannel } from "./bindings/NewSmtpChannel";
 export type { SmtpChannelConfig } from "./bindings/SmtpChannelConfig";
+export type { UpdateSmtpChannel } from "./bindings/UpdateSmtpChannel";
 export type { ChannelTestResult } from "./bindings/ChannelTestResult";
 
 /** Checks the settings (the server is not contacted); the password goes to the secret store. */
@@ -45,3 +47,10 @@ export const smtpChannelConfig = (name: string) => call<SmtpChannelConfig>("smtp
 
 /** Sends one test message; a refused one resolves with `ok: false` and the reason, it does not reject. */
 export const testChannel = (name: string, to: string) => call<ChannelTestResult>("test_channel", { name, to });
+
+/**
+ * Only what `input` names changes: an empty `username` turns the login off and forgets the
+ * password, an empty `fromName`/`replyTo`/`caPem` clears it, a non-empty `password` replaces it.
+ */
+export const updateSmtpChannel = (name: string, input: UpdateSmtpChannel) =>
+  call<Channel>("update_smtp_channel", { name, input });

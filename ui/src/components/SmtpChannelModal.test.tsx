@@ -3,7 +3,8 @@ import { render, screen, waitFor } from "@testing-library/react";
 import userEvent from "@testing-library/user-event";
 import { beforeEach, describe, expect, it, vi } from "vitest";
 import * as api from "../api";
-import { CommandError, resetApiMock } from "../test/mockApi";
+import { makeChannel } from "../test/fixtures";
+import { CommandError, db, resetApiMock } from "../test/mockApi";
 import { AppProviders } from "./AppProviders";
 import { SmtpChannelModal } from "./SmtpChannelModal";
 
@@ -13,14 +14,14 @@ beforeEach(() => {
   resetApiMock();
 });
 
-function renderModal() {
+function renderModal(editing?: api.Channel) {
   const user = userEvent.setup({ delay: null });
   const onSaved = vi.fn();
   const onClose = vi.fn();
   render(
     <StyleProvider container={document.createElement("div")}>
       <AppProviders>
-        <SmtpChannelModal open onClose={onClose} onSaved={onSaved} />
+        <SmtpChannelModal open editing={editing} onClose={onClose} onSaved={onSaved} />
       </AppProviders>
     </StyleProvider>,
   );
@@ -171,6 +172,129 @@ describe("SmtpChannelModal", () => {
     expect(error).toHaveTextContent("未能添加邮件渠道");
     expect(error).toHaveTextContent("the CA certificate cannot be read: no certificate found");
     expect(screen.getByTestId("smtp-name")).toHaveValue("教务处邮箱");
+    expect(onSaved).not.toHaveBeenCalled();
+  });
+});
+
+const CHANNEL = makeChannel({ id: 7, name: "教务处邮箱", kind: "smtp", limits: { perMinute: 30, concurrency: 2 } });
+
+const CONFIG: api.SmtpChannelConfig = {
+  name: "教务处邮箱",
+  host: "smtp.exmail.qq.com",
+  port: 2465,
+  security: "tls",
+  username: "jw@school.edu.cn",
+  hasPassword: true,
+  fromAddress: "jw@school.edu.cn",
+  fromName: "教务处",
+  replyTo: null,
+  hasCa: true,
+  poolSize: 2,
+  timeoutMs: 30000,
+};
+
+/** Opens the form on CHANNEL and waits for its settings. */
+async function renderEdit() {
+  db.channels = [CHANNEL];
+  db.smtpConfigs.set(CHANNEL.name, CONFIG);
+  const view = renderModal(CHANNEL);
+  await waitFor(() => expect(screen.getByTestId("smtp-host")).toHaveValue("smtp.exmail.qq.com"));
+  return view;
+}
+
+/** The arguments of the only updateSmtpChannel call. */
+function sentUpdate(): [string, api.UpdateSmtpChannel] {
+  expect(api.updateSmtpChannel).toHaveBeenCalledTimes(1);
+  return vi.mocked(api.updateSmtpChannel).mock.calls[0];
+}
+
+describe("SmtpChannelModal, editing", () => {
+  it("opens with the channel's settings, the password and CA empty with what empty means", async () => {
+    const { user } = await renderEdit();
+    expect(api.smtpChannelConfig).toHaveBeenCalledWith("教务处邮箱");
+    expect(screen.getByText("编辑邮件渠道：教务处邮箱")).toBeInTheDocument();
+    expect(screen.getByTestId("smtp-name")).toHaveValue("教务处邮箱");
+    expect(screen.getByTestId("smtp-name")).toBeDisabled();
+    expect(port()).toHaveValue("2465");
+    expect(screen.getByRole("radio", { name: "SSL/TLS（465）" })).toBeChecked();
+    expect(screen.getByTestId("smtp-login")).toBeChecked();
+    expect(screen.getByTestId("smtp-username")).toHaveValue("jw@school.edu.cn");
+    expect(screen.getByTestId("smtp-password")).toHaveValue("");
+    expect(screen.getByText("留空则保留已保存的密码")).toBeInTheDocument();
+    expect(screen.getByTestId("smtp-from-address")).toHaveValue("jw@school.edu.cn");
+    expect(screen.getByTestId("smtp-from-name")).toHaveValue("教务处");
+    expect(screen.getByTestId("smtp-reply-to")).toHaveValue("");
+    expect(screen.getByTestId("smtp-pool-size")).toHaveValue("2");
+    await user.click(screen.getByTestId("smtp-advanced"));
+    expect(screen.getByTestId("smtp-ca-pem")).toHaveValue("");
+    expect(screen.getByText("已设置 CA 证书（留空保留，勾选“改用公共证书”清除）")).toBeInTheDocument();
+    expect(screen.getByTestId("smtp-public-roots")).not.toBeChecked();
+    expect(screen.getByTestId("smtp-limit-perMinute")).toHaveValue("30");
+  });
+
+  it("sends a changed host alone: the untouched password, CA, port and limits are kept", async () => {
+    const { user, onSaved } = await renderEdit();
+    await user.clear(screen.getByTestId("smtp-host"));
+    await user.type(screen.getByTestId("smtp-host"), "smtp.school.edu.cn");
+    await user.click(screen.getByTestId("smtp-save"));
+
+    await waitFor(() => expect(api.updateSmtpChannel).toHaveBeenCalled());
+    expect(sentUpdate()).toStrictEqual(["教务处邮箱", { host: "smtp.school.edu.cn" }]);
+    await waitFor(() => expect(onSaved).toHaveBeenCalledWith(expect.objectContaining({ name: "教务处邮箱" })));
+    expect(db.smtpConfigs.get("教务处邮箱")).toMatchObject({ hasPassword: true, hasCa: true });
+  });
+
+  it("turns the login off with an empty user name", async () => {
+    const { user } = await renderEdit();
+    await user.click(screen.getByTestId("smtp-login"));
+    expect(screen.queryByTestId("smtp-password")).not.toBeInTheDocument();
+    await user.click(screen.getByTestId("smtp-save"));
+
+    await waitFor(() => expect(api.updateSmtpChannel).toHaveBeenCalled());
+    expect(sentUpdate()).toStrictEqual(["教务处邮箱", { username: "" }]);
+  });
+
+  it("sends a new password, cleared sender name, the public roots and new limits", async () => {
+    const { user } = await renderEdit();
+    await user.type(screen.getByTestId("smtp-password"), "n3w pass");
+    await user.clear(screen.getByTestId("smtp-from-name"));
+    await user.click(screen.getByTestId("smtp-advanced"));
+    await user.click(screen.getByTestId("smtp-public-roots"));
+    expect(screen.getByTestId("smtp-ca-pem")).toBeDisabled();
+    await user.clear(screen.getByTestId("smtp-limit-perMinute"));
+    await user.type(screen.getByTestId("smtp-limit-perMinute"), "20");
+    await user.click(screen.getByTestId("smtp-save"));
+
+    await waitFor(() => expect(api.updateSmtpChannel).toHaveBeenCalled());
+    expect(sentUpdate()).toStrictEqual([
+      "教务处邮箱",
+      // The concurrency the form does not show stays as it was.
+      { password: "n3w pass", fromName: "", caPem: "", limits: { perMinute: 20, concurrency: 2 } },
+    ]);
+  });
+
+  it("asks for a password when the user name changes, since the stored one was the old user's", async () => {
+    const { user } = await renderEdit();
+    await user.clear(screen.getByTestId("smtp-username"));
+    await user.type(screen.getByTestId("smtp-username"), "office@school.edu.cn");
+    expect(screen.getByText(/用户名改了，原来的密码不再使用/)).toBeInTheDocument();
+    await user.click(screen.getByTestId("smtp-save"));
+    expect(await screen.findByText("请填写密码或授权码")).toBeInTheDocument();
+    expect(api.updateSmtpChannel).not.toHaveBeenCalled();
+  });
+
+  it("shows the core's message when it refuses the change", async () => {
+    vi.mocked(api.updateSmtpChannel).mockRejectedValueOnce(
+      new CommandError("conflict", "the channel was changed meanwhile; open it again and repeat the edit"),
+    );
+    const { user, onSaved } = await renderEdit();
+    await user.clear(screen.getByTestId("smtp-host"));
+    await user.type(screen.getByTestId("smtp-host"), "smtp.school.edu.cn");
+    await user.click(screen.getByTestId("smtp-save"));
+
+    const error = await screen.findByTestId("smtp-error");
+    expect(error).toHaveTextContent("未能保存邮件渠道");
+    expect(error).toHaveTextContent("the channel was changed meanwhile; open it again and repeat the edit");
     expect(onSaved).not.toHaveBeenCalled();
   });
 });

@@ -1,7 +1,9 @@
-import { Alert, Col, Collapse, Form, Input, InputNumber, Modal, Radio, Row, Switch, Typography } from "antd";
-import { useState } from "react";
+import { Alert, Checkbox, Col, Collapse, Form, Input, InputNumber, Modal, Radio, Row, Spin, Switch, Typography } from "antd";
+import { useCallback, useState } from "react";
 import * as api from "../api";
+import { useLoader, type Loaded } from "../hooks/useLoader";
 import { useT, type MessageKey } from "../i18n";
+import { ErrorAlert } from "./ErrorAlert";
 import { LIMIT_FIELDS, type LimitField } from "./webhookForm";
 
 export type Security = "starttls" | "tls" | "none";
@@ -46,6 +48,8 @@ type SmtpValues = {
   replyTo?: string;
   poolSize?: Maybe<number>;
   caPem?: string;
+  /** Editing: forget the stored CA certificate and trust the public roots again. */
+  publicRoots?: boolean;
   limits?: Partial<Record<LimitField, Maybe<number>>>;
 };
 
@@ -116,6 +120,76 @@ export function toNewSmtpChannel(values: SmtpValues): api.NewSmtpChannel {
   return input;
 }
 
+/** The form as it opens to edit `channel`: no password and no CA text, which never come back. */
+export function toSmtpValues(channel: api.Channel, config: api.SmtpChannelConfig): SmtpValues {
+  const limits: SmtpValues["limits"] = {};
+  for (const field of SMTP_LIMIT_FIELDS) limits[field] = channel.limits[field] ?? null;
+  return {
+    name: channel.name,
+    host: config.host,
+    port: config.port,
+    security: SECURITIES.find((s) => s.value === config.security)?.value ?? "starttls",
+    login: config.username !== null,
+    username: config.username ?? "",
+    password: "",
+    fromAddress: config.fromAddress,
+    fromName: config.fromName ?? "",
+    replyTo: config.replyTo ?? "",
+    poolSize: config.poolSize,
+    caPem: "",
+    publicRoots: false,
+    limits,
+  };
+}
+
+/**
+ * Only what the edited form changes, so an untouched password or CA certificate is kept.
+ * An empty port is the usual one for the security chosen; an empty pool size the default.
+ */
+export function toUpdateSmtpChannel(
+  values: SmtpValues,
+  config: api.SmtpChannelConfig,
+  currentLimits: api.ChannelLimits,
+): api.UpdateSmtpChannel {
+  const input: api.UpdateSmtpChannel = {};
+  const security = values.security ?? "starttls";
+  const host = (values.host ?? "").trim();
+  if (host !== config.host) input.host = host;
+  if (security !== config.security) input.security = security;
+  const port = typeof values.port === "number" ? values.port : USUAL_PORT[security];
+  if (port !== config.port) input.port = port;
+  if (!values.login) {
+    if (config.username !== null) input.username = "";
+  } else {
+    const username = (values.username ?? "").trim();
+    if (username !== config.username) input.username = username;
+    // Kept as typed: spaces can be part of a password.
+    if (values.password) input.password = values.password;
+  }
+  const fromAddress = (values.fromAddress ?? "").trim();
+  if (fromAddress !== config.fromAddress) input.fromAddress = fromAddress;
+  // Empty clears these.
+  const fromName = (values.fromName ?? "").trim();
+  if (fromName !== (config.fromName ?? "")) input.fromName = fromName;
+  const replyTo = (values.replyTo ?? "").trim();
+  if (replyTo !== (config.replyTo ?? "")) input.replyTo = replyTo;
+  const caPem = optional(values.caPem);
+  if (values.publicRoots) {
+    if (config.hasCa) input.caPem = "";
+  } else if (caPem) input.caPem = caPem;
+  const poolSize = typeof values.poolSize === "number" ? values.poolSize : DEFAULT_POOL;
+  if (poolSize !== config.poolSize) input.poolSize = poolSize;
+  // Limits the form does not show (set from the CLI) are kept as they are.
+  const limits: api.ChannelLimits = { ...currentLimits };
+  for (const field of SMTP_LIMIT_FIELDS) {
+    const value = values.limits?.[field];
+    if (typeof value === "number") limits[field] = value;
+    else delete limits[field];
+  }
+  if (SMTP_LIMIT_FIELDS.some((field) => limits[field] !== currentLimits[field])) input.limits = limits;
+  return input;
+}
+
 function LimitsFields() {
   const t = useT();
   return (
@@ -134,11 +208,22 @@ function LimitsFields() {
   );
 }
 
-/** User name and password, shown only when the server needs a login. */
-function LoginFields() {
+/**
+ * User name and password, shown only when the server needs a login. When editing, an empty
+ * password keeps the stored one, as long as the user name stays the same.
+ */
+function LoginFields({ config }: { config?: api.SmtpChannelConfig }) {
   const t = useT();
   const login = Form.useWatch("login") as boolean | undefined;
+  const username = Form.useWatch("username") as string | undefined;
   if (!login) return null;
+  const sameUser = config?.username != null && (username ?? "").trim() === config.username;
+  const keeps = config?.hasPassword === true && sameUser;
+  const passwordExtra = keeps
+    ? t("smtp.passwordKeepHint")
+    : config?.hasPassword && !sameUser
+      ? t("smtp.passwordNewUser")
+      : undefined;
   return (
     <Row gutter={16}>
       <Col span={12}>
@@ -154,7 +239,8 @@ function LoginFields() {
         <Form.Item
           name="password"
           label={t("smtp.password")}
-          rules={[{ required: true, message: t("smtp.passwordRequired") }]}
+          extra={passwordExtra}
+          rules={[{ required: !keeps, message: t("smtp.passwordRequired") }]}
         >
           <Input.Password data-testid="smtp-password" autoComplete="new-password" />
         </Form.Item>
@@ -169,18 +255,72 @@ function LoginFields() {
 }
 
 /**
- * Adds an e-mail (SMTP) channel. The backend checks the settings without contacting the
- * server; "发送测试邮件" on the Channels screen does that.
+ * The CA certificate to trust. The stored one is never shown: when editing, an empty box
+ * keeps it, or it can be dropped for the public roots.
  */
-export function SmtpChannelModal({
-  open,
-  onClose,
-  onSaved,
-}: {
+function CaFields({ config }: { config?: api.SmtpChannelConfig }) {
+  const t = useT();
+  const publicRoots = Form.useWatch("publicRoots") as boolean | undefined;
+  const stored = config?.hasCa === true;
+  return (
+    <>
+      <Form.Item
+        name="caPem"
+        label={t("smtp.caPem")}
+        extra={stored ? t("smtp.caKeepHint") : t("smtp.caPemHint")}
+        rules={[textRule((pem) => PEM_CERTIFICATE.test(pem), t("smtp.caPemInvalid"))]}
+      >
+        <Input.TextArea
+          data-testid="smtp-ca-pem"
+          rows={4}
+          disabled={publicRoots === true}
+          placeholder={"-----BEGIN CERTIFICATE-----\n…\n-----END CERTIFICATE-----"}
+          style={{ fontFamily: "monospace" }}
+        />
+      </Form.Item>
+      {stored && (
+        <Form.Item name="publicRoots" valuePropName="checked">
+          <Checkbox data-testid="smtp-public-roots">{t("smtp.caUsePublic")}</Checkbox>
+        </Form.Item>
+      )}
+    </>
+  );
+}
+
+/**
+ * Adds an e-mail (SMTP) channel, or with `editing` changes one: the same form, opened with
+ * the channel's settings (never its password or CA text). The backend checks the settings
+ * without contacting the server; "发送测试邮件" on the Channels screen does that.
+ */
+export function SmtpChannelModal(props: SmtpModalProps) {
+  const { open, editing } = props;
+  const name = open ? editing?.name : undefined;
+  const config = useLoader(
+    useCallback(() => (name ? api.smtpChannelConfig(name) : Promise.resolve(undefined)), [name]),
+  );
+  // A form of its own per channel (and for adding), so no values carry over between them.
+  return <SmtpForm key={editing ? `edit-${editing.id}` : "add"} {...props} stored={editing ? config : undefined} />;
+}
+
+type SmtpModalProps = {
   open: boolean;
+  /** The channel to edit; absent to add one. */
+  editing?: api.Channel;
   onClose: () => void;
   onSaved: (channel: api.Channel) => void;
-}) {
+};
+
+/** `stored`: the edited channel's settings as they load. */
+function SmtpForm({
+  open,
+  editing,
+  stored,
+  onClose,
+  onSaved,
+}: SmtpModalProps & { stored?: Loaded<api.SmtpChannelConfig | undefined> }) {
+  const config = stored?.data;
+  const loadError = stored?.error;
+  const loading = stored !== undefined && !loadError && (stored.loading || config === undefined);
   const t = useT();
   const [form] = Form.useForm<SmtpValues>();
   const [saving, setSaving] = useState(false);
@@ -193,7 +333,10 @@ export function SmtpChannelModal({
     setSaving(true);
     setError(undefined);
     try {
-      const channel = await api.addSmtpChannel(toNewSmtpChannel(values));
+      const channel =
+        editing && config
+          ? await api.updateSmtpChannel(editing.name, toUpdateSmtpChannel(values, config, editing.limits))
+          : await api.addSmtpChannel(toNewSmtpChannel(values));
       form.resetFields();
       onSaved(channel);
     } catch (reason) {
@@ -203,12 +346,13 @@ export function SmtpChannelModal({
     }
   };
 
-  /** A new security setting brings its usual port, unless the person typed a port of their own. */
+  /** A new security setting brings its usual port, unless the port is one of the person's own. */
   const onValuesChange = (changed: SmtpValues, all: SmtpValues) => {
     if (!changed.security) return;
     const port = all.port;
     const usual = Object.values(USUAL_PORT);
-    if (!form.isFieldTouched("port") || port == null || usual.includes(port)) {
+    // A port the channel already had, other than a usual one, counts as typed.
+    if ((!editing && !form.isFieldTouched("port")) || port == null || usual.includes(port)) {
       form.setFieldValue("port", USUAL_PORT[changed.security]);
     }
   };
@@ -221,7 +365,7 @@ export function SmtpChannelModal({
   return (
     <Modal
       open={open}
-      title={t("smtp.title")}
+      title={editing ? t("smtp.editTitle", { name: editing.name }) : t("smtp.title")}
       onCancel={() => {
         setError(undefined);
         onClose();
@@ -230,7 +374,7 @@ export function SmtpChannelModal({
       okText={t("common.save")}
       cancelText={t("common.cancel")}
       confirmLoading={saving}
-      okButtonProps={{ "data-testid": "smtp-save" }}
+      okButtonProps={{ "data-testid": "smtp-save", disabled: loading || loadError !== undefined }}
       cancelButtonProps={{ "data-testid": "smtp-cancel" }}
       width={640}
       destroyOnHidden
@@ -239,130 +383,127 @@ export function SmtpChannelModal({
         <Alert
           type="error"
           showIcon
-          message={t("smtp.addFailed")}
+          message={t(editing ? "smtp.saveFailed" : "smtp.addFailed")}
           description={error}
           data-testid="smtp-error"
           style={{ marginBottom: 16 }}
         />
       )}
-      <Form<SmtpValues>
-        form={form}
-        layout="vertical"
-        preserve={false}
-        initialValues={{ security: "starttls", port: USUAL_PORT.starttls, login: true, poolSize: DEFAULT_POOL }}
-        onValuesChange={onValuesChange}
-      >
-        <Form.Item
-          name="name"
-          label={t("smtp.name")}
-          extra={t("smtp.nameHint")}
-          rules={[{ required: true, whitespace: true, message: t("smtp.nameRequired") }]}
+      <ErrorAlert error={loadError} onRetry={() => stored?.reload()} testId="smtp-load-error" />
+      {loading && <Spin data-testid="smtp-loading" />}
+      {!loading && !loadError && (
+        <Form<SmtpValues>
+          form={form}
+          layout="vertical"
+          preserve={false}
+          initialValues={
+            editing && config
+              ? toSmtpValues(editing, config)
+              : { security: "starttls", port: USUAL_PORT.starttls, login: true, poolSize: DEFAULT_POOL }
+          }
+          onValuesChange={onValuesChange}
         >
-          <Input data-testid="smtp-name" maxLength={100} />
-        </Form.Item>
-        <Row gutter={16}>
-          <Col flex="auto">
-            <Form.Item
-              name="host"
-              label={t("smtp.host")}
-              rules={[
-                { required: true, whitespace: true, message: t("smtp.hostRequired") },
-                textRule(isHostName, t("smtp.hostInvalid")),
-              ]}
-            >
-              <Input data-testid="smtp-host" placeholder={t("smtp.hostPlaceholder")} maxLength={255} />
-            </Form.Item>
-          </Col>
-          <Col flex="140px">
-            <Form.Item
-              name="port"
-              label={t("smtp.port")}
-              rules={[wholeNumberRule(1, 65535, t("smtp.portInvalid"))]}
-            >
-              <InputNumber
-                data-testid="smtp-port"
-                placeholder={String(USUAL_PORT[security])}
-                precision={0}
-                style={{ width: "100%" }}
-              />
-            </Form.Item>
-          </Col>
-        </Row>
-        <Form.Item name="security" label={t("smtp.security")}>
-          <Radio.Group data-testid="smtp-security">
-            {SECURITIES.map(({ value, label }) => (
-              <Radio key={value} value={value} data-testid={`smtp-security-${value}`}>
-                {t(label)}
-              </Radio>
-            ))}
-          </Radio.Group>
-        </Form.Item>
-        {security === "none" && (
-          <Alert type="warning" showIcon message={t("smtp.securityNoneWarning")} style={{ marginBottom: 16 }} />
-        )}
-        <Form.Item name="login" label={t("smtp.login")} valuePropName="checked" extra={t("smtp.loginHint")}>
-          <Switch data-testid="smtp-login" />
-        </Form.Item>
-        <LoginFields />
-        <Row gutter={16}>
-          <Col span={12}>
-            <Form.Item name="fromAddress" label={t("smtp.fromAddress")} rules={address("smtp.fromAddressRequired")}>
-              <Input data-testid="smtp-from-address" placeholder="jw@school.edu.cn" maxLength={320} />
-            </Form.Item>
-          </Col>
-          <Col span={12}>
-            <Form.Item name="fromName" label={t("smtp.fromName")}>
-              <Input data-testid="smtp-from-name" placeholder={t("smtp.fromNamePlaceholder")} maxLength={100} />
-            </Form.Item>
-          </Col>
-        </Row>
-        <Row gutter={16}>
-          <Col span={12}>
-            <Form.Item name="replyTo" label={t("smtp.replyTo")} extra={t("smtp.replyToHint")} rules={address(null)}>
-              <Input data-testid="smtp-reply-to" maxLength={320} />
-            </Form.Item>
-          </Col>
-          <Col span={12}>
-            <Form.Item
-              name="poolSize"
-              label={t("smtp.poolSize")}
-              extra={t("smtp.poolSizeHint", { default: DEFAULT_POOL })}
-              rules={[wholeNumberRule(1, MAX_POOL, t("smtp.poolSizeInvalid", { max: MAX_POOL }))]}
-            >
-              <InputNumber data-testid="smtp-pool-size" precision={0} style={{ width: "100%" }} />
-            </Form.Item>
-          </Col>
-        </Row>
-        <Collapse
-          size="small"
-          items={[
-            {
-              key: "advanced",
-              label: <span data-testid="smtp-advanced">{t("smtp.advanced")}</span>,
-              forceRender: true,
-              children: (
-                <>
-                  <Form.Item
-                    name="caPem"
-                    label={t("smtp.caPem")}
-                    extra={t("smtp.caPemHint")}
-                    rules={[textRule((pem) => PEM_CERTIFICATE.test(pem), t("smtp.caPemInvalid"))]}
-                  >
-                    <Input.TextArea
-                      data-testid="smtp-ca-pem"
-                      rows={4}
-                      placeholder={"-----BEGIN CERTIFICATE-----\n…\n-----END CERTIFICATE-----"}
-                      style={{ fontFamily: "monospace" }}
-                    />
-                  </Form.Item>
-                  <Typography.Text strong>{t("smtp.limits")}</Typography.Text>
-                  <LimitsFields />
-                </>
-              ),
-            },
-          ]}
-        />
-      </Form>
+          <Form.Item
+            name="name"
+            label={t("smtp.name")}
+            extra={t("smtp.nameHint")}
+            rules={[{ required: true, whitespace: true, message: t("smtp.nameRequired") }]}
+          >
+            {/* Channels are addressed by name (CLI, history), so an edit keeps it. */}
+            <Input data-testid="smtp-name" maxLength={100} disabled={editing !== undefined} />
+          </Form.Item>
+          <Row gutter={16}>
+            <Col flex="auto">
+              <Form.Item
+                name="host"
+                label={t("smtp.host")}
+                rules={[
+                  { required: true, whitespace: true, message: t("smtp.hostRequired") },
+                  textRule(isHostName, t("smtp.hostInvalid")),
+                ]}
+              >
+                <Input data-testid="smtp-host" placeholder={t("smtp.hostPlaceholder")} maxLength={255} />
+              </Form.Item>
+            </Col>
+            <Col flex="140px">
+              <Form.Item
+                name="port"
+                label={t("smtp.port")}
+                rules={[wholeNumberRule(1, 65535, t("smtp.portInvalid"))]}
+              >
+                <InputNumber
+                  data-testid="smtp-port"
+                  placeholder={String(USUAL_PORT[security])}
+                  precision={0}
+                  style={{ width: "100%" }}
+                />
+              </Form.Item>
+            </Col>
+          </Row>
+          <Form.Item name="security" label={t("smtp.security")}>
+            <Radio.Group data-testid="smtp-security">
+              {SECURITIES.map(({ value, label }) => (
+                <Radio key={value} value={value} data-testid={`smtp-security-${value}`}>
+                  {t(label)}
+                </Radio>
+              ))}
+            </Radio.Group>
+          </Form.Item>
+          {security === "none" && (
+            <Alert type="warning" showIcon message={t("smtp.securityNoneWarning")} style={{ marginBottom: 16 }} />
+          )}
+          <Form.Item name="login" label={t("smtp.login")} valuePropName="checked" extra={t("smtp.loginHint")}>
+            <Switch data-testid="smtp-login" />
+          </Form.Item>
+          <LoginFields config={config} />
+          <Row gutter={16}>
+            <Col span={12}>
+              <Form.Item name="fromAddress" label={t("smtp.fromAddress")} rules={address("smtp.fromAddressRequired")}>
+                <Input data-testid="smtp-from-address" placeholder="jw@school.edu.cn" maxLength={320} />
+              </Form.Item>
+            </Col>
+            <Col span={12}>
+              <Form.Item name="fromName" label={t("smtp.fromName")}>
+                <Input data-testid="smtp-from-name" placeholder={t("smtp.fromNamePlaceholder")} maxLength={100} />
+              </Form.Item>
+            </Col>
+          </Row>
+          <Row gutter={16}>
+            <Col span={12}>
+              <Form.Item name="replyTo" label={t("smtp.replyTo")} extra={t("smtp.replyToHint")} rules={address(null)}>
+                <Input data-testid="smtp-reply-to" maxLength={320} />
+              </Form.Item>
+            </Col>
+            <Col span={12}>
+              <Form.Item
+                name="poolSize"
+                label={t("smtp.poolSize")}
+                extra={t("smtp.poolSizeHint", { default: DEFAULT_POOL })}
+                rules={[wholeNumberRule(1, MAX_POOL, t("smtp.poolSizeInvalid", { max: MAX_POOL }))]}
+              >
+                <InputNumber data-testid="smtp-pool-size" precision={0} style={{ width: "100%" }} />
+              </Form.Item>
+            </Col>
+          </Row>
+          <Collapse
+            size="small"
+            items={[
+              {
+                key: "advanced",
+                label: <span data-testid="smtp-advanced">{t("smtp.advanced")}</span>,
+                forceRender: true,
+                children: (
+                  <>
+                    <CaFields config={config} />
+                    <Typography.Text strong>{t("smtp.limits")}</Typography.Text>
+                    <LimitsFields />
+                  </>
+                ),
+              },
+            ]}
+          />
+        </Form>
+      )}
     </Modal>
   );
 }

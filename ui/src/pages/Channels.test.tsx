@@ -271,7 +271,7 @@ describe("Edit webhook channel", () => {
     db.webhookConfigs.set("教务群", CONFIG);
   });
 
-  it("is offered on webhook channels only", async () => {
+  it("is offered on webhook channels (and e-mail ones), not the sandbox", async () => {
     await openChannels();
     expect(screen.getByTestId("channel-edit-教务群")).toHaveTextContent("编辑");
     expect(screen.getByTestId("channel-edit-学工群")).toBeInTheDocument();
@@ -411,5 +411,44 @@ describe("E-mail channels", () => {
 
     await user.click(screen.getByTestId("channel-test-close"));
     await waitFor(() => expect(screen.queryByTestId("channel-test-to")).not.toBeInTheDocument());
+  });
+  it("opens the e-mail form on an e-mail channel's settings, saves a change and reloads the list", async () => {
+    db.channels = [...db.channels, makeChannel({ id: 4, name: "教务处邮箱", kind: "smtp" })];
+    db.smtpConfigs.set("教务处邮箱", {
+      name: "教务处邮箱",
+      host: "relay.intranet",
+      port: 25,
+      security: "none",
+      username: null,
+      hasPassword: false,
+      fromAddress: "jw@school.edu.cn",
+      fromName: null,
+      replyTo: null,
+      hasCa: false,
+      poolSize: 4,
+      timeoutMs: 30000,
+    });
+    const { user } = await openChannels();
+    expect(screen.getByTestId("channel-edit-教务处邮箱")).toHaveTextContent("编辑");
+    await user.click(screen.getByTestId("channel-edit-教务处邮箱"));
+    expect(await screen.findByText("编辑邮件渠道：教务处邮箱")).toBeInTheDocument();
+    expect(api.smtpChannelConfig).toHaveBeenCalledWith("教务处邮箱");
+    expect(api.webhookChannelConfig).not.toHaveBeenCalled();
+    await waitFor(() => expect(screen.getByTestId("smtp-host")).toHaveValue("relay.intranet"));
+    expect(screen.getByTestId("smtp-login")).not.toBeChecked();
+    await user.type(screen.getByTestId("smtp-from-name"), "教务处");
+    const listed = vi.mocked(api.listChannels).mock.calls.length;
+    await user.click(screen.getByTestId("smtp-save"));
+
+    expect(await screen.findByText("已保存：教务处邮箱")).toBeInTheDocument();
+    expect(api.updateSmtpChannel).toHaveBeenCalledWith("教务处邮箱", { fromName: "教务处" });
+    await waitFor(() => expect(screen.queryByTestId("smtp-host")).not.toBeInTheDocument());
+    expect(vi.mocked(api.listChannels).mock.calls.length).toBeGreaterThan(listed);
+
+    // The add button opens an empty form again afterwards.
+    await user.click(screen.getByTestId("channel-add-smtp"));
+    expect(await screen.findByText("添加邮件渠道（SMTP）")).toBeInTheDocument();
+    expect(screen.getByTestId("smtp-name")).toHaveValue("");
+    expect(screen.getByTestId("smtp-name")).toBeEnabled();
   });
 });

@@ -29,6 +29,7 @@ export default function Channels() {
   const [adding, setAdding] = useState(false);
   const [editing, setEditing] = useState<api.Channel>();
   const [addingSmtp, setAddingSmtp] = useState(false);
+  const [editingSmtp, setEditingSmtp] = useState<api.Channel>();
   const [testing, setTesting] = useState<api.Channel>();
   const refresh = () => channels.reload(true);
 
@@ -91,11 +92,11 @@ export default function Channels() {
       key: "actions",
       render: (_: unknown, c) => (
         <Space wrap size="small">
-          {c.kind === "webhook" && (
+          {(c.kind === "webhook" || c.kind === "smtp") && (
             <Button
               size="small"
               icon={<EditOutlined />}
-              onClick={() => setEditing(c)}
+              onClick={() => (c.kind === "smtp" ? setEditingSmtp(c) : setEditing(c))}
               disabled={busy !== null}
               data-testid={`channel-edit-${c.name}`}
             >
@@ -187,11 +188,16 @@ export default function Channels() {
         }}
       />
       <SmtpChannelModal
-        open={addingSmtp}
-        onClose={() => setAddingSmtp(false)}
-        onSaved={(channel) => {
-          message.success(t("channels.added", { name: channel.name }));
+        open={addingSmtp || editingSmtp !== undefined}
+        editing={editingSmtp}
+        onClose={() => {
           setAddingSmtp(false);
+          setEditingSmtp(undefined);
+        }}
+        onSaved={(channel) => {
+          message.success(t(editingSmtp ? "smtp.saved" : "channels.added", { name: channel.name }));
+          setAddingSmtp(false);
+          setEditingSmtp(undefined);
           refresh();
         }}
       />

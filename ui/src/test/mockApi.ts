@@ -403,6 +403,30 @@ export const smtpChannelConfig = vi.fn<typeof Api.smtpChannelConfig>(async (name
   return config;
 });
 
+/** As the backend: absent fields stay; an empty username drops the login and its password. */
+export const updateSmtpChannel = vi.fn<typeof Api.updateSmtpChannel>(async (name, input) => {
+  const config = db.smtpConfigs.get(name);
+  if (!config) throw new CommandError("invalid", `there is no channel named ${name}`);
+  const cleared = (v: string | undefined, old: string | null) => (v === undefined ? old : v.trim() || null);
+  const username = cleared(input.username, config.username);
+  const sameUser = username !== null && username === config.username;
+  db.smtpConfigs.set(name, {
+    ...config,
+    host: input.host ?? config.host,
+    port: input.port ?? config.port,
+    security: input.security ?? config.security,
+    username,
+    hasPassword: username !== null && (Boolean(input.password) || (sameUser && config.hasPassword)),
+    fromAddress: input.fromAddress ?? config.fromAddress,
+    fromName: cleared(input.fromName, config.fromName),
+    replyTo: cleared(input.replyTo, config.replyTo),
+    hasCa: input.caPem === undefined ? config.hasCa : Boolean(input.caPem.trim()),
+    poolSize: input.poolSize ?? config.poolSize,
+    timeoutMs: input.timeoutMs ?? config.timeoutMs,
+  });
+  return updateChannel(name, input.limits ? { limits: input.limits } : {});
+});
+
 export const testChannel = vi.fn<typeof Api.testChannel>(async (name) => {
   if (!db.smtpConfigs.has(name)) throw new CommandError("invalid", `there is no channel named ${name}`);
   return db.testReplies.get(name) ?? { ok: true, reply: "250 2.0.0 Ok: queued as 4F2A1" };
@@ -446,6 +470,7 @@ const ALL = [
   webhookChannelConfig,
   addSmtpChannel,
   smtpChannelConfig,
+  updateSmtpChannel,
   testChannel,
   onRunProgress,
 ];
