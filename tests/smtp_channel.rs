@@ -24,6 +24,20 @@ S3,欧阳·娜娜,ouyang@example.edu.cn,农学2401\n";
 
 const BODY: &str = "{{ name }}同学：\n请于**12月20日**前登录[教务系统](https://jwc.example.edu.cn)确认考场。\n\n- 地点：3号楼 301\n- 时间：9:00–11:00\n";
 
+/// Runs `herald ARGS` with `input` on its standard input.
+fn with_stdin(h: &Herald, args: &[&str], input: &str) -> std::process::Output {
+    let mut child = h
+        .cmd()
+        .args(args)
+        .stdin(Stdio::piped())
+        .stdout(Stdio::piped())
+        .stderr(Stdio::piped())
+        .spawn()
+        .unwrap();
+    child.stdin.take().unwrap().write_all(input.as_bytes()).unwrap();
+    child.wait_with_output().unwrap()
+}
+
 /// `herald channels add smtp …` with the password on standard input.
 fn add_channel(h: &Herald, name: &str, server: &SmtpServer, security: &str, password: Option<&str>, extra: &[&str]) {
     let port = server.port().to_string();
@@ -51,21 +65,7 @@ fn add_channel(h: &Herald, name: &str, server: &SmtpServer, security: &str, pass
         args.extend(["--user", USER, "--password-stdin"]);
     }
     args.extend(extra);
-    let mut child = h
-        .cmd()
-        .args(&args)
-        .stdin(Stdio::piped())
-        .stdout(Stdio::piped())
-        .stderr(Stdio::piped())
-        .spawn()
-        .unwrap();
-    child
-        .stdin
-        .take()
-        .unwrap()
-        .write_all(format!("{}\n", password.unwrap_or("")).as_bytes())
-        .unwrap();
-    let out = child.wait_with_output().unwrap();
+    let out = with_stdin(h, &args, &format!("{}\n", password.unwrap_or("")));
     assert!(out.status.success(), "{}", String::from_utf8_lossy(&out.stderr));
 }
 
@@ -369,29 +369,16 @@ fn an_edited_password_and_server_are_used_from_the_next_message() {
         "{refused}"
     );
 
-    let mut child = h
-        .cmd()
-        .args([
-            "channels",
-            "edit",
-            "smtp",
-            "mail",
-            "--password-stdin",
-            "--from-name",
-            "教务处（新）",
-        ])
-        .stdin(Stdio::piped())
-        .stdout(Stdio::piped())
-        .stderr(Stdio::piped())
-        .spawn()
-        .unwrap();
-    child
-        .stdin
-        .take()
-        .unwrap()
-        .write_all(format!("{PASSWORD}\n").as_bytes())
-        .unwrap();
-    let out = child.wait_with_output().unwrap();
+    let args = [
+        "channels",
+        "edit",
+        "smtp",
+        "mail",
+        "--password-stdin",
+        "--from-name",
+        "教务处（新）",
+    ];
+    let out = with_stdin(&h, &args, &format!("{PASSWORD}\n"));
     assert!(out.status.success(), "{}", String::from_utf8_lossy(&out.stderr));
     assert_eq!(test(&h)["ok"], true);
     let mail = server.wait_for_messages(1, WAIT)[0].mail();

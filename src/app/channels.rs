@@ -193,6 +193,65 @@ impl App {
         Ok(Some(key))
     }
 
+    /// Stores a new channel: its secrets first (a new entry), then the row pointing at them;
+    /// if the row cannot be written, the entry goes again.
+    pub(super) async fn insert_channel_with_secrets(
+        &self,
+        name: &str,
+        kind: ChannelKind,
+        settings: &serde_json::Value,
+        limits: &serde_json::Value,
+        secrets: &ChannelSecrets,
+    ) -> Result<Channel> {
+        let secret_ref = self.put_channel_secrets(secrets)?;
+        let inserted = self
+            .store
+            .insert_configured_channel(name, kind, settings, limits, secret_ref.as_deref())
+            .await;
+        if inserted.is_err() {
+            self.drop_channel_secrets(secret_ref.as_deref());
+        }
+        Ok(inserted?)
+    }
+
+    /// Switches a channel to new settings and secrets: changed secrets go to a new entry, one
+    /// UPDATE that expects the `updated_at` that was read switches the row to it, and the entry
+    /// no longer pointed at is deleted last. A concurrent edit is a `Conflict` to repeat.
+    pub(super) async fn replace_channel_with_secrets(
+        &self,
+        channel: &Channel,
+        row: &ChannelConfigRow,
+        settings: &serde_json::Value,
+        limits: &serde_json::Value,
+        old: &ChannelSecrets,
+        new: &ChannelSecrets,
+    ) -> Result<()> {
+        let fresh = new != old;
+        let secret_ref = if fresh {
+            self.put_channel_secrets(new)?
+        } else {
+            row.secret_ref.clone()
+        };
+        let written = self
+            .store
+            .replace_channel_config(channel.id, &row.updated_at, settings, limits, secret_ref.as_deref())
+            .await;
+        match written {
+            Ok(true) if fresh => self.drop_channel_secrets(row.secret_ref.as_deref()),
+            Ok(true) => {}
+            Ok(false) | Err(_) if fresh => self.drop_channel_secrets(secret_ref.as_deref()),
+            _ => {}
+        }
+        if !written? {
+            return Err(StoreError::Conflict(format!(
+                "the channel {} was changed elsewhere during this edit; look at it again and repeat the edit",
+                channel.name
+            ))
+            .into());
+        }
+        Ok(())
+    }
+
     /// Deletes an entry no channel points at any more; failing leaves only an unused entry.
     pub(super) fn drop_channel_secrets(&self, key: Option<&str>) {
         if let Some(key) = key {
@@ -241,18 +300,9 @@ impl App {
         };
         let json = to_json(&stored)?;
         let limits = to_json(&input.limits.unwrap_or_default())?;
-        let secret_ref = self.put_channel_secrets(&secrets)?;
-        let inserted = self
-            .store
-            .insert_configured_channel(name, ChannelKind::Webhook, &json, &limits, secret_ref.as_deref())
-            .await;
-        let channel = match inserted {
-            Ok(c) => c,
-            Err(e) => {
-                self.drop_channel_secrets(secret_ref.as_deref());
-                return Err(e.into());
-            }
-        };
+        let channel = self
+            .insert_channel_with_secrets(name, ChannelKind::Webhook, &json, &limits, &secrets)
+            .await?;
         audit::record(
             &self.store,
             &self.actor,
@@ -332,34 +382,8 @@ impl App {
         if changes.is_empty() {
             return Ok(channel);
         }
-        let fresh = secrets != old.secrets;
-        let secret_ref = if fresh {
-            self.put_channel_secrets(&secrets)?
-        } else {
-            old.row.secret_ref.clone()
-        };
-        let written = self
-            .store
-            .replace_channel_config(
-                channel.id,
-                &old.row.updated_at,
-                &to_json(&stored)?,
-                &limits,
-                secret_ref.as_deref(),
-            )
-            .await;
-        match written {
-            Ok(true) if fresh => self.drop_channel_secrets(old.row.secret_ref.as_deref()),
-            Ok(true) => {}
-            Ok(false) | Err(_) if fresh => self.drop_channel_secrets(secret_ref.as_deref()),
-            _ => {}
-        }
-        if !written? {
-            return Err(StoreError::Conflict(format!(
-                "the channel {name} was changed elsewhere during this edit; look at it again and repeat the edit"
-            ))
-            .into());
-        }
+        self.replace_channel_with_secrets(&channel, &old.row, &to_json(&stored)?, &limits, &old.secrets, &secrets)
+            .await?;
         let secret = match (&old.secrets.signing, &secrets.signing) {
             (Some(_), None) => "removed",
             (Some(a), Some(b)) if a != b => "replaced",

@@ -7,7 +7,7 @@ use crate::audit;
 use crate::model::{Channel, ChannelKind, ChannelTestResult, NewSmtpChannel, SmtpChannelConfig, UpdateSmtpChannel};
 use crate::providers::smtp::{Security, Smtp, SmtpSettings, DEFAULT_POOL, DEFAULT_TIMEOUT_MS};
 use crate::secrets::{ChannelSecrets, SecretStore};
-use crate::store::{Store, StoreError};
+use crate::store::Store;
 use crate::{Error, Result};
 
 /// Builds an e-mail channel's provider from what is stored.
@@ -61,24 +61,16 @@ impl App {
         // A password is kept as typed: spaces can be part of it.
         let password = input.password.filter(|p| !p.is_empty());
         Smtp::new(settings.clone(), password.clone()).map_err(|e| Error::Invalid(e.to_string()))?;
-        let secret_ref = self.put_channel_secrets(&ChannelSecrets {
-            password,
-            ..Default::default()
-        })?;
         let json = serde_json::to_value(&settings).map_err(|e| Error::Invalid(e.to_string()))?;
         let limits =
             serde_json::to_value(input.limits.unwrap_or_default()).map_err(|e| Error::Invalid(e.to_string()))?;
-        let inserted = self
-            .store
-            .insert_configured_channel(name, ChannelKind::Smtp, &json, &limits, secret_ref.as_deref())
-            .await;
-        let channel = match inserted {
-            Ok(c) => c,
-            Err(e) => {
-                self.drop_channel_secrets(secret_ref.as_deref());
-                return Err(e.into());
-            }
+        let secrets = ChannelSecrets {
+            password,
+            ..Default::default()
         };
+        let channel = self
+            .insert_channel_with_secrets(name, ChannelKind::Smtp, &json, &limits, &secrets)
+            .await?;
         audit::record(
             &self.store,
             &self.actor,
@@ -174,29 +166,9 @@ impl App {
             password,
             ..old_secrets.clone()
         };
-        let fresh = secrets != old_secrets;
-        let secret_ref = if fresh {
-            self.put_channel_secrets(&secrets)?
-        } else {
-            row.secret_ref.clone()
-        };
         let json = serde_json::to_value(&s).map_err(|e| Error::Invalid(e.to_string()))?;
-        let written = self
-            .store
-            .replace_channel_config(channel.id, &row.updated_at, &json, &limits, secret_ref.as_deref())
-            .await;
-        match written {
-            Ok(true) if fresh => self.drop_channel_secrets(row.secret_ref.as_deref()),
-            Ok(true) => {}
-            Ok(false) | Err(_) if fresh => self.drop_channel_secrets(secret_ref.as_deref()),
-            _ => {}
-        }
-        if !written? {
-            return Err(StoreError::Conflict(format!(
-                "the channel {name} was changed elsewhere during this edit; look at it again and repeat the edit"
-            ))
-            .into());
-        }
+        self.replace_channel_with_secrets(&channel, &row, &json, &limits, &old_secrets, &secrets)
+            .await?;
         audit::record(
             &self.store,
             &self.actor,

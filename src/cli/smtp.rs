@@ -23,14 +23,13 @@ fn read_password() -> Result<String, Error> {
     Ok(password.to_owned())
 }
 
+/// The PEM text of `--ca-file`.
+fn read_ca(path: &std::path::Path) -> Result<String, Error> {
+    std::fs::read_to_string(path).map_err(|e| Error::Invalid(format!("--ca-file: cannot read {}: {e}", path.display())))
+}
+
 pub async fn add(app: &App, a: SmtpArgs, json: bool) -> anyhow::Result<()> {
-    let ca_pem = match &a.ca_file {
-        Some(path) => Some(
-            std::fs::read_to_string(path)
-                .map_err(|e| Error::Invalid(format!("--ca-file: cannot read {}: {e}", path.display())))?,
-        ),
-        None => None,
-    };
+    let ca_pem = a.ca_file.as_deref().map(read_ca).transpose()?;
     let password = if a.password_stdin { Some(read_password()?) } else { None };
     if a.user.is_some() && password.is_none() {
         return Err(
@@ -64,10 +63,7 @@ pub async fn add(app: &App, a: SmtpArgs, json: bool) -> anyhow::Result<()> {
 
 pub async fn edit(app: &App, a: SmtpEditArgs, json: bool) -> anyhow::Result<()> {
     let ca_pem = match (&a.ca_file, a.public_roots) {
-        (Some(path), _) => Some(
-            std::fs::read_to_string(path)
-                .map_err(|e| Error::Invalid(format!("--ca-file: cannot read {}: {e}", path.display())))?,
-        ),
+        (Some(path), _) => Some(read_ca(path)?),
         (None, true) => Some(String::new()),
         (None, false) => None,
     };

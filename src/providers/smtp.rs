@@ -31,7 +31,7 @@ use lettre::Message;
 use serde::{Deserialize, Serialize};
 use thiserror::Error;
 
-use super::smtp_pool::{Failure, Pool, Secure, Target};
+use super::smtp_pool::{chain, Failure, Pool, Secure, Target};
 use super::{Attachment, Limits, Outcome, Outgoing, Provider};
 use crate::compose::email;
 use crate::model::ChannelKind;
@@ -303,7 +303,7 @@ impl Smtp {
 
     /// A refused MAIL, RCPT or DATA.
     fn classify_reply(&self, e: &lettre::transport::smtp::Error) -> Outcome {
-        let reason = self.scrubbed(&describe(e));
+        let reason = self.scrubbed(&chain(e));
         let Some(code) = e.status().map(u16::from) else {
             // lettre reports a handshake refused on connect (implicit TLS) as a connection
             // error; the certificate complaint is in its source.
@@ -454,21 +454,6 @@ fn message_id(delivery_id: i64, from: &Mailbox) -> String {
 fn reply_text(code: u16, lines: impl Iterator<Item = impl AsRef<str>>) -> String {
     let text: Vec<String> = lines.map(|l| l.as_ref().trim().to_owned()).collect();
     format!("{code} {}", text.join(" ")).trim().to_owned()
-}
-
-/// lettre's error with its source chain, which holds the server's words.
-fn describe(e: &lettre::transport::smtp::Error) -> String {
-    let mut text = e.to_string();
-    let mut source = std::error::Error::source(e);
-    while let Some(s) = source {
-        let more = s.to_string();
-        if !text.contains(&more) {
-            text.push_str(": ");
-            text.push_str(&more);
-        }
-        source = s.source();
-    }
-    text
 }
 
 #[async_trait]

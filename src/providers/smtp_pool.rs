@@ -111,7 +111,8 @@ pub(super) struct Pool {
     slots: Semaphore,
 }
 
-fn chain(e: &dyn std::error::Error) -> String {
+/// An error with its sources, which hold the server's words and the TLS library's reason.
+pub(super) fn chain(e: &dyn std::error::Error) -> String {
     let mut text = e.to_string();
     let mut source = e.source();
     while let Some(s) = source {
