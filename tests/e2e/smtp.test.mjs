@@ -5,7 +5,9 @@
 // - she sends a test e-mail from the Channels screen: the receiver gets one message from her
 //   from address to the address she typed, whose Subject decodes to Herald's test subject, and
 //   the screen shows the receiver's 250 reply in green;
-// - a test to an address the receiver refuses shows the refusal in red, with what to check.
+// - a test to an address the receiver refuses shows the refusal in red, with what to check;
+// - she edits the channel's sender name through the same form (opened with the channel's
+//   settings), and the next test message's From header carries the new name.
 import { test, before, after } from "node:test";
 import assert from "node:assert/strict";
 import { createServer } from "node:net";
@@ -183,6 +185,39 @@ async function setField(testId, value) {
   });
 }
 
+/**
+ * Types over what a field holds. setValue does not empty antd's inputs (React keeps its
+ * value): select all and type over it.
+ */
+async function replaceField(testId, value) {
+  const input = await byTestId(testId);
+  await input.waitForDisplayed({ timeout: T });
+  await input.click();
+  await app.browser.keys(["Control", "a"]);
+  await app.browser.keys("Backspace");
+  await input.addValue(value);
+  await app.browser.waitUntil(async () => (await input.getValue()) === value, {
+    timeout: T,
+    timeoutMsg: `${testId} did not take ${value}`,
+  });
+}
+
+/** Saves the e-mail form and waits for it to close; says what it shows if it does not. */
+async function saveSmtpForm() {
+  await (await byTestId("smtp-save")).waitForStable({ timeout: T });
+  await click("smtp-save");
+  try {
+    await byTestId("smtp-save").waitForExist({ timeout: T, reverse: true });
+  } catch (e) {
+    const shown = await app.browser.execute(() =>
+      [...document.querySelectorAll('[data-testid="smtp-error"], .ant-form-item-explain-error')]
+        .map((el) => el.textContent)
+        .join(" | "),
+    );
+    throw new Error(`the e-mail form did not close after saving; it shows: ${shown || "nothing"}`, { cause: e });
+  }
+}
+
 /** Opens the test dialog of the channel, sends to `to`; returns the result's box once shown. */
 async function sendTest(to) {
   await click(`channel-test-${CHANNEL}`);
@@ -208,32 +243,12 @@ test("an e-mail channel added through the form sends a test message the receiver
     await chooseRadio("smtp-security-none");
     // Choosing 不加密 fills the usual port; this receiver listens on its own.
     assert.equal(await (await byTestId("smtp-port")).getValue(), "25");
-    // setValue does not empty antd's number input (React keeps its value): select all, type over it.
-    const portInput = await byTestId("smtp-port");
-    await portInput.click();
-    await browser.keys(["Control", "a"]);
-    await browser.keys("Backspace");
-    await portInput.addValue(String(receiver.port));
-    await browser.waitUntil(async () => (await portInput.getValue()) === String(receiver.port), {
-      timeout: T,
-      timeoutMsg: "the port did not take the receiver's",
-    });
+    await replaceField("smtp-port", String(receiver.port));
     await click("smtp-login");
     await byTestId("smtp-password").waitForExist({ timeout: T, reverse: true });
     await setField("smtp-from-address", FROM);
     await setField("smtp-from-name", "教务处");
-    await (await byTestId("smtp-save")).waitForStable({ timeout: T });
-    await click("smtp-save");
-    try {
-      await byTestId("smtp-save").waitForExist({ timeout: T, reverse: true });
-    } catch (e) {
-      const shown = await browser.execute(() =>
-        [...document.querySelectorAll('[data-testid="smtp-error"], .ant-form-item-explain-error')]
-          .map((el) => el.textContent)
-          .join(" | "),
-      );
-      throw new Error(`the e-mail form did not close after saving; it shows: ${shown || "nothing"}`, { cause: e });
-    }
+    await saveSmtpForm();
     const table = await byTestId("channels-table");
     await browser.waitUntil(async () => (await table.getText()).includes(CHANNEL), {
       timeout: T,
@@ -271,5 +286,34 @@ test("a test to an address the server refuses shows the refusal in red, with wha
     assert.match(await (await byTestId("channel-test-hint")).getText(), /收件地址有问题/);
     await closeTest();
     assert.equal(receiver.messages.length, 1, "nothing more was taken");
+  });
+});
+
+test("the sender name edited through the form is the From header's display name at the receiver", async (t) => {
+  await withDiagnostics(t, "smtp-edit", async () => {
+    const { browser } = app;
+    await click(`channel-edit-${CHANNEL}`);
+    // The form opens with the channel's settings: the name fixed, no login, the receiver's port.
+    const fromName = await byTestId("smtp-from-name");
+    await browser.waitUntil(async () => (await fromName.getValue()) === "教务处", {
+      timeout: T,
+      timeoutMsg: "the edit form did not open with the channel's sender name",
+    });
+    assert.equal(await (await byTestId("smtp-name")).getValue(), CHANNEL);
+    assert.equal(await (await byTestId("smtp-name")).isEnabled(), false);
+    assert.equal(await (await byTestId("smtp-port")).getValue(), String(receiver.port));
+    assert.equal(await (await byTestId("smtp-password")).isExisting(), false);
+    await replaceField("smtp-from-name", "教务处办公室");
+    await saveSmtpForm();
+
+    const result = await sendTest("li@school.test");
+    assert.equal(await result.getAttribute("data-testid"), "channel-test-ok", await result.getText());
+    await closeTest();
+    assert.equal(receiver.messages.length, 2);
+    const message = receiver.messages[1];
+    assert.equal(message.from, FROM);
+    assert.deepEqual(message.to, ["li@school.test"]);
+    const from = decodeWords(header(message.raw, "From") ?? "");
+    assert.match(from, /^"?教务处办公室"? <jw@school\.test>$/, from);
   });
 });

@@ -131,13 +131,14 @@ describe("Add webhook channel", () => {
     const { user } = await openWebhookForm();
     await user.click(screen.getByTestId("webhook-save"));
     expect(await screen.findByText("请填写渠道名称")).toBeInTheDocument();
-    expect(screen.getByText("请填写地址")).toBeInTheDocument();
+    // antd brings each field's message in (and out) with its own animation: wait for each.
+    expect(await screen.findByText("请填写地址")).toBeInTheDocument();
 
     await user.type(screen.getByTestId("webhook-name"), "学院群");
     await user.type(screen.getByTestId("webhook-url"), "hooks.example.org/herald");
     await user.click(screen.getByTestId("webhook-save"));
     expect(await screen.findByText("地址必须以 http:// 或 https:// 开头")).toBeInTheDocument();
-    expect(screen.queryByText("请填写渠道名称")).not.toBeInTheDocument();
+    await waitFor(() => expect(screen.queryByText("请填写渠道名称")).not.toBeInTheDocument());
     expect(api.addWebhookChannel).not.toHaveBeenCalled();
   });
 
