@@ -35,6 +35,8 @@ test("a notice composed in the app reaches the sandbox inbox and shows as sent i
     await type("contact-name", "端到端测试员");
     await type("contact-email", "e2e.tester@example.edu.cn");
     await click("contact-save");
+    // The table shows only the rows in view (50,000 people scroll); find ours as a user would.
+    await type("contacts-search", "端到端");
     const table = await byTestId("contacts-table");
     await browser.waitUntil(async () => (await table.getText()).includes("端到端测试员"), {
       timeout: T,

@@ -30,7 +30,7 @@ describe("Channels", () => {
 
     await user.click(screen.getByTestId("sandbox-refresh"));
     await waitFor(() => expect(api.listSandboxMessages).toHaveBeenCalledTimes(2));
-    expect(screen.getByText(/电子邮件、短信/)).toBeInTheDocument();
+    expect(screen.getByText(/邮件渠道通过您单位的邮件服务器/)).toBeInTheDocument();
   });
 });
 
