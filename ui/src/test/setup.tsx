@@ -1,6 +1,10 @@
 import "@testing-library/jest-dom/vitest";
-import { cleanup } from "@testing-library/react";
+import { cleanup, configure } from "@testing-library/react";
 import { afterEach, vi } from "vitest";
+
+// CI runs the suite on two shared cores: a drawer or a message that takes longer than the
+// default second to appear there is slow, not missing.
+configure({ asyncUtilTimeout: 5000 });
 
 // ECharts draws on a canvas, which jsdom lacks; the chart is not what these tests check.
 vi.mock("echarts-for-react/lib/core", () => ({
