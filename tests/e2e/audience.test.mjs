@@ -59,6 +59,9 @@ async function pick(testId, search, title, { close = false } = {}) {
     `.ant-select-dropdown:not(.ant-select-dropdown-hidden) .ant-select-item-option[title="${title}"]`,
   );
   await option.waitForClickable({ timeout: T });
+  // A search-as-you-type list redraws when the search's answer arrives; a click that lands just
+  // then hits an option being replaced and selects nothing (seen once in CI). Let it settle.
+  await app.browser.pause(500);
   await option.click();
   if (close) await app.browser.keys("Escape");
 }
