@@ -1,8 +1,8 @@
 #!/usr/bin/env bash
 # The one test of secrets in a real OS keyring (tests/keyring_store.rs), against a throwaway
 # Secret Service: gnome-keyring in a D-Bus session of its own, under a fresh HOME, so nobody's
-# real keyring is touched. Not part of scripts/test.sh: the suite must not depend on a session
-# bus (CI has none), and without one this test skips itself.
+# real keyring is touched. scripts/test.sh runs it after the other tests; it needs no session
+# bus of the machine's own (CI has none), since dbus-run-session starts one.
 set -euo pipefail
 source "$(dirname "$0")/lib.sh"
 cd "$ROOT"

@@ -7,7 +7,7 @@ source "$(dirname "$0")/lib.sh"
 cd "$ROOT"
 export CARGO_TERM_COLOR=${CARGO_TERM_COLOR:-never}
 
-install_packages $APP_PACKAGES $TEST_PACKAGES
+install_packages $APP_PACKAGES $TEST_PACKAGES $KEYRING_TEST_PACKAGES
 check_toolchains
 if ! command -v tauri-driver >/dev/null; then
   say "installing tauri-driver"
@@ -32,6 +32,8 @@ if [ -d .git ] && ! git diff --quiet -- ui/src/api/bindings; then
   git --no-pager diff --stat -- ui/src/api/bindings
   die "the TypeScript bindings changed: commit ui/src/api/bindings after cargo test"
 fi
+
+bash scripts/test-keyring.sh
 
 say "end to end: the desktop app under Xvfb, driven through WebDriver"
 cargo build -p herald-desktop --quiet
