@@ -24,6 +24,7 @@ mod contacts;
 mod import;
 mod providers;
 mod smtp;
+pub use smtp::read_ca_file;
 
 use providers::{Providers, StoreInbox};
 

@@ -199,8 +199,61 @@ fn implicit_tls_without_auth_trusts_only_the_given_ca() {
     assert!(r.envelope.tls);
     assert_eq!(r.envelope.auth_user, None);
 
-    // The same server, trusted through the public roots only: its certificate is refused.
+    // The same CA as a binary `.cer`, as Windows exports it: read as DER and trusted the same.
+    use base64::Engine as _;
+    let body: String = server.ca_pem().lines().filter(|l| !l.starts_with("-----")).collect();
+    let der = base64::engine::general_purpose::STANDARD.decode(body).unwrap();
+    let cer = h.dir.path().join("校园 CA.cer");
+    std::fs::write(&cer, der).unwrap();
     let port = server.port().to_string();
+    h.json(&[
+        "channels",
+        "add",
+        "smtp",
+        "--name",
+        "der-ca",
+        "--host",
+        "127.0.0.1",
+        "--port",
+        &port,
+        "--security",
+        "tls",
+        "--from",
+        "jwc@example.edu.cn",
+        "--ca-file",
+        cer.to_str().unwrap(),
+    ]);
+    let test = h.json(&["channels", "test", "der-ca", "--to", "office@example.edu.cn"]);
+    assert_eq!(test["ok"], true, "{test}");
+    server.wait_for_messages(2, WAIT);
+
+    // A file that is no certificate is refused when the channel is added, naming the file.
+    let wrong = h.dir.path().join("名单.csv");
+    std::fs::write(&wrong, "学号,姓名\n2024001,王小明\n").unwrap();
+    let out = h
+        .cmd()
+        .args([
+            "channels",
+            "add",
+            "smtp",
+            "--name",
+            "wrong-file",
+            "--host",
+            "127.0.0.1",
+            "--security",
+            "tls",
+            "--from",
+            "jwc@example.edu.cn",
+            "--ca-file",
+        ])
+        .arg(&wrong)
+        .output()
+        .unwrap();
+    assert!(!out.status.success());
+    let stderr = String::from_utf8_lossy(&out.stderr);
+    assert!(stderr.contains("--ca-file") && stderr.contains("名单.csv"), "{stderr}");
+
+    // The same server, trusted through the public roots only: its certificate is refused.
     h.json(&[
         "channels",
         "add",

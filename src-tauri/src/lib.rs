@@ -104,6 +104,7 @@ pub fn run() {
             commands::smtp::add_smtp_channel,
             commands::smtp::update_smtp_channel,
             commands::smtp::smtp_channel_config,
+            commands::smtp::read_ca_file,
             commands::smtp::test_channel,
             commands::notices::list_channels,
             commands::notices::add_webhook_channel,

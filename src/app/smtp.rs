@@ -5,10 +5,25 @@ use super::channels::load_channel_secrets;
 use super::{trimmed, App};
 use crate::audit;
 use crate::model::{Channel, ChannelKind, ChannelTestResult, NewSmtpChannel, SmtpChannelConfig, UpdateSmtpChannel};
-use crate::providers::smtp::{Security, Smtp, SmtpSettings, DEFAULT_POOL, DEFAULT_TIMEOUT_MS};
+use crate::providers::smtp::{ca_pem_from_file, Security, Smtp, SmtpSettings, DEFAULT_POOL, DEFAULT_TIMEOUT_MS};
 use crate::secrets::{ChannelSecrets, SecretStore};
 use crate::store::Store;
 use crate::{Error, Result};
+
+/// A CA certificate file (PEM, or DER as Windows exports `.cer`) as the PEM text an e-mail
+/// channel's `caPem` takes, checked the way TLS will read it. The CLI's `--ca-file` and the
+/// desktop form's "read from file" both come here.
+pub fn read_ca_file(path: &std::path::Path) -> Result<String> {
+    // A certificate chain is a few kilobytes; a large file is the wrong file.
+    const MAX_BYTES: u64 = 1024 * 1024;
+    let cannot = |e: &dyn std::fmt::Display| Error::Invalid(format!("CA certificate {}: {e}", path.display()));
+    let size = std::fs::metadata(path).map_err(|e| cannot(&e))?.len();
+    if size > MAX_BYTES {
+        return Err(cannot(&format_args!("{size} bytes is too large for a certificate")));
+    }
+    let bytes = std::fs::read(path).map_err(|e| cannot(&e))?;
+    ca_pem_from_file(&bytes).map_err(|e| cannot(&e))
+}
 
 /// Builds an e-mail channel's provider from what is stored.
 pub(super) async fn load_smtp(store: &Store, secrets: &dyn SecretStore, channel_id: i64) -> Result<Smtp> {

@@ -23,9 +23,9 @@ fn read_password() -> Result<String, Error> {
     Ok(password.to_owned())
 }
 
-/// The PEM text of `--ca-file`.
+/// The PEM text of `--ca-file` (PEM or DER, checked).
 fn read_ca(path: &std::path::Path) -> Result<String, Error> {
-    std::fs::read_to_string(path).map_err(|e| Error::Invalid(format!("--ca-file: cannot read {}: {e}", path.display())))
+    crate::app::read_ca_file(path).map_err(|e| Error::Invalid(format!("--ca-file: {e}")))
 }
 
 pub async fn add(app: &App, a: SmtpArgs, json: bool) -> anyhow::Result<()> {

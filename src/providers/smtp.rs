@@ -425,9 +425,44 @@ fn encoded_words(text: &str) -> String {
     words.join(" ")
 }
 
+const PEM_CERTIFICATE: &str = "-----BEGIN CERTIFICATE-----";
+
+/// A CA certificate file's contents as the PEM text a channel stores, checked as TLS would use
+/// it. Campus CAs come as PEM (`.pem`, `.crt`) or, exported from Windows, as binary DER
+/// (`.cer`): DER is turned into PEM, so the channel's settings stay text.
+pub fn ca_pem_from_file(bytes: &[u8]) -> Result<String, SmtpError> {
+    let bytes = bytes.strip_prefix(b"\xEF\xBB\xBF").unwrap_or(bytes);
+    let pem = if bytes
+        .windows(PEM_CERTIFICATE.len())
+        .any(|w| w == PEM_CERTIFICATE.as_bytes())
+    {
+        String::from_utf8(bytes.to_vec()).map_err(|_| SmtpError::BadCa("the PEM text is not UTF-8".into()))?
+    } else if bytes.first() == Some(&0x30) {
+        // An ASN.1 SEQUENCE: a DER certificate, wrapped as PEM (64 base64 characters a line).
+        let b64 = BASE64.encode(bytes);
+        let lines: Vec<&str> = b64
+            .as_bytes()
+            .chunks(64)
+            .map(|c| std::str::from_utf8(c).expect("base64 is ASCII"))
+            .collect();
+        format!("{PEM_CERTIFICATE}\n{}\n-----END CERTIFICATE-----\n", lines.join("\n"))
+    } else {
+        return Err(SmtpError::BadCa(
+            "it is neither a PEM certificate (-----BEGIN CERTIFICATE-----) nor a DER one".into(),
+        ));
+    };
+    // The host only names the connection; building the parameters parses every certificate.
+    tls_parameters("ca-check.invalid", Some(&pem))?;
+    Ok(pem)
+}
+
 fn tls_parameters(host: &str, ca_pem: Option<&str>) -> Result<TlsParameters, SmtpError> {
     let mut builder = TlsParameters::builder(host.to_owned());
     if let Some(pem) = ca_pem {
+        // lettre reads a text without certificates as an empty list, which would trust nobody.
+        if !pem.contains(PEM_CERTIFICATE) {
+            return Err(SmtpError::BadCa("it holds no -----BEGIN CERTIFICATE----- block".into()));
+        }
         let cert = Certificate::from_pem(pem.as_bytes()).map_err(|e| SmtpError::BadCa(e.to_string()))?;
         // Only the given CA: a campus server's certificate is checked against it alone.
         builder = builder
@@ -519,6 +554,48 @@ mod tests {
         let mut s = settings();
         s.security = Security::Starttls;
         s.ca_pem = Some("-----BEGIN CERTIFICATE-----\nnot base64\n-----END CERTIFICATE-----\n".into());
+        assert!(matches!(Smtp::new(s, None).unwrap_err(), SmtpError::BadCa(_)));
+    }
+
+    fn campus_ca() -> rcgen::Certificate {
+        let mut params = rcgen::CertificateParams::new(Vec::<String>::new()).unwrap();
+        params.is_ca = rcgen::IsCa::Ca(rcgen::BasicConstraints::Unconstrained);
+        params.distinguished_name.push(rcgen::DnType::CommonName, "某大学 CA");
+        params.self_signed(&rcgen::KeyPair::generate().unwrap()).unwrap()
+    }
+
+    #[test]
+    fn a_ca_file_is_read_as_pem_or_binary_der_and_anything_else_is_refused_with_the_reason() {
+        let ca = campus_ca();
+        // PEM as saved on Windows: a byte-order mark and CRLF line ends.
+        let pem = format!("\u{feff}{}", ca.pem().replace('\n', "\r\n"));
+        let read = ca_pem_from_file(pem.as_bytes()).unwrap();
+        assert!(read.starts_with(PEM_CERTIFICATE));
+
+        // DER (a `.cer` exported from Windows) comes back as PEM of the same certificate.
+        let from_der = ca_pem_from_file(ca.der()).unwrap();
+        assert_eq!(from_der.replace("\r\n", "\n"), ca.pem().replace("\r\n", "\n"));
+        assert!(from_der.lines().all(|l| l.len() <= 64));
+
+        let refused = |bytes: &[u8]| match ca_pem_from_file(bytes) {
+            Err(SmtpError::BadCa(reason)) => reason,
+            other => panic!("expected BadCa, got {other:?}"),
+        };
+        assert!(refused(b"hello").contains("neither a PEM certificate"));
+        let key_only = rcgen::KeyPair::generate().unwrap().serialize_pem();
+        assert!(refused(key_only.as_bytes()).contains("neither a PEM certificate"));
+        // A DER-looking file that is no certificate fails as TLS would read it.
+        assert!(matches!(
+            ca_pem_from_file(&[0x30, 0x03, 0x02, 0x01, 0x00]),
+            Err(SmtpError::Tls { .. }) | Err(SmtpError::BadCa(_))
+        ));
+    }
+
+    #[tokio::test]
+    async fn a_ca_text_without_a_certificate_is_refused_rather_than_trusting_nobody() {
+        let mut s = settings();
+        s.security = Security::Tls;
+        s.ca_pem = Some("paste the certificate here".into());
         assert!(matches!(Smtp::new(s, None).unwrap_err(), SmtpError::BadCa(_)));
     }
 

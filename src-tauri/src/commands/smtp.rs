@@ -25,6 +25,13 @@ pub async fn smtp_channel_config(state: State<'_, AppState>, name: String) -> Cm
     Ok(state.app.smtp_channel_config(&name).await?)
 }
 
+/// A CA certificate file the user picked, as the PEM text the e-mail form holds (a DER file is
+/// turned into PEM); refused with the reason when it holds no certificate.
+#[tauri::command]
+pub async fn read_ca_file(path: String) -> CmdResult<String> {
+    Ok(herald::app::read_ca_file(std::path::Path::new(&path))?)
+}
+
 /// Sends one test message; a refused message is a result to show (`ok: false` with the
 /// server's words), not an error.
 #[tauri::command]

@@ -44,6 +44,8 @@ export const addSmtpChannel = (input: NewSmtpChannel) => call<Channel>("add_smtp
 
 /** An e-mail channel's settings: never the password, only whether one is stored. */
 export const smtpChannelConfig = (name: string) => call<SmtpChannelConfig>("smtp_channel_config", { name });
+/** A CA certificate file (PEM or DER) as PEM text, checked; refused with the reason otherwise. */
+export const readCaFile = (path: string) => call<string>("read_ca_file", { path });
 
 /** Sends one test message; a refused one resolves with `ok: false` and the reason, it does not reject. */
 export const testChannel = (name: string, to: string) => call<ChannelTestResult>("test_channel", { name, to });

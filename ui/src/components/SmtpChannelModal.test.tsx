@@ -4,11 +4,14 @@ import userEvent from "@testing-library/user-event";
 import { beforeEach, describe, expect, it, vi } from "vitest";
 import * as api from "../api";
 import { makeChannel } from "../test/fixtures";
-import { CommandError, db, resetApiMock } from "../test/mockApi";
+import * as dialog from "../api/dialog";
+import { caFiles, CommandError, db, resetApiMock } from "../test/mockApi";
 import { AppProviders } from "./AppProviders";
 import { SmtpChannelModal } from "./SmtpChannelModal";
 
 vi.mock("../api", () => import("../test/mockApi"));
+// Native dialogs cannot run here: each test says what the user picks.
+vi.mock("../api/dialog", () => ({ chooseFileToOpen: vi.fn(), chooseFileToSave: vi.fn() }));
 
 beforeEach(() => {
   resetApiMock();
@@ -134,6 +137,31 @@ describe("SmtpChannelModal", () => {
       limits: { perMinute: 30 },
     });
     await waitFor(() => expect(onSaved).toHaveBeenCalledWith(expect.objectContaining({ name: "教务处邮箱", kind: "smtp" })));
+  });
+
+  it("reads the CA certificate from a chosen file, and says why a wrong file cannot be used", async () => {
+    const pem = "-----BEGIN CERTIFICATE-----\nMIIC\n-----END CERTIFICATE-----\n";
+    caFiles.set("/certs/campus-ca.cer", pem);
+    const { user } = renderModal();
+    await user.click(screen.getByTestId("smtp-advanced"));
+
+    vi.mocked(dialog.chooseFileToOpen).mockResolvedValueOnce("/certs/notes.txt");
+    await user.click(screen.getByTestId("smtp-ca-file"));
+    expect(await screen.findByTestId("smtp-ca-file-error")).toHaveTextContent("无法读取这个证书文件");
+    expect(screen.getByTestId("smtp-ca-file-error")).toHaveTextContent("holds no certificate");
+    expect(screen.getByTestId("smtp-ca-pem")).toHaveValue("");
+
+    vi.mocked(dialog.chooseFileToOpen).mockResolvedValueOnce("/certs/campus-ca.cer");
+    await user.click(screen.getByTestId("smtp-ca-file"));
+    await waitFor(() => expect(screen.getByTestId("smtp-ca-pem")).toHaveValue(pem));
+    expect(screen.queryByTestId("smtp-ca-file-error")).not.toBeInTheDocument();
+    expect(api.readCaFile).toHaveBeenLastCalledWith("/certs/campus-ca.cer");
+
+    // Cancelling the dialog changes nothing.
+    vi.mocked(dialog.chooseFileToOpen).mockResolvedValueOnce(null);
+    await user.click(screen.getByTestId("smtp-ca-file"));
+    expect(screen.getByTestId("smtp-ca-pem")).toHaveValue(pem);
+    expect(api.readCaFile).toHaveBeenCalledTimes(2);
   });
 
   it("leaves the login out for a relay, and an empty port to the backend's default", async () => {

@@ -1,6 +1,22 @@
-import { Alert, Checkbox, Col, Collapse, Form, Input, InputNumber, Modal, Radio, Row, Spin, Switch, Typography } from "antd";
+import {
+  Alert,
+  Button,
+  Checkbox,
+  Col,
+  Collapse,
+  Form,
+  Input,
+  InputNumber,
+  Modal,
+  Radio,
+  Row,
+  Spin,
+  Switch,
+  Typography,
+} from "antd";
 import { useCallback, useState } from "react";
 import * as api from "../api";
+import { chooseFileToOpen } from "../api/dialog";
 import { useLoader, type Loaded } from "../hooks/useLoader";
 import { useT, type MessageKey } from "../i18n";
 import { ErrorAlert } from "./ErrorAlert";
@@ -260,8 +276,25 @@ function LoginFields({ config }: { config?: api.SmtpChannelConfig }) {
  */
 function CaFields({ config }: { config?: api.SmtpChannelConfig }) {
   const t = useT();
+  const form = Form.useFormInstance();
   const publicRoots = Form.useWatch("publicRoots") as boolean | undefined;
   const stored = config?.hasCa === true;
+  const [fileError, setFileError] = useState<api.CommandError>();
+  /** The backend reads the file (PEM or a Windows `.cer` in DER) and checks it as TLS will. */
+  const readFile = async () => {
+    setFileError(undefined);
+    try {
+      const path = await chooseFileToOpen({
+        title: t("smtp.caChooseTitle"),
+        filters: [{ name: t("smtp.caFilter"), extensions: ["pem", "crt", "cer", "der"] }],
+      });
+      if (!path) return;
+      form.setFieldValue("caPem", await api.readCaFile(path));
+      await form.validateFields(["caPem"]);
+    } catch (error) {
+      setFileError(api.toCommandError(error));
+    }
+  };
   return (
     <>
       <Form.Item
@@ -278,6 +311,21 @@ function CaFields({ config }: { config?: api.SmtpChannelConfig }) {
           style={{ fontFamily: "monospace" }}
         />
       </Form.Item>
+      <Form.Item style={{ marginTop: -16 }}>
+        <Button data-testid="smtp-ca-file" onClick={() => void readFile()} disabled={publicRoots === true}>
+          {t("smtp.caFromFile")}
+        </Button>
+      </Form.Item>
+      {fileError && (
+        <Alert
+          type="error"
+          showIcon
+          data-testid="smtp-ca-file-error"
+          message={t("smtp.caFileFailed")}
+          description={fileError.message}
+          style={{ marginBottom: 16 }}
+        />
+      )}
       {stored && (
         <Form.Item name="publicRoots" valuePropName="checked">
           <Checkbox data-testid="smtp-public-roots">{t("smtp.caUsePublic")}</Checkbox>

@@ -403,6 +403,15 @@ export const smtpChannelConfig = vi.fn<typeof Api.smtpChannelConfig>(async (name
   return config;
 });
 
+/** Files the test "puts on disk": path → PEM text; any other path is refused as the backend does. */
+export const caFiles = new Map<string, string>();
+
+export const readCaFile = vi.fn<typeof Api.readCaFile>(async (path) => {
+  const pem = caFiles.get(path);
+  if (pem === undefined) throw new CommandError("invalid", `CA certificate ${path}: it holds no certificate`);
+  return pem;
+});
+
 /** As the backend: absent fields stay; an empty username drops the login and its password. */
 export const updateSmtpChannel = vi.fn<typeof Api.updateSmtpChannel>(async (name, input) => {
   const config = db.smtpConfigs.get(name);
@@ -470,6 +479,7 @@ const ALL = [
   webhookChannelConfig,
   addSmtpChannel,
   smtpChannelConfig,
+  readCaFile,
   updateSmtpChannel,
   testChannel,
   onRunProgress,
@@ -478,6 +488,7 @@ const ALL = [
 export function resetApiMock(): void {
   db = freshDb();
   nextId = 100;
+  caFiles.clear();
   listeners.clear();
   // In Vitest 3 mockReset goes back to the implementation given to vi.fn.
   for (const fn of ALL) fn.mockReset();
