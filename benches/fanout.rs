@@ -27,6 +27,7 @@ async fn one(n: usize) {
         priority: 0,
         created_by: "bench",
         attachments: &[],
+        allow_unsubscribe: false,
     };
     let notice = store.insert_notice(&record).await.unwrap();
     let run = store.insert_run(notice.id, 0, "bench").await.unwrap();

@@ -24,7 +24,9 @@ mod contacts;
 mod import;
 mod providers;
 mod smtp;
+mod unsubscribe;
 pub use smtp::read_ca_file;
+pub use unsubscribe::addresses_in;
 
 use providers::{Providers, StoreInbox};
 
@@ -267,6 +269,7 @@ impl App {
                 },
                 created_by: self.actor.as_str(),
                 attachments: &kept,
+                allow_unsubscribe: input.allow_unsubscribe.unwrap_or(false),
             })
             .await;
         let notice = match inserted {

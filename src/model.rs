@@ -10,9 +10,11 @@ use ts_rs::TS;
 mod attachments;
 mod audience;
 mod smtp;
+mod unsubscribe;
 pub use attachments::*;
 pub use audience::*;
 pub use smtp::*;
+pub use unsubscribe::*;
 
 /// The kinds of provider a channel can be. Only `sandbox` sends in this version; the others
 /// are named so that stored rows and the UI agree on spelling as they arrive.
@@ -459,6 +461,8 @@ pub struct Notice {
     pub created_at: String,
     /// Files sent with it (by channels that can carry files: e-mail).
     pub attachments: Vec<NoticeAttachment>,
+    /// Recipients may opt out of e-mail from it: messages carry List-Unsubscribe and say how.
+    pub allow_unsubscribe: bool,
 }
 
 /// What is needed to compose a notice.
@@ -483,6 +487,9 @@ pub struct NewNotice {
     /// Files to attach, as paths on this computer; Herald keeps a copy of each.
     #[ts(optional)]
     pub attachments: Option<Vec<String>>,
+    /// Let e-mail recipients opt out (List-Unsubscribe, and a line in the message saying how).
+    #[ts(optional)]
+    pub allow_unsubscribe: Option<bool>,
 }
 
 /// One recipient's rendering of a notice, as the provider would get it.

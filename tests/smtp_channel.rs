@@ -447,3 +447,88 @@ fn an_edited_password_and_server_are_used_from_the_next_message() {
     assert_eq!(code, 2);
     assert!(err.contains("none, starttls or tls"), "{err}");
 }
+
+#[test]
+fn a_notice_that_allows_opting_out_says_how_and_the_requests_that_come_back_are_recorded() {
+    let server = SmtpServer::start(SmtpOptions::default());
+    let h = Herald::new();
+    add_channel(
+        &h,
+        "mail",
+        &server,
+        "none",
+        None,
+        &["--reply-to", "office@example.edu.cn"],
+    );
+    import(&h, SHEET);
+
+    // An ordinary notice offers no way out.
+    send(&h, "mail", "考场通知");
+    assert_eq!(h.json(&["dispatch", "--until-idle"])["sent"], 3);
+    let first = server.wait_for_messages(3, WAIT);
+    assert!(first.iter().all(|r| r.raw_header("List-Unsubscribe").is_none()));
+    assert!(first.iter().all(|r| !r.mail().text.unwrap().contains("退订")));
+
+    // One that allows it: the header points at the office's reply-to mailbox, both parts say how.
+    send_with(&h, "mail", "讲座预告", &["--allow-unsubscribe"]);
+    assert_eq!(h.json(&["dispatch", "--until-idle"])["sent"], 3);
+    let received = server.wait_for_messages(6, WAIT);
+    let to_wxm = received[3..]
+        .iter()
+        .find(|r| r.envelope.rcpt_tos == ["wxm@example.edu.cn"])
+        .expect("sent to wxm");
+    assert_eq!(
+        to_wxm.raw_header("List-Unsubscribe").as_deref(),
+        Some("<mailto:office@example.edu.cn?subject=%E9%80%80%E8%AE%A2%20unsubscribe>")
+    );
+    let mail = to_wxm.mail();
+    let text = mail.text.unwrap().replace("\r\n", "\n");
+    assert!(
+        text.ends_with(
+            "\n-- \n不想再收到这类通知？发一封主题为“退订”的邮件到 office@example.edu.cn 即可退订。\n\
+             To stop these notices, e-mail office@example.edu.cn with the subject \"unsubscribe\".\n"
+        ),
+        "{text:?}"
+    );
+    assert!(mail
+        .html
+        .unwrap()
+        .contains("subject=%E9%80%80%E8%AE%A2%20unsubscribe\">退订</a>"));
+
+    // The request comes back as a mail from the student; its text is pasted as it is.
+    let request = "发件人: 王小明 <WXM@example.edu.cn>\n收件人: office@example.edu.cn\n主题: 退订 unsubscribe\n\n\
+                   也请退订 nobody@example.org";
+    let look = with_stdin(&h, &["contacts", "unsubscribe", "--dry-run", "--json"], request);
+    assert!(look.status.success(), "{}", String::from_utf8_lossy(&look.stderr));
+    let look: Value = serde_json::from_slice(&look.stdout).unwrap();
+    assert_eq!(look["matched"][0]["name"], "王小明");
+    assert_eq!(look["matched"][0]["already"], false);
+    assert_eq!(look["matched"].as_array().unwrap().len(), 1);
+    assert_eq!(look["unknown"], serde_json::json!(["nobody@example.org"]));
+    assert_eq!(look["own"], serde_json::json!(["office@example.edu.cn"]));
+    assert_eq!(look["applied"], false);
+    assert_eq!(h.json(&["contacts", "show", "S1"])["optedOut"], serde_json::json!([]));
+
+    let done = with_stdin(&h, &["contacts", "unsubscribe", "--json"], request);
+    let done: Value = serde_json::from_slice(&done.stdout).unwrap();
+    assert_eq!(
+        (done["applied"].clone(), done["optedOut"].clone()),
+        (true.into(), 1.into())
+    );
+    assert_eq!(
+        h.json(&["contacts", "show", "S1"])["optedOut"],
+        serde_json::json!(["smtp"])
+    );
+    // Recorded once: the same request again changes nothing.
+    let again = h.json(&["contacts", "unsubscribe", "wxm@example.edu.cn"]);
+    assert_eq!(
+        (again["matched"][0]["already"].clone(), again["optedOut"].clone()),
+        (true.into(), 0.into())
+    );
+
+    // The next notice reaches the other two only.
+    send(&h, "mail", "考场变更");
+    assert_eq!(h.json(&["dispatch", "--until-idle"])["sent"], 2);
+    let all = server.wait_for_messages(8, WAIT);
+    assert!(all[6..].iter().all(|r| r.envelope.rcpt_tos != ["wxm@example.edu.cn"]));
+}

@@ -34,6 +34,7 @@ fn msg(id: i64) -> Outgoing {
         subject: "期末考试安排".into(),
         body: "**考场**：3 号楼 201\n请带好\"学生证\"。".into(),
         attachments: Default::default(),
+        allow_unsubscribe: false,
     }
 }
 

@@ -174,6 +174,7 @@ mod tests {
             subject: "s".into(),
             body: "b".into(),
             attachments: Default::default(),
+            allow_unsubscribe: false,
         };
         assert!(matches!(
             provider.send(std::slice::from_ref(&message)).await[0],

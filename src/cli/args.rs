@@ -78,6 +78,21 @@ pub enum ContactsCmd {
         #[arg(required = true)]
         contacts: Vec<String>,
     },
+    /// Record unsubscribe requests that came back by e-mail (from notices sent with
+    /// --allow-unsubscribe): the contacts with these addresses get no more e-mail.
+    Unsubscribe(UnsubscribeArgs),
+}
+
+#[derive(Debug, Args)]
+pub struct UnsubscribeArgs {
+    /// Addresses, or any text holding them (saved mails, a list); with none, standard input.
+    pub addresses: Vec<String>,
+    /// Read the text from this file instead (saved mails, an exported list).
+    #[arg(long, value_name = "FILE", conflicts_with = "addresses")]
+    pub from_file: Option<PathBuf>,
+    /// Show who would be opted out, change nothing.
+    #[arg(long)]
+    pub dry_run: bool,
 }
 
 #[derive(Debug, Args)]
@@ -279,6 +294,11 @@ pub struct NoticeCreateArgs {
     /// A file to attach (e-mail carries it); repeat for several. Herald keeps its own copy.
     #[arg(long = "attach", value_name = "FILE")]
     pub attachments: Vec<PathBuf>,
+    /// Let e-mail recipients opt out: each message carries List-Unsubscribe (a reply to the
+    /// channel's reply-to or from address) and a line saying how; record the requests that
+    /// come back with `herald contacts unsubscribe`.
+    #[arg(long)]
+    pub allow_unsubscribe: bool,
     /// Send each person the notice once, on their preferred channel among those given (their
     /// own order, then the order of --channel), falling back to the next one on a permanent
     /// failure. Without it, everyone gets it on every channel.

@@ -2,7 +2,7 @@
 
 use anyhow::{bail, Context};
 
-use super::args::{ContactEditArgs, ContactsCmd, DemoCmd};
+use super::args::{ContactEditArgs, ContactsCmd, DemoCmd, UnsubscribeArgs};
 use super::output::{cut, emit, or_dash};
 use crate::model::{AddressEdit, ContactDetail, ContactEdit, ContactQuery, NewContact};
 use crate::App;
@@ -96,7 +96,52 @@ pub async fn run(app: &App, cmd: ContactsCmd, json: bool) -> anyhow::Result<()> 
                 println!("deleted {n} contacts")
             })
         }
+        ContactsCmd::Unsubscribe(a) => unsubscribe(app, a, json).await,
     }
+}
+
+async fn unsubscribe(app: &App, a: UnsubscribeArgs, json: bool) -> anyhow::Result<()> {
+    let text = match (&a.from_file, a.addresses.is_empty()) {
+        (Some(path), _) => {
+            let bytes = std::fs::read(path).with_context(|| format!("cannot read {}", path.display()))?;
+            String::from_utf8_lossy(&bytes).into_owned()
+        }
+        (None, false) => a.addresses.join("\n"),
+        (None, true) => std::io::read_to_string(std::io::stdin()).context("cannot read standard input")?,
+    };
+    let r = app.record_unsubscribes(&text, !a.dry_run).await?;
+    if r.matched.is_empty() && r.unknown.is_empty() {
+        bail!("no e-mail address found in what was given");
+    }
+    emit(json, &r, || {
+        for m in &r.matched {
+            let state = if m.already {
+                "already opted out"
+            } else if r.applied {
+                "opted out"
+            } else {
+                "would be opted out"
+            };
+            println!(
+                "{:<32}{}  {}  {state}",
+                m.address,
+                cut(&m.name, 12),
+                or_dash(&m.external_id)
+            );
+        }
+        for address in &r.unknown {
+            println!("{address:<32}no contact has this address");
+        }
+        for address in &r.own {
+            println!("{address:<32}Herald's own sending address: left alone");
+        }
+        if r.applied {
+            println!("{} contacts opted out of e-mail", r.opted_out);
+        } else {
+            let n = r.matched.iter().filter(|m| !m.already).count();
+            println!("dry run: {n} contacts would be opted out of e-mail");
+        }
+    })
 }
 
 /// `--field ""` clears a field; a value sets it.

@@ -33,6 +33,7 @@ async fn new_notice(app: &App, a: NoticeCreateArgs) -> anyhow::Result<NewNotice>
         }),
         urgent: Some(a.urgent),
         attachments: Some(a.attachments.iter().map(|p| p.to_string_lossy().into_owned()).collect()),
+        allow_unsubscribe: Some(a.allow_unsubscribe),
     })
 }
 

@@ -73,8 +73,32 @@ const STYLES: [(&str, &str); 16] = [
     ("<a href=", "<a style=\"color:#1677ff;\" href="),
 ];
 
+/// The subject an unsubscribe request carries, in both languages a recipient may read:
+/// "退订 unsubscribe", percent-encoded for a `mailto:` URL.
+const UNSUBSCRIBE_SUBJECT: &str = "%E9%80%80%E8%AE%A2%20unsubscribe";
+
+/// The `mailto:` URL that asks `address` to stop sending: what List-Unsubscribe and the
+/// message's own unsubscribe link point at.
+pub fn unsubscribe_mailto(address: &str) -> String {
+    // An address may hold characters that mean something in a URL (RFC 6068 section 2).
+    let mut to = String::with_capacity(address.len());
+    for c in address.chars() {
+        match c {
+            '%' | '?' | '#' | '&' | '/' | ' ' | '"' | '<' | '>' => {
+                let mut buf = [0; 4];
+                for b in c.encode_utf8(&mut buf).bytes() {
+                    let _ = write!(to, "%{b:02X}");
+                }
+            }
+            c => to.push(c),
+        }
+    }
+    format!("mailto:{to}?subject={UNSUBSCRIBE_SUBJECT}")
+}
+
 /// The body as e-mail parts; `title` heads the HTML page (the subject, for clients that show it).
-pub fn render(markdown: &str, title: &str) -> EmailBody {
+/// With `unsubscribe_to`, both parts end with a line saying how to opt out by writing there.
+pub fn render(markdown: &str, title: &str, unsubscribe_to: Option<&str>) -> EmailBody {
     let options = options();
     let arena = Arena::new();
     let root = comrak::parse_document(&arena, markdown, &options);
@@ -93,15 +117,33 @@ pub fn render(markdown: &str, title: &str) -> EmailBody {
          <body style=\"margin:0;padding:0;background:#f5f6f7;\">\n\
          <table role=\"presentation\" width=\"100%\" cellpadding=\"0\" cellspacing=\"0\" style=\"background:#f5f6f7;\"><tr><td align=\"center\" style=\"padding:24px 12px;\">\n\
          <table role=\"presentation\" width=\"100%\" cellpadding=\"0\" cellspacing=\"0\" style=\"max-width:640px;background:#ffffff;border-radius:6px;\"><tr><td style=\"padding:28px 32px;font-family:-apple-system,'PingFang SC','Microsoft YaHei','Helvetica Neue',Arial,sans-serif;font-size:15px;line-height:1.7;color:#1f2329;\">\n\
-         {inner}</td></tr></table>\n</td></tr></table>\n</body>\n</html>\n",
-        escape_html(title)
+         {inner}</td></tr></table>\n{footer}</td></tr></table>\n</body>\n</html>\n",
+        escape_html(title),
+        footer = unsubscribe_to.map(html_footer).unwrap_or_default(),
     );
     let mut text = String::new();
     blocks(root, &mut text, "");
-    EmailBody {
-        html,
-        text: text.trim_end().to_owned() + "\n",
+    let mut text = text.trim_end().to_owned() + "\n";
+    if let Some(address) = unsubscribe_to {
+        // "-- " on a line of its own: mail clients fold what follows away as a signature.
+        let _ = write!(
+            text,
+            "\n-- \n不想再收到这类通知？发一封主题为“退订”的邮件到 {address} 即可退订。\n\
+             To stop these notices, e-mail {address} with the subject \"unsubscribe\".\n"
+        );
     }
+    EmailBody { html, text }
+}
+
+/// The opt-out line under the message card, small and grey, in Chinese and English.
+fn html_footer(address: &str) -> String {
+    let href = escape_html(&unsubscribe_mailto(address));
+    let shown = escape_html(address);
+    format!(
+        "<p style=\"max-width:640px;margin:12px auto 0;font-family:-apple-system,'PingFang SC','Microsoft YaHei',Arial,sans-serif;font-size:12px;line-height:1.6;color:#8f959e;\">\
+         不想再收到这类通知？<a style=\"color:#8f959e;\" href=\"{href}\">退订</a>（发一封主题为“退订”的邮件到 {shown}）。<br>\
+         To stop these notices, <a style=\"color:#8f959e;\" href=\"{href}\">unsubscribe</a> (e-mail {shown}).</p>\n"
+    )
 }
 
 fn escape_html(s: &str) -> String {
@@ -212,7 +254,7 @@ mod tests {
 
     #[test]
     fn the_html_part_is_styled_inline_and_carries_no_raw_html_or_script_links() {
-        let body = render(NOTICE, "期末 <考试>");
+        let body = render(NOTICE, "期末 <考试>", None);
         assert!(body.html.contains("<title>期末 &lt;考试&gt;</title>"));
         assert!(body.html.contains("<strong>12月20日</strong>"), "{}", body.html);
         assert!(body
@@ -236,11 +278,44 @@ mod tests {
 
     #[test]
     fn the_text_part_reads_like_the_notice() {
-        let body = render(NOTICE, "期末考试安排");
+        let body = render(NOTICE, "期末考试安排", None);
         let expected =
             "期末考试安排\n\n王小明同学：\n请于12月20日前到教务处网站 (https://jwc.example.edu.cn)确认。\n\n\
                         - 考场：3号楼 301\n- 时间：9:00–11:00\n\n1. 带学生证\n2. 带2B铅笔\n\n> 迟到15分钟不得入场。\n\n\
                         科目 | 时间\n高数 | 周一\n\n点我\n";
         assert_eq!(body.text, expected);
+    }
+
+    #[test]
+    fn a_notice_that_allows_opting_out_says_how_in_both_parts() {
+        let plain = render("通知", "t", None);
+        assert!(!plain.html.contains("mailto:") && !plain.text.contains("退订"));
+
+        let body = render("通知", "t", Some("jwc+notice@example.edu.cn"));
+        let mailto = "mailto:jwc+notice@example.edu.cn?subject=%E9%80%80%E8%AE%A2%20unsubscribe";
+        assert_eq!(unsubscribe_mailto("jwc+notice@example.edu.cn"), mailto);
+        assert!(
+            body.html.contains(&format!("href=\"{mailto}\">退订</a>")),
+            "{}",
+            body.html
+        );
+        assert!(body.html.contains(">unsubscribe</a>"));
+        assert!(body.text.starts_with("通知\n\n-- \n"), "{}", body.text);
+        assert!(body
+            .text
+            .contains("发一封主题为“退订”的邮件到 jwc+notice@example.edu.cn 即可退订。"));
+        // The percent-encoded subject decodes to what the text part tells people to write.
+        assert_eq!(
+            "%E9%80%80%E8%AE%A2"
+                .split('%')
+                .skip(1)
+                .map(|h| u8::from_str_radix(h, 16).unwrap())
+                .collect::<Vec<_>>(),
+            "退订".as_bytes()
+        );
+        assert_eq!(
+            unsubscribe_mailto("a?b#c@x.cn"),
+            "mailto:a%3Fb%23c@x.cn?subject=%E9%80%80%E8%AE%A2%20unsubscribe"
+        );
     }
 }

@@ -27,6 +27,7 @@ struct CompiledRun {
     /// Read once per run; a file that cannot be read fails the run's messages with the reason
     /// rather than sending them without it.
     attachments: std::result::Result<Arc<[Attachment]>, String>,
+    allow_unsubscribe: bool,
 }
 
 /// What a finished batch tells the worker about the channel.
@@ -145,6 +146,7 @@ pub(super) async fn run(
                         templates: compose::CompiledNotice::new(&notice.subject, &notice.body)
                             .map_err(|e| e.to_string()),
                         attachments: crate::app::load_attachments(data_dir, &notice.attachments),
+                        allow_unsubscribe: notice.allow_unsubscribe,
                     });
                     notices.insert(d.run_id, n.clone());
                     n
@@ -278,6 +280,7 @@ async fn send_and_record(
                     subject: r.subject,
                     body: r.body,
                     attachments,
+                    allow_unsubscribe: run.allow_unsubscribe,
                 });
                 pre.push(None);
             }

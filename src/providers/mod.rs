@@ -26,6 +26,8 @@ pub struct Outgoing {
     pub body: String,
     /// The notice's files, shared by every message of the run (only e-mail carries them).
     pub attachments: Arc<[Attachment]>,
+    /// The notice lets recipients opt out: e-mail adds List-Unsubscribe and a line saying how.
+    pub allow_unsubscribe: bool,
 }
 
 /// A file sent with a message.

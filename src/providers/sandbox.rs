@@ -119,6 +119,7 @@ mod tests {
             subject: "s".into(),
             body: "b".into(),
             attachments: Default::default(),
+            allow_unsubscribe: false,
         }
     }
 

@@ -23,7 +23,7 @@ use async_trait::async_trait;
 use base64::engine::general_purpose::STANDARD as BASE64;
 use base64::Engine as _;
 use futures_util::stream::{self, StreamExt};
-use lettre::message::header::ContentType;
+use lettre::message::header::{ContentType, HeaderName, HeaderValue};
 use lettre::message::{Mailbox, MultiPart};
 use lettre::transport::smtp::authentication::Credentials;
 use lettre::transport::smtp::client::{Certificate, CertificateStore, TlsParameters};
@@ -213,7 +213,8 @@ impl Smtp {
             .parse()
             .map_err(|_| format!("{} is not a valid e-mail address", m.address))?;
         let name = Some(m.recipient_name.clone()).filter(|n| !n.trim().is_empty());
-        let body = email::render(&m.body, &m.subject);
+        let unsubscribe_to = m.allow_unsubscribe.then(|| self.unsubscribe_to().to_string());
+        let body = email::render(&m.body, &m.subject, unsubscribe_to.as_deref());
         let mut builder = Message::builder()
             .from(self.from.clone())
             .to(Mailbox::new(name, to))
@@ -223,6 +224,9 @@ impl Smtp {
             .user_agent(format!("Herald {}", env!("CARGO_PKG_VERSION")));
         if let Some(r) = &self.reply_to {
             builder = builder.reply_to(r.clone());
+        }
+        if let Some(address) = &unsubscribe_to {
+            builder = builder.header(ListUnsubscribe(format!("<{}>", email::unsubscribe_mailto(address))));
         }
         let alternative = MultiPart::alternative_plain_html(body.text, body.html);
         let content = if m.attachments.is_empty() {
@@ -237,6 +241,13 @@ impl Smtp {
         builder
             .multipart(content)
             .map_err(|e| format!("the message cannot be built: {e}"))
+    }
+
+    /// Where opt-out requests go: the office's reply-to mailbox, else the sender. Herald has no
+    /// public address to receive a one-click (RFC 8058) request, so the request is a mail that
+    /// a person reads and records (`herald contacts unsubscribe`, or 处理退订 on the Contacts screen).
+    fn unsubscribe_to(&self) -> &lettre::Address {
+        &self.reply_to.as_ref().unwrap_or(&self.from).email
     }
 
     /// Sends one message and classifies the reply.
@@ -383,6 +394,7 @@ impl Smtp {
             subject: "Herald 测试邮件 / test message".into(),
             body: "这是一封来自 Herald 的测试邮件：收到即表示该邮件通道可以发信。\n\nThis is a test message from Herald: this e-mail channel works.".into(),
             attachments: Default::default(),
+            allow_unsubscribe: false,
         };
         match self.send_one(&m).await {
             Outcome::Sent { provider_id } => Ok(provider_id.unwrap_or_default()),
@@ -423,6 +435,25 @@ fn encoded_words(text: &str) -> String {
         words.push(format!("=?utf-8?b?{}?=", BASE64.encode(&chunk)));
     }
     words.join(" ")
+}
+
+/// `List-Unsubscribe` (RFC 2369): what a mail client's own "unsubscribe" button uses.
+#[derive(Debug, Clone)]
+struct ListUnsubscribe(String);
+
+impl lettre::message::header::Header for ListUnsubscribe {
+    fn name() -> HeaderName {
+        HeaderName::new_from_ascii_str("List-Unsubscribe")
+    }
+
+    fn parse(s: &str) -> Result<Self, Box<dyn std::error::Error + Send + Sync>> {
+        Ok(ListUnsubscribe(s.to_owned()))
+    }
+
+    fn display(&self) -> HeaderValue {
+        // ASCII without spaces (a percent-encoded URL in angle brackets): nothing to encode or fold.
+        HeaderValue::new(Self::name(), self.0.clone())
+    }
 }
 
 const PEM_CERTIFICATE: &str = "-----BEGIN CERTIFICATE-----";
@@ -622,8 +653,35 @@ mod tests {
             subject: "s".into(),
             body: "b".into(),
             attachments: Default::default(),
+            allow_unsubscribe: false,
         };
         assert!(smtp.message(&m).unwrap_err().contains("not a valid e-mail address"));
+    }
+
+    #[tokio::test]
+    async fn list_unsubscribe_goes_to_the_reply_to_mailbox_only_when_the_notice_allows_it() {
+        let mut s = settings();
+        s.reply_to = Some("office@example.edu.cn".into());
+        let smtp = Smtp::new(s, None).unwrap();
+        let mut m = Outgoing {
+            delivery_id: 1,
+            address: "wxm@example.edu.cn".into(),
+            recipient_name: "王小明".into(),
+            subject: "s".into(),
+            body: "b".into(),
+            attachments: Default::default(),
+            allow_unsubscribe: false,
+        };
+        let wire = |m: &Outgoing| String::from_utf8(smtp.message(m).unwrap().formatted()).unwrap();
+        assert!(!wire(&m).contains("List-Unsubscribe"));
+        m.allow_unsubscribe = true;
+        assert!(
+            wire(&m).contains(
+                "\r\nList-Unsubscribe: <mailto:office@example.edu.cn?subject=%E9%80%80%E8%AE%A2%20unsubscribe>\r\n"
+            ),
+            "{}",
+            wire(&m)
+        );
     }
 
     // The pool starts a task when built, so these need a runtime.

@@ -549,6 +549,7 @@ fn check_template(source: &str) -> Result<(), WebhookConfigError> {
         subject: PROBE_TEXT.into(),
         body: PROBE_TEXT.into(),
         attachments: Default::default(),
+        allow_unsubscribe: false,
     };
     let rendered = template
         .render(Payload::of(PROBE_TEXT, &probe))
@@ -1070,6 +1071,7 @@ mod tests {
             subject: "停课\"通知\"".into(),
             body: "明天停课。\n请转告。".into(),
             attachments: Default::default(),
+            allow_unsubscribe: false,
         };
         let body = String::from_utf8(default_body("教务处", &m)).unwrap();
         assert_eq!(

@@ -1,8 +1,9 @@
 //! `contacts` and `contact_addresses`: adding and reading one contact. Imports upsert in
 //! `upsert.rs`, the contacts screen's list and facets are in `query.rs`, one contact's detail,
-//! edit and deletion in `edit.rs`.
+//! edit and deletion in `edit.rs`, opting many out at once in `opt_out.rs`.
 
 mod edit;
+mod opt_out;
 mod query;
 mod upsert;
 

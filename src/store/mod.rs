@@ -229,6 +229,7 @@ pub(crate) mod testutil {
                 priority: 0,
                 created_by: "",
                 attachments: &[],
+                allow_unsubscribe: false,
             })
             .await
             .expect("notice");

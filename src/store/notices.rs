@@ -18,10 +18,11 @@ pub struct NoticeRecord<'a> {
     pub priority: i32,
     pub created_by: &'a str,
     pub attachments: &'a [crate::model::NoticeAttachment],
+    pub allow_unsubscribe: bool,
 }
 
 const NOTICE_SELECT: &str =
-    "SELECT id, title, subject, body, audience, channel_ids, channel_strategy, status, priority, created_at, attachments FROM notices";
+    "SELECT id, title, subject, body, audience, channel_ids, channel_strategy, status, priority, created_at, attachments, allow_unsubscribe FROM notices";
 
 fn status_from(s: &str) -> StoreResult<NoticeStatus> {
     Ok(match s {
@@ -51,6 +52,7 @@ fn notice_from_row(row: &sqlx::sqlite::SqliteRow) -> StoreResult<Notice> {
         priority: row.get("priority"),
         created_at: row.get("created_at"),
         attachments: from_json("notices.attachments", row.get("attachments"))?,
+        allow_unsubscribe: row.get("allow_unsubscribe"),
     })
 }
 
@@ -59,8 +61,8 @@ impl Store {
     pub async fn insert_notice(&self, n: &NoticeRecord<'_>) -> StoreResult<Notice> {
         let now = clock::now_str();
         let id: i64 = sqlx::query_scalar(
-            "INSERT INTO notices (title, subject, body, audience, channel_ids, channel_strategy, priority, created_by, created_at, updated_at, attachments) \
-             VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?) RETURNING id",
+            "INSERT INTO notices (title, subject, body, audience, channel_ids, channel_strategy, priority, created_by, created_at, updated_at, attachments, allow_unsubscribe) \
+             VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?) RETURNING id",
         )
         .bind(n.title)
         .bind(n.subject)
@@ -73,6 +75,7 @@ impl Store {
         .bind(&now)
         .bind(&now)
         .bind(serde_json::to_string(n.attachments).unwrap_or_else(|_| "[]".into()))
+        .bind(n.allow_unsubscribe)
         .fetch_one(&self.pool)
         .await?;
         self.get_notice(id).await

@@ -532,6 +532,7 @@ mod tests {
                 priority: 0,
                 created_by: "",
                 attachments: &[],
+                allow_unsubscribe: false,
             })
             .await
             .unwrap();
@@ -600,6 +601,7 @@ mod tests {
                 priority: 0,
                 created_by: "",
                 attachments: &[],
+                allow_unsubscribe: false,
             })
             .await
             .unwrap();

@@ -20,7 +20,7 @@ const NAMES_SHOWN: usize = 5;
 
 /// A timestamp strictly after `previous`, so that two edits within one millisecond still give
 /// two versions.
-fn version_after(previous: &str) -> String {
+pub(super) fn version_after(previous: &str) -> String {
     let now = clock::now();
     let next = chrono::DateTime::parse_from_rfc3339(previous)
         .map(|p| now.max(p.to_utc() + chrono::Duration::milliseconds(1)))

@@ -59,6 +59,7 @@ export function makeNotice(over: Partial<Notice> = {}): Notice {
     priority: 0,
     createdAt: AT,
     attachments: [],
+    allowUnsubscribe: false,
     ...over,
   };
 }

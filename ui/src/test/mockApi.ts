@@ -173,6 +173,7 @@ export const createNotice = vi.fn<typeof Api.createNotice>(async (input) => {
     priority: input.urgent ? 10 : 0,
     createdAt: now(),
     attachments: [],
+    allowUnsubscribe: input.allowUnsubscribe ?? false,
   };
   db.notices.unshift(notice);
   return notice;

@@ -16,4 +16,8 @@ channelStrategy?: ChannelStrategy, urgent?: boolean,
 /**
  * Files to attach, as paths on this computer; Herald keeps a copy of each.
  */
-attachments?: Array<string>, };
+attachments?: Array<string>, 
+/**
+ * Let e-mail recipients opt out (List-Unsubscribe, and a line in the message saying how).
+ */
+allowUnsubscribe?: boolean, };

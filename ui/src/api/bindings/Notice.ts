@@ -26,4 +26,8 @@ audienceText: string, channelIds: number[], channelStrategy: ChannelStrategy, st
 /**
  * Files sent with it (by channels that can carry files: e-mail).
  */
-attachments: Array<NoticeAttachment>, };
+attachments: Array<NoticeAttachment>, 
+/**
+ * Recipients may opt out of e-mail from it: messages carry List-Unsubscribe and say how.
+ */
+allowUnsubscribe: boolean, };
