@@ -16,10 +16,8 @@ use std::sync::atomic::{AtomicU64, Ordering};
 use std::sync::Arc;
 use std::time::{Duration, Instant};
 
-use herald::model::{NewNotice, NewWebhookChannel};
-use herald::{App, AppConfig};
-
-const HERALD: &str = env!("CARGO_BIN_EXE_herald");
+use herald::model::NewWebhookChannel;
+use herald::App;
 
 /// A minimal HTTP/1.1 sink: keep-alive, answers every request `200` with an empty body.
 /// A thread per connection is plenty for 64 connections and costs little CPU per request.
@@ -78,42 +76,12 @@ fn serve(stream: TcpStream, count: &AtomicU64) {
 }
 
 async fn prepare(dir: &Path, n: usize, channel: &str) -> App {
-    let app = App::open(AppConfig {
-        data_dir: dir.to_owned(),
-        face: "bench".into(),
-    })
-    .await
-    .unwrap();
+    let app = common::open_app(dir).await;
     common::seed_contacts(app.store(), n).await;
     let channel_id = app.channel_by_name(channel).await.unwrap().id;
-    let notice = app
-        .create_notice(NewNotice {
-            title: "期末考试安排".into(),
-            body: "{{ name }}同学：期末考试于下周一开始，请按时参加。".into(),
-            channel_ids: vec![channel_id],
-            ..Default::default()
-        })
-        .await
-        .unwrap();
-    app.send_notice(notice.id).await.unwrap();
+    let body = "{{ name }}同学：期末考试于下周一开始，请按时参加。".into();
+    common::queue_notice(&app, channel_id, body).await;
     app
-}
-
-/// Runs `herald dispatch --until-idle` on `dir`; returns its wall time.
-fn dispatch(dir: &Path) -> Duration {
-    let t0 = Instant::now();
-    let out = Command::new(HERALD)
-        .args(["dispatch", "--until-idle", "--quiet", "--json"])
-        .env("HERALD_DATA_DIR", dir)
-        .output()
-        .expect("run herald dispatch");
-    let took = t0.elapsed();
-    assert!(
-        out.status.success(),
-        "herald dispatch failed: {}",
-        String::from_utf8_lossy(&out.stderr)
-    );
-    took
 }
 
 fn wrk(port: u16, connections: u32) -> Option<f64> {
@@ -142,9 +110,8 @@ fn main() {
     let n = 100_000;
     let dir = tempfile::tempdir().unwrap();
     let app = rt.block_on(prepare(dir.path(), n, "sandbox"));
-    let took = dispatch(dir.path());
-    let run = rt.block_on(app.list_runs(1)).unwrap().remove(0);
-    assert_eq!(run.sent as usize, n, "every delivery sent");
+    let took = common::dispatch_until_idle(dir.path(), &[]);
+    rt.block_on(common::assert_all_sent(&app, n));
     common::report(
         "dispatch via sandbox (herald dispatch process)",
         n as u64,
@@ -157,12 +124,7 @@ fn main() {
     let n = 30_000;
     let dir = tempfile::tempdir().unwrap();
     let app = rt.block_on(async {
-        let app = App::open(AppConfig {
-            data_dir: dir.path().to_owned(),
-            face: "bench".into(),
-        })
-        .await
-        .unwrap();
+        let app = common::open_app(dir.path()).await;
         app.add_webhook_channel(NewWebhookChannel {
             name: "sink".into(),
             url: format!("http://127.0.0.1:{port}/hook"),
@@ -178,10 +140,9 @@ fn main() {
         prepare(dir.path(), n, "sink").await
     });
     let before = count.load(Ordering::Relaxed);
-    let took = dispatch(dir.path());
+    let took = common::dispatch_until_idle(dir.path(), &[]);
     let received = count.load(Ordering::Relaxed) - before;
-    let run = rt.block_on(app.list_runs(1)).unwrap().remove(0);
-    assert_eq!(run.sent as usize, n, "every delivery sent");
+    rt.block_on(common::assert_all_sent(&app, n));
     assert_eq!(received as usize, n, "the sink saw each once");
     let herald_rate = n as f64 / took.as_secs_f64();
     common::report("dispatch via webhook, concurrency 64", n as u64, took, "");

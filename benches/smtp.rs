@@ -15,10 +15,9 @@ use std::path::{Path, PathBuf};
 use std::process::{Child, Command, Stdio};
 use std::time::{Duration, Instant};
 
-use herald::model::{ChannelLimits, NewNotice, NewSmtpChannel};
-use herald::{App, AppConfig};
+use herald::model::{ChannelLimits, NewSmtpChannel};
+use herald::App;
 
-const HERALD: &str = env!("CARGO_BIN_EXE_herald");
 /// Messages per measurement.
 const MESSAGES: usize = 20_000;
 /// Connections, for both Herald's pool and smtp-source's sessions.
@@ -96,9 +95,8 @@ fn start_sink(port: u16) -> Sink {
 }
 
 fn smtp_source(port: u16) -> f64 {
-    let t0 = Instant::now();
-    let out = tool("smtp-source")
-        .args([
+    let took = common::run_timed(
+        tool("smtp-source").args([
             "-s",
             &CONNECTIONS.to_string(),
             "-m",
@@ -110,14 +108,8 @@ fn smtp_source(port: u16) -> f64 {
             "-t",
             "student@example.edu.cn",
             &format!("127.0.0.1:{port}"),
-        ])
-        .output()
-        .expect("run smtp-source");
-    let took = t0.elapsed();
-    assert!(
-        out.status.success(),
-        "smtp-source failed: {}",
-        String::from_utf8_lossy(&out.stderr)
+        ]),
+        "smtp-source",
     );
     MESSAGES as f64 / took.as_secs_f64()
 }
@@ -132,12 +124,7 @@ fn body() -> String {
 }
 
 async fn prepare(dir: &Path, port: u16) -> App {
-    let app = App::open(AppConfig {
-        data_dir: dir.to_owned(),
-        face: "bench".into(),
-    })
-    .await
-    .unwrap();
+    let app = common::open_app(dir).await;
     common::seed_contacts(app.store(), MESSAGES).await;
     let channel = app
         .add_smtp_channel(NewSmtpChannel {
@@ -156,16 +143,7 @@ async fn prepare(dir: &Path, port: u16) -> App {
         })
         .await
         .unwrap();
-    let notice = app
-        .create_notice(NewNotice {
-            title: "期末考试安排".into(),
-            body: body(),
-            channel_ids: vec![channel.id],
-            ..Default::default()
-        })
-        .await
-        .unwrap();
-    app.send_notice(notice.id).await.unwrap();
+    common::queue_notice(&app, channel.id, body()).await;
     app
 }
 
@@ -179,21 +157,8 @@ fn main() {
 
     let dir = tempfile::tempdir().unwrap();
     let app = rt.block_on(prepare(dir.path(), port));
-    let t0 = Instant::now();
-    let out = Command::new(HERALD)
-        .args(["dispatch", "--until-idle", "--quiet", "--json"])
-        .env("HERALD_DATA_DIR", dir.path())
-        .env("HERALD_SECRET_STORE", "file")
-        .output()
-        .expect("run herald dispatch");
-    let took = t0.elapsed();
-    assert!(
-        out.status.success(),
-        "herald dispatch failed: {}",
-        String::from_utf8_lossy(&out.stderr)
-    );
-    let run = rt.block_on(app.list_runs(1)).unwrap().remove(0);
-    assert_eq!(run.sent as usize, MESSAGES, "every delivery sent");
+    let took = common::dispatch_until_idle(dir.path(), &[("HERALD_SECRET_STORE", "file")]);
+    rt.block_on(common::assert_all_sent(&app, MESSAGES));
     let herald_rate = MESSAGES as f64 / took.as_secs_f64();
     common::report(
         &format!("herald dispatch via SMTP, pool {CONNECTIONS}, 2 KB"),

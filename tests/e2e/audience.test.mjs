@@ -5,8 +5,7 @@
 // selected on the Contacts screen ("加入分组", one of them already a member).
 import { test, after, before } from "node:test";
 import assert from "node:assert/strict";
-import path from "node:path";
-import { startApp, testIds } from "./harness.mjs";
+import { diagnostics, startApp, testIds } from "./harness.mjs";
 
 let app;
 const T = 20_000;
@@ -19,33 +18,11 @@ after(async () => {
   if (app) await app.stop();
 });
 
-const { byTestId, click } = testIds(() => app.browser, T);
-
-async function textOf(id) {
-  const el = await byTestId(id);
-  await el.waitForDisplayed({ timeout: T });
-  return el.getText();
-}
-
-async function waitForText(id, pattern, what) {
-  let last = "";
-  await app.browser.waitUntil(
-    async () => {
-      last = await textOf(id).catch(() => "");
-      return pattern.test(last);
-    },
-    { timeout: T, timeoutMsg: `${what}; it says: ${last}` },
-  );
-  return last;
-}
-
-/** Keeps a screenshot and the app's log with a failed test. */
-async function reportFailure(t, name) {
-  const shot = path.join(app.work, name);
-  await app.browser.saveScreenshot(shot).catch(() => {});
-  t.diagnostic(`screenshot: ${shot}`);
-  t.diagnostic(`app log:\n${app.appLog()}`);
-}
+const { byTestId, click, textOf, waitForText, loadDemo, tickChannel, waitForRunCompleted, historyRow } = testIds(
+  () => app.browser,
+  T,
+);
+const withDiagnostics = diagnostics(() => app);
 
 /**
  * Opens the antd Select with `testId`, types `search` and clicks the open option titled `title`.
@@ -75,14 +52,10 @@ async function addTag(testId, value) {
 }
 
 test("a notice to a rule group minus one person goes to exactly the previewed count", async (t) => {
-  const { browser } = app;
-  const group = "农学院2024级";
-  try {
-    await click("demo-load");
-    await browser.waitUntil(async () => !(await (await byTestId("demo-offer")).isExisting()), {
-      timeout: T,
-      timeoutMsg: "the demo offer did not go away after loading",
-    });
+  await withDiagnostics(t, "notice", async () => {
+    const { browser } = app;
+    const group = "农学院2024级";
+    await loadDemo();
 
     // The rule group: 院系 is 农学院 and 年级 is 2024 (张伟, 刘洋, 陈静, 杨帆 in the demo list).
     await click("nav-groups");
@@ -107,11 +80,7 @@ test("a notice to a rule group minus one person goes to exactly the previewed co
     await (await byTestId("compose-title")).waitForDisplayed({ timeout: T });
     await (await byTestId("compose-title")).setValue(title);
     await (await byTestId("compose-body")).setValue("{{ name }}同学：周四下午班会，请准时参加。");
-    const sandbox = await byTestId("compose-channel-sandbox");
-    await sandbox.waitForExist({ timeout: T });
-    const input = await sandbox.$("input");
-    const target = (await input.isExisting()) ? input : sandbox;
-    if (!(await target.isSelected())) await sandbox.click();
+    await tickChannel("sandbox");
     // antd draws the radio over its input (opacity 0), which WebDriver never calls clickable.
     const choose = await byTestId("audience-pick");
     await choose.scrollIntoView();
@@ -125,20 +94,13 @@ test("a notice to a rule group minus one person goes to exactly the previewed co
     assert.doesNotMatch(await textOf("audience-preview-sample"), /刘洋/);
 
     await click("compose-send");
-    const status = await byTestId("run-status");
-    await status.waitForExist({ timeout: T });
-    await browser.waitUntil(async () => /已完成|Completed/.test(await status.getText()), {
-      timeout: 60_000,
-      timeoutMsg: "the run did not complete",
-    });
+    await waitForRunCompleted();
     const deliveries = await textOf("run-deliveries");
     for (const person of ["张伟", "陈静", "杨帆"]) assert.match(deliveries, new RegExp(person));
     assert.doesNotMatch(deliveries, /刘洋|王建国|吴昊/);
 
     // History: a total of 3, all sent.
-    await click("nav-history");
-    await waitForText("history-table", new RegExp(title), "the notice is not in History");
-    const row = await (await byTestId("history-table")).$(`tr*=${title}`);
+    const row = await historyRow(title);
     const cells = await row.$$("td").map((td) => td.getText());
     assert.equal(cells.filter((c) => c.trim() === "3").length, 2, `total and sent of 3 expected in: ${cells}`);
 
@@ -147,16 +109,13 @@ test("a notice to a rule group minus one person goes to exactly the previewed co
     const inbox = await waitForText("sandbox-inbox", /s2024004@demo/, "the sandbox inbox has no message for 杨帆");
     assert.doesNotMatch(inbox, /s2024002@demo/, "the person left out got the notice");
     for (const address of ["s2024001@demo", "s2024003@demo"]) assert.match(inbox, new RegExp(address));
-  } catch (e) {
-    await reportFailure(t, "failure.png");
-    throw e;
-  }
+  });
 });
 
 test("a list group from pasted 学号/工号 and from people selected on the Contacts screen", async (t) => {
-  const { browser } = app;
-  const group = "学生会";
-  try {
+  await withDiagnostics(t, "list", async () => {
+    const { browser } = app;
+    const group = "学生会";
     // The demo contacts are there from the first test. A list group, filled by pasting ids.
     await click("nav-groups");
     await click("group-new-static");
@@ -204,8 +163,5 @@ test("a list group from pasted 学号/工号 and from people selected on the Con
 
     await click("nav-groups");
     await waitForText(`group-count-${group}`, /^3$/, "the list group does not hold 3 people");
-  } catch (e) {
-    await reportFailure(t, "failure-list.png");
-    throw e;
-  }
+  });
 });

@@ -7,7 +7,7 @@ import assert from "node:assert/strict";
 import { execFileSync } from "node:child_process";
 import path from "node:path";
 import { fileURLToPath } from "node:url";
-import { startApp, testIds } from "./harness.mjs";
+import { diagnostics, startApp, testIds } from "./harness.mjs";
 
 const ROOT = path.resolve(path.dirname(fileURLToPath(import.meta.url)), "../..");
 const CLI = path.join(ROOT, "target/debug/herald");
@@ -23,23 +23,11 @@ after(async () => {
   if (app) await app.stop();
 });
 
-const { byTestId, click, type } = testIds(() => app.browser, T);
-
-async function textOf(id) {
-  const el = await byTestId(id);
-  await el.waitForDisplayed({ timeout: T });
-  return el.getText();
-}
-
-/** Replaces an input's text as a person does (clearValue does not reach React's state). */
-async function replace(id, text) {
-  const el = await byTestId(id);
-  await el.waitForDisplayed({ timeout: T });
-  await el.click();
-  await app.browser.keys(["Control", "a"]);
-  await app.browser.keys("Backspace");
-  await el.addValue(text);
-}
+const { byTestId, click, type, textOf, replace } = testIds(() => app.browser, T);
+const withDiagnostics = diagnostics(
+  () => app,
+  async () => [`table:\n${await textOf("contacts-table").catch(() => "?")}`],
+);
 
 /** `herald ARGS --json` on the app's data directory. */
 function cli(...args) {
@@ -50,8 +38,8 @@ function cli(...args) {
 }
 
 test("a contact edited in the drawer: the table and the database show the change", async (t) => {
-  const { browser } = app;
-  try {
+  await withDiagnostics(t, "contact-edit", async () => {
+    const { browser } = app;
     await click("nav-contacts");
     await click("contacts-demo-load");
     await browser.waitUntil(async () => (await textOf("contacts-table")).includes("张伟"), {
@@ -91,11 +79,5 @@ test("a contact edited in the drawer: the table and the database show the change
     assert.deepEqual(stored.tags, ["班干部"]);
     assert.equal(stored.addresses.find((a) => a.kind === "email").address, "zhangwei@example.edu.cn");
     assert.equal(stored.addresses.find((a) => a.kind === "mobile").address, "13800002001", "untouched");
-  } catch (e) {
-    t.diagnostic(`table:\n${await textOf("contacts-table").catch(() => "?")}`);
-    await app.browser.saveScreenshot(path.join(app.work, "failed.png")).catch(() => {});
-    t.diagnostic(`screenshot: ${path.join(app.work, "failed.png")}`);
-    t.diagnostic(`app log:\n${app.appLog()}`);
-    throw e;
-  }
+  });
 });

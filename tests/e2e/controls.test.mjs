@@ -14,8 +14,7 @@ import { test, before, after } from "node:test";
 import assert from "node:assert/strict";
 import { createHmac, randomBytes, timingSafeEqual } from "node:crypto";
 import { createServer } from "node:http";
-import path from "node:path";
-import { startApp, testIds } from "./harness.mjs";
+import { diagnostics, startApp, testIds } from "./harness.mjs";
 
 const T = 20_000;
 /** The demo list's size: every notice here goes to everyone. */
@@ -76,12 +75,7 @@ function startReceiver() {
 before(async () => {
   receiver = await startReceiver();
   app = await startApp();
-  // First start: the dashboard offers the demo contacts.
-  await click("demo-load");
-  await app.browser.waitUntil(async () => !(await byTestId("demo-offer").isExisting()), {
-    timeout: T,
-    timeoutMsg: "the demo offer did not go away after loading",
-  });
+  await loadDemo();
 });
 
 after(async () => {
@@ -89,31 +83,9 @@ after(async () => {
   if (receiver) await receiver.close();
 });
 
-const { byTestId, click, type } = testIds(() => app.browser, T);
+const { byTestId, click, type, waitForText, fill, loadDemo, historyRow } = testIds(() => app.browser, T);
 
-async function waitForText(id, pattern, what) {
-  const el = await byTestId(id);
-  await el.waitForExist({ timeout: T });
-  let last = "";
-  await app.browser.waitUntil(async () => pattern.test((last = await el.getText())), {
-    timeout: T,
-    timeoutMsg: `${what}: expected ${pattern}, saw "${last}"`,
-  });
-}
-
-/** On failure, keep a screenshot and the app's log in the test's output. */
-async function withDiagnostics(t, name, body) {
-  try {
-    await body();
-  } catch (e) {
-    const shot = path.join(app.work, `failure-${name}.png`);
-    await app.browser.saveScreenshot(shot).catch(() => {});
-    t.diagnostic(`screenshot: ${shot}`);
-    t.diagnostic(`receiver: ${receiver.summary()}`);
-    t.diagnostic(`app log:\n${app.appLog()}`);
-    throw e;
-  }
-}
+const withDiagnostics = diagnostics(() => app, () => [`receiver: ${receiver.summary()}`]);
 
 /** Adds a webhook channel through the Channels screen's form. */
 async function addWebhookChannel({ name, url, secret, limits = {} }) {
@@ -127,14 +99,7 @@ async function addWebhookChannel({ name, url, secret, limits = {} }) {
     await click("webhook-limits");
     // The panel slides open and moves the Save button: let it come to rest first.
     await (await byTestId("webhook-limit-pauseAfterFailures")).waitForStable({ timeout: T });
-    for (const [field, value] of Object.entries(limits)) {
-      await type(`webhook-limit-${field}`, String(value));
-      const input = await byTestId(`webhook-limit-${field}`);
-      await browser.waitUntil(async () => (await input.getValue()) === String(value), {
-        timeout: T,
-        timeoutMsg: `the ${field} limit did not take ${value}`,
-      });
-    }
+    for (const [field, value] of Object.entries(limits)) await fill(`webhook-limit-${field}`, String(value));
   }
   await (await byTestId("webhook-save")).waitForStable({ timeout: T });
   await click("webhook-save");
@@ -412,13 +377,7 @@ test("a channel paused on the Channels screen shows why, holds its notices, and 
     await click("nav-dashboard");
     await byTestId("paused-channels-alert").waitForExist({ timeout: T, reverse: true });
 
-    await click("nav-history");
-    const history = await byTestId("history-table");
-    await browser.waitUntil(async () => (await history.getText()).includes(title), {
-      timeout: T,
-      timeoutMsg: "the held notice is not in History",
-    });
-    await (await (await history.$(`tr*=${title}`)).$("a")).click();
+    await (await (await historyRow(title)).$("a")).click();
     const done = await waitForRun((r) => COMPLETED.test(r.status ?? ""), "the held run did not complete after resuming");
     assert.equal(done.sent, DEMO_CONTACTS);
   });
@@ -426,7 +385,6 @@ test("a channel paused on the Channels screen shows why, holds its notices, and 
 
 test("a webhook channel that pauses itself after failures says why, and delivers what waited once resumed", async (t) => {
   await withDiagnostics(t, "self-pause", async () => {
-    const { browser } = app;
     // The receiver is down (503) when the notice goes out.
     receiver.answer("/flaky", 503);
     await addWebhookChannel({
@@ -462,13 +420,7 @@ test("a webhook channel that pauses itself after failures says why, and delivers
     await waitForText("channel-health-flaky-hook", HEALTH_OK, "the channel's health after resuming");
     await byTestId("channel-reason-flaky-hook").waitForExist({ timeout: T, reverse: true });
 
-    await click("nav-history");
-    const history = await byTestId("history-table");
-    await browser.waitUntil(async () => (await history.getText()).includes(title), {
-      timeout: T,
-      timeoutMsg: "the notice is not in History",
-    });
-    await (await (await history.$(`tr*=${title}`)).$("a")).click();
+    await (await (await historyRow(title)).$("a")).click();
     const done = await waitForRun(
       (r) => COMPLETED.test(r.status ?? ""),
       "the run did not complete after the channel was resumed",

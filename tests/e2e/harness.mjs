@@ -68,8 +68,34 @@ export async function settle(browser) {
 }
 
 /**
- * Element helpers by `data-testid`, shared by the test files. `browser` is a getter because the
- * session starts in `before()`, after the module has bound these.
+ * `withDiagnostics(t, name, body)`, which runs a test's body and, if it fails, puts a screenshot
+ * (`failure-NAME.png` in the app's work directory), the lines `extra()` gives (what the test's
+ * own receiver heard, say) and the app's log in the test's output, then fails with the same
+ * error: the evidence of a failure seen only in CI. `app` is a getter, as in `testIds`.
+ */
+export function diagnostics(app, extra = () => []) {
+  return async function withDiagnostics(t, name, body) {
+    try {
+      await body();
+    } catch (e) {
+      const { work, browser, appLog } = app();
+      const shot = path.join(work, `failure-${name}.png`);
+      await browser.saveScreenshot(shot).catch(() => {});
+      t.diagnostic(`screenshot: ${shot}`);
+      const lines = await Promise.resolve()
+        .then(extra)
+        .catch((err) => [`(diagnostics failed: ${err})`]);
+      for (const line of lines) t.diagnostic(line);
+      t.diagnostic(`app log:\n${appLog()}`);
+      throw e;
+    }
+  };
+}
+
+/**
+ * Helpers by `data-testid` and the steps several test files take, shared by the test files.
+ * `browser` is a getter because the session starts in `before()`, after the module has bound
+ * these; `timeout` is how long each step may wait.
  */
 export function testIds(browser, timeout) {
   const byTestId = (id) => browser().$(`[data-testid="${id}"]`);
@@ -83,5 +109,114 @@ export function testIds(browser, timeout) {
     await el.waitForDisplayed({ timeout });
     await el.setValue(text);
   }
-  return { byTestId, click, type };
+
+  /** The element's text, once it is displayed. */
+  async function textOf(id) {
+    const el = await byTestId(id);
+    await el.waitForDisplayed({ timeout });
+    return el.getText();
+  }
+
+  /**
+   * Waits until the element's text matches `pattern`; returns that text. The element is looked
+   * up afresh each time (React may replace it); `what` says what failed, with the text last seen.
+   */
+  async function waitForText(id, pattern, what) {
+    let last = "";
+    try {
+      await browser().waitUntil(
+        async () => {
+          last = await textOf(id).catch(() => "");
+          return pattern.test(last);
+        },
+        { timeout },
+      );
+    } catch (e) {
+      throw new Error(`${what}: expected ${pattern}, saw "${last}"`, { cause: e });
+    }
+    return last;
+  }
+
+  /** Waits until an input holds `value`. */
+  async function waitForValue(id, value) {
+    const input = await byTestId(id);
+    await browser().waitUntil(async () => (await input.getValue()) === value, {
+      timeout,
+      timeoutMsg: `${id} did not take ${value}`,
+    });
+  }
+
+  /** Types into an input and waits until it holds the text. */
+  async function fill(id, text) {
+    await type(id, text);
+    await waitForValue(id, text);
+  }
+
+  /**
+   * Types over what an input holds, as a person does: setValue and clearValue do not empty antd's
+   * inputs (React keeps its value), so select all, delete, type. Waits until it holds the text.
+   */
+  async function replace(id, text) {
+    const el = await byTestId(id);
+    await el.waitForDisplayed({ timeout });
+    await el.click();
+    await browser().keys(["Control", "a"]);
+    await browser().keys("Backspace");
+    await el.addValue(text);
+    await waitForValue(id, text);
+  }
+
+  /** First start: the dashboard offers the demo contacts; loads them. */
+  async function loadDemo() {
+    await click("demo-load");
+    await browser().waitUntil(async () => !(await (await byTestId("demo-offer")).isExisting()), {
+      timeout,
+      timeoutMsg: "the demo offer did not go away after loading",
+    });
+  }
+
+  /** On the Compose screen: ticks the channel's checkbox, unless it is ticked already. */
+  async function tickChannel(name) {
+    const box = await byTestId(`compose-channel-${name}`);
+    await box.waitForExist({ timeout });
+    const input = await box.$("input");
+    const target = (await input.isExisting()) ? input : box;
+    if (!(await target.isSelected())) await box.click();
+  }
+
+  /** On a run's page: waits (up to a minute) until the run has completed. */
+  async function waitForRunCompleted() {
+    const status = await byTestId("run-status");
+    await status.waitForExist({ timeout });
+    await browser().waitUntil(async () => /已完成|Completed/.test(await status.getText()), {
+      timeout: 60_000,
+      timeoutMsg: "the run did not complete",
+    });
+  }
+
+  /** Opens History and returns the row of the notice titled `title`, once it is listed. */
+  async function historyRow(title) {
+    await click("nav-history");
+    const history = await byTestId("history-table");
+    await browser().waitUntil(async () => (await history.getText()).includes(title), {
+      timeout,
+      timeoutMsg: `the notice ${title} is not in History`,
+    });
+    return history.$(`tr*=${title}`);
+  }
+
+  return {
+    byTestId,
+    click,
+    type,
+    textOf,
+    waitForText,
+    waitForValue,
+    fill,
+    replace,
+    loadDemo,
+    tickChannel,
+    waitForRunCompleted,
+    historyRow,
+  };
 }

@@ -5,7 +5,7 @@ import { test, after, before } from "node:test";
 import assert from "node:assert/strict";
 import { writeFileSync } from "node:fs";
 import path from "node:path";
-import { startApp, testIds } from "./harness.mjs";
+import { diagnostics, startApp, testIds } from "./harness.mjs";
 
 let app;
 const T = 20_000;
@@ -18,13 +18,8 @@ after(async () => {
   if (app) await app.stop();
 });
 
-const { byTestId, click } = testIds(() => app.browser, T);
-
-async function textOf(id) {
-  const el = await byTestId(id);
-  await el.waitForDisplayed({ timeout: T });
-  return el.getText();
-}
+const { byTestId, click, textOf } = testIds(() => app.browser, T);
+const withDiagnostics = diagnostics(() => app);
 
 /** The five numbers of a counts block: added, updated, unchanged, rejected, warnings. */
 async function counts(id) {
@@ -33,18 +28,18 @@ async function counts(id) {
 }
 
 test("a CSV imported through the wizard: previewed, checked by a dry run, then added", async (t) => {
-  const { browser } = app;
-  // As Excel saves "CSV UTF-8": a BOM, CRLF line ends, a quoted cell with a comma. Row 4 has an
-  // e-mail address that cannot be right, so it is rejected by row and column; the rest go in.
-  const file = path.join(app.work, "名单.csv");
-  const rows = [
-    "学号,姓名,院系,班级,邮箱,手机",
-    'S2024001,测试甲,农学院,"农学2401,一班",jia@example.edu.cn,13800138001',
-    "S2024002,测试乙,农学院,农学2402,yi@example.edu.cn,+86 138-0013-8002",
-    "S2024003,测试丙,农学院,农学2402,not-an-email,13800138003",
-  ];
-  writeFileSync(file, "\uFEFF" + rows.join("\r\n") + "\r\n");
-  try {
+  await withDiagnostics(t, "import", async () => {
+    const { browser } = app;
+    // As Excel saves "CSV UTF-8": a BOM, CRLF line ends, a quoted cell with a comma. Row 4 has an
+    // e-mail address that cannot be right, so it is rejected by row and column; the rest go in.
+    const file = path.join(app.work, "名单.csv");
+    const rows = [
+      "学号,姓名,院系,班级,邮箱,手机",
+      'S2024001,测试甲,农学院,"农学2401,一班",jia@example.edu.cn,13800138001',
+      "S2024002,测试乙,农学院,农学2402,yi@example.edu.cn,+86 138-0013-8002",
+      "S2024003,测试丙,农学院,农学2402,not-an-email,13800138003",
+    ];
+    writeFileSync(file, "\uFEFF" + rows.join("\r\n") + "\r\n");
     await click("nav-contacts");
     await click("contacts-import");
     const input = await byTestId("import-path");
@@ -88,8 +83,5 @@ test("a CSV imported through the wizard: previewed, checked by a dry run, then a
       { timeout: T, timeoutMsg: "the imported people are not in the contacts table" },
     );
     assert.ok(!(await textOf("contacts-table")).includes("测试丙"), "the rejected row was not imported");
-  } catch (e) {
-    t.diagnostic(`app log:\n${app.appLog()}`);
-    throw e;
-  }
+  });
 });

@@ -3,8 +3,7 @@
 // it in History and in the sandbox inbox.
 import { test, after, before } from "node:test";
 import assert from "node:assert/strict";
-import path from "node:path";
-import { startApp, settle, testIds } from "./harness.mjs";
+import { diagnostics, settle, startApp, testIds } from "./harness.mjs";
 
 let app;
 const T = 20_000;
@@ -17,17 +16,14 @@ after(async () => {
   if (app) await app.stop();
 });
 
-const { byTestId, click, type } = testIds(() => app.browser, T);
+const { byTestId, click, type, loadDemo, tickChannel, waitForRunCompleted, historyRow } = testIds(() => app.browser, T);
+const withDiagnostics = diagnostics(() => app);
 
 test("a notice composed in the app reaches the sandbox inbox and shows as sent in History", async (t) => {
-  const { browser } = app;
-  try {
+  await withDiagnostics(t, "slice", async () => {
+    const { browser } = app;
     // First start: the dashboard offers the demo contacts.
-    await click("demo-load");
-    await browser.waitUntil(async () => !(await (await byTestId("demo-offer")).isExisting()), {
-      timeout: T,
-      timeoutMsg: "the demo offer did not go away after loading",
-    });
+    await loadDemo();
 
     // A contact of our own.
     await click("nav-contacts");
@@ -48,31 +44,16 @@ test("a notice composed in the app reaches the sandbox inbox and shows as sent i
     await click("nav-compose");
     await type("compose-title", title);
     await type("compose-body", "{{ name }}同学：期末考试于下周一开始，请按时参加。");
-    const sandbox = await byTestId("compose-channel-sandbox");
-    await sandbox.waitForExist({ timeout: T });
-    const input = await sandbox.$("input");
-    const target = (await input.isExisting()) ? input : sandbox;
-    if (!(await target.isSelected())) await sandbox.click();
+    await tickChannel("sandbox");
     await click("compose-send");
 
     // The run's page shows the progress to the end.
-    const status = await byTestId("run-status");
-    await status.waitForExist({ timeout: T });
-    await browser.waitUntil(async () => /已完成|Completed/.test(await status.getText()), {
-      timeout: 60_000,
-      timeoutMsg: "the run did not complete",
-    });
+    await waitForRunCompleted();
     const deliveries = await byTestId("run-deliveries");
     assert.match(await deliveries.getText(), /端到端测试员/);
 
     // History lists it as completed, with every delivery sent.
-    await click("nav-history");
-    const history = await byTestId("history-table");
-    await browser.waitUntil(async () => (await history.getText()).includes(title), {
-      timeout: T,
-      timeoutMsg: "the notice is not in History",
-    });
-    const row = await history.$(`tr*=${title}`);
+    const row = await historyRow(title);
     const rowText = await row.getText();
     assert.match(rowText, /已完成|Completed/, rowText);
     const cells = await row.$$("td").map((td) => td.getText());
@@ -93,11 +74,5 @@ test("a notice composed in the app reaches the sandbox inbox and shows as sent i
     await browser.pause(1500);
     await settle(browser);
     if (process.env.HERALD_SCREENSHOT) await browser.saveScreenshot(process.env.HERALD_SCREENSHOT);
-  } catch (e) {
-    const shot = path.join(app.work, "failure.png");
-    await browser.saveScreenshot(shot).catch(() => {});
-    t.diagnostic(`screenshot: ${shot}`);
-    t.diagnostic(`app log:\n${app.appLog()}`);
-    throw e;
-  }
+  });
 });

@@ -11,8 +11,7 @@
 import { test, before, after } from "node:test";
 import assert from "node:assert/strict";
 import { createServer } from "node:net";
-import path from "node:path";
-import { startApp, testIds } from "./harness.mjs";
+import { diagnostics, startApp, testIds } from "./harness.mjs";
 
 const T = 20_000;
 const CHANNEL = "教务处邮箱";
@@ -151,21 +150,9 @@ after(async () => {
   if (receiver) await receiver.close();
 });
 
-const { byTestId, click, type } = testIds(() => app.browser, T);
+const { byTestId, click, fill, replace } = testIds(() => app.browser, T);
 
-/** On failure, keep a screenshot, what the receiver heard and the app's log in the output. */
-async function withDiagnostics(t, name, body) {
-  try {
-    await body();
-  } catch (e) {
-    const shot = path.join(app.work, `failure-${name}.png`);
-    await app.browser.saveScreenshot(shot).catch(() => {});
-    t.diagnostic(`screenshot: ${shot}`);
-    t.diagnostic(`smtp sessions: ${receiver.summary()}`);
-    t.diagnostic(`app log:\n${app.appLog()}`);
-    throw e;
-  }
-}
+const withDiagnostics = diagnostics(() => app, () => [`smtp sessions: ${receiver.summary()}`]);
 
 /** antd keeps a radio's input hidden under its label: click the label of the option. */
 async function chooseRadio(testId) {
@@ -174,32 +161,6 @@ async function chooseRadio(testId) {
   await label.click();
   const input = await app.browser.$(`//*[@data-testid="${testId}"]/descendant-or-self::input`);
   await app.browser.waitUntil(async () => input.isSelected(), { timeout: T, timeoutMsg: `${testId} did not get chosen` });
-}
-
-async function setField(testId, value) {
-  await type(testId, value);
-  const input = await byTestId(testId);
-  await app.browser.waitUntil(async () => (await input.getValue()) === value, {
-    timeout: T,
-    timeoutMsg: `${testId} did not take ${value}`,
-  });
-}
-
-/**
- * Types over what a field holds. setValue does not empty antd's inputs (React keeps its
- * value): select all and type over it.
- */
-async function replaceField(testId, value) {
-  const input = await byTestId(testId);
-  await input.waitForDisplayed({ timeout: T });
-  await input.click();
-  await app.browser.keys(["Control", "a"]);
-  await app.browser.keys("Backspace");
-  await input.addValue(value);
-  await app.browser.waitUntil(async () => (await input.getValue()) === value, {
-    timeout: T,
-    timeoutMsg: `${testId} did not take ${value}`,
-  });
 }
 
 /** Saves the e-mail form and waits for it to close; says what it shows if it does not. */
@@ -221,7 +182,7 @@ async function saveSmtpForm() {
 /** Opens the test dialog of the channel, sends to `to`; returns the result's box once shown. */
 async function sendTest(to) {
   await click(`channel-test-${CHANNEL}`);
-  await setField("channel-test-to", to);
+  await fill("channel-test-to", to);
   await click("channel-test-send");
   const result = await app.browser.$('[data-testid="channel-test-ok"], [data-testid="channel-test-failed"], [data-testid="channel-test-error"]');
   await result.waitForExist({ timeout: 60_000, timeoutMsg: `no result shown for the test to ${to}` });
@@ -238,16 +199,16 @@ test("an e-mail channel added through the form sends a test message the receiver
     const { browser } = app;
     await click("nav-channels");
     await click("channel-add-smtp");
-    await setField("smtp-name", CHANNEL);
-    await setField("smtp-host", "127.0.0.1");
+    await fill("smtp-name", CHANNEL);
+    await fill("smtp-host", "127.0.0.1");
     await chooseRadio("smtp-security-none");
     // Choosing 不加密 fills the usual port; this receiver listens on its own.
     assert.equal(await (await byTestId("smtp-port")).getValue(), "25");
-    await replaceField("smtp-port", String(receiver.port));
+    await replace("smtp-port", String(receiver.port));
     await click("smtp-login");
     await byTestId("smtp-password").waitForExist({ timeout: T, reverse: true });
-    await setField("smtp-from-address", FROM);
-    await setField("smtp-from-name", "教务处");
+    await fill("smtp-from-address", FROM);
+    await fill("smtp-from-name", "教务处");
     await saveSmtpForm();
     const table = await byTestId("channels-table");
     await browser.waitUntil(async () => (await table.getText()).includes(CHANNEL), {
@@ -303,7 +264,7 @@ test("the sender name edited through the form is the From header's display name 
     assert.equal(await (await byTestId("smtp-name")).isEnabled(), false);
     assert.equal(await (await byTestId("smtp-port")).getValue(), String(receiver.port));
     assert.equal(await (await byTestId("smtp-password")).isExisting(), false);
-    await replaceField("smtp-from-name", "教务处办公室");
+    await replace("smtp-from-name", "教务处办公室");
     await saveSmtpForm();
 
     const result = await sendTest("li@school.test");
