@@ -85,6 +85,7 @@ pub fn run() {
             commands::contacts::contact_detail,
             commands::contacts::update_contact,
             commands::contacts::delete_contacts,
+            commands::contacts::record_unsubscribes,
             commands::contacts::preview_import,
             commands::contacts::import_contacts,
             commands::contacts::export_contacts,

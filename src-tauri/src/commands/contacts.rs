@@ -9,6 +9,7 @@ use crate::error::CmdResult;
 use herald::import::{ImportOptions, ImportPreview, ImportReport};
 use herald::model::{
     Contact, ContactDetail, ContactEdit, ContactEditResult, ContactFacets, ContactPage, ContactQuery, NewContact,
+    UnsubscribeReport,
 };
 
 #[tauri::command]
@@ -37,6 +38,16 @@ pub async fn update_contact(state: State<'_, AppState>, id: i64, edit: ContactEd
 #[tauri::command]
 pub async fn delete_contacts(state: State<'_, AppState>, ids: Vec<i64>) -> CmdResult<u64> {
     Ok(state.app.delete_contacts(&ids).await?)
+}
+
+/// Finds the contacts in pasted unsubscribe requests; with `apply`, opts them out of e-mail.
+#[tauri::command]
+pub async fn record_unsubscribes(
+    state: State<'_, AppState>,
+    text: String,
+    apply: bool,
+) -> CmdResult<UnsubscribeReport> {
+    Ok(state.app.record_unsubscribes(&text, apply).await?)
 }
 
 #[tauri::command]

@@ -9,6 +9,7 @@ import type { ImportOptions } from "./bindings/ImportOptions";
 import type { ImportPreview } from "./bindings/ImportPreview";
 import type { ImportReport } from "./bindings/ImportReport";
 import type { NewContact } from "./bindings/NewContact";
+import type { UnsubscribeReport } from "./bindings/UnsubscribeReport";
 import { call } from "./invoke";
 
 export type { AddressEdit } from "./bindings/AddressEdit";
@@ -19,6 +20,8 @@ export type { ContactEditResult } from "./bindings/ContactEditResult";
 export type { ContactFacets } from "./bindings/ContactFacets";
 export type { ContactSort } from "./bindings/ContactSort";
 export type { FacetCount } from "./bindings/FacetCount";
+export type { UnsubscribeMatch } from "./bindings/UnsubscribeMatch";
+export type { UnsubscribeReport } from "./bindings/UnsubscribeReport";
 
 export const listContacts = (query: ContactQuery) => call<ContactPage>("list_contacts", { query });
 
@@ -36,6 +39,13 @@ export const updateContact = (id: number, edit: ContactEdit) =>
 
 /** Deletes contacts; rejects with code `conflict` (nothing deleted) when any has sending history. */
 export const deleteContacts = (ids: number[]) => call<number>("delete_contacts", { ids });
+
+/**
+ * The contacts named by the addresses in pasted unsubscribe requests (mails, lists); with
+ * `apply`, those not yet opted out of e-mail are, in one step.
+ */
+export const recordUnsubscribes = (text: string, apply: boolean) =>
+  call<UnsubscribeReport>("record_unsubscribes", { text, apply });
 
 /** The first rows of a file and the suggested mapping; `encoding` absent = detected. */
 export const previewImport = (path: string, encoding?: string) =>

@@ -27,6 +27,21 @@ export async function chooseFileToOpen(options: { title?: string; filters: FileF
   }
 }
 
+/** The native "open file" dialog for any number of files: their paths, empty when cancelled. */
+export async function chooseFilesToOpen(options: { title?: string; filters?: FileFilter[] }): Promise<string[]> {
+  try {
+    const chosen = await open({
+      title: options.title,
+      filters: options.filters && bothCases(options.filters),
+      multiple: true,
+      directory: false,
+    });
+    return chosen ?? [];
+  } catch (error) {
+    throw toCommandError(error);
+  }
+}
+
 /**
  * The native "save as" dialog. Resolves to the path chosen (the platform has asked about
  * overwriting an existing file), or `null` when the user cancels.

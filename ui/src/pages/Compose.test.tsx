@@ -1,11 +1,14 @@
 import { screen, waitFor, within } from "@testing-library/react";
 import { beforeEach, describe, expect, it, vi } from "vitest";
 import * as api from "../api";
+import * as dialog from "../api/dialog";
 import { makeChannel, makeContact } from "../test/fixtures";
 import { CommandError, db, resetApiMock } from "../test/mockGroupsApi";
 import { renderApp } from "../test/render";
 
 vi.mock("../api", () => import("../test/mockGroupsApi"));
+// Native dialogs cannot run here (nor under WebDriver): each test says what the user picks.
+vi.mock("../api/dialog", () => ({ chooseFilesToOpen: vi.fn(), chooseFileToOpen: vi.fn(), chooseFileToSave: vi.fn() }));
 
 beforeEach(() => {
   resetApiMock();
@@ -80,6 +83,8 @@ describe("Compose", () => {
       channelIds: [1],
       urgent: false,
       channelStrategy: "all",
+      attachments: [],
+      allowUnsubscribe: false,
     });
     const notice = await vi.mocked(api.createNotice).mock.results[0].value;
     expect(api.sendNotice).toHaveBeenCalledWith(notice.id);
@@ -95,9 +100,22 @@ describe("Compose", () => {
     await user.type(screen.getByTestId("compose-subject"), "关于补考");
     await user.type(screen.getByTestId("compose-body"), "请按时参加");
     await user.click(screen.getByTestId("compose-urgent"));
+    await user.click(screen.getByTestId("compose-allow-unsubscribe"));
     await user.click(screen.getByTestId("compose-strategy-fallback"));
     await user.click(screen.getByTestId("audience-pick"));
     expect(screen.getByTestId("audience-pick")).toBeChecked();
+
+    // Files from the native dialog, listed by name; one removed, one chosen twice kept once.
+    vi.mocked(dialog.chooseFilesToOpen).mockResolvedValueOnce(["/home/jw/补考安排.pdf", "/home/jw/旧名单.xlsx"]);
+    await user.click(screen.getByTestId("compose-attachments-add"));
+    const files = await screen.findByTestId("compose-attachments");
+    expect(files).toHaveTextContent("补考安排.pdf");
+    expect(files).not.toHaveTextContent("/home/jw");
+    await user.click(within(files).getAllByRole("button", { name: /移除/ })[1]);
+    expect(files).not.toHaveTextContent("旧名单.xlsx");
+    vi.mocked(dialog.chooseFilesToOpen).mockResolvedValueOnce(["/home/jw/补考安排.pdf"]);
+    await user.click(screen.getByTestId("compose-attachments-add"));
+    expect(within(files).getAllByText(/\.pdf|\.xlsx/)).toHaveLength(1);
 
     // Sending with nobody chosen is refused.
     await user.click(screen.getByTestId("compose-send"));
@@ -120,6 +138,8 @@ describe("Compose", () => {
       channelIds: [1],
       urgent: true,
       channelStrategy: "preferred_then_fallback",
+      attachments: ["/home/jw/补考安排.pdf"],
+      allowUnsubscribe: true,
     });
   });
 

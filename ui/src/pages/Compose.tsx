@@ -8,6 +8,7 @@ import { PageHeader } from "../components/PageHeader";
 import { PreviewModal } from "../components/PreviewModal";
 import { useLoader } from "../hooks/useLoader";
 import { useT } from "../i18n";
+import { AttachmentsField } from "../components/AttachmentsField";
 import { COMPOSE_DEFAULTS, TEMPLATE_VARIABLES, toNewNotice, type ComposeValues } from "./composeForm";
 
 export default function Compose() {
@@ -136,8 +137,19 @@ export default function Compose() {
           >
             <AudiencePicker channelIds={channelIds ?? []} />
           </Form.Item>
+          <Form.Item name="attachments" label={t("compose.attachments")} extra={t("compose.attachmentsHint")}>
+            <AttachmentsField />
+          </Form.Item>
           <Form.Item name="urgent" label={t("compose.urgent")} valuePropName="checked" extra={t("compose.urgentHint")}>
             <Switch data-testid="compose-urgent" />
+          </Form.Item>
+          <Form.Item
+            name="allowUnsubscribe"
+            label={t("compose.allowUnsubscribe")}
+            valuePropName="checked"
+            extra={t("compose.allowUnsubscribeHint")}
+          >
+            <Switch data-testid="compose-allow-unsubscribe" />
           </Form.Item>
           <Space>
             <Button onClick={showPreview} loading={busy === "preview"} disabled={busy === "send"} data-testid="compose-preview">

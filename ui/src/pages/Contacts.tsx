@@ -1,4 +1,4 @@
-import { ImportOutlined, PlusOutlined } from "@ant-design/icons";
+import { ImportOutlined, PlusOutlined, StopOutlined } from "@ant-design/icons";
 import { App, Button, Empty, Input, Space } from "antd";
 import { useCallback, useState } from "react";
 import * as api from "../api";
@@ -9,6 +9,7 @@ import { ContactsTable } from "../components/ContactsTable";
 import { ExportContactsButton } from "../components/ExportContactsButton";
 import { ImportWizard } from "../components/ImportWizard";
 import { PageHeader } from "../components/PageHeader";
+import { UnsubscribeModal } from "../components/UnsubscribeModal";
 import { useDebouncedValue } from "../hooks/useDebouncedValue";
 import { useLoader } from "../hooks/useLoader";
 import { useT } from "../i18n";
@@ -39,6 +40,7 @@ export default function Contacts() {
   const [reloadKey, setReloadKey] = useState(0);
   const [adding, setAdding] = useState(false);
   const [importing, setImporting] = useState(false);
+  const [unsubscribing, setUnsubscribing] = useState(false);
   const [loadingDemo, setLoadingDemo] = useState(false);
   const [editing, setEditing] = useState<number>();
   const [patched, setPatched] = useState<api.Contact>();
@@ -80,6 +82,9 @@ export default function Contacts() {
               {t("contacts.import")}
             </Button>
             <ExportContactsButton />
+            <Button icon={<StopOutlined />} onClick={() => setUnsubscribing(true)} data-testid="contacts-unsubscribe">
+              {t("contacts.unsubscribe")}
+            </Button>
             <Button type="primary" icon={<PlusOutlined />} onClick={() => setAdding(true)} data-testid="contact-add">
               {t("contacts.add")}
             </Button>
@@ -101,6 +106,7 @@ export default function Contacts() {
           </Empty>
         }
       />
+      <UnsubscribeModal open={unsubscribing} onClose={() => setUnsubscribing(false)} onRecorded={reload} />
       <ContactEditDrawer
         contactId={editing}
         tagOptions={facets.data?.tags.map((f) => f.value)}

@@ -9,6 +9,9 @@ export type ComposeValues = {
   audience: AudienceValue;
   urgent: boolean;
   channelStrategy: ChannelStrategy;
+  /** Paths of files on this computer; the backend keeps a copy when the notice is saved. */
+  attachments: string[];
+  allowUnsubscribe: boolean;
 };
 
 export const COMPOSE_DEFAULTS: Partial<ComposeValues> = {
@@ -16,6 +19,8 @@ export const COMPOSE_DEFAULTS: Partial<ComposeValues> = {
   audience: everyoneValue(),
   urgent: false,
   channelStrategy: "all",
+  attachments: [],
+  allowUnsubscribe: false,
 };
 
 /** The variables the backend fills per recipient (see the compose module of the core). */
@@ -43,5 +48,7 @@ export function toNewNotice(values: ComposeValues): NewNotice {
     channelIds: values.channelIds,
     urgent: values.urgent,
     channelStrategy: values.channelStrategy ?? "all",
+    attachments: values.attachments ?? [],
+    allowUnsubscribe: values.allowUnsubscribe ?? false,
   };
 }

@@ -156,6 +156,16 @@ export const deleteContacts = vi.fn<typeof Api.deleteContacts>(async (ids) => {
   return ids.length;
 });
 
+/** As the backend, simply: the addresses in the text matched to contacts' e-mail; none opted out before. */
+export const recordUnsubscribes = vi.fn<typeof Api.recordUnsubscribes>(async (text, apply) => {
+  const addresses = [...new Set((text.match(/[\w.+-]+@[\w-]+(\.[\w-]+)+/g) ?? []).map((a) => a.toLowerCase()))];
+  const matched = db.contacts
+    .filter((c) => c.email && addresses.includes(c.email))
+    .map((c) => ({ contactId: c.id, name: c.name, externalId: c.externalId, address: c.email!, already: false }));
+  const unknown = addresses.filter((a) => !matched.some((m) => m.address === a));
+  return { matched, unknown, own: [], applied: apply, optedOut: apply ? matched.length : 0 };
+});
+
 export const listChannels = vi.fn<typeof Api.listChannels>(async () => db.channels);
 export const listSandboxMessages = vi.fn<typeof Api.listSandboxMessages>(async () => db.sandbox);
 
@@ -481,6 +491,7 @@ const ALL = [
   addSmtpChannel,
   smtpChannelConfig,
   readCaFile,
+  recordUnsubscribes,
   updateSmtpChannel,
   testChannel,
   onRunProgress,
