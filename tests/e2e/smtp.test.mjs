@@ -7,7 +7,10 @@
 //   the screen shows the receiver's 250 reply in green;
 // - a test to an address the receiver refuses shows the refusal in red, with what to check;
 // - she edits the channel's sender name through the same form (opened with the channel's
-//   settings), and the next test message's From header carries the new name.
+//   settings), and the next test message's From header carries the new name;
+// - she sends a notice that allows opting out: every message carries List-Unsubscribe to her
+//   from address; a request pasted into 处理退订 on the Contacts screen opts that student out,
+//   and her next notice reaches everyone else and not him.
 import { test, before, after } from "node:test";
 import assert from "node:assert/strict";
 import { createServer } from "node:net";
@@ -150,7 +153,10 @@ after(async () => {
   if (receiver) await receiver.close();
 });
 
-const { byTestId, click, fill, replace } = testIds(() => app.browser, T);
+const { byTestId, click, fill, replace, loadDemo, tickChannel, waitForRunCompleted, waitForText } = testIds(
+  () => app.browser,
+  T,
+);
 
 const withDiagnostics = diagnostics(() => app, () => [`smtp sessions: ${receiver.summary()}`]);
 
@@ -276,5 +282,70 @@ test("the sender name edited through the form is the From header's display name 
     assert.deepEqual(message.to, ["li@school.test"]);
     const from = decodeWords(header(message.raw, "From") ?? "");
     assert.match(from, /^"?教务处办公室"? <jw@school\.test>$/, from);
+  });
+});
+
+/** Composes a notice to everyone through the e-mail channel, sends it, waits for the run's end. */
+async function sendNotice(title, { allowUnsubscribe }) {
+  await click("nav-compose");
+  await fill("compose-title", title);
+  await fill("compose-body", "{{ name }}同学：周五下午有讲座，欢迎参加。");
+  await tickChannel(CHANNEL);
+  if (allowUnsubscribe) {
+    await click("compose-allow-unsubscribe");
+    await app.browser.waitUntil(
+      async () => (await (await byTestId("compose-allow-unsubscribe")).getAttribute("aria-checked")) === "true",
+      { timeout: T, timeoutMsg: "允许退订 did not switch on" },
+    );
+  }
+  await click("compose-send");
+  await waitForRunCompleted();
+}
+
+test("a notice allowing opt-out carries List-Unsubscribe, and a pasted request stops the next e-mail", async (t) => {
+  await withDiagnostics(t, "smtp-unsubscribe", async () => {
+    const { browser } = app;
+    await click("nav-dashboard");
+    await loadDemo();
+    const before = receiver.messages.length;
+    await sendNotice("讲座预告", { allowUnsubscribe: true });
+    const lecture = receiver.messages.slice(before);
+    // The demo's 17 people with an e-mail address.
+    assert.equal(lecture.length, 17);
+    for (const m of lecture) {
+      assert.equal(
+        header(m.raw, "List-Unsubscribe"),
+        "<mailto:jw@school.test?subject=%E9%80%80%E8%AE%A2%20unsubscribe>",
+        `message to ${m.to}`,
+      );
+    }
+    const student = "s2024001@demo.herald.edu.cn";
+    assert.ok(lecture.some((m) => m.to.includes(student)));
+
+    // His request arrives in her mailbox; she pastes it on the Contacts screen.
+    await click("nav-contacts");
+    await click("contacts-unsubscribe");
+    // WebDriver types no line breaks into the box: the mail's header lines come as one line.
+    await fill("unsubscribe-text", `发件人: 张伟 <${student}>  收件人: ${FROM}  主题: 退订 unsubscribe`);
+    await click("unsubscribe-find");
+    const found = await waitForText("unsubscribe-found", /张伟/, "the request's contact is not shown");
+    assert.match(found, /S2024001/);
+    assert.match(found, /将退订邮件/);
+    assert.match(await (await byTestId("unsubscribe-own")).getText(), /jw@school\.test/);
+    await waitForText("unsubscribe-apply", /退订这 1 人的邮件/, "the confirm button");
+    await click("unsubscribe-apply");
+    await byTestId("unsubscribe-text").then((el) => el.waitForExist({ timeout: T, reverse: true }));
+    await browser.waitUntil(async () => (await browser.$("body").getText()).includes("已为 1 人退订邮件"), {
+      timeout: T,
+      timeoutMsg: "no confirmation that the opt-out was recorded",
+    });
+
+    // The next notice reaches the other 16 only.
+    const beforeNext = receiver.messages.length;
+    await sendNotice("讲座改期", { allowUnsubscribe: false });
+    const next = receiver.messages.slice(beforeNext);
+    assert.equal(next.length, 16);
+    assert.ok(next.every((m) => !m.to.includes(student)));
+    assert.ok(next.every((m) => header(m.raw, "List-Unsubscribe") === undefined));
   });
 });
