@@ -1,4 +1,5 @@
-import { Button, Table, Tag, type TableColumnsType } from "antd";
+import { PaperClipOutlined } from "@ant-design/icons";
+import { Button, Space, Table, Tag, Tooltip, type TableColumnsType } from "antd";
 import { useCallback, useMemo } from "react";
 import { Link } from "react-router-dom";
 import * as api from "../api";
@@ -19,7 +20,23 @@ export default function Notices() {
   );
 
   const columns: TableColumnsType<api.Notice> = [
-    { title: t("notices.noticeTitle"), dataIndex: "title" },
+    {
+      title: t("notices.noticeTitle"),
+      dataIndex: "title",
+      render: (_: unknown, n) => (
+        <Space size={4} wrap>
+          <span>{n.title}</span>
+          {n.attachments.length > 0 && (
+            <Tooltip title={n.attachments.map((a) => a.name).join("、")}>
+              <Tag icon={<PaperClipOutlined />} data-testid={`notice-attachments-${n.id}`}>
+                {n.attachments.length}
+              </Tag>
+            </Tooltip>
+          )}
+          {n.allowUnsubscribe && <Tag data-testid={`notice-unsubscribe-${n.id}`}>{t("notices.allowsUnsubscribe")}</Tag>}
+        </Space>
+      ),
+    },
     {
       title: t("notices.status"),
       dataIndex: "status",

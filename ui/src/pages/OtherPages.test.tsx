@@ -42,8 +42,28 @@ describe("Notices", () => {
     expect(await within(table).findByText("讲座通知")).toBeInTheDocument();
     expect(within(table).getByText("指定联系人（3 人）")).toBeInTheDocument();
     expect(await within(table).findByText("沙盒")).toBeInTheDocument();
+    expect(screen.queryByTestId("notice-attachments-4")).not.toBeInTheDocument();
+    expect(screen.queryByTestId("notice-unsubscribe-4")).not.toBeInTheDocument();
     await user.click(screen.getByTestId("notice-runs-4"));
     expect(screen.getByTestId("location")).toHaveTextContent("/history?notice=4");
+  });
+
+  it("marks a notice's attachments and whether it lets people opt out", async () => {
+    const file = { size: 1024, contentType: "application/pdf", file: "attachments/1" };
+    db.notices = [
+      makeNotice({
+        id: 5,
+        title: "讲座预告",
+        allowUnsubscribe: true,
+        attachments: [
+          { ...file, name: "海报.pdf" },
+          { ...file, name: "议程.pdf" },
+        ],
+      }),
+    ];
+    renderApp("/notices");
+    expect(await screen.findByTestId("notice-attachments-5")).toHaveTextContent("2");
+    expect(screen.getByTestId("notice-unsubscribe-5")).toHaveTextContent("可退订");
   });
 });
 
