@@ -38,10 +38,8 @@ fn with_stdin(h: &Herald, args: &[&str], input: &str) -> std::process::Output {
     child.wait_with_output().unwrap()
 }
 
-/// `herald channels add smtp …` with the password on standard input.
-fn add_channel(h: &Herald, name: &str, server: &SmtpServer, security: &str, password: Option<&str>, extra: &[&str]) {
-    let port = server.port().to_string();
-    let ca = server.ca_file();
+/// The arguments every `herald channels add smtp` here starts with: a server on 127.0.0.1.
+fn add_args<'a>(name: &'a str, port: &'a str, security: &'a str) -> Vec<&'a str> {
     let mut args = vec![
         "channels",
         "add",
@@ -51,22 +49,34 @@ fn add_channel(h: &Herald, name: &str, server: &SmtpServer, security: &str, pass
         "--host",
         "127.0.0.1",
         "--port",
-        &port,
-        "--security",
-        security,
-        "--from",
-        "jwc@example.edu.cn",
-        "--from-name",
-        "教务处",
-        "--ca-file",
-        ca.to_str().unwrap(),
+        port,
     ];
+    args.extend(["--security", security, "--from", "jwc@example.edu.cn"]);
+    args
+}
+
+/// `herald channels add smtp …` trusting the server's CA, with the password on standard input.
+fn add_channel(h: &Herald, name: &str, server: &SmtpServer, security: &str, password: Option<&str>, extra: &[&str]) {
+    let port = server.port().to_string();
+    let ca = server.ca_file();
+    let mut args = add_args(name, &port, security);
+    args.extend(["--from-name", "教务处", "--ca-file", ca.to_str().unwrap()]);
     if password.is_some() {
         args.extend(["--user", USER, "--password-stdin"]);
     }
     args.extend(extra);
     let out = with_stdin(h, &args, &format!("{}\n", password.unwrap_or("")));
     assert!(out.status.success(), "{}", String::from_utf8_lossy(&out.stderr));
+}
+
+/// `herald channels add smtp` for implicit TLS without a login, trusting `ca` when given.
+fn add_tls_channel(h: &Herald, name: &str, port: &str, ca: Option<&std::path::Path>) -> std::process::Output {
+    let mut cmd = h.cmd();
+    cmd.args(add_args(name, port, "tls"));
+    if let Some(ca) = ca {
+        cmd.arg("--ca-file").arg(ca);
+    }
+    cmd.output().unwrap()
 }
 
 fn import(h: &Herald, sheet: &str) {
@@ -206,23 +216,8 @@ fn implicit_tls_without_auth_trusts_only_the_given_ca() {
     let cer = h.dir.path().join("校园 CA.cer");
     std::fs::write(&cer, der).unwrap();
     let port = server.port().to_string();
-    h.json(&[
-        "channels",
-        "add",
-        "smtp",
-        "--name",
-        "der-ca",
-        "--host",
-        "127.0.0.1",
-        "--port",
-        &port,
-        "--security",
-        "tls",
-        "--from",
-        "jwc@example.edu.cn",
-        "--ca-file",
-        cer.to_str().unwrap(),
-    ]);
+    let added = add_tls_channel(&h, "der-ca", &port, Some(&cer));
+    assert!(added.status.success(), "{}", String::from_utf8_lossy(&added.stderr));
     let test = h.json(&["channels", "test", "der-ca", "--to", "office@example.edu.cn"]);
     assert_eq!(test["ok"], true, "{test}");
     server.wait_for_messages(2, WAIT);
@@ -230,45 +225,13 @@ fn implicit_tls_without_auth_trusts_only_the_given_ca() {
     // A file that is no certificate is refused when the channel is added, naming the file.
     let wrong = h.dir.path().join("名单.csv");
     std::fs::write(&wrong, "学号,姓名\n2024001,王小明\n").unwrap();
-    let out = h
-        .cmd()
-        .args([
-            "channels",
-            "add",
-            "smtp",
-            "--name",
-            "wrong-file",
-            "--host",
-            "127.0.0.1",
-            "--security",
-            "tls",
-            "--from",
-            "jwc@example.edu.cn",
-            "--ca-file",
-        ])
-        .arg(&wrong)
-        .output()
-        .unwrap();
+    let out = add_tls_channel(&h, "wrong-file", &port, Some(&wrong));
     assert!(!out.status.success());
     let stderr = String::from_utf8_lossy(&out.stderr);
     assert!(stderr.contains("--ca-file") && stderr.contains("名单.csv"), "{stderr}");
 
     // The same server, trusted through the public roots only: its certificate is refused.
-    h.json(&[
-        "channels",
-        "add",
-        "smtp",
-        "--name",
-        "public-roots",
-        "--host",
-        "127.0.0.1",
-        "--port",
-        &port,
-        "--security",
-        "tls",
-        "--from",
-        "jwc@example.edu.cn",
-    ]);
+    assert!(add_tls_channel(&h, "public-roots", &port, None).status.success());
     let out = h
         .cmd()
         .args([
