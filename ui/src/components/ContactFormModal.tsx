@@ -1,6 +1,6 @@
 import { Alert, Form, Input, Modal } from "antd";
-import { useState } from "react";
 import * as api from "../api";
+import { useModalForm } from "../hooks/useModalForm";
 import { useT, type MessageKey } from "../i18n";
 
 type Values = Required<api.NewContact>;
@@ -35,34 +35,18 @@ export function ContactFormModal({
   onSaved: (contact: api.Contact) => void;
 }) {
   const t = useT();
-  const [form] = Form.useForm<Partial<Values>>();
-  const [saving, setSaving] = useState(false);
-  const [error, setError] = useState<string>();
-
-  const save = async () => {
-    const values = await form.validateFields().catch(() => null);
-    if (!values) return;
-    setSaving(true);
-    setError(undefined);
-    try {
-      const contact = await api.addContact(toNewContact(values));
-      form.resetFields();
-      onSaved(contact);
-    } catch (reason) {
-      setError(api.toCommandError(reason).message);
-    } finally {
-      setSaving(false);
-    }
-  };
+  const { form, saving, error, save, cancel } = useModalForm<Partial<Values>, api.Contact>({
+    open,
+    submit: (values) => api.addContact(toNewContact(values)),
+    onSaved,
+    onClose,
+  });
 
   return (
     <Modal
       open={open}
       title={t("contacts.addTitle")}
-      onCancel={() => {
-        setError(undefined);
-        onClose();
-      }}
+      onCancel={cancel}
       onOk={save}
       okText={t("common.save")}
       cancelText={t("common.cancel")}

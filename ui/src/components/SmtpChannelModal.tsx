@@ -14,10 +14,10 @@ import {
   Switch,
   Typography,
 } from "antd";
-import { useCallback, useState } from "react";
+import { useState } from "react";
 import * as api from "../api";
 import { chooseFileToOpen } from "../api/dialog";
-import { useLoader, type Loaded } from "../hooks/useLoader";
+import { useModalForm } from "../hooks/useModalForm";
 import { useT, type MessageKey } from "../i18n";
 import { ErrorAlert } from "./ErrorAlert";
 import { LIMIT_FIELDS, type LimitField } from "./webhookForm";
@@ -341,13 +341,9 @@ function CaFields({ config }: { config?: api.SmtpChannelConfig }) {
  * without contacting the server; "发送测试邮件" on the Channels screen does that.
  */
 export function SmtpChannelModal(props: SmtpModalProps) {
-  const { open, editing } = props;
-  const name = open ? editing?.name : undefined;
-  const config = useLoader(
-    useCallback(() => (name ? api.smtpChannelConfig(name) : Promise.resolve(undefined)), [name]),
-  );
+  const { editing } = props;
   // A form of its own per channel (and for adding), so no values carry over between them.
-  return <SmtpForm key={editing ? `edit-${editing.id}` : "add"} {...props} stored={editing ? config : undefined} />;
+  return <SmtpForm key={editing ? `edit-${editing.id}` : "add"} {...props} />;
 }
 
 type SmtpModalProps = {
@@ -358,41 +354,24 @@ type SmtpModalProps = {
   onSaved: (channel: api.Channel) => void;
 };
 
-/** `stored`: the edited channel's settings as they load. */
-function SmtpForm({
-  open,
-  editing,
-  stored,
-  onClose,
-  onSaved,
-}: SmtpModalProps & { stored?: Loaded<api.SmtpChannelConfig | undefined> }) {
-  const config = stored?.data;
-  const loadError = stored?.error;
-  const loading = stored !== undefined && !loadError && (stored.loading || config === undefined);
+function SmtpForm({ open, editing, onClose, onSaved }: SmtpModalProps) {
   const t = useT();
-  const [form] = Form.useForm<SmtpValues>();
-  const [saving, setSaving] = useState(false);
-  const [error, setError] = useState<string>();
+  const { form, stored: config, loading, loadError, reload, ready, saving, error, save, cancel } = useModalForm<
+    SmtpValues,
+    api.Channel,
+    api.SmtpChannelConfig
+  >({
+    open,
+    editing: editing?.name,
+    load: api.smtpChannelConfig,
+    submit: (values, stored) =>
+      editing && stored
+        ? api.updateSmtpChannel(editing.name, toUpdateSmtpChannel(values, stored, editing.limits))
+        : api.addSmtpChannel(toNewSmtpChannel(values)),
+    onSaved,
+    onClose,
+  });
   const security = (Form.useWatch("security", form) as Security | undefined) ?? "starttls";
-
-  const save = async () => {
-    const values = await form.validateFields().catch(() => null);
-    if (!values) return;
-    setSaving(true);
-    setError(undefined);
-    try {
-      const channel =
-        editing && config
-          ? await api.updateSmtpChannel(editing.name, toUpdateSmtpChannel(values, config, editing.limits))
-          : await api.addSmtpChannel(toNewSmtpChannel(values));
-      form.resetFields();
-      onSaved(channel);
-    } catch (reason) {
-      setError(api.toCommandError(reason).message);
-    } finally {
-      setSaving(false);
-    }
-  };
 
   /** A new security setting brings its usual port, unless the port is one of the person's own. */
   const onValuesChange = (changed: SmtpValues, all: SmtpValues) => {
@@ -414,15 +393,12 @@ function SmtpForm({
     <Modal
       open={open}
       title={editing ? t("smtp.editTitle", { name: editing.name }) : t("smtp.title")}
-      onCancel={() => {
-        setError(undefined);
-        onClose();
-      }}
+      onCancel={cancel}
       onOk={save}
       okText={t("common.save")}
       cancelText={t("common.cancel")}
       confirmLoading={saving}
-      okButtonProps={{ "data-testid": "smtp-save", disabled: loading || loadError !== undefined }}
+      okButtonProps={{ "data-testid": "smtp-save", disabled: !ready }}
       cancelButtonProps={{ "data-testid": "smtp-cancel" }}
       width={640}
       destroyOnHidden
@@ -437,9 +413,9 @@ function SmtpForm({
           style={{ marginBottom: 16 }}
         />
       )}
-      <ErrorAlert error={loadError} onRetry={() => stored?.reload()} testId="smtp-load-error" />
+      <ErrorAlert error={loadError} onRetry={reload} testId="smtp-load-error" />
       {loading && <Spin data-testid="smtp-loading" />}
-      {!loading && !loadError && (
+      {ready && (
         <Form<SmtpValues>
           form={form}
           layout="vertical"

@@ -1,7 +1,6 @@
 import { Alert, Checkbox, Col, Collapse, Form, Input, InputNumber, Modal, Row, Select, Spin, Typography } from "antd";
-import { useCallback, useState } from "react";
 import * as api from "../api";
-import { useLoader } from "../hooks/useLoader";
+import { useModalForm } from "../hooks/useModalForm";
 import { useT, type MessageKey } from "../i18n";
 import { ErrorAlert } from "./ErrorAlert";
 import {
@@ -77,80 +76,36 @@ function SecretFields({ config }: { config?: api.WebhookChannelConfig }) {
  * Adds a webhook channel, or with `editing` changes one: the same form, opened with the
  * channel's settings. Secrets are never shown; they can be kept, replaced or removed.
  */
-export function WebhookChannelModal({
-  open,
-  editing,
-  onClose,
-  onSaved,
-}: {
-  open: boolean;
-  editing?: api.Channel;
-  onClose: () => void;
-  onSaved: (channel: api.Channel) => void;
-}) {
-  const name = open ? editing?.name : undefined;
-  const config = useLoader(
-    useCallback(() => (name ? api.webhookChannelConfig(name) : Promise.resolve(undefined)), [name]),
-  );
-  const loaded = !editing || (config.data !== undefined && !config.loading);
-  return (
-    <WebhookForm
-      // A form of its own per channel (and for adding), so no values carry over between them.
-      key={editing ? `edit-${editing.id}` : "add"}
-      open={open}
-      editing={editing}
-      config={editing ? config.data : undefined}
-      loading={!loaded && !config.error}
-      loadError={editing ? config.error : undefined}
-      onReload={() => config.reload()}
-      onClose={onClose}
-      onSaved={onSaved}
-    />
-  );
+export function WebhookChannelModal(props: WebhookModalProps) {
+  const { editing } = props;
+  // A form of its own per channel (and for adding), so no values carry over between them.
+  return <WebhookForm key={editing ? `edit-${editing.id}` : "add"} {...props} />;
 }
 
-function WebhookForm({
-  open,
-  editing,
-  config,
-  loading,
-  loadError,
-  onReload,
-  onClose,
-  onSaved,
-}: {
+type WebhookModalProps = {
   open: boolean;
   editing?: api.Channel;
-  config?: api.WebhookChannelConfig;
-  loading: boolean;
-  loadError?: api.CommandError;
-  onReload: () => void;
   onClose: () => void;
   onSaved: (channel: api.Channel) => void;
-}) {
-  const t = useT();
-  const [form] = Form.useForm<WebhookValues>();
-  const [saving, setSaving] = useState(false);
-  const [error, setError] = useState<string>();
+};
 
-  const save = async () => {
-    const values = await form.validateFields().catch(() => null);
-    if (!values) return;
-    setSaving(true);
-    setError(undefined);
-    try {
-      const channel =
-        editing && config
-          ? await api.updateWebhookChannel(editing.name, toUpdateWebhookChannel(values, config, editing.limits))
-          : await api.addWebhookChannel(toNewWebhookChannel(values));
-      form.resetFields();
-      onSaved(channel);
-    } catch (reason) {
-      setError(api.toCommandError(reason).message);
-    } finally {
-      setSaving(false);
-    }
-  };
+function WebhookForm({ open, editing, onClose, onSaved }: WebhookModalProps) {
+  const t = useT();
+  const { form, stored: config, loading, loadError, reload, ready, saving, error, save, cancel } = useModalForm<
+    WebhookValues,
+    api.Channel,
+    api.WebhookChannelConfig
+  >({
+    open,
+    editing: editing?.name,
+    load: api.webhookChannelConfig,
+    submit: (values, stored) =>
+      editing && stored
+        ? api.updateWebhookChannel(editing.name, toUpdateWebhookChannel(values, stored, editing.limits))
+        : api.addWebhookChannel(toNewWebhookChannel(values)),
+    onSaved,
+    onClose,
+  });
 
   const checkHeaders = (_: unknown, text: string | undefined) => {
     const parsed = parseHeaders(text ?? "");
@@ -163,15 +118,12 @@ function WebhookForm({
     <Modal
       open={open}
       title={editing ? t("webhook.editTitle", { name: editing.name }) : t("webhook.title")}
-      onCancel={() => {
-        setError(undefined);
-        onClose();
-      }}
+      onCancel={cancel}
       onOk={save}
       okText={t("common.save")}
       cancelText={t("common.cancel")}
       confirmLoading={saving}
-      okButtonProps={{ "data-testid": "webhook-save", disabled: loading || loadError !== undefined }}
+      okButtonProps={{ "data-testid": "webhook-save", disabled: !ready }}
       cancelButtonProps={{ "data-testid": "webhook-cancel" }}
       width={640}
       destroyOnHidden
@@ -179,9 +131,9 @@ function WebhookForm({
       {error && (
         <Alert type="error" showIcon message={error} data-testid="webhook-error" style={{ marginBottom: 16 }} />
       )}
-      <ErrorAlert error={loadError} onRetry={onReload} testId="webhook-load-error" />
+      <ErrorAlert error={loadError} onRetry={reload} testId="webhook-load-error" />
       {loading && <Spin data-testid="webhook-loading" />}
-      {!loading && !loadError && (
+      {ready && (
         <Form<WebhookValues>
           // Mounted once the channel is loaded, so the initial values are its own.
           key={editing ? `edit-${editing.id}` : "add"}
