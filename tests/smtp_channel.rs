@@ -495,3 +495,37 @@ fn a_notice_that_allows_opting_out_says_how_and_the_requests_that_come_back_are_
     let all = server.wait_for_messages(8, WAIT);
     assert!(all[6..].iter().all(|r| r.envelope.rcpt_tos != ["wxm@example.edu.cn"]));
 }
+
+#[test]
+fn a_contacts_field_reaches_the_mailbox_as_written_and_adds_no_formatting() {
+    let server = SmtpServer::start(SmtpOptions::default());
+    let h = Herald::new();
+    add_channel(&h, "mail", &server, "none", None, &[]);
+    import(
+        &h,
+        "学号,姓名,邮箱,座位\nS1,王小明,wxm@example.edu.cn,3*2 排 <靠窗> [A区](https://evil.example)\n",
+    );
+    let notice = h.json(&[
+        "notices",
+        "create",
+        "--title",
+        "座位",
+        "--channel",
+        "mail",
+        "--body",
+        "**座位**：{{ 座位 }}",
+    ]);
+    h.json(&["notices", "send", &notice["id"].to_string()]);
+    assert_eq!(h.json(&["dispatch", "--until-idle"])["sent"], 1);
+    let mail = server.wait_for_messages(1, WAIT)[0].mail();
+    let text = mail.text.unwrap().replace("\r\n", "\n");
+    assert_eq!(text, "座位：3*2 排 <靠窗> [A区](https://evil.example)\n");
+    let html = mail.html.unwrap();
+    // The author's bold formats; the field's stars, brackets and link syntax stay as typed (its
+    // URL may be linked as itself, never behind the field's words).
+    assert!(
+        html.contains("<strong>座位</strong>：3*2 排 &lt;靠窗&gt; [A区]("),
+        "{html}"
+    );
+    assert!(!html.contains("<em>") && !html.contains("A区</a>"), "{html}");
+}

@@ -318,4 +318,56 @@ mod tests {
             "mailto:a%3Fb%23c@x.cn?subject=%E9%80%80%E8%AE%A2%20unsubscribe"
         );
     }
+
+    #[test]
+    fn a_contacts_values_arrive_as_written_while_the_authors_markdown_still_formats() {
+        let notice = crate::compose::CompiledNotice::new(
+            "{{ seat }}",
+            "**座位**：{{ seat }}\n备注：{{ note }}\n主页：{{ home }}\n邮箱：{{ email }}",
+        )
+        .unwrap();
+        let vars = serde_json::json!({
+            "seat": "3*2 排 4*5 号",
+            "note": "[点我领奖](https://evil.example) <b>急</b> ~~作废~~ `x` a|b \\n [回信](mailto:x@evil.example)",
+            "home": "https://www.example.edu.cn/~wang/",
+            "email": "li_ming+2024@example.edu.cn",
+        });
+        let r = notice.render_as(&vars, true).unwrap();
+        assert_eq!(r.subject, "3*2 排 4*5 号", "a subject is never Markdown");
+        let body = render(&r.body, &r.subject, None);
+        assert_eq!(
+            body.text,
+            "座位：3*2 排 4*5 号\n备注：[点我领奖](https://evil.example) <b>急</b> ~~作废~~ `x` a|b \\n [回信](mailto:x@evil.example)\n\
+             主页：https://www.example.edu.cn/~wang/\n邮箱：li_ming+2024@example.edu.cn\n"
+        );
+        assert!(
+            body.html.contains("<strong>座位</strong>"),
+            "the author's Markdown formats"
+        );
+        assert!(!body.html.contains("<em>") && !body.html.contains("<del>") && !body.html.contains("<code"));
+        // The URL may be linked as itself, but a field cannot hide it behind other words.
+        assert!(
+            !body.html.contains("点我领奖</a>") && !body.html.contains("回信</a>"),
+            "{}",
+            body.html
+        );
+        assert!(body.html.contains("&lt;b&gt;急&lt;/b&gt;"), "{}", body.html);
+        assert!(
+            body.html.contains("href=\"https://www.example.edu.cn/~wang/\""),
+            "{}",
+            body.html
+        );
+        assert!(
+            body.html.contains("href=\"mailto:li_ming+2024@example.edu.cn\""),
+            "{}",
+            body.html
+        );
+
+        // For channels that show the body as text, values go in untouched.
+        assert_eq!(
+            notice.render(&vars).unwrap().body,
+            "**座位**：3*2 排 4*5 号\n备注：[点我领奖](https://evil.example) <b>急</b> ~~作废~~ `x` a|b \\n [回信](mailto:x@evil.example)\n\
+             主页：https://www.example.edu.cn/~wang/\n邮箱：li_ming+2024@example.edu.cn"
+        );
+    }
 }

@@ -7,7 +7,7 @@
 
 pub mod email;
 
-use minijinja::{Environment, UndefinedBehavior};
+use minijinja::{AutoEscape, Environment, ErrorKind, UndefinedBehavior};
 use serde_json::Value;
 use thiserror::Error;
 
@@ -46,9 +46,52 @@ pub struct Rendered {
     pub body: String,
 }
 
+/// How values are written into a body that a channel reads as Markdown (e-mail): escaped, so a
+/// contact's field arrives as written ("3*2" is not italics, "[x](…)" is not a link, "<b>"
+/// is not dropped as raw HTML) and cannot add formatting or links to the message.
+const MARKDOWN: AutoEscape = AutoEscape::Custom("markdown");
+
+/// The body's name in the environment when rendered for a Markdown-reading channel.
+const BODY_MARKDOWN: &str = "body.md";
+
+/// `value` with the characters that start Markdown formatting backslash-escaped. Words that
+/// are links or addresses (`https://…`, `www.…`, anything with `@`) are left whole: the
+/// autolinker reads them raw, so an escape would end up inside the link (a word with brackets
+/// is link syntax, not a bare link, and is escaped). `_` is left alone
+/// everywhere: inside a word it formats nothing.
+pub fn escape_markdown(value: &str) -> String {
+    let mut out = String::with_capacity(value.len() + 8);
+    for word in value.split_inclusive(char::is_whitespace) {
+        let link = (["http://", "https://", "www."].iter().any(|p| word.starts_with(p)) || word.contains('@'))
+            && !word.contains(['[', ']', '<', '>']);
+        for c in word.chars() {
+            if !link && matches!(c, '\\' | '*' | '`' | '[' | ']' | '<' | '>' | '~' | '|') {
+                out.push('\\');
+            }
+            out.push(c);
+        }
+    }
+    out
+}
+
 fn environment() -> Environment<'static> {
     let mut env = Environment::new();
     env.set_undefined_behavior(UndefinedBehavior::Strict);
+    env.set_auto_escape_callback(|name| {
+        if name.ends_with(".md") {
+            MARKDOWN
+        } else {
+            AutoEscape::None
+        }
+    });
+    env.set_formatter(|out, state, value| {
+        if state.auto_escape() == MARKDOWN && !value.is_safe() {
+            out.write_str(&escape_markdown(&value.to_string()))
+                .map_err(|_| minijinja::Error::new(ErrorKind::WriteFailure, "cannot write the rendered body"))
+        } else {
+            minijinja::escape_formatter(out, state, value)
+        }
+    });
     env
 }
 
@@ -117,6 +160,8 @@ impl CompiledNotice {
             .map_err(|e| syntax_error("subject", &e))?;
         env.add_template_owned("body", body.to_owned())
             .map_err(|e| syntax_error("body", &e))?;
+        env.add_template_owned(BODY_MARKDOWN, body.to_owned())
+            .map_err(|e| syntax_error("body", &e))?;
         Ok(CompiledNotice {
             env,
             subject_vars,
@@ -127,6 +172,7 @@ impl CompiledNotice {
     fn render_field(
         &self,
         field: &'static str,
+        template: &str,
         used: &[String],
         vars: &Value,
         ctx: &minijinja::Value,
@@ -137,7 +183,7 @@ impl CompiledNotice {
                 variable: variable.clone(),
             });
         }
-        let tmpl = self.env.get_template(field).map_err(|e| syntax_error(field, &e))?;
+        let tmpl = self.env.get_template(template).map_err(|e| syntax_error(field, &e))?;
         tmpl.render(ctx).map_err(|e| match e.kind() {
             minijinja::ErrorKind::UndefinedError => ComposeError::UnknownVariable {
                 field,
@@ -147,14 +193,23 @@ impl CompiledNotice {
         })
     }
 
-    /// Subject and body for one recipient.
+    /// Subject and body for one recipient, values inserted as they are: for channels and
+    /// screens that show the body as text.
     pub fn render(&self, vars: &Value) -> Result<Rendered, ComposeError> {
+        self.render_as(vars, false)
+    }
+
+    /// Subject and body for one recipient; with `markdown`, values in the body are
+    /// Markdown-escaped, for a channel that renders the body as Markdown (e-mail). The subject
+    /// is never Markdown.
+    pub fn render_as(&self, vars: &Value, markdown: bool) -> Result<Rendered, ComposeError> {
         // Converted once for both templates: building minijinja's map is most of the cost
         // of rendering a short notice.
         let ctx = minijinja::Value::from_serialize(vars);
+        let body = if markdown { BODY_MARKDOWN } else { "body" };
         Ok(Rendered {
-            subject: self.render_field("subject", &self.subject_vars, vars, &ctx)?,
-            body: self.render_field("body", &self.body_vars, vars, &ctx)?,
+            subject: self.render_field("subject", "subject", &self.subject_vars, vars, &ctx)?,
+            body: self.render_field("body", body, &self.body_vars, vars, &ctx)?,
         })
     }
 }

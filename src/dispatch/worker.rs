@@ -17,7 +17,7 @@ use crate::clock;
 use crate::compose;
 use crate::model::Channel;
 use crate::outbox::next_state;
-use crate::providers::{address_kind, Attachment, Outcome, Outgoing, Provider};
+use crate::providers::{address_kind, reads_markdown, Attachment, Outcome, Outgoing, Provider};
 use crate::store::{ClaimedDelivery, RecordedOutcome};
 use crate::Result;
 
@@ -257,11 +257,12 @@ async fn send_and_record(
     let mut outgoing = Vec::with_capacity(claimed.len());
     // A recipient whose template cannot be rendered fails alone, with the reason.
     let mut pre: Vec<Option<Outcome>> = Vec::with_capacity(claimed.len());
+    let markdown = reads_markdown(provider.kind());
     for d in &claimed {
         let run = &notices[&d.run_id];
         let rendered = match (&run.templates, &run.attachments) {
             (Ok(t), Ok(files)) => t
-                .render(&d.variables)
+                .render_as(&d.variables, markdown)
                 .map_err(|e| e.to_string())
                 .map(|r| (r, files.clone())),
             (Err(e), _) | (_, Err(e)) => Err(e.clone()),

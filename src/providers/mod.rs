@@ -114,6 +114,11 @@ pub fn address_kind(kind: ChannelKind) -> Option<&'static str> {
     }
 }
 
+/// Whether a channel kind renders the body as Markdown (so values put into it are escaped).
+pub fn reads_markdown(kind: ChannelKind) -> bool {
+    matches!(kind, ChannelKind::Smtp)
+}
+
 /// [`address_kind`] of every channel kind that has one, as a JSON object for the store's
 /// fan-out and fallback queries (kinds absent take any address).
 pub fn address_kinds_json() -> String {
