@@ -261,12 +261,13 @@ impl App {
         }
     }
 
-    /// The webhook channel of this name, or an error naming what it is instead.
-    async fn webhook_channel(&self, name: &str) -> Result<Channel> {
+    /// The channel of this name if it is of `kind` (`what` names that kind for people), or an
+    /// error naming what it is instead.
+    pub(super) async fn channel_of_kind(&self, name: &str, kind: ChannelKind, what: &str) -> Result<Channel> {
         let channel = self.channel_by_name(name).await?;
-        if channel.kind != ChannelKind::Webhook {
+        if channel.kind != kind {
             return Err(Error::Invalid(format!(
-                "{name} is a {} channel, not a webhook",
+                "{name} is a {} channel, not {what}",
                 channel.kind.as_str()
             )));
         }
@@ -321,7 +322,7 @@ impl App {
     /// channel is; a running dispatcher rebuilds the channel's provider because `updated_at`
     /// moves on.
     pub async fn update_webhook_channel(&self, name: &str, input: UpdateWebhookChannel) -> Result<Channel> {
-        let channel = self.webhook_channel(name).await?;
+        let channel = self.channel_of_kind(name, ChannelKind::Webhook, "a webhook").await?;
         let old = load_for_edit(&self.store, self.secrets.as_ref(), channel.id).await?;
         let mut settings = old.settings.clone();
         let mut lost = old.missing.clone();
@@ -407,7 +408,7 @@ impl App {
 
     /// A webhook channel's configuration, secrets only named.
     pub async fn webhook_channel_config(&self, name: &str) -> Result<WebhookChannelConfig> {
-        let channel = self.webhook_channel(name).await?;
+        let channel = self.channel_of_kind(name, ChannelKind::Webhook, "a webhook").await?;
         let row = self.store.channel_config(channel.id).await?;
         let stored = WebhookSettings::from_json(&row.settings).map_err(invalid)?;
         // A damaged or missing entry is reported when the channel starts; here it only

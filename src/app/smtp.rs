@@ -104,7 +104,7 @@ impl App {
     /// in one UPDATE that also checks nobody changed the channel meanwhile, and the old entry
     /// is deleted last. A running dispatcher restarts the channel's worker with the new settings.
     pub async fn update_smtp_channel(&self, name: &str, input: UpdateSmtpChannel) -> Result<Channel> {
-        let channel = self.smtp_channel(name).await?;
+        let channel = self.channel_of_kind(name, ChannelKind::Smtp, "e-mail").await?;
         let (row, old_secrets) = load_channel_secrets(&self.store, self.secrets.as_ref(), channel.id).await?;
         let old: SmtpSettings = serde_json::from_value(row.settings.clone())
             .map_err(|e| Error::Invalid(format!("its settings cannot be read: {e}")))?;
@@ -197,26 +197,9 @@ impl App {
         Ok(self.store.get_channel(channel.id).await?)
     }
 
-    async fn smtp_channel(&self, name: &str) -> Result<Channel> {
-        let channel = self.channel_by_name(name).await?;
-        if channel.kind != ChannelKind::Smtp {
-            return Err(Error::Invalid(format!(
-                "{name} is a {} channel, not e-mail",
-                channel.kind.as_str()
-            )));
-        }
-        Ok(channel)
-    }
-
     /// An e-mail channel's settings, without its password.
     pub async fn smtp_channel_config(&self, name: &str) -> Result<SmtpChannelConfig> {
-        let channel = self.channel_by_name(name).await?;
-        if channel.kind != ChannelKind::Smtp {
-            return Err(Error::Invalid(format!(
-                "{name} is a {} channel, not e-mail",
-                channel.kind.as_str()
-            )));
-        }
+        let channel = self.channel_of_kind(name, ChannelKind::Smtp, "e-mail").await?;
         let (row, stored) = load_channel_secrets(&self.store, self.secrets.as_ref(), channel.id).await?;
         let s: SmtpSettings = serde_json::from_value(row.settings)
             .map_err(|e| Error::Invalid(format!("its settings cannot be read: {e}")))?;
