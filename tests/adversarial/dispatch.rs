@@ -1,0 +1,1 @@
+//! The outbox and dispatcher under hostile recipients, slow servers and races.
