@@ -94,8 +94,9 @@ impl DispatcherHandle {
     }
 }
 
+/// A typed-in field on one line (line breaks and control characters as spaces), or `None`.
 fn trimmed(s: Option<String>) -> Option<String> {
-    s.map(|v| v.trim().to_owned()).filter(|v| !v.is_empty())
+    s.map(|v| crate::text::single_line(&v)).filter(|v| !v.is_empty())
 }
 
 impl App {
@@ -331,15 +332,20 @@ impl App {
     /// and the dispatcher woken. Returns the run.
     pub async fn send_notice(&self, notice_id: i64) -> Result<RunSummary> {
         let notice = self.store.get_notice(notice_id).await?;
-        if notice.status != NoticeStatus::Draft {
-            return Err(Error::Invalid(format!(
+        let already_sent = || {
+            Error::Invalid(format!(
                 "notice {notice_id} has already been sent; a sent notice does not change. Create a new notice to send it again."
-            )));
+            ))
+        };
+        if notice.status != NoticeStatus::Draft {
+            return Err(already_sent());
         }
+        // Claimed atomically: of two sends of one draft at once, one makes the run.
         let run_id = self
             .store
-            .insert_run(notice_id, notice.priority, self.actor.as_str())
-            .await?;
+            .start_run(notice_id, notice.priority, self.actor.as_str())
+            .await?
+            .ok_or_else(already_sent)?;
         let total = outbox::fan_out(&self.store, run_id, &notice).await?;
         audit::record(
             &self.store,

@@ -29,6 +29,7 @@ pub mod providers;
 pub mod report;
 pub mod secrets;
 pub mod store;
+pub mod text;
 
 pub use app::{App, AppConfig};
 pub use error::{Error, Result};

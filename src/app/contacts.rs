@@ -64,7 +64,7 @@ fn address(kind: &str, raw: &str) -> Result<String> {
 
 /// `edit` checked and normalised against the contact as it is (`before`).
 fn check_edit(before: &ContactDetail, edit: ContactEdit) -> Result<ContactEdit> {
-    let name = edit.name.trim().to_owned();
+    let name = crate::text::single_line(&edit.name);
     if name.is_empty() {
         return Err(invalid("name", "the name is empty"));
     }
@@ -164,7 +164,8 @@ impl App {
 
     /// Adds a contact after checking its fields.
     pub async fn add_contact(&self, input: NewContact) -> Result<Contact> {
-        let name = input.name.trim().to_owned();
+        // Names go into mail headers: a line break in one must not reach them.
+        let name = crate::text::single_line(&input.name);
         if name.is_empty() {
             return Err(Error::Invalid("the contact's name is empty".into()));
         }

@@ -27,9 +27,11 @@ impl ChannelConfig {
             max_batch: overrides.max_batch.map_or(provider.max_batch, |n| n as usize).max(1),
             per_second: pick(overrides.per_second, provider.per_second),
             per_minute: pick(overrides.per_minute, provider.per_minute),
+            // The provider's concurrency is the most it can carry (an SMTP pool's connections):
+            // a channel may lower it, never raise it, or sends would queue for a connection.
             concurrency: overrides
                 .concurrency
-                .map_or(provider.concurrency, |n| n as usize)
+                .map_or(provider.concurrency, |n| (n as usize).min(provider.concurrency))
                 .max(1),
         };
         // A batch larger than a window could never be let through at once.

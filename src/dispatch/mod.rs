@@ -12,7 +12,7 @@ pub mod progress;
 pub mod rate;
 mod worker;
 
-use std::collections::HashMap;
+use std::collections::{HashMap, HashSet};
 use std::sync::atomic::{AtomicU64, Ordering};
 use std::sync::{Arc, Mutex};
 use std::time::{Duration, Instant};
@@ -136,6 +136,10 @@ struct Shared {
     wake: watch::Receiver<u64>,
     /// `providers::address_kinds_json()`, for fallback deliveries.
     address_kinds: String,
+    /// Deliveries a send task of this dispatcher holds now: lease recovery leaves them alone.
+    in_flight: Mutex<HashSet<i64>>,
+    /// True once the dispatcher is asked to stop.
+    stopping: watch::Receiver<bool>,
 }
 
 impl Shared {
@@ -176,6 +180,16 @@ async fn checkpoint_now_and_then(store: Store) {
     }
 }
 
+/// How long a worker that failed waits before it is started again.
+const WORKER_RESTART: Duration = Duration::from_secs(5);
+
+/// The workers running, and when those that failed may start again.
+#[derive(Default)]
+struct Workers {
+    running: HashMap<i64, RunningWorker>,
+    held_back: HashMap<i64, Instant>,
+}
+
 struct RunningWorker {
     version: String,
     stop: watch::Sender<bool>,
@@ -206,6 +220,8 @@ impl Dispatcher {
             tracker: Mutex::new(ProgressTracker::default()),
             report: Counters::default(),
             address_kinds: crate::providers::address_kinds_json(),
+            in_flight: Mutex::new(HashSet::new()),
+            stopping: stop.clone(),
             wake,
         };
         Dispatcher {
@@ -222,48 +238,47 @@ impl Dispatcher {
         // Sorts after every stored timestamp (chrono's MAX_UTC would format as "+262142-…",
         // which sorts *before* them as text).
         let end_of_time = "9999-12-31T23:59:59.999Z";
-        let recovered = store.recover_leases_before(end_of_time).await?;
+        let recovered = store.recover_leases_before(end_of_time, &[]).await?;
         self.shared.report.recovered.fetch_add(recovered, Ordering::Relaxed);
         if let Some(name) = &self.shared.options.channel {
             if store.find_channel_by_name(name).await?.is_none() {
                 return Err(DispatchError::NoSuchChannel(name.clone()).into());
             }
         }
-        let mut workers: HashMap<i64, RunningWorker> = HashMap::new();
+        let mut workers = Workers::default();
         let mut wake = self.shared.wake.clone();
         let mut last_recovery = Instant::now();
         let checkpointer = tokio::spawn(checkpoint_now_and_then(store.clone()));
-        let result = loop {
+        // A failing store (locked, full disk) delays the supervisor; it never ends it.
+        let mut errors = 0u32;
+        let result: Result<()> = loop {
             if *self.stop.borrow() {
                 break Ok(());
             }
-            if last_recovery.elapsed() > self.shared.options.lease / 2 {
-                let n = store.recover_expired_leases().await?;
-                self.shared.report.recovered.fetch_add(n, Ordering::Relaxed);
-                last_recovery = Instant::now();
+            match self.supervise(&mut workers, &mut last_recovery).await {
+                Ok(true) => break Ok(()),
+                Ok(false) => errors = 0,
+                Err(e) => {
+                    errors += 1;
+                    tracing::warn!("the dispatcher cannot read the outbox ({errors} times in a row): {e}");
+                }
             }
-            let channels = match self.reconcile(&mut workers).await {
-                Ok(channels) => channels,
-                Err(e) => break Err(e),
+            let pause = if errors == 0 {
+                Duration::from_millis(250)
+            } else {
+                Duration::from_secs(u64::from(errors.min(30)))
             };
-            if self.shared.options.until_idle
-                && !store
-                    .has_unfinished(&channels.iter().map(|c| c.id).collect::<Vec<_>>())
-                    .await?
-            {
-                break Ok(());
-            }
             tokio::select! {
                 _ = self.stop.changed() => {}
                 _ = wake.changed() => {}
-                _ = tokio::time::sleep(Duration::from_millis(250)) => {}
+                _ = tokio::time::sleep(pause) => {}
             }
         };
         checkpointer.abort();
-        for w in workers.values() {
+        for w in workers.running.values() {
             let _ = w.stop.send(true);
         }
-        for (_, w) in workers.drain() {
+        for (_, w) in workers.running.drain() {
             match w.join.await {
                 Ok(Ok(())) => {}
                 Ok(Err(e)) => tracing::error!("a channel worker stopped with an error: {e}"),
@@ -273,23 +288,56 @@ impl Dispatcher {
         result.map(|()| self.shared.report.report())
     }
 
+    /// One round of supervision: takes back expired leases now and then, keeps the workers
+    /// in step with the channels; returns true when an `until_idle` dispatcher is done.
+    async fn supervise(&self, workers: &mut Workers, last_recovery: &mut Instant) -> Result<bool> {
+        let store = &self.shared.store;
+        if last_recovery.elapsed() > self.shared.options.lease / 2 {
+            let keep: Vec<i64> = self
+                .shared
+                .in_flight
+                .lock()
+                .unwrap_or_else(|e| e.into_inner())
+                .iter()
+                .copied()
+                .collect();
+            let n = store.recover_expired_leases(&keep).await?;
+            self.shared.report.recovered.fetch_add(n, Ordering::Relaxed);
+            *last_recovery = Instant::now();
+        }
+        let channels = self.reconcile(workers).await?;
+        Ok(self.shared.options.until_idle
+            && !store
+                .has_unfinished(&channels.iter().map(|c| c.id).collect::<Vec<_>>())
+                .await?)
+    }
+
     /// Starts workers for new channels, stops those of channels gone, paused or changed, and
-    /// surfaces a worker's failure; returns the channels served now.
-    async fn reconcile(&self, workers: &mut HashMap<i64, RunningWorker>) -> Result<Vec<Channel>> {
-        let finished: Vec<i64> = workers
+    /// starts again, after a pause, a worker that ended by itself through an error; returns
+    /// the channels served now.
+    async fn reconcile(&self, all: &mut Workers) -> Result<Vec<Channel>> {
+        let finished: Vec<i64> = all
+            .running
             .iter()
             .filter(|(_, w)| w.join.is_finished())
             .map(|(id, _)| *id)
             .collect();
         for id in finished {
-            if let Some(w) = workers.remove(&id) {
-                match w.join.await {
-                    Ok(Ok(())) => {}
-                    Ok(Err(e)) => return Err(e),
-                    Err(e) => return Err(crate::Error::Invalid(format!("a channel worker panicked: {e}"))),
-                }
-            }
+            let Some(w) = all.running.remove(&id) else { continue };
+            // A worker ends by itself when its channel paused: nothing to start again then.
+            let failure = match w.join.await {
+                Ok(Ok(())) => continue,
+                Ok(Err(e)) => e.to_string(),
+                Err(e) => format!("it panicked: {e}"),
+            };
+            tracing::error!(
+                "a channel worker stopped, starting it again in {} s: {failure}",
+                WORKER_RESTART.as_secs()
+            );
+            all.held_back.insert(id, Instant::now() + WORKER_RESTART);
         }
+        all.held_back.retain(|_, t| *t > Instant::now());
+        let workers = &mut all.running;
         // Read after reaping: a worker that just paused its channel must not be restarted from
         // a list read before it did.
         let channels = self.active_channels().await?;
@@ -305,7 +353,7 @@ impl Dispatcher {
             }
         }
         for channel in &channels {
-            if workers.contains_key(&channel.id) {
+            if workers.contains_key(&channel.id) || all.held_back.contains_key(&channel.id) {
                 continue;
             }
             let provider = match self.factory.build(channel).await {

@@ -411,7 +411,8 @@ fn field_value(
 fn put(ctx: &mut Ctx<'_>, row: u32, col: usize, rec: &mut ContactUpsert, field: Field, value: Option<String>) {
     match field {
         Field::ExternalId => rec.external_id = value,
-        Field::Name => rec.name = value.unwrap_or_default(),
+        // A quoted cell may span lines; a name goes into mail headers on one line.
+        Field::Name => rec.name = value.map(|v| crate::text::single_line(&v)).unwrap_or_default(),
         Field::Role => rec.fields.push(("role", value)),
         Field::Department => rec.fields.push(("department", value)),
         Field::ClassName => rec.fields.push(("class_name", value)),

@@ -4,7 +4,7 @@
 
 use crate::audience;
 use crate::compose;
-use crate::model::{ChannelStrategy, Notice, RunStatus};
+use crate::model::{ChannelStrategy, Notice};
 use crate::providers::{address_kind, address_kinds_json};
 use crate::store::{AddressSource, FrozenVariables, Store};
 use crate::Result;
@@ -12,14 +12,18 @@ use crate::Result;
 /// Contacts per fan-out transaction.
 pub const FANOUT_CHUNK: i64 = 10_000;
 
-/// Resolves the notice's audience now and writes the run's deliveries; returns how many.
+/// Resolves the notice's audience now and writes the run's deliveries; returns how many. A
+/// run cancelled meanwhile stops gaining deliveries at the next chunk and stays cancelled.
 pub async fn fan_out(store: &Store, run_id: i64, notice: &Notice) -> Result<i64> {
     let filter = audience::resolve(store, &notice.audience).await?;
     // A notice whose templates no longer parse freezes everything; its deliveries then fail
     // one by one with the template's error, which is what the history should show.
     let variables =
         compose::top_level_variables(&notice.subject, &notice.body).map_or(FrozenVariables::All, FrozenVariables::Only);
-    store.set_run_status(run_id, RunStatus::FanningOut).await?;
+    if !store.begin_fan_out(run_id).await? {
+        // Cancelled before its fan-out began: it stays cancelled, with nothing queued.
+        return Ok(0);
+    }
     if notice.channel_strategy == ChannelStrategy::PreferredThenFallback {
         let kinds = address_kinds_json();
         let mut after = 0;

@@ -42,6 +42,11 @@ pub const DEFAULT_POOL: u32 = 4;
 pub const MAX_POOL: u32 = 32;
 /// Time allowed for each SMTP command when the settings do not say.
 pub const DEFAULT_TIMEOUT_MS: u64 = 30_000;
+/// The shortest `timeoutMs`: a mail server needs a moment to answer the end of DATA.
+pub const MIN_TIMEOUT_MS: u64 = 1_000;
+/// The longest `timeoutMs`. One send (waiting for a connection, connecting, securing, logging
+/// in and the message) ends within it, well inside the dispatcher's lease (120 s).
+pub const MAX_TIMEOUT_MS: u64 = 60_000;
 
 /// How the connection is secured.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
@@ -111,6 +116,8 @@ pub enum SmtpError {
     BadReplyTo(String),
     #[error("the pool size must be between 1 and {MAX_POOL}, not {0}")]
     BadPool(u32),
+    #[error("timeoutMs must be between {MIN_TIMEOUT_MS} and {MAX_TIMEOUT_MS} (1 to 60 seconds), not {0}: a send slower than that is better tried again")]
+    BadTimeout(u64),
     #[error("a user name needs a password (and a password needs a user name)")]
     HalfCredentials,
     #[error("the CA certificate cannot be read: {0}")]
@@ -129,6 +136,9 @@ impl SmtpSettings {
         }
         if !(1..=MAX_POOL).contains(&self.pool_size) {
             return Err(SmtpError::BadPool(self.pool_size));
+        }
+        if !(MIN_TIMEOUT_MS..=MAX_TIMEOUT_MS).contains(&self.timeout_ms) {
+            return Err(SmtpError::BadTimeout(self.timeout_ms));
         }
         if self.username.is_some() != password.is_some() {
             return Err(SmtpError::HalfCredentials);
@@ -212,7 +222,9 @@ impl Smtp {
             .trim()
             .parse()
             .map_err(|_| format!("{} is not a valid e-mail address", m.address))?;
-        let name = Some(m.recipient_name.clone()).filter(|n| !n.trim().is_empty());
+        // A name becomes part of the To header: line breaks and other control characters
+        // (a multi-line spreadsheet cell) would break it, so they become spaces.
+        let name = Some(crate::text::single_line(&m.recipient_name)).filter(|n| !n.is_empty());
         let unsubscribe_to = m.allow_unsubscribe.then(|| self.unsubscribe_to().to_string());
         let body = email::render(&m.body, &m.subject, unsubscribe_to.as_deref());
         let mut builder = Message::builder()
@@ -252,13 +264,26 @@ impl Smtp {
 
     /// Sends one message and classifies the reply.
     async fn send_one(&self, m: &Outgoing) -> Outcome {
-        let message = match self.message(m) {
-            Ok(message) => message,
-            Err(reason) => {
+        // Building is contained per message: if the message builder fails on some input it
+        // has not met before, this message fails alone and its batch goes on.
+        let built = std::panic::catch_unwind(std::panic::AssertUnwindSafe(|| self.message(m)));
+        let message = match built {
+            Ok(Ok(message)) => message,
+            Ok(Err(reason)) => {
                 return Outcome::Permanent {
                     reason,
                     code: None,
                     bad_address: true,
+                }
+            }
+            Err(_) => {
+                return Outcome::Permanent {
+                    reason: format!(
+                        "the e-mail to {} could not be built from its name, subject or attachments; check them for unusual characters",
+                        m.address
+                    ),
+                    code: Some("message_build".into()),
+                    bad_address: false,
                 }
             }
         };

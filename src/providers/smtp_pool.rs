@@ -189,15 +189,16 @@ impl Pool {
         }
     }
 
-    /// Sends one message on a pooled connection, everything within the target's timeout.
+    /// Sends one message on a pooled connection, everything within the target's timeout: the
+    /// wait for a free connection too, so that no send outlives it.
     pub async fn send(&self, envelope: &Envelope, message: &[u8]) -> Result<Response, Failure> {
-        let _slot = self
-            .slots
-            .acquire()
-            .await
-            .expect("the pool's semaphore is never closed");
         let timeout = self.target.timeout;
         let attempt = async {
+            let _slot = self
+                .slots
+                .acquire()
+                .await
+                .expect("the pool's semaphore is never closed");
             let mut conn = self.take().await?;
             match conn.send(envelope, message).await {
                 Ok(reply) => {

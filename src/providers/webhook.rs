@@ -41,7 +41,7 @@ use crate::model::ChannelKind;
 /// Default time allowed for one request, reply body included.
 pub const DEFAULT_TIMEOUT_MS: u64 = 10_000;
 /// Longest `timeoutMs` accepted: a receiver slower than this is better treated as down.
-pub const MAX_TIMEOUT_MS: u64 = 120_000;
+pub const MAX_TIMEOUT_MS: u64 = 60_000;
 /// Requests in flight at once when the settings do not say.
 pub const DEFAULT_CONCURRENCY: usize = 16;
 /// Largest `maxConcurrency` accepted.

@@ -116,7 +116,7 @@ impl Store {
         Ok(n)
     }
 
-    async fn ensure_run_exists(&self, run_id: i64) -> StoreResult<()> {
+    pub(super) async fn ensure_run_exists(&self, run_id: i64) -> StoreResult<()> {
         let found: Option<i64> = sqlx::query_scalar("SELECT id FROM runs WHERE id = ?")
             .bind(run_id)
             .fetch_optional(&self.pool)

@@ -180,7 +180,7 @@ mod tests {
             0
         );
         // Leases that ran out come back as retries.
-        assert_eq!(store.recover_leases_before("99999").await.unwrap(), 3);
+        assert_eq!(store.recover_leases_before("99999", &[]).await.unwrap(), 3);
         assert_eq!(
             assert_counts_match_rows(&store, run, "lease recovery").await.retrying,
             3

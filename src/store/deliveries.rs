@@ -169,6 +169,10 @@ fn claim_pick_sql() -> String {
     )
 }
 
+/// Interruptions (a sender that stopped before recording the outcome) after which a delivery
+/// fails rather than waits for another try.
+pub const MAX_INTERRUPTIONS: i64 = 3;
+
 /// Marks runs complete once none of their deliveries can still change.
 const COMPLETE_RUNS: &str = "UPDATE runs SET status = 'completed', finished_at = ?1 \
      WHERE status = 'sending' AND waiting = 0 AND retrying = 0 RETURNING id";
@@ -238,8 +242,9 @@ impl Store {
     }
 
     /// Writes the outcomes of one batch, with one attempt row each, in one transaction, and
-    /// completes the runs that have nothing left to send. Only rows still `sending` are
-    /// changed, so an outcome that arrives after its lease was recovered changes nothing.
+    /// completes the runs that have nothing left to send. Only rows still `sending` under the
+    /// same attempt are changed, so an outcome that arrives after its lease was recovered (or
+    /// after the delivery was claimed again) changes nothing.
     /// A permanent failure of a run whose notice uses the preferred-then-fallback strategy
     /// queues the notice on the contact's next usable channel, linked to the failed delivery
     /// (`kinds`: channel kind → address kind, JSON). Returns the runs this completed.
@@ -250,12 +255,14 @@ impl Store {
         let mut deltas = counts::Deltas::default();
         for chunk in batch::chunks(outcomes) {
             let values = batch::placeholders(chunk.len(), 12);
-            // Only rows still `sending` are changed: an outcome that arrives after its lease was
-            // recovered (and the delivery perhaps claimed again) changes nothing.
+            // Only rows still `sending` *for the attempt that produced the outcome* are changed:
+            // an outcome that arrives after its lease was recovered, and the delivery perhaps
+            // claimed again (a later attempt), changes nothing.
             let insert = format!(
                 "INSERT INTO attempts (delivery_id, attempt_no, started_at, finished_at, latency_ms, outcome, provider_code, message) \
                  SELECT x.column1, x.column2, x.column3, x.column4, x.column5, x.column7, x.column8, x.column9 \
-                 FROM (VALUES {values}) x JOIN deliveries d ON d.id = x.column1 WHERE d.status = 'sending'"
+                 FROM (VALUES {values}) x JOIN deliveries d ON d.id = x.column1 \
+                 WHERE d.status = 'sending' AND d.attempts = x.column2"
             );
             bind_outcomes(sqlx::query(&insert), chunk).execute(&mut *tx).await?;
             let update = format!(
@@ -264,6 +271,7 @@ impl Store {
                  sent_at = COALESCE(x.column11, deliveries.sent_at), \
                  provider_message_id = COALESCE(x.column12, deliveries.provider_message_id), updated_at = ? \
                  FROM (VALUES {values}) AS x WHERE deliveries.id = x.column1 AND deliveries.status = 'sending' \
+                 AND deliveries.attempts = x.column2 \
                  RETURNING deliveries.id, deliveries.run_id, deliveries.status"
             );
             // `updated_at = ?` comes first in the text, so it is bound first.
@@ -311,40 +319,65 @@ impl Store {
 
     /// Takes back deliveries whose lease ran out (their sender died): they wait for a retry
     /// now, and an `interrupted` attempt records that the send may or may not have happened.
-    /// Returns how many were taken back.
-    pub async fn recover_expired_leases(&self) -> StoreResult<u64> {
-        self.recover_leases_before(&clock::now_str()).await
+    /// `in_flight` are deliveries this process is still sending, which are never taken back
+    /// however long their send takes: taking one back would send it twice. Returns how many
+    /// were taken back.
+    pub async fn recover_expired_leases(&self, in_flight: &[i64]) -> StoreResult<u64> {
+        self.recover_leases_before(&clock::now_str(), in_flight).await
     }
 
-    /// Takes back every `sending` delivery whose lease ends before `cutoff`. A dispatcher that
-    /// has just taken the dispatcher lock passes the end of time: no one else can be sending,
-    /// so every such row was orphaned by a crash.
-    pub async fn recover_leases_before(&self, cutoff: &str) -> StoreResult<u64> {
+    /// Takes back every `sending` delivery whose lease ends before `cutoff`, except those in
+    /// `in_flight`. A dispatcher that has just taken the dispatcher lock passes the end of time:
+    /// no one else can be sending, so every such row was orphaned by a crash. A delivery
+    /// interrupted [`MAX_INTERRUPTIONS`] times fails with that reason instead of waiting again:
+    /// a message that brings its sender down each time must not do so forever.
+    pub async fn recover_leases_before(&self, cutoff: &str, in_flight: &[i64]) -> StoreResult<u64> {
         let now = clock::now_str();
+        let keep = serde_json::to_string(in_flight).unwrap_or_else(|_| "[]".into());
         let mut tx = self.begin_write().await?;
         let recovered = sqlx::query(
             "INSERT INTO attempts (delivery_id, attempt_no, started_at, finished_at, outcome, message) \
              SELECT id, attempts, updated_at, ?1, 'interrupted', 'the sender stopped before the outcome was recorded' \
-             FROM deliveries WHERE status = 'sending' AND lease_until < ?2",
+             FROM deliveries WHERE status = 'sending' AND lease_until < ?2 \
+             AND id NOT IN (SELECT value FROM json_each(?3))",
         )
         .bind(&now)
         .bind(cutoff)
+        .bind(&keep)
         .execute(&mut *tx)
         .await?
         .rows_affected();
-        let runs: Vec<i64> = sqlx::query_scalar(
-            "UPDATE deliveries SET status = 'retry_wait', lease_until = NULL, next_attempt_at = ?1, \
-             last_error = 'interrupted', updated_at = ?1 WHERE status = 'sending' AND lease_until < ?2 RETURNING run_id",
+        if recovered == 0 {
+            tx.commit().await?;
+            return Ok(0);
+        }
+        let rows: Vec<(i64, String)> = sqlx::query_as(
+            "UPDATE deliveries SET status = CASE WHEN n.k >= ?4 THEN 'failed' ELSE 'retry_wait' END, \
+             lease_until = NULL, next_attempt_at = ?1, updated_at = ?1, \
+             last_error = CASE WHEN n.k >= ?4 \
+               THEN 'interrupted ' || n.k || ' times: the sender stopped each time before the outcome was recorded, so Herald does not try again' \
+               ELSE 'interrupted' END \
+             FROM (SELECT a.delivery_id AS id, COUNT(*) AS k FROM attempts a \
+                   JOIN deliveries s ON s.id = a.delivery_id \
+                   WHERE s.status = 'sending' AND s.lease_until < ?2 AND a.outcome = 'interrupted' \
+                   AND s.id NOT IN (SELECT value FROM json_each(?3)) GROUP BY a.delivery_id) AS n \
+             WHERE deliveries.id = n.id RETURNING deliveries.run_id, deliveries.status",
         )
         .bind(&now)
         .bind(cutoff)
+        .bind(&keep)
+        .bind(MAX_INTERRUPTIONS)
         .fetch_all(&mut *tx)
         .await?;
         let mut deltas = counts::Deltas::default();
-        for run in runs {
-            deltas.moved(run, Some(counts::Bucket::Waiting), counts::Bucket::Retrying, 1);
+        for (run, status) in rows {
+            if let Some(to) = counts::Bucket::of(&status) {
+                deltas.moved(run, Some(counts::Bucket::Waiting), to, 1);
+            }
         }
         deltas.apply(&mut tx).await?;
+        // A run whose last deliveries failed this way is complete.
+        sqlx::query(COMPLETE_RUNS).bind(&now).fetch_all(&mut *tx).await?;
         tx.commit().await?;
         Ok(recovered)
     }

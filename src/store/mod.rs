@@ -23,7 +23,7 @@ pub use audience::{AudienceFilter, ContactColumn, TextTest};
 pub use audit::{chain_hash_of, AuditRow};
 pub use channels::ChannelConfigRow;
 pub use control::RetryScope;
-pub use deliveries::{ClaimedDelivery, DeliveryResult, RecordedOutcome};
+pub use deliveries::{ClaimedDelivery, DeliveryResult, RecordedOutcome, MAX_INTERRUPTIONS};
 pub use groups::{GroupRow, Reach};
 pub use notices::NoticeRecord;
 pub use runs::{AddressSource, FrozenVariables};

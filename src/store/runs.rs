@@ -184,7 +184,62 @@ fn summary_from_row(row: &sqlx::sqlite::SqliteRow) -> StoreResult<RunSummary> {
     })
 }
 
+/// Whether the run is still fanning out: false once it was cancelled, so that a chunk written
+/// after a cancel adds nothing.
+async fn still_fanning_out(tx: &mut super::WriteTx, run_id: i64) -> StoreResult<bool> {
+    let status: Option<String> = sqlx::query_scalar("SELECT status FROM runs WHERE id = ?")
+        .bind(run_id)
+        .fetch_optional(&mut **tx)
+        .await?;
+    Ok(status.as_deref() == Some("fanning_out"))
+}
+
 impl Store {
+    /// Starts the one run of a draft: the notice leaves `draft` and the run is created in one
+    /// transaction, so two senders of the same draft at once (the app and the CLI side by side)
+    /// make one run, not two. Returns `None` when the notice is no longer a draft.
+    pub async fn start_run(&self, notice_id: i64, priority: i32, created_by: &str) -> StoreResult<Option<i64>> {
+        let now = clock::now_str();
+        let mut tx = self.begin_write().await?;
+        let claimed = sqlx::query("UPDATE notices SET status = 'sent', updated_at = ?1 WHERE id = ?2 AND status = 'draft'")
+            .bind(&now)
+            .bind(notice_id)
+            .execute(&mut *tx)
+            .await?
+            .rows_affected();
+        if claimed == 0 {
+            tx.commit().await?;
+            return Ok(None);
+        }
+        let run_id = sqlx::query_scalar(
+            "INSERT INTO runs (notice_id, status, priority, created_by, created_at) VALUES (?, 'pending', ?, ?, ?) RETURNING id",
+        )
+        .bind(notice_id)
+        .bind(priority)
+        .bind(created_by)
+        .bind(&now)
+        .fetch_one(&mut *tx)
+        .await?;
+        tx.commit().await?;
+        Ok(Some(run_id))
+    }
+
+    /// Moves a run into fan-out (from `pending`, or again after a stop mid-way); false when
+    /// it is no longer to be fanned out (cancelled meanwhile).
+    pub async fn begin_fan_out(&self, run_id: i64) -> StoreResult<bool> {
+        let res = sqlx::query(
+            "UPDATE runs SET status = 'fanning_out' WHERE id = ? AND (status = 'pending' OR status = 'fanning_out')",
+        )
+        .bind(run_id)
+        .execute(&self.pool)
+        .await?;
+        if res.rows_affected() == 0 {
+            self.ensure_run_exists(run_id).await?;
+            return Ok(false);
+        }
+        Ok(true)
+    }
+
     /// Creates a pending run of a notice.
     pub async fn insert_run(&self, notice_id: i64, priority: i32, created_by: &str) -> StoreResult<i64> {
         Ok(sqlx::query_scalar(
@@ -240,6 +295,10 @@ impl Store {
     ) -> StoreResult<Option<i64>> {
         let now = clock::now_str();
         let mut tx = self.begin_write().await?;
+        if !still_fanning_out(&mut tx, run_id).await? {
+            tx.commit().await?;
+            return Ok(None);
+        }
         let Some(last) = chunk_end(&mut tx, after, audience, chunk).await? else {
             tx.commit().await?;
             return Ok(None);
@@ -302,6 +361,10 @@ impl Store {
     ) -> StoreResult<Option<i64>> {
         let now = clock::now_str();
         let mut tx = self.begin_write().await?;
+        if !still_fanning_out(&mut tx, run_id).await? {
+            tx.commit().await?;
+            return Ok(None);
+        }
         let Some(last) = chunk_end(&mut tx, after, audience, chunk).await? else {
             tx.commit().await?;
             return Ok(None);
@@ -340,10 +403,13 @@ impl Store {
         // Counted again from the rows: a fan-out resumed after a crash may have added rows
         // whose counts the crash lost.
         counts::recount(&mut tx, run_id).await?;
-        // A run that reaches nobody is complete at once.
+        // A run that reaches nobody is complete at once; one cancelled during its fan-out
+        // stays cancelled.
         sqlx::query(
-            "UPDATE runs SET total = ?1, status = CASE WHEN ?1 = 0 THEN 'completed' ELSE 'sending' END, \
-             started_at = COALESCE(started_at, ?2), finished_at = CASE WHEN ?1 = 0 THEN ?2 ELSE NULL END WHERE id = ?3",
+            "UPDATE runs SET total = ?1, \
+             status = CASE WHEN status <> 'fanning_out' THEN status WHEN ?1 = 0 THEN 'completed' ELSE 'sending' END, \
+             started_at = COALESCE(started_at, ?2), \
+             finished_at = CASE WHEN status <> 'fanning_out' THEN finished_at WHEN ?1 = 0 THEN ?2 ELSE NULL END WHERE id = ?3",
         )
         .bind(total)
         .bind(&now)
