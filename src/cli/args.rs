@@ -344,6 +344,9 @@ pub struct DispatchArgs {
     /// Do not draw a progress bar.
     #[arg(long)]
     pub quiet: bool,
+    /// How long a claim is good for, in seconds (default 120); for tests of slow servers.
+    #[arg(long, hide = true)]
+    pub lease_secs: Option<u64>,
 }
 
 #[derive(Debug, Subcommand)]

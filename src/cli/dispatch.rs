@@ -74,23 +74,75 @@ pub async fn dispatch_until_idle(app: &App, json: bool) -> anyhow::Result<()> {
     if let Some(bar) = bar {
         bar.finish_and_clear();
     }
-    Ok(())
+    left_on_stopped_channels(app, None).await
+}
+
+/// Fails, naming each channel and what to do, when deliveries wait on a paused or disabled
+/// channel: "until idle" must not read as "all sent" while some wait for a person to act.
+async fn left_on_stopped_channels(app: &App, only: Option<&str>) -> anyhow::Result<()> {
+    let waiting: Vec<_> = app
+        .store()
+        .waiting_on_stopped_channels()
+        .await?
+        .into_iter()
+        .filter(|(name, _, _)| only.is_none_or(|o| o == name))
+        .collect();
+    if waiting.is_empty() {
+        return Ok(());
+    }
+    let lines: Vec<String> = waiting
+        .iter()
+        .map(|(name, reason, n)| {
+            format!(
+                "{n} deliveries wait on channel {name}, which is paused ({}): fix it, then `herald channels resume {name}`",
+                reason.as_deref().unwrap_or("disabled")
+            )
+        })
+        .collect();
+    anyhow::bail!("nothing more can be sent now, but not everything was sent:\n  {}", lines.join("\n  "))
+}
+
+/// Sets `stop` on Ctrl-C or SIGTERM (a service manager's stop, `kill`): the dispatcher then
+/// claims nothing more and finishes what is in flight, so nothing is left half-sent.
+fn stop_on_signals(stop: tokio::sync::watch::Sender<bool>) {
+    tokio::spawn(async move {
+        #[cfg(unix)]
+        {
+            use tokio::signal::unix::{signal, SignalKind};
+            match signal(SignalKind::terminate()) {
+                Ok(mut term) => {
+                    tokio::select! {
+                        _ = tokio::signal::ctrl_c() => {}
+                        _ = term.recv() => {}
+                    }
+                }
+                Err(_) => {
+                    let _ = tokio::signal::ctrl_c().await;
+                }
+            }
+        }
+        #[cfg(not(unix))]
+        {
+            let _ = tokio::signal::ctrl_c().await;
+        }
+        tracing::info!("stopping: finishing what is in flight");
+        let _ = stop.send(true);
+    });
 }
 
 pub async fn run(app: &App, args: DispatchArgs, json: bool) -> anyhow::Result<()> {
     let (sink, bar) = progress_sink(args.quiet, json);
     let (stop, stop_rx) = tokio::sync::watch::channel(false);
-    // Ctrl-C finishes the current batch and stops; what is left stays queued.
-    tokio::spawn(async move {
-        if tokio::signal::ctrl_c().await.is_ok() {
-            let _ = stop.send(true);
-        }
-    });
-    let options = DispatchOptions {
+    // Ctrl-C or SIGTERM finishes what is in flight and stops; what is left stays queued.
+    stop_on_signals(stop);
+    let mut options = DispatchOptions {
         until_idle: args.until_idle,
-        channel: args.channel,
+        channel: args.channel.clone(),
         ..Default::default()
     };
+    if let Some(secs) = args.lease_secs {
+        options.lease = std::time::Duration::from_secs(secs.max(1));
+    }
     let report = app.dispatch(options, sink, stop_rx).await?;
     if let Some(bar) = bar {
         bar.finish_and_clear();
@@ -106,7 +158,11 @@ pub async fn run(app: &App, args: DispatchArgs, json: bool) -> anyhow::Result<()
                 report.recovered
             );
         }
-    })
+    })?;
+    if args.until_idle {
+        left_on_stopped_channels(app, args.channel.as_deref()).await?;
+    }
+    Ok(())
 }
 
 fn print_runs(runs: &[RunSummary]) {

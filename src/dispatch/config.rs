@@ -86,5 +86,14 @@ mod tests {
         assert_eq!(c.pause_after_failures, DEFAULT_PAUSE_AFTER_FAILURES);
         let none = ChannelConfig::resolve(provider, &ChannelLimits::default(), RetryPolicy::default());
         assert_eq!(none.limits, provider);
+        // More at once than the provider carries (an SMTP pool of 4) is capped, not queued.
+        let more = ChannelLimits {
+            concurrency: Some(100),
+            ..Default::default()
+        };
+        assert_eq!(
+            ChannelConfig::resolve(provider, &more, RetryPolicy::default()).limits.concurrency,
+            4
+        );
     }
 }

@@ -618,3 +618,61 @@ fn panic_text(panic: &Box<dyn std::any::Any + Send>) -> String {
         .or_else(|| panic.downcast_ref::<String>().cloned())
         .unwrap_or_else(|| "an internal error".into())
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::model::ChannelKind;
+    use crate::providers::Limits;
+
+    /// A provider that panics whenever a batch holds the address `boom`.
+    struct Fragile;
+
+    #[async_trait::async_trait]
+    impl Provider for Fragile {
+        fn kind(&self) -> ChannelKind {
+            ChannelKind::Webhook
+        }
+        fn limits(&self) -> Limits {
+            Limits {
+                max_batch: 10,
+                per_second: None,
+                per_minute: None,
+                concurrency: 10,
+            }
+        }
+        async fn send(&self, batch: &[Outgoing]) -> Vec<Outcome> {
+            assert!(batch.iter().all(|m| m.address != "boom"), "a header that cannot be written");
+            batch.iter().map(|_| Outcome::Sent { provider_id: None }).collect()
+        }
+    }
+
+    fn msg(address: &str) -> Outgoing {
+        Outgoing {
+            delivery_id: 1,
+            address: address.into(),
+            recipient_name: String::new(),
+            subject: "s".into(),
+            body: "b".into(),
+            attachments: Default::default(),
+            allow_unsubscribe: false,
+        }
+    }
+
+    #[tokio::test]
+    async fn a_panic_fails_only_the_message_that_caused_it() {
+        let out = contained_send(&Fragile, &[msg("a"), msg("boom"), msg("c")]).await;
+        assert_eq!(out.len(), 3);
+        assert_eq!(out[0], Outcome::Sent { provider_id: None });
+        assert_eq!(out[2], Outcome::Sent { provider_id: None });
+        match &out[1] {
+            Outcome::Permanent { reason, code, .. } => {
+                assert_eq!(code.as_deref(), Some("sender_crash"));
+                assert!(reason.contains("a header that cannot be written"), "{reason}");
+            }
+            other => panic!("{other:?}"),
+        }
+        let alone = contained_send(&Fragile, &[msg("boom")]).await;
+        assert!(matches!(alone[0], Outcome::Permanent { .. }));
+    }
+}

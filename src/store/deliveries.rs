@@ -410,6 +410,21 @@ impl Store {
         .await?)
     }
 
+    /// Deliveries of sending runs that wait on a channel that is paused or disabled, per
+    /// channel: (name, why it is paused, how many). A dispatcher that stops "when idle" leaves
+    /// these behind, and must say so.
+    pub async fn waiting_on_stopped_channels(&self) -> StoreResult<Vec<(String, Option<String>, i64)>> {
+        Ok(sqlx::query_as(
+            "SELECT ch.name, ch.paused_reason, COUNT(*) FROM deliveries d \
+             JOIN runs r ON r.id = d.run_id JOIN channels ch ON ch.id = d.channel_id \
+             WHERE (d.status = 'queued' OR d.status = 'deferred' OR d.status = 'retry_wait' OR d.status = 'sending') \
+             AND r.status = 'sending' AND (ch.paused = 1 OR ch.enabled = 0) \
+             GROUP BY ch.id ORDER BY ch.name",
+        )
+        .fetch_all(&self.pool)
+        .await?)
+    }
+
     /// Every delivery of a run with its attempts, in recipient order.
     pub async fn list_run_deliveries(&self, run_id: i64) -> StoreResult<Vec<DeliveryView>> {
         let rows = sqlx::query(
@@ -466,7 +481,149 @@ impl Store {
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::store::testutil::temp_store;
+    use crate::model::RunStatus;
+    use crate::store::testutil::{fan_out_sandbox, sandbox_run, temp_store};
+
+    async fn run_with(store: &Store, people: usize) -> (i64, i64) {
+        let (run, channel) = sandbox_run(store, people).await;
+        fan_out_sandbox(store, run, channel, 100).await;
+        store.finish_fan_out(run).await.unwrap();
+        (run, channel)
+    }
+
+    fn sent(d: &ClaimedDelivery) -> RecordedOutcome {
+        RecordedOutcome {
+            delivery_id: d.id,
+            attempt_no: d.attempt_no,
+            started_at: String::new(),
+            finished_at: String::new(),
+            latency_ms: 1,
+            result: DeliveryResult::Sent { provider_id: None },
+        }
+    }
+
+    async fn attempts_of(store: &Store, id: i64) -> Vec<(i32, String)> {
+        sqlx::query_as("SELECT attempt_no, outcome FROM attempts WHERE delivery_id = ? ORDER BY id")
+            .bind(id)
+            .fetch_all(&store.pool)
+            .await
+            .unwrap()
+    }
+
+    /// The history of a double send: attempt 1 taken back, claimed again as attempt 2, and
+    /// then attempt 1's late "sent" arrives. It must change nothing: attempt 2 decides.
+    #[tokio::test]
+    async fn a_late_outcome_of_an_earlier_attempt_changes_nothing() {
+        let (_d, store) = temp_store().await;
+        let (_run, ch) = run_with(&store, 1).await;
+        let first = store.claim_due(ch, "0000", 1).await.unwrap().remove(0);
+        assert_eq!(store.recover_leases_before("9999", &[]).await.unwrap(), 1);
+        sqlx::query("UPDATE deliveries SET next_attempt_at = '0000'")
+            .execute(&store.pool)
+            .await
+            .unwrap();
+        let second = store.claim_due(ch, "9999", 1).await.unwrap().remove(0);
+        assert_eq!(second.attempt_no, 2);
+        store.record_outcomes(&[sent(&first)], "{}").await.unwrap();
+        let status: String = sqlx::query_scalar("SELECT status FROM deliveries WHERE id = ?")
+            .bind(first.id)
+            .fetch_one(&store.pool)
+            .await
+            .unwrap();
+        assert_eq!(status, "sending", "attempt 2 is still in flight");
+        assert_eq!(attempts_of(&store, first.id).await, vec![(1, "interrupted".to_owned())]);
+        store.record_outcomes(&[sent(&second)], "{}").await.unwrap();
+        assert_eq!(
+            attempts_of(&store, first.id).await,
+            vec![(1, "interrupted".to_owned()), (2, "sent".to_owned())]
+        );
+    }
+
+    /// Lease recovery leaves alone what this dispatcher is still sending, however long it takes.
+    #[tokio::test]
+    async fn recovery_spares_deliveries_in_flight() {
+        let (_d, store) = temp_store().await;
+        let (_run, ch) = run_with(&store, 2).await;
+        let claimed = store.claim_due(ch, "0000", 2).await.unwrap();
+        let recovered = store
+            .recover_leases_before("9999", &[claimed[0].id])
+            .await
+            .unwrap();
+        assert_eq!(recovered, 1);
+        assert!(attempts_of(&store, claimed[0].id).await.is_empty());
+        assert_eq!(attempts_of(&store, claimed[1].id).await.len(), 1);
+        store.record_outcomes(&[sent(&claimed[0])], "{}").await.unwrap();
+        assert_eq!(attempts_of(&store, claimed[0].id).await, vec![(1, "sent".to_owned())]);
+    }
+
+    /// A delivery whose sender dies every time fails after the third interruption, with the
+    /// count in its reason, and its run completes.
+    #[tokio::test]
+    async fn a_delivery_interrupted_three_times_fails() {
+        let (_d, store) = temp_store().await;
+        let (run, ch) = run_with(&store, 1).await;
+        for round in 1..=MAX_INTERRUPTIONS {
+            sqlx::query("UPDATE deliveries SET next_attempt_at = '0000'")
+                .execute(&store.pool)
+                .await
+                .unwrap();
+            let claimed = store.claim_due(ch, "0000", 1).await.unwrap();
+            assert_eq!(claimed.len(), 1, "round {round}");
+            assert_eq!(store.recover_leases_before("9999", &[]).await.unwrap(), 1);
+        }
+        let (status, error): (String, String) =
+            sqlx::query_as("SELECT status, last_error FROM deliveries WHERE run_id = ?")
+                .bind(run)
+                .fetch_one(&store.pool)
+                .await
+                .unwrap();
+        assert_eq!(status, "failed");
+        assert!(error.starts_with("interrupted 3 times"), "{error}");
+        let s = store.get_run_summary(run).await.unwrap();
+        assert_eq!((s.status, s.failed, s.waiting, s.retrying), (RunStatus::Completed, 1, 0, 0));
+    }
+
+    /// Two senders of one draft at once: one run.
+    #[tokio::test]
+    async fn a_draft_starts_one_run() {
+        let (_d, store) = temp_store().await;
+        let (run, _) = sandbox_run(&store, 1).await;
+        let notice: i64 = sqlx::query_scalar("SELECT notice_id FROM runs WHERE id = ?")
+            .bind(run)
+            .fetch_one(&store.pool)
+            .await
+            .unwrap();
+        let (a, b) = tokio::join!(store.start_run(notice, 0, "a"), store.start_run(notice, 0, "b"));
+        let started: Vec<i64> = [a.unwrap(), b.unwrap()].into_iter().flatten().collect();
+        assert_eq!(started.len(), 1, "{started:?}");
+        assert_eq!(store.start_run(notice, 0, "c").await.unwrap(), None);
+    }
+
+    /// A cancel between two chunks of a fan-out: the next chunk adds nothing, and the end of
+    /// the fan-out leaves the run cancelled.
+    #[tokio::test]
+    async fn a_run_cancelled_during_its_fan_out_stays_cancelled() {
+        let (_d, store) = temp_store().await;
+        let (run, ch) = sandbox_run(&store, 30).await;
+        let filter = crate::store::AudienceFilter::All;
+        let vars = crate::store::FrozenVariables::All;
+        let source = crate::store::AddressSource::Anything;
+        let last = store
+            .fan_out_chunk(run, ch, "sandbox", source, &filter, &vars, 0, 0, 10)
+            .await
+            .unwrap()
+            .unwrap();
+        assert_eq!(store.cancel_run(run).await.unwrap(), 10);
+        let next = store
+            .fan_out_chunk(run, ch, "sandbox", source, &filter, &vars, 0, last, 10)
+            .await
+            .unwrap();
+        assert_eq!(next, None, "a cancelled run gains no deliveries");
+        assert_eq!(store.finish_fan_out(run).await.unwrap(), 10);
+        let s = store.get_run_summary(run).await.unwrap();
+        assert_eq!((s.status, s.total, s.cancelled, s.waiting), (RunStatus::Cancelled, 10, 10, 0));
+        assert!(!store.begin_fan_out(run).await.unwrap());
+    }
 
     /// The claim must read the claim index in order, never sort the due rows: with a
     /// 100,000-delivery run a sort costs more than the whole batch it picks.

@@ -233,7 +233,9 @@ pub(crate) mod testutil {
             })
             .await
             .expect("notice");
-        (store.insert_run(notice.id, 0, "").await.expect("run"), channel.id)
+        let run = store.insert_run(notice.id, 0, "").await.expect("run");
+        assert!(store.begin_fan_out(run).await.expect("fan-out"));
+        (run, channel.id)
     }
 
     /// Sets a contact's preferred and opted-out channel kinds (tests of audiences and fan-out).

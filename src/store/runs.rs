@@ -240,7 +240,8 @@ impl Store {
         Ok(true)
     }
 
-    /// Creates a pending run of a notice.
+    /// Creates a pending run of a notice without taking it out of `draft` (tests and
+    /// benchmarks; the app starts runs with [`Store::start_run`]).
     pub async fn insert_run(&self, notice_id: i64, priority: i32, created_by: &str) -> StoreResult<i64> {
         Ok(sqlx::query_scalar(
             "INSERT INTO runs (notice_id, status, priority, created_by, created_at) VALUES (?, 'pending', ?, ?, ?) RETURNING id",
@@ -251,29 +252,6 @@ impl Store {
         .bind(clock::now_str())
         .fetch_one(&self.pool)
         .await?)
-    }
-
-    /// Sets a run's status (and `started_at` / `finished_at` where that status begins or ends it).
-    pub async fn set_run_status(&self, run_id: i64, status: RunStatus) -> StoreResult<()> {
-        let now = clock::now_str();
-        let done = matches!(status, RunStatus::Completed | RunStatus::Cancelled);
-        let res = sqlx::query(
-            "UPDATE runs SET status = ?, \
-             started_at = CASE WHEN ? = 'sending' THEN COALESCE(started_at, ?) ELSE started_at END, \
-             finished_at = CASE WHEN ? THEN ? ELSE finished_at END WHERE id = ?",
-        )
-        .bind(run_status_str(status))
-        .bind(run_status_str(status))
-        .bind(&now)
-        .bind(done)
-        .bind(&now)
-        .bind(run_id)
-        .execute(&self.pool)
-        .await?;
-        if res.rows_affected() == 0 {
-            return Err(StoreError::not_found("run", run_id));
-        }
-        Ok(())
     }
 
     /// Inserts the deliveries of one chunk of the audience (contacts with id > `after`, at most
@@ -603,6 +581,7 @@ mod tests {
             .await
             .unwrap();
         let run = store.insert_run(notice.id, 0, "").await.unwrap();
+        assert!(store.begin_fan_out(run).await.unwrap());
         let kinds = address_kinds_json();
         let mut after = 0;
         while let Some(last) = store

@@ -51,6 +51,7 @@ pub struct Script {
     rcpt: serde_json::Map<String, serde_json::Value>,
     fail_first: serde_json::Map<String, serde_json::Value>,
     data: Option<String>,
+    data_delay_ms: Option<u64>,
 }
 
 impl Script {
@@ -66,6 +67,12 @@ impl Script {
     pub fn fail_first(mut self, pattern: &str, times: u32, reply: &str) -> Script {
         let rule = serde_json::json!({ "times": times, "reply": reply });
         self.fail_first.insert(pattern.into(), rule);
+        self
+    }
+
+    /// The end of every DATA is answered `delay` late (the message is kept first): a slow server.
+    pub fn data_delay(mut self, delay: Duration) -> Script {
+        self.data_delay_ms = Some(delay.as_millis() as u64);
         self
     }
 
@@ -241,6 +248,7 @@ impl SmtpServer {
             "rcpt": options.script.rcpt,
             "fail_first": options.script.fail_first,
             "data": options.script.data,
+            "data_delay_ms": options.script.data_delay_ms,
         });
         let config_path = dir.path().join("config.json");
         std::fs::write(&config_path, config.to_string()).expect("write server config");

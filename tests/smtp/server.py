@@ -15,6 +15,8 @@ CONFIG (written by the harness):
     fail_first    {"pattern": {"times": N, "reply": "451 4.3.0 try later"}}: the first N RCPTs of
                   each matching address get the reply, later ones are accepted
     data          a reply given at the end of every DATA instead of accepting it (e.g. "554 ...")
+    data_delay_ms wait this long before answering the end of DATA (a slow server); the message
+                  is kept before the wait, as a server that has queued it but answers late
 
 Listens on 127.0.0.1 only, on a port the OS picks, and prints one line {"port": N} once it
 accepts connections. Every RCPT and its reply is appended to out_dir/rcpt.jsonl, so retry tests
@@ -83,6 +85,8 @@ class Handler:
             "auth_user": session.auth_data if session.authenticated else None,
         }
         write_atomically(base + ".json", json.dumps(meta).encode())
+        if self.config.get("data_delay_ms"):
+            await asyncio.sleep(self.config["data_delay_ms"] / 1000)
         return "250 2.0.0 OK queued as " + f"{self.count:04}"
 
     def log(self, entry):
