@@ -103,7 +103,8 @@ impl App {
     /// Opens (creating on first start) the data directory and its database; a new one gets
     /// the sandbox channel.
     pub async fn open(config: AppConfig) -> Result<App> {
-        std::fs::create_dir_all(&config.data_dir).map_err(|e| {
+        // It holds contact data: the user's alone (0700), also when an older version made it.
+        crate::private::dir(&config.data_dir).map_err(|e| {
             Error::Invalid(format!(
                 "cannot create the data directory {}: {e}",
                 config.data_dir.display()

@@ -25,6 +25,7 @@ pub mod error;
 pub mod import;
 pub mod model;
 pub mod outbox;
+pub mod private;
 pub mod providers;
 pub mod report;
 pub mod secrets;

@@ -75,14 +75,15 @@ pub(super) fn keep(data_dir: &Path, paths: &[String]) -> Result<Vec<NoticeAttach
     let folder = format!("attachments/{}", hex::encode(rand::random::<[u8; 8]>()));
     let dir = data_dir.join(&folder);
     let copied = (|| -> std::io::Result<Vec<NoticeAttachment>> {
-        std::fs::create_dir_all(&dir)?;
+        crate::private::dir(&data_dir.join("attachments"))?;
+        crate::private::dir(&dir)?;
         let mut kept = Vec::new();
         for (i, (path, name, size)) in sources.iter().enumerate() {
             // A numbered sub-folder each: two files of the same name from different folders
             // both keep their name.
             let sub = dir.join(i.to_string());
-            std::fs::create_dir_all(&sub)?;
-            std::fs::copy(path, sub.join(name))?;
+            crate::private::dir(&sub)?;
+            crate::private::copy(path, &sub.join(name))?;
             kept.push(NoticeAttachment {
                 name: name.clone(),
                 size: *size,

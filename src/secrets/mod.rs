@@ -137,7 +137,12 @@ impl FileSecretStore {
             use std::os::unix::fs::OpenOptionsExt;
             options.mode(0o600);
         }
-        options.open(path).map_err(|e| self.io(e))
+        let f = options.open(path).map_err(|e| self.io(e))?;
+        // `mode` applies only to a file it creates: one left behind (a crashed write, an
+        // older version) keeps its mode unless it is set here, and the rename would carry it
+        // over to secrets.json.
+        crate::private::file(path).map_err(|e| self.io(e))?;
+        Ok(f)
     }
 
     fn write(&self, all: &BTreeMap<String, String>) -> Result<(), SecretError> {

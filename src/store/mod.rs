@@ -29,7 +29,6 @@ pub use notices::NoticeRecord;
 pub use runs::{AddressSource, FrozenVariables};
 
 use std::path::{Path, PathBuf};
-use std::str::FromStr;
 use std::sync::Arc;
 use std::time::Duration;
 
@@ -120,12 +119,16 @@ impl Store {
     /// lets readers go on while one writer writes, and the busy timeout makes a second writer
     /// wait its turn instead of failing.
     pub async fn open(path: &Path) -> StoreResult<Store> {
-        let url = format!("sqlite://{}", path.display());
-        let options = SqliteConnectOptions::from_str(&url)
-            .map_err(|source| StoreError::Open {
-                path: path.to_owned(),
-                source,
-            })?
+        let failed = |source: sqlx::Error| StoreError::Open {
+            path: path.to_owned(),
+            source,
+        };
+        // Contact data: the file is the user's alone from its first byte, and an older one
+        // (0644) is made so. SQLite gives the WAL and shared-memory files the database's mode.
+        private_database(path).map_err(|e| failed(sqlx::Error::Io(e)))?;
+        // A path, not a URL: a `?` or `#` in a folder's name is part of the name.
+        let options = SqliteConnectOptions::new()
+            .filename(path)
             .create_if_missing(true)
             .journal_mode(SqliteJournalMode::Wal)
             .synchronous(SqliteSynchronous::Normal)
@@ -146,11 +149,12 @@ impl Store {
             .max_connections(8)
             .connect_with(options)
             .await
-            .map_err(|source| StoreError::Open {
-                path: path.to_owned(),
-                source,
-            })?;
+            .map_err(failed)?;
+        // Two processes opening a new data directory at once (the app and the CLI) would both
+        // apply the first migration, and one would fail: they take turns under an OS lock.
+        let turn = migration_turn(path).await.map_err(|e| failed(sqlx::Error::Io(e)))?;
         sqlx::migrate!("./migrations").run(&pool).await?;
+        drop(turn);
         Ok(Store {
             pool,
             path: path.to_owned(),
@@ -186,6 +190,48 @@ impl Store {
             _guard: guard,
         })
     }
+}
+
+/// Creates the database file for the user alone if it is missing, and makes an existing one
+/// (and its WAL and shared-memory files) so.
+fn private_database(path: &Path) -> std::io::Result<()> {
+    if let Some(dir) = path.parent().filter(|d| !d.as_os_str().is_empty()) {
+        std::fs::create_dir_all(dir)?;
+    }
+    let mut options = std::fs::OpenOptions::new();
+    options.write(true).create(true).truncate(false);
+    #[cfg(unix)]
+    {
+        use std::os::unix::fs::OpenOptionsExt;
+        options.mode(0o600);
+    }
+    drop(options.open(path)?);
+    for suffix in ["", "-wal", "-shm"] {
+        let mut name = path.as_os_str().to_owned();
+        name.push(suffix);
+        crate::private::file(Path::new(&name))?;
+    }
+    Ok(())
+}
+
+/// Waits (off the runtime's threads) for this process's turn to migrate the database; the
+/// turn lasts as long as the returned file is open.
+async fn migration_turn(path: &Path) -> std::io::Result<std::fs::File> {
+    let mut name = path.as_os_str().to_owned();
+    name.push(".migrate.lock");
+    let lock_path = std::path::PathBuf::from(name);
+    tokio::task::spawn_blocking(move || {
+        let f = std::fs::OpenOptions::new()
+            .write(true)
+            .create(true)
+            .truncate(false)
+            .open(&lock_path)?;
+        crate::private::file(&lock_path)?;
+        f.lock()?;
+        Ok(f)
+    })
+    .await
+    .map_err(std::io::Error::other)?
 }
 
 /// Reads a JSON column that Herald itself wrote; damage is reported, not hidden.

@@ -137,17 +137,6 @@ pub enum AddressSource {
     Kind(&'static str),
 }
 
-pub(crate) fn run_status_str(s: RunStatus) -> &'static str {
-    match s {
-        RunStatus::Pending => "pending",
-        RunStatus::FanningOut => "fanning_out",
-        RunStatus::Sending => "sending",
-        RunStatus::Paused => "paused",
-        RunStatus::Completed => "completed",
-        RunStatus::Cancelled => "cancelled",
-    }
-}
-
 fn run_status_from(s: &str) -> StoreResult<RunStatus> {
     Ok(match s {
         "pending" => RunStatus::Pending,
