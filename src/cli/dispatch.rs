@@ -99,7 +99,10 @@ async fn left_on_stopped_channels(app: &App, only: Option<&str>) -> anyhow::Resu
             )
         })
         .collect();
-    anyhow::bail!("nothing more can be sent now, but not everything was sent:\n  {}", lines.join("\n  "))
+    anyhow::bail!(
+        "nothing more can be sent now, but not everything was sent:\n  {}",
+        lines.join("\n  ")
+    )
 }
 
 /// Sets `stop` on Ctrl-C or SIGTERM (a service manager's stop, `kill`): the dispatcher then

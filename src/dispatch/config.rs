@@ -92,7 +92,9 @@ mod tests {
             ..Default::default()
         };
         assert_eq!(
-            ChannelConfig::resolve(provider, &more, RetryPolicy::default()).limits.concurrency,
+            ChannelConfig::resolve(provider, &more, RetryPolicy::default())
+                .limits
+                .concurrency,
             4
         );
     }

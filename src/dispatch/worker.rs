@@ -266,7 +266,10 @@ impl Worker {
 
     /// Takes a finished send task's health into the channel's: returns false when the
     /// channel paused itself.
-    async fn absorb(&mut self, done: std::result::Result<(tokio::task::Id, BatchHealth), tokio::task::JoinError>) -> bool {
+    async fn absorb(
+        &mut self,
+        done: std::result::Result<(tokio::task::Id, BatchHealth), tokio::task::JoinError>,
+    ) -> bool {
         let health = match done {
             Ok((id, health)) => {
                 self.sizes.remove(&id);
@@ -582,7 +585,10 @@ async fn contained_send(provider: &dyn Provider, batch: &[Outgoing]) -> Vec<Outc
                 panic_text(&panic)
             );
             let singles = batch.iter().map(|m| async move {
-                match AssertUnwindSafe(provider.send(std::slice::from_ref(m))).catch_unwind().await {
+                match AssertUnwindSafe(provider.send(std::slice::from_ref(m)))
+                    .catch_unwind()
+                    .await
+                {
                     Ok(mut one) if one.len() == 1 => one.remove(0),
                     Ok(_) => Outcome::Retry {
                         after: None,
@@ -642,7 +648,10 @@ mod tests {
             }
         }
         async fn send(&self, batch: &[Outgoing]) -> Vec<Outcome> {
-            assert!(batch.iter().all(|m| m.address != "boom"), "a header that cannot be written");
+            assert!(
+                batch.iter().all(|m| m.address != "boom"),
+                "a header that cannot be written"
+            );
             batch.iter().map(|_| Outcome::Sent { provider_id: None }).collect()
         }
     }

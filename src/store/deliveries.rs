@@ -545,10 +545,7 @@ mod tests {
         let (_d, store) = temp_store().await;
         let (_run, ch) = run_with(&store, 2).await;
         let claimed = store.claim_due(ch, "0000", 2).await.unwrap();
-        let recovered = store
-            .recover_leases_before("9999", &[claimed[0].id])
-            .await
-            .unwrap();
+        let recovered = store.recover_leases_before("9999", &[claimed[0].id]).await.unwrap();
         assert_eq!(recovered, 1);
         assert!(attempts_of(&store, claimed[0].id).await.is_empty());
         assert_eq!(attempts_of(&store, claimed[1].id).await.len(), 1);
@@ -580,7 +577,10 @@ mod tests {
         assert_eq!(status, "failed");
         assert!(error.starts_with("interrupted 3 times"), "{error}");
         let s = store.get_run_summary(run).await.unwrap();
-        assert_eq!((s.status, s.failed, s.waiting, s.retrying), (RunStatus::Completed, 1, 0, 0));
+        assert_eq!(
+            (s.status, s.failed, s.waiting, s.retrying),
+            (RunStatus::Completed, 1, 0, 0)
+        );
     }
 
     /// Two senders of one draft at once: one run.
@@ -621,7 +621,10 @@ mod tests {
         assert_eq!(next, None, "a cancelled run gains no deliveries");
         assert_eq!(store.finish_fan_out(run).await.unwrap(), 10);
         let s = store.get_run_summary(run).await.unwrap();
-        assert_eq!((s.status, s.total, s.cancelled, s.waiting), (RunStatus::Cancelled, 10, 10, 0));
+        assert_eq!(
+            (s.status, s.total, s.cancelled, s.waiting),
+            (RunStatus::Cancelled, 10, 10, 0)
+        );
         assert!(!store.begin_fan_out(run).await.unwrap());
     }
 

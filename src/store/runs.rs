@@ -190,12 +190,13 @@ impl Store {
     pub async fn start_run(&self, notice_id: i64, priority: i32, created_by: &str) -> StoreResult<Option<i64>> {
         let now = clock::now_str();
         let mut tx = self.begin_write().await?;
-        let claimed = sqlx::query("UPDATE notices SET status = 'sent', updated_at = ?1 WHERE id = ?2 AND status = 'draft'")
-            .bind(&now)
-            .bind(notice_id)
-            .execute(&mut *tx)
-            .await?
-            .rows_affected();
+        let claimed =
+            sqlx::query("UPDATE notices SET status = 'sent', updated_at = ?1 WHERE id = ?2 AND status = 'draft'")
+                .bind(&now)
+                .bind(notice_id)
+                .execute(&mut *tx)
+                .await?
+                .rows_affected();
         if claimed == 0 {
             tx.commit().await?;
             return Ok(None);
