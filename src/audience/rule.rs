@@ -254,7 +254,13 @@ fn tokenize(text: &str) -> Result<Vec<Token>, AudienceError> {
 struct Parser {
     tokens: Vec<Token>,
     at: usize,
+    /// Parentheses open at this point: counted while reading, so that a hostile text of
+    /// thousands of `(` is refused before it can exhaust the stack.
+    depth: usize,
 }
+
+/// Parentheses nest at most this deep (rules themselves nest at most [`MAX_DEPTH`]).
+const MAX_PARENTHESES: usize = 32;
 
 fn keyword(token: Option<&Token>, words: &[&str]) -> bool {
     matches!(token, Some(Token::Word(w)) if words.iter().any(|k| w.eq_ignore_ascii_case(k)))
@@ -303,7 +309,14 @@ impl Parser {
     fn atom(&mut self) -> Result<Rule, AudienceError> {
         match self.next() {
             Some(Token::Open) => {
+                self.depth += 1;
+                if self.depth > MAX_PARENTHESES {
+                    return Err(AudienceError::Rule(format!(
+                        "the rule nests parentheses deeper than {MAX_PARENTHESES} levels"
+                    )));
+                }
                 let inner = self.expr()?;
+                self.depth -= 1;
                 match self.next() {
                     Some(Token::Close) => Ok(inner),
                     _ => Err(AudienceError::Rule("a `(` is not closed with `)`".into())),
@@ -396,7 +409,11 @@ pub fn parse(text: &str) -> Result<Rule, AudienceError> {
     if tokens.is_empty() {
         return Err(AudienceError::Rule("the rule is empty".into()));
     }
-    let mut parser = Parser { tokens, at: 0 };
+    let mut parser = Parser {
+        tokens,
+        at: 0,
+        depth: 0,
+    };
     let rule = parser.expr()?;
     if let Some(extra) = parser.peek() {
         return Err(AudienceError::Rule(format!(
@@ -514,6 +531,15 @@ mod tests {
         };
         let text = to_text(&rule);
         assert_eq!(parse(&text).unwrap(), rule, "{text}");
+    }
+
+    #[test]
+    fn thousands_of_parentheses_are_refused_while_reading() {
+        let text = format!("{}grade = 2024{}", "(".repeat(6_000), ")".repeat(6_000));
+        let e = parse(&text).unwrap_err().to_string();
+        assert!(e.contains("parentheses deeper than 32"), "{e}");
+        let fine = format!("{}grade = 2024{}", "(".repeat(30), ")".repeat(30));
+        assert!(parse(&fine).is_ok());
     }
 
     #[test]

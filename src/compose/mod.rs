@@ -37,7 +37,28 @@ pub enum ComposeError {
     },
     #[error("the {field} uses the variable `{variable}`, which this recipient does not have")]
     UnknownVariable { field: &'static str, variable: String },
+    #[error("the {field} is {size} bytes long; a notice's {field} may be at most {limit} bytes: shorten it, or attach the long text as a file")]
+    TooLong {
+        field: &'static str,
+        size: usize,
+        limit: usize,
+    },
+    #[error("the {field} does too much work for one recipient (more than {RENDER_FUEL} template steps, such as loops inside loops): simplify its loops")]
+    TooMuchWork { field: &'static str },
+    #[error("the {field} comes to more than {limit} bytes for one recipient: check its loops and repeated text")]
+    OutputTooLong { field: &'static str, limit: usize },
 }
+
+/// The longest subject a notice may have, in bytes (a mail header line holds 998).
+pub const MAX_SUBJECT_BYTES: usize = 900;
+/// The longest body a notice may have, in bytes: about 33,000 Chinese characters, far more
+/// than a notice needs, small enough that 30,000 copies never strain memory or the database.
+pub const MAX_BODY_BYTES: usize = 100_000;
+/// The most a template may produce for one recipient, in bytes.
+pub const MAX_RENDERED_BYTES: usize = 2 * MAX_BODY_BYTES;
+/// Template steps one recipient's rendering may take: a notice with a loop over a list takes a
+/// few hundred; three nested loops of a hundred take a million.
+pub const RENDER_FUEL: u64 = 100_000;
 
 /// A notice as one recipient gets it.
 #[derive(Debug, Clone, PartialEq)]
@@ -77,6 +98,7 @@ pub fn escape_markdown(value: &str) -> String {
 fn environment() -> Environment<'static> {
     let mut env = Environment::new();
     env.set_undefined_behavior(UndefinedBehavior::Strict);
+    env.set_fuel(Some(RENDER_FUEL));
     env.set_auto_escape_callback(|name| {
         if name.ends_with(".md") {
             MARKDOWN
@@ -103,8 +125,21 @@ fn syntax_error(field: &'static str, e: &minijinja::Error) -> ComposeError {
     }
 }
 
-/// Checks that a template parses; returns the variables it uses (`exam.room` for nested ones).
+/// Checks that a template is not too long and parses; returns the variables it uses
+/// (`exam.room` for nested ones).
 pub fn check(field: &'static str, source: &str) -> Result<Vec<String>, ComposeError> {
+    let limit = if field == "subject" {
+        MAX_SUBJECT_BYTES
+    } else {
+        MAX_BODY_BYTES
+    };
+    if source.len() > limit {
+        return Err(ComposeError::TooLong {
+            field,
+            size: source.len(),
+            limit,
+        });
+    }
     let env = environment();
     let tmpl = env.template_from_str(source).map_err(|e| syntax_error(field, &e))?;
     let mut vars: Vec<String> = tmpl.undeclared_variables(true).into_iter().collect();
@@ -139,6 +174,25 @@ fn has_path(vars: &Value, path: &str) -> bool {
         }
     }
     !cur.is_null()
+}
+
+/// A buffer that refuses to grow past [`MAX_RENDERED_BYTES`], so a template that repeats text
+/// stops there instead of filling memory.
+struct Capped(Vec<u8>);
+
+impl std::io::Write for Capped {
+    fn write(&mut self, buf: &[u8]) -> std::io::Result<usize> {
+        if self.0.len() + buf.len() > MAX_RENDERED_BYTES {
+            self.0.resize(MAX_RENDERED_BYTES, 0);
+            return Err(std::io::Error::other("the rendered text is too long"));
+        }
+        self.0.extend_from_slice(buf);
+        Ok(buf.len())
+    }
+
+    fn flush(&mut self) -> std::io::Result<()> {
+        Ok(())
+    }
 }
 
 /// A notice's subject and body, parsed once and rendered for each recipient. Parsing is most
@@ -184,12 +238,23 @@ impl CompiledNotice {
             });
         }
         let tmpl = self.env.get_template(template).map_err(|e| syntax_error(field, &e))?;
-        tmpl.render(ctx).map_err(|e| match e.kind() {
+        let mut out = Capped(Vec::new());
+        tmpl.render_captured_to(ctx, &mut out).map_err(|e| match e.kind() {
             minijinja::ErrorKind::UndefinedError => ComposeError::UnknownVariable {
                 field,
                 variable: e.detail().unwrap_or("?").to_owned(),
             },
+            minijinja::ErrorKind::OutOfFuel => ComposeError::TooMuchWork { field },
+            minijinja::ErrorKind::WriteFailure if out.0.len() >= MAX_RENDERED_BYTES => ComposeError::OutputTooLong {
+                field,
+                limit: MAX_RENDERED_BYTES,
+            },
             _ => syntax_error(field, &e),
+        })?;
+        String::from_utf8(out.0).map_err(|_| ComposeError::Syntax {
+            field,
+            line: 1,
+            detail: "the rendered text is not valid UTF-8".into(),
         })
     }
 
@@ -224,6 +289,35 @@ pub fn render(subject: &str, body: &str, vars: &Value) -> Result<Rendered, Compo
 mod tests {
     use super::*;
     use serde_json::json;
+
+    #[test]
+    fn runaway_templates_fail_in_bounded_time_and_memory() {
+        let vars = json!({"name": "王小明"});
+        let hundred = "0123456789".repeat(10);
+        let loops = format!("{{% for a in '{hundred}' %}}{{% for b in '{hundred}' %}}{{% for c in '{hundred}' %}}x{{% endfor %}}{{% endfor %}}{{% endfor %}}");
+        let started = std::time::Instant::now();
+        assert_eq!(
+            render("s", &loops, &vars).unwrap_err(),
+            ComposeError::TooMuchWork { field: "body" }
+        );
+        assert!(started.elapsed() < std::time::Duration::from_secs(5));
+        assert_eq!(
+            render("s", "{{ 'x' * 10000000 }}", &vars).unwrap_err(),
+            ComposeError::OutputTooLong {
+                field: "body",
+                limit: MAX_RENDERED_BYTES
+            }
+        );
+        let long = "通知".repeat(MAX_BODY_BYTES);
+        assert!(matches!(
+            check("body", &long),
+            Err(ComposeError::TooLong { field: "body", .. })
+        ));
+        // An ordinary loop over a list is well within the budget.
+        let list = "{% for r in rooms %}- {{ r }}\n{% endfor %}";
+        let rooms: Vec<String> = (0..500).map(|i| format!("{i}号楼")).collect();
+        assert!(render("s", list, &json!({"rooms": rooms})).is_ok());
+    }
 
     #[test]
     fn renders_chinese_variables_per_recipient() {
