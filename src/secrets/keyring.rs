@@ -112,7 +112,9 @@ impl SecretStore for KeyringSecretStore {
 /// Runs a keyring call on a thread of its own, waiting at most `timeout`. The Secret Service
 /// client blocks on D-Bus (and on a password prompt, if the keyring is locked): off the
 /// runtime's threads that cannot stall the dispatcher, and a call that never returns costs
-/// one parked thread, not a hung process.
+/// one parked thread, not a hung process. The wait itself, on a runtime thread, is announced
+/// to tokio (`block_in_place`), which hands that thread's other tasks (the dispatcher's
+/// workers) to another thread meanwhile.
 fn off_runtime<T: Send + 'static>(timeout: Duration, f: impl FnOnce() -> T + Send + 'static) -> Result<T, String> {
     let (tx, rx) = mpsc::sync_channel(1);
     std::thread::Builder::new()
@@ -121,7 +123,12 @@ fn off_runtime<T: Send + 'static>(timeout: Duration, f: impl FnOnce() -> T + Sen
             let _ = tx.send(f());
         })
         .map_err(|e| format!("cannot start a thread for it: {e}"))?;
-    match rx.recv_timeout(timeout) {
+    let wait = || rx.recv_timeout(timeout);
+    let received = match tokio::runtime::Handle::try_current() {
+        Ok(h) if h.runtime_flavor() == tokio::runtime::RuntimeFlavor::MultiThread => tokio::task::block_in_place(wait),
+        _ => wait(),
+    };
+    match received {
         Ok(v) => Ok(v),
         Err(mpsc::RecvTimeoutError::Timeout) => Err(format!(
             "it did not answer within {} s (is it locked and waiting for a password?)",
@@ -168,6 +175,34 @@ mod tests {
         let e = off_runtime(Duration::from_millis(50), || std::thread::sleep(Duration::from_secs(5))).unwrap_err();
         assert!(e.contains("did not answer"), "{e}");
         assert_eq!(off_runtime(Duration::from_secs(5), || 7).unwrap(), 7);
+    }
+
+    /// A keyring that takes its time (a password prompt) does not hold up the dispatcher's
+    /// other tasks on the same runtime.
+    #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+    async fn a_slow_keyring_call_does_not_stall_other_tasks() {
+        let ticks = std::sync::Arc::new(std::sync::atomic::AtomicU32::new(0));
+        let counter = ticks.clone();
+        let ticker = tokio::spawn(async move {
+            for _ in 0..10 {
+                tokio::time::sleep(Duration::from_millis(20)).await;
+                counter.fetch_add(1, std::sync::atomic::Ordering::Relaxed);
+            }
+        });
+        // Several slow calls at once, more than the runtime has threads.
+        let calls: Vec<_> = (0..4)
+            .map(|_| {
+                tokio::spawn(async {
+                    off_runtime(Duration::from_secs(5), || std::thread::sleep(Duration::from_millis(600))).unwrap()
+                })
+            })
+            .collect();
+        tokio::time::sleep(Duration::from_millis(400)).await;
+        assert!(ticks.load(std::sync::atomic::Ordering::Relaxed) >= 5, "the other task was stalled");
+        for c in calls {
+            c.await.unwrap();
+        }
+        ticker.await.unwrap();
     }
 
     #[test]
