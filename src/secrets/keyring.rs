@@ -193,12 +193,18 @@ mod tests {
         let calls: Vec<_> = (0..4)
             .map(|_| {
                 tokio::spawn(async {
-                    off_runtime(Duration::from_secs(5), || std::thread::sleep(Duration::from_millis(600))).unwrap()
+                    off_runtime(Duration::from_secs(5), || {
+                        std::thread::sleep(Duration::from_millis(600))
+                    })
+                    .unwrap()
                 })
             })
             .collect();
         tokio::time::sleep(Duration::from_millis(400)).await;
-        assert!(ticks.load(std::sync::atomic::Ordering::Relaxed) >= 5, "the other task was stalled");
+        assert!(
+            ticks.load(std::sync::atomic::Ordering::Relaxed) >= 5,
+            "the other task was stalled"
+        );
         for c in calls {
             c.await.unwrap();
         }
