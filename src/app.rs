@@ -148,6 +148,12 @@ impl App {
         Ok(())
     }
 
+    /// The store for one change, audited in the change's own transaction.
+    pub(crate) fn audited(&self, action: &str, entity: &str, id: Option<i64>, detail: serde_json::Value) -> Store {
+        self.store
+            .audited(audit::entry(&self.actor, action, entity, id, detail))
+    }
+
     /// The store, for reports and tests.
     pub fn store(&self) -> &Store {
         &self.store
@@ -256,7 +262,12 @@ impl App {
         let (audience, _, subject) = self.check_notice(&input).await?;
         let kept = attachments::keep(&self.config.data_dir, input.attachments.as_deref().unwrap_or_default())?;
         let inserted = self
-            .store
+            .audited(
+                "notice.create",
+                "notice",
+                None,
+                serde_json::json!({"title": input.title.trim()}),
+            )
             .insert_notice(&NoticeRecord {
                 title: input.title.trim(),
                 subject: &subject,
@@ -281,15 +292,6 @@ impl App {
                 return Err(e.into());
             }
         };
-        audit::record(
-            &self.store,
-            &self.actor,
-            "notice.create",
-            "notice",
-            Some(notice.id),
-            serde_json::json!({"title": notice.title}),
-        )
-        .await?;
         Ok(self.described(vec![notice]).await?.remove(0))
     }
 
@@ -342,21 +344,14 @@ impl App {
             return Err(already_sent());
         }
         // Claimed atomically: of two sends of one draft at once, one makes the run.
+        // The run is audited as it starts (the fan-out after it takes many transactions; the
+        // run itself then says how many deliveries it made).
         let run_id = self
-            .store
+            .audited("notice.send", "run", None, serde_json::json!({"notice": notice_id}))
             .start_run(notice_id, notice.priority, self.actor.as_str())
             .await?
             .ok_or_else(already_sent)?;
-        let total = outbox::fan_out(&self.store, run_id, &notice).await?;
-        audit::record(
-            &self.store,
-            &self.actor,
-            "notice.send",
-            "run",
-            Some(run_id),
-            serde_json::json!({"notice": notice_id, "deliveries": total}),
-        )
-        .await?;
+        outbox::fan_out(&self.store, run_id, &notice).await?;
         self.wake.send_modify(|n| *n += 1);
         Ok(self.store.get_run_summary(run_id).await?)
     }
@@ -365,73 +360,44 @@ impl App {
 
     /// Pauses a sending run.
     pub async fn pause_run(&self, run_id: i64) -> Result<RunSummary> {
-        if !self.store.pause_run(run_id).await? {
+        let store = self.audited("run.pause", "run", Some(run_id), serde_json::json!({}));
+        if !store.pause_run(run_id).await? {
             return Err(Error::Invalid(format!(
                 "run {run_id} is not sending, so it cannot be paused"
             )));
         }
-        audit::record(
-            &self.store,
-            &self.actor,
-            "run.pause",
-            "run",
-            Some(run_id),
-            serde_json::json!({}),
-        )
-        .await?;
         Ok(self.store.get_run_summary(run_id).await?)
     }
 
     /// Resumes a paused run.
     pub async fn resume_run(&self, run_id: i64) -> Result<RunSummary> {
-        if !self.store.resume_run(run_id).await? {
+        let store = self.audited("run.resume", "run", Some(run_id), serde_json::json!({}));
+        if !store.resume_run(run_id).await? {
             return Err(Error::Invalid(format!("run {run_id} is not paused")));
         }
-        audit::record(
-            &self.store,
-            &self.actor,
-            "run.resume",
-            "run",
-            Some(run_id),
-            serde_json::json!({}),
-        )
-        .await?;
         self.wake.send_modify(|n| *n += 1);
         Ok(self.store.get_run_summary(run_id).await?)
     }
 
     /// Cancels what a run has not sent yet.
     pub async fn cancel_run(&self, run_id: i64) -> Result<RunSummary> {
-        let cancelled = self.store.cancel_run(run_id).await?;
-        audit::record(
-            &self.store,
-            &self.actor,
-            "run.cancel",
-            "run",
-            Some(run_id),
-            serde_json::json!({"cancelled": cancelled}),
-        )
-        .await?;
+        self.audited("run.cancel", "run", Some(run_id), serde_json::json!({}))
+            .cancel_run(run_id)
+            .await?;
         Ok(self.store.get_run_summary(run_id).await?)
     }
 
     /// Queues failed deliveries again (one, a run's, or a channel's); returns how many.
     pub async fn retry_failed(&self, scope: RetryScope) -> Result<u64> {
-        let n = self.store.retry_failed(scope).await?;
         let (entity, id) = match scope {
             RetryScope::Delivery(id) => ("delivery", id),
             RetryScope::Run(id) => ("run", id),
             RetryScope::Channel(id) => ("channel", id),
         };
-        audit::record(
-            &self.store,
-            &self.actor,
-            "delivery.retry",
-            entity,
-            Some(id),
-            serde_json::json!({"queued": n}),
-        )
-        .await?;
+        let n = self
+            .audited("delivery.retry", entity, Some(id), serde_json::json!({}))
+            .retry_failed(scope)
+            .await?;
         self.wake.send_modify(|n| *n += 1);
         Ok(n)
     }
@@ -439,17 +405,13 @@ impl App {
     /// Pauses a channel by hand.
     pub async fn pause_channel(&self, name: &str) -> Result<Channel> {
         let c = self.channel_by_name(name).await?;
-        self.store
-            .set_channel_paused(c.id, true, Some("paused by hand"))
-            .await?;
-        audit::record(
-            &self.store,
-            &self.actor,
+        self.audited(
             "channel.pause",
             "channel",
             Some(c.id),
             serde_json::json!({"name": name}),
         )
+        .set_channel_paused(c.id, true, Some("paused by hand"))
         .await?;
         Ok(self.store.get_channel(c.id).await?)
     }
@@ -457,15 +419,13 @@ impl App {
     /// Resumes a paused channel (also one that paused itself).
     pub async fn resume_channel(&self, name: &str) -> Result<Channel> {
         let c = self.channel_by_name(name).await?;
-        self.store.set_channel_paused(c.id, false, None).await?;
-        audit::record(
-            &self.store,
-            &self.actor,
+        self.audited(
             "channel.resume",
             "channel",
             Some(c.id),
             serde_json::json!({"name": name}),
         )
+        .set_channel_paused(c.id, false, None)
         .await?;
         self.wake.send_modify(|n| *n += 1);
         Ok(self.store.get_channel(c.id).await?)

@@ -1,6 +1,6 @@
 //! Who did what: every action that changes what Herald sends is appended to the audit log.
 
-use crate::store::{AuditRow, Store};
+use crate::store::{AuditEntry, AuditRow, Store};
 use crate::Result;
 
 /// Who is acting: the OS user and the face they use (`cli` or `desktop`).
@@ -22,7 +22,26 @@ impl Actor {
     }
 }
 
-/// Appends one entry. `detail` must hold no secret (it is shown and exported as is).
+/// An entry by `actor`. `detail` must hold no secret (it is shown and exported as is).
+pub fn entry(
+    actor: &Actor,
+    action: &str,
+    entity: &str,
+    entity_id: Option<i64>,
+    detail: serde_json::Value,
+) -> AuditEntry {
+    AuditEntry {
+        actor: actor.as_str().to_owned(),
+        action: action.to_owned(),
+        entity: entity.to_owned(),
+        entity_id: entity_id.map(|i| i.to_string()),
+        detail,
+    }
+}
+
+/// Appends one entry on its own: only for what changes nothing in the database (an export,
+/// a change of files outside it). A change of the database is audited in its own
+/// transaction: `store.audited(entry(…))`.
 pub async fn record(
     store: &Store,
     actor: &Actor,
@@ -31,9 +50,8 @@ pub async fn record(
     entity_id: Option<i64>,
     detail: serde_json::Value,
 ) -> Result<()> {
-    let id = entity_id.map(|i| i.to_string());
     store
-        .append_audit(actor.as_str(), action, entity, id.as_deref(), &detail)
+        .append_audit(&entry(actor, action, entity, entity_id, detail))
         .await?;
     Ok(())
 }

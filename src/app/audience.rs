@@ -4,7 +4,6 @@
 use std::collections::HashSet;
 
 use crate::audience::{rule, Audience, AudienceError, GroupRef, Groups, Item};
-use crate::audit;
 use crate::model::{
     AudiencePreview, ChannelReach, ContactPage, ContactQuery, Group, GroupKind, MembersChange, NewGroup, Rule,
     UpdateGroup,
@@ -66,16 +65,16 @@ impl App {
             Groups::load(&self.store).await?.rule_filter(rule, &mut Vec::new())?;
         }
         let description = input.description.as_deref().map(str::trim).filter(|d| !d.is_empty());
-        let row = self.store.insert_group(&name, description, rule.as_ref()).await?;
-        audit::record(
-            &self.store,
-            &self.actor,
-            "group.create",
-            "group",
-            Some(row.id),
-            serde_json::json!({"name": row.name, "kind": row.kind.as_str()}),
-        )
-        .await?;
+        let kind = if rule.is_some() { "rule" } else { "static" };
+        let row = self
+            .audited(
+                "group.create",
+                "group",
+                None,
+                serde_json::json!({"name": name, "kind": kind}),
+            )
+            .insert_group(&name, description, rule.as_ref())
+            .await?;
         self.group(&GroupRef::Id(row.id)).await
     }
 
@@ -124,15 +123,13 @@ impl App {
             groups.rule_filter(&rule, &mut vec![row.id])?;
             changed.push("rule");
         }
-        self.store.update_group(&row, &others).await?;
-        audit::record(
-            &self.store,
-            &self.actor,
+        self.audited(
             "group.update",
             "group",
             Some(id),
             serde_json::json!({"name": row.name, "changed": changed}),
         )
+        .update_group(&row, &others)
         .await?;
         self.group(&GroupRef::Id(id)).await
     }
@@ -166,16 +163,9 @@ impl App {
                 users.join(", ")
             )));
         }
-        self.store.delete_group(id).await?;
-        audit::record(
-            &self.store,
-            &self.actor,
-            "group.delete",
-            "group",
-            Some(id),
-            serde_json::json!({"name": row.name}),
-        )
-        .await?;
+        self.audited("group.delete", "group", Some(id), serde_json::json!({"name": row.name}))
+            .delete_group(id)
+            .await?;
         Ok(())
     }
 
@@ -217,7 +207,10 @@ impl App {
     /// Adds contacts to a static group.
     pub async fn add_group_members(&self, id: i64, contact_ids: &[i64]) -> Result<MembersChange> {
         let row = self.static_group(id).await?;
-        let (changed, unchanged) = self.store.add_group_members(id, contact_ids).await?;
+        let (changed, unchanged) = self
+            .members_audited(&row, "group.members.add")
+            .add_group_members(id, contact_ids)
+            .await?;
         let found: HashSet<i64> = self
             .store
             .existing_contact_ids(contact_ids)
@@ -229,7 +222,6 @@ impl App {
             .filter(|i| !found.contains(i))
             .map(|i| format!("#{i}"))
             .collect();
-        self.audit_members(&row, "group.members.add", changed).await?;
         Ok(MembersChange {
             changed,
             unchanged,
@@ -242,8 +234,10 @@ impl App {
     pub async fn add_group_members_by_external_ids(&self, id: i64, text: &str) -> Result<MembersChange> {
         let row = self.static_group(id).await?;
         let (ids, unknown) = self.pasted_external_ids(text).await?;
-        let (changed, unchanged) = self.store.add_group_members(id, &ids).await?;
-        self.audit_members(&row, "group.members.add", changed).await?;
+        let (changed, unchanged) = self
+            .members_audited(&row, "group.members.add")
+            .add_group_members(id, &ids)
+            .await?;
         Ok(MembersChange {
             changed,
             unchanged,
@@ -286,8 +280,10 @@ impl App {
     /// Removes contacts from a static group.
     pub async fn remove_group_members(&self, id: i64, contact_ids: &[i64]) -> Result<MembersChange> {
         let row = self.static_group(id).await?;
-        let changed = self.store.remove_group_members(id, contact_ids).await?;
-        self.audit_members(&row, "group.members.remove", changed).await?;
+        let changed = self
+            .members_audited(&row, "group.members.remove")
+            .remove_group_members(id, contact_ids)
+            .await?;
         Ok(MembersChange {
             changed,
             unchanged: contact_ids.len() as i64 - changed,
@@ -295,19 +291,10 @@ impl App {
         })
     }
 
-    async fn audit_members(&self, row: &GroupRow, action: &str, count: i64) -> Result<()> {
-        if count == 0 {
-            return Ok(());
-        }
-        audit::record(
-            &self.store,
-            &self.actor,
-            action,
-            "group",
-            Some(row.id),
-            serde_json::json!({"name": row.name, "contacts": count}),
-        )
-        .await
+    /// The store for a change of a group's members, audited with how many changed (a change of
+    /// none records nothing).
+    fn members_audited(&self, row: &GroupRow, action: &str) -> crate::store::Store {
+        self.audited(action, "group", Some(row.id), serde_json::json!({"name": row.name}))
     }
 
     /// The imported columns some contact has (rules test them as `attr.<name>`).

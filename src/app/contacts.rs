@@ -5,7 +5,6 @@
 use std::collections::BTreeMap;
 
 use super::{trimmed, App};
-use crate::audit;
 use crate::compose::STANDARD_VARIABLES;
 use crate::import::email::normalise_email;
 use crate::import::phone::{normalise_mobile, PhoneProblem};
@@ -195,16 +194,10 @@ impl App {
             class_name: trimmed(input.class_name),
             grade: trimmed(input.grade),
         };
-        let contact = self.store.insert_contact(&c).await?;
-        audit::record(
-            &self.store,
-            &self.actor,
-            "contact.add",
-            "contact",
-            Some(contact.id),
-            serde_json::json!({"name": contact.name}),
-        )
-        .await?;
+        let contact = self
+            .audited("contact.add", "contact", None, serde_json::json!({"name": c.name}))
+            .insert_contact(&c)
+            .await?;
         Ok(contact)
     }
 
@@ -244,18 +237,10 @@ impl App {
     pub async fn update_contact(&self, id: i64, edit: ContactEdit) -> Result<ContactEditResult> {
         let before = self.store.contact_detail(id).await?;
         let edit = check_edit(&before, edit)?;
-        let changed = self.store.update_contact(id, &edit).await?;
-        if !changed.is_empty() {
-            audit::record(
-                &self.store,
-                &self.actor,
-                "contact.edit",
-                "contact",
-                Some(id),
-                serde_json::json!({ "changed": changed }),
-            )
+        let changed = self
+            .audited("contact.edit", "contact", Some(id), serde_json::json!({}))
+            .update_contact(id, &edit)
             .await?;
-        }
         Ok(ContactEditResult {
             contact: self.store.contact_detail(id).await?,
             changed,
@@ -268,16 +253,10 @@ impl App {
         if ids.is_empty() {
             return Err(Error::Invalid("choose at least one contact to delete".into()));
         }
-        let deleted = self.store.delete_contacts(ids).await?;
-        audit::record(
-            &self.store,
-            &self.actor,
-            "contact.delete",
-            "contact",
-            None,
-            serde_json::json!({ "deleted": deleted, "ids": ids }),
-        )
-        .await?;
+        let deleted = self
+            .audited("contact.delete", "contact", None, serde_json::json!({ "ids": ids }))
+            .delete_contacts(ids)
+            .await?;
         Ok(deleted)
     }
 }

@@ -8,7 +8,7 @@ use super::App;
 use crate::import::email::normalise_email;
 use crate::model::{ChannelKind, UnsubscribeReport};
 use crate::providers::smtp::SmtpSettings;
-use crate::{audit, Result};
+use crate::Result;
 
 /// Characters that end an address in pasted text: anything but printable ASCII (Chinese text
 /// runs into addresses without a space: "我的邮箱是wxm@example.edu.cn，请退订"), and the
@@ -59,20 +59,17 @@ impl App {
                 .filter(|m| !m.already)
                 .map(|m| m.contact_id)
                 .collect();
-            let changed = self.store.opt_out_contacts(&ids, email).await?;
-            report.applied = true;
-            report.opted_out = changed as u32;
-            if changed > 0 {
-                audit::record(
-                    &self.store,
-                    &self.actor,
+            let changed = self
+                .audited(
                     "contact.unsubscribe",
                     "contact",
                     None,
-                    serde_json::json!({ "optedOut": changed, "ids": ids, "kind": email }),
+                    serde_json::json!({ "ids": ids, "kind": email }),
                 )
+                .opt_out_contacts(&ids, email)
                 .await?;
-            }
+            report.applied = true;
+            report.opted_out = changed as u32;
         }
         Ok(report)
     }

@@ -82,6 +82,7 @@ impl Store {
         let now = clock::now_str();
         let mut tx = self.begin_write().await?;
         let id = insert_contact_tx(&mut tx, c, &now).await?;
+        tx.audit_about(id);
         tx.commit().await?;
         self.get_contact(id).await
     }

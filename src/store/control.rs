@@ -26,14 +26,20 @@ impl Store {
 
     /// Moves a run from status `from` to `to`; false when it was not in `from`.
     async fn move_run(&self, run_id: i64, from: &str, to: &str) -> StoreResult<bool> {
+        let mut tx = self.begin_write().await?;
         let res = sqlx::query("UPDATE runs SET status = ? WHERE id = ? AND status = ?")
             .bind(to)
             .bind(run_id)
             .bind(from)
-            .execute(&self.pool)
+            .execute(&mut *tx)
             .await?;
+        if res.rows_affected() == 1 {
+            tx.commit().await?;
+            return Ok(true);
+        }
+        drop(tx);
         self.ensure_run_exists(run_id).await?;
-        Ok(res.rows_affected() == 1)
+        Ok(false)
     }
 
     /// Cancels a run: every delivery not yet sent or being sent is cancelled. Those in flight
@@ -58,6 +64,7 @@ impl Store {
         .await?
         .rows_affected();
         counts::recount(&mut tx, run_id).await?;
+        tx.audit_note("cancelled", n);
         sqlx::query(
             "UPDATE runs SET status = 'cancelled', finished_at = ?1 WHERE id = ?2 AND status NOT IN ('completed', 'cancelled')",
         )
@@ -105,6 +112,7 @@ impl Store {
         .execute(&mut *tx)
         .await?
         .rows_affected();
+        tx.audit_note("queued", n);
         for run_id in runs {
             counts::recount(&mut tx, run_id).await?;
             sqlx::query("UPDATE runs SET status = 'sending', finished_at = NULL WHERE id = ? AND status IN ('completed', 'sending')")
@@ -126,6 +134,7 @@ impl Store {
 
     /// Pauses or resumes a channel; `reason` says why it paused (shown in the UI and CLI).
     pub async fn set_channel_paused(&self, channel_id: i64, paused: bool, reason: Option<&str>) -> StoreResult<()> {
+        let mut tx = self.begin_write().await?;
         let res = sqlx::query(
             "UPDATE channels SET paused = ?1, paused_reason = ?2, \
              health = CASE WHEN ?1 THEN 'paused' ELSE 'ok' END, \
@@ -135,12 +144,12 @@ impl Store {
         .bind(if paused { reason } else { None })
         .bind(clock::now_str())
         .bind(channel_id)
-        .execute(&self.pool)
+        .execute(&mut *tx)
         .await?;
         if res.rows_affected() == 0 {
             return Err(StoreError::not_found("channel", channel_id));
         }
-        Ok(())
+        tx.commit().await
     }
 
     /// Records a channel's run of consecutive failures (`degraded` while above zero). Does not

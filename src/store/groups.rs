@@ -76,6 +76,7 @@ impl Store {
     ) -> StoreResult<GroupRow> {
         let now = clock::now_str();
         let kind = if rule.is_some() { "rule" } else { "static" };
+        let mut tx = self.begin_write().await?;
         let id: i64 = sqlx::query_scalar(
             "INSERT INTO groups (name, kind, rule, description, created_at, updated_at) VALUES (?, ?, ?, ?, ?, ?) RETURNING id",
         )
@@ -85,9 +86,11 @@ impl Store {
         .bind(description)
         .bind(&now)
         .bind(&now)
-        .fetch_one(&self.pool)
+        .fetch_one(&mut *tx)
         .await
         .map_err(|e| conflict_on_name(e, name))?;
+        tx.audit_about(id);
+        tx.commit().await?;
         self.get_group_row(id).await
     }
 
@@ -140,14 +143,15 @@ impl Store {
     }
 
     pub async fn delete_group(&self, id: i64) -> StoreResult<()> {
+        let mut tx = self.begin_write().await?;
         let res = sqlx::query("DELETE FROM groups WHERE id = ?")
             .bind(id)
-            .execute(&self.pool)
+            .execute(&mut *tx)
             .await?;
         if res.rows_affected() == 0 {
             return Err(StoreError::not_found("group", id));
         }
-        Ok(())
+        tx.commit().await
     }
 
     /// Adds existing contacts to a static group; returns (added, already members).
@@ -170,21 +174,31 @@ impl Store {
         .execute(&mut *tx)
         .await?
         .rows_affected() as i64;
-        tx.commit().await?;
+        // A change of nothing is not written, so it records nothing in the audit log.
+        if added > 0 {
+            tx.audit_note("contacts", added);
+            tx.commit().await?;
+        }
         Ok((added, existing - added))
     }
 
     /// Removes contacts from a static group; returns how many were members.
     pub async fn remove_group_members(&self, group_id: i64, contact_ids: &[i64]) -> StoreResult<i64> {
         let ids = serde_json::to_string(contact_ids).unwrap_or_else(|_| "[]".into());
-        Ok(sqlx::query(
+        let mut tx = self.begin_write().await?;
+        let removed = sqlx::query(
             "DELETE FROM group_members WHERE group_id = ? AND contact_id IN (SELECT value FROM json_each(?))",
         )
         .bind(group_id)
         .bind(&ids)
-        .execute(&self.pool)
+        .execute(&mut *tx)
         .await?
-        .rows_affected() as i64)
+        .rows_affected() as i64;
+        if removed > 0 {
+            tx.audit_note("contacts", removed);
+            tx.commit().await?;
+        }
+        Ok(removed)
     }
 
     /// The contact ids of these external ids (学号/工号), as (external id, id) pairs for

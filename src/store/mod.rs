@@ -20,7 +20,7 @@ mod settings;
 mod stats;
 
 pub use audience::{AudienceFilter, ContactColumn, TextTest};
-pub use audit::{chain_hash_of, AuditRow};
+pub use audit::{chain_hash_of, AuditEntry, AuditRow};
 pub use channels::ChannelConfigRow;
 pub use control::RetryScope;
 pub use deliveries::{ClaimedDelivery, DeliveryResult, RecordedOutcome, MAX_INTERRUPTIONS};
@@ -86,17 +86,55 @@ pub struct Store {
     /// second connection that tried would wait in SQLite's busy handler, which sleeps in steps
     /// of up to 100 ms, while an async queue hands the lock over at once.
     write_lock: Arc<tokio::sync::Mutex<()>>,
+    /// The audit entry of the change made through this handle ([`Store::audited`]): written
+    /// by its first committed write transaction, in that transaction.
+    audit: Option<AuditSlot>,
 }
+
+type AuditSlot = Arc<std::sync::Mutex<Option<AuditEntry>>>;
 
 /// A write transaction holding this process's write lock; derefs to the connection.
 pub(crate) struct WriteTx {
     tx: sqlx::Transaction<'static, sqlx::Sqlite>,
     _guard: tokio::sync::OwnedMutexGuard<()>,
+    audit: Option<AuditSlot>,
 }
 
 impl WriteTx {
-    pub(crate) async fn commit(self) -> StoreResult<()> {
+    /// Commits, with the handle's audit entry if it has one still to write: the change and
+    /// its record are one transaction, so neither is ever kept without the other.
+    pub(crate) async fn commit(mut self) -> StoreResult<()> {
+        let entry = self
+            .audit
+            .as_ref()
+            .and_then(|slot| slot.lock().unwrap_or_else(|e| e.into_inner()).take());
+        if let Some(entry) = entry {
+            audit::write(&mut self, &entry).await?;
+        }
         Ok(self.tx.commit().await?)
+    }
+
+    /// The audited change made the entity with this id (an insert).
+    pub(crate) fn audit_about(&self, id: i64) {
+        self.with_audit(|e| e.entity_id = Some(id.to_string()));
+    }
+
+    /// Adds what the change came to (how many were cancelled, say) to its audit entry.
+    pub(crate) fn audit_note(&self, key: &str, value: impl Into<serde_json::Value>) {
+        let value = value.into();
+        self.with_audit(|e| {
+            if let serde_json::Value::Object(map) = &mut e.detail {
+                map.insert(key.to_owned(), value);
+            }
+        });
+    }
+
+    fn with_audit(&self, f: impl FnOnce(&mut AuditEntry)) {
+        if let Some(slot) = &self.audit {
+            if let Some(e) = slot.lock().unwrap_or_else(|e| e.into_inner()).as_mut() {
+                f(e);
+            }
+        }
     }
 }
 
@@ -159,6 +197,7 @@ impl Store {
             pool,
             path: path.to_owned(),
             write_lock: Arc::new(tokio::sync::Mutex::new(())),
+            audit: None,
         })
     }
 
@@ -188,7 +227,18 @@ impl Store {
         Ok(WriteTx {
             tx: self.pool.begin_with("BEGIN IMMEDIATE").await?,
             _guard: guard,
+            audit: self.audit.clone(),
         })
+    }
+
+    /// This store for one audited change: the first write transaction committed through the
+    /// returned handle also appends `entry` to the audit log. A change that turns out to
+    /// change nothing (and commits no write) records nothing.
+    pub fn audited(&self, entry: AuditEntry) -> Store {
+        Store {
+            audit: Some(Arc::new(std::sync::Mutex::new(Some(entry)))),
+            ..self.clone()
+        }
     }
 }
 

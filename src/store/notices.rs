@@ -60,6 +60,7 @@ impl Store {
     /// Stores a new draft notice.
     pub async fn insert_notice(&self, n: &NoticeRecord<'_>) -> StoreResult<Notice> {
         let now = clock::now_str();
+        let mut tx = self.begin_write().await?;
         let id: i64 = sqlx::query_scalar(
             "INSERT INTO notices (title, subject, body, audience, channel_ids, channel_strategy, priority, created_by, created_at, updated_at, attachments, allow_unsubscribe) \
              VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?) RETURNING id",
@@ -76,8 +77,10 @@ impl Store {
         .bind(&now)
         .bind(serde_json::to_string(n.attachments).unwrap_or_else(|_| "[]".into()))
         .bind(n.allow_unsubscribe)
-        .fetch_one(&self.pool)
+        .fetch_one(&mut *tx)
         .await?;
+        tx.audit_about(id);
+        tx.commit().await?;
         self.get_notice(id).await
     }
 

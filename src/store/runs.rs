@@ -210,6 +210,7 @@ impl Store {
         .bind(&now)
         .fetch_one(&mut *tx)
         .await?;
+        tx.audit_about(run_id);
         tx.commit().await?;
         Ok(Some(run_id))
     }

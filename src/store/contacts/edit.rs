@@ -178,6 +178,8 @@ impl Store {
         if changed.is_empty() {
             return Ok(changed);
         }
+        // Field names only, never values: the audit log is shown and exported.
+        tx.audit_note("changed", changed.clone());
         let now = version_after(&before.updated_at);
         let attributes = Value::Object(
             edit.attributes
@@ -326,6 +328,7 @@ impl Store {
             .execute(&mut *tx)
             .await?
             .rows_affected();
+        tx.audit_note("deleted", deleted);
         tx.commit().await?;
         Ok(deleted)
     }

@@ -38,8 +38,8 @@ impl Store {
     /// contact's version (so an edit begun before is refused, not silently undone), in one
     /// transaction; returns how many changed.
     pub async fn opt_out_contacts(&self, ids: &[i64], kind: &str) -> StoreResult<u64> {
-        let mut tx = self.pool.begin().await?;
-        let mut changed = 0;
+        let mut tx = self.begin_write().await?;
+        let mut changed = 0u64;
         for &id in ids {
             let added = sqlx::query(
                 "INSERT INTO contact_preferences (contact_id, preferred, opted_out, updated_at) \
@@ -68,7 +68,10 @@ impl Store {
                 .await?;
             changed += 1;
         }
-        tx.commit().await?;
+        if changed > 0 {
+            tx.audit_note("optedOut", changed);
+            tx.commit().await?;
+        }
         Ok(changed)
     }
 }
