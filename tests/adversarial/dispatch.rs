@@ -413,3 +413,92 @@ fn sigterm_finishes_what_is_in_flight_and_stops() {
     assert!(sent < 3_000, "stopped before the end ({sent} sent)");
     assert_eq!(count(&h, "SELECT COUNT(*) FROM sandbox_messages"), sent);
 }
+
+/// A tmpfs of a fixed size, mounted for one test and unmounted after it.
+struct SmallDisk {
+    dir: tempfile::TempDir,
+}
+
+impl SmallDisk {
+    /// `None` (with the reason printed) where this machine does not let the test mount one.
+    fn mount(megabytes: u32) -> Option<SmallDisk> {
+        let dir = tempfile::tempdir().unwrap();
+        let out = std::process::Command::new("mount")
+            .args(["-t", "tmpfs", "-o", &format!("size={megabytes}m,mode=0700"), "tmpfs"])
+            .arg(dir.path())
+            .output();
+        match out {
+            Ok(o) if o.status.success() => Some(SmallDisk { dir }),
+            Ok(o) => {
+                eprintln!(
+                    "skipped: cannot mount a tmpfs here: {}",
+                    String::from_utf8_lossy(&o.stderr)
+                );
+                None
+            }
+            Err(e) => {
+                eprintln!("skipped: cannot run mount: {e}");
+                None
+            }
+        }
+    }
+
+    fn path(&self) -> &std::path::Path {
+        self.dir.path()
+    }
+}
+
+impl Drop for SmallDisk {
+    fn drop(&mut self) {
+        let _ = std::process::Command::new("umount").arg(self.dir.path()).status();
+    }
+}
+
+/// The disk fills up in the middle of a run (the sandbox inbox grows with every message):
+/// the dispatcher keeps its outcomes in memory and waits, and when space is freed it goes on.
+/// Nothing is lost, nothing is delivered twice, and the dispatcher never stops.
+#[test]
+fn a_full_disk_mid_run_loses_nothing_and_the_dispatcher_survives() {
+    const N: i64 = 600;
+    let Some(disk) = SmallDisk::mount(24) else { return };
+    let h = Herald {
+        dir: tempfile::tempdir_in(disk.path()).unwrap(),
+    };
+    seed(&h, N as usize);
+    // 8 KB a message: the inbox needs about 5 MB, and its WAL as much again.
+    let body = format!("{{{{ name }}}}：{}", "请按时参加期末考试。".repeat(280));
+    let id = notice(&h, "sandbox", &body);
+    h.json(&["notices", "send", &id]);
+    // Leave about 2 MB free.
+    let ballast = disk.path().join("ballast");
+    let free = {
+        let out = std::process::Command::new("df")
+            .args(["--output=avail", "-B1"])
+            .arg(disk.path())
+            .output()
+            .unwrap();
+        String::from_utf8_lossy(&out.stdout)
+            .lines()
+            .nth(1)
+            .unwrap()
+            .trim()
+            .parse::<u64>()
+            .unwrap()
+    };
+    std::fs::write(&ballast, vec![0u8; (free - 2 * 1024 * 1024) as usize]).unwrap();
+    let logs = tempfile::tempdir().unwrap();
+    let mut d = Proc::spawn(dispatch_cmd(&h, &["--until-idle"]), logs.path(), "dispatch");
+    wait_for("the disk to fill up", Duration::from_secs(60), || {
+        d.assert_running();
+        d.stderr_text().contains("full")
+    });
+    let at_full = count(&h, "SELECT COUNT(*) FROM sandbox_messages");
+    assert!(at_full < N, "the disk filled before the end ({at_full} of {N})");
+    std::thread::sleep(Duration::from_secs(2));
+    d.assert_running();
+    std::fs::remove_file(&ballast).unwrap();
+    d.finish(Duration::from_secs(120));
+    assert_eq!(count(&h, "SELECT COUNT(*) FROM deliveries WHERE status = 'sent'"), N);
+    assert_eq!(count(&h, "SELECT COUNT(*) FROM sandbox_messages"), N);
+    assert_eq!(count(&h, "SELECT COUNT(DISTINCT delivery_id) FROM sandbox_messages"), N);
+}
