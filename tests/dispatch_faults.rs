@@ -65,6 +65,20 @@ fn codes(d: &Value) -> Vec<Option<&str>> {
     attempts(d).iter().map(|a| a["providerCode"].as_str()).collect()
 }
 
+/// `herald dispatch --until-idle --json` on a channel that pauses itself: it prints its report,
+/// then fails (exit 1) naming the paused channel that still holds deliveries.
+fn dispatch_until_paused(h: &Herald, dir: &std::path::Path, tag: &str) -> Value {
+    let mut c = h.cmd();
+    c.args(["dispatch", "--until-idle", "--json"]);
+    let (status, stdout, stderr) = Proc::spawn(c, dir, tag).exit(Duration::from_secs(30));
+    assert_eq!(status.code(), Some(1), "{stderr}");
+    assert!(
+        stderr.contains("wait on channel hook, which is paused") && stderr.contains("herald channels resume hook"),
+        "{stderr}"
+    );
+    serde_json::from_str(&stdout).unwrap_or_else(|e| panic!("no report ({e}): {stdout}"))
+}
+
 /// Runs `herald ARGS --json` to completion (bounded) and returns what it printed.
 fn run_bounded(h: &Herald, dir: &std::path::Path, tag: &str, args: &[&str], timeout: Duration) -> Value {
     let mut c = h.cmd();
@@ -343,14 +357,8 @@ fn a_receiver_that_is_down_pauses_the_channel_and_nothing_is_lost_until_it_is_re
     let run_id = run["id"].to_string();
 
     // Every send fails: the channel pauses itself, and `--until-idle` returns, since it serves
-    // only channels that are not paused.
-    let report = run_bounded(
-        &h,
-        logs.path(),
-        "dispatch-down",
-        &["dispatch", "--until-idle"],
-        Duration::from_secs(30),
-    );
+    // only channels that are not paused, saying that the paused channel still holds deliveries.
+    let report = dispatch_until_paused(&h, logs.path(), "dispatch-down");
     let paused_at = Instant::now();
     assert_eq!(report["sent"], 0, "{report}");
     assert_eq!(report["failed"], 0, "{report}");
@@ -400,13 +408,7 @@ fn a_receiver_that_is_down_pauses_the_channel_and_nothing_is_lost_until_it_is_re
 
     // While it stays paused, dispatching sends nothing through it, even once retries are due.
     std::thread::sleep(Duration::from_millis(1_100).saturating_sub(paused_at.elapsed()));
-    let report = run_bounded(
-        &h,
-        logs.path(),
-        "dispatch-paused",
-        &["dispatch", "--until-idle"],
-        Duration::from_secs(30),
-    );
+    let report = dispatch_until_paused(&h, logs.path(), "dispatch-paused");
     assert_eq!(report["sent"], 0, "{report}");
     assert_eq!(report["retried"], 0, "{report}");
     assert_eq!(
@@ -470,13 +472,7 @@ fn a_channel_that_paused_itself_shows_the_failures_that_paused_it() {
     }
     add_webhook(&h, &sink, &["--pause-after-failures", "3", "--retry-base-secs", "60"]);
     create_and_send(&h, "计数");
-    run_bounded(
-        &h,
-        logs.path(),
-        "dispatch",
-        &["dispatch", "--until-idle"],
-        Duration::from_secs(30),
-    );
+    dispatch_until_paused(&h, logs.path(), "dispatch");
     let channel = h.json(&["channels", "show", "hook"]);
     assert_eq!(channel["health"], "paused", "{channel}");
     let failures = channel["consecutiveFailures"].as_i64().unwrap();

@@ -27,11 +27,9 @@ impl ChannelConfig {
             max_batch: overrides.max_batch.map_or(provider.max_batch, |n| n as usize).max(1),
             per_second: pick(overrides.per_second, provider.per_second),
             per_minute: pick(overrides.per_minute, provider.per_minute),
-            // The provider's concurrency is the most it can carry (an SMTP pool's connections):
-            // a channel may lower it, never raise it, or sends would queue for a connection.
             concurrency: overrides
                 .concurrency
-                .map_or(provider.concurrency, |n| (n as usize).min(provider.concurrency))
+                .map_or(provider.concurrency, |n| n as usize)
                 .max(1),
         };
         // A batch larger than a window could never be let through at once.
@@ -57,6 +55,14 @@ impl ChannelConfig {
                 .unwrap_or(DEFAULT_PAUSE_AFTER_FAILURES)
                 .max(1),
         }
+    }
+
+    /// At most `ceiling` messages in flight: for a provider whose concurrency is what it can
+    /// carry (an SMTP pool's connections), so an override cannot make sends queue for a
+    /// connection and time out waiting.
+    pub fn capped_at(mut self, ceiling: usize) -> ChannelConfig {
+        self.limits.concurrency = self.limits.concurrency.min(ceiling).max(1);
+        self
     }
 }
 
@@ -86,16 +92,13 @@ mod tests {
         assert_eq!(c.pause_after_failures, DEFAULT_PAUSE_AFTER_FAILURES);
         let none = ChannelConfig::resolve(provider, &ChannelLimits::default(), RetryPolicy::default());
         assert_eq!(none.limits, provider);
-        // More at once than the provider carries (an SMTP pool of 4) is capped, not queued.
+        // More at once than an SMTP pool of 4 carries is capped, not queued.
         let more = ChannelLimits {
             concurrency: Some(100),
             ..Default::default()
         };
-        assert_eq!(
-            ChannelConfig::resolve(provider, &more, RetryPolicy::default())
-                .limits
-                .concurrency,
-            4
-        );
+        let raised = ChannelConfig::resolve(provider, &more, RetryPolicy::default());
+        assert_eq!(raised.limits.concurrency, 100, "a webhook's concurrency is only a default");
+        assert_eq!(raised.capped_at(provider.concurrency).limits.concurrency, 4);
     }
 }

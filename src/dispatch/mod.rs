@@ -368,7 +368,10 @@ impl Dispatcher {
                     continue;
                 }
             };
-            let config = ChannelConfig::resolve(provider.limits(), &channel.limits, self.shared.options.retry);
+            let mut config = ChannelConfig::resolve(provider.limits(), &channel.limits, self.shared.options.retry);
+            if crate::providers::concurrency_is_a_ceiling(channel.kind) {
+                config = config.capped_at(provider.limits().concurrency);
+            }
             let (stop, stop_rx) = watch::channel(false);
             let join = tokio::spawn(worker::run(
                 self.shared.clone(),

@@ -114,6 +114,12 @@ pub fn address_kind(kind: ChannelKind) -> Option<&'static str> {
     }
 }
 
+/// Whether a kind's concurrency is the most it can carry (an SMTP pool's connections): a
+/// channel may lower it, not raise it. A webhook's is only a default a channel may change.
+pub fn concurrency_is_a_ceiling(kind: ChannelKind) -> bool {
+    matches!(kind, ChannelKind::Smtp)
+}
+
 /// Whether a channel kind renders the body as Markdown (so values put into it are escaped).
 pub fn reads_markdown(kind: ChannelKind) -> bool {
     matches!(kind, ChannelKind::Smtp)

@@ -607,6 +607,12 @@ mod tests {
         let mut s = settings();
         s.pool_size = 0;
         assert_eq!(Smtp::new(s, None).unwrap_err(), SmtpError::BadPool(0));
+        // A timeout of 0 or of days would let one send outlive the dispatcher's lease.
+        for t in [0, 999, 60_001, 4_000_000_000] {
+            let mut s = settings();
+            s.timeout_ms = t;
+            assert_eq!(Smtp::new(s, None).unwrap_err(), SmtpError::BadTimeout(t));
+        }
         let mut s = settings();
         s.security = Security::Starttls;
         s.ca_pem = Some("-----BEGIN CERTIFICATE-----\nnot base64\n-----END CERTIFICATE-----\n".into());

@@ -392,18 +392,20 @@ impl Proc {
 
     /// Waits for the child to exit within `timeout` (killing it and panicking if not); panics
     /// unless it succeeded; returns its stdout.
-    pub fn finish(mut self, timeout: Duration) -> String {
+    pub fn finish(self, timeout: Duration) -> String {
+        let what = self.what.clone();
+        let (status, stdout, stderr) = self.exit(timeout);
+        assert!(status.success(), "{what} failed ({status}): {stderr}{stdout}");
+        stdout
+    }
+
+    /// Waits for the child to exit within `timeout` (killing it and panicking if not);
+    /// returns how it exited, its stdout and its stderr.
+    pub fn exit(mut self, timeout: Duration) -> (std::process::ExitStatus, String, String) {
         let start = Instant::now();
         loop {
             if let Some(status) = self.child.try_wait().expect("try_wait") {
-                assert!(
-                    status.success(),
-                    "{} failed ({status}): {}{}",
-                    self.what,
-                    self.stderr_text(),
-                    self.stdout_text()
-                );
-                return self.stdout_text();
+                return (status, self.stdout_text(), self.stderr_text());
             }
             if start.elapsed() > timeout {
                 let _ = self.child.kill();
