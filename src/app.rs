@@ -94,8 +94,13 @@ impl DispatcherHandle {
     }
 }
 
-/// A typed-in field on one line (line breaks and control characters as spaces), or `None`.
 fn trimmed(s: Option<String>) -> Option<String> {
+    s.map(|v| v.trim().to_owned()).filter(|v| !v.is_empty())
+}
+
+/// A typed-in field that must stay on one line (a name, a department: they reach mail headers
+/// and one-line lists), line breaks and control characters made spaces, or `None`.
+fn one_line(s: Option<String>) -> Option<String> {
     s.map(|v| crate::text::single_line(&v)).filter(|v| !v.is_empty())
 }
 

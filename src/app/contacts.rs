@@ -4,7 +4,7 @@
 
 use std::collections::BTreeMap;
 
-use super::{trimmed, App};
+use super::{one_line, trimmed, App};
 use crate::compose::STANDARD_VARIABLES;
 use crate::import::email::normalise_email;
 use crate::import::phone::{normalise_mobile, PhoneProblem};
@@ -132,11 +132,11 @@ fn check_edit(before: &ContactDetail, edit: ContactEdit) -> Result<ContactEdit> 
     Ok(ContactEdit {
         updated_at: edit.updated_at,
         name,
-        external_id: trimmed(edit.external_id),
-        role: trimmed(edit.role),
-        department: trimmed(edit.department),
-        class_name: trimmed(edit.class_name),
-        grade: trimmed(edit.grade),
+        external_id: one_line(edit.external_id),
+        role: one_line(edit.role),
+        department: one_line(edit.department),
+        class_name: one_line(edit.class_name),
+        grade: one_line(edit.grade),
         language,
         attributes,
         addresses,
@@ -186,13 +186,13 @@ impl App {
         }
         let c = NewContact {
             name,
-            external_id: trimmed(input.external_id),
+            external_id: one_line(input.external_id),
             email,
             mobile,
-            role: trimmed(input.role),
-            department: trimmed(input.department),
-            class_name: trimmed(input.class_name),
-            grade: trimmed(input.grade),
+            role: one_line(input.role),
+            department: one_line(input.department),
+            class_name: one_line(input.class_name),
+            grade: one_line(input.grade),
         };
         let contact = self
             .audited("contact.add", "contact", None, serde_json::json!({"name": c.name}))

@@ -67,7 +67,7 @@ impl App {
             security,
             username: trimmed(input.username),
             from_address: input.from_address.trim().to_owned(),
-            from_name: trimmed(input.from_name),
+            from_name: super::one_line(input.from_name),
             reply_to: trimmed(input.reply_to),
             ca_pem: trimmed(input.ca_pem),
             pool_size: input.pool_size.unwrap_or(DEFAULT_POOL),

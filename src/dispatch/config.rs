@@ -98,7 +98,10 @@ mod tests {
             ..Default::default()
         };
         let raised = ChannelConfig::resolve(provider, &more, RetryPolicy::default());
-        assert_eq!(raised.limits.concurrency, 100, "a webhook's concurrency is only a default");
+        assert_eq!(
+            raised.limits.concurrency, 100,
+            "a webhook's concurrency is only a default"
+        );
         assert_eq!(raised.capped_at(provider.concurrency).limits.concurrency, 4);
     }
 }
