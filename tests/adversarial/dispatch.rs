@@ -90,6 +90,27 @@ fn dispatch_cmd(h: &Herald, extra: &[&str]) -> std::process::Command {
     c
 }
 
+/// A notice to `n` seeded people on the sandbox, held to `per_second`, being sent by a
+/// `herald dispatch EXTRA` that has sent its first second's worth.
+fn sending(h: &Herald, n: usize, per_second: u32, extra: &[&str]) -> Proc {
+    seed(h, n);
+    with_db(h, async |db| {
+        sqlx::query("UPDATE channels SET limits = json_object('perSecond', ?) WHERE name = 'sandbox'")
+            .bind(per_second)
+            .execute(db)
+            .await
+            .unwrap();
+    });
+    let id = notice(h, "sandbox", "{{ name }}：请查收。");
+    h.json(&["notices", "send", &id]);
+    let mut d = Proc::spawn(dispatch_cmd(h, extra), h.dir.path(), "dispatch");
+    wait_for("sending to begin", Duration::from_secs(30), || {
+        d.assert_running();
+        count(h, "SELECT COUNT(*) FROM sandbox_messages") >= i64::from(per_second)
+    });
+    d
+}
+
 fn add_plain_smtp(h: &Herald, server: &SmtpServer, extra: &[&str]) {
     let port = server.port().to_string();
     let mut args = vec!["channels", "add", "smtp", "--name", "教务处邮箱", "--host", "127.0.0.1"];
@@ -333,21 +354,8 @@ fn the_sandbox_inbox_holds_each_delivery_once_across_sigkills() {
 fn a_database_locked_mid_run_delays_sending_and_loses_nothing() {
     const N: i64 = 2_000;
     let h = Herald::new();
-    seed(&h, N as usize);
     // 200 a second: the run lasts about 10 s, long enough to lock the database inside it.
-    with_db(&h, async |db| {
-        sqlx::query("UPDATE channels SET limits = '{\"perSecond\":200}' WHERE name = 'sandbox'")
-            .execute(db)
-            .await
-            .unwrap();
-    });
-    let id = notice(&h, "sandbox", "{{ name }}：请查收。");
-    h.json(&["notices", "send", &id]);
-    let mut d = Proc::spawn(dispatch_cmd(&h, &["--until-idle"]), h.dir.path(), "dispatch");
-    wait_for("sending to begin", Duration::from_secs(30), || {
-        d.assert_running();
-        count(&h, "SELECT COUNT(*) FROM sandbox_messages") >= 200
-    });
+    let mut d = sending(&h, N as usize, 200, &["--until-idle"]);
     with_db(&h, async |db| {
         let mut tx = db.begin_with("BEGIN IMMEDIATE").await.unwrap();
         sqlx::query("UPDATE channels SET updated_at = updated_at WHERE 0")
@@ -391,20 +399,7 @@ fn until_idle_fails_while_a_paused_channel_holds_deliveries() {
 #[test]
 fn sigterm_finishes_what_is_in_flight_and_stops() {
     let h = Herald::new();
-    seed(&h, 3_000);
-    with_db(&h, async |db| {
-        sqlx::query("UPDATE channels SET limits = '{\"perSecond\":500}' WHERE name = 'sandbox'")
-            .execute(db)
-            .await
-            .unwrap();
-    });
-    let id = notice(&h, "sandbox", "{{ name }}：请查收。");
-    h.json(&["notices", "send", &id]);
-    let mut d = Proc::spawn(dispatch_cmd(&h, &[]), h.dir.path(), "dispatch");
-    wait_for("sending to begin", Duration::from_secs(30), || {
-        d.assert_running();
-        count(&h, "SELECT COUNT(*) FROM sandbox_messages") >= 500
-    });
+    let d = sending(&h, 3_000, 500, &[]);
     // SAFETY: a plain signal to our own child.
     unsafe { libc::kill(d.child.id() as i32, libc::SIGTERM) };
     d.finish(Duration::from_secs(30));
