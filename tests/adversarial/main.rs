@@ -8,3 +8,4 @@ mod common;
 
 mod datadir;
 mod dispatch;
+mod templates;
