@@ -31,7 +31,8 @@ struct CompiledRun {
     /// rather than sending them without it.
     attachments: std::result::Result<Arc<[Attachment]>, String>,
     allow_unsubscribe: bool,
-    /// False when the notice could not be read: try again for the next batch.
+    /// False when the notice could not be read (the store failing): its messages wait and
+    /// are tried again, and the notice is read again for the next batch.
     cacheable: bool,
 }
 
@@ -432,6 +433,12 @@ async fn send_and_record(
                 });
                 pre.push(None);
             }
+            // The notice could not be read (the database locked or failing): try later.
+            Err(e) if !run.cacheable => pre.push(Some(Outcome::Retry {
+                after: Some(Duration::from_secs(10)),
+                reason: e,
+                code: Some("store".into()),
+            })),
             Err(e) => pre.push(Some(Outcome::Permanent {
                 reason: e.to_string(),
                 code: Some("template".into()),
