@@ -399,7 +399,7 @@ async fn a_wizard_previews_then_imports_with_its_own_mapping() {
     let d = desk().await;
     let csv = "编号,Name,E-mail,宿舍,备注\n\nT1,Ann,ANN@X.CN,1号楼,vip\nT2,Bob,bob@x.cn,2号楼,\n";
     let path = d.file("w.csv", csv.as_bytes());
-    let p = d.app.preview_import(&path, None, 1).unwrap();
+    let p = d.app.preview_import(&path, None, 1).await.unwrap();
     assert_eq!(p.headers, ["编号", "Name", "E-mail", "宿舍", "备注"]);
     assert_eq!(
         p.rows,
