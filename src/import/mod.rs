@@ -120,15 +120,12 @@ pub fn read_file(path: &Path, encoding: Option<&str>) -> Result<Sheet, ImportErr
             source,
         },
     };
-    let name = path
-        .file_name()
-        .map_or_else(|| shown.clone(), |n| n.to_string_lossy().into_owned());
     let meta = std::fs::metadata(path).map_err(io)?;
     if meta.is_dir() {
         return Err(ImportError::IsDirectory { path: shown });
     }
     if !meta.is_file() {
-        return Err(not_spreadsheet("it is a device or a pipe, not a file").for_file(&name));
+        return Err(not_spreadsheet("it is a device or a pipe, not a file").for_file(&shown));
     }
     if meta.len() > limits::MAX_FILE_BYTES {
         return Err(ImportError::TooLarge {
@@ -142,7 +139,7 @@ pub fn read_file(path: &Path, encoding: Option<&str>) -> Result<Sheet, ImportErr
     file.take(limits::MAX_FILE_BYTES + 1)
         .read_to_end(&mut bytes)
         .map_err(io)?;
-    read_bytes(&bytes, encoding).map_err(|e| e.for_file(&name))
+    read_bytes(&bytes, encoding).map_err(|e| e.for_file(&shown))
 }
 
 impl Sheet {
