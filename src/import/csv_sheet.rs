@@ -101,13 +101,14 @@ fn binary(bytes: &[u8]) -> Option<&'static str> {
         .then_some("it holds binary data, not text (a program, an image or a document?)")
 }
 
-/// Why decoded `text` is not a table's: many control characters or undecodable bytes in its
-/// first 64 KB (a few are a damaged cell, which the report names).
+/// Why decoded `text` is not a table's: many control characters in its first 64 KB (a few are
+/// a damaged cell, which the report names). Undecodable bytes do not count: text read in the
+/// wrong encoding is still text, and the mapping step asks whether the encoding is right.
 fn not_text(text: &str) -> Option<&'static str> {
     let (mut chars, mut odd) = (0usize, 0usize);
     for c in text.chars().take(64 * 1024) {
         chars += 1;
-        if c == '\u{fffd}' || (c.is_control() && !matches!(c, '\t' | '\n' | '\r' | '\x0c')) {
+        if c.is_control() && !matches!(c, '\t' | '\n' | '\r' | '\x0c') {
             odd += 1;
         }
     }

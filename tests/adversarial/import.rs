@@ -77,6 +77,10 @@ fn import(h: &Herald, file: &Path) -> Run {
 fn refused(h: &Herald, file: &Path, says: &[&str]) {
     let run = import(h, file);
     let name = file.file_name().unwrap_or_default().to_string_lossy();
+    eprintln!(
+        "{name}: refused in {:?}, peak RSS {:.0} MiB",
+        run.took, run.peak_rss_mib
+    );
     assert_eq!(run.code, 2, "{name}: exit code, stderr: {}", run.stderr);
     for s in says {
         assert!(run.stderr.contains(s), "{name}: {s:?} not in {:?}", run.stderr);
@@ -174,9 +178,8 @@ fn shared_strings_that_unpack_beyond_the_limit_are_refused_before_they_are_read(
         strings.push_str(&one);
     }
     strings.push_str("</sst>");
-    let sheet = format!(
-        r#"{SHEET_OPEN}<sheetData><row r="1"><c r="A1" t="s"><v>0</v></c></row></sheetData></worksheet>"#
-    );
+    let sheet =
+        format!(r#"{SHEET_OPEN}<sheetData><row r="1"><c r="A1" t="s"><v>0</v></c></row></sheetData></worksheet>"#);
     let bytes = xlsx(sheet.as_bytes(), &[("xl/sharedStrings.xml", strings.as_bytes())]);
     let file = write(h.data_dir(), "strings.xlsx", &bytes);
     refused(&h, &file, &["unpacks to 70 MB", "up to 64 MB"]);
@@ -189,7 +192,11 @@ fn thousands_of_headers_are_refused_by_the_column_limit_in_moments() {
     let file = write(h.data_dir(), "same.csv", same.as_bytes());
     refused(&h, &file, &["2000 columns", "up to 200 columns"]);
     let distinct: Vec<String> = (0..40_000).map(|i| format!("列{i}")).collect();
-    let file = write(h.data_dir(), "distinct.csv", format!("{}\n", distinct.join(",")).as_bytes());
+    let file = write(
+        h.data_dir(),
+        "distinct.csv",
+        format!("{}\n", distinct.join(",")).as_bytes(),
+    );
     refused(&h, &file, &["40000 columns", "up to 200 columns"]);
 }
 
@@ -223,10 +230,23 @@ fn files_that_are_not_spreadsheets_are_refused_as_such() {
     let dir = h.data_dir();
     // A program.
     if Path::new("/bin/true").is_file() {
-        refused(&h, Path::new("/bin/true"), &["/bin/true is not a spreadsheet", "binary data"]);
+        refused(
+            &h,
+            Path::new("/bin/true"),
+            &["/bin/true is not a spreadsheet", "binary data"],
+        );
     }
-    let elf = [b"\x7fELF\x02\x01\x01\0\0\0\0\0".as_slice(), &[0u8; 200], b"GLIBC_2.2.5\0"].concat();
-    refused(&h, &write(dir, "program.csv", &elf), &["not a spreadsheet", "binary data"]);
+    let elf = [
+        b"\x7fELF\x02\x01\x01\0\0\0\0\0".as_slice(),
+        &[0u8; 200],
+        b"GLIBC_2.2.5\0",
+    ]
+    .concat();
+    refused(
+        &h,
+        &write(dir, "program.csv", &elf),
+        &["not a spreadsheet", "binary data"],
+    );
     // One word on one line, as /etc/hostname holds.
     refused(
         &h,
@@ -241,13 +261,23 @@ fn files_that_are_not_spreadsheets_are_refused_as_such() {
     );
     // A Word document is a zip too.
     let mut zip = zip::ZipWriter::new(std::io::Cursor::new(Vec::new()));
-    zip.start_file("word/document.xml", SimpleFileOptions::default()).unwrap();
+    zip.start_file("word/document.xml", SimpleFileOptions::default())
+        .unwrap();
     zip.write_all(b"<w:document/>").unwrap();
     let docx = zip.finish().unwrap().into_inner();
-    refused(&h, &write(dir, "名单.docx", &docx), &["名单.docx is not a spreadsheet", "zip archive"]);
+    refused(
+        &h,
+        &write(dir, "名单.docx", &docx),
+        &["名单.docx is not a spreadsheet", "zip archive"],
+    );
     // A one-column list under a header Herald knows is a spreadsheet all the same.
     let names = write(dir, "names.csv", "姓名\n甲\n乙\n".as_bytes());
-    let out = h.cmd().args(["contacts", "import", "--dry-run"]).arg(&names).output().unwrap();
+    let out = h
+        .cmd()
+        .args(["contacts", "import", "--dry-run"])
+        .arg(&names)
+        .output()
+        .unwrap();
     assert!(out.status.success(), "{}", String::from_utf8_lossy(&out.stderr));
 }
 
