@@ -3,7 +3,7 @@
 
 use thiserror::Error;
 
-use super::limits::size_text;
+use super::limits::{size_over, size_text};
 
 /// A file Herald cannot import (nothing of it was imported).
 #[derive(Debug, Error)]
@@ -25,10 +25,10 @@ pub enum ImportError {
     #[error("{file} is not a spreadsheet: {reason}; save the list as .xlsx or .csv")]
     NotSpreadsheet { file: String, reason: String },
     /// The file is larger than [`super::limits::MAX_FILE_BYTES`].
-    #[error("the file is {size}; Herald imports files up to {max}: split it", size = size_text(*bytes), max = size_text(*limit))]
+    #[error("the file is {size}; Herald imports files up to {max}: split it", size = size_over(*bytes, *limit), max = size_text(*limit))]
     TooLarge { bytes: u64, limit: u64 },
     /// A workbook's parts unpack to more than [`super::limits::MAX_UNPACKED_BYTES`].
-    #[error("the workbook unpacks to {size}; Herald reads workbooks that unpack to up to {max}: split it", size = size_text(*bytes), max = size_text(*limit))]
+    #[error("the workbook unpacks to {size}; Herald reads workbooks that unpack to up to {max}: split it", size = size_over(*bytes, *limit), max = size_text(*limit))]
     TooLargeUnpacked { bytes: u64, limit: u64 },
     /// The sheet spans more rows than [`super::limits::MAX_ROWS`].
     #[error("the sheet spans {rows} rows; Herald imports up to {limit} rows: split it")]
@@ -107,7 +107,7 @@ impl ImportError {
             ImportError::NotSpreadsheet { reason, .. } => vec![("reason", reason.clone())],
             ImportError::Io { source, .. } => vec![("reason", source.to_string())],
             ImportError::TooLarge { bytes, limit } | ImportError::TooLargeUnpacked { bytes, limit } => {
-                vec![("size", size_text(*bytes)), ("limit", size_text(*limit))]
+                vec![("size", size_over(*bytes, *limit)), ("limit", size_text(*limit))]
             }
             ImportError::TooManyRows { rows, limit } => vec![("rows", rows.to_string()), ("limit", limit.to_string())],
             ImportError::TooManyColumns { columns, limit } => {

@@ -43,6 +43,18 @@ pub fn size_text(bytes: u64) -> String {
     }
 }
 
+/// `bytes` as [`size_text`], rounded up to a tenth of a MB when it would read as the limit
+/// it passed (`50.1 MB`, not `50 MB`).
+pub fn size_over(bytes: u64, limit: u64) -> String {
+    let size = size_text(bytes);
+    if bytes > limit && size == size_text(limit) {
+        let tenths = (bytes as f64 / (1024.0 * 1024.0) * 10.0).ceil() / 10.0;
+        format!("{tenths:.1} MB")
+    } else {
+        size
+    }
+}
+
 /// Grows the used range of a sheet cell by cell, refusing as soon as it passes a limit, so
 /// that a sheet declaring cells at A1 and XFD1048576 is refused before anything is allocated.
 #[derive(Debug, Clone, Copy)]
@@ -134,6 +146,8 @@ mod tests {
         assert_eq!(size_text(80 * 1024 * 1024), "80 MB");
         assert_eq!(size_text(1_500_000), "1.4 MB");
         assert_eq!(size_text(1_660), "2 KB");
+        assert_eq!(size_over(MAX_FILE_BYTES + 1, MAX_FILE_BYTES), "50.1 MB");
+        assert_eq!(size_over(80 * 1024 * 1024, MAX_FILE_BYTES), "80 MB");
     }
 
     #[test]

@@ -27,6 +27,8 @@ struct Run {
 
 /// Runs the import as a user would, measuring its wall time and its peak RSS (`wait4`'s
 /// rusage for that child alone); a run past a minute is killed.
+// `wait4` reaps the child (std's `wait` would not give its rusage).
+#[allow(clippy::zombie_processes)]
 fn import(h: &Herald, file: &Path) -> Run {
     let started = Instant::now();
     let mut child = h
