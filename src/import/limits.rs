@@ -92,6 +92,10 @@ impl Extent {
         self.last_col - self.first_col + 1
     }
 
+    pub fn first_col(&self) -> u32 {
+        self.first_col
+    }
+
     pub fn check(&self) -> Result<(), super::ImportError> {
         check_shape(u64::from(self.rows()), u64::from(self.columns()))
     }

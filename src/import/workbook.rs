@@ -80,7 +80,7 @@ fn read_unguarded(bytes: &[u8]) -> Result<Sheet, ImportError> {
             Some(cells) => cells,
             None => continue,
         };
-        let mut sheet = match sheet_from_cells(cells) {
+        let mut sheet = match cells.into_sheet() {
             Ok(s) => s,
             Err(ImportError::NoHeader) => continue,
             Err(e) => return Err(e),
@@ -91,15 +91,15 @@ fn read_unguarded(bytes: &[u8]) -> Result<Sheet, ImportError> {
     Err(ImportError::NoSheet)
 }
 
-/// A used cell: its 0-based position and value.
-type Placed = (u32, u32, Cell);
+/// The used cells of a worksheet, by row: (0-based row, [(0-based column, cell)]).
+type Rows = Vec<(u32, Vec<(u32, Cell)>)>;
 
 /// The used cells of worksheet `name`, refused as soon as their extent passes a limit.
 /// xlsx and xlsb are streamed cell by cell, so a tiny file that names cell XFD1048576 is
 /// refused before anything is allocated for the cells between; xls and ods come through
 /// calamine's range (xls caps a sheet at 65,536 × 256, calamine caps ods at 100 million cells).
 /// `None`: not a worksheet (a chart sheet).
-fn cells<RS: Read + Seek>(workbook: &mut Sheets<RS>, name: &str) -> Result<Option<Vec<Placed>>, ImportError> {
+fn cells<RS: Read + Seek>(workbook: &mut Sheets<RS>, name: &str) -> Result<Option<Collector>, ImportError> {
     let err = |e: &dyn std::fmt::Display| ImportError::Workbook(format!("worksheet {name}: {e}"));
     let mut out = Collector::default();
     match workbook {
@@ -130,7 +130,7 @@ fn cells<RS: Read + Seek>(workbook: &mut Sheets<RS>, name: &str) -> Result<Optio
             }
         }
     }
-    Ok(Some(out.cells))
+    Ok(Some(out))
 }
 
 fn data_ref(d: &Data) -> DataRef<'_> {
@@ -147,11 +147,14 @@ fn data_ref(d: &Data) -> DataRef<'_> {
     }
 }
 
-/// The used cells, their extent checked as each comes in.
+/// The used cells, their extent checked as each comes in, kept by row (a row's cells are
+/// made dense one row at a time at the end, so the sheet is never held twice).
 #[derive(Default)]
 struct Collector {
     extent: Option<Extent>,
-    cells: Vec<Placed>,
+    rows: Rows,
+    /// Rows, and cells within each row, came in order (as a worksheet's do).
+    unordered: bool,
 }
 
 impl Collector {
@@ -167,42 +170,53 @@ impl Collector {
         if let Cell::Text(t) | Cell::Other(t) = &cell {
             limits::check_cell(t, row.saturating_add(1), col)?;
         }
-        self.cells.push((row, col, cell));
+        match self.rows.last_mut() {
+            Some((r, cells)) if *r == row => {
+                self.unordered |= cells.last().is_some_and(|(c, _)| *c >= col);
+                cells.push((col, cell));
+            }
+            last => {
+                self.unordered |= last.is_some_and(|(r, _)| *r > row);
+                self.rows.push((row, vec![(col, cell)]));
+            }
+        }
         Ok(())
     }
-}
 
-/// Rows of the used range, in order, from its used cells (a worksheet's cells come in row
-/// order; sorted when they do not).
-fn sheet_from_cells(mut cells: Vec<Placed>) -> Result<Sheet, ImportError> {
-    if !cells.is_sorted_by_key(|(r, c, _)| (*r, *c)) {
-        cells.sort_by_key(|(r, c, _)| (*r, *c));
-    }
-    let first_col = cells.iter().map(|(_, c, _)| *c).min().unwrap_or(0);
-    let last_col = cells.iter().map(|(_, c, _)| *c).max().unwrap_or(0);
-    let width = (last_col - first_col + 1) as usize;
-    let mut rows: Vec<SheetRow> = Vec::new();
-    for (row, col, cell) in cells {
-        let number = row.saturating_add(1);
-        if rows.last().is_none_or(|r| r.row != number) {
-            rows.push(SheetRow {
-                row: number,
-                cells: Vec::with_capacity(width),
-            });
-        }
-        if let Some(r) = rows.last_mut() {
-            let at = (col - first_col) as usize;
-            if r.cells.len() < at {
-                r.cells.resize(at, Cell::Empty);
+    /// The sheet: rows in order, each as wide as the used range (as calamine's range gave them).
+    fn into_sheet(self) -> Result<Sheet, ImportError> {
+        let Some(extent) = self.extent else {
+            return Err(ImportError::NoHeader);
+        };
+        let mut rows = self.rows;
+        if self.unordered {
+            // Merge a row given in pieces, then order the cells; a later duplicate cell wins.
+            rows.sort_by_key(|(r, _)| *r);
+            let mut merged: Rows = Vec::with_capacity(rows.len());
+            for (r, cells) in rows {
+                match merged.last_mut() {
+                    Some((last, into)) if *last == r => into.extend(cells),
+                    _ => merged.push((r, cells)),
+                }
             }
-            r.cells.push(cell);
+            for (_, cells) in &mut merged {
+                cells.sort_by_key(|(c, _)| *c);
+            }
+            rows = merged;
         }
+        let (first_col, width) = (extent.first_col(), extent.columns() as usize);
+        let rows = rows.into_iter().map(|(r, cells)| {
+            let mut dense = vec![Cell::Empty; width];
+            for (c, cell) in cells {
+                dense[(c - first_col) as usize] = cell;
+            }
+            SheetRow {
+                row: r.saturating_add(1),
+                cells: dense,
+            }
+        });
+        sheet::from_rows(SourceFormat::Workbook, rows, first_col)
     }
-    // Every row as wide as the used range, as the range gave them before.
-    for r in &mut rows {
-        r.cells.resize(width, Cell::Empty);
-    }
-    sheet::from_rows(SourceFormat::Workbook, rows, first_col)
 }
 
 fn cell(d: &DataRef<'_>) -> Cell {
@@ -244,6 +258,20 @@ mod tests {
     fn serial_dates_read_as_iso() {
         assert_eq!(excel_date(45536.0, false), "2024-09-01");
         assert_eq!(excel_date(45536.5, true), "2024-09-01 12:00:00");
+    }
+
+    #[test]
+    fn cells_out_of_order_make_the_same_rows() {
+        let mut c = Collector::default();
+        for (r, col, v) in [(3, 1, "d"), (0, 1, "b"), (0, 0, "a"), (3, 2, "e"), (3, 2, "f")] {
+            c.push(r, col, &DataRef::SharedString(v)).unwrap();
+        }
+        let sheet = c.into_sheet().unwrap();
+        assert_eq!((sheet.header_row, sheet.first_column), (1, 0));
+        assert_eq!(sheet.headers, ["a", "b", ""]);
+        let cells: Vec<String> = sheet.rows[0].cells.iter().map(Cell::display).collect();
+        assert_eq!((sheet.rows[0].row, cells), (4, vec!["".into(), "d".into(), "f".into()]));
+        assert_eq!(sheet.blank_rows, 2);
     }
 
     #[test]
