@@ -7,4 +7,4 @@ export type CommandError = { code: string, message: string,
 /**
  * The values the UI fills into its own text for `code` (a size, a limit, a row…).
  */
-params?: { [key in string]?: string }, };
+params?: { [key in string]: string }, };
