@@ -36,6 +36,14 @@ impl Error {
             Error::Invalid(_) => "invalid",
         }
     }
+
+    /// The values a UI fills into its text for [`Self::code`] (empty for most errors).
+    pub fn params(&self) -> Vec<(&'static str, String)> {
+        match self {
+            Error::Import(e) => e.params(),
+            _ => Vec::new(),
+        }
+    }
 }
 
 /// Result with the core's [`Error`].

@@ -93,7 +93,7 @@ fn a_file_that_cannot_be_read_fails_with_the_bad_input_code() {
     let h = Herald::new();
     let (code, err) = h.fails(&["contacts", "import", "no-such-file.csv"]);
     assert_eq!(code, 2);
-    assert!(err.contains("cannot read no-such-file.csv"), "{err}");
+    assert!(err.contains("cannot find the file no-such-file.csv"), "{err}");
 
     let damaged = h.dir.path().join("damaged.xlsx");
     std::fs::write(&damaged, b"PK\x03\x04 this is no workbook").unwrap();

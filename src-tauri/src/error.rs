@@ -1,6 +1,8 @@
 //! The one error every command returns: a stable `code` the UI maps to its own words, and
 //! the core's message (which never carries a secret).
 
+use std::collections::BTreeMap;
+
 use serde::Serialize;
 use ts_rs::TS;
 
@@ -11,13 +13,19 @@ use ts_rs::TS;
 pub struct CommandError {
     pub code: String,
     pub message: String,
+    /// The values the UI fills into its own text for `code` (a size, a limit, a row…).
+    #[serde(skip_serializing_if = "Option::is_none")]
+    #[ts(optional)]
+    pub params: Option<BTreeMap<String, String>>,
 }
 
 impl From<herald::Error> for CommandError {
     fn from(e: herald::Error) -> Self {
+        let params = e.params();
         CommandError {
             code: e.code().to_owned(),
             message: e.to_string(),
+            params: (!params.is_empty()).then(|| params.into_iter().map(|(k, v)| (k.to_owned(), v)).collect()),
         }
     }
 }

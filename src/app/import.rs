@@ -5,13 +5,29 @@ use std::path::Path;
 
 use super::App;
 use crate::audit;
-use crate::import::{self, ImportOptions, ImportPreview, ImportReport, Severity};
+use crate::import::{self, ImportError, ImportOptions, ImportPreview, ImportReport, Severity};
 use crate::Result;
+
+/// Runs file reading and checking on tokio's blocking pool: they take up to seconds of CPU on a
+/// large file, and the runtime's worker threads must stay free for the dispatcher (the desktop
+/// app runs both in one process).
+async fn blocking<T: Send + 'static>(work: impl FnOnce() -> Result<T, ImportError> + Send + 'static) -> Result<T> {
+    match tokio::task::spawn_blocking(work).await {
+        Ok(r) => Ok(r?),
+        Err(e) => Err(ImportError::Interrupted(if e.is_panic() {
+            "the reader failed on this file".into()
+        } else {
+            "the app is shutting down".into()
+        })
+        .into()),
+    }
+}
 
 impl App {
     /// The first `limit` rows of a file and the suggested column mapping (a wizard's first step).
-    pub fn preview_import(&self, path: &Path, encoding: Option<&str>, limit: usize) -> Result<ImportPreview> {
-        Ok(import::read_file(path, encoding)?.preview(limit))
+    pub async fn preview_import(&self, path: &Path, encoding: Option<&str>, limit: usize) -> Result<ImportPreview> {
+        let (path, encoding) = (path.to_owned(), encoding.map(str::to_owned));
+        blocking(move || Ok(import::read_file(&path, encoding.as_deref())?.preview(limit))).await
     }
 
     /// Imports contacts from a CSV or workbook file, upserting by external id. Rows with
@@ -19,9 +35,14 @@ impl App {
     /// (or a mapping that does not fit it) is an error. A dry run writes nothing, not even to
     /// the audit log, and its counts are exact.
     pub async fn import_contacts(&self, path: &Path, options: ImportOptions) -> Result<ImportReport> {
-        let sheet = import::read_file(path, options.encoding.as_deref())?;
-        let mapping = sheet.mapping(options.mapping)?;
-        let checked = import::validate::check(&sheet, &mapping);
+        let (file, encoding, mapping) = (path.to_owned(), options.encoding.clone(), options.mapping);
+        let (sheet, checked) = blocking(move || {
+            let sheet = import::read_file(&file, encoding.as_deref())?;
+            let mapping = sheet.mapping(mapping)?;
+            let checked = import::validate::check(&sheet, &mapping);
+            Ok((sheet, checked))
+        })
+        .await?;
         let rows: Vec<_> = checked.rows.into_iter().map(|(_, r)| r).collect();
         let counts = self.store.upsert_contacts(&rows, options.dry_run).await?;
         let report = ImportReport {

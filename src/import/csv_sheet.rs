@@ -3,18 +3,31 @@
 //! them: a quoted cell spanning lines is still one row, and an empty line is an (empty) row.
 
 use super::encoding::{self, Decoded};
+use super::limits;
+use super::mapping;
+use super::not_spreadsheet;
 use super::sheet::{self, Cell, Sheet, SheetRow, SourceFormat};
 use super::ImportError;
 
-/// Reads CSV bytes, with `encoding` forcing the text encoding.
+/// Reads CSV bytes, with `encoding` forcing the text encoding. Bytes that are not text, and
+/// text without columns, are refused as not a spreadsheet; a file beyond the [`limits`] is
+/// refused after a first pass that counts its rows and columns and holds nothing.
 pub fn read(bytes: &[u8], encoding: Option<&str>) -> Result<Sheet, ImportError> {
+    if let Some(reason) = binary(bytes) {
+        return Err(not_spreadsheet(reason));
+    }
     let Decoded {
         text,
         encoding,
         had_errors,
     } = encoding::decode(bytes, encoding)?;
+    if let Some(reason) = not_text(&text) {
+        return Err(not_spreadsheet(reason));
+    }
+    let delimiter = delimiter(&text);
+    check_limits(&text, delimiter)?;
     let mut reader = csv::ReaderBuilder::new()
-        .delimiter(delimiter(&text))
+        .delimiter(delimiter)
         .has_headers(false)
         .flexible(true)
         .from_reader(text.as_bytes());
@@ -60,9 +73,78 @@ pub fn read(bytes: &[u8], encoding: Option<&str>) -> Result<Sheet, ImportError> 
         }
     }
     let mut sheet = sheet::from_rows(SourceFormat::Csv, rows, 0)?;
+    // One column under a header Herald does not know: lines of text (a name list has 姓名 on top).
+    if sheet.headers.len() <= 1
+        && sheet.rows.iter().all(|r| r.cells.len() <= 1)
+        && sheet
+            .headers
+            .first()
+            .is_none_or(|h| mapping::field_for_header(h).is_none())
+    {
+        return Err(not_spreadsheet(
+            "it is text with no columns (no comma, tab or semicolon separates its values) and its first line is no header Herald knows",
+        ));
+    }
     sheet.encoding = Some(encoding.to_owned());
     sheet.decode_errors = had_errors;
     Ok(sheet)
+}
+
+/// Why `bytes` cannot be text: NUL bytes, which no text encoding but UTF-16 (with its BOM, as
+/// Excel saves "Unicode text") holds.
+fn binary(bytes: &[u8]) -> Option<&'static str> {
+    if encoding_rs::Encoding::for_bom(bytes).is_some() {
+        return None;
+    }
+    bytes
+        .contains(&0)
+        .then_some("it holds binary data, not text (a program, an image or a document?)")
+}
+
+/// Why decoded `text` is not a table's: many control characters in its first 64 KB (a few are
+/// a damaged cell, which the report names). Undecodable bytes do not count: text read in the
+/// wrong encoding is still text, and the mapping step asks whether the encoding is right.
+fn not_text(text: &str) -> Option<&'static str> {
+    let (mut chars, mut odd) = (0usize, 0usize);
+    for c in text.chars().take(64 * 1024) {
+        chars += 1;
+        if c.is_control() && !matches!(c, '\t' | '\n' | '\r' | '\x0c') {
+            odd += 1;
+        }
+    }
+    (odd > 8 && odd * 50 > chars)
+        .then_some("most of it is not text in any encoding Herald reads (a program, an image or a document?)")
+}
+
+/// A first pass over the records, holding nothing: refuses a file beyond the rows, columns,
+/// cells or cell length [`limits`] allow, naming the limit.
+fn check_limits(text: &str, delimiter: u8) -> Result<(), ImportError> {
+    let mut reader = csv::ReaderBuilder::new()
+        .delimiter(delimiter)
+        .has_headers(false)
+        .flexible(true)
+        .from_reader(text.as_bytes());
+    let mut record = csv::ByteRecord::new();
+    let (mut rows, mut columns) = (0u64, 0u64);
+    // Errors are the second pass's to report, with their row.
+    while let Ok(true) = reader.read_byte_record(&mut record) {
+        rows += 1;
+        let width = record.len() as u64;
+        if width > u64::from(limits::MAX_COLUMNS) {
+            return Err(ImportError::TooManyColumns {
+                columns: width,
+                limit: limits::MAX_COLUMNS,
+            });
+        }
+        columns = columns.max(width);
+        for (col, field) in record.iter().enumerate() {
+            if field.len() > limits::MAX_CELL_CHARS {
+                let row = record.position().map_or(rows, |p| p.line()) as u32;
+                limits::check_cell(&String::from_utf8_lossy(field), row, col as u32)?;
+            }
+        }
+    }
+    limits::check_shape(rows, columns)
 }
 
 /// The separator of the first non-empty line: `,` unless tabs (Excel's "Unicode text", UTF-16

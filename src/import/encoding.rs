@@ -2,14 +2,17 @@
 //! Excel saves "CSV" in GBK); or the caller's override. GBK is decoded as GB18030, its superset,
 //! so that characters outside GBK proper (rare names) still come through.
 
+use std::borrow::Cow;
+
 use encoding_rs::{Encoding, GB18030, GBK, UTF_8};
 
 use super::ImportError;
 
 /// Decoded text and the name of the encoding it was read in.
 #[derive(Debug)]
-pub struct Decoded {
-    pub text: String,
+pub struct Decoded<'a> {
+    /// Borrowed from the bytes when they are UTF-8 already.
+    pub text: Cow<'a, str>,
     pub encoding: &'static str,
     /// Some bytes were not valid in that encoding and became U+FFFD; the validator names the
     /// cells that hold one, so nothing is damaged silently.
@@ -25,7 +28,7 @@ pub fn by_label(label: &str) -> Result<&'static Encoding, ImportError> {
 }
 
 /// Decodes `bytes`, with `label` forcing an encoding.
-pub fn decode(bytes: &[u8], label: Option<&str>) -> Result<Decoded, ImportError> {
+pub fn decode<'a>(bytes: &'a [u8], label: Option<&str>) -> Result<Decoded<'a>, ImportError> {
     let (encoding, body) = match label {
         Some(label) => {
             let enc = by_label(label)?;
@@ -36,7 +39,7 @@ pub fn decode(bytes: &[u8], label: Option<&str>) -> Result<Decoded, ImportError>
     };
     let (text, had_errors) = encoding.decode_without_bom_handling(body);
     Ok(Decoded {
-        text: text.into_owned(),
+        text,
         encoding: encoding.name(),
         had_errors,
     })
@@ -66,11 +69,11 @@ mod tests {
         let text = "学号,姓名\n2024001,王小明\n";
         let with_bom = [b"\xEF\xBB\xBF".as_slice(), text.as_bytes()].concat();
         let d = decode(&with_bom, None).unwrap();
-        assert_eq!((d.text.as_str(), d.encoding), (text, "UTF-8"));
+        assert_eq!((&*d.text, d.encoding), (text, "UTF-8"));
         assert_eq!(decode(text.as_bytes(), None).unwrap().encoding, "UTF-8");
         let (gbk, _, _) = GBK.encode(text);
         let d = decode(&gbk, None).unwrap();
-        assert_eq!((d.text.as_str(), d.encoding, d.had_errors), (text, "gb18030", false));
+        assert_eq!((&*d.text, d.encoding, d.had_errors), (text, "gb18030", false));
     }
 
     #[test]

@@ -2,6 +2,9 @@
 //! changeable by the caller. Columns that match no field become attributes, usable in
 //! templates as `{{ header }}`, so nothing in the file is dropped unless the caller says so.
 
+use std::collections::{HashMap, HashSet};
+use std::sync::OnceLock;
+
 use serde::{Deserialize, Serialize};
 use ts_rs::TS;
 
@@ -60,7 +63,7 @@ impl Field {
 }
 
 /// Where one column goes.
-#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, TS)]
+#[derive(Debug, Clone, PartialEq, Eq, Hash, Serialize, Deserialize, TS)]
 #[serde(tag = "type", content = "value", rename_all = "camelCase")]
 #[ts(export)]
 pub enum ColumnTarget {
@@ -187,35 +190,56 @@ pub fn normalise_header(h: &str) -> String {
         .collect()
 }
 
+/// Every synonym, normalised, and its field (the first field naming it wins).
+fn synonyms() -> &'static HashMap<String, Field> {
+    static MAP: OnceLock<HashMap<String, Field>> = OnceLock::new();
+    MAP.get_or_init(|| {
+        let mut map = HashMap::new();
+        for (field, names) in SYNONYMS {
+            for n in *names {
+                map.entry(normalise_header(n)).or_insert(*field);
+            }
+        }
+        map
+    })
+}
+
 /// The field a header names, if any.
 pub fn field_for_header(header: &str) -> Option<Field> {
     let h = normalise_header(header);
     if h.is_empty() {
         return None;
     }
-    SYNONYMS
-        .iter()
-        .find(|(_, names)| names.iter().any(|n| normalise_header(n) == h))
-        .map(|(f, _)| *f)
+    synonyms().get(&h).copied()
 }
 
 /// A target for every header: its field (the first column naming a field takes it; a later
 /// one becomes an attribute), an attribute named after the header (`备注_2` for a second
-/// `备注`), or `Ignore` for a blank one.
+/// `备注`), or `Ignore` for a blank one. Linear in the number of headers, however many repeat.
 pub fn suggest(headers: &[String]) -> Vec<ColumnTarget> {
     let mut out: Vec<ColumnTarget> = Vec::with_capacity(headers.len());
+    let mut fields: HashSet<Field> = HashSet::new();
+    let mut names: HashSet<String> = HashSet::with_capacity(headers.len());
+    // For each header, the suffix to try next: a header repeated n times costs n tries in all.
+    let mut next_suffix: HashMap<&str, usize> = HashMap::new();
     for h in headers {
         let h = h.trim_matches(is_space);
         let target = match field_for_header(h) {
-            Some(f) if !out.contains(&ColumnTarget::Field(f)) => ColumnTarget::Field(f),
+            Some(f) if fields.insert(f) => ColumnTarget::Field(f),
             _ if h.is_empty() => ColumnTarget::Ignore,
             _ => {
                 let mut name = h.to_owned();
-                let mut n = 1;
-                while out.contains(&ColumnTarget::Attribute(name.clone())) {
-                    n += 1;
-                    name = format!("{h}_{n}");
+                if names.contains(&name) {
+                    let n = next_suffix.entry(h).or_insert(2);
+                    loop {
+                        name = format!("{h}_{n}");
+                        *n += 1;
+                        if !names.contains(&name) {
+                            break;
+                        }
+                    }
                 }
+                names.insert(name.clone());
                 ColumnTarget::Attribute(name)
             }
         };
@@ -225,7 +249,7 @@ pub fn suggest(headers: &[String]) -> Vec<ColumnTarget> {
 }
 
 /// Checks a caller's mapping against the sheet: one target per column, no field or attribute
-/// twice, a name column present.
+/// twice, a name column present. Linear in the number of columns.
 pub fn check(mapping: &[ColumnTarget], columns: usize) -> Result<(), ImportError> {
     if mapping.len() != columns {
         return Err(ImportError::Mapping(format!(
@@ -233,11 +257,12 @@ pub fn check(mapping: &[ColumnTarget], columns: usize) -> Result<(), ImportError
             mapping.len()
         )));
     }
+    let mut seen: HashSet<&ColumnTarget> = HashSet::with_capacity(mapping.len());
     for (i, t) in mapping.iter().enumerate() {
         if matches!(t, ColumnTarget::Ignore) {
             continue;
         }
-        if mapping[..i].contains(t) {
+        if !seen.insert(t) {
             return Err(ImportError::Mapping(format!("two columns are mapped to {t:?}")));
         }
         if let ColumnTarget::Attribute(a) = t {
@@ -249,7 +274,7 @@ pub fn check(mapping: &[ColumnTarget], columns: usize) -> Result<(), ImportError
             }
         }
     }
-    if !mapping.contains(&ColumnTarget::Field(Field::Name)) {
+    if !seen.contains(&ColumnTarget::Field(Field::Name)) {
         return Err(ImportError::Mapping(
             "no column is mapped to the name (姓名); every contact needs one".into(),
         ));
@@ -301,5 +326,41 @@ mod tests {
         );
         assert!(check(&m, 12).is_ok());
         assert!(check(&m[1..], 12).is_err());
+    }
+
+    #[test]
+    fn repeated_and_many_headers_are_mapped_in_linear_time() {
+        let same: Vec<String> = vec!["备注".to_owned(); 2_000];
+        let distinct: Vec<String> = (0..40_000).map(|i| format!("列{i}")).collect();
+        let started = std::time::Instant::now();
+        let m = suggest(&same);
+        assert_eq!(m[0], ColumnTarget::Attribute("备注".into()));
+        assert_eq!(m[1], ColumnTarget::Attribute("备注_2".into()));
+        assert_eq!(m[1_999], ColumnTarget::Attribute("备注_2000".into()));
+        let m = suggest(&distinct);
+        assert_eq!(m.len(), 40_000);
+        // Names are unique, so a mapping of 40,000 columns checks (but for the name column).
+        assert!(matches!(check(&m, 40_000), Err(ImportError::Mapping(e)) if e.contains("name")));
+        let elapsed = started.elapsed();
+        assert!(elapsed.as_millis() < 1_000, "took {elapsed:?}");
+    }
+
+    #[test]
+    fn a_suffixed_name_already_taken_is_skipped() {
+        let headers: Vec<String> = ["备注", "备注_2", "备注", "姓名", "Name"]
+            .iter()
+            .map(|s| s.to_string())
+            .collect();
+        use ColumnTarget::*;
+        assert_eq!(
+            suggest(&headers),
+            [
+                Attribute("备注".into()),
+                Attribute("备注_2".into()),
+                Attribute("备注_3".into()),
+                Field(super::Field::Name),
+                Attribute("Name".into()),
+            ]
+        );
     }
 }

@@ -10,11 +10,14 @@
 //!    and [`ImportReport`] tells added / updated / unchanged / rejected; it can be written out.
 //!
 //! `App::import_contacts` runs them in order. Only a file that cannot be read at all is an
-//! [`ImportError`]; anything wrong inside it is a problem in the report.
+//! [`ImportError`]; anything wrong inside it is a problem in the report. A file that is not a
+//! spreadsheet, or is larger than [`limits`] allow, is refused before it is parsed (or as soon
+//! as the parse passes a limit), with the reason and the limit named.
 
 pub mod email;
 pub mod encoding;
 pub mod export;
+pub mod limits;
 pub mod mapping;
 pub mod phone;
 pub mod problem;
@@ -71,22 +74,72 @@ pub struct ImportPreview {
 }
 
 /// Reads `bytes`: a workbook when they start like one (zip or OLE), CSV otherwise, whatever
-/// the file's name says (a workbook renamed `.csv` is still read as a workbook).
+/// the file's name says (a workbook renamed `.csv` is still read as a workbook). Bytes that are
+/// no spreadsheet (a program, an image, a zip that holds no workbook, text without columns)
+/// are refused as [`ImportError::NotSpreadsheet`].
 pub fn read_bytes(bytes: &[u8], encoding: Option<&str>) -> Result<Sheet, ImportError> {
-    if bytes.starts_with(b"PK\x03\x04") || bytes.starts_with(&[0xD0, 0xCF, 0x11, 0xE0]) {
+    if bytes.len() as u64 > limits::MAX_FILE_BYTES {
+        return Err(ImportError::TooLarge {
+            bytes: bytes.len() as u64,
+            limit: limits::MAX_FILE_BYTES,
+        });
+    }
+    if bytes.starts_with(b"PK\x03\x04") {
+        if !workbook::zip_holds_workbook(bytes) {
+            return Err(not_spreadsheet(
+                "it is a zip archive with no workbook in it (a Word document or another archive?)",
+            ));
+        }
+        workbook::read(bytes)
+    } else if bytes.starts_with(&[0xD0, 0xCF, 0x11, 0xE0]) {
         workbook::read(bytes)
     } else {
         csv_sheet::read(bytes, encoding)
     }
 }
 
-/// Reads the file at `path` (see [`read_bytes`]).
+/// A refusal whose file the caller names ([`ImportError::for_file`]).
+pub(crate) fn not_spreadsheet(reason: &str) -> ImportError {
+    ImportError::NotSpreadsheet {
+        file: "the file".into(),
+        reason: reason.into(),
+    }
+}
+
+/// Reads the file at `path` (see [`read_bytes`]). A missing file, a folder, a device and an
+/// unreadable file are each refused with their own error; so is a file larger than
+/// [`limits::MAX_FILE_BYTES`], before it is read.
 pub fn read_file(path: &Path, encoding: Option<&str>) -> Result<Sheet, ImportError> {
-    let bytes = std::fs::read(path).map_err(|source| ImportError::Io {
-        path: path.display().to_string(),
-        source,
-    })?;
-    read_bytes(&bytes, encoding)
+    use std::io::Read;
+    let shown = path.display().to_string();
+    let io = |source: std::io::Error| match source.kind() {
+        std::io::ErrorKind::NotFound => ImportError::NotFound { path: shown.clone() },
+        std::io::ErrorKind::IsADirectory => ImportError::IsDirectory { path: shown.clone() },
+        _ => ImportError::Io {
+            path: shown.clone(),
+            source,
+        },
+    };
+    let meta = std::fs::metadata(path).map_err(io)?;
+    if meta.is_dir() {
+        return Err(ImportError::IsDirectory { path: shown });
+    }
+    if !meta.is_file() {
+        return Err(not_spreadsheet("it is a device or a pipe, not a file").for_file(&shown));
+    }
+    if meta.len() > limits::MAX_FILE_BYTES {
+        return Err(ImportError::TooLarge {
+            bytes: meta.len(),
+            limit: limits::MAX_FILE_BYTES,
+        });
+    }
+    let file = std::fs::File::open(path).map_err(io)?;
+    // At most one byte past the limit, should the file grow after the check.
+    let mut bytes = Vec::with_capacity(meta.len() as usize);
+    file.take(limits::MAX_FILE_BYTES + 1)
+        .read_to_end(&mut bytes)
+        .map_err(io)?;
+    read_bytes(&bytes, encoding).map_err(|e| e.for_file(&shown))
 }
 
 impl Sheet {

@@ -28,10 +28,11 @@ pub enum ProblemCode {
     MobileNotMobile,
     /// Text such as `1.38001E+10`: Excel turned the value into a number and rounded it.
     ExcelFloat,
-    /// A number cell with more than 15 digits, or a fraction, in an id or phone column:
-    /// Excel has already lost digits.
+    /// A number cell with more than 15 digits in any column, or a fraction in an id or phone
+    /// column: Excel has already lost digits.
     PrecisionLost,
-    /// A number cell in an id column shorter than the column's ids: leading zeros were lost.
+    /// A number cell in an id column (an id field, or a column whose header or 0-led values
+    /// show it holds ids) where ids begin with 0 or are longer: leading zeros were lost.
     LeadingZerosLost,
     /// A number cell in a phone column that is not a mobile once read as digits.
     PhoneStoredAsNumber,

@@ -43,10 +43,13 @@ pub fn is_space(c: char) -> bool {
     c.is_whitespace() || c == '\u{3000}' || c == '\u{a0}' || c == '\u{feff}'
 }
 
-/// An Excel number as text: integral values without a fraction or exponent.
+/// An Excel number as text: integral values without a fraction or exponent, fractions to the
+/// 15 significant digits Excel shows (`0.1 + 0.2` is `0.3`, not `0.30000000000000004`).
 pub fn number_text(n: f64) -> String {
     if n.is_finite() && n.fract() == 0.0 && n.abs() < 1e17 {
         format!("{n:.0}")
+    } else if n.is_finite() {
+        format!("{n:.14e}").parse::<f64>().unwrap_or(n).to_string()
     } else {
         n.to_string()
     }
@@ -177,5 +180,7 @@ mod tests {
         assert_eq!(column_letter(27), "AB");
         assert_eq!(number_text(13812345678.0), "13812345678");
         assert_eq!(number_text(2.5), "2.5");
+        assert_eq!(number_text(0.1 + 0.2), "0.3");
+        assert_eq!(number_text(1.0 / 3.0), "0.333333333333333");
     }
 }

@@ -140,3 +140,41 @@ fn a_title_row_above_the_headers_is_pointed_out() {
     let err = sheet.mapping(None).unwrap_err().to_string();
     assert!(err.contains("row 3 looks like the header row"), "{err}");
 }
+
+#[test]
+fn bytes_that_are_no_spreadsheet_are_refused_with_the_reason() {
+    let reason = |bytes: &[u8]| match read_bytes(bytes, None) {
+        Err(ImportError::NotSpreadsheet { reason, .. }) => reason,
+        other => panic!("{other:?}"),
+    };
+    assert!(reason(b"\x7fELF\x02\x01\x01\0\0\0\0\0").contains("binary"));
+    assert!(reason(b"desk-042\n").contains("no columns"));
+    assert!(reason("买菜\n开会\n".as_bytes()).contains("no columns"));
+    let controls: Vec<u8> = (0..400u32).map(|i| [1u8, 2, 3, b'a', 0x1b][i as usize % 5]).collect();
+    assert!(reason(&controls).contains("not text"));
+    // A one-column list under a header Herald knows, and text in the wrong encoding, are read.
+    assert_eq!(read_bytes("姓名\n甲\n".as_bytes(), None).unwrap().rows.len(), 1);
+    let (gbk, _, _) = encoding_rs::GBK.encode("学号,姓名\n1,王小明\n");
+    assert!(read_bytes(&gbk, Some("utf-8")).unwrap().decode_errors);
+}
+
+#[test]
+fn a_file_past_a_limit_names_it() {
+    let wide = format!("姓名{}\n", ",x".repeat(limits::MAX_COLUMNS as usize));
+    let err = read_bytes(wide.as_bytes(), None).unwrap_err();
+    assert_eq!(err.code(), "import_too_many_columns");
+    assert!(
+        err.to_string().contains("201 columns; Herald imports up to 200"),
+        "{err}"
+    );
+    assert_eq!(
+        err.params(),
+        [("columns", "201".to_owned()), ("limit", "200".to_owned())]
+    );
+    let big = vec![b'a'; limits::MAX_FILE_BYTES as usize + 1];
+    let err = read_bytes(&big, None).unwrap_err();
+    assert_eq!(
+        err.to_string(),
+        "the file is 50.1 MB; Herald imports files up to 50 MB: split it"
+    );
+}

@@ -10,6 +10,14 @@
 //! - **Numbers in phone columns**: accepted only when their digits are a valid mobile (an
 //!   11-digit CN mobile starts with 1, so Excel cannot have dropped a zero); anything else is
 //!   "re-enter as text".
+//! - **Inexact numbers in any column** (attributes too): an integer of 16 or more digits is
+//!   rejected as "precision lost" (Excel keeps 15 significant digits, so an 18-digit 身份证号
+//!   typed into a number cell is already wrong in the file). An attribute column is judged as
+//!   an id column (above) when its header names an id or number (身份证, 证件, 卡号, 账号,
+//!   编号, 号码, 电话, id, no, number…) or some of its text values are digits that begin with 0.
+//!   A rejected value rejects its row, as in id columns: storing the row without it would
+//!   clear the attribute of an existing contact. Fractions are shown as Excel shows them (15
+//!   significant digits).
 //! - **Duplicate external ids**: every row with that id is rejected, naming the others. Either
 //!   row may be the newer one; importing one would be a guess, and the next import of the
 //!   same file would flip the contact back and forth.
@@ -58,8 +66,39 @@ impl Ctx<'_> {
 struct IdColumn {
     /// Some text id starts with `0`.
     zero_led: bool,
+    /// Some text value is two or more digits starting with `0` (what makes any column an id
+    /// column).
+    zero_led_digits: bool,
     /// The most common length of all-digit ids.
     usual_len: usize,
+}
+
+/// Words in a header that name an identifier or a number written with digits (compared after
+/// `normalise_header`): such a column's values are ids, whatever field it feeds.
+const ID_WORDS: &[&str] = &[
+    "身份证",
+    "证件",
+    "卡号",
+    "账号",
+    "帐号",
+    "编号",
+    "号码",
+    "学号",
+    "工号",
+    "电话",
+    "手机",
+    "qq",
+];
+
+/// Whether a header names an id or number: [`ID_WORDS`], or English ending in `id`, `no`,
+/// `number` or `phone` (`Student ID`, `Card No.`, `ID number`).
+fn id_like_header(header: &str) -> bool {
+    let h = super::mapping::normalise_header(header);
+    ID_WORDS.iter().any(|w| h.contains(w))
+        || ["id", "no", "number", "num", "phone", "tel", "mobile"]
+            .iter()
+            .any(|w| h.ends_with(w))
+        || h.starts_with("id")
 }
 
 fn id_column(sheet: &Sheet, col: usize) -> IdColumn {
@@ -70,7 +109,9 @@ fn id_column(sheet: &Sheet, col: usize) -> IdColumn {
             Some(Cell::Text(t)) => {
                 let t = t.trim_matches(is_space);
                 info.zero_led |= t.starts_with('0');
-                t.chars().all(|c| c.is_ascii_digit()).then_some(t.len())
+                let all_digits = t.chars().all(|c| c.is_ascii_digit());
+                info.zero_led_digits |= all_digits && t.len() > 1 && t.starts_with('0');
+                all_digits.then_some(t.len())
             }
             Some(Cell::Number(n)) if n.fract() == 0.0 && n.abs() < 1e15 => Some(number_text(*n).len()),
             _ => None,
@@ -92,11 +133,18 @@ pub fn check(sheet: &Sheet, mapping: &[ColumnTarget]) -> Checked {
         sheet,
         problems: Vec::new(),
     };
+    // Id fields, and the attribute columns that hold ids (see the module's notes).
     let id_columns: HashMap<usize, IdColumn> = mapping
         .iter()
         .enumerate()
-        .filter(|(_, t)| matches!(t, ColumnTarget::Field(f) if f.is_identifier()))
-        .map(|(i, _)| (i, id_column(sheet, i)))
+        .filter_map(|(i, t)| match t {
+            ColumnTarget::Field(f) if f.is_identifier() => Some((i, id_column(sheet, i))),
+            ColumnTarget::Attribute(_) => {
+                let info = id_column(sheet, i);
+                (info.zero_led_digits || id_like_header(&sheet.column_name(i))).then_some((i, info))
+            }
+            _ => None,
+        })
         .collect();
     column_warnings(&mut ctx, mapping);
 
@@ -128,7 +176,13 @@ pub fn check(sheet: &Sheet, mapping: &[ColumnTarget]) -> Checked {
                 }
             };
             let value = match field {
-                None => value,
+                None => match attribute_value(&mut ctx, r.row, col, cell, value, id_columns.get(&col)) {
+                    Ok(v) => v,
+                    Err(()) => {
+                        failed = true;
+                        continue;
+                    }
+                },
                 Some(f) => match field_value(&mut ctx, r.row, col, f, cell, value, id_columns.get(&col)) {
                     Ok(v) => v,
                     Err(()) => {
@@ -137,7 +191,7 @@ pub fn check(sheet: &Sheet, mapping: &[ColumnTarget]) -> Checked {
                     }
                 },
             };
-            if matches!(cell, Cell::Number(_)) && field.is_some_and(Field::is_identifier) {
+            if matches!(cell, Cell::Number(_)) && id_columns.contains_key(&col) {
                 *id_numbers.entry(col).or_default() += 1;
             }
             match target {
@@ -324,6 +378,52 @@ fn plain_value(
     }
 }
 
+const RETYPE: &str = "re-enter the column as text (in Excel: format the cells as Text, then type the values again)";
+
+/// An integer Excel cannot hold exactly: 16 or more digits (Excel keeps 15 significant digits;
+/// past 2^53 a double cannot hold every integer either).
+fn inexact_integer(n: f64) -> bool {
+    n.fract() == 0.0 && n.abs() >= 1e15
+}
+
+/// An attribute's value: kept as the cell shows it, unless it is a number that cannot be
+/// exact (too many digits, or an id column's number whose leading zeros may be gone).
+fn attribute_value(
+    ctx: &mut Ctx<'_>,
+    row: u32,
+    col: usize,
+    cell: &Cell,
+    value: Option<String>,
+    id_info: Option<&IdColumn>,
+) -> Result<Option<String>, ()> {
+    let Some(value) = value else {
+        return Ok(None);
+    };
+    let mut fail = |code, message: String| {
+        ctx.problem(row, col, None, &value, code, message);
+        Err(())
+    };
+    match (cell, id_info) {
+        (Cell::Number(n), _) if inexact_integer(*n) => fail(
+            ProblemCode::PrecisionLost,
+            format!("Excel stored this as a number and kept only its first 15 digits, so the value in the file is already wrong; {RETYPE}"),
+        ),
+        (Cell::Number(n), Some(_)) if n.fract() != 0.0 => fail(
+            ProblemCode::PrecisionLost,
+            format!("this column holds ids or numbers written with digits, and Excel stored this one as a fraction; {RETYPE}"),
+        ),
+        (Cell::Number(_), Some(info)) if info.zero_led_digits || value.len() < info.usual_len => fail(
+            ProblemCode::LeadingZerosLost,
+            format!("Excel stored this value as a number, and values in this column can begin with 0 or are longer, so its leading zeros are probably lost; {RETYPE}"),
+        ),
+        (Cell::Text(_), Some(_)) if looks_like_excel_float(&value) => fail(
+            ProblemCode::ExcelFloat,
+            format!("Excel turned this value into a number and shows it rounded; the digits cannot be recovered: {RETYPE}"),
+        ),
+        _ => Ok(Some(value)),
+    }
+}
+
 /// A field's value checked and normalised.
 fn field_value(
     ctx: &mut Ctx<'_>,
@@ -341,9 +441,9 @@ fn field_value(
         ctx.problem(row, col, Some(field), &value, code, message.to_owned());
         Err(())
     };
-    const RETYPE: &str = "re-enter the column as text (in Excel: format the cells as Text, then type the values again)";
     if let Cell::Number(n) = cell {
-        if (field.is_identifier() || field == Field::Mobile) && (n.fract() != 0.0 || n.abs() >= 1e15) {
+        let id_or_phone = field.is_identifier() || field == Field::Mobile;
+        if inexact_integer(*n) || (id_or_phone && n.fract() != 0.0) {
             return fail(
                 ProblemCode::PrecisionLost,
                 &format!("Excel stored this as a number and kept only its first 15 digits, so the value in the file is already wrong; {RETYPE}"),

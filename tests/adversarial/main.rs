@@ -8,4 +8,5 @@ mod common;
 
 mod datadir;
 mod dispatch;
+mod import;
 mod templates;

@@ -67,7 +67,8 @@ pub async fn preview_import(
 ) -> CmdResult<ImportPreview> {
     Ok(state
         .app
-        .preview_import(Path::new(&path), encoding.as_deref(), PREVIEW_ROWS)?)
+        .preview_import(Path::new(&path), encoding.as_deref(), PREVIEW_ROWS)
+        .await?)
 }
 
 /// Imports a file with the wizard's mapping, or checks and counts it (`options.dry_run`).

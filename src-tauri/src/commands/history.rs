@@ -54,6 +54,7 @@ pub async fn retry_failed(
             return Err(CommandError {
                 code: "invalid".into(),
                 message: "name exactly one of deliveryId, runId, channelId".into(),
+                params: None,
             })
         }
     };

@@ -55,6 +55,35 @@ export function problemMessage(t: Translate, problem: api.Problem): string {
   return t(key, { row: problem.row, column: problem.column, value: problem.value });
 }
 
+/** The text of each error that refuses a whole file; other codes show the core's message. */
+export const IMPORT_ERROR_MESSAGES: Record<string, MessageKey> = {
+  import_not_found: "import.error.import_not_found",
+  import_is_directory: "import.error.import_is_directory",
+  import_io: "import.error.import_io",
+  import_not_spreadsheet: "import.error.import_not_spreadsheet",
+  import_too_large: "import.error.import_too_large",
+  import_too_large_unpacked: "import.error.import_too_large_unpacked",
+  import_too_many_rows: "import.error.import_too_many_rows",
+  import_too_many_columns: "import.error.import_too_many_columns",
+  import_too_many_cells: "import.error.import_too_many_cells",
+  import_cell_too_long: "import.error.import_cell_too_long",
+};
+
+/** `/data/名单.csv` or `C:\data\名单.csv` → `名单.csv`. */
+function fileName(path: string): string {
+  const cut = Math.max(path.lastIndexOf("/"), path.lastIndexOf("\\"));
+  return path.slice(cut + 1) || path;
+}
+
+/** Why a file was refused, in the user's language, with its name; the core's message otherwise. */
+export function importErrorMessage(t: Translate, error: api.CommandError, path: string): string {
+  const key = Object.prototype.hasOwnProperty.call(IMPORT_ERROR_MESSAGES, error.code)
+    ? IMPORT_ERROR_MESSAGES[error.code]
+    : undefined;
+  if (!key) return error.message;
+  return t(key, { reason: "", ...error.params, file: fileName(path.trim()) });
+}
+
 /** `名单.csv` → `名单`. */
 function stem(file: string): string {
   const dot = file.lastIndexOf(".");
@@ -426,7 +455,7 @@ export function ImportWizard({
           showIcon
           style={{ marginBottom: 16 }}
           message={t("import.failed")}
-          description={error.message}
+          description={importErrorMessage(t, error, path)}
           data-testid="import-error"
         />
       )}

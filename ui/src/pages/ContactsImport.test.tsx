@@ -3,7 +3,7 @@ import { beforeEach, describe, expect, it, vi } from "vitest";
 import * as api from "../api";
 import problemCodeBinding from "../api/bindings/ProblemCode.ts?raw";
 import * as dialog from "../api/dialog";
-import { problemMessage } from "../components/ImportWizard";
+import { IMPORT_ERROR_MESSAGES, importErrorMessage, problemMessage } from "../components/ImportWizard";
 import { translate, type MessageKey } from "../i18n";
 import { makeContact } from "../test/fixtures";
 import { CommandError, db, resetApiMock } from "../test/mockApi";
@@ -120,6 +120,35 @@ describe("Contacts import wizard", () => {
     await user.type(await screen.findByTestId("import-path"), PATH);
     await user.click(screen.getByTestId("import-preview"));
     expect(await screen.findByTestId("import-error")).toHaveTextContent("cannot read /data/名单.csv: no such file");
+    expect(screen.getByTestId("import-next")).toBeDisabled();
+  });
+
+  it("says in the user's language, with the file's name, why a file is refused", async () => {
+    vi.mocked(api.previewImport)
+      .mockRejectedValueOnce(
+        new CommandError("import_not_spreadsheet", "/data/名单.csv is not a spreadsheet: it holds binary data", {
+          reason: "it holds binary data",
+        }),
+      )
+      .mockRejectedValueOnce(new CommandError("import_not_found", "cannot find the file /data/名单.csv"))
+      .mockRejectedValueOnce(new CommandError("import_is_directory", "/data/名单.csv is a folder, not a file"))
+      .mockRejectedValueOnce(
+        new CommandError("import_too_large", "the file is 80 MB; Herald imports files up to 50 MB: split it", {
+          size: "80 MB",
+          limit: "50 MB",
+        }),
+      );
+    const { user } = renderApp("/contacts");
+    await user.click(await screen.findByTestId("contacts-import"));
+    await user.type(await screen.findByTestId("import-path"), PATH);
+    const shows = async (text: string) => {
+      await user.click(screen.getByTestId("import-preview"));
+      await waitFor(() => expect(screen.getByTestId("import-error")).toHaveTextContent(text));
+    };
+    await shows("这不是表格文件：名单.csv");
+    await shows("找不到文件：名单.csv");
+    await shows("这是一个文件夹，不是文件：名单.csv");
+    await shows("文件太大：名单.csv 有 80 MB，Herald 最多导入 50 MB 的文件");
     expect(screen.getByTestId("import-next")).toBeDisabled();
   });
 
@@ -249,6 +278,33 @@ describe("Problem messages", () => {
     expect(problemMessage(t, problem)).toContain("“信鸽”不是 Herald 认识的接收方式");
     const unknown = { ...problem, code: "from_a_newer_core" as api.ProblemCode, message: "something new" };
     expect(problemMessage(t, unknown)).toBe("something new");
+  });
+});
+
+describe("file refusals", () => {
+  it("have a text in both languages that names the file", () => {
+    for (const [code, key] of Object.entries(IMPORT_ERROR_MESSAGES)) {
+      const zh = translate("zh-CN", key);
+      const en = translate("en", key);
+      expect(zh, code).not.toBe(key);
+      expect(en, code).not.toBe(key);
+      expect(zh, code).not.toBe(en);
+      expect(zh, code).toContain("{file}");
+      expect(en, code).toContain("{file}");
+    }
+  });
+
+  it("fill the limits in, and fall back to the core's message for other codes", () => {
+    const en = (key: MessageKey, vars?: Record<string, string | number>) => translate("en", key, vars);
+    const rows = new CommandError("import_too_many_rows", "the sheet spans 250001 rows", {
+      rows: "250001",
+      limit: "200000",
+    });
+    expect(importErrorMessage(en, rows, "C:\\名单\\big.csv")).toBe(
+      "Too many rows: big.csv spans 250001 rows; Herald imports up to 200000. Split it",
+    );
+    const other = new CommandError("import_mapping", "column mapping: no column is mapped to the name");
+    expect(importErrorMessage(en, other, PATH)).toBe("column mapping: no column is mapped to the name");
   });
 });
 

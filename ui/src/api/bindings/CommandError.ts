@@ -3,4 +3,8 @@
 /**
  * A command's failure, as the UI receives it.
  */
-export type CommandError = { code: string, message: string, };
+export type CommandError = { code: string, message: string, 
+/**
+ * The values the UI fills into its own text for `code` (a size, a limit, a row…).
+ */
+params?: { [key in string]: string }, };
