@@ -224,11 +224,38 @@ impl Store {
     /// never both read and then fail to upgrade (SQLITE_BUSY mid-transaction).
     pub(crate) async fn begin_write(&self) -> StoreResult<WriteTx> {
         let guard = self.write_lock.clone().lock_owned().await;
+        let tx = match self.pool.begin_with("BEGIN IMMEDIATE").await {
+            Err(sqlx::Error::InvalidSavePointStatement) => {
+                self.close_stuck_connections().await;
+                self.pool.begin_with("BEGIN IMMEDIATE").await?
+            }
+            other => other?,
+        };
         Ok(WriteTx {
-            tx: self.pool.begin_with("BEGIN IMMEDIATE").await?,
+            tx,
             _guard: guard,
             audit: self.audit.clone(),
         })
+    }
+
+    /// Closes idle connections that sqlx believes are inside a transaction SQLite has already
+    /// ended. A COMMIT that fails on a full disk is rolled back by SQLite itself; sqlx's
+    /// ROLLBACK after it then fails ("no transaction is active"), its count of open transactions
+    /// stays at one, and that connection refuses every later BEGIN. Closing it lets the pool
+    /// open a fresh one, so writing works again once the disk has room.
+    async fn close_stuck_connections(&self) {
+        use sqlx::{Connection, Database, TransactionManager};
+        let mut healthy = Vec::new();
+        while let Some(mut conn) = self.pool.try_acquire() {
+            // A round trip first: a rollback queued when a transaction was dropped runs before it.
+            let _ = conn.ping().await;
+            if <sqlx::Sqlite as Database>::TransactionManager::get_transaction_depth(&conn) > 0 {
+                tracing::info!("closing a database connection left inside a transaction SQLite had ended");
+                let _ = conn.close().await;
+            } else {
+                healthy.push(conn);
+            }
+        }
     }
 
     /// This store for one audited change: the first write transaction committed through the

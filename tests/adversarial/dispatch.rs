@@ -460,6 +460,18 @@ fn a_full_disk_mid_run_loses_nothing_and_the_dispatcher_survives() {
         dir: tempfile::tempdir_in(disk.path()).unwrap(),
     };
     seed(&h, N as usize);
+    // The sandbox writes its inbox to the same disk, so its sends fail too while it is full:
+    // here it keeps trying every second rather than pausing itself or giving up (with the
+    // defaults it would pause after 25 failures, saying the disk is full).
+    with_db(&h, async |db| {
+        sqlx::query(
+            "UPDATE channels SET limits = '{\"pauseAfterFailures\":1000000,\"maxAttempts\":1000,\"retryBaseSecs\":1,\"retryMaxSecs\":1}' \
+             WHERE name = 'sandbox'",
+        )
+        .execute(db)
+        .await
+        .unwrap();
+    });
     // 8 KB a message: the inbox needs about 5 MB, and its WAL as much again.
     let body = format!("{{{{ name }}}}：{}", "请按时参加期末考试。".repeat(280));
     let id = notice(&h, "sandbox", &body);
