@@ -122,19 +122,16 @@ pub(super) fn print_channel(c: &crate::model::Channel) {
 
 fn webhook_input(a: WebhookArgs) -> anyhow::Result<NewWebhookChannel> {
     let body_template = a.body_template.as_deref().map(channels::read_template).transpose()?;
-    let secret = if a.secret_stdin {
-        Some(channels::read_secret()?)
-    } else {
-        None
-    };
+    let flags = channels::webhook_flags(Some(a.url), &a.header_args, a.secret_stdin)?;
     Ok(NewWebhookChannel {
         name: a.name,
-        url: a.url,
+        url: flags.url.unwrap_or_default(),
         method: Some(a.method),
-        headers: Some(channels::parse_headers(&a.headers)?),
+        headers: Some(flags.headers),
+        secret_headers: Some(flags.secret_headers).filter(|h| !h.is_empty()),
         body_template,
         timeout_ms: a.timeout_ms,
-        secret,
+        secret: flags.secret,
         limits: Some(channels::limits(ChannelLimits::default(), &a.limits)),
     })
 }

@@ -5,6 +5,7 @@ import * as api from "../api";
 import * as dialog from "../api/dialog";
 import { useT, type MessageKey, type Translate } from "../i18n";
 import { SaveAsButton } from "./ExportContactsButton";
+import { fileErrorMessage } from "./fileErrors";
 
 const FIELDS: { field: api.Field; label: MessageKey }[] = [
   { field: "external_id", label: "import.field.external_id" },
@@ -106,8 +107,9 @@ export function ImportWizard({
   const [encoding, setEncoding] = useState<Encoding>("auto");
   const [preview, setPreview] = useState<api.ImportPreview>();
   const [mapping, setMapping] = useState<string[]>([]);
-  const [dryRun, setDryRun] = useState<api.ImportReport>();
-  const [result, setResult] = useState<api.ImportReport>();
+  // Each with the id under which the shell keeps its report for saving.
+  const [dryRun, setDryRun] = useState<api.ImportOutcome>();
+  const [result, setResult] = useState<api.ImportOutcome>();
   const [busy, setBusy] = useState(false);
   const [error, setError] = useState<api.CommandError>();
 
@@ -177,10 +179,10 @@ export function ImportWizard({
 
   const commit = () =>
     run(async () => {
-      const report = await api.importContacts(path.trim(), options(false));
-      setResult(report);
+      const outcome = await api.importContacts(path.trim(), options(false));
+      setResult(outcome);
       setStep(3);
-      onImported(report);
+      onImported(outcome.report);
     });
 
   const selectOptions = [
@@ -225,14 +227,17 @@ export function ImportWizard({
     />
   );
 
-  /** Saves the report's problems where the user picks, next to the imported file by default. */
-  const saveReport = (report: api.ImportReport) =>
+  /**
+   * Saves the report's problems where the user picks, next to the imported file by default.
+   * The shell writes the report it kept; only its id goes from here.
+   */
+  const saveReport = ({ reportId, report }: api.ImportOutcome) =>
     report.problems.length > 0 && (
       <SaveAsButton
         dialogTitle={t("import.reportTitle")}
         defaultPath={`${folderOf(path.trim())}${t("import.reportName", { name: stem(report.file) })}.xlsx`}
         write={async (file) => {
-          await api.writeImportReport(report, file);
+          await api.writeImportReport(reportId, file);
           return t("import.reportSaved", { path: file });
         }}
         failed={(message) => t("import.reportFailed", { message })}
@@ -344,8 +349,8 @@ export function ImportWizard({
       return (
         <Space direction="vertical" style={{ width: "100%" }}>
           <Alert type="info" showIcon message={t("import.dryRunNote")} />
-          {counts(dryRun, "import-dry-counts")}
-          {problems(dryRun)}
+          {counts(dryRun.report, "import-dry-counts")}
+          {problems(dryRun.report)}
           {saveReport(dryRun)}
         </Space>
       );
@@ -353,9 +358,9 @@ export function ImportWizard({
     if (step === 3 && result) {
       return (
         <Space direction="vertical" style={{ width: "100%" }}>
-          <Alert type="success" showIcon message={t("import.done", { file: result.file })} />
-          {counts(result, "import-result-counts")}
-          {problems(result)}
+          <Alert type="success" showIcon message={t("import.done", { file: result.report.file })} />
+          {counts(result.report, "import-result-counts")}
+          {problems(result.report)}
           {saveReport(result)}
         </Space>
       );
@@ -426,7 +431,7 @@ export function ImportWizard({
           showIcon
           style={{ marginBottom: 16 }}
           message={t("import.failed")}
-          description={error.message}
+          description={fileErrorMessage(t, error)}
           data-testid="import-error"
         />
       )}

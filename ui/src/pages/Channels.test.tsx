@@ -245,6 +245,7 @@ const CONFIG: api.WebhookChannelConfig = {
   method: "PUT",
   headers: { "X-Team": "office" },
   secretHeaders: ["Authorization"],
+  secretQuery: [],
   bodyTemplate: '{"text": {{ subject|tojson }}}',
   timeoutMs: 5000,
   signing: true,

@@ -16,6 +16,10 @@ method?: string,
  */
 headers?: { [key in string]: string }, 
 /**
+ * x
+ */
+secretHeaders?: Array<string>, 
+/**
  * Headers to drop, by name (any case).
  */
 removeHeaders?: Array<string>, 

@@ -16,7 +16,11 @@ headers: { [key in string]: string },
 /**
  * Credential headers whose values are in the secret store.
  */
-secretHeaders: Array<string>, bodyTemplate: string | null, timeoutMs: number, 
+secretHeaders: Array<string>, 
+/**
+ * x
+ */
+secretQuery: Array<string>, bodyTemplate: string | null, timeoutMs: number, 
 /**
  * Requests are signed.
  */
