@@ -176,12 +176,17 @@ impl<T: Clone> Reports<T> {
     /// The report of this id, or an error the UI shows.
     pub fn get(&self, id: u64) -> Result<T, CommandError> {
         let inner = self.inner.lock().unwrap_or_else(|e| e.into_inner());
-        inner.1.iter().find(|(i, _)| *i == id).map(|(_, r)| r.clone()).ok_or_else(|| {
-            refuse(
-                "not_found",
-                "this import's report is no longer kept; run the dry run or the import again".into(),
-            )
-        })
+        inner
+            .1
+            .iter()
+            .find(|(i, _)| *i == id)
+            .map(|(_, r)| r.clone())
+            .ok_or_else(|| {
+                refuse(
+                    "not_found",
+                    "this import's report is no longer kept; run the dry run or the import again".into(),
+                )
+            })
     }
 }
 
@@ -195,13 +200,17 @@ mod tests {
         let e = picked.readable("/home/jw/名单.xlsx").unwrap_err();
         assert_eq!(e.code, NOT_PICKED);
         assert!(e.message.contains("名单.xlsx"), "{}", e.message);
-        let text = picked.record(Access::Read, PathBuf::from("/home/jw/名单.xlsx")).unwrap();
+        let text = picked
+            .record(Access::Read, PathBuf::from("/home/jw/名单.xlsx"))
+            .unwrap();
         assert_eq!(text, "/home/jw/名单.xlsx");
         assert_eq!(picked.readable(&text).unwrap(), PathBuf::from(&text));
         assert_eq!(picked.readable(&text).unwrap(), PathBuf::from(&text), "read again");
         // Picked to read is not picked to write, nor the other way round.
         assert_eq!(picked.take_writable(&text).unwrap_err().code, NOT_PICKED);
-        let out = picked.record(Access::Write, PathBuf::from("/home/jw/导出.xlsx")).unwrap();
+        let out = picked
+            .record(Access::Write, PathBuf::from("/home/jw/导出.xlsx"))
+            .unwrap();
         assert_eq!(picked.readable(&out).unwrap_err().code, NOT_PICKED);
         picked.take_writable(&out).unwrap();
         assert_eq!(picked.take_writable(&out).unwrap_err().code, NOT_PICKED, "once");

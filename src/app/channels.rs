@@ -404,7 +404,9 @@ impl App {
             .secret_headers
             .retain(|n| present.keys().any(|k| k.trim().eq_ignore_ascii_case(n.trim())));
         for name in marked {
-            settings.secret_headers.retain(|n| !n.trim().eq_ignore_ascii_case(name.trim()));
+            settings
+                .secret_headers
+                .retain(|n| !n.trim().eq_ignore_ascii_case(name.trim()));
             settings.secret_headers.insert(name);
         }
         if let Some(t) = input.body_template {
@@ -813,7 +815,10 @@ mod tests {
         assert_eq!(loaded.settings.url, url);
         assert_eq!(loaded.settings.headers["X-Custom"], CUSTOM);
         let config = app.webhook_channel_config("hook").await.unwrap();
-        assert_eq!(config.url, "https://oapi.dingtalk.com/robot/send?access_token=********&x=1");
+        assert_eq!(
+            config.url,
+            "https://oapi.dingtalk.com/robot/send?access_token=********&x=1"
+        );
         assert_eq!(config.secret_query, ["access_token"]);
         assert_eq!(config.secret_headers, ["X-Custom"]);
         // An edit that gives the URL as shown keeps the token; the marked header stays secret
@@ -856,7 +861,10 @@ mod tests {
             })
             .await
             .unwrap_err();
-        assert!(e.to_string().starts_with("url: ") && e.to_string().contains("access_token"), "{e}");
+        assert!(
+            e.to_string().starts_with("url: ") && e.to_string().contains("access_token"),
+            "{e}"
+        );
     }
 
     #[tokio::test]

@@ -75,14 +75,17 @@ pub fn webhook_flags(url: Option<String>, h: &HeaderArgs, secret_stdin: bool) ->
     let mut headers = parse_headers(&h.headers)?;
     let mut from_files = BTreeMap::new();
     for (i, flag) in h.header_files.iter().enumerate() {
-        let (name, path) = flag.split_once(':').ok_or_else(|| {
-            Error::Invalid(format!("--header-file number {}: write it as \"Name: FILE\"", i + 1))
-        })?;
+        let (name, path) = flag
+            .split_once(':')
+            .ok_or_else(|| Error::Invalid(format!("--header-file number {}: write it as \"Name: FILE\"", i + 1)))?;
         let name = name.trim().to_owned();
         from_files.insert(name.clone(), read_file_line(&format!("headers.{name}"), path)?);
     }
     let given = |name: &str, headers: &BTreeMap<String, String>, files: &BTreeMap<String, String>| {
-        headers.keys().chain(files.keys()).any(|k| k.eq_ignore_ascii_case(name.trim()))
+        headers
+            .keys()
+            .chain(files.keys())
+            .any(|k| k.eq_ignore_ascii_case(name.trim()))
     };
     // Who reads standard input.
     let mut stdin: Vec<String> = Vec::new();
@@ -120,7 +123,10 @@ pub fn webhook_flags(url: Option<String>, h: &HeaderArgs, secret_stdin: bool) ->
             );
         }
     }
-    if url.as_deref().is_some_and(|u| u.trim() != "-" && url_has_secret_values(u)) {
+    if url
+        .as_deref()
+        .is_some_and(|u| u.trim() != "-" && url_has_secret_values(u))
+    {
         eprintln!(
             "warning: the URL's secret query values are on the command line, where other users and the shell's \
              history can see them; next time give --url - and the URL on standard input"

@@ -285,7 +285,11 @@ impl WebhookSettings {
     /// user marked secret.
     pub fn is_secret_header(&self, name: &str) -> bool {
         let lower = name.trim().to_ascii_lowercase();
-        is_credential_header(&lower) || self.secret_headers.iter().any(|n| n.trim().eq_ignore_ascii_case(&lower))
+        is_credential_header(&lower)
+            || self
+                .secret_headers
+                .iter()
+                .any(|n| n.trim().eq_ignore_ascii_case(&lower))
     }
 
     /// Takes the secret values out: those of secret headers (leaving their names in
@@ -302,7 +306,8 @@ impl WebhookSettings {
         let mut values = Credentials::default();
         for name in names {
             if let Some(value) = self.headers.remove(&name) {
-                self.secret_headers.retain(|n| !n.trim().eq_ignore_ascii_case(name.trim()));
+                self.secret_headers
+                    .retain(|n| !n.trim().eq_ignore_ascii_case(name.trim()));
                 self.secret_headers.insert(name.clone());
                 values.headers.insert(name, value);
             }
@@ -319,13 +324,13 @@ impl WebhookSettings {
     /// request sent without it.
     pub fn with_credentials(self, values: &Credentials) -> Result<WebhookSettings, WebhookConfigError> {
         let (settings, missing) = self.with_available_credentials(values);
-        if let Some(name) = missing.headers.into_iter().next() {
+        if let Some(name) = missing.headers.into_keys().next() {
             return Err(invalid(
                 &format!("headers.{name}"),
                 "its value is missing from the secret store: set the header again",
             ));
         }
-        if let Some(name) = missing.query.into_iter().next() {
+        if let Some(name) = missing.query.into_keys().next() {
             return Err(missing_query(&name));
         }
         Ok(settings)
@@ -576,8 +581,21 @@ pub fn is_credential_header(lower_name: &str) -> bool {
 /// (lower case). Generous on purpose: a value kept secret that was not is only hidden from
 /// view, while a secret kept in plain text is in every copy of the database.
 const CREDENTIAL_WORDS: [&str; 15] = [
-    "auth", "token", "key", "secret", "sig", "cookie", "pass", "pwd", "credential", "session", "ticket", "bearer",
-    "jwt", "hmac", "private",
+    "auth",
+    "token",
+    "key",
+    "secret",
+    "sig",
+    "cookie",
+    "pass",
+    "pwd",
+    "credential",
+    "session",
+    "ticket",
+    "bearer",
+    "jwt",
+    "hmac",
+    "private",
 ];
 
 /// Whole names (lower case) that are credentials although too short to look for inside others.
@@ -843,7 +861,12 @@ impl Webhook {
         secret: Option<String>,
     ) -> Result<Webhook, WebhookConfigError> {
         settings.validate()?;
-        let loaded = |name: &String| settings.headers.keys().any(|h| h.trim().eq_ignore_ascii_case(name.trim()));
+        let loaded = |name: &String| {
+            settings
+                .headers
+                .keys()
+                .any(|h| h.trim().eq_ignore_ascii_case(name.trim()))
+        };
         if let Some(name) = settings.secret_headers.iter().find(|n| !loaded(n)) {
             // Sending without the header would fail at the receiver in a confusing way.
             return Err(invalid(
@@ -1361,7 +1384,10 @@ mod tests {
             stored.url,
             "https://oapi.dingtalk.com/robot/send?access_token=********&x=1&sign=&key=********&key=********#frag"
         );
-        assert_eq!(stored.secret_query, BTreeSet::from(["access_token".into(), "key".into()]));
+        assert_eq!(
+            stored.secret_query,
+            BTreeSet::from(["access_token".into(), "key".into()])
+        );
         assert_eq!(values.query["access_token"], "abc123def");
         assert_eq!(values.query["key"], "k%2B1");
         assert_eq!(values.query["key#2"], "k2");
@@ -1386,7 +1412,10 @@ mod tests {
         let (partial, missing) = stored.clone().with_available_credentials(&lost);
         assert_eq!(missing.query.keys().collect::<Vec<_>>(), ["access_token"]);
         let e = Webhook::new("c", partial, None).unwrap_err();
-        assert!(e.to_string().starts_with("url: ") && e.to_string().contains("access_token"), "{e}");
+        assert!(
+            e.to_string().starts_with("url: ") && e.to_string().contains("access_token"),
+            "{e}"
+        );
         // An edit giving the URL as shown keeps the values; a new value replaces one.
         let kept = restore_masked_query(&stored.url, &values.query).unwrap();
         assert_eq!(kept, url);
@@ -1552,7 +1581,7 @@ mod tests {
         let whole = s.clone();
         let (stored, values) = s.split_credentials();
         assert_eq!(stored.headers.keys().collect::<Vec<_>>(), ["X-Team"]);
-        assert_eq!(values.len(), 2);
+        assert_eq!(values.headers.len(), 2);
         let json = serde_json::to_value(&stored).unwrap();
         assert_eq!(json["secretHeaders"], serde_json::json!(["Authorization", "X-Api-Key"]));
         let back = WebhookSettings::from_json(&json).unwrap();
@@ -1562,8 +1591,11 @@ mod tests {
             e.to_string(),
             "headers.Authorization: its value was not loaded from the secret store"
         );
-        assert_eq!(back.clone().with_credentials(&values).unwrap(), whole);
-        let e = back.with_credentials(&BTreeMap::new()).unwrap_err();
+        let restored = back.clone().with_credentials(&values).unwrap();
+        assert_eq!((&restored.url, &restored.headers), (&whole.url, &whole.headers));
+        // The names stay, so the next split takes the same headers out.
+        assert_eq!(restored.split_credentials(), (back.clone(), values));
+        let e = back.with_credentials(&Credentials::default()).unwrap_err();
         assert!(e.to_string().starts_with("headers.Authorization: "), "{e}");
     }
 
