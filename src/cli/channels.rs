@@ -29,7 +29,7 @@ pub fn parse_headers(flags: &[String]) -> Result<BTreeMap<String, String>, Error
 
 /// The body template in `path`.
 pub fn read_template(path: &Path) -> Result<String, Error> {
-    std::fs::read_to_string(path)
+    crate::files::read_regular_text(path, super::notices::TEXT_FILE_BYTES)
         .map_err(|e| Error::Invalid(format!("bodyTemplate: cannot read {}: {e}", path.display())))
 }
 
@@ -51,7 +51,7 @@ fn read_stdin_line(field: &str) -> Result<String, Error> {
 
 /// The first line of a file, trimmed, for `field`. The message never quotes the content.
 fn read_file_line(field: &str, path: &str) -> Result<String, Error> {
-    let text = std::fs::read_to_string(path.trim())
+    let text = crate::files::read_regular_text(Path::new(path.trim()), super::notices::TEXT_FILE_BYTES)
         .map_err(|e| Error::Invalid(format!("{field}: cannot read {}: {e}", path.trim())))?;
     text.lines()
         .next()

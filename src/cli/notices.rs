@@ -1,18 +1,21 @@
 //! `herald notices …`, `herald channels …`, `herald sandbox …`.
 
-use anyhow::Context;
-
 use super::args::{ChannelAddCmd, ChannelEditCmd, ChannelsCmd, NoticeCreateArgs, NoticesCmd, SandboxCmd, WebhookArgs};
 use super::channels;
 use super::output::{cut, emit};
 use crate::model::{ChannelLimits, ChannelStrategy, NewNotice, NewWebhookChannel};
 use crate::App;
 
+/// The largest body, template or header file read: a notice is text, not a document.
+pub(super) const TEXT_FILE_BYTES: u64 = 4 * 1024 * 1024;
+
 async fn new_notice(app: &App, a: NoticeCreateArgs) -> anyhow::Result<NewNotice> {
     let body = match (a.body, a.body_file) {
         (Some(body), _) => body,
         (None, Some(path)) => {
-            std::fs::read_to_string(&path).with_context(|| format!("cannot read the body file {}", path.display()))?
+            // Bad input, so exit code 2 like every other.
+            crate::files::read_regular_text(&path, TEXT_FILE_BYTES)
+                .map_err(|e| crate::Error::Invalid(format!("cannot read the body file {}: {e}", path.display())))?
         }
         (None, None) => unreachable!("clap requires --body or --body-file"),
     };

@@ -80,9 +80,13 @@ pub fn read_bytes(bytes: &[u8], encoding: Option<&str>) -> Result<Sheet, ImportE
     }
 }
 
-/// Reads the file at `path` (see [`read_bytes`]).
+/// The largest file an import reads: 50,000 contacts are a few megabytes even as XLSX.
+pub const MAX_FILE_BYTES: u64 = 256 * 1024 * 1024;
+
+/// Reads the file at `path` (see [`read_bytes`]): a regular file of at most
+/// [`MAX_FILE_BYTES`], not a system or device file.
 pub fn read_file(path: &Path, encoding: Option<&str>) -> Result<Sheet, ImportError> {
-    let bytes = std::fs::read(path).map_err(|source| ImportError::Io {
+    let bytes = crate::files::read_regular(path, MAX_FILE_BYTES).map_err(|source| ImportError::Io {
         path: path.display().to_string(),
         source,
     })?;
