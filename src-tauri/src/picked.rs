@@ -152,9 +152,17 @@ pub fn typed_spreadsheet(path: &Path) -> Result<PathBuf, CommandError> {
 
 /// The last few import reports, kept on this side so that saving one writes what the import
 /// found, never content the webview sends. The wizard holds a report's id.
-#[derive(Debug, Default)]
+#[derive(Debug)]
 pub struct Reports<T> {
     inner: Mutex<(u64, Vec<(u64, T)>)>,
+}
+
+impl<T> Default for Reports<T> {
+    fn default() -> Self {
+        Reports {
+            inner: Mutex::new((0, Vec::new())),
+        }
+    }
 }
 
 /// Reports kept: a dry run and the import after it, for a wizard or two.

@@ -13,7 +13,7 @@ use super::{trimmed, App};
 use crate::audit;
 use crate::model::{Channel, ChannelKind, NewWebhookChannel, UpdateWebhookChannel, WebhookChannelConfig};
 use crate::providers::webhook::{
-    restore_masked_query, Credentials, SigningKey, Webhook, WebhookMethod, WebhookSettings,
+    restore_masked_query, same_origin, Credentials, SigningKey, Webhook, WebhookMethod, WebhookSettings, MASKED,
 };
 use crate::secrets::{ChannelSecrets, SecretStore};
 use crate::store::{ChannelConfigRow, Store, StoreError};
@@ -378,7 +378,15 @@ impl App {
         let mut lost = old.missing.clone();
         match input.url {
             // A URL given as shown (its secret values masked) keeps the stored values.
-            Some(url) => settings.url = restore_masked_query(url.trim(), &old.secrets.query).map_err(invalid)?,
+            Some(url) => {
+                if url.contains(MASKED) && !same_origin(&url, &old.settings.url) {
+                    return Err(Error::Invalid(format!(
+                        "url: {MASKED} keeps the stored values only while the URL goes to the same host; \
+                         type the whole new URL with its values"
+                    )));
+                }
+                settings.url = restore_masked_query(url.trim(), &old.secrets.query).map_err(invalid)?
+            }
             None => {
                 if let Some(name) = old.missing_query.iter().next() {
                     return Err(missing_query_error(name));
@@ -840,6 +848,19 @@ mod tests {
         for secret in [QTOKEN, CUSTOM] {
             assert!(!stored.contains(secret), "{secret} in {stored}");
         }
+        // The stored token never goes to another host.
+        let elsewhere = config.url.replace("oapi.dingtalk.com", "evil.example");
+        let e = app
+            .update_webhook_channel(
+                "hook",
+                UpdateWebhookChannel {
+                    url: Some(elsewhere),
+                    ..Default::default()
+                },
+            )
+            .await
+            .unwrap_err();
+        assert!(e.to_string().contains("same host"), "{e}");
         // Marking a header that is not there names it.
         let e = app
             .update_webhook_channel(

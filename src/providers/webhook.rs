@@ -537,6 +537,15 @@ pub fn restore_masked_query(url: &str, values: &BTreeMap<String, String>) -> Res
     }
 }
 
+/// Whether two URLs go to the same place (scheme, host and port): stored query secrets are
+/// put back into an edited URL only then, so an edit cannot send a token to another host.
+pub fn same_origin(a: &str, b: &str) -> bool {
+    match (Url::parse(a.trim()), Url::parse(b.trim())) {
+        (Ok(a), Ok(b)) => a.origin() == b.origin(),
+        _ => false,
+    }
+}
+
 /// Whether the URL carries values of credential-looking query parameters (not masked).
 pub fn url_has_secret_values(url: &str) -> bool {
     !mask_query(url.trim(), &BTreeSet::new()).1.is_empty()

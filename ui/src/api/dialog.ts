@@ -1,7 +1,8 @@
+import type { DialogOptions } from "./bindings/DialogOptions";
+import type { FileFilter } from "./bindings/FileFilter";
 import { call } from "./invoke";
 
-/** One entry of a dialog's file-type list: a label the user reads and extensions without dots. */
-export type FileFilter = { name: string; extensions: string[] };
+export type { FileFilter };
 
 /*
  * The native dialogs run in the desktop shell, not in the webview: the shell records every
@@ -12,12 +13,14 @@ export type FileFilter = { name: string; extensions: string[] };
 
 /** The native "open file" dialog for one file. Resolves to its path, or `null` when the user cancels. */
 export function chooseFileToOpen(options: { title?: string; filters: FileFilter[] }): Promise<string | null> {
-  return call<string | null>("pick_file_to_open", { options: { title: options.title, filters: options.filters } });
+  const dialog: DialogOptions = { title: options.title, filters: options.filters };
+  return call<string | null>("pick_file_to_open", { options: dialog });
 }
 
 /** The native "open file" dialog for any number of files: their paths, empty when cancelled. */
 export function chooseFilesToOpen(options: { title?: string; filters?: FileFilter[] }): Promise<string[]> {
-  return call<string[]>("pick_files_to_open", { options: { title: options.title, filters: options.filters ?? [] } });
+  const dialog: DialogOptions = { title: options.title, filters: options.filters ?? [] };
+  return call<string[]>("pick_files_to_open", { options: dialog });
 }
 
 /**
@@ -29,7 +32,6 @@ export function chooseFileToSave(options: {
   defaultPath?: string;
   filters: FileFilter[];
 }): Promise<string | null> {
-  return call<string | null>("pick_file_to_save", {
-    options: { title: options.title, defaultPath: options.defaultPath, filters: options.filters },
-  });
+  const dialog: DialogOptions = { title: options.title, defaultPath: options.defaultPath, filters: options.filters };
+  return call<string | null>("pick_file_to_save", { options: dialog });
 }
