@@ -499,7 +499,8 @@ impl App {
             })
             .is_some_and(|s| s.signing.is_some());
         Ok(WebhookChannelConfig {
-            url: stored.url,
+            // Masked again: a URL an earlier version stored whole never shows its token.
+            url: stored.masked_url(),
             method: serde_json::to_value(stored.method)
                 .ok()
                 .and_then(|v| v.as_str().map(str::to_owned))
