@@ -225,7 +225,12 @@ mod tests {
         // The same path written with a `.` is the same path (paths compare by component);
         // nothing else passes, not even a way round through `..`.
         assert!(picked.readable("/home/jw/./名单.xlsx").is_ok());
-        for other in ["/home/jw/../jw/名单.xlsx", "/home/jw/名单.xlsx.bak", "/proc/self/environ", ""] {
+        for other in [
+            "/home/jw/../jw/名单.xlsx",
+            "/home/jw/名单.xlsx.bak",
+            "/proc/self/environ",
+            "",
+        ] {
             assert_eq!(picked.readable(other).unwrap_err().code, NOT_PICKED, "{other}");
         }
     }
