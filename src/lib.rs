@@ -22,6 +22,7 @@ pub mod compose;
 pub mod demo;
 pub mod dispatch;
 pub mod error;
+pub mod files;
 pub mod import;
 pub mod model;
 pub mod outbox;

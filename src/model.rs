@@ -748,6 +748,10 @@ pub struct NewWebhookChannel {
     pub method: Option<String>,
     #[ts(optional)]
     pub headers: Option<std::collections::BTreeMap<String, String>>,
+    /// Headers (among `headers`) whose values are secret although their names do not look
+    /// like credentials: kept in the secret store and never shown, like `Authorization`.
+    #[ts(optional)]
+    pub secret_headers: Option<Vec<String>>,
     /// A minijinja template rendering the JSON body (variables: id, channel, recipient.name,
     /// recipient.address, subject, body).
     #[ts(optional)]
@@ -773,10 +777,15 @@ pub struct UpdateWebhookChannel {
     /// `POST` or `PUT`.
     #[ts(optional)]
     pub method: Option<String>,
-    /// Headers to add or replace (names ignore case). The values of credential headers (names
-    /// with auth, token, key, secret, signature, cookie or password) go to the secret store.
+    /// Headers to add or replace (names ignore case). The values of secret headers (names
+    /// with auth, token, key, secret, sig, pass, pwd, cookie, session, credential…, and those
+    /// marked secret) go to the secret store.
     #[ts(optional)]
     pub headers: Option<std::collections::BTreeMap<String, String>>,
+    /// Headers (among the channel's after this edit) to keep secret although their names do
+    /// not look like credentials. A header once secret stays secret.
+    #[ts(optional)]
+    pub secret_headers: Option<Vec<String>>,
     /// Headers to drop, by name (any case).
     #[ts(optional)]
     pub remove_headers: Option<Vec<String>>,
@@ -800,19 +809,23 @@ pub struct UpdateWebhookChannel {
     pub limits: Option<ChannelLimits>,
 }
 
-/// A webhook channel's configuration as the faces show it. Holds no secret value: credential
-/// headers and the signing secret are only named.
+/// A webhook channel's configuration as the faces show it. Holds no secret value: secret
+/// headers, secret query parameters and the signing secret are only named.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize, TS)]
 #[serde(rename_all = "camelCase")]
 #[ts(export)]
 pub struct WebhookChannelConfig {
+    /// The URL with the values of secret query parameters shown as `********`; given back
+    /// unchanged in an edit, they keep their stored values.
     pub url: String,
     /// `POST` or `PUT`.
     pub method: String,
     /// Headers kept in the settings, with their values.
     pub headers: std::collections::BTreeMap<String, String>,
-    /// Credential headers whose values are in the secret store.
+    /// Secret headers whose values are in the secret store.
     pub secret_headers: Vec<String>,
+    /// Query parameters of the URL whose values are in the secret store.
+    pub secret_query: Vec<String>,
     pub body_template: Option<String>,
     #[ts(type = "number")]
     pub timeout_ms: u64,

@@ -252,3 +252,148 @@ fn bad_edits_exit_2_and_name_the_field() {
     assert_eq!(code, 2, "{stderr}");
     assert!(stderr.contains("not a webhook"), "{stderr}");
 }
+
+/// Runs `herald ARGS --json` with `input` on standard input; returns the JSON and stderr.
+fn json_with_stdin(h: &Herald, args: &[&str], input: &str) -> (serde_json::Value, String) {
+    let mut all = args.to_vec();
+    all.push("--json");
+    let out = with_stdin(h, &all, input);
+    (
+        serde_json::from_slice(&out.stdout).expect("JSON"),
+        String::from_utf8_lossy(&out.stderr).into_owned(),
+    )
+}
+
+#[test]
+fn url_query_secrets_and_secret_headers_stay_out_of_files_views_and_reasons() {
+    // A DingTalk-style robot URL whose token is in the query, and a header whose name does not
+    // look like a credential, marked secret. The receiver fails and echoes what it got.
+    const QTOKEN: &str = "qtok3n-7f1e2d3c4b5a";
+    const TENANT: &str = "t3nant-9a8b7c6d";
+    const PASS: &str = "pa55-0a1b2c3d";
+    let echo = format!("bad request for access_token={QTOKEN} tenant={TENANT} pass={PASS}");
+    let sink = Sink::start(move |_| Reply::status(500).body(&echo));
+    let h = Herald::new();
+    h.json(&["contacts", "add", "--name", "王小明", "--email", "wxm@example.edu.cn"]);
+    let url = format!("{}?access_token={QTOKEN}&msgtype=text", sink.url());
+    let tenant_file = h.data_dir().join("tenant.txt");
+    std::fs::write(&tenant_file, format!("{TENANT}\n")).unwrap();
+    let tenant_flag = format!("X-Tenant: {}", tenant_file.display());
+    // The URL from standard input, the marked header from a file: no secret on the command line.
+    let (added, stderr) = json_with_stdin(
+        &h,
+        &[
+            "channels",
+            "add",
+            "webhook",
+            "--name",
+            "hook",
+            "--url",
+            "-",
+            "--header-file",
+            &tenant_flag,
+            "--secret-header",
+            "X-Tenant",
+            "--max-attempts",
+            "1",
+        ],
+        &url,
+    );
+    assert_eq!(added["name"], "hook");
+    assert!(!stderr.contains("warning"), "{stderr}");
+    // A credential-looking header from standard input, in an edit.
+    let (_, stderr) = json_with_stdin(
+        &h,
+        &["channels", "edit", "webhook", "hook", "--header", "X-Api-Pass: -"],
+        PASS,
+    );
+    assert!(!stderr.contains("warning"), "{stderr}");
+    send_notice(&h, "通知");
+    let done = h.json(&["dispatch", "--until-idle"]);
+    assert_eq!(done["failed"], 1, "{done}");
+
+    // The receiver got the whole URL and the headers' values.
+    let seen = &sink.exchanges()[0].request;
+    assert!(
+        seen.target.ends_with(&format!("?access_token={QTOKEN}&msgtype=text")),
+        "{}",
+        seen.target
+    );
+    assert_eq!(seen.header("x-tenant"), Some(TENANT));
+    assert_eq!(seen.header("x-api-pass"), Some(PASS));
+
+    let shown = h.json(&["channels", "show", "hook"]);
+    assert_eq!(shown["webhook"]["secretQuery"], serde_json::json!(["access_token"]));
+    assert_eq!(
+        shown["webhook"]["secretHeaders"],
+        serde_json::json!(["X-Api-Pass", "X-Tenant"])
+    );
+    assert!(shown["webhook"]["url"]
+        .as_str()
+        .unwrap()
+        .ends_with("?access_token=********&msgtype=text"));
+    let human = h.cmd().args(["channels", "show", "hook"]).output().unwrap();
+    let history = h.json(&["history", "--run", "1"]);
+    let reason = history.to_string();
+    assert!(reason.contains("HTTP 500"), "{reason}");
+    let list = h.cmd().args(["channels", "list"]).output().unwrap();
+    for (what, text) in [
+        ("show --json", shown.to_string().into_bytes()),
+        ("show", human.stdout),
+        ("history", history.to_string().into_bytes()),
+        ("list", list.stdout),
+        ("database", std::fs::read(h.db_path()).unwrap()),
+        (
+            "WAL",
+            std::fs::read(h.data_dir().join("herald.db-wal")).unwrap_or_default(),
+        ),
+    ] {
+        for secret in [QTOKEN, TENANT, PASS] {
+            assert!(!contains(&text, secret), "{secret} in {what}");
+        }
+    }
+    let secrets = std::fs::read(h.data_dir().join("secrets.json")).unwrap();
+    assert!(contains(&secrets, QTOKEN) && contains(&secrets, TENANT) && contains(&secrets, PASS));
+
+    // An edit that gives the URL as shown keeps the token; the next request carries it.
+    let shown_url = shown["webhook"]["url"].as_str().unwrap().to_owned();
+    h.json(&[
+        "channels",
+        "edit",
+        "webhook",
+        "hook",
+        "--url",
+        &shown_url,
+        "--max-attempts",
+        "2",
+    ]);
+    let loaded = h.json(&["channels", "show", "hook"]);
+    assert_eq!(loaded["webhook"]["url"], shown["webhook"]["url"]);
+    // A secret typed on the command line still works, with a warning.
+    let typed = format!("{}?key={QTOKEN}", sink.url());
+    let out = h
+        .cmd()
+        .args([
+            "channels",
+            "edit",
+            "webhook",
+            "hook",
+            "--url",
+            &typed,
+            "--header",
+            "Authorization: Bearer x-123456",
+        ])
+        .output()
+        .unwrap();
+    assert!(out.status.success(), "{}", String::from_utf8_lossy(&out.stderr));
+    let stderr = String::from_utf8_lossy(&out.stderr);
+    assert!(
+        stderr.contains("warning: the URL's secret query values are on the command line"),
+        "{stderr}"
+    );
+    assert!(
+        stderr.contains("warning: the value of the header Authorization"),
+        "{stderr}"
+    );
+    assert!(!stderr.contains(QTOKEN) && !stderr.contains("x-123456"), "{stderr}");
+}

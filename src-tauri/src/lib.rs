@@ -4,6 +4,7 @@
 mod commands;
 mod error;
 mod events;
+mod picked;
 mod tray;
 
 use std::path::PathBuf;
@@ -49,6 +50,9 @@ fn setup(app: &mut tauri::App) -> Result<(), Box<dyn std::error::Error>> {
         app: core,
         dispatcher: Mutex::new(dispatcher),
     });
+    // The file-access policy: what the dialogs returned, and the import reports to save.
+    app.manage(picked::PickedFiles::default());
+    app.manage(picked::Reports::<herald::import::ImportReport>::default());
     if let Err(e) = tray::create(app.handle()) {
         // Without a tray (no status notifier on this desktop) the app works as a plain window.
         tracing::warn!("no tray icon: {e}");
@@ -90,6 +94,9 @@ pub fn run() {
             commands::contacts::import_contacts,
             commands::contacts::export_contacts,
             commands::contacts::write_import_report,
+            commands::files::pick_file_to_open,
+            commands::files::pick_files_to_open,
+            commands::files::pick_file_to_save,
             commands::groups::list_groups,
             commands::groups::get_group,
             commands::groups::create_group,

@@ -51,7 +51,7 @@ pub(super) fn keep(data_dir: &Path, paths: &[String]) -> Result<Vec<NoticeAttach
         let path = PathBuf::from(p.trim());
         let meta = std::fs::metadata(&path)
             .map_err(|e| Error::Invalid(format!("the attachment {} cannot be read: {e}", path.display())))?;
-        if !meta.is_file() {
+        if !meta.is_file() || crate::files::is_special(&path) {
             return Err(Error::Invalid(format!(
                 "the attachment {} is not a file",
                 path.display()
@@ -83,7 +83,14 @@ pub(super) fn keep(data_dir: &Path, paths: &[String]) -> Result<Vec<NoticeAttach
             // both keep their name.
             let sub = dir.join(i.to_string());
             crate::private::dir(&sub)?;
-            crate::private::copy(path, &sub.join(name))?;
+            let copied = crate::private::copy(path, &sub.join(name))?;
+            if copied != *size {
+                // A file that is not what its size says (a kernel view) or that changed meanwhile.
+                return Err(std::io::Error::other(format!(
+                    "{} changed while it was copied; attach it again",
+                    path.display()
+                )));
+            }
             kept.push(NoticeAttachment {
                 name: name.clone(),
                 size: *size,

@@ -1,6 +1,7 @@
 //! Webhook channels: adding, editing and showing them, and where their secrets live.
 //!
-//! A channel's secrets (the signing secret, the values of credential headers) are one entry
+//! A channel's secrets (the signing secret, the values of secret headers and of the URL's
+//! secret query parameters) are one entry
 //! in the secret store, under a key that is new for every change; the channel row points at
 //! it (`secret_ref`). The new entry is written first and the row switched to it in one
 //! UPDATE, so a crash or a reader in another process sees the old configuration or the new
@@ -11,7 +12,9 @@ use std::collections::{BTreeMap, BTreeSet};
 use super::{trimmed, App};
 use crate::audit;
 use crate::model::{Channel, ChannelKind, NewWebhookChannel, UpdateWebhookChannel, WebhookChannelConfig};
-use crate::providers::webhook::{SigningKey, Webhook, WebhookMethod, WebhookSettings};
+use crate::providers::webhook::{
+    restore_masked_query, same_origin, Credentials, SigningKey, Webhook, WebhookMethod, WebhookSettings, MASKED,
+};
 use crate::secrets::{ChannelSecrets, SecretStore};
 use crate::store::{ChannelConfigRow, Store, StoreError};
 use crate::{Error, Result};
@@ -22,8 +25,44 @@ pub(super) struct LoadedWebhook {
     /// Every header with its value (`secret_headers` is empty).
     pub settings: WebhookSettings,
     pub secrets: ChannelSecrets,
-    /// Credential headers whose values the secret store has lost (left out of `settings`).
+    /// Secret headers whose values the secret store has lost (left out of `settings`).
     pub missing: BTreeSet<String>,
+    /// Secret query parameters whose values the secret store has lost (left masked).
+    pub missing_query: BTreeSet<String>,
+}
+
+/// The webhook part of a channel's secret-store entry.
+fn credentials_of(secrets: &ChannelSecrets) -> Credentials {
+    Credentials {
+        headers: secrets.headers.clone(),
+        query: secrets.query.clone(),
+    }
+}
+
+fn missing_query_error(name: &str) -> Error {
+    Error::Invalid(format!(
+        "url: the value of its query parameter {name} is missing from the secret store: type the whole URL again"
+    ))
+}
+
+/// Header names marked secret must be among the headers given.
+fn marked_secret(headers: &BTreeMap<String, String>, marked: Option<Vec<String>>) -> Result<BTreeSet<String>> {
+    let mut names = BTreeSet::new();
+    for name in marked.unwrap_or_default() {
+        let found = headers.keys().find(|k| k.trim().eq_ignore_ascii_case(name.trim()));
+        match found {
+            Some(k) => {
+                names.insert(k.clone());
+            }
+            None => {
+                return Err(Error::Invalid(format!(
+                    "headers.{}: marked secret, but no such header is given",
+                    name.trim()
+                )))
+            }
+        }
+    }
+    Ok(names)
 }
 
 fn invalid(e: impl ToString) -> Error {
@@ -49,8 +88,11 @@ pub(super) async fn load_webhook(store: &Store, secrets: &dyn SecretStore, chann
             "its secrets are missing from the secret store: set the signing secret and credential headers again".into(),
         ));
     }
-    match loaded.missing.iter().next() {
-        Some(name) => Err(missing_header(name)),
+    if let Some(name) = loaded.missing.iter().next() {
+        return Err(missing_header(name));
+    }
+    match loaded.missing_query.iter().next() {
+        Some(name) => Err(missing_query_error(name)),
         None => Ok(loaded),
     }
 }
@@ -90,12 +132,13 @@ pub(super) async fn load_channel_secrets(
 async fn load_for_edit(store: &Store, secrets: &dyn SecretStore, channel_id: i64) -> Result<LoadedWebhook> {
     let (row, channel_secrets) = load_channel_secrets(store, secrets, channel_id).await?;
     let stored = WebhookSettings::from_json(&row.settings).map_err(invalid)?;
-    let (settings, missing) = stored.with_available_credentials(&channel_secrets.headers);
+    let (settings, missing) = stored.with_available_credentials(&credentials_of(&channel_secrets));
     Ok(LoadedWebhook {
         row,
         settings,
         secrets: channel_secrets,
-        missing,
+        missing: missing.headers.into_keys().collect(),
+        missing_query: missing.query.into_keys().collect(),
     })
 }
 
@@ -166,7 +209,10 @@ fn changed_fields(
     [
         ("url", before.url != new.url),
         ("method", before.method != new.method),
-        ("headers", before.headers != new.headers),
+        (
+            "headers",
+            before.headers != new.headers || before.secret_headers != new.secret_headers,
+        ),
         ("bodyTemplate", before.body_template != new.body_template),
         ("timeoutMs", before.timeout_ms != new.timeout_ms),
         ("signing", before.signing != new.signing),
@@ -274,8 +320,9 @@ impl App {
         Ok(channel)
     }
 
-    /// Adds a generic webhook channel. Its signing secret and the values of its credential
-    /// headers go to the secret store; the database keeps only the headers' names.
+    /// Adds a generic webhook channel. Its signing secret, the values of its secret headers
+    /// (credential-looking names and those marked secret) and of its URL's secret query
+    /// parameters go to the secret store; the database keeps only their names.
     pub async fn add_webhook_channel(&self, input: NewWebhookChannel) -> Result<Channel> {
         let name = input.name.trim();
         if name.is_empty() {
@@ -286,6 +333,7 @@ impl App {
             settings.method = WebhookMethod::parse(m).map_err(invalid)?;
         }
         settings.headers = input.headers.unwrap_or_default();
+        settings.secret_headers = marked_secret(&settings.headers, input.secret_headers)?;
         settings.body_template = trimmed(input.body_template);
         if let Some(t) = input.timeout_ms {
             settings.timeout_ms = t.into();
@@ -293,10 +341,11 @@ impl App {
         let secret = trimmed(input.secret);
         settings.signing = secret.is_some();
         check(name, &settings, secret.as_deref())?;
-        let (stored, header_values) = settings.split_credentials();
+        let (stored, values) = settings.split_credentials();
         let secrets = ChannelSecrets {
             signing: secret,
-            headers: header_values,
+            headers: values.headers,
+            query: values.query,
             ..Default::default()
         };
         let json = to_json(&stored)?;
@@ -311,7 +360,8 @@ impl App {
             "channel",
             Some(channel.id),
             serde_json::json!({"name": name, "kind": "webhook", "url": stored.url,
-                "signed": stored.signing, "secretHeaders": stored.secret_headers}),
+                "signed": stored.signing, "secretHeaders": stored.secret_headers,
+                "secretQuery": stored.secret_query}),
         )
         .await?;
         Ok(channel)
@@ -326,8 +376,22 @@ impl App {
         let old = load_for_edit(&self.store, self.secrets.as_ref(), channel.id).await?;
         let mut settings = old.settings.clone();
         let mut lost = old.missing.clone();
-        if let Some(url) = input.url {
-            settings.url = url.trim().to_owned();
+        match input.url {
+            // A URL given as shown (its secret values masked) keeps the stored values.
+            Some(url) => {
+                if url.contains(MASKED) && !same_origin(&url, &old.settings.url) {
+                    return Err(Error::Invalid(format!(
+                        "url: {MASKED} keeps the stored values only while the URL goes to the same host; \
+                         type the whole new URL with its values"
+                    )));
+                }
+                settings.url = restore_masked_query(url.trim(), &old.secrets.query).map_err(invalid)?
+            }
+            None => {
+                if let Some(name) = old.missing_query.iter().next() {
+                    return Err(missing_query_error(name));
+                }
+            }
         }
         if let Some(m) = input.method.as_deref() {
             settings.method = WebhookMethod::parse(m).map_err(invalid)?;
@@ -340,6 +404,18 @@ impl App {
         )?;
         if let Some(name) = lost.iter().next() {
             return Err(missing_header(name));
+        }
+        // A header once secret stays secret while it exists; more may be marked.
+        let marked = marked_secret(&settings.headers, input.secret_headers)?;
+        let present = settings.headers.clone();
+        settings
+            .secret_headers
+            .retain(|n| present.keys().any(|k| k.trim().eq_ignore_ascii_case(n.trim())));
+        for name in marked {
+            settings
+                .secret_headers
+                .retain(|n| !n.trim().eq_ignore_ascii_case(name.trim()));
+            settings.secret_headers.insert(name);
         }
         if let Some(t) = input.body_template {
             settings.body_template = trimmed(Some(t));
@@ -373,10 +449,11 @@ impl App {
             Some(l) => to_json(&l)?,
             None => old.row.limits.clone(),
         };
-        let (stored, header_values) = settings.clone().split_credentials();
+        let (stored, values) = settings.clone().split_credentials();
         let secrets = ChannelSecrets {
             signing: signing_secret,
-            headers: header_values,
+            headers: values.headers,
+            query: values.query,
             ..Default::default()
         };
         let changes = changed_fields(&old, &settings, &secrets, &limits);
@@ -399,7 +476,7 @@ impl App {
             "channel",
             Some(channel.id),
             serde_json::json!({"name": name, "changes": changes, "url": stored.url, "signed": stored.signing,
-                "secret": secret, "secretHeaders": stored.secret_headers}),
+                "secret": secret, "secretHeaders": stored.secret_headers, "secretQuery": stored.secret_query}),
         )
         .await?;
         self.wake.send_modify(|n| *n += 1);
@@ -422,13 +499,15 @@ impl App {
             })
             .is_some_and(|s| s.signing.is_some());
         Ok(WebhookChannelConfig {
-            url: stored.url,
+            // Masked again: a URL an earlier version stored whole never shows its token.
+            url: stored.masked_url(),
             method: serde_json::to_value(stored.method)
                 .ok()
                 .and_then(|v| v.as_str().map(str::to_owned))
                 .unwrap_or_default(),
             headers: stored.headers,
             secret_headers: stored.secret_headers.into_iter().collect(),
+            secret_query: stored.secret_query.into_iter().collect(),
             body_template: stored.body_template,
             timeout_ms: stored.timeout_ms,
             signing: stored.signing,
@@ -436,8 +515,9 @@ impl App {
         })
     }
 
-    /// Moves credential header values that earlier versions kept in the settings JSON into
-    /// the secret store, then rewrites the database file without them.
+    /// Moves secret values that earlier versions kept in the settings JSON (credential header
+    /// values, and URL query parameters such as `access_token`) into the secret store, then
+    /// rewrites the database file without them.
     ///
     /// Done when the data directory is opened, not at a channel's next edit: a channel that
     /// is never edited would otherwise keep its token in the database (and in every copy and
@@ -464,8 +544,10 @@ impl App {
                 },
                 None => ChannelSecrets::default(),
             };
-            let names: Vec<String> = values.keys().cloned().collect();
-            secrets.headers.extend(values);
+            let names: Vec<String> = values.headers.keys().cloned().collect();
+            let query: Vec<String> = remaining.secret_query.iter().cloned().collect();
+            secrets.headers.extend(values.headers);
+            secrets.query.extend(values.query);
             let key = self.put_channel_secrets(&secrets)?;
             let json = to_json(&remaining)?;
             if self
@@ -480,7 +562,7 @@ impl App {
                     "channel.secure_headers",
                     "channel",
                     Some(channel.id),
-                    serde_json::json!({"name": channel.name, "headers": names}),
+                    serde_json::json!({"name": channel.name, "headers": names, "query": query}),
                 )
                 .await?;
                 moved = true;
@@ -719,6 +801,123 @@ mod tests {
         let again = open(dir.path()).await;
         let moves = again.store.list_audit().await.unwrap();
         assert_eq!(moves.iter().filter(|r| r.action == "channel.secure_headers").count(), 1);
+    }
+
+    #[tokio::test]
+    async fn url_query_secrets_and_marked_headers_live_in_the_secret_store() {
+        const QTOKEN: &str = "q-t0ken-5ecret-value";
+        const CUSTOM: &str = "cust0m-h3ader-value";
+        let dir = tempfile::tempdir().unwrap();
+        let app = open(dir.path()).await;
+        let url = format!("https://oapi.dingtalk.com/robot/send?access_token={QTOKEN}&x=1");
+        let c = app
+            .add_webhook_channel(NewWebhookChannel {
+                name: "hook".into(),
+                url: url.clone(),
+                headers: Some(map(&[("X-Custom", CUSTOM), ("X-Team", "office")])),
+                secret_headers: Some(vec!["x-custom".into()]),
+                ..Default::default()
+            })
+            .await
+            .unwrap();
+        let loaded = load_webhook(&app.store, app.secrets.as_ref(), c.id).await.unwrap();
+        assert_eq!(loaded.settings.url, url);
+        assert_eq!(loaded.settings.headers["X-Custom"], CUSTOM);
+        let config = app.webhook_channel_config("hook").await.unwrap();
+        assert_eq!(
+            config.url,
+            "https://oapi.dingtalk.com/robot/send?access_token=********&x=1"
+        );
+        assert_eq!(config.secret_query, ["access_token"]);
+        assert_eq!(config.secret_headers, ["X-Custom"]);
+        // An edit that gives the URL as shown keeps the token; the marked header stays secret
+        // through an edit of another field.
+        app.update_webhook_channel(
+            "hook",
+            UpdateWebhookChannel {
+                url: Some(config.url.clone()),
+                headers: Some(map(&[("X-Other", "1")])),
+                ..Default::default()
+            },
+        )
+        .await
+        .unwrap();
+        let loaded = load_webhook(&app.store, app.secrets.as_ref(), c.id).await.unwrap();
+        assert_eq!(loaded.settings.url, url);
+        assert_eq!(loaded.settings.headers["X-Custom"], CUSTOM);
+        let stored = everything_stored(&app).await;
+        for secret in [QTOKEN, CUSTOM] {
+            assert!(!stored.contains(secret), "{secret} in {stored}");
+        }
+        // The stored token never goes to another host.
+        let elsewhere = config.url.replace("oapi.dingtalk.com", "evil.example");
+        let e = app
+            .update_webhook_channel(
+                "hook",
+                UpdateWebhookChannel {
+                    url: Some(elsewhere),
+                    ..Default::default()
+                },
+            )
+            .await
+            .unwrap_err();
+        assert!(e.to_string().contains("same host"), "{e}");
+        // Marking a header that is not there names it.
+        let e = app
+            .update_webhook_channel(
+                "hook",
+                UpdateWebhookChannel {
+                    secret_headers: Some(vec!["X-Nope".into()]),
+                    ..Default::default()
+                },
+            )
+            .await
+            .unwrap_err();
+        assert!(e.to_string().starts_with("headers.X-Nope: "), "{e}");
+        // A masked URL is refused where there is nothing to put back.
+        let e = app
+            .add_webhook_channel(NewWebhookChannel {
+                name: "copy".into(),
+                url: config.url.clone(),
+                ..Default::default()
+            })
+            .await
+            .unwrap_err();
+        assert!(
+            e.to_string().starts_with("url: ") && e.to_string().contains("access_token"),
+            "{e}"
+        );
+    }
+
+    #[tokio::test]
+    async fn url_query_secrets_stored_by_earlier_versions_move_on_open() {
+        const QTOKEN: &str = "legacy-qu3ry-t0ken";
+        const PASS: &str = "legacy-pa55-value";
+        let dir = tempfile::tempdir().unwrap();
+        {
+            let store = Store::open(&dir.path().join("herald.db")).await.unwrap();
+            let legacy = serde_json::json!({"url": format!("https://qyapi.weixin.qq.com/cgi-bin/webhook/send?key={QTOKEN}"),
+                "headers": {"X-Api-Pass": PASS}});
+            store
+                .insert_configured_channel("hook", ChannelKind::Webhook, &legacy, &serde_json::json!({}), None)
+                .await
+                .unwrap();
+            store.close().await;
+        }
+        let app = open(dir.path()).await;
+        let c = app.channel_by_name("hook").await.unwrap();
+        let loaded = load_webhook(&app.store, app.secrets.as_ref(), c.id).await.unwrap();
+        assert!(loaded.settings.url.ends_with(&format!("?key={QTOKEN}")));
+        assert_eq!(loaded.settings.headers["X-Api-Pass"], PASS);
+        let stored = everything_stored(&app).await;
+        assert!(!stored.contains(QTOKEN) && !stored.contains(PASS), "{stored}");
+        app.store.close().await;
+        for file in ["herald.db", "herald.db-wal"] {
+            let bytes = std::fs::read(dir.path().join(file)).unwrap_or_default();
+            for secret in [QTOKEN, PASS] {
+                assert!(!bytes.windows(secret.len()).any(|w| w == secret.as_bytes()), "{file}");
+            }
+        }
     }
 
     fn map(pairs: &[(&str, &str)]) -> BTreeMap<String, String> {

@@ -17,11 +17,7 @@ pub fn read_ca_file(path: &std::path::Path) -> Result<String> {
     // A certificate chain is a few kilobytes; a large file is the wrong file.
     const MAX_BYTES: u64 = 1024 * 1024;
     let cannot = |e: &dyn std::fmt::Display| Error::Invalid(format!("CA certificate {}: {e}", path.display()));
-    let size = std::fs::metadata(path).map_err(|e| cannot(&e))?.len();
-    if size > MAX_BYTES {
-        return Err(cannot(&format_args!("{size} bytes is too large for a certificate")));
-    }
-    let bytes = std::fs::read(path).map_err(|e| cannot(&e))?;
+    let bytes = crate::files::read_regular(path, MAX_BYTES).map_err(|e| cannot(&e))?;
     ca_pem_from_file(&bytes).map_err(|e| cannot(&e))
 }
 

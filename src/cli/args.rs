@@ -443,15 +443,15 @@ pub struct SmtpArgs {
 pub struct WebhookArgs {
     #[arg(long)]
     pub name: String,
-    /// Where each message goes (http:// or https://).
+    /// Where each message goes (http:// or https://); `-` reads it from standard input (a URL
+    /// with ?access_token=… or ?key=… should not be given on the command line).
     #[arg(long)]
     pub url: String,
     /// POST or PUT.
     #[arg(long, default_value = "POST")]
     pub method: String,
-    /// An extra header, "Name: value"; repeat for several.
-    #[arg(long = "header", value_name = "NAME: VALUE")]
-    pub headers: Vec<String>,
+    #[command(flatten)]
+    pub header_args: HeaderArgs,
     /// A file with a minijinja template of the JSON body (variables: id, channel,
     /// recipient.name, recipient.address, subject, body; use |tojson).
     #[arg(long, value_name = "FILE")]
@@ -464,6 +464,24 @@ pub struct WebhookArgs {
     pub secret_stdin: bool,
     #[command(flatten)]
     pub limits: LimitArgs,
+}
+
+/// A webhook's headers. Secret values are read from standard input or a file, not the command
+/// line (where `ps` and the shell's history show them).
+#[derive(Debug, Args)]
+pub struct HeaderArgs {
+    /// Add or replace a header, "Name: value"; repeat for several. "Name: -" reads the value
+    /// from standard input. The values of credential headers (Authorization, *-Token, *-Key,
+    /// *-Pass…) are kept in the secret store.
+    #[arg(long = "header", value_name = "NAME: VALUE")]
+    pub headers: Vec<String>,
+    /// A header whose value is the first line of a file, "Name: FILE"; repeat for several.
+    #[arg(long = "header-file", value_name = "NAME: FILE")]
+    pub header_files: Vec<String>,
+    /// Keep this header's value in the secret store whatever its name; its value comes from
+    /// --header/--header-file, or else from standard input. Repeat for several.
+    #[arg(long = "secret-header", value_name = "NAME")]
+    pub secret_headers: Vec<String>,
 }
 
 /// A channel's limits; each one given replaces the channel's own.
@@ -543,16 +561,15 @@ pub struct SmtpEditArgs {
 pub struct WebhookEditArgs {
     /// The channel's name.
     pub name: String,
-    /// Where each message goes (http:// or https://).
+    /// Where each message goes (http:// or https://); `-` reads it from standard input. Secret
+    /// query values shown as ******** by `channels show` keep their stored values.
     #[arg(long)]
     pub url: Option<String>,
     /// POST or PUT.
     #[arg(long)]
     pub method: Option<String>,
-    /// Add or replace a header, "Name: value"; repeat for several. The values of credential
-    /// headers (Authorization, *-Token, *-Key…) are kept in the secret store.
-    #[arg(long = "header", value_name = "NAME: VALUE")]
-    pub headers: Vec<String>,
+    #[command(flatten)]
+    pub header_args: HeaderArgs,
     /// Drop a header; repeat for several.
     #[arg(long = "remove-header", value_name = "NAME")]
     pub remove_headers: Vec<String>,

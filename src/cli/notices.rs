@@ -1,18 +1,21 @@
 //! `herald notices …`, `herald channels …`, `herald sandbox …`.
 
-use anyhow::Context;
-
 use super::args::{ChannelAddCmd, ChannelEditCmd, ChannelsCmd, NoticeCreateArgs, NoticesCmd, SandboxCmd, WebhookArgs};
 use super::channels;
 use super::output::{cut, emit};
 use crate::model::{ChannelLimits, ChannelStrategy, NewNotice, NewWebhookChannel};
 use crate::App;
 
+/// The largest body, template or header file read: a notice is text, not a document.
+pub(super) const TEXT_FILE_BYTES: u64 = 4 * 1024 * 1024;
+
 async fn new_notice(app: &App, a: NoticeCreateArgs) -> anyhow::Result<NewNotice> {
     let body = match (a.body, a.body_file) {
         (Some(body), _) => body,
         (None, Some(path)) => {
-            std::fs::read_to_string(&path).with_context(|| format!("cannot read the body file {}", path.display()))?
+            // Bad input, so exit code 2 like every other.
+            crate::files::read_regular_text(&path, TEXT_FILE_BYTES)
+                .map_err(|e| crate::Error::Invalid(format!("cannot read the body file {}: {e}", path.display())))?
         }
         (None, None) => unreachable!("clap requires --body or --body-file"),
     };
@@ -122,19 +125,16 @@ pub(super) fn print_channel(c: &crate::model::Channel) {
 
 fn webhook_input(a: WebhookArgs) -> anyhow::Result<NewWebhookChannel> {
     let body_template = a.body_template.as_deref().map(channels::read_template).transpose()?;
-    let secret = if a.secret_stdin {
-        Some(channels::read_secret()?)
-    } else {
-        None
-    };
+    let flags = channels::webhook_flags(Some(a.url), &a.header_args, a.secret_stdin)?;
     Ok(NewWebhookChannel {
         name: a.name,
-        url: a.url,
+        url: flags.url.unwrap_or_default(),
         method: Some(a.method),
-        headers: Some(channels::parse_headers(&a.headers)?),
+        headers: Some(flags.headers),
+        secret_headers: Some(flags.secret_headers).filter(|h| !h.is_empty()),
         body_template,
         timeout_ms: a.timeout_ms,
-        secret,
+        secret: flags.secret,
         limits: Some(channels::limits(ChannelLimits::default(), &a.limits)),
     })
 }

@@ -124,8 +124,8 @@ pub fn read_file(path: &Path, encoding: Option<&str>) -> Result<Sheet, ImportErr
     if meta.is_dir() {
         return Err(ImportError::IsDirectory { path: shown });
     }
-    if !meta.is_file() {
-        return Err(not_spreadsheet("it is a device or a pipe, not a file").for_file(&shown));
+    if !meta.is_file() || crate::files::is_special(path) {
+        return Err(not_spreadsheet("it is a system or device file, or a pipe, not a document").for_file(&shown));
     }
     if meta.len() > limits::MAX_FILE_BYTES {
         return Err(ImportError::TooLarge {

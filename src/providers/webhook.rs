@@ -132,11 +132,19 @@ pub struct WebhookSettings {
     /// hop-by-hop headers are Herald's or HTTP's and are refused.
     #[serde(default, skip_serializing_if = "BTreeMap::is_empty")]
     pub headers: BTreeMap<String, String>,
-    /// The names of credential headers (see [`is_credential_header`]) whose values live in the
-    /// secret store, not here. Stored settings carry them; [`WebhookSettings::with_credentials`]
-    /// puts the values back into `headers` before a provider is built.
+    /// The names of secret headers (credential-looking names, see [`is_credential_header`],
+    /// and any the user marked secret) whose values live in the secret store. Stored settings
+    /// carry the names without the values; [`WebhookSettings::with_credentials`] puts the
+    /// values back into `headers` before a provider is built, and keeps the names, so a
+    /// header marked secret stays secret through every later edit.
     #[serde(default, skip_serializing_if = "BTreeSet::is_empty")]
     pub secret_headers: BTreeSet<String>,
+    /// The names of the URL's query parameters whose values are secret (see
+    /// [`is_credential_name`]: `access_token`, `key`, `sign`…). In stored settings the `url`
+    /// holds [`MASKED`] in their place and the values live in the secret store;
+    /// [`WebhookSettings::with_credentials`] puts them back.
+    #[serde(default, skip_serializing_if = "BTreeSet::is_empty")]
+    pub secret_query: BTreeSet<String>,
     /// A minijinja template that renders the JSON body; variables `id`, `channel`,
     /// `recipient.name`, `recipient.address`, `subject`, `body`. Values are inserted as plain
     /// text, so put them through `tojson` (`{"text": {{ subject|tojson }}}`); validation
@@ -169,6 +177,7 @@ impl WebhookSettings {
             method: WebhookMethod::Post,
             headers: BTreeMap::new(),
             secret_headers: BTreeSet::new(),
+            secret_query: BTreeSet::new(),
             body_template: None,
             timeout_ms: DEFAULT_TIMEOUT_MS,
             signing: false,
@@ -258,7 +267,7 @@ impl WebhookSettings {
                     "value must be visible ASCII text (no line breaks or control characters)",
                 )
             })?;
-            if is_credential_header(lower) {
+            if self.is_secret_header(lower) {
                 header_value.set_sensitive(true);
             }
             if map.insert(header.clone(), header_value).is_some() {
@@ -272,59 +281,280 @@ impl WebhookSettings {
         self.max_concurrency.unwrap_or(DEFAULT_CONCURRENCY)
     }
 
-    /// Takes the values of credential headers out of `headers`, leaving their names in
-    /// `secret_headers`: what remains may be stored in plain text, the map goes to the secret
-    /// store. Values already split out stay split out.
-    pub fn split_credentials(mut self) -> (WebhookSettings, BTreeMap<String, String>) {
+    /// Whether the header `name` (any case) is secret: a credential-looking name, or one the
+    /// user marked secret.
+    pub fn is_secret_header(&self, name: &str) -> bool {
+        let lower = name.trim().to_ascii_lowercase();
+        is_credential_header(&lower)
+            || self
+                .secret_headers
+                .iter()
+                .any(|n| n.trim().eq_ignore_ascii_case(&lower))
+    }
+
+    /// Takes the secret values out: those of secret headers (leaving their names in
+    /// `secret_headers`) and those of secret query parameters (leaving [`MASKED`] in the URL
+    /// and their names in `secret_query`). What remains may be stored in plain text; the
+    /// values go to the secret store. Values already split out stay split out.
+    pub fn split_credentials(mut self) -> (WebhookSettings, Credentials) {
         let names: Vec<String> = self
             .headers
             .keys()
-            .filter(|n| is_credential_header(&n.trim().to_ascii_lowercase()))
+            .filter(|n| self.is_secret_header(n))
             .cloned()
             .collect();
-        let mut values = BTreeMap::new();
+        let mut values = Credentials::default();
         for name in names {
             if let Some(value) = self.headers.remove(&name) {
+                self.secret_headers
+                    .retain(|n| !n.trim().eq_ignore_ascii_case(name.trim()));
                 self.secret_headers.insert(name.clone());
-                values.insert(name, value);
+                values.headers.insert(name, value);
             }
         }
+        let (url, query, names) = mask_query(&self.url, &self.secret_query);
+        self.url = url;
+        self.secret_query = names;
+        values.query = query;
         (self, values)
     }
 
-    /// Puts the values of `secret_headers` back into `headers` (the reverse of
-    /// [`WebhookSettings::split_credentials`]); a value missing from `values` is an error
-    /// naming the header, never a request sent without it.
-    pub fn with_credentials(self, values: &BTreeMap<String, String>) -> Result<WebhookSettings, WebhookConfigError> {
+    /// Puts the secret values back (the reverse of [`WebhookSettings::split_credentials`]); a
+    /// value missing from `values` is an error naming the header or parameter, never a
+    /// request sent without it.
+    pub fn with_credentials(self, values: &Credentials) -> Result<WebhookSettings, WebhookConfigError> {
         let (settings, missing) = self.with_available_credentials(values);
-        match missing.into_iter().next() {
-            Some(name) => Err(invalid(
+        if let Some(name) = missing.headers.into_keys().next() {
+            return Err(invalid(
                 &format!("headers.{name}"),
                 "its value is missing from the secret store: set the header again",
-            )),
-            None => Ok(settings),
+            ));
         }
+        if let Some(name) = missing.query.into_keys().next() {
+            return Err(missing_query(&name));
+        }
+        Ok(settings)
     }
 
     /// [`WebhookSettings::with_credentials`] with what `values` has, and the names of the
-    /// headers it lacks (left out of `headers`), for an edit that may set them again.
-    pub fn with_available_credentials(
-        mut self,
-        values: &BTreeMap<String, String>,
-    ) -> (WebhookSettings, BTreeSet<String>) {
-        let mut missing = BTreeSet::new();
-        for name in std::mem::take(&mut self.secret_headers) {
-            match values.get(&name) {
+    /// headers and query parameters it lacks (headers left out of `headers`, parameters left
+    /// masked), for an edit that may set them again.
+    pub fn with_available_credentials(mut self, values: &Credentials) -> (WebhookSettings, Credentials) {
+        let mut missing = Credentials::default();
+        for name in &self.secret_headers {
+            match values.headers.get(name) {
                 Some(value) => {
-                    self.headers.insert(name, value.clone());
+                    self.headers.insert(name.clone(), value.clone());
                 }
                 None => {
-                    missing.insert(name);
+                    missing.headers.insert(name.clone(), String::new());
                 }
             }
         }
+        self.headers.retain(|name, _| !missing.headers.contains_key(name));
+        let (url, lost) = unmask_query(&self.url, &self.secret_query, &values.query);
+        self.url = url;
+        missing.query = lost.into_iter().map(|n| (n, String::new())).collect();
         (self, missing)
     }
+
+    /// The URL as it may be shown: secret query values replaced by [`MASKED`].
+    pub fn masked_url(&self) -> String {
+        mask_query(&self.url, &self.secret_query).0
+    }
+}
+
+/// The error for a secret query parameter whose value is not there.
+fn missing_query(name: &str) -> WebhookConfigError {
+    invalid(
+        "url",
+        format!("the value of its query parameter {name} is missing from the secret store (shown as {MASKED}): type the whole URL again"),
+    )
+}
+
+/// Secret values of a webhook channel taken out of its settings: header values by header
+/// name, query values by parameter name (a parameter's second occurrence is `name#2`, …).
+/// `Debug` names them, never shows a value.
+#[derive(Clone, Default, PartialEq, Eq)]
+pub struct Credentials {
+    pub headers: BTreeMap<String, String>,
+    pub query: BTreeMap<String, String>,
+}
+
+impl Credentials {
+    /// Nothing secret.
+    pub fn is_empty(&self) -> bool {
+        self.headers.is_empty() && self.query.is_empty()
+    }
+}
+
+impl fmt::Debug for Credentials {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.debug_struct("Credentials")
+            .field("headers", &self.headers.keys().collect::<Vec<_>>())
+            .field("query", &self.query.keys().collect::<Vec<_>>())
+            .finish()
+    }
+}
+
+/// What a secret query parameter's value is replaced with in stored settings and in every
+/// view. Giving a URL with it back (an edit that leaves the URL as shown) keeps the stored
+/// value.
+pub const MASKED: &str = "********";
+
+/// A URL's query split at `&` and the first `=` of each piece, the text as it is (still
+/// percent-encoded); the part before the query, and the fragment.
+fn split_url(url: &str) -> (&str, Option<&str>, Option<&str>) {
+    let (rest, fragment) = match url.split_once('#') {
+        Some((r, f)) => (r, Some(f)),
+        None => (url, None),
+    };
+    match rest.split_once('?') {
+        Some((base, query)) => (base, Some(query), fragment),
+        None => (rest, None, fragment),
+    }
+}
+
+fn join_url(base: &str, pieces: &[String], fragment: Option<&str>) -> String {
+    let mut out = base.to_owned();
+    out.push('?');
+    out.push_str(&pieces.join("&"));
+    if let Some(f) = fragment {
+        out.push('#');
+        out.push_str(f);
+    }
+    out
+}
+
+/// A query parameter's name, percent-decoded (as `application/x-www-form-urlencoded` reads it).
+fn decode_name(raw: &str) -> String {
+    fn hex(b: u8) -> Option<u8> {
+        (b as char).to_digit(16).map(|d| d as u8)
+    }
+    let bytes = raw.as_bytes();
+    let mut out = Vec::with_capacity(bytes.len());
+    let mut i = 0;
+    while i < bytes.len() {
+        match bytes[i] {
+            b'+' => out.push(b' '),
+            b'%' if i + 2 < bytes.len() => match (hex(bytes[i + 1]), hex(bytes[i + 2])) {
+                (Some(h), Some(l)) => {
+                    out.push(h * 16 + l);
+                    i += 2;
+                }
+                _ => out.push(b'%'),
+            },
+            b => out.push(b),
+        }
+        i += 1;
+    }
+    String::from_utf8_lossy(&out).into_owned()
+}
+
+/// Walks the query's `name=value` pieces with the key each secret value is kept under
+/// (`name`, then `name#2`… for repeats), letting `f` replace the raw value.
+fn map_query(url: &str, mut f: impl FnMut(&str, &str, &str) -> Option<String>) -> String {
+    let (base, Some(query), fragment) = split_url(url) else {
+        return url.to_owned();
+    };
+    let mut seen: BTreeMap<String, usize> = BTreeMap::new();
+    let pieces: Vec<String> = query
+        .split('&')
+        .map(|piece| {
+            let Some((raw_name, value)) = piece.split_once('=') else {
+                return piece.to_owned();
+            };
+            let name = decode_name(raw_name);
+            let n = seen.entry(name.clone()).or_insert(0);
+            *n += 1;
+            let key = if *n == 1 { name.clone() } else { format!("{name}#{n}") };
+            match f(&name, &key, value) {
+                Some(new) => format!("{raw_name}={new}"),
+                None => piece.to_owned(),
+            }
+        })
+        .collect();
+    join_url(base, &pieces, fragment)
+}
+
+/// The URL with the values of secret query parameters (credential-looking names, or named
+/// in `marked`) replaced by [`MASKED`], the values taken out by key, and the names masked.
+fn mask_query(url: &str, marked: &BTreeSet<String>) -> (String, BTreeMap<String, String>, BTreeSet<String>) {
+    let mut values = BTreeMap::new();
+    let mut names = BTreeSet::new();
+    let masked = map_query(url, |name, key, value| {
+        let secret = is_credential_name(&name.to_lowercase()) || marked.contains(name);
+        if !secret || value.is_empty() {
+            return None;
+        }
+        names.insert(name.to_owned());
+        if value != MASKED {
+            values.insert(key.to_owned(), value.to_owned());
+        }
+        Some(MASKED.to_owned())
+    });
+    (masked, values, names)
+}
+
+/// The URL with [`MASKED`] values of the parameters in `names` replaced by those in `values`,
+/// and the keys `values` lacks.
+fn unmask_query(url: &str, names: &BTreeSet<String>, values: &BTreeMap<String, String>) -> (String, BTreeSet<String>) {
+    let mut missing = BTreeSet::new();
+    let url = map_query(url, |name, key, value| {
+        if value != MASKED || !names.contains(name) {
+            return None;
+        }
+        match values.get(key) {
+            Some(v) => Some(v.clone()),
+            None => {
+                missing.insert(name.to_owned());
+                None
+            }
+        }
+    });
+    (url, missing)
+}
+
+/// The URL with [`MASKED`] values replaced by the stored ones of the same key: an edit that
+/// gives the URL as shown keeps its secrets. Errors name a parameter that has no stored value.
+pub fn restore_masked_query(url: &str, values: &BTreeMap<String, String>) -> Result<String, WebhookConfigError> {
+    let mut missing = None;
+    let restored = map_query(url, |name, key, value| {
+        if value != MASKED {
+            return None;
+        }
+        match values.get(key) {
+            Some(v) => Some(v.clone()),
+            None => {
+                missing.get_or_insert_with(|| name.to_owned());
+                None
+            }
+        }
+    });
+    match missing {
+        Some(name) => Err(missing_query(&name)),
+        None => Ok(restored),
+    }
+}
+
+/// Whether two URLs go to the same place (scheme, host and port): stored query secrets are
+/// put back into an edited URL only then, so an edit cannot send a token to another host.
+pub fn same_origin(a: &str, b: &str) -> bool {
+    match (Url::parse(a.trim()), Url::parse(b.trim())) {
+        (Ok(a), Ok(b)) => a.origin() == b.origin(),
+        _ => false,
+    }
+}
+
+/// Whether the URL carries values of credential-looking query parameters (not masked).
+pub fn url_has_secret_values(url: &str) -> bool {
+    !mask_query(url.trim(), &BTreeSet::new()).1.is_empty()
+}
+
+/// The raw values of the URL's query parameters that are secret (credential-looking names,
+/// or named in `marked`), for scrubbing reasons.
+fn secret_query_values(url: &str, marked: &BTreeSet<String>) -> Vec<String> {
+    mask_query(url, marked).1.into_values().collect()
 }
 
 /// Settings or a secret that a webhook channel cannot work with.
@@ -350,11 +580,43 @@ fn invalid(field: &str, problem: impl Into<String>) -> WebhookConfigError {
 }
 
 /// Header names whose values are likely credentials: kept in the secret store rather than the
-/// settings, out of reasons, and marked sensitive so HTTP debug output hides them.
+/// settings, out of reasons, and marked sensitive so HTTP debug output hides them. The same
+/// words as [`is_credential_name`]; a header that does not match can still be marked secret.
 pub fn is_credential_header(lower_name: &str) -> bool {
-    ["auth", "token", "key", "secret", "signature", "cookie", "password"]
-        .iter()
-        .any(|w| lower_name.contains(w))
+    is_credential_name(lower_name)
+}
+
+/// Parts of names that mark a credential, in a header name or a URL query parameter name
+/// (lower case). Generous on purpose: a value kept secret that was not is only hidden from
+/// view, while a secret kept in plain text is in every copy of the database.
+const CREDENTIAL_WORDS: [&str; 15] = [
+    "auth",
+    "token",
+    "key",
+    "secret",
+    "sig",
+    "cookie",
+    "pass",
+    "pwd",
+    "credential",
+    "session",
+    "ticket",
+    "bearer",
+    "jwt",
+    "hmac",
+    "private",
+];
+
+/// Whole names (lower case) that are credentials although too short to look for inside others.
+const CREDENTIAL_NAMES: [&str; 5] = ["sid", "code", "pin", "otp", "ak"];
+
+/// Whether a header or query parameter name (lower case) looks like it carries a credential:
+/// it contains auth, token, key, secret, sig (sign, signature), cookie, pass (password), pwd,
+/// credential, session, ticket, bearer, jwt, hmac or private, or is sid, code, pin, otp
+/// or ak.
+pub fn is_credential_name(lower_name: &str) -> bool {
+    let name = lower_name.trim();
+    CREDENTIAL_WORDS.iter().any(|w| name.contains(w)) || CREDENTIAL_NAMES.contains(&name)
 }
 
 // ---------------------------------------------------------------------------------------
@@ -591,7 +853,7 @@ impl fmt::Debug for Webhook {
         f.debug_struct("Webhook")
             .field("channel_name", &self.channel_name)
             .field("method", &self.method)
-            .field("url", &self.url.as_str())
+            .field("url", &self.settings.masked_url())
             .field("signing", &self.key.is_some())
             .finish_non_exhaustive()
     }
@@ -608,11 +870,32 @@ impl Webhook {
         secret: Option<String>,
     ) -> Result<Webhook, WebhookConfigError> {
         settings.validate()?;
-        if let Some(name) = settings.secret_headers.iter().next() {
+        let loaded = |name: &String| {
+            settings
+                .headers
+                .keys()
+                .any(|h| h.trim().eq_ignore_ascii_case(name.trim()))
+        };
+        if let Some(name) = settings.secret_headers.iter().find(|n| !loaded(n)) {
             // Sending without the header would fail at the receiver in a confusing way.
             return Err(invalid(
                 &format!("headers.{name}"),
                 "its value was not loaded from the secret store",
+            ));
+        }
+        // A masked value left in the URL (the secret store lost it, or a URL copied from a
+        // view) would be sent as the credential.
+        let mut masked = None;
+        map_query(&settings.url, |name, _, value| {
+            if value == MASKED {
+                masked.get_or_insert_with(|| name.to_owned());
+            }
+            None
+        });
+        if let Some(name) = masked {
+            return Err(invalid(
+                "url",
+                format!("the value of its query parameter {name} is hidden ({MASKED}): type the whole URL again"),
             ));
         }
         let url = settings.parsed_url()?;
@@ -622,11 +905,22 @@ impl Webhook {
         }
         let mut redact: Vec<String> = headers
             .iter()
-            .filter(|(name, _)| is_credential_header(name.as_str()))
+            .filter(|(name, _)| settings.is_secret_header(name.as_str()))
             .filter_map(|(_, value)| value.to_str().ok())
-            .filter(|v| v.len() >= 6)
+            .filter(|v| v.len() >= 4)
             .map(str::to_owned)
             .collect();
+        for value in secret_query_values(&settings.url, &settings.secret_query) {
+            if value.len() >= 4 {
+                let decoded = decode_name(&value);
+                if decoded != value && decoded.len() >= 4 {
+                    redact.push(decoded);
+                }
+                redact.push(value);
+            }
+        }
+        // Longest first, so a secret that contains another is replaced whole.
+        redact.sort_by_key(|s| std::cmp::Reverse(s.len()));
         let key = if settings.signing {
             let secret = secret
                 .filter(|s| !s.trim().is_empty())
@@ -793,8 +1087,8 @@ impl Webhook {
     /// A request that got no HTTP reply.
     fn transport_failure(&self, e: &reqwest::Error) -> Outcome {
         // The URL is left out of every reason: some receivers put a token in it.
-        let mut redact: Vec<&str> = self.redact.iter().map(String::as_str).collect();
-        redact.push(self.url.as_str());
+        let mut redact: Vec<&str> = vec![self.url.as_str()];
+        redact.extend(self.redact.iter().map(String::as_str));
         let cause = one_line(&root_cause(e), REASON_BODY_CHARS, &redact);
         if e.is_builder() {
             return Outcome::Permanent {
@@ -1063,6 +1357,104 @@ mod tests {
     }
 
     #[test]
+    fn credential_names_are_found_generously() {
+        for name in [
+            "authorization",
+            "x-api-key",
+            "x-api-pass",
+            "x-password",
+            "x-pwd",
+            "x-session-id",
+            "x-credential",
+            "x-hub-signature",
+            "cookie",
+            "access_token",
+            "key",
+            "sign",
+            "sid",
+            "ak",
+        ] {
+            assert!(is_credential_name(name), "{name}");
+        }
+        for name in ["x-team", "content-type", "accept", "timestamp", "msgtype", "side"] {
+            assert!(!is_credential_name(name), "{name}");
+        }
+    }
+
+    #[test]
+    fn secret_query_values_are_masked_in_place_and_put_back() {
+        let url = "https://oapi.dingtalk.com/robot/send?access_token=abc123def&x=1&sign=&key=k%2B1&key=k2#frag";
+        let mut s = WebhookSettings::new(url);
+        s.headers.insert("X-Custom".into(), "plain-but-secret".into());
+        s.headers.insert("X-Team".into(), "office".into());
+        s.secret_headers.insert("x-custom".into());
+        let (stored, values) = s.clone().split_credentials();
+        assert_eq!(
+            stored.url,
+            "https://oapi.dingtalk.com/robot/send?access_token=********&x=1&sign=&key=********&key=********#frag"
+        );
+        assert_eq!(
+            stored.secret_query,
+            BTreeSet::from(["access_token".into(), "key".into()])
+        );
+        assert_eq!(values.query["access_token"], "abc123def");
+        assert_eq!(values.query["key"], "k%2B1");
+        assert_eq!(values.query["key#2"], "k2");
+        assert_eq!(values.headers["X-Custom"], "plain-but-secret");
+        assert_eq!(stored.headers.keys().collect::<Vec<_>>(), ["X-Team"]);
+        assert!(!format!("{values:?}").contains("abc123"));
+        // Splitting stored settings again changes nothing and takes nothing.
+        let (again, none) = stored.clone().split_credentials();
+        assert_eq!(again, stored);
+        assert!(none.is_empty());
+        // Put back, byte for byte; the marks stay for the next split.
+        let back = stored.clone().with_credentials(&values).unwrap();
+        assert_eq!(back.url, url);
+        assert_eq!(back.headers["X-Custom"], "plain-but-secret");
+        Webhook::new("c", back.clone(), None).unwrap();
+        assert_eq!(back.split_credentials().0, stored);
+        // A lost value is named; the masked URL is never sent.
+        let mut lost = values.clone();
+        lost.query.remove("access_token");
+        let e = stored.clone().with_credentials(&lost).unwrap_err();
+        assert!(e.to_string().contains("access_token"), "{e}");
+        let (partial, missing) = stored.clone().with_available_credentials(&lost);
+        assert_eq!(missing.query.keys().collect::<Vec<_>>(), ["access_token"]);
+        let e = Webhook::new("c", partial, None).unwrap_err();
+        assert!(
+            e.to_string().starts_with("url: ") && e.to_string().contains("access_token"),
+            "{e}"
+        );
+        // An edit giving the URL as shown keeps the values; a new value replaces one.
+        let kept = restore_masked_query(&stored.url, &values.query).unwrap();
+        assert_eq!(kept, url);
+        let edited = restore_masked_query(
+            "https://oapi.dingtalk.com/robot/send?access_token=NEW&x=2",
+            &values.query,
+        )
+        .unwrap();
+        assert!(edited.ends_with("access_token=NEW&x=2"));
+        assert!(restore_masked_query(&stored.url, &BTreeMap::new()).is_err());
+        assert!(url_has_secret_values(url) && !url_has_secret_values(&stored.url));
+    }
+
+    #[test]
+    fn secret_query_values_and_marked_headers_stay_out_of_reasons_and_debug() {
+        let mut s = WebhookSettings::new("http://127.0.0.1:9/hook?access_token=T0KEN-in-url");
+        s.headers.insert("X-Custom".into(), "h1dden-v4lue".into());
+        s.secret_headers.insert("X-Custom".into());
+        let w = Webhook::new("c", s, None).unwrap();
+        assert!(!format!("{w:?}").contains("T0KEN"), "{w:?}");
+        let redact: Vec<&str> = w.redact.iter().map(String::as_str).collect();
+        let r = status_reason(
+            StatusCode::INTERNAL_SERVER_ERROR,
+            "bad token T0KEN-in-url and h1dden-v4lue",
+            &redact,
+        );
+        assert!(!r.contains("T0KEN") && !r.contains("h1dden"), "{r}");
+    }
+
+    #[test]
     fn default_body_has_the_documented_shape_and_keeps_chinese() {
         let m = Outgoing {
             delivery_id: 42,
@@ -1198,7 +1590,7 @@ mod tests {
         let whole = s.clone();
         let (stored, values) = s.split_credentials();
         assert_eq!(stored.headers.keys().collect::<Vec<_>>(), ["X-Team"]);
-        assert_eq!(values.len(), 2);
+        assert_eq!(values.headers.len(), 2);
         let json = serde_json::to_value(&stored).unwrap();
         assert_eq!(json["secretHeaders"], serde_json::json!(["Authorization", "X-Api-Key"]));
         let back = WebhookSettings::from_json(&json).unwrap();
@@ -1208,8 +1600,11 @@ mod tests {
             e.to_string(),
             "headers.Authorization: its value was not loaded from the secret store"
         );
-        assert_eq!(back.clone().with_credentials(&values).unwrap(), whole);
-        let e = back.with_credentials(&BTreeMap::new()).unwrap_err();
+        let restored = back.clone().with_credentials(&values).unwrap();
+        assert_eq!((&restored.url, &restored.headers), (&whole.url, &whole.headers));
+        // The names stay, so the next split takes the same headers out.
+        assert_eq!(restored.split_credentials(), (back.clone(), values));
+        let e = back.with_credentials(&Credentials::default()).unwrap_err();
         assert!(e.to_string().starts_with("headers.Authorization: "), "{e}");
     }
 

@@ -1,5 +1,6 @@
-//! Everything secret about one channel (its signing secret, its credential headers' values)
-//! as one secret-store entry, so that an edit replaces all of it at once.
+//! Everything secret about one channel (its signing secret, its secret headers' and URL query
+//! parameters' values, an SMTP password) as one secret-store entry, so that an edit replaces
+//! all of it at once.
 
 use std::collections::BTreeMap;
 use std::fmt;
@@ -18,6 +19,10 @@ pub struct ChannelSecrets {
     /// Values of credential headers, by header name as configured.
     #[serde(default, skip_serializing_if = "BTreeMap::is_empty")]
     pub headers: BTreeMap<String, String>,
+    /// Values of a webhook URL's secret query parameters (`access_token`, `key`…), by name
+    /// (`name#2` for a second occurrence); the stored URL holds a mask in their place.
+    #[serde(default, skip_serializing_if = "BTreeMap::is_empty")]
+    pub query: BTreeMap<String, String>,
     /// An SMTP account's password.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub password: Option<String>,
@@ -26,7 +31,7 @@ pub struct ChannelSecrets {
 impl ChannelSecrets {
     /// Nothing to keep.
     pub fn is_empty(&self) -> bool {
-        self.signing.is_none() && self.headers.is_empty() && self.password.is_none()
+        self.signing.is_none() && self.headers.is_empty() && self.query.is_empty() && self.password.is_none()
     }
 
     /// Reads an entry. Versions before credential headers moved here stored the bare signing
@@ -56,6 +61,7 @@ impl fmt::Debug for ChannelSecrets {
         f.debug_struct("ChannelSecrets")
             .field("signing", &self.signing.is_some())
             .field("headers", &self.headers.keys().collect::<Vec<_>>())
+            .field("query", &self.query.keys().collect::<Vec<_>>())
             .field("password", &self.password.is_some())
             .finish()
     }

@@ -8,5 +8,6 @@ mod common;
 
 mod datadir;
 mod dispatch;
+mod files;
 mod import;
 mod templates;

@@ -19,6 +19,8 @@ use tokio::sync::watch;
 pub struct Seen {
     /// When the whole request had arrived.
     pub at: Instant,
+    /// The request line's target: the path and query, as sent.
+    pub target: String,
     /// `id` of the JSON body (the delivery id).
     pub id: String,
     /// `recipient.address` of the JSON body.
@@ -47,6 +49,8 @@ pub struct Reply {
     pub headers: Vec<(String, String)>,
     /// Waited before answering.
     pub delay: Duration,
+    /// The reply's body instead of the usual one.
+    pub body: Option<String>,
 }
 
 impl Reply {
@@ -55,6 +59,7 @@ impl Reply {
             status,
             headers: Vec::new(),
             delay: Duration::ZERO,
+            body: None,
         }
     }
 
@@ -69,6 +74,12 @@ impl Reply {
 
     pub fn after(mut self, delay: Duration) -> Reply {
         self.delay = delay;
+        self
+    }
+
+    /// Answers with this body (say, one that echoes what was sent, as some receivers do).
+    pub fn body(mut self, body: &str) -> Reply {
+        self.body = Some(body.to_owned());
         self
     }
 }
@@ -236,7 +247,7 @@ async fn connection(stream: TcpStream, script: Arc<Script>, state: Arc<Mutex<Sta
             lock(&state)
                 .malformed
                 .push(format!("{request_line}: no content-length ({headers:?})"));
-            let _ = write_reply(reader.get_mut(), 400, &[]).await;
+            let _ = write_reply(reader.get_mut(), 400, &[], None).await;
             return;
         };
         let mut body = vec![0u8; length];
@@ -249,7 +260,7 @@ async fn connection(stream: TcpStream, script: Arc<Script>, state: Arc<Mutex<Sta
                 lock(&state)
                     .malformed
                     .push(format!("{request_line}: body is not JSON ({e})"));
-                let _ = write_reply(reader.get_mut(), 400, &[]).await;
+                let _ = write_reply(reader.get_mut(), 400, &[], None).await;
                 continue;
             }
         };
@@ -264,6 +275,7 @@ async fn connection(stream: TcpStream, script: Arc<Script>, state: Arc<Mutex<Sta
             };
             let seen = Seen {
                 at: Instant::now(),
+                target: request_line.split(' ').nth(1).unwrap_or_default().to_owned(),
                 id,
                 address,
                 idempotency_key: header("idempotency-key"),
@@ -285,7 +297,7 @@ async fn connection(stream: TcpStream, script: Arc<Script>, state: Arc<Mutex<Sta
         if !reply.delay.is_zero() {
             tokio::time::sleep(reply.delay).await;
         }
-        let written = write_reply(reader.get_mut(), reply.status, &reply.headers).await;
+        let written = write_reply(reader.get_mut(), reply.status, &reply.headers, reply.body.as_deref()).await;
         {
             let mut s = lock(&state);
             s.in_flight -= 1;
@@ -299,8 +311,15 @@ async fn connection(stream: TcpStream, script: Arc<Script>, state: Arc<Mutex<Sta
     }
 }
 
-async fn write_reply(stream: &mut TcpStream, status: u16, headers: &[(String, String)]) -> std::io::Result<()> {
-    let body = if (200..300).contains(&status) {
+async fn write_reply(
+    stream: &mut TcpStream,
+    status: u16,
+    headers: &[(String, String)],
+    custom: Option<&str>,
+) -> std::io::Result<()> {
+    let body = if let Some(custom) = custom {
+        custom.to_owned()
+    } else if (200..300).contains(&status) {
         String::from("{\"ok\":true}")
     } else {
         format!("scripted reply {status}")

@@ -1,11 +1,12 @@
 //! Contacts.
 
-use std::path::Path;
-
+use serde::Serialize;
 use tauri::State;
+use ts_rs::TS;
 
 use super::AppState;
 use crate::error::CmdResult;
+use crate::picked::{PickedFiles, Reports};
 use herald::import::{ImportOptions, ImportPreview, ImportReport};
 use herald::model::{
     Contact, ContactDetail, ContactEdit, ContactEditResult, ContactFacets, ContactPage, ContactQuery, NewContact,
@@ -58,38 +59,69 @@ pub async fn add_contact(state: State<'_, AppState>, input: NewContact) -> CmdRe
 /// How many rows the import wizard's first step shows: enough to check the columns at a glance.
 const PREVIEW_ROWS: usize = 20;
 
-/// The first rows of a file and the suggested mapping (the import wizard's first step).
+/// An import's or a dry run's report, and the id under which this side keeps it for saving.
+#[derive(Debug, Clone, Serialize, TS)]
+#[serde(rename_all = "camelCase")]
+#[ts(export)]
+pub struct ImportOutcome {
+    #[ts(type = "number")]
+    pub report_id: u64,
+    pub report: ImportReport,
+}
+
+/// The first rows of a file and the suggested mapping (the import wizard's first step). The
+/// file was picked in the open dialog, or typed: a typed path must be a regular spreadsheet file.
 #[tauri::command]
 pub async fn preview_import(
     state: State<'_, AppState>,
+    picked: State<'_, PickedFiles>,
     path: String,
     encoding: Option<String>,
 ) -> CmdResult<ImportPreview> {
-    Ok(state
-        .app
-        .preview_import(Path::new(&path), encoding.as_deref(), PREVIEW_ROWS)
-        .await?)
+    let path = picked.spreadsheet(&path)?;
+    Ok(state.app.preview_import(&path, encoding.as_deref(), PREVIEW_ROWS).await?)
 }
 
-/// Imports a file with the wizard's mapping, or checks and counts it (`options.dry_run`).
+/// Imports a file with the wizard's mapping, or checks and counts it (`options.dry_run`). The
+/// report is kept here under the id returned, for `write_import_report`.
 #[tauri::command]
 pub async fn import_contacts(
     state: State<'_, AppState>,
+    picked: State<'_, PickedFiles>,
+    reports: State<'_, Reports<ImportReport>>,
     path: String,
     options: ImportOptions,
-) -> CmdResult<ImportReport> {
-    Ok(state.app.import_contacts(Path::new(&path), options).await?)
+) -> CmdResult<ImportOutcome> {
+    let path = picked.spreadsheet(&path)?;
+    let report = state.app.import_contacts(&path, options).await?;
+    Ok(ImportOutcome {
+        report_id: reports.keep(report.clone()),
+        report,
+    })
 }
 
-/// Writes every contact to `path` (`.xlsx`, or CSV); returns how many.
+/// Writes every contact to `path`, picked in the save dialog (`.xlsx`, or CSV); returns how many.
 #[tauri::command]
-pub async fn export_contacts(state: State<'_, AppState>, path: String) -> CmdResult<usize> {
-    Ok(state.app.export_contacts(Path::new(&path)).await?)
+pub async fn export_contacts(
+    state: State<'_, AppState>,
+    picked: State<'_, PickedFiles>,
+    path: String,
+) -> CmdResult<usize> {
+    let path = picked.take_writable(&path)?;
+    Ok(state.app.export_contacts(&path).await?)
 }
 
-/// Writes the problems of an import or a dry run (the report the wizard holds) to `path`
-/// (`.xlsx`, or CSV), as the CLI's `--report` does.
+/// Writes the problems of the import or dry run kept under `report_id` to `path`, picked in
+/// the save dialog (`.xlsx`, or CSV), as the CLI's `--report` does. The content is the
+/// report this side kept, never one the webview sends.
 #[tauri::command]
-pub async fn write_import_report(report: ImportReport, path: String) -> CmdResult<()> {
-    Ok(report.write(Path::new(&path)).map_err(herald::Error::from)?)
+pub async fn write_import_report(
+    picked: State<'_, PickedFiles>,
+    reports: State<'_, Reports<ImportReport>>,
+    report_id: u64,
+    path: String,
+) -> CmdResult<()> {
+    let report = reports.get(report_id)?;
+    let path = picked.take_writable(&path)?;
+    Ok(report.write(&path).map_err(herald::Error::from)?)
 }

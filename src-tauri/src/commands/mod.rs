@@ -3,6 +3,7 @@
 
 pub mod app;
 pub mod contacts;
+pub mod files;
 pub mod groups;
 pub mod history;
 pub mod notices;

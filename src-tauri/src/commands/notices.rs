@@ -4,6 +4,7 @@ use tauri::State;
 
 use super::AppState;
 use crate::error::CmdResult;
+use crate::picked::PickedFiles;
 use herald::model::{
     Channel, NewNotice, NewWebhookChannel, Notice, Preview, RunSummary, UpdateWebhookChannel, WebhookChannelConfig,
 };
@@ -42,8 +43,16 @@ pub async fn resume_channel(state: State<'_, AppState>, name: String) -> CmdResu
     Ok(state.app.resume_channel(&name).await?)
 }
 
+/// Saves a draft; its attachments must be files picked in the open dialog (Herald copies them).
 #[tauri::command]
-pub async fn create_notice(state: State<'_, AppState>, input: NewNotice) -> CmdResult<Notice> {
+pub async fn create_notice(
+    state: State<'_, AppState>,
+    picked: State<'_, PickedFiles>,
+    input: NewNotice,
+) -> CmdResult<Notice> {
+    for path in input.attachments.iter().flatten() {
+        picked.readable(path)?;
+    }
     Ok(state.app.create_notice(input).await?)
 }
 

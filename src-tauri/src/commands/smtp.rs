@@ -4,6 +4,7 @@ use tauri::State;
 
 use super::AppState;
 use crate::error::CmdResult;
+use crate::picked::PickedFiles;
 use herald::model::{Channel, ChannelTestResult, NewSmtpChannel, SmtpChannelConfig, UpdateSmtpChannel};
 
 #[tauri::command]
@@ -25,11 +26,13 @@ pub async fn smtp_channel_config(state: State<'_, AppState>, name: String) -> Cm
     Ok(state.app.smtp_channel_config(&name).await?)
 }
 
-/// A CA certificate file the user picked, as the PEM text the e-mail form holds (a DER file is
-/// turned into PEM); refused with the reason when it holds no certificate.
+/// A CA certificate file the user picked in the open dialog, as the PEM text the e-mail form
+/// holds (a DER file is turned into PEM); refused with the reason when it holds no
+/// certificate, and with `file_not_picked` for any other path.
 #[tauri::command]
-pub async fn read_ca_file(path: String) -> CmdResult<String> {
-    Ok(herald::app::read_ca_file(std::path::Path::new(&path))?)
+pub async fn read_ca_file(picked: State<'_, PickedFiles>, path: String) -> CmdResult<String> {
+    let path = picked.readable(&path)?;
+    Ok(herald::app::read_ca_file(&path)?)
 }
 
 /// Sends one test message; a refused message is a result to show (`ok: false` with the

@@ -7,12 +7,13 @@ import type { ContactPage } from "./bindings/ContactPage";
 import type { ContactQuery } from "./bindings/ContactQuery";
 import type { ImportOptions } from "./bindings/ImportOptions";
 import type { ImportPreview } from "./bindings/ImportPreview";
-import type { ImportReport } from "./bindings/ImportReport";
+import type { ImportOutcome } from "./bindings/ImportOutcome";
 import type { NewContact } from "./bindings/NewContact";
 import type { UnsubscribeReport } from "./bindings/UnsubscribeReport";
 import { call } from "./invoke";
 
 export type { AddressEdit } from "./bindings/AddressEdit";
+export type { ImportOutcome } from "./bindings/ImportOutcome";
 export type { ContactAddress } from "./bindings/ContactAddress";
 export type { ContactDetail } from "./bindings/ContactDetail";
 export type { ContactEdit } from "./bindings/ContactEdit";
@@ -51,13 +52,20 @@ export const recordUnsubscribes = (text: string, apply: boolean) =>
 export const previewImport = (path: string, encoding?: string) =>
   call<ImportPreview>("preview_import", { path, encoding: encoding ?? null });
 
-/** Imports (or, with `dryRun`, only checks and counts) a file with the given mapping. */
+/**
+ * Imports (or, with `dryRun`, only checks and counts) a file with the given mapping. The path
+ * was picked in the open dialog or typed (a typed path must be a regular spreadsheet file).
+ * The shell keeps the report under `reportId`, for `writeImportReport`.
+ */
 export const importContacts = (path: string, options: ImportOptions) =>
-  call<ImportReport>("import_contacts", { path, options });
+  call<ImportOutcome>("import_contacts", { path, options });
 
-/** Writes every contact to `path` (.xlsx or .csv); resolves to how many. */
+/** Writes every contact to `path` (.xlsx or .csv), picked in the save dialog; resolves to how many. */
 export const exportContacts = (path: string) => call<number>("export_contacts", { path });
 
-/** Writes the problems of an import or a dry run to `path` (.xlsx or .csv). */
-export const writeImportReport = (report: ImportReport, path: string) =>
-  call<void>("write_import_report", { report, path });
+/**
+ * Writes the problems of the import or dry run the shell keeps under `reportId` to `path`
+ * (.xlsx or .csv), picked in the save dialog. The report's content never leaves the shell's side.
+ */
+export const writeImportReport = (reportId: number, path: string) =>
+  call<void>("write_import_report", { reportId, path });

@@ -89,6 +89,30 @@ describe("call", () => {
   });
 });
 
+describe("files", () => {
+  it("asks the shell for its dialogs and names files by what they returned; reports go by id", async () => {
+    const dialog = await import("./dialog");
+    invoke.mockResolvedValueOnce("/data/名单.csv").mockResolvedValueOnce(["/a.pdf"]).mockResolvedValueOnce(null);
+    await expect(
+      dialog.chooseFileToOpen({ title: "t", filters: [{ name: "表格", extensions: ["csv"] }] }),
+    ).resolves.toBe("/data/名单.csv");
+    await expect(dialog.chooseFilesToOpen({ title: "a" })).resolves.toEqual(["/a.pdf"]);
+    await expect(
+      dialog.chooseFileToSave({ title: "s", defaultPath: "/data/r.xlsx", filters: [] }),
+    ).resolves.toBeNull();
+    invoke.mockResolvedValue(undefined);
+    await api.writeImportReport(7, "/data/r.xlsx");
+    await api.readCaFile("/certs/ca.pem");
+    expect(invoke.mock.calls).toEqual([
+      ["pick_file_to_open", { options: { title: "t", filters: [{ name: "表格", extensions: ["csv"] }] } }],
+      ["pick_files_to_open", { options: { title: "a", filters: [] } }],
+      ["pick_file_to_save", { options: { title: "s", defaultPath: "/data/r.xlsx", filters: [] } }],
+      ["write_import_report", { reportId: 7, path: "/data/r.xlsx" }],
+      ["read_ca_file", { path: "/certs/ca.pem" }],
+    ]);
+  });
+});
+
 describe("onRunProgress", () => {
   it("returns an unsubscribe function at once and unlistens once listen resolves", async () => {
     const unlisten = vi.fn();

@@ -4,6 +4,7 @@ import { useState } from "react";
 import * as api from "../api";
 import { chooseFilesToOpen } from "../api/dialog";
 import { useT } from "../i18n";
+import { fileErrorMessage } from "./fileErrors";
 
 /** The file name at the end of a path, whichever separator the platform uses. */
 export function fileName(path: string): string {
@@ -11,7 +12,8 @@ export function fileName(path: string): string {
 }
 
 /**
- * The files a notice carries, as a form control: paths chosen in the native dialog, listed by
+ * The files a notice carries, as a form control: paths chosen in the native dialog (the only
+ * files the shell lets a notice attach), listed by
  * name with a way to remove each. The backend checks size and copies them when the notice is
  * saved, and says which file is the trouble if one cannot be used.
  */
@@ -64,7 +66,7 @@ export function AttachmentsField({ value = [], onChange }: { value?: string[]; o
       <Button icon={<PaperClipOutlined />} onClick={() => void add()} data-testid="compose-attachments-add">
         {t("compose.attachmentsAdd")}
       </Button>
-      {error && <Alert type="error" showIcon style={{ marginTop: 8 }} message={error.message} />}
+      {error && <Alert type="error" showIcon style={{ marginTop: 8 }} message={fileErrorMessage(t, error)} />}
     </>
   );
 }

@@ -5,10 +5,12 @@ import { useState, type ReactNode } from "react";
 import * as api from "../api";
 import * as dialog from "../api/dialog";
 import { useT } from "../i18n";
+import { fileErrorMessage } from "./fileErrors";
 
 /**
  * A button that asks where to save (the native "save as" dialog, offering .xlsx and .csv),
- * then writes there and says what happened. Cancelling the dialog does nothing.
+ * then writes there and says what happened. Cancelling the dialog does nothing. The shell
+ * lets the path be written once, so every save asks again.
  */
 export function SaveAsButton({
   dialogTitle,
@@ -49,7 +51,7 @@ export function SaveAsButton({
       message.success(await write(path));
     } catch (reason) {
       // Long enough to read a path in the message.
-      message.error(failed(api.toCommandError(reason).message), 8);
+      message.error(failed(fileErrorMessage(t, api.toCommandError(reason))), 8);
     } finally {
       setBusy(false);
     }

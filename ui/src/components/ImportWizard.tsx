@@ -5,6 +5,7 @@ import * as api from "../api";
 import * as dialog from "../api/dialog";
 import { useT, type MessageKey, type Translate } from "../i18n";
 import { SaveAsButton } from "./ExportContactsButton";
+import { fileErrorMessage } from "./fileErrors";
 
 const FIELDS: { field: api.Field; label: MessageKey }[] = [
   { field: "external_id", label: "import.field.external_id" },
@@ -80,7 +81,7 @@ export function importErrorMessage(t: Translate, error: api.CommandError, path: 
   const key = Object.prototype.hasOwnProperty.call(IMPORT_ERROR_MESSAGES, error.code)
     ? IMPORT_ERROR_MESSAGES[error.code]
     : undefined;
-  if (!key) return error.message;
+  if (!key) return fileErrorMessage(t, error);
   return t(key, { reason: "", ...error.params, file: fileName(path.trim()) });
 }
 
@@ -135,8 +136,9 @@ export function ImportWizard({
   const [encoding, setEncoding] = useState<Encoding>("auto");
   const [preview, setPreview] = useState<api.ImportPreview>();
   const [mapping, setMapping] = useState<string[]>([]);
-  const [dryRun, setDryRun] = useState<api.ImportReport>();
-  const [result, setResult] = useState<api.ImportReport>();
+  // Each with the id under which the shell keeps its report for saving.
+  const [dryRun, setDryRun] = useState<api.ImportOutcome>();
+  const [result, setResult] = useState<api.ImportOutcome>();
   const [busy, setBusy] = useState(false);
   const [error, setError] = useState<api.CommandError>();
 
@@ -206,10 +208,10 @@ export function ImportWizard({
 
   const commit = () =>
     run(async () => {
-      const report = await api.importContacts(path.trim(), options(false));
-      setResult(report);
+      const outcome = await api.importContacts(path.trim(), options(false));
+      setResult(outcome);
       setStep(3);
-      onImported(report);
+      onImported(outcome.report);
     });
 
   const selectOptions = [
@@ -254,14 +256,17 @@ export function ImportWizard({
     />
   );
 
-  /** Saves the report's problems where the user picks, next to the imported file by default. */
-  const saveReport = (report: api.ImportReport) =>
+  /**
+   * Saves the report's problems where the user picks, next to the imported file by default.
+   * The shell writes the report it kept; only its id goes from here.
+   */
+  const saveReport = ({ reportId, report }: api.ImportOutcome) =>
     report.problems.length > 0 && (
       <SaveAsButton
         dialogTitle={t("import.reportTitle")}
         defaultPath={`${folderOf(path.trim())}${t("import.reportName", { name: stem(report.file) })}.xlsx`}
         write={async (file) => {
-          await api.writeImportReport(report, file);
+          await api.writeImportReport(reportId, file);
           return t("import.reportSaved", { path: file });
         }}
         failed={(message) => t("import.reportFailed", { message })}
@@ -373,8 +378,8 @@ export function ImportWizard({
       return (
         <Space direction="vertical" style={{ width: "100%" }}>
           <Alert type="info" showIcon message={t("import.dryRunNote")} />
-          {counts(dryRun, "import-dry-counts")}
-          {problems(dryRun)}
+          {counts(dryRun.report, "import-dry-counts")}
+          {problems(dryRun.report)}
           {saveReport(dryRun)}
         </Space>
       );
@@ -382,9 +387,9 @@ export function ImportWizard({
     if (step === 3 && result) {
       return (
         <Space direction="vertical" style={{ width: "100%" }}>
-          <Alert type="success" showIcon message={t("import.done", { file: result.file })} />
-          {counts(result, "import-result-counts")}
-          {problems(result)}
+          <Alert type="success" showIcon message={t("import.done", { file: result.report.file })} />
+          {counts(result.report, "import-result-counts")}
+          {problems(result.report)}
           {saveReport(result)}
         </Space>
       );

@@ -20,6 +20,7 @@ import { chooseFileToOpen } from "../api/dialog";
 import { useModalForm } from "../hooks/useModalForm";
 import { useT, type MessageKey } from "../i18n";
 import { ErrorAlert } from "./ErrorAlert";
+import { fileErrorMessage } from "./fileErrors";
 import { LIMIT_FIELDS, type LimitField } from "./webhookForm";
 
 export type Security = "starttls" | "tls" | "none";
@@ -322,7 +323,7 @@ function CaFields({ config }: { config?: api.SmtpChannelConfig }) {
           showIcon
           data-testid="smtp-ca-file-error"
           message={t("smtp.caFileFailed")}
-          description={fileError.message}
+          description={fileErrorMessage(t, fileError)}
           style={{ marginBottom: 16 }}
         />
       )}

@@ -9,6 +9,7 @@ import {
   LIMIT_FIELDS,
   METHODS,
   isHttpUrl,
+  looksLikeCredential,
   parseHeaders,
   toNewWebhookChannel,
   toUpdateWebhookChannel,
@@ -40,6 +41,25 @@ function LimitsFields() {
         ))}
       </Row>
     </>
+  );
+}
+
+/**
+ * Which typed headers to keep in the secret store although their names do not look like
+ * credentials (names with auth, token, key, secret, pass… always are): one switch per header,
+ * offered from the lines typed above.
+ */
+function MarkSecretField() {
+  const t = useT();
+  const form = Form.useFormInstance<WebhookValues>();
+  const text = Form.useWatch("headers", form);
+  const parsed = parseHeaders(text ?? "");
+  const names = "problem" in parsed ? [] : Object.keys(parsed.headers).filter((n) => !looksLikeCredential(n));
+  if (names.length === 0) return null;
+  return (
+    <Form.Item name="markSecret" label={t("webhook.markSecret")} extra={t("webhook.markSecretHint")}>
+      <Checkbox.Group data-testid="webhook-mark-secret" options={names.map((n) => ({ value: n, label: n }))} />
+    </Form.Item>
   );
 }
 
@@ -155,6 +175,11 @@ function WebhookForm({ open, editing, onClose, onSaved }: WebhookModalProps) {
               <Form.Item
                 name="url"
                 label={t("webhook.url")}
+                extra={
+                  config && config.secretQuery.length > 0
+                    ? t("webhook.urlMaskedHint", { names: config.secretQuery.join(", ") })
+                    : t("webhook.urlHint")
+                }
                 rules={[
                   { required: true, whitespace: true, message: t("webhook.urlRequired") },
                   {
@@ -180,6 +205,7 @@ function WebhookForm({ open, editing, onClose, onSaved }: WebhookModalProps) {
           >
             <Input.TextArea data-testid="webhook-headers" rows={3} placeholder="Authorization: Bearer …" />
           </Form.Item>
+          <MarkSecretField />
           {config && config.secretHeaders.length > 0 && (
             <Form.Item name="keepSecretHeaders" label={t("webhook.secretHeaders")} extra={t("webhook.secretHeadersHint")}>
               <Checkbox.Group

@@ -1,6 +1,13 @@
 import { describe, expect, it } from "vitest";
 import { makeChannel } from "../test/fixtures";
-import { isHttpUrl, parseHeaders, toNewWebhookChannel, toUpdateWebhookChannel, toWebhookValues } from "./webhookForm";
+import {
+  isHttpUrl,
+  looksLikeCredential,
+  parseHeaders,
+  toNewWebhookChannel,
+  toUpdateWebhookChannel,
+  toWebhookValues,
+} from "./webhookForm";
 
 describe("parseHeaders", () => {
   it("reads Name: value lines, trims them and skips blank lines", () => {
@@ -77,12 +84,51 @@ describe("toNewWebhookChannel", () => {
   });
 });
 
+describe("secret headers and query values", () => {
+  it("sends the typed headers marked secret, by their typed names, and knows credential names", () => {
+    const input = toNewWebhookChannel({
+      name: "hook",
+      url: "https://oapi.dingtalk.com/robot/send?access_token=abc",
+      headers: "X-Custom: v1\nX-Team: law",
+      markSecret: ["x-custom", "X-Gone"],
+    });
+    expect(input.secretHeaders).toStrictEqual(["X-Custom"]);
+    expect(toNewWebhookChannel({ name: "h", url: "https://x.org", headers: "X-Team: law" })).not.toHaveProperty(
+      "secretHeaders",
+    );
+    for (const name of ["Authorization", "X-Api-Pass", "X-Session-Id", "X-Pwd", "sign"]) {
+      expect(looksLikeCredential(name)).toBe(true);
+    }
+    for (const name of ["X-Team", "Content-Type", "X-Custom"]) expect(looksLikeCredential(name)).toBe(false);
+  });
+
+  it("sends a masked URL back as shown, so the stored values are kept, and marks headers on edit", () => {
+    const config = {
+      url: "https://oapi.dingtalk.com/robot/send?access_token=********",
+      method: "POST",
+      headers: { "X-Team": "law" },
+      secretHeaders: [],
+      secretQuery: ["access_token"],
+      bodyTemplate: null,
+      timeoutMs: 10000,
+      signing: false,
+      hasSecret: false,
+    };
+    const channel = makeChannel({ kind: "webhook", name: "hook" });
+    const values = { ...toWebhookValues(channel, config), headers: "X-Team: law\nX-Tenant: t-1", markSecret: ["X-Tenant"] };
+    const input = toUpdateWebhookChannel(values, config, channel.limits);
+    expect(input.url).toBe("https://oapi.dingtalk.com/robot/send?access_token=********");
+    expect(input.secretHeaders).toStrictEqual(["X-Tenant"]);
+  });
+});
+
 describe("toUpdateWebhookChannel", () => {
   const config = {
     url: "https://example.org/h",
     method: "POST",
     headers: { "X-Team": "law" },
     secretHeaders: ["Authorization", "X-Api-Key"],
+    secretQuery: [],
     bodyTemplate: null,
     timeoutMs: 10000,
     signing: true,

@@ -33,6 +33,8 @@ export type WebhookValues = {
   timeoutMs?: Maybe<number>;
   secret?: string;
   limits?: Partial<Record<LimitField, Maybe<number>>>;
+  /** Typed headers to keep in the secret store although their names do not look like credentials. */
+  markSecret?: string[];
   /** Editing: the credential headers (values in the secret store) still ticked. */
   keepSecretHeaders?: string[];
   /** Editing: drop the signing secret. */
@@ -71,6 +73,22 @@ export function parseHeaders(text: string): ParsedHeaders {
   return { headers };
 }
 
+/**
+ * Whether the backend keeps a header's value secret by its name alone (as
+ * `providers::webhook::is_credential_name` decides); other headers can be marked secret.
+ */
+export function looksLikeCredential(name: string): boolean {
+  const lower = name.trim().toLowerCase();
+  const words = ["auth", "token", "key", "secret", "sig", "cookie", "pass", "pwd", "credential", "session", "ticket", "bearer", "jwt", "hmac", "private"];
+  return words.some((w) => lower.includes(w)) || ["sid", "code", "pin", "otp", "ak"].includes(lower);
+}
+
+/** The typed headers marked secret, as the typed names (a mark whose line is gone is dropped). */
+function markedSecret(values: WebhookValues, typed: Record<string, string>): string[] {
+  const marked = new Set((values.markSecret ?? []).map((n) => n.toLowerCase()));
+  return Object.keys(typed).filter((n) => marked.has(n.toLowerCase()));
+}
+
 /** The backend checks the rest (host, no credentials in the URL). */
 export function isHttpUrl(text: string): boolean {
   return /^https?:\/\/\S+$/i.test(text.trim());
@@ -86,6 +104,8 @@ export function toNewWebhookChannel(values: WebhookValues): NewWebhookChannel {
   const parsed = parseHeaders(values.headers ?? "");
   if ("problem" in parsed) throw new Error(`header line ${parsed.problem.line} is invalid`);
   if (Object.keys(parsed.headers).length > 0) input.headers = parsed.headers;
+  const secretHeaders = markedSecret(values, parsed.headers);
+  if (secretHeaders.length > 0) input.secretHeaders = secretHeaders;
   const template = values.bodyTemplate?.trim();
   if (template) input.bodyTemplate = template;
   if (typeof values.timeoutMs === "number") input.timeoutMs = values.timeoutMs;
@@ -116,6 +136,7 @@ export function toWebhookValues(channel: Channel, config: WebhookChannelConfig):
     secret: "",
     removeSecret: false,
     keepSecretHeaders: [...config.secretHeaders],
+    markSecret: [],
     limits,
   };
 }
@@ -138,12 +159,15 @@ export function toUpdateWebhookChannel(
     ...config.secretHeaders.filter((n) => !typed.has(n.toLowerCase()) && !kept.has(n.toLowerCase())),
   ];
   const input: UpdateWebhookChannel = {
+    // Secret query values shown as ******** are kept by the backend when sent back as they are.
     url: (values.url ?? "").trim(),
     method: values.method ?? "POST",
     // Empty goes back to the default body.
     bodyTemplate: values.bodyTemplate?.trim() ?? "",
   };
   if (Object.keys(parsed.headers).length > 0) input.headers = parsed.headers;
+  const secretHeaders = markedSecret(values, parsed.headers);
+  if (secretHeaders.length > 0) input.secretHeaders = secretHeaders;
   if (removeHeaders.length > 0) input.removeHeaders = removeHeaders;
   if (typeof values.timeoutMs === "number") input.timeoutMs = values.timeoutMs;
   const secret = values.secret?.trim();

@@ -201,6 +201,25 @@ describe("Add webhook channel", () => {
     expect(api.listChannels).toHaveBeenCalledTimes(2);
   });
 
+  it("offers a switch for each typed header whose name does not look like a credential, and sends the marked ones", async () => {
+    const { user } = await openWebhookForm();
+    await user.type(screen.getByTestId("webhook-name"), "钉钉群");
+    await user.type(screen.getByTestId("webhook-url"), "https://oapi.dingtalk.com/robot/send?access_token=abc");
+    expect(screen.getByText(/access_token、key、sign/)).toBeInTheDocument();
+    expect(screen.queryByTestId("webhook-mark-secret")).not.toBeInTheDocument();
+    await user.type(screen.getByTestId("webhook-headers"), "Authorization: Bearer abc123{Enter}X-Tenant: law");
+    const marks = await screen.findByTestId("webhook-mark-secret");
+    // Authorization is kept secret by its name alone: only X-Tenant is offered.
+    expect(within(marks).queryByText("Authorization")).not.toBeInTheDocument();
+    await user.click(within(marks).getByText("X-Tenant"));
+    await user.click(screen.getByTestId("webhook-save"));
+    await waitFor(() => expect(api.addWebhookChannel).toHaveBeenCalled());
+    expect(sentInput()).toMatchObject({
+      headers: { Authorization: "Bearer abc123", "X-Tenant": "law" },
+      secretHeaders: ["X-Tenant"],
+    });
+  });
+
   it("sends the signing secret and the method chosen, and no limits when none are filled", async () => {
     const { user } = await openWebhookForm();
     await user.type(screen.getByTestId("webhook-name"), "教务系统");
@@ -245,6 +264,7 @@ const CONFIG: api.WebhookChannelConfig = {
   method: "PUT",
   headers: { "X-Team": "office" },
   secretHeaders: ["Authorization"],
+  secretQuery: [],
   bodyTemplate: '{"text": {{ subject|tojson }}}',
   timeoutMs: 5000,
   signing: true,

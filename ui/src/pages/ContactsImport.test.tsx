@@ -71,7 +71,8 @@ beforeEach(() => {
   vi.mocked(api.previewImport).mockImplementation(async () => PREVIEW);
   vi.mocked(api.importContacts).mockImplementation(async (_path, options) => {
     if (!options.dryRun) db.contacts.push(makeContact({ id: 2, name: "王小明", externalId: "2024001" }));
-    return report(options.dryRun);
+    // The shell keeps each report and hands out its id.
+    return { reportId: options.dryRun ? 7 : 8, report: report(options.dryRun) };
   });
 });
 
@@ -228,9 +229,27 @@ describe("Contacts import wizard", () => {
     await user.click(screen.getByTestId("import-next"));
     await user.click(await screen.findByTestId("import-dry-run"));
     await user.click(await screen.findByTestId("import-save-report"));
-    await waitFor(() => expect(api.writeImportReport).toHaveBeenCalledWith(report(true), "/data/问题.xlsx"));
+    // Only the id of the report the shell kept goes back, never the report's content.
+    await waitFor(() => expect(api.writeImportReport).toHaveBeenCalledWith(7, "/data/问题.xlsx"));
     expect(vi.mocked(dialog.chooseFileToSave).mock.calls[0]?.[0].defaultPath).toBe("/data/名单-问题报告.xlsx");
     expect(await screen.findByText("已保存问题报告到 /data/问题.xlsx")).toBeInTheDocument();
+  });
+
+  it("says in the user's words when a typed path is refused or a file was not picked", async () => {
+    vi.mocked(api.previewImport).mockRejectedValueOnce(
+      new CommandError("file_not_allowed", "/proc/self/environ: is not a spreadsheet file"),
+    );
+    const { user } = renderApp("/contacts");
+    await user.click(await screen.findByTestId("contacts-import"));
+    await user.type(await screen.findByTestId("import-path"), "/proc/self/environ");
+    await user.click(screen.getByTestId("import-preview"));
+    const error = await screen.findByTestId("import-error");
+    expect(error).toHaveTextContent("只能粘贴电子表格文件");
+    expect(error).toHaveTextContent("/proc/self/environ: is not a spreadsheet file");
+
+    vi.mocked(api.previewImport).mockRejectedValueOnce(new CommandError("file_not_picked", "x: not picked"));
+    await user.click(screen.getByTestId("import-preview"));
+    await waitFor(() => expect(screen.getByTestId("import-error")).toHaveTextContent("只能使用在 Herald 的文件对话框中选择的文件"));
   });
 
   it("shows problems in English when the UI is in English", async () => {

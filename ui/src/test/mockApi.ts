@@ -363,8 +363,9 @@ export const updateWebhookChannel = vi.fn<typeof Api.updateWebhookChannel>(async
   const drop = new Set((input.removeHeaders ?? []).map((h) => h.toLowerCase()));
   const headers = Object.fromEntries(Object.entries(config.headers).filter(([h]) => !drop.has(h.toLowerCase())));
   const secretHeaders = config.secretHeaders.filter((h) => !drop.has(h.toLowerCase()));
+  const marked = new Set((input.secretHeaders ?? []).map((h) => h.toLowerCase()));
   for (const [h, value] of Object.entries(input.headers ?? {})) {
-    if (/auth|token|key|secret|signature|cookie|password/i.test(h)) {
+    if (/auth|token|key|secret|sig|cookie|pass|pwd|session|credential/i.test(h) || marked.has(h.toLowerCase())) {
       if (!secretHeaders.some((s) => s.toLowerCase() === h.toLowerCase())) secretHeaders.push(h);
     } else headers[h] = value;
   }

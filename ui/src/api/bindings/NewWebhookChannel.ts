@@ -14,6 +14,11 @@ url: string,
  */
 method?: string, headers?: { [key in string]: string }, 
 /**
+ * Headers (among `headers`) whose values are secret although their names do not look
+ * like credentials: kept in the secret store and never shown, like `Authorization`.
+ */
+secretHeaders?: Array<string>, 
+/**
  * A minijinja template rendering the JSON body (variables: id, channel, recipient.name,
  * recipient.address, subject, body).
  */

@@ -11,10 +11,16 @@ export type UpdateWebhookChannel = { url?: string,
  */
 method?: string, 
 /**
- * Headers to add or replace (names ignore case). The values of credential headers (names
- * with auth, token, key, secret, signature, cookie or password) go to the secret store.
+ * Headers to add or replace (names ignore case). The values of secret headers (names
+ * with auth, token, key, secret, sig, pass, pwd, cookie, session, credential…, and those
+ * marked secret) go to the secret store.
  */
 headers?: { [key in string]: string }, 
+/**
+ * Headers (among the channel's after this edit) to keep secret although their names do
+ * not look like credentials. A header once secret stays secret.
+ */
+secretHeaders?: Array<string>, 
 /**
  * Headers to drop, by name (any case).
  */
