@@ -19,6 +19,17 @@ pub struct CommandError {
     pub params: Option<BTreeMap<String, String>>,
 }
 
+impl CommandError {
+    /// A failure of the shell itself, with no values for the UI's text.
+    pub fn new(code: &str, message: String) -> CommandError {
+        CommandError {
+            code: code.to_owned(),
+            message,
+            params: None,
+        }
+    }
+}
+
 impl From<herald::Error> for CommandError {
     fn from(e: herald::Error) -> Self {
         let params = e.params();

@@ -53,11 +53,54 @@ fn setup(app: &mut tauri::App) -> Result<(), Box<dyn std::error::Error>> {
     // The file-access policy: what the dialogs returned, and the import reports to save.
     app.manage(picked::PickedFiles::default());
     app.manage(picked::Reports::<herald::import::ImportReport>::default());
+    quit_on_signals(app.handle().clone());
     if let Err(e) = tray::create(app.handle()) {
         // Without a tray (no status notifier on this desktop) the app works as a plain window.
         tracing::warn!("no tray icon: {e}");
     }
     Ok(())
+}
+
+/// Quits once the dispatcher has stopped: it claims nothing more, and what is in flight is
+/// sent and recorded first, so quitting (the tray's Quit, SIGTERM at logout or shutdown,
+/// Ctrl-C in a terminal) leaves nothing half-sent to be sent again at the next start.
+pub(crate) fn quit(app: tauri::AppHandle) {
+    tauri::async_runtime::spawn(async move {
+        if let Some(state) = app.try_state::<AppState>() {
+            if let Some(dispatcher) = state.dispatcher.lock().await.take() {
+                match dispatcher.stop().await {
+                    Ok(report) => tracing::info!("stopped sending: {report:?}"),
+                    Err(e) => tracing::warn!("the dispatcher stopped with an error: {e}"),
+                }
+            }
+        }
+        app.exit(0);
+    });
+}
+
+/// Quits as [`quit`] does on SIGTERM and SIGINT.
+fn quit_on_signals(app: tauri::AppHandle) {
+    tauri::async_runtime::spawn(async move {
+        #[cfg(unix)]
+        {
+            use tokio::signal::unix::{signal, SignalKind};
+            let (Ok(mut term), Ok(mut int)) = (signal(SignalKind::terminate()), signal(SignalKind::interrupt())) else {
+                return;
+            };
+            tokio::select! {
+                _ = term.recv() => {}
+                _ = int.recv() => {}
+            }
+        }
+        #[cfg(not(unix))]
+        {
+            if tokio::signal::ctrl_c().await.is_err() {
+                return;
+            }
+        }
+        tracing::info!("asked to stop: finishing what is in flight");
+        quit(app);
+    });
 }
 
 /// Starts the desktop app.

@@ -54,10 +54,7 @@ struct Picked {
 }
 
 fn refuse(code: &str, message: String) -> CommandError {
-    CommandError {
-        code: code.to_owned(),
-        message,
-    }
+    CommandError::new(code, message)
 }
 
 impl PickedFiles {

@@ -22,7 +22,7 @@ pub fn create(app: &AppHandle) -> tauri::Result<()> {
                     let _ = w.set_focus();
                 }
             }
-            "quit" => app.exit(0),
+            "quit" => crate::quit(app.clone()),
             _ => {}
         });
     if let Some(icon) = app.default_window_icon() {

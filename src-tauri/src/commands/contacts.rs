@@ -79,7 +79,10 @@ pub async fn preview_import(
     encoding: Option<String>,
 ) -> CmdResult<ImportPreview> {
     let path = picked.spreadsheet(&path)?;
-    Ok(state.app.preview_import(&path, encoding.as_deref(), PREVIEW_ROWS).await?)
+    Ok(state
+        .app
+        .preview_import(&path, encoding.as_deref(), PREVIEW_ROWS)
+        .await?)
 }
 
 /// Imports a file with the wizard's mapping, or checks and counts it (`options.dry_run`). The

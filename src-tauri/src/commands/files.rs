@@ -65,10 +65,8 @@ fn builder(app: &AppHandle, options: &DialogOptions, any_case: bool) -> FileDial
 }
 
 fn to_path(file: FilePath) -> CmdResult<PathBuf> {
-    file.into_path().map_err(|e| CommandError {
-        code: "invalid".into(),
-        message: format!("the dialog returned no usable path: {e}"),
-    })
+    file.into_path()
+        .map_err(|e| CommandError::new("invalid", format!("the dialog returned no usable path: {e}")))
 }
 
 /// The "open file" dialog for one file: its path (recorded as picked to read), or `None`.

@@ -51,11 +51,10 @@ pub async fn retry_failed(
         (None, Some(id), None) => RetryScope::Run(id),
         (None, None, Some(id)) => RetryScope::Channel(id),
         _ => {
-            return Err(CommandError {
-                code: "invalid".into(),
-                message: "name exactly one of deliveryId, runId, channelId".into(),
-                params: None,
-            })
+            return Err(CommandError::new(
+                "invalid",
+                "name exactly one of deliveryId, runId, channelId".into(),
+            ))
         }
     };
     Ok(state.app.retry_failed(scope).await?)
