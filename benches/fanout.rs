@@ -40,7 +40,31 @@ async fn one(n: usize) {
         took,
         &format!("peak RSS {:.0} MiB", common::peak_rss_mib()),
     );
-    // The same fan-out again must add nothing (idempotent on the unique key).
+    // A fan-out resumed after a crash (the run still `fanning_out`) must add nothing
+    // (idempotent on the unique key): the same rows written again by hand first, untimed.
+    let notice = store.insert_notice(&record).await.unwrap();
+    let run = store.insert_run(notice.id, 0, "bench").await.unwrap();
+    assert!(store.begin_fan_out(run).await.unwrap());
+    let everyone = herald::store::AudienceFilter::All;
+    let vars = herald::store::FrozenVariables::All;
+    let mut after = 0;
+    while let Some(last) = store
+        .fan_out_chunk(
+            run,
+            channel.id,
+            "sandbox",
+            herald::store::AddressSource::Anything,
+            &everyone,
+            &vars,
+            0,
+            after,
+            herald::outbox::FANOUT_CHUNK,
+        )
+        .await
+        .unwrap()
+    {
+        after = last;
+    }
     let (again, took_again) = common::timed(herald::outbox::fan_out(&store, run, &notice)).await;
     assert_eq!(again.unwrap(), total);
     common::report(
