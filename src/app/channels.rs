@@ -248,10 +248,12 @@ impl App {
         settings: &serde_json::Value,
         limits: &serde_json::Value,
         secrets: &ChannelSecrets,
+        audit: crate::store::AuditEntry,
     ) -> Result<Channel> {
         let secret_ref = self.put_channel_secrets(secrets)?;
         let inserted = self
             .store
+            .audited(audit)
             .insert_configured_channel(name, kind, settings, limits, secret_ref.as_deref())
             .await;
         if inserted.is_err() {
@@ -263,6 +265,7 @@ impl App {
     /// Switches a channel to new settings and secrets: changed secrets go to a new entry, one
     /// UPDATE that expects the `updated_at` that was read switches the row to it, and the entry
     /// no longer pointed at is deleted last. A concurrent edit is a `Conflict` to repeat.
+    #[allow(clippy::too_many_arguments)]
     pub(super) async fn replace_channel_with_secrets(
         &self,
         channel: &Channel,
@@ -271,6 +274,7 @@ impl App {
         limits: &serde_json::Value,
         old: &ChannelSecrets,
         new: &ChannelSecrets,
+        audit: crate::store::AuditEntry,
     ) -> Result<()> {
         let fresh = new != old;
         let secret_ref = if fresh {
@@ -280,6 +284,7 @@ impl App {
         };
         let written = self
             .store
+            .audited(audit)
             .replace_channel_config(channel.id, &row.updated_at, settings, limits, secret_ref.as_deref())
             .await;
         match written {
@@ -350,21 +355,17 @@ impl App {
         };
         let json = to_json(&stored)?;
         let limits = to_json(&input.limits.unwrap_or_default())?;
-        let channel = self
-            .insert_channel_with_secrets(name, ChannelKind::Webhook, &json, &limits, &secrets)
-            .await?;
-        audit::record(
-            &self.store,
+        let entry = audit::entry(
             &self.actor,
             "channel.add",
             "channel",
-            Some(channel.id),
+            None,
             serde_json::json!({"name": name, "kind": "webhook", "url": stored.url,
                 "signed": stored.signing, "secretHeaders": stored.secret_headers,
                 "secretQuery": stored.secret_query}),
-        )
-        .await?;
-        Ok(channel)
+        );
+        self.insert_channel_with_secrets(name, ChannelKind::Webhook, &json, &limits, &secrets, entry)
+            .await
     }
 
     /// Changes a webhook channel: URL, method, headers, body, timeout, signing, limits, and
@@ -460,8 +461,6 @@ impl App {
         if changes.is_empty() {
             return Ok(channel);
         }
-        self.replace_channel_with_secrets(&channel, &old.row, &to_json(&stored)?, &limits, &old.secrets, &secrets)
-            .await?;
         let secret = match (&old.secrets.signing, &secrets.signing) {
             (Some(_), None) => "removed",
             (Some(a), Some(b)) if a != b => "replaced",
@@ -469,14 +468,22 @@ impl App {
             (None, Some(_)) => "set",
             (None, None) => "none",
         };
-        audit::record(
-            &self.store,
+        let entry = audit::entry(
             &self.actor,
             "channel.update",
             "channel",
             Some(channel.id),
             serde_json::json!({"name": name, "changes": changes, "url": stored.url, "signed": stored.signing,
                 "secret": secret, "secretHeaders": stored.secret_headers, "secretQuery": stored.secret_query}),
+        );
+        self.replace_channel_with_secrets(
+            &channel,
+            &old.row,
+            &to_json(&stored)?,
+            &limits,
+            &old.secrets,
+            &secrets,
+            entry,
         )
         .await?;
         self.wake.send_modify(|n| *n += 1);

@@ -79,20 +79,16 @@ impl App {
             password,
             ..Default::default()
         };
-        let channel = self
-            .insert_channel_with_secrets(name, ChannelKind::Smtp, &json, &limits, &secrets)
-            .await?;
-        audit::record(
-            &self.store,
+        let entry = audit::entry(
             &self.actor,
             "channel.add",
             "channel",
-            Some(channel.id),
+            None,
             serde_json::json!({"name": name, "kind": "smtp", "host": settings.host, "port": settings.port,
                 "security": input.security, "user": settings.username, "from": settings.from_address}),
-        )
-        .await?;
-        Ok(channel)
+        );
+        self.insert_channel_with_secrets(name, ChannelKind::Smtp, &json, &limits, &secrets, entry)
+            .await
     }
 
     /// Changes an e-mail channel. The result is checked by building its provider, exactly as
@@ -178,17 +174,15 @@ impl App {
             ..old_secrets.clone()
         };
         let json = serde_json::to_value(&s).map_err(|e| Error::Invalid(e.to_string()))?;
-        self.replace_channel_with_secrets(&channel, &row, &json, &limits, &old_secrets, &secrets)
-            .await?;
-        audit::record(
-            &self.store,
+        let entry = audit::entry(
             &self.actor,
             "channel.update",
             "channel",
             Some(channel.id),
             serde_json::json!({"name": name, "kind": "smtp", "changes": changes}),
-        )
-        .await?;
+        );
+        self.replace_channel_with_secrets(&channel, &row, &json, &limits, &old_secrets, &secrets, entry)
+            .await?;
         self.wake.send_modify(|n| *n += 1);
         Ok(self.store.get_channel(channel.id).await?)
     }

@@ -127,6 +127,7 @@ impl Store {
         secret_ref: Option<&str>,
     ) -> StoreResult<Channel> {
         let now = clock::now_str();
+        let mut tx = self.begin_write().await?;
         let res = sqlx::query(
             "INSERT INTO channels (name, kind, settings, limits, secret_ref, created_at, updated_at) \
              VALUES (?, ?, ?, ?, ?, ?, ?) RETURNING id",
@@ -138,10 +139,15 @@ impl Store {
         .bind(secret_ref)
         .bind(&now)
         .bind(&now)
-        .fetch_one(&self.pool)
+        .fetch_one(&mut *tx)
         .await;
         match res {
-            Ok(row) => self.get_channel(row.get(0)).await,
+            Ok(row) => {
+                let id: i64 = row.get(0);
+                tx.audit_about(id);
+                tx.commit().await?;
+                self.get_channel(id).await
+            }
             Err(sqlx::Error::Database(e)) if e.is_unique_violation() => {
                 Err(StoreError::Conflict(format!("a channel named {name} already exists")))
             }
@@ -184,6 +190,7 @@ impl Store {
         limits: &serde_json::Value,
         secret_ref: Option<&str>,
     ) -> StoreResult<bool> {
+        let mut tx = self.begin_write().await?;
         let res = sqlx::query(
             "UPDATE channels SET settings = ?, limits = ?, secret_ref = ?, updated_at = ? \
              WHERE id = ? AND updated_at = ?",
@@ -194,9 +201,13 @@ impl Store {
         .bind(later_than(expected_updated_at))
         .bind(id)
         .bind(expected_updated_at)
-        .execute(&self.pool)
+        .execute(&mut *tx)
         .await?;
-        Ok(res.rows_affected() == 1)
+        if res.rows_affected() != 1 {
+            return Ok(false);
+        }
+        tx.commit().await?;
+        Ok(true)
     }
 
     /// Rewrites the database file without the leftovers of deleted and updated rows, and

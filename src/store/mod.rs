@@ -183,14 +183,16 @@ impl Store {
             // same index pages again each time: 0.3 s of its 0.9. At 40 MiB it rarely happens
             // there; the dispatcher checkpoints beside the writers instead (`checkpoint`).
             .pragma("wal_autocheckpoint", "10000");
+        // Two processes opening a new data directory at once (the app and the CLI) would both
+        // switch it to WAL (which needs the file to themselves, and is refused as "locked"
+        // rather than waited for) and apply the first migration (one would fail): they take
+        // turns under an OS lock, from the first connection to the last migration.
+        let turn = migration_turn(path).await.map_err(|e| failed(sqlx::Error::Io(e)))?;
         let pool = SqlitePoolOptions::new()
             .max_connections(8)
             .connect_with(options)
             .await
             .map_err(failed)?;
-        // Two processes opening a new data directory at once (the app and the CLI) would both
-        // apply the first migration, and one would fail: they take turns under an OS lock.
-        let turn = migration_turn(path).await.map_err(|e| failed(sqlx::Error::Io(e)))?;
         sqlx::migrate!("./migrations").run(&pool).await?;
         drop(turn);
         Ok(Store {
