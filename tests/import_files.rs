@@ -320,7 +320,7 @@ async fn reimporting_an_updated_sheet_updates_people_and_counts_exactly() {
 #[tokio::test]
 async fn the_shared_sample_files_import_cleanly_and_agree() {
     let d = desk().await;
-    let root = Path::new(env!("CARGO_MANIFEST_DIR")).join("../shared/data");
+    let root = Path::new(env!("CARGO_MANIFEST_DIR")).join("tests/fixtures/data");
     let r = d.import(&root.join("contacts-sample.csv"), false).await;
     assert_eq!(
         counts(&r),
