@@ -18,7 +18,10 @@ use wiremock::{Mock, MockServer, Request, ResponseTemplate};
 const VECTOR_SECRET: &str = "whsec_MfKQ9r8GKYqrTwjUPD8ILPZIo2LaLaSw";
 
 fn vector_key_hex() -> String {
-    let path = concat!(env!("CARGO_MANIFEST_DIR"), "/tests/fixtures/vectors/standard_webhooks.json");
+    let path = concat!(
+        env!("CARGO_MANIFEST_DIR"),
+        "/tests/fixtures/vectors/standard_webhooks.json"
+    );
     let text = std::fs::read_to_string(path).expect("the Standard Webhooks vectors in tests/fixtures");
     let file: serde_json::Value = serde_json::from_str(&text).unwrap();
     let v = &file["vectors"][0];

@@ -1250,7 +1250,10 @@ mod tests {
 
     /// The official Standard Webhooks vectors, shared with every provider's tests.
     fn vectors() -> serde_json::Value {
-        let path = concat!(env!("CARGO_MANIFEST_DIR"), "/tests/fixtures/vectors/standard_webhooks.json");
+        let path = concat!(
+            env!("CARGO_MANIFEST_DIR"),
+            "/tests/fixtures/vectors/standard_webhooks.json"
+        );
         let text = std::fs::read_to_string(path)
             .unwrap_or_else(|e| panic!("cannot read {path}: {e} (the project's test fixtures)"));
         serde_json::from_str(&text).expect("the vector file is JSON")
