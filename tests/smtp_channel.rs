@@ -5,8 +5,6 @@
 
 mod common;
 
-use std::io::Write as _;
-use std::process::Stdio;
 use std::time::Duration;
 
 use common::smtp::{Script, Security, SmtpOptions, SmtpServer};
@@ -26,16 +24,7 @@ const BODY: &str = "{{ name }}同学：\n请于**12月20日**前登录[教务系
 
 /// Runs `herald ARGS` with `input` on its standard input.
 fn with_stdin(h: &Herald, args: &[&str], input: &str) -> std::process::Output {
-    let mut child = h
-        .cmd()
-        .args(args)
-        .stdin(Stdio::piped())
-        .stdout(Stdio::piped())
-        .stderr(Stdio::piped())
-        .spawn()
-        .unwrap();
-    child.stdin.take().unwrap().write_all(input.as_bytes()).unwrap();
-    child.wait_with_output().unwrap()
+    h.with_stdin(args, input)
 }
 
 /// The arguments every `herald channels add smtp` here starts with: a server on 127.0.0.1.

@@ -4,8 +4,7 @@
 
 mod common;
 
-use std::io::Write;
-use std::process::{Output, Stdio};
+use std::process::Output;
 use std::time::Duration;
 
 use base64::engine::general_purpose::STANDARD as BASE64;
@@ -20,21 +19,7 @@ const NEW: &str = "whsec_cm90YXRlZC1zZWNyZXQtZm9yLWhlcmFsZA==";
 
 /// Runs `herald ARGS` with `input` on standard input.
 fn with_stdin(h: &Herald, args: &[&str], input: &str) -> Output {
-    let mut child = h
-        .cmd()
-        .args(args)
-        .stdin(Stdio::piped())
-        .stdout(Stdio::piped())
-        .stderr(Stdio::piped())
-        .spawn()
-        .expect("run herald");
-    child
-        .stdin
-        .take()
-        .expect("stdin")
-        .write_all(format!("{input}\n").as_bytes())
-        .expect("write stdin");
-    let out = child.wait_with_output().expect("herald output");
+    let out = h.with_stdin(args, &format!("{input}\n"));
     assert!(
         out.status.success(),
         "herald {args:?} failed: {}",

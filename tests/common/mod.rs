@@ -78,6 +78,26 @@ impl Herald {
             .expect("spawn herald")
     }
 
+    /// Runs `herald ARGS` with `input` on its standard input, as written.
+    pub fn with_stdin(&self, args: &[&str], input: &str) -> std::process::Output {
+        use std::io::Write as _;
+        let mut child = self
+            .cmd()
+            .args(args)
+            .stdin(Stdio::piped())
+            .stdout(Stdio::piped())
+            .stderr(Stdio::piped())
+            .spawn()
+            .expect("run herald");
+        child
+            .stdin
+            .take()
+            .expect("stdin")
+            .write_all(input.as_bytes())
+            .expect("write stdin");
+        child.wait_with_output().expect("herald output")
+    }
+
     pub fn db_path(&self) -> PathBuf {
         self.dir.path().join("herald.db")
     }
