@@ -193,16 +193,8 @@ impl App {
 
     /// Loads the built-in demo contacts.
     pub async fn load_demo(&self) -> Result<DemoLoadResult> {
-        let r = demo::load(&self.store).await?;
-        audit::record(
-            &self.store,
-            &self.actor,
-            "demo.load",
-            "contact",
-            None,
-            serde_json::json!({"added": r.added}),
-        )
-        .await?;
+        let entry = audit::entry(&self.actor, "demo.load", "contact", None, serde_json::json!({}));
+        let r = demo::load(&self.store, entry).await?;
         Ok(r)
     }
 

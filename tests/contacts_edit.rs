@@ -63,10 +63,7 @@ fn show_and_edit_a_contact_by_its_external_id() {
     assert_eq!(shown["addresses"][1]["address"], "+8613812345678");
 
     // A failed send marked the mobile invalid (as the dispatcher does).
-    sql(
-        &h,
-        "UPDATE contact_addresses SET invalid = 1, invalid_reason = 'unknown number' RETURNING kind",
-    );
+    h.sql("UPDATE contact_addresses SET invalid = 1, invalid_reason = 'unknown number' RETURNING kind");
     let out = h.cmd().args(["contacts", "show", "2024001"]).output().unwrap();
     let text = String::from_utf8_lossy(&out.stdout);
     assert!(text.contains("INVALID: unknown number"), "{text}");
@@ -119,10 +116,7 @@ fn show_and_edit_a_contact_by_its_external_id() {
     assert!(String::from_utf8_lossy(&nothing.stdout).contains("nothing to change"));
 
     // The audit log names the fields, never the addresses.
-    let audit = sql(
-        &h,
-        "SELECT detail FROM audit_log WHERE action = 'contact.edit' ORDER BY id",
-    );
+    let audit = h.sql("SELECT detail FROM audit_log WHERE action = 'contact.edit' ORDER BY id");
     assert_eq!(audit.len(), 2, "{audit:?}");
     assert!(
         audit[0].contains("addresses.mobile") && audit[0].contains("attributes.宿舍"),
@@ -134,25 +128,6 @@ fn show_and_edit_a_contact_by_its_external_id() {
             .all(|d| !d.contains("1390000") && !d.contains("example.edu.cn")),
         "{audit:?}"
     );
-}
-
-/// Runs SQL on the data directory's database (as another process, like the dispatcher, would)
-/// and returns the first column of what it selects, as text.
-fn sql(h: &Herald, statement: &str) -> Vec<String> {
-    let rt = tokio::runtime::Builder::new_current_thread()
-        .enable_all()
-        .build()
-        .unwrap();
-    rt.block_on(async {
-        let url = format!("sqlite://{}", h.db_path().display());
-        let pool = sqlx::SqlitePool::connect(&url).await.expect("open the database");
-        let rows: Vec<String> = sqlx::query_scalar(statement)
-            .fetch_all(&pool)
-            .await
-            .expect("run the statement");
-        pool.close().await;
-        rows
-    })
 }
 
 #[test]

@@ -113,3 +113,48 @@ fn a_file_that_cannot_be_read_fails_with_the_bad_input_code() {
     assert_eq!(code, 2);
     assert!(err.contains("no header row"), "{err}");
 }
+
+#[test]
+fn a_large_import_is_audited_part_by_part_in_the_transactions_that_wrote_it() {
+    let h = Herald::new();
+    let file = h.dir.path().join("全校.csv");
+    let mut sheet = String::from("学号,姓名\n");
+    for i in 0..4_500 {
+        sheet.push_str(&format!("S{i:05},学生{i}\n"));
+    }
+    sheet.push_str("S99999,\n");
+    std::fs::write(&file, sheet).unwrap();
+
+    h.json(&["contacts", "import", file.to_str().unwrap(), "--dry-run"]);
+    assert!(
+        h.sql("SELECT detail FROM audit_log WHERE action = 'contact.import'")
+            .is_empty(),
+        "a dry run changes nothing and is not audited"
+    );
+
+    let report = h.json(&["contacts", "import", file.to_str().unwrap()]);
+    assert_eq!(report["added"], 4_500);
+    let parts: Vec<serde_json::Value> = h
+        .sql("SELECT detail FROM audit_log WHERE action = 'contact.import' ORDER BY id")
+        .iter()
+        .map(|d| serde_json::from_str(d).unwrap())
+        .collect();
+    // 2,000 rows a transaction: three parts, each saying what it added.
+    assert_eq!(parts.len(), 3, "{parts:?}");
+    let added: Vec<u64> = parts.iter().map(|p| p["added"].as_u64().unwrap()).collect();
+    assert_eq!(added, [2_000, 2_000, 500]);
+    for (i, p) in parts.iter().enumerate() {
+        assert_eq!((p["part"].as_u64(), p["parts"].as_u64()), (Some(i as u64 + 1), Some(3)));
+        assert_eq!(p["file"], "全校.csv");
+        assert_eq!(p["rejected"], 1);
+    }
+
+    // Again: nothing changes, and each part says so.
+    h.json(&["contacts", "import", file.to_str().unwrap()]);
+    let again = h.sql("SELECT detail FROM audit_log WHERE action = 'contact.import' ORDER BY id");
+    let last: serde_json::Value = serde_json::from_str(again.last().unwrap()).unwrap();
+    assert_eq!(
+        (last["added"].as_u64(), last["unchanged"].as_u64()),
+        (Some(0), Some(500))
+    );
+}

@@ -557,21 +557,20 @@ impl App {
             secrets.query.extend(values.query);
             let key = self.put_channel_secrets(&secrets)?;
             let json = to_json(&remaining)?;
+            let entry = audit::entry(
+                &self.actor,
+                "channel.secure_headers",
+                "channel",
+                Some(channel.id),
+                serde_json::json!({"name": channel.name, "headers": names, "query": query}),
+            );
             if self
                 .store
+                .audited(entry)
                 .replace_channel_config(channel.id, &row.updated_at, &json, &row.limits, key.as_deref())
                 .await?
             {
                 self.drop_channel_secrets(row.secret_ref.as_deref());
-                audit::record(
-                    &self.store,
-                    &self.actor,
-                    "channel.secure_headers",
-                    "channel",
-                    Some(channel.id),
-                    serde_json::json!({"name": channel.name, "headers": names, "query": query}),
-                )
-                .await?;
                 moved = true;
             } else {
                 // Another process opening the same directory moved them first.

@@ -6,6 +6,8 @@ use std::path::Path;
 use super::App;
 use crate::audit;
 use crate::import::{self, ImportError, ImportOptions, ImportPreview, ImportReport, Severity};
+use crate::model::{ContactUpsert, UpsertCounts};
+use crate::store::UPSERT_CHUNK;
 use crate::Result;
 
 /// Runs file reading and checking on tokio's blocking pool: they take up to seconds of CPU on a
@@ -44,12 +46,17 @@ impl App {
         })
         .await?;
         let rows: Vec<_> = checked.rows.into_iter().map(|(_, r)| r).collect();
-        let counts = self.store.upsert_contacts(&rows, options.dry_run).await?;
+        let file = path
+            .file_name()
+            .map(|n| n.to_string_lossy().into_owned())
+            .unwrap_or_default();
+        let counts = if options.dry_run {
+            self.store.upsert_contacts(&rows, true).await?
+        } else {
+            self.upsert_audited(&file, &rows, checked.rejected).await?
+        };
         let report = ImportReport {
-            file: path
-                .file_name()
-                .map(|n| n.to_string_lossy().into_owned())
-                .unwrap_or_default(),
+            file,
             format: sheet.format,
             encoding: sheet.encoding.clone(),
             sheet: sheet.sheet_name.clone(),
@@ -67,21 +74,28 @@ impl App {
                 .count() as u32,
             problems: checked.problems,
         };
-        if !options.dry_run {
-            audit::record(
-                &self.store,
-                &self.actor,
-                "contact.import",
-                "contact",
-                None,
-                serde_json::json!({
-                    "file": report.file, "added": report.added, "updated": report.updated,
-                    "unchanged": report.unchanged, "rejected": report.rejected,
-                }),
-            )
-            .await?;
-        }
         Ok(report)
+    }
+
+    /// Writes `rows` a transaction of `UPSERT_CHUNK` at a time, each with its own audit entry
+    /// (the file, which part of how many, and what that part changed), so the audit log
+    /// accounts for every committed part even if the import stops half-way.
+    async fn upsert_audited(&self, file: &str, rows: &[ContactUpsert], rejected: u32) -> Result<UpsertCounts> {
+        let parts = rows.len().div_ceil(UPSERT_CHUNK);
+        let mut counts = UpsertCounts::default();
+        for (i, chunk) in rows.chunks(UPSERT_CHUNK).enumerate() {
+            let mut detail = serde_json::json!({"file": file, "rejected": rejected});
+            if parts > 1 {
+                detail["part"] = (i + 1).into();
+                detail["parts"] = parts.into();
+            }
+            let entry = audit::entry(&self.actor, "contact.import", "contact", None, detail);
+            let part = self.store.audited(entry).upsert_contacts(chunk, false).await?;
+            counts.added += part.added;
+            counts.updated += part.updated;
+            counts.unchanged += part.unchanged;
+        }
+        Ok(counts)
     }
 
     /// Writes every contact to `path` (`.xlsx`, or CSV) in the layout imports read; returns how many.

@@ -2,7 +2,7 @@
 //! inside the binary (users do not have the project's sample files).
 
 use crate::model::{DemoLoadResult, NewContact};
-use crate::store::Store;
+use crate::store::{AuditEntry, Store};
 use crate::Result;
 
 const DEMO_CSV: &str = include_str!("contacts.csv");
@@ -31,25 +31,30 @@ pub fn contacts() -> Vec<NewContact> {
         .collect()
 }
 
-/// Adds the demo contacts not already present (by external id).
-pub async fn load(store: &Store) -> Result<DemoLoadResult> {
-    let mut result = DemoLoadResult {
-        added: 0,
-        already_present: 0,
-    };
+/// Adds the demo contacts not already present (by external id), in one transaction that also
+/// writes `audit` with the number added.
+pub async fn load(store: &Store, mut audit: AuditEntry) -> Result<DemoLoadResult> {
+    let mut missing = Vec::new();
+    let mut already_present = 0i64;
     for c in contacts() {
         let present = match &c.external_id {
             Some(id) => store.find_contact_by_external_id(id).await?.is_some(),
             None => false,
         };
         if present {
-            result.already_present += 1;
+            already_present += 1;
         } else {
-            store.insert_contact(&c).await?;
-            result.added += 1;
+            missing.push(c);
         }
     }
-    Ok(result)
+    if !missing.is_empty() {
+        audit.detail["added"] = missing.len().into();
+        store.audited(audit).insert_contacts_bulk(&missing).await?;
+    }
+    Ok(DemoLoadResult {
+        added: missing.len() as i64,
+        already_present,
+    })
 }
 
 #[cfg(test)]
@@ -67,8 +72,17 @@ mod tests {
     #[tokio::test]
     async fn loading_twice_adds_nobody_twice() {
         let (_d, store) = temp_store().await;
-        let first = load(&store).await.unwrap();
-        let second = load(&store).await.unwrap();
+        let entry = || {
+            crate::audit::entry(
+                &crate::audit::Actor::current("test"),
+                "demo.load",
+                "contact",
+                None,
+                serde_json::json!({}),
+            )
+        };
+        let first = load(&store, entry()).await.unwrap();
+        let second = load(&store, entry()).await.unwrap();
         assert_eq!(first.added, contacts().len() as i64);
         assert_eq!(
             second,
@@ -77,5 +91,17 @@ mod tests {
                 already_present: first.added
             }
         );
+        // The load that added people is in the audit log, with how many; the one that added
+        // nobody changed nothing and is not.
+        let loads: Vec<_> = store
+            .list_audit()
+            .await
+            .unwrap()
+            .into_iter()
+            .filter(|r| r.action == "demo.load")
+            .collect();
+        assert_eq!(loads.len(), 1);
+        let detail: serde_json::Value = serde_json::from_str(&loads[0].detail).unwrap();
+        assert_eq!(detail["added"], first.added);
     }
 }

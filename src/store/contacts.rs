@@ -7,6 +7,8 @@ mod opt_out;
 mod query;
 mod upsert;
 
+pub use upsert::UPSERT_CHUNK;
+
 use sqlx::Row;
 
 use super::{Store, StoreError, StoreResult};

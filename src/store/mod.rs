@@ -22,6 +22,7 @@ mod stats;
 pub use audience::{AudienceFilter, ContactColumn, TextTest};
 pub use audit::{chain_hash_of, AuditEntry, AuditRow};
 pub use channels::ChannelConfigRow;
+pub use contacts::UPSERT_CHUNK;
 pub use control::RetryScope;
 pub use deliveries::{ClaimedDelivery, DeliveryResult, RecordedOutcome, MAX_INTERRUPTIONS};
 pub use groups::{GroupRow, Reach};

@@ -101,6 +101,28 @@ impl Herald {
     pub fn db_path(&self) -> PathBuf {
         self.dir.path().join("herald.db")
     }
+
+    /// Runs SQL on the data directory's database (as another process, like the dispatcher,
+    /// would) and returns the first column of what it selects, as text.
+    #[allow(dead_code)]
+    pub fn sql(&self, statement: &str) -> Vec<String> {
+        let rt = tokio::runtime::Builder::new_current_thread()
+            .enable_all()
+            .build()
+            .unwrap();
+        rt.block_on(async {
+            let options = sqlx::sqlite::SqliteConnectOptions::new().filename(self.db_path());
+            let pool = sqlx::SqlitePool::connect_with(options)
+                .await
+                .expect("open the database");
+            let rows: Vec<String> = sqlx::query_scalar(statement)
+                .fetch_all(&pool)
+                .await
+                .expect("run the statement");
+            pool.close().await;
+            rows
+        })
+    }
 }
 
 /// Polls `check` until it holds or `timeout` passes.

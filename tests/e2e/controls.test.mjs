@@ -83,7 +83,7 @@ after(async () => {
   if (receiver) await receiver.close();
 });
 
-const { byTestId, click, type, waitForText, fill, loadDemo, historyRow } = testIds(() => app.browser, T);
+const { byTestId, click, expand, type, waitForText, fill, loadDemo, historyRow } = testIds(() => app.browser, T);
 
 const withDiagnostics = diagnostics(() => app, () => [`receiver: ${receiver.summary()}`]);
 
@@ -96,9 +96,7 @@ async function addWebhookChannel({ name, url, secret, limits = {} }) {
   await type("webhook-url", url);
   if (secret) await type("webhook-secret", secret);
   if (Object.keys(limits).length > 0) {
-    await click("webhook-limits");
-    // The panel slides open and moves the Save button: let it come to rest first.
-    await (await byTestId("webhook-limit-pauseAfterFailures")).waitForStable({ timeout: T });
+    await expand("webhook-limits", "webhook-limit-pauseAfterFailures");
     for (const [field, value] of Object.entries(limits)) await fill(`webhook-limit-${field}`, String(value));
   }
   await (await byTestId("webhook-save")).waitForStable({ timeout: T });

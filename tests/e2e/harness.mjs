@@ -99,10 +99,33 @@ export function diagnostics(app, extra = () => []) {
  */
 export function testIds(browser, timeout) {
   const byTestId = (id) => browser().$(`[data-testid="${id}"]`);
+  /**
+   * Clicks an element once it is clickable and has come to rest: a click aimed at an element
+   * that a modal's opening animation is still moving lands beside it, and is lost.
+   */
   async function click(id) {
     const el = await byTestId(id);
     await el.waitForClickable({ timeout });
+    await el.waitForStable({ timeout });
     await el.click();
+  }
+
+  /** Opens a collapsed panel by its header until `inside` shows, clicking again if a click was lost. */
+  async function expand(header, inside) {
+    const content = await byTestId(inside);
+    await browser().waitUntil(
+      async () => {
+        if (await content.isDisplayed()) return true;
+        await click(header);
+        return content.waitForDisplayed({ timeout: 3000 }).then(
+          () => true,
+          () => false,
+        );
+      },
+      { timeout, timeoutMsg: `${inside} did not show after opening ${header}` },
+    );
+    // The panel slides open and moves what is below it: let it come to rest first.
+    await content.waitForStable({ timeout });
   }
   async function type(id, text) {
     const el = await byTestId(id);
@@ -208,6 +231,7 @@ export function testIds(browser, timeout) {
   return {
     byTestId,
     click,
+    expand,
     type,
     textOf,
     waitForText,

@@ -75,7 +75,8 @@ impl State {
 }
 
 impl Store {
-    /// Adds or updates `rows` (matched on external id), `UPSERT_CHUNK` per transaction. With
+    /// Adds or updates `rows` (matched on external id), `UPSERT_CHUNK` per transaction; through
+    /// an audited handle, the first transaction's counts are noted in its entry. With
     /// `dry_run` everything runs in one transaction that is rolled back, so the counts are
     /// exactly those a real import would give and nothing is written.
     pub async fn upsert_contacts(&self, rows: &[ContactUpsert], dry_run: bool) -> StoreResult<UpsertCounts> {
@@ -90,8 +91,17 @@ impl Store {
         } else {
             for chunk in rows.chunks(UPSERT_CHUNK) {
                 let mut tx = self.begin_write().await?;
-                upsert_chunk(&mut tx, chunk, &mut counts).await?;
+                let mut part = UpsertCounts::default();
+                upsert_chunk(&mut tx, chunk, &mut part).await?;
+                // An audited handle's entry goes with the first transaction: it says what that
+                // transaction did, so a crash between chunks leaves no change unaccounted for.
+                tx.audit_note("added", part.added);
+                tx.audit_note("updated", part.updated);
+                tx.audit_note("unchanged", part.unchanged);
                 tx.commit().await?;
+                counts.added += part.added;
+                counts.updated += part.updated;
+                counts.unchanged += part.unchanged;
             }
         }
         Ok(counts)
