@@ -18,7 +18,7 @@ after(async () => {
   if (app) await app.stop();
 });
 
-const { byTestId, click, textOf, waitForText, loadDemo, tickChannel, waitForRunCompleted, historyRow } = testIds(
+const { byTestId, click, textOf, waitForText, loadDemo, tickChannel, waitForRunCompleted, historyRow, sendComposed } = testIds(
   () => app.browser,
   T,
 );
@@ -93,7 +93,7 @@ test("a notice to a rule group minus one person goes to exactly the previewed co
     assert.match(await textOf("audience-preview-channel-sandbox"), /可送达 3/);
     assert.doesNotMatch(await textOf("audience-preview-sample"), /刘洋/);
 
-    await click("compose-send");
+    await sendComposed("sandbox");
     await waitForRunCompleted();
     const deliveries = await textOf("run-deliveries");
     for (const person of ["张伟", "陈静", "杨帆"]) assert.match(deliveries, new RegExp(person));

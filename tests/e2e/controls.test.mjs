@@ -83,7 +83,7 @@ after(async () => {
   if (receiver) await receiver.close();
 });
 
-const { byTestId, click, expand, type, waitForText, fill, loadDemo, historyRow } = testIds(() => app.browser, T);
+const { byTestId, click, expand, type, waitForText, fill, loadDemo, historyRow, sendComposed } = testIds(() => app.browser, T);
 
 const withDiagnostics = diagnostics(() => app, () => [`receiver: ${receiver.summary()}`]);
 
@@ -137,7 +137,7 @@ async function sendNotice({ title, body, channel }) {
     timeout: T,
     timeoutMsg: `the channel ${channel} did not get checked`,
   });
-  await click("compose-send");
+  await sendComposed(channel);
   await waitForText("run-title", new RegExp(title.replace(/[.*+?^${}()|[\]\\]/g, "\\$&")), "the run's page");
   await byTestId("run-status").waitForExist({ timeout: T });
 }

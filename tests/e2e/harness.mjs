@@ -86,6 +86,21 @@ export function diagnostics(app, extra = () => []) {
         .then(extra)
         .catch((err) => [`(diagnostics failed: ${err})`]);
       for (const line of lines) t.diagnostic(line);
+      // What the screen says, which the screenshot may have scrolled out of view: the page,
+      // and any error or message shown.
+      const shown = await browser
+        .execute(() => {
+          const texts = (selector) =>
+            [...document.querySelectorAll(selector)].map((el) => el.textContent.trim()).filter(Boolean);
+          return {
+            url: location.hash || location.pathname,
+            alerts: texts(".ant-alert, .ant-message-notice, .ant-notification-notice, .ant-form-item-explain-error"),
+            loading: document.querySelectorAll(".ant-btn-loading, .ant-spin-spinning").length,
+            modal: texts(".ant-modal-title"),
+          };
+        })
+        .catch((err) => `(could not read the screen: ${err})`);
+      t.diagnostic(`screen: ${JSON.stringify(shown)}`);
       t.diagnostic(`app log:\n${appLog()}`);
       throw e;
     }
@@ -207,6 +222,16 @@ export function testIds(browser, timeout) {
     if (!(await target.isSelected())) await box.click();
   }
 
+  /**
+   * Sends what Compose holds once its audience preview counts `channel`, as a person looks
+   * before they send: the preview and its chart arrive after the channel is ticked and push
+   * the Send button down, so a click aimed before then can land where the button was.
+   */
+  async function sendComposed(channel) {
+    await (await byTestId(`audience-preview-channel-${channel}`)).waitForDisplayed({ timeout });
+    await click("compose-send");
+  }
+
   /** On a run's page: waits (up to a minute) until the run has completed. */
   async function waitForRunCompleted() {
     const status = await byTestId("run-status");
@@ -240,6 +265,7 @@ export function testIds(browser, timeout) {
     replace,
     loadDemo,
     tickChannel,
+    sendComposed,
     waitForRunCompleted,
     historyRow,
   };

@@ -16,7 +16,7 @@ after(async () => {
   if (app) await app.stop();
 });
 
-const { byTestId, click, type, loadDemo, tickChannel, waitForRunCompleted, historyRow } = testIds(() => app.browser, T);
+const { byTestId, click, type, loadDemo, tickChannel, waitForRunCompleted, historyRow, sendComposed } = testIds(() => app.browser, T);
 const withDiagnostics = diagnostics(() => app);
 
 test("a notice composed in the app reaches the sandbox inbox and shows as sent in History", async (t) => {
@@ -45,7 +45,7 @@ test("a notice composed in the app reaches the sandbox inbox and shows as sent i
     await type("compose-title", title);
     await type("compose-body", "{{ name }}同学：期末考试于下周一开始，请按时参加。");
     await tickChannel("sandbox");
-    await click("compose-send");
+    await sendComposed("sandbox");
 
     // The run's page shows the progress to the end.
     await waitForRunCompleted();

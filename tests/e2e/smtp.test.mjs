@@ -153,7 +153,7 @@ after(async () => {
   if (receiver) await receiver.close();
 });
 
-const { byTestId, click, fill, replace, loadDemo, tickChannel, waitForRunCompleted, waitForText } = testIds(
+const { byTestId, click, fill, replace, loadDemo, tickChannel, waitForRunCompleted, waitForText, sendComposed } = testIds(
   () => app.browser,
   T,
 );
@@ -298,7 +298,7 @@ async function sendNotice(title, { allowUnsubscribe }) {
       { timeout: T, timeoutMsg: "允许退订 did not switch on" },
     );
   }
-  await click("compose-send");
+  await sendComposed(CHANNEL);
   await waitForRunCompleted();
 }
 
