@@ -15,6 +15,7 @@
 pub mod app;
 pub mod audience;
 pub mod audit;
+pub mod channels;
 #[cfg(feature = "cli")]
 pub mod cli;
 pub mod clock;

@@ -33,6 +33,7 @@ use thiserror::Error;
 
 use super::smtp_pool::{chain, Failure, Pool, Secure, Target};
 use super::{Attachment, Limits, Outcome, Outgoing, Provider};
+use crate::channels::http::Redactor;
 use crate::compose::email;
 use crate::model::ChannelKind;
 
@@ -168,7 +169,7 @@ pub struct Smtp {
     from: Mailbox,
     reply_to: Option<Mailbox>,
     /// The password as it could appear in a reply: itself and its AUTH encodings.
-    scrub: Vec<String>,
+    scrub: Redactor,
 }
 
 impl fmt::Debug for Smtp {
@@ -191,13 +192,13 @@ impl Smtp {
             Security::Starttls => Secure::StartTls(tls_parameters(&host, settings.ca_pem.as_deref())?),
             Security::Tls => Secure::Implicit(tls_parameters(&host, settings.ca_pem.as_deref())?),
         };
-        let mut scrub = Vec::new();
+        let mut scrub = Redactor::default();
         let mut credentials = None;
         if let (Some(user), Some(password)) = (&settings.username, &password) {
             credentials = Some(Credentials::new(user.clone(), password.clone()));
-            scrub.push(password.clone());
-            scrub.push(BASE64.encode(password));
-            scrub.push(BASE64.encode(format!("\0{user}\0{password}")));
+            scrub.add(password.clone());
+            scrub.add(BASE64.encode(password));
+            scrub.add(BASE64.encode(format!("\0{user}\0{password}")));
         }
         let target = Target {
             host,
@@ -399,11 +400,7 @@ impl Smtp {
     }
 
     fn scrubbed(&self, text: &str) -> String {
-        let mut out = text.to_owned();
-        for secret in self.scrub.iter().filter(|s| !s.is_empty()) {
-            out = out.replace(secret.as_str(), "[hidden]");
-        }
-        out
+        self.scrub.scrub(text)
     }
 
     /// Connects, secures, logs in, then sends one test message to `to`; returns the server's

@@ -36,6 +36,7 @@ use sha2::Sha256;
 use thiserror::Error;
 
 use super::{Limits, Outcome, Outgoing, Provider};
+use crate::channels::http::{self, read_prefix, retry_after, root_cause, Redactor, REASON_CHARS};
 use crate::model::ChannelKind;
 
 /// Default time allowed for one request, reply body included.
@@ -49,12 +50,6 @@ pub const MAX_CONCURRENCY: usize = 100;
 /// Messages per [`Provider::send`] call. HTTP carries one message per request, but taking
 /// a batch lets the provider overlap the requests' round trips.
 pub const MAX_BATCH: usize = 50;
-/// The longest wait a `Retry-After` header can ask for; longer values are cut to this, so a
-/// misconfigured receiver cannot park a delivery for days.
-pub const MAX_RETRY_AFTER: Duration = Duration::from_secs(3600);
-
-/// Characters of a reply body quoted in a reason.
-const REASON_BODY_CHARS: usize = 200;
 /// Bytes of an error reply read for the reason.
 const ERROR_BODY_BYTES: usize = 4 * 1024;
 /// Bytes of a success reply read (and discarded) so the connection can go back to the pool.
@@ -842,7 +837,7 @@ pub struct Webhook {
     headers: HeaderMap,
     key: Option<SigningKey>,
     /// Strings never to show in a reason: the secret's text and credential header values.
-    redact: Vec<String>,
+    redact: Redactor,
     /// The body template, compiled once (`None`: the default body).
     templates: Option<Environment<'static>>,
     client: reqwest::Client,
@@ -919,8 +914,6 @@ impl Webhook {
                 redact.push(value);
             }
         }
-        // Longest first, so a secret that contains another is replaced whole.
-        redact.sort_by_key(|s| std::cmp::Reverse(s.len()));
         let key = if settings.signing {
             let secret = secret
                 .filter(|s| !s.trim().is_empty())
@@ -956,7 +949,7 @@ impl Webhook {
             url,
             headers,
             key,
-            redact,
+            redact: Redactor::new(redact),
             templates,
             client,
         })
@@ -1049,9 +1042,11 @@ impl Webhook {
             };
         }
         let body = read_prefix(reply, ERROR_BODY_BYTES).await;
-        let mut redact: Vec<&str> = self.redact.iter().map(String::as_str).collect();
-        redact.extend(signature);
-        let mut reason = status_reason(status, &String::from_utf8_lossy(&body), &redact);
+        let mut redact = self.redact.clone();
+        if let Some(signature) = signature {
+            redact.add(signature);
+        }
+        let mut reason = redact.status_reason(status, &String::from_utf8_lossy(&body));
         let code = Some(status.as_u16().to_string());
         if status == StatusCode::REQUEST_TIMEOUT || status == StatusCode::TOO_MANY_REQUESTS || status.is_server_error()
         {
@@ -1065,7 +1060,7 @@ impl Webhook {
             let location = headers
                 .get(LOCATION)
                 .map(|v| String::from_utf8_lossy(v.as_bytes()).into_owned())
-                .map(|v| one_line(&v, REASON_BODY_CHARS, &redact))
+                .map(|v| redact.one_line(&v, REASON_CHARS))
                 .unwrap_or_default();
             reason = format!(
                 "{reason} (redirects are not followed; set the channel's URL to the \
@@ -1087,28 +1082,9 @@ impl Webhook {
     /// A request that got no HTTP reply.
     fn transport_failure(&self, e: &reqwest::Error) -> Outcome {
         // The URL is left out of every reason: some receivers put a token in it.
-        let mut redact: Vec<&str> = vec![self.url.as_str()];
-        redact.extend(self.redact.iter().map(String::as_str));
-        let cause = one_line(&root_cause(e), REASON_BODY_CHARS, &redact);
-        if e.is_builder() {
-            return Outcome::Permanent {
-                reason: format!("could not build the request: {cause}"),
-                code: None,
-                bad_address: false,
-            };
-        }
-        let reason = if e.is_timeout() {
-            format!("timeout: no complete reply within {} ms", self.settings.timeout_ms)
-        } else if e.is_connect() {
-            format!("could not connect to the receiver: {cause}")
-        } else {
-            format!("the request failed: {cause}")
-        };
-        Outcome::Retry {
-            after: None,
-            reason,
-            code: None,
-        }
+        let mut redact = self.redact.clone();
+        redact.add(self.url.as_str());
+        http::transport_failure(e, Duration::from_millis(self.settings.timeout_ms), &redact)
     }
 }
 
@@ -1168,85 +1144,14 @@ fn provider_id(headers: &HeaderMap) -> Option<String> {
         .iter()
         .filter_map(|name| headers.get(*name))
         .filter_map(|v| v.to_str().ok())
-        .map(|v| one_line(v, REASON_BODY_CHARS, &[]))
+        .map(|v| Redactor::default().one_line(v, REASON_CHARS))
         .find(|v| !v.is_empty())
-}
-
-/// Reads at most about `limit` bytes of a reply body; errors end the read quietly.
-async fn read_prefix(mut reply: reqwest::Response, limit: usize) -> Vec<u8> {
-    let mut out = Vec::new();
-    while out.len() < limit {
-        match reply.chunk().await {
-            Ok(Some(chunk)) => out.extend_from_slice(&chunk),
-            _ => break,
-        }
-    }
-    out.truncate(limit);
-    out
-}
-
-/// `HTTP 404 Not Found: <first 200 characters of the body, on one line>`.
-fn status_reason(status: StatusCode, body: &str, redact: &[&str]) -> String {
-    let mut reason = format!("HTTP {}", status.as_u16());
-    if let Some(text) = status.canonical_reason() {
-        reason.push(' ');
-        reason.push_str(text);
-    }
-    let snippet = one_line(body, REASON_BODY_CHARS, redact);
-    if !snippet.is_empty() {
-        reason.push_str(": ");
-        reason.push_str(&snippet);
-    }
-    reason
-}
-
-/// Text fit for a reason: `redact`ed strings replaced, control characters and runs of
-/// whitespace folded to one space, cut to `max_chars` characters (with `…`).
-fn one_line(text: &str, max_chars: usize, redact: &[&str]) -> String {
-    let mut text = text.to_owned();
-    for secret in redact.iter().filter(|s| !s.is_empty()) {
-        text = text.replace(secret, "[redacted]");
-    }
-    let folded = text
-        .split(|c: char| c.is_whitespace() || c.is_control())
-        .filter(|w| !w.is_empty())
-        .collect::<Vec<_>>()
-        .join(" ");
-    let mut chars = folded.chars();
-    let mut out: String = chars.by_ref().take(max_chars).collect();
-    if chars.next().is_some() {
-        out.push('…');
-    }
-    out
-}
-
-/// The innermost cause of an error ("Connection refused (os error 111)"), whose text is the
-/// useful part; the outer layers only say "error sending request".
-fn root_cause(e: &(dyn std::error::Error + 'static)) -> String {
-    let mut current = e;
-    while let Some(next) = current.source() {
-        current = next;
-    }
-    current.to_string()
-}
-
-/// When the reply's `Retry-After` says to come back: delta-seconds or an HTTP-date, capped at
-/// [`MAX_RETRY_AFTER`]; a date already past gives zero. `None` without a usable header.
-pub fn retry_after(headers: &HeaderMap, now: SystemTime) -> Option<Duration> {
-    let text = headers.get(reqwest::header::RETRY_AFTER)?.to_str().ok()?.trim();
-    let wait = if !text.is_empty() && text.bytes().all(|b| b.is_ascii_digit()) {
-        // Digits too many for u64 are still "a very long time".
-        Duration::from_secs(text.parse::<u64>().unwrap_or(u64::MAX))
-    } else {
-        let when = httpdate::parse_http_date(text).ok()?;
-        when.duration_since(now).unwrap_or(Duration::ZERO)
-    };
-    Some(wait.min(MAX_RETRY_AFTER))
 }
 
 #[cfg(test)]
 mod tests {
     use super::*;
+    use crate::channels::http::MAX_RETRY_AFTER;
 
     /// The official Standard Webhooks vectors, shared with every provider's tests.
     fn vectors() -> serde_json::Value {
@@ -1346,7 +1251,7 @@ mod tests {
     #[test]
     fn reasons_are_one_short_line_without_secrets() {
         let body = format!("line one\r\n\tline two token=abc123secret {}", "x".repeat(500));
-        let r = status_reason(StatusCode::BAD_REQUEST, &body, &["abc123secret"]);
+        let r = Redactor::new(["abc123secret"]).status_reason(StatusCode::BAD_REQUEST, &body);
         assert!(
             r.starts_with("HTTP 400 Bad Request: line one line two token=[redacted] xxx"),
             "{r}"
@@ -1354,9 +1259,12 @@ mod tests {
         assert!(!r.contains('\n') && !r.contains('\t'));
         assert!(r.ends_with('…'));
         assert!(r.chars().count() < 230);
-        assert_eq!(status_reason(StatusCode::NOT_FOUND, "  ", &[]), "HTTP 404 Not Found");
+        assert_eq!(
+            Redactor::default().status_reason(StatusCode::NOT_FOUND, "  "),
+            "HTTP 404 Not Found"
+        );
         // Character-based cut: Chinese text is never split inside a character.
-        assert_eq!(one_line("通知已发送", 2, &[]), "通知…");
+        assert_eq!(Redactor::default().one_line("通知已发送", 2), "通知…");
     }
 
     #[test]
@@ -1448,11 +1356,9 @@ mod tests {
         s.secret_headers.insert("X-Custom".into());
         let w = Webhook::new("c", s, None).unwrap();
         assert!(!format!("{w:?}").contains("T0KEN"), "{w:?}");
-        let redact: Vec<&str> = w.redact.iter().map(String::as_str).collect();
-        let r = status_reason(
+        let r = w.redact.status_reason(
             StatusCode::INTERNAL_SERVER_ERROR,
             "bad token T0KEN-in-url and h1dden-v4lue",
-            &redact,
         );
         assert!(!r.contains("T0KEN") && !r.contains("h1dden"), "{r}");
     }

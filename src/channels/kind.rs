@@ -1,0 +1,119 @@
+//! What a channel kind declares about itself, once, in its own module.
+
+use std::sync::Arc;
+
+use serde::Serialize;
+use ts_rs::TS;
+
+use super::schema::{Field, FieldError, Text, Values};
+use crate::providers::{Limits, Provider};
+
+/// Which platform a kind belongs to: the Channels screen groups its kind picker by this.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, TS)]
+#[serde(rename_all = "camelCase")]
+#[ts(export)]
+pub enum Platform {
+    Local,
+    Email,
+    Http,
+    Wecom,
+    Dingtalk,
+    Feishu,
+    Sms,
+}
+
+/// Who a message on this kind goes to.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, TS)]
+#[serde(rename_all = "camelCase", tag = "to", content = "address")]
+#[ts(export)]
+pub enum Recipients {
+    /// Each person, at the contact address of this kind (`email`, `mobile`, `dingtalk` …).
+    Person(&'static str),
+    /// Each person, with no address needed (the sandbox, a webhook).
+    Anyone,
+    /// One group chat: one message per run, whoever the audience is.
+    Group,
+}
+
+/// How a kind shows a notice's body.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, TS)]
+#[serde(rename_all = "camelCase", tag = "format")]
+#[ts(export)]
+pub enum Format {
+    /// An e-mail: HTML and text made from the Markdown.
+    Email,
+    /// A platform's Markdown dialect, refused over `max_bytes` (never cut).
+    Markdown {
+        dialect: Dialect,
+        #[ts(type = "number")]
+        max_bytes: usize,
+    },
+    /// Whatever the receiver makes of the Markdown (a webhook, the sandbox).
+    Raw,
+}
+
+/// The Markdown each platform understands.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, TS)]
+#[serde(rename_all = "camelCase")]
+#[ts(export)]
+pub enum Dialect {
+    /// DingTalk's: headings, quotes, bold, italic, links, images, lists.
+    Dingtalk,
+    /// WeCom's: headings, bold, links, inline code, quotes, coloured text.
+    Wecom,
+    /// Feishu card `lark_md`.
+    Feishu,
+}
+
+/// One kind of channel, described once: everything else (CLI flags, the form, storage, the
+/// dispatcher) works from this.
+pub trait Kind: Send + Sync + 'static {
+    /// The stored spelling (`dingtalk_robot`); the CLI also takes it with `-`.
+    fn id(&self) -> &'static str;
+    fn label(&self) -> Text;
+    /// Where to get the settings, in a sentence or two.
+    fn description(&self) -> Text;
+    fn platform(&self) -> Platform;
+    fn fields(&self) -> &'static [Field];
+    fn recipients(&self) -> Recipients;
+    fn format(&self) -> Format;
+    /// The platform's documented limits; a channel may lower them.
+    fn limits(&self) -> Limits;
+    /// Checks that involve more than one field (each field's own check has run).
+    fn check(&self, _values: &Values) -> Result<(), FieldError> {
+        Ok(())
+    }
+    /// The provider for a channel with these (validated) settings.
+    fn build(&self, channel_name: &str, values: &Values) -> Result<Arc<dyn Provider>, FieldError>;
+}
+
+/// A kind as `herald channels kinds --json` and the Channels screen read it.
+#[derive(Debug, Clone, Serialize, TS)]
+#[serde(rename_all = "camelCase")]
+#[ts(export)]
+pub struct KindInfo {
+    pub id: &'static str,
+    pub label: Text,
+    pub description: Text,
+    pub platform: Platform,
+    pub recipients: Recipients,
+    pub format: Format,
+    pub fields: &'static [Field],
+    #[ts(type = "number | null")]
+    pub per_minute: Option<u32>,
+}
+
+impl KindInfo {
+    pub fn of(kind: &dyn Kind) -> KindInfo {
+        KindInfo {
+            id: kind.id(),
+            label: kind.label(),
+            description: kind.description(),
+            platform: kind.platform(),
+            recipients: kind.recipients(),
+            format: kind.format(),
+            fields: kind.fields(),
+            per_minute: kind.limits().per_minute,
+        }
+    }
+}

@@ -1,0 +1,8 @@
+//! One module per channel kind made on the [`Kind`] description; [`ALL`] lists them.
+
+pub mod dingtalk_robot;
+
+use super::Kind;
+
+/// Every kind, in the order the kind picker shows them.
+pub static ALL: &[&dyn Kind] = &[&dingtalk_robot::DingtalkRobot];

@@ -1,0 +1,357 @@
+//! A channel kind's settings, described once as data: each field's key, type, whether it is
+//! required or its default, its label and help in both languages, and its check. The CLI's
+//! flags, the Channels screen's form, validation and storage (settings as JSON, secret fields
+//! in the secret store) are all made from this description.
+
+use std::collections::BTreeMap;
+
+use serde::Serialize;
+use thiserror::Error;
+use ts_rs::TS;
+
+/// A text in both of the UI's languages.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, TS)]
+#[serde(rename_all = "camelCase")]
+#[ts(export)]
+pub struct Text {
+    pub zh: &'static str,
+    pub en: &'static str,
+}
+
+/// What a field holds, and so which widget and flag it gets.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, TS)]
+#[serde(rename_all = "camelCase", tag = "type")]
+#[ts(export)]
+pub enum FieldType {
+    /// One line of text.
+    Text,
+    /// An http or https URL.
+    Url,
+    /// A whole number within bounds.
+    Number {
+        #[ts(type = "number")]
+        min: i64,
+        #[ts(type = "number")]
+        max: i64,
+    },
+    /// On or off.
+    Switch,
+    /// One of a few values.
+    Choice { options: &'static [ChoiceOption] },
+    /// Kept in the secret store, never shown again: only whether it is set.
+    Secret,
+    /// A URL that carries its credential (a robot's webhook address): kept as a secret.
+    SecretUrl,
+    /// A file the user picks, stored as its text (a CA certificate).
+    FileText,
+}
+
+impl FieldType {
+    /// Whether the value goes to the secret store rather than the channel's settings.
+    pub fn is_secret(self) -> bool {
+        matches!(self, FieldType::Secret | FieldType::SecretUrl)
+    }
+}
+
+/// One value of a [`FieldType::Choice`].
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, TS)]
+#[serde(rename_all = "camelCase")]
+#[ts(export)]
+pub struct ChoiceOption {
+    pub value: &'static str,
+    pub label: Text,
+}
+
+/// A check beyond the type's own, run on a non-empty value: the reason it is refused.
+pub type Check = fn(&str) -> Result<(), Text>;
+
+/// One setting of a channel kind.
+#[derive(Debug, Clone, Copy, Serialize, TS)]
+#[serde(rename_all = "camelCase")]
+#[ts(export)]
+pub struct Field {
+    /// The key in stored settings and the CLI flag (`--app-key`).
+    pub key: &'static str,
+    #[serde(flatten)]
+    pub ty: FieldType,
+    pub required: bool,
+    /// The value when none is given.
+    pub default: Option<&'static str>,
+    pub label: Text,
+    /// Where to find the value in the provider's console, or what it does.
+    pub help: Text,
+    #[serde(skip)]
+    #[ts(skip)]
+    pub check: Option<Check>,
+}
+
+impl Field {
+    /// A required field of `ty` with no check, to be completed with struct update syntax.
+    pub const fn new(key: &'static str, ty: FieldType, label: Text, help: Text) -> Field {
+        Field {
+            key,
+            ty,
+            required: true,
+            default: None,
+            label,
+            help,
+            check: None,
+        }
+    }
+
+    /// The same field, optional.
+    pub const fn optional(self) -> Field {
+        Field {
+            required: false,
+            ..self
+        }
+    }
+
+    /// The same field, with a default.
+    pub const fn default_value(self, value: &'static str) -> Field {
+        Field {
+            required: false,
+            default: Some(value),
+            ..self
+        }
+    }
+
+    /// The same field, with a check.
+    pub const fn checked(self, check: Check) -> Field {
+        Field {
+            check: Some(check),
+            ..self
+        }
+    }
+}
+
+/// A setting that was refused: its code (for the UI's translation), the field, and why in
+/// both languages. Never carries the value, which may be a secret.
+#[derive(Debug, Clone, PartialEq, Eq, Error)]
+#[error("{field}: {}", reason.en)]
+pub struct FieldError {
+    pub code: &'static str,
+    pub field: String,
+    pub reason: Text,
+}
+
+impl FieldError {
+    pub fn new(code: &'static str, field: &str, reason: Text) -> FieldError {
+        FieldError {
+            code,
+            field: field.to_owned(),
+            reason,
+        }
+    }
+}
+
+/// A channel's settings split for storage: the public ones (as JSON for the `settings`
+/// column) and the secret ones (for the secret store).
+#[derive(Debug, Default, Clone, PartialEq)]
+pub struct SplitSettings {
+    pub public: serde_json::Map<String, serde_json::Value>,
+    pub secret: BTreeMap<String, String>,
+}
+
+/// Settings read back: every field's value, secret ones included, by key.
+#[derive(Clone, Default, PartialEq)]
+pub struct Values(BTreeMap<String, String>);
+
+impl std::fmt::Debug for Values {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        // Secrets live here too: show the keys only.
+        f.debug_set().entries(self.0.keys()).finish()
+    }
+}
+
+impl Values {
+    /// The value of `key`, if it is set.
+    pub fn get(&self, key: &str) -> Option<&str> {
+        self.0.get(key).map(String::as_str)
+    }
+
+    /// A number field's value (checked when the settings were validated).
+    pub fn number(&self, key: &str) -> Option<i64> {
+        self.get(key).and_then(|v| v.parse().ok())
+    }
+
+    /// A switch's value.
+    pub fn switch(&self, key: &str) -> bool {
+        self.get(key) == Some("true")
+    }
+
+    /// Joins stored public settings and secrets again, for building a provider.
+    pub fn join(fields: &[Field], public: &serde_json::Value, secret: &BTreeMap<String, String>) -> Values {
+        let mut values = BTreeMap::new();
+        for field in fields {
+            let value = if field.ty.is_secret() {
+                secret.get(field.key).cloned()
+            } else {
+                public.get(field.key).map(|v| match v {
+                    serde_json::Value::String(s) => s.clone(),
+                    other => other.to_string(),
+                })
+            };
+            if let Some(v) = value.or_else(|| field.default.map(str::to_owned)) {
+                values.insert(field.key.to_owned(), v);
+            }
+        }
+        Values(values)
+    }
+}
+
+const REQUIRED: Text = Text {
+    zh: "必填",
+    en: "required",
+};
+
+/// Checks `input` (values as typed, by key) against `fields`, and splits it for storage.
+/// Unknown keys, missing required fields and values that fail their type or check are
+/// refused, naming the field. Empty values count as not given.
+pub fn validate(fields: &[Field], input: &BTreeMap<String, String>) -> Result<SplitSettings, FieldError> {
+    if let Some(unknown) = input.keys().find(|k| !fields.iter().any(|f| f.key == k.as_str())) {
+        return Err(FieldError::new(
+            "unknown_setting",
+            unknown,
+            Text {
+                zh: "不是这种渠道的设置项",
+                en: "not a setting of this kind of channel",
+            },
+        ));
+    }
+    let mut split = SplitSettings::default();
+    for field in fields {
+        let given = input.get(field.key).map(|v| v.trim()).filter(|v| !v.is_empty());
+        let Some(value) = given.or(field.default) else {
+            if field.required {
+                return Err(FieldError::new("setting_required", field.key, REQUIRED));
+            }
+            continue;
+        };
+        let stored = check_type(field, value)?;
+        if let Some(check) = field.check {
+            check(value).map_err(|reason| FieldError::new("setting_invalid", field.key, reason))?;
+        }
+        if field.ty.is_secret() {
+            split.secret.insert(field.key.to_owned(), value.to_owned());
+        } else {
+            split.public.insert(field.key.to_owned(), stored);
+        }
+    }
+    Ok(split)
+}
+
+fn check_type(field: &Field, value: &str) -> Result<serde_json::Value, FieldError> {
+    let refuse = |zh, en| FieldError::new("setting_invalid", field.key, Text { zh, en });
+    match field.ty {
+        FieldType::Text | FieldType::Secret | FieldType::FileText => {
+            if value
+                .chars()
+                .any(|c| c.is_control() && !matches!(field.ty, FieldType::FileText))
+            {
+                return Err(refuse(
+                    "不能含换行或控制字符",
+                    "must not contain line breaks or control characters",
+                ));
+            }
+            Ok(value.into())
+        }
+        FieldType::Url | FieldType::SecretUrl => match reqwest::Url::parse(value) {
+            Ok(url) if matches!(url.scheme(), "http" | "https") && url.host().is_some() => Ok(value.into()),
+            _ => Err(refuse(
+                "应为以 https:// 开头的完整网址",
+                "must be a whole address starting with https://",
+            )),
+        },
+        FieldType::Number { min, max } => match value.parse::<i64>() {
+            Ok(n) if (min..=max).contains(&n) => Ok(n.into()),
+            _ => Err(FieldError {
+                code: "setting_out_of_range",
+                field: field.key.to_owned(),
+                reason: Text {
+                    zh: "应为范围内的整数",
+                    en: "must be a whole number within its range",
+                },
+            }),
+        },
+        FieldType::Switch => match value {
+            "true" | "on" | "yes" | "1" => Ok(true.into()),
+            "false" | "off" | "no" | "0" => Ok(false.into()),
+            _ => Err(refuse("应为 true 或 false", "must be true or false")),
+        },
+        FieldType::Choice { options } => match options.iter().find(|o| o.value == value) {
+            Some(o) => Ok(o.value.into()),
+            None => Err(refuse("不是可选的值之一", "is not one of the choices")),
+        },
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    const T: Text = Text { zh: "", en: "" };
+    const FIELDS: [Field; 4] = [
+        Field::new("webhook", FieldType::SecretUrl, T, T),
+        Field::new("secret", FieldType::Secret, T, T).optional(),
+        Field::new("timeout", FieldType::Number { min: 1, max: 60 }, T, T).default_value("10"),
+        Field::new(
+            "mention",
+            FieldType::Choice {
+                options: &[
+                    ChoiceOption {
+                        value: "none",
+                        label: T,
+                    },
+                    ChoiceOption { value: "all", label: T },
+                ],
+            },
+            T,
+            T,
+        )
+        .default_value("none"),
+    ];
+
+    fn input(pairs: &[(&str, &str)]) -> BTreeMap<String, String> {
+        pairs.iter().map(|(k, v)| (k.to_string(), v.to_string())).collect()
+    }
+
+    #[test]
+    fn secrets_are_split_from_settings_and_defaults_filled() {
+        let split = validate(
+            &FIELDS,
+            &input(&[
+                ("webhook", "https://oapi.dingtalk.com/robot/send?access_token=abc"),
+                ("secret", "SECx"),
+            ]),
+        )
+        .unwrap();
+        assert_eq!(split.secret.len(), 2);
+        assert_eq!(split.public.get("timeout"), Some(&serde_json::json!(10)));
+        assert_eq!(split.public.get("mention"), Some(&serde_json::json!("none")));
+        assert!(!serde_json::Value::Object(split.public.clone())
+            .to_string()
+            .contains("abc"));
+        let values = Values::join(&FIELDS, &serde_json::Value::Object(split.public), &split.secret);
+        assert_eq!(values.number("timeout"), Some(10));
+        assert_eq!(values.get("secret"), Some("SECx"));
+        assert!(!format!("{values:?}").contains("SECx"));
+    }
+
+    #[test]
+    fn each_refusal_names_its_field_and_never_the_value() {
+        let err = validate(&FIELDS, &input(&[])).unwrap_err();
+        assert_eq!((err.code, err.field.as_str()), ("setting_required", "webhook"));
+        let err = validate(&FIELDS, &input(&[("webhook", "not a url SECRET")])).unwrap_err();
+        assert_eq!(err.field, "webhook");
+        assert!(!err.to_string().contains("SECRET"));
+        let err = validate(&FIELDS, &input(&[("webhook", "https://x.cn/"), ("timeout", "61")])).unwrap_err();
+        assert_eq!((err.code, err.field.as_str()), ("setting_out_of_range", "timeout"));
+        let err = validate(&FIELDS, &input(&[("webhook", "https://x.cn/"), ("mention", "some")])).unwrap_err();
+        assert_eq!(err.field, "mention");
+        let err = validate(&FIELDS, &input(&[("webhook", "https://x.cn/"), ("colour", "red")])).unwrap_err();
+        assert_eq!((err.code, err.field.as_str()), ("unknown_setting", "colour"));
+        let err = validate(&FIELDS, &input(&[("webhook", "https://x.cn/"), ("secret", "a\nb")])).unwrap_err();
+        assert_eq!(err.field, "secret");
+    }
+}
