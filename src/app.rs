@@ -22,6 +22,7 @@ mod audience;
 mod channels;
 mod contacts;
 mod import;
+mod kinds;
 mod providers;
 mod smtp;
 mod unsubscribe;

@@ -18,6 +18,9 @@ pub enum Error {
     /// A file to import could not be read at all (problems inside it go in the report).
     #[error(transparent)]
     Import(#[from] crate::import::ImportError),
+    /// A channel setting was refused: its code, the field, and why in both languages.
+    #[error(transparent)]
+    Setting(#[from] crate::channels::FieldError),
     /// The caller asked for something that does not fit the data (a message for a person).
     #[error("{0}")]
     Invalid(String),
@@ -33,6 +36,7 @@ impl Error {
             Error::Dispatch(e) => e.code(),
             Error::Secret(_) => "secret_store",
             Error::Import(e) => e.code(),
+            Error::Setting(e) => e.code,
             Error::Invalid(_) => "invalid",
         }
     }
@@ -41,6 +45,11 @@ impl Error {
     pub fn params(&self) -> Vec<(&'static str, String)> {
         match self {
             Error::Import(e) => e.params(),
+            Error::Setting(e) => vec![
+                ("field", e.field.clone()),
+                ("reasonZh", e.reason.zh.to_owned()),
+                ("reasonEn", e.reason.en.to_owned()),
+            ],
             _ => Vec::new(),
         }
     }

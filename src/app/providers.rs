@@ -35,6 +35,11 @@ pub(super) struct Providers {
 #[async_trait]
 impl ProviderFactory for Providers {
     async fn build(&self, channel: &Channel) -> std::result::Result<Arc<dyn Provider>, String> {
+        if let Some(kind) = super::kinds::described(channel.kind) {
+            return super::kinds::build(&self.store, self.secrets.as_ref(), kind, channel)
+                .await
+                .map_err(|e| e.to_string());
+        }
         match channel.kind {
             ChannelKind::Sandbox => Ok(Arc::new(Sandbox::new(channel.name.clone(), self.inbox.clone()))),
             ChannelKind::Webhook => {

@@ -216,32 +216,48 @@ impl App {
 
     /// Sends one test message through a channel to `to`, and reports the server's reply or
     /// why it failed. Audited (the address, not the reply).
-    pub async fn test_channel(&self, name: &str, to: &str) -> Result<ChannelTestResult> {
+    pub async fn test_channel(&self, name: &str, to: Option<&str>) -> Result<ChannelTestResult> {
         let channel = self.channel_by_name(name).await?;
-        let result = match channel.kind {
-            ChannelKind::Smtp => {
+        if let Some(kind) = super::kinds::described(channel.kind) {
+            let result = self.test_kind_channel(kind, &channel, to).await?;
+            self.audit_test(&channel, to, result.ok).await?;
+            return Ok(result);
+        }
+        let result = match (channel.kind, to) {
+            (ChannelKind::Smtp, Some(to)) => {
                 let smtp = load_smtp(&self.store, self.secrets.as_ref(), channel.id).await?;
                 smtp.test(to).await
             }
-            other => {
+            (ChannelKind::Smtp, None) => {
                 return Err(Error::Invalid(format!(
-                    "a test message is for e-mail channels; {name} is a {} channel",
+                    "to test {name}, give the address the test message goes to (--to)"
+                )))
+            }
+            (other, _) => {
+                return Err(Error::Invalid(format!(
+                    "a test message is for e-mail, robot and app channels; {name} is a {} channel",
                     other.as_str()
                 )))
             }
         };
+        self.audit_test(&channel, to, result.is_ok()).await?;
+        Ok(match result {
+            Ok(reply) => ChannelTestResult { ok: true, reply },
+            Err(reply) => ChannelTestResult { ok: false, reply },
+        })
+    }
+
+    /// A test send is recorded: who tested which channel, to whom, and whether it worked.
+    async fn audit_test(&self, channel: &Channel, to: Option<&str>, ok: bool) -> Result<()> {
         audit::record(
             &self.store,
             &self.actor,
             "channel.test",
             "channel",
             Some(channel.id),
-            serde_json::json!({"name": name, "to": to, "ok": result.is_ok()}),
+            serde_json::json!({"name": channel.name, "to": to, "ok": ok}),
         )
         .await?;
-        Ok(match result {
-            Ok(reply) => ChannelTestResult { ok: true, reply },
-            Err(reply) => ChannelTestResult { ok: false, reply },
-        })
+        Ok(())
     }
 }

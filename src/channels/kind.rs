@@ -11,7 +11,7 @@ use crate::providers::{Limits, Provider};
 /// Which platform a kind belongs to: the Channels screen groups its kind picker by this.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, TS)]
 #[serde(rename_all = "camelCase")]
-#[ts(export)]
+#[ts(export, rename = "KindPlatform")]
 pub enum Platform {
     Local,
     Email,
@@ -25,7 +25,7 @@ pub enum Platform {
 /// Who a message on this kind goes to.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, TS)]
 #[serde(rename_all = "camelCase", tag = "to", content = "address")]
-#[ts(export)]
+#[ts(export, rename = "KindRecipients")]
 pub enum Recipients {
     /// Each person, at the contact address of this kind (`email`, `mobile`, `dingtalk` …).
     Person(&'static str),
@@ -38,7 +38,7 @@ pub enum Recipients {
 /// How a kind shows a notice's body.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, TS)]
 #[serde(rename_all = "camelCase", tag = "format")]
-#[ts(export)]
+#[ts(export, rename = "ContentFormat")]
 pub enum Format {
     /// An e-mail: HTML and text made from the Markdown.
     Email,
@@ -55,7 +55,7 @@ pub enum Format {
 /// The Markdown each platform understands.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, TS)]
 #[serde(rename_all = "camelCase")]
-#[ts(export)]
+#[ts(export, rename = "MarkdownDialect")]
 pub enum Dialect {
     /// DingTalk's: headings, quotes, bold, italic, links, images, lists.
     Dingtalk,

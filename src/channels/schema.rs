@@ -12,7 +12,7 @@ use ts_rs::TS;
 /// A text in both of the UI's languages.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, TS)]
 #[serde(rename_all = "camelCase")]
-#[ts(export)]
+#[ts(export, rename = "Bilingual")]
 pub struct Text {
     pub zh: &'static str,
     pub en: &'static str,
@@ -21,7 +21,7 @@ pub struct Text {
 /// What a field holds, and so which widget and flag it gets.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, TS)]
 #[serde(rename_all = "camelCase", tag = "type")]
-#[ts(export)]
+#[ts(export, rename = "SettingType")]
 pub enum FieldType {
     /// One line of text.
     Text,
@@ -56,7 +56,7 @@ impl FieldType {
 /// One value of a [`FieldType::Choice`].
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, TS)]
 #[serde(rename_all = "camelCase")]
-#[ts(export)]
+#[ts(export, rename = "SettingChoice")]
 pub struct ChoiceOption {
     pub value: &'static str,
     pub label: Text,
@@ -68,7 +68,7 @@ pub type Check = fn(&str) -> Result<(), Text>;
 /// One setting of a channel kind.
 #[derive(Debug, Clone, Copy, Serialize, TS)]
 #[serde(rename_all = "camelCase")]
-#[ts(export)]
+#[ts(export, rename = "SettingField")]
 pub struct Field {
     /// The key in stored settings and the CLI flag (`--app-key`).
     pub key: &'static str,

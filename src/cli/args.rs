@@ -324,13 +324,16 @@ pub enum ChannelsCmd {
     Resume { name: String },
     /// Queue every failed delivery of this channel again.
     RetryFailed { name: String },
-    /// Send one test message through an e-mail channel and show the server's reply.
+    /// Send one test message and show what the server or platform answered: into the group
+    /// for a robot, to --to for e-mail and app channels.
     Test {
         name: String,
-        /// The address the test message goes to.
+        /// Whom the test message goes to (an e-mail address, a platform user id).
         #[arg(long)]
-        to: String,
+        to: Option<String>,
     },
+    /// The kinds of channel this version can add, with their settings.
+    Kinds,
 }
 
 #[derive(Debug, Args)]
@@ -391,12 +394,68 @@ pub enum SandboxCmd {
     },
 }
 
-#[derive(Debug, Subcommand)]
+/// `channels add KIND`: the webhook and e-mail kinds have flags of their own; every kind
+/// described in `crate::channels` gets its flags from its settings schema
+/// ([`super::kinds::kind_command`]).
+#[derive(Debug)]
 pub enum ChannelAddCmd {
     /// A generic webhook: each message is one HTTP request to your URL.
     Webhook(WebhookArgs),
     /// An e-mail account: messages go out through its SMTP server.
     Smtp(SmtpArgs),
+    /// A kind described by its schema.
+    Kind(super::kinds::KindArgs),
+}
+
+impl clap::FromArgMatches for ChannelAddCmd {
+    fn from_arg_matches(m: &clap::ArgMatches) -> Result<Self, clap::Error> {
+        match m.subcommand() {
+            Some(("webhook", sub)) => Ok(ChannelAddCmd::Webhook(WebhookArgs::from_arg_matches(sub)?)),
+            Some(("smtp", sub)) => Ok(ChannelAddCmd::Smtp(SmtpArgs::from_arg_matches(sub)?)),
+            Some((name, sub)) => match crate::channels::find(name) {
+                Some(kind) => Ok(ChannelAddCmd::Kind(super::kinds::KindArgs::from_matches(kind, sub)?)),
+                None => Err(clap::Error::raw(
+                    clap::error::ErrorKind::InvalidSubcommand,
+                    format!("there is no channel kind {name}\n"),
+                )),
+            },
+            None => Err(clap::Error::raw(
+                clap::error::ErrorKind::MissingSubcommand,
+                "say which kind of channel to add\n",
+            )),
+        }
+    }
+
+    fn update_from_arg_matches(&mut self, m: &clap::ArgMatches) -> Result<(), clap::Error> {
+        *self = Self::from_arg_matches(m)?;
+        Ok(())
+    }
+}
+
+impl Subcommand for ChannelAddCmd {
+    fn augment_subcommands(cmd: clap::Command) -> clap::Command {
+        let cmd = cmd
+            // `about` after the flags: a flattened struct's doc comment would replace it.
+            .subcommand(
+                WebhookArgs::augment_args(clap::Command::new("webhook"))
+                    .about("A generic webhook: each message is one HTTP request to your URL."),
+            )
+            .subcommand(
+                SmtpArgs::augment_args(clap::Command::new("smtp"))
+                    .about("An e-mail account: messages go out through its SMTP server."),
+            );
+        crate::channels::all()
+            .iter()
+            .fold(cmd, |cmd, kind| cmd.subcommand(super::kinds::kind_command(*kind)))
+    }
+
+    fn augment_subcommands_for_update(cmd: clap::Command) -> clap::Command {
+        Self::augment_subcommands(cmd)
+    }
+
+    fn has_subcommand(name: &str) -> bool {
+        matches!(name, "webhook" | "smtp") || crate::channels::find(name).is_some()
+    }
 }
 
 #[derive(Debug, Args)]

@@ -39,7 +39,7 @@ pub fn read_secret() -> Result<String, Error> {
 }
 
 /// One line of standard input, trimmed, for `field`; empty is an error.
-fn read_stdin_line(field: &str) -> Result<String, Error> {
+pub(super) fn read_stdin_line(field: &str) -> Result<String, Error> {
     let mut s = String::new();
     std::io::stdin()
         .read_line(&mut s)

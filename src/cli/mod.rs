@@ -7,6 +7,7 @@ mod contacts;
 mod dispatch;
 mod groups;
 mod import;
+mod kinds;
 mod notices;
 mod output;
 mod smtp;
@@ -53,6 +54,7 @@ pub fn main() -> ExitCode {
                 matches!(
                     e,
                     crate::Error::Invalid(_)
+                        | crate::Error::Setting(_)
                         | crate::Error::Audience(_)
                         | crate::Error::Compose(_)
                         | crate::Error::Import(_)

@@ -146,7 +146,9 @@ pub async fn run_channels(app: &App, cmd: ChannelsCmd, json: bool) -> anyhow::Re
             emit(json, &c, || println!("added webhook channel {} ({})", c.id, c.name))
         }
         ChannelsCmd::Add(ChannelAddCmd::Smtp(a)) => super::smtp::add(app, a, json).await,
-        ChannelsCmd::Test { name, to } => super::smtp::test(app, &name, &to, json).await,
+        ChannelsCmd::Add(ChannelAddCmd::Kind(a)) => super::kinds::add(app, a, json).await,
+        ChannelsCmd::Test { name, to } => super::smtp::test(app, &name, to.as_deref(), json).await,
+        ChannelsCmd::Kinds => super::kinds::list(json),
         ChannelsCmd::List => {
             let all = app.list_channels().await?;
             emit(json, &all, || {

@@ -93,13 +93,14 @@ pub async fn edit(app: &App, a: SmtpEditArgs, json: bool) -> anyhow::Result<()> 
     emit(json, &c, || println!("changed e-mail channel {}", c.name))
 }
 
-pub async fn test(app: &App, name: &str, to: &str, json: bool) -> anyhow::Result<()> {
+pub async fn test(app: &App, name: &str, to: Option<&str>, json: bool) -> anyhow::Result<()> {
     let r = app.test_channel(name, to).await?;
+    let whom = to.map(|t| format!(" to {t}")).unwrap_or_default();
     emit(json, &r, || {
         if r.ok {
-            println!("test message to {to} accepted: {}", r.reply);
+            println!("test message{whom} accepted: {}", r.reply);
         } else {
-            println!("test message to {to} failed: {}", r.reply);
+            println!("test message{whom} failed: {}", r.reply);
         }
     })?;
     if r.ok {

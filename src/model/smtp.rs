@@ -64,6 +64,19 @@ pub struct ChannelTestResult {
     pub reply: String,
 }
 
+/// A channel of a kind described by its schema (`crate::channels`), as its form shows it for
+/// editing: public settings with their values, secret ones only as set or not.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize, TS)]
+#[serde(rename_all = "camelCase")]
+#[ts(export)]
+pub struct KindChannelConfig {
+    pub name: String,
+    pub kind: String,
+    #[ts(type = "Record<string, unknown>")]
+    pub settings: std::collections::BTreeMap<String, serde_json::Value>,
+    pub secrets_set: Vec<String>,
+}
+
 /// Changes to an e-mail channel; absent fields stay as they are. An empty `username` turns
 /// the login off (and forgets the password); an empty `fromName`, `replyTo` or `caPem` clears
 /// it. A new `password` replaces the stored one.

@@ -26,12 +26,19 @@ pub struct ChannelSecrets {
     /// An SMTP account's password.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub password: Option<String>,
+    /// The secret settings of a kind described by its schema (`crate::channels`), by key.
+    #[serde(default, skip_serializing_if = "BTreeMap::is_empty")]
+    pub fields: BTreeMap<String, String>,
 }
 
 impl ChannelSecrets {
     /// Nothing to keep.
     pub fn is_empty(&self) -> bool {
-        self.signing.is_none() && self.headers.is_empty() && self.query.is_empty() && self.password.is_none()
+        self.signing.is_none()
+            && self.headers.is_empty()
+            && self.query.is_empty()
+            && self.password.is_none()
+            && self.fields.is_empty()
     }
 
     /// Reads an entry. Versions before credential headers moved here stored the bare signing
@@ -63,6 +70,7 @@ impl fmt::Debug for ChannelSecrets {
             .field("headers", &self.headers.keys().collect::<Vec<_>>())
             .field("query", &self.query.keys().collect::<Vec<_>>())
             .field("password", &self.password.is_some())
+            .field("fields", &self.fields.keys().collect::<Vec<_>>())
             .finish()
     }
 }

@@ -39,5 +39,5 @@ pub async fn read_ca_file(picked: State<'_, PickedFiles>, path: String) -> CmdRe
 /// server's words), not an error.
 #[tauri::command]
 pub async fn test_channel(state: State<'_, AppState>, name: String, to: String) -> CmdResult<ChannelTestResult> {
-    Ok(state.app.test_channel(&name, &to).await?)
+    Ok(state.app.test_channel(&name, Some(&to)).await?)
 }

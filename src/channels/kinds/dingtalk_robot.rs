@@ -69,7 +69,7 @@ const FIELDS: &[Field] = &[
         FieldType::Secret,
         Text {
             zh: "加签密钥",
-            en: "Signing secret (加签)",
+            en: "Signing secret",
         },
         Text {
             zh: "机器人安全设置中选“加签”时显示的 SEC 开头的密钥；只用“自定义关键词”或“IP 地址段”时留空。",

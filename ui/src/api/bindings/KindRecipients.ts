@@ -3,4 +3,4 @@
 /**
  * Who a message on this kind goes to.
  */
-export type Recipients = { "to": "person", "address": string } | { "to": "anyone" } | { "to": "group" };
+export type KindRecipients = { "to": "person", "address": string } | { "to": "anyone" } | { "to": "group" };

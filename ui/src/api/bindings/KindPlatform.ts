@@ -3,4 +3,4 @@
 /**
  * Which platform a kind belongs to: the Channels screen groups its kind picker by this.
  */
-export type Platform = "local" | "email" | "http" | "wecom" | "dingtalk" | "feishu" | "sms";
+export type KindPlatform = "local" | "email" | "http" | "wecom" | "dingtalk" | "feishu" | "sms";

@@ -1,0 +1,184 @@
+//! Channels of the kinds described in `crate::channels`, handled from their description alone:
+//! adding (settings as JSON, secret fields in the secret store), showing without secrets,
+//! building the provider, and a test send.
+
+use std::collections::BTreeMap;
+use std::sync::Arc;
+
+use super::channels::load_channel_secrets;
+use super::App;
+use crate::audit;
+use crate::channels::{self, schema, Kind, Recipients, Values};
+use crate::model::{Channel, ChannelKind, ChannelLimits, ChannelTestResult, KindChannelConfig};
+use crate::providers::{Outcome, Outgoing, Provider};
+use crate::secrets::{ChannelSecrets, SecretStore};
+use crate::store::Store;
+use crate::{Error, Result};
+
+/// The kind described by the registry for `channel`, if it is one of those.
+pub(super) fn described(kind: ChannelKind) -> Option<&'static dyn Kind> {
+    channels::find(kind.as_str())
+}
+
+fn kind_named(id: &str) -> Result<&'static dyn Kind> {
+    channels::find(id).ok_or_else(|| {
+        let known: Vec<String> = channels::all().iter().map(|k| channels::cli_name(*k)).collect();
+        Error::Invalid(format!(
+            "there is no channel kind {id}; the kinds are {}",
+            known.join(", ")
+        ))
+    })
+}
+
+/// Builds the provider of a described kind's channel from its stored settings and secrets.
+pub(super) async fn build(
+    store: &Store,
+    secrets: &dyn SecretStore,
+    kind: &'static dyn Kind,
+    channel: &Channel,
+) -> Result<Arc<dyn Provider>> {
+    let values = stored_values(store, secrets, kind, channel.id).await?;
+    Ok(kind.build(&channel.name, &values)?)
+}
+
+async fn stored_values(
+    store: &Store,
+    secrets: &dyn SecretStore,
+    kind: &'static dyn Kind,
+    channel_id: i64,
+) -> Result<Values> {
+    let (row, found) = load_channel_secrets(store, secrets, channel_id).await?;
+    let values = Values::join(kind.fields(), &row.settings, &found.fields);
+    if let Some(lost) = kind
+        .fields()
+        .iter()
+        .find(|f| f.required && f.ty.is_secret() && values.get(f.key).is_none())
+    {
+        return Err(Error::Invalid(format!(
+            "{}: its value is missing from the secret store: set it again",
+            lost.key
+        )));
+    }
+    Ok(values)
+}
+
+impl App {
+    /// Adds a channel of a described kind: `settings` as typed, by field key, checked against
+    /// the kind's schema; secret fields go to the secret store, the rest to the channel row.
+    /// The audit entry names the settings and which secrets were set, never a secret.
+    pub async fn add_kind_channel(
+        &self,
+        kind: &str,
+        name: &str,
+        settings: BTreeMap<String, String>,
+        limits: Option<ChannelLimits>,
+    ) -> Result<Channel> {
+        let kind = kind_named(kind)?;
+        let name = name.trim();
+        if name.is_empty() {
+            return Err(Error::Invalid("the channel's name is empty".into()));
+        }
+        let split = schema::validate(kind.fields(), &settings)?;
+        let public = serde_json::Value::Object(split.public.clone());
+        let values = Values::join(kind.fields(), &public, &split.secret);
+        kind.check(&values)?;
+        // Building checks what only a provider can (a client that cannot be made, say).
+        kind.build(name, &values)?;
+        let stored_kind = ChannelKind::parse(kind.id())
+            .ok_or_else(|| Error::Invalid(format!("this version of Herald cannot store {} channels", kind.id())))?;
+        let secrets = ChannelSecrets {
+            fields: split.secret.clone(),
+            ..Default::default()
+        };
+        let limits = serde_json::to_value(limits.unwrap_or_default()).map_err(|e| Error::Invalid(e.to_string()))?;
+        let entry = audit::entry(
+            &self.actor,
+            "channel.add",
+            "channel",
+            None,
+            serde_json::json!({"name": name, "kind": kind.id(), "settings": public,
+                "secrets": split.secret.keys().collect::<Vec<_>>()}),
+        );
+        self.insert_channel_with_secrets(name, stored_kind, &public, &limits, &secrets, entry)
+            .await
+    }
+
+    /// A described kind's channel as the form shows it for editing: public settings with
+    /// their values, secret ones only as set or not.
+    pub async fn kind_channel_config(&self, name: &str) -> Result<KindChannelConfig> {
+        let channel = self.channel_by_name(name).await?;
+        let kind = described(channel.kind)
+            .ok_or_else(|| Error::Invalid(format!("{name} is configured through its own commands")))?;
+        let (row, found) = load_channel_secrets(&self.store, self.secrets.as_ref(), channel.id).await?;
+        let mut settings = BTreeMap::new();
+        let mut secrets_set = Vec::new();
+        for field in kind.fields() {
+            if field.ty.is_secret() {
+                if found.fields.contains_key(field.key) {
+                    secrets_set.push(field.key.to_owned());
+                }
+            } else if let Some(v) = row.settings.get(field.key) {
+                settings.insert(field.key.to_owned(), v.clone());
+            }
+        }
+        Ok(KindChannelConfig {
+            name: channel.name,
+            kind: kind.id().to_owned(),
+            settings,
+            secrets_set,
+        })
+    }
+
+    /// Sends one test message through a described kind's channel: into the group for a
+    /// robot, to `to` for a kind that writes to people. Says what the platform answered.
+    pub(super) async fn test_kind_channel(
+        &self,
+        kind: &'static dyn Kind,
+        channel: &Channel,
+        to: Option<&str>,
+    ) -> Result<ChannelTestResult> {
+        let address = match (kind.recipients(), to.map(str::trim).filter(|t| !t.is_empty())) {
+            (Recipients::Group, None) => String::new(),
+            (Recipients::Group, Some(_)) => {
+                return Err(Error::Invalid(format!(
+                    "{} posts into its group; a test goes there, without --to",
+                    channel.name
+                )))
+            }
+            (_, Some(to)) => to.to_owned(),
+            (_, None) => {
+                return Err(Error::Invalid(format!(
+                    "to test {}, say whom the test goes to (--to)",
+                    channel.name
+                )))
+            }
+        };
+        let provider = build(&self.store, self.secrets.as_ref(), kind, channel).await?;
+        let message = Outgoing {
+            delivery_id: 0,
+            address,
+            recipient_name: String::new(),
+            subject: "Herald 测试消息 / test message".into(),
+            body: "这是一条来自 Herald 的测试消息：收到即表示该渠道可以发送。\n\nThis is a test message from Herald: this channel works.".into(),
+            attachments: Arc::from(Vec::new()),
+            allow_unsubscribe: false,
+        };
+        let outcome = provider.send(std::slice::from_ref(&message)).await.into_iter().next();
+        Ok(match outcome {
+            Some(Outcome::Sent { .. }) => ChannelTestResult {
+                ok: true,
+                reply: format!("{} accepted the test message", kind.label().en),
+            },
+            Some(Outcome::Retry { reason, .. })
+            | Some(Outcome::Permanent { reason, .. })
+            | Some(Outcome::ChannelDown { reason, .. }) => ChannelTestResult {
+                ok: false,
+                reply: reason,
+            },
+            None => ChannelTestResult {
+                ok: false,
+                reply: "the provider gave no outcome".into(),
+            },
+        })
+    }
+}

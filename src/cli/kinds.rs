@@ -1,0 +1,143 @@
+//! The command line of the kinds described in `crate::channels`: `channels add KIND` with one
+//! flag per setting, made from the kind's schema with clap's builder API, and `channels kinds`.
+
+use std::collections::BTreeMap;
+
+use clap::{Arg, ArgMatches, Args, Command, FromArgMatches};
+
+use super::args::LimitArgs;
+use super::output::emit;
+use crate::channels::{self, FieldType, Kind, KindInfo};
+use crate::model::ChannelLimits;
+use crate::{App, Error};
+
+/// `channels add KIND` as parsed: the kind, the channel's name, each setting given by key.
+#[derive(Debug)]
+pub struct KindArgs {
+    pub kind: &'static str,
+    pub name: String,
+    pub settings: BTreeMap<String, String>,
+    pub limits: LimitArgs,
+}
+
+impl KindArgs {
+    pub fn from_matches(kind: &'static dyn Kind, m: &ArgMatches) -> Result<KindArgs, clap::Error> {
+        let mut settings = BTreeMap::new();
+        for field in kind.fields() {
+            if let Some(v) = m.get_one::<String>(field.key) {
+                settings.insert(field.key.to_owned(), v.clone());
+            }
+        }
+        Ok(KindArgs {
+            kind: kind.id(),
+            name: m.get_one::<String>("name").cloned().unwrap_or_default(),
+            settings,
+            limits: LimitArgs::from_arg_matches(m)?,
+        })
+    }
+}
+
+/// The `channels add` subcommand of one kind: `--name`, a flag per setting with its help in
+/// both languages, and the limit flags every channel has.
+pub fn kind_command(kind: &'static dyn Kind) -> Command {
+    let label = kind.label();
+    let about = format!("{} ({}): {}", label.en, label.zh, kind.description().en);
+    let mut cmd = Command::new(channels::cli_name(kind)).arg(
+        Arg::new("name")
+            .long("name")
+            .required(true)
+            .help("The channel's name, as notices and history show it"),
+    );
+    for field in kind.fields() {
+        let mut help = format!(
+            "{} ({}). {} {}",
+            field.label.en, field.label.zh, field.help.en, field.help.zh
+        );
+        if field.ty.is_secret() {
+            help.push_str(" Secret: kept in the secret store; give - to read it from standard input.");
+        }
+        let mut arg = Arg::new(field.key)
+            .long(field.key)
+            .help(help)
+            .required(field.required && field.default.is_none());
+        arg = match field.ty {
+            // Kept a string, like every value, after the range check.
+            FieldType::Number { min, max } => {
+                arg.value_name("N")
+                    .value_parser(move |v: &str| match v.trim().parse::<i64>() {
+                        Ok(n) if (min..=max).contains(&n) => Ok(n.to_string()),
+                        _ => Err(format!("a whole number from {min} to {max}")),
+                    })
+            }
+            FieldType::Switch => arg.value_parser(["true", "false"]),
+            FieldType::Choice { options } => arg.value_parser(clap::builder::PossibleValuesParser::new(
+                options.iter().map(|o| o.value),
+            )),
+            FieldType::Url | FieldType::SecretUrl => arg.value_name("URL"),
+            FieldType::FileText => arg.value_name("FILE"),
+            FieldType::Text | FieldType::Secret => arg.value_name("TEXT"),
+        };
+        if let Some(d) = field.default {
+            arg = arg.default_value(d);
+        }
+        cmd = cmd.arg(arg);
+    }
+    // `about` after the limit flags, whose doc comment would replace it.
+    LimitArgs::augment_args(cmd).about(about)
+}
+
+/// `herald channels add KIND …`.
+pub async fn add(app: &App, a: KindArgs, json: bool) -> anyhow::Result<()> {
+    let kind = channels::find(a.kind).expect("parsed from the registry");
+    let mut settings = a.settings;
+    let mut stdin_used = None;
+    for field in kind.fields() {
+        let Some(value) = settings.get_mut(field.key) else {
+            continue;
+        };
+        if field.ty.is_secret() && value.trim() == "-" {
+            if let Some(first) = stdin_used.replace(field.key) {
+                return Err(Error::Invalid(format!(
+                    "--{first} and --{} both read standard input: give one of them as -",
+                    field.key
+                ))
+                .into());
+            }
+            *value = super::channels::read_stdin_line(field.key)?;
+        } else if field.ty == FieldType::FileText {
+            *value = crate::files::read_regular_text(std::path::Path::new(value.trim()), 64 * 1024)
+                .map_err(|e| Error::Invalid(format!("{}: cannot read {}: {e}", field.key, value.trim())))?;
+        }
+    }
+    let limits = super::channels::limits(ChannelLimits::default(), &a.limits);
+    let c = app.add_kind_channel(kind.id(), &a.name, settings, Some(limits)).await?;
+    emit(json, &c, || {
+        println!(
+            "added channel {} ({}); send a test with: herald channels test {}",
+            c.name,
+            kind.label().en,
+            c.name
+        )
+    })
+}
+
+/// `herald channels kinds`.
+pub fn list(json: bool) -> anyhow::Result<()> {
+    let kinds: Vec<KindInfo> = channels::all().iter().map(|k| KindInfo::of(*k)).collect();
+    emit(json, &kinds, || {
+        println!("Besides sandbox, webhook and smtp, this version adds these kinds of channel:");
+        for k in &kinds {
+            println!("\n{} — {} ({})", k.id.replace('_', "-"), k.label.en, k.label.zh);
+            println!("  {}", k.description.en);
+            for f in k.fields {
+                let need = match (f.required, f.default) {
+                    (_, Some(d)) => format!("default {d}"),
+                    (true, None) => "required".into(),
+                    (false, None) => "optional".into(),
+                };
+                let secret = if f.ty.is_secret() { ", secret" } else { "" };
+                println!("  --{:<14} {} ({need}{secret})", f.key, f.label.en);
+            }
+        }
+    })
+}

@@ -1,0 +1,236 @@
+//! A DingTalk group robot channel through the real binary, against a loopback robot endpoint
+//! that checks what DingTalk checks (the access token, 加签 within its time window, the body's
+//! shape and size) and answers as DingTalk does: HTTP 200 with an `errcode`.
+
+mod common;
+
+use std::sync::{Arc, Mutex};
+use std::time::{SystemTime, UNIX_EPOCH};
+
+use base64::Engine as _;
+use common::Herald;
+use hmac::{Hmac, Mac};
+use sha2::Sha256;
+use wiremock::{Mock, MockServer, Request, Respond, ResponseTemplate};
+
+const TOKEN: &str = "a1b2c3d4e5f6robot-token";
+const SECRET: &str = "SEC5645bf404a174392d95bc5d40b41bf4ec9f5196971ddb1c06b00764aa411428b";
+
+/// DingTalk's robot endpoint as far as Herald can meet it: what it checks, in its order.
+#[derive(Clone)]
+struct Robot {
+    secret: Option<&'static str>,
+    /// The message bodies it accepted.
+    accepted: Arc<Mutex<Vec<serde_json::Value>>>,
+}
+
+fn errcode(code: i64, msg: &str) -> ResponseTemplate {
+    ResponseTemplate::new(200).set_body_json(serde_json::json!({"errcode": code, "errmsg": msg}))
+}
+
+impl Respond for Robot {
+    fn respond(&self, req: &Request) -> ResponseTemplate {
+        let query: std::collections::HashMap<String, String> = req.url.query_pairs().into_owned().collect();
+        if req.method.as_str() != "POST" || req.url.path() != "/robot/send" {
+            return ResponseTemplate::new(404);
+        }
+        if query.get("access_token").map(String::as_str) != Some(TOKEN) {
+            return errcode(300001, "token is not exist");
+        }
+        if let Some(secret) = self.secret {
+            let (Some(ts), Some(sign)) = (query.get("timestamp"), query.get("sign")) else {
+                return errcode(310000, "sign not match");
+            };
+            let now = SystemTime::now().duration_since(UNIX_EPOCH).unwrap().as_millis() as i64;
+            match ts.parse::<i64>() {
+                Ok(t) if (now - t).abs() <= 3_600_000 => {}
+                _ => return errcode(310000, "invalid timestamp"),
+            }
+            let mut mac = Hmac::<Sha256>::new_from_slice(secret.as_bytes()).unwrap();
+            mac.update(format!("{ts}\n{secret}").as_bytes());
+            let expected = base64::engine::general_purpose::STANDARD.encode(mac.finalize().into_bytes());
+            if *sign != expected {
+                return errcode(310000, "sign not match");
+            }
+        }
+        if req.body.len() > 20_000 {
+            return errcode(460101, "message too long");
+        }
+        let Ok(body) = serde_json::from_slice::<serde_json::Value>(&req.body) else {
+            return errcode(40035, "缺少参数 json");
+        };
+        if body["msgtype"] != "markdown" || body["markdown"]["title"].as_str().is_none_or(str::is_empty) {
+            return errcode(400402, "title is empty");
+        }
+        self.accepted.lock().unwrap().push(body);
+        errcode(0, "ok")
+    }
+}
+
+async fn robot(secret: Option<&'static str>) -> (MockServer, Robot) {
+    let server = MockServer::start().await;
+    let robot = Robot {
+        secret,
+        accepted: Arc::default(),
+    };
+    Mock::given(wiremock::matchers::any())
+        .respond_with(robot.clone())
+        .mount(&server)
+        .await;
+    (server, robot)
+}
+
+fn webhook(server: &MockServer) -> String {
+    format!("{}/robot/send?access_token={TOKEN}", server.uri())
+}
+
+#[tokio::test(flavor = "multi_thread")]
+async fn a_signed_robot_added_from_the_command_line_gets_the_test_message() {
+    let (server, robot) = robot(Some(SECRET)).await;
+    let h = Herald::new();
+    let out = h.with_stdin(
+        &[
+            "channels",
+            "add",
+            "dingtalk-robot",
+            "--name",
+            "辅导员群",
+            "--webhook",
+            &webhook(&server),
+            "--secret",
+            "-",
+            "--mention",
+            "all",
+        ],
+        &format!("{SECRET}\n"),
+    );
+    assert!(out.status.success(), "{}", String::from_utf8_lossy(&out.stderr));
+
+    let test = h.json(&["channels", "test", "辅导员群"]);
+    assert_eq!(test["ok"], true, "{test}");
+    let accepted = robot.accepted.lock().unwrap().clone();
+    assert_eq!(accepted.len(), 1);
+    assert!(accepted[0]["markdown"]["text"].as_str().unwrap().contains("Herald"));
+    assert_eq!(accepted[0]["at"]["isAtAll"], true);
+
+    // The token and the secret are in the secret store only: not in the database, not in
+    // what `channels show` prints, not in the audit log.
+    let shown = h
+        .cmd()
+        .args(["channels", "show", "辅导员群", "--json"])
+        .output()
+        .unwrap();
+    let shown = String::from_utf8_lossy(&shown.stdout);
+    assert!(!shown.contains(TOKEN) && !shown.contains(SECRET), "{shown}");
+    let db = std::fs::read(h.db_path()).unwrap();
+    let wal = std::fs::read(h.data_dir().join("herald.db-wal")).unwrap_or_default();
+    for bytes in [db, wal] {
+        assert!(!bytes.windows(TOKEN.len()).any(|w| w == TOKEN.as_bytes()));
+        assert!(!bytes.windows(SECRET.len()).any(|w| w == SECRET.as_bytes()));
+    }
+    let audit = tokio::task::block_in_place(|| h.sql("SELECT detail FROM audit_log WHERE action = 'channel.add'"));
+    assert!(audit[0].contains("\"secrets\":[\"secret\",\"webhook\"]"), "{audit:?}");
+}
+
+#[tokio::test(flavor = "multi_thread")]
+async fn a_wrong_secret_is_refused_by_the_robot_and_the_reason_says_what_to_check() {
+    let (server, robot) = robot(Some(SECRET)).await;
+    let h = Herald::new();
+    let wrong = "SEC0000000000000000000000000000000000000000000000000000000000000000";
+    let out = h.with_stdin(
+        &[
+            "channels",
+            "add",
+            "dingtalk-robot",
+            "--name",
+            "班级群",
+            "--webhook",
+            &webhook(&server),
+            "--secret",
+            "-",
+        ],
+        &format!("{wrong}\n"),
+    );
+    assert!(out.status.success(), "{}", String::from_utf8_lossy(&out.stderr));
+    let out = h.cmd().args(["channels", "test", "班级群"]).output().unwrap();
+    assert_eq!(out.status.code(), Some(1));
+    let text = String::from_utf8_lossy(&out.stdout);
+    assert!(text.contains("310000") && text.contains("加签"), "{text}");
+    assert!(!text.contains(TOKEN) && !text.contains(wrong), "{text}");
+    assert!(robot.accepted.lock().unwrap().is_empty());
+}
+
+#[tokio::test(flavor = "multi_thread")]
+async fn settings_pasted_wrong_are_refused_naming_the_setting() {
+    let (server, _robot) = robot(None).await;
+    let h = Herald::new();
+    let no_token = format!("{}/robot/send", server.uri());
+    let (code, err) = h.fails(&[
+        "channels",
+        "add",
+        "dingtalk-robot",
+        "--name",
+        "群",
+        "--webhook",
+        &no_token,
+    ]);
+    assert_eq!(code, 2, "{err}");
+    assert!(err.contains("webhook") && err.contains("access_token"), "{err}");
+    let (code, err) = h.fails(&[
+        "channels",
+        "add",
+        "dingtalk-robot",
+        "--name",
+        "群",
+        "--webhook",
+        &webhook(&server),
+        "--secret",
+        "not-a-sec",
+    ]);
+    assert_eq!(code, 2, "{err}");
+    assert!(err.contains("secret") && err.contains("SEC"), "{err}");
+    assert!(!err.contains("not-a-sec"), "a refusal never repeats a secret: {err}");
+    let (code, err) = h.fails(&[
+        "channels",
+        "add",
+        "dingtalk-robot",
+        "--name",
+        "群",
+        "--webhook",
+        &webhook(&server),
+        "--timeout-ms",
+        "0",
+    ]);
+    assert_eq!(code, 2, "{err}");
+    assert!(err.contains("timeout-ms"), "{err}");
+    assert_eq!(
+        h.json(&["channels", "list"]).as_array().map(Vec::len),
+        Some(1),
+        "only the sandbox"
+    );
+}
+
+#[test]
+fn the_kinds_are_listed_with_their_settings() {
+    let h = Herald::new();
+    let kinds = h.json(&["channels", "kinds"]);
+    let robot = kinds
+        .as_array()
+        .unwrap()
+        .iter()
+        .find(|k| k["id"] == "dingtalk_robot")
+        .expect("the DingTalk robot is listed");
+    assert_eq!(robot["recipients"]["to"], "group");
+    let keys: Vec<&str> = robot["fields"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|f| f["key"].as_str().unwrap())
+        .collect();
+    assert_eq!(keys, ["webhook", "secret", "mention", "timeout-ms"]);
+    assert_eq!(robot["fields"][0]["type"], "secretUrl");
+    assert!(robot["fields"][0]["help"]["zh"]
+        .as_str()
+        .unwrap()
+        .contains("access_token"));
+}
