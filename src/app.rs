@@ -227,10 +227,14 @@ impl App {
         if input.channel_ids.is_empty() {
             return Err(Error::Invalid("choose at least one channel".into()));
         }
+        let mut groups = Vec::new();
         for id in &input.channel_ids {
             let c = self.store.get_channel(*id).await?;
             if !c.enabled {
                 return Err(Error::Invalid(format!("the channel {} is disabled", c.name)));
+            }
+            if crate::channels::is_group(c.kind) {
+                groups.push(c);
             }
         }
         let (audience, filter) = self.check_audience(input.audience.as_deref().unwrap_or("all")).await?;
@@ -239,6 +243,14 @@ impl App {
         for (field, source) in [("subject", subject.as_str()), ("body", input.body.as_str())] {
             for variable in compose::check(field, source)? {
                 let root = variable.split('.').next().unwrap_or_default();
+                if let Some(group) = groups.first() {
+                    return Err(ComposeError::PersonalInGroup {
+                        field,
+                        variable: variable.clone(),
+                        channel: group.name.clone(),
+                    }
+                    .into());
+                }
                 if !STANDARD_VARIABLES.contains(&root) && !attributes.iter().any(|a| a == root) {
                     return Err(Error::Invalid(format!(
                         "the {field} uses the variable `{variable}`, which no contact has; known variables: {}",
@@ -249,6 +261,24 @@ impl App {
                             .collect::<Vec<_>>()
                             .join(", ")
                     )));
+                }
+            }
+        }
+        // A group's one message has no variables, so its size is known now: refuse it here
+        // rather than fail it at sending.
+        for group in &groups {
+            if let Some(crate::channels::Format::Markdown { max_bytes, .. }) =
+                crate::channels::find(group.kind.as_str()).map(|k| k.format())
+            {
+                let size = subject.len() + input.body.len();
+                if size > max_bytes {
+                    return Err(ComposeError::TooLongFor {
+                        field: "body",
+                        size,
+                        limit: max_bytes,
+                        channel: group.name.clone(),
+                    }
+                    .into());
                 }
             }
         }

@@ -581,8 +581,9 @@ pub enum DeliveryStatus {
 pub struct DeliveryView {
     #[ts(type = "number")]
     pub id: i64,
-    #[ts(type = "number")]
-    pub contact_id: i64,
+    /// `None` for a group chat's message, whose `contact_name` is 群：<channel name>.
+    #[ts(type = "number | null")]
+    pub contact_id: Option<i64>,
     pub contact_name: String,
     pub channel_name: String,
     pub address: String,

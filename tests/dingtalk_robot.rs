@@ -234,3 +234,68 @@ fn the_kinds_are_listed_with_their_settings() {
         .unwrap()
         .contains("access_token"));
 }
+
+#[tokio::test(flavor = "multi_thread")]
+async fn a_notice_to_three_people_on_a_group_robot_posts_one_message() {
+    let (server, robot) = robot(None).await;
+    let h = Herald::new();
+    for (id, name) in [("2024001", "王小明"), ("2024002", "刘洋"), ("2024003", "李雷")] {
+        h.json(&["contacts", "add", "--name", name, "--external-id", id]);
+    }
+    h.json(&[
+        "channels",
+        "add",
+        "dingtalk-robot",
+        "--name",
+        "年级群",
+        "--webhook",
+        &webhook(&server),
+    ]);
+
+    // A variable that differs per person cannot go into one group message.
+    let (code, err) = h.fails(&[
+        "notices",
+        "create",
+        "--title",
+        "考试安排",
+        "--body",
+        "{{ name }}同学：周一考试",
+        "--channel",
+        "年级群",
+    ]);
+    assert_eq!(code, 2, "{err}");
+    assert!(err.contains("`name`") && err.contains("年级群"), "{err}");
+
+    let notice = h.json(&[
+        "notices",
+        "create",
+        "--title",
+        "考试安排",
+        "--body",
+        "**周一** 考试，请按时到场。",
+        "--channel",
+        "年级群",
+        "--channel",
+        "sandbox",
+    ]);
+    let id = notice["id"].to_string();
+    tokio::task::block_in_place(|| h.json(&["notices", "send", &id, "--wait"]));
+    let accepted = robot.accepted.lock().unwrap().clone();
+    assert_eq!(accepted.len(), 1, "one message into the group, not one per person");
+    assert_eq!(accepted[0]["markdown"]["title"], "考试安排");
+    assert!(accepted[0]["markdown"]["text"]
+        .as_str()
+        .unwrap()
+        .contains("**周一** 考试"));
+
+    // History: three sandbox deliveries, one for the group, named as such.
+    let runs = h.json(&["history"]);
+    let run = runs.as_array().unwrap()[0]["id"].to_string();
+    let detail = h.json(&["history", "--run", &run]);
+    let deliveries = detail["deliveries"].as_array().unwrap();
+    assert_eq!(deliveries.len(), 4, "{detail}");
+    let group: Vec<_> = deliveries.iter().filter(|d| d["contactId"].is_null()).collect();
+    assert_eq!(group.len(), 1);
+    assert_eq!(group[0]["contactName"], "群：年级群");
+    assert_eq!(group[0]["status"], "sent");
+}

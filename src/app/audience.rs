@@ -4,11 +4,11 @@
 use std::collections::HashSet;
 
 use crate::audience::{rule, Audience, AudienceError, GroupRef, Groups, Item};
+use crate::channels::address_kind;
 use crate::model::{
     AudiencePreview, ChannelReach, ContactPage, ContactQuery, Group, GroupKind, MembersChange, NewGroup, Rule,
     UpdateGroup,
 };
-use crate::providers::address_kind;
 use crate::store::{AudienceFilter, GroupRow};
 use crate::{Error, Result};
 

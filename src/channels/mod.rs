@@ -13,6 +13,8 @@ pub mod schema;
 pub use kind::{Dialect, Format, Kind, KindInfo, Platform, Recipients};
 pub use schema::{Field, FieldError, FieldType, Text, Values};
 
+use crate::model::ChannelKind;
+
 /// Every kind described by the registry, in the order the kind picker shows them.
 pub fn all() -> &'static [&'static dyn Kind] {
     kinds::ALL
@@ -22,6 +24,63 @@ pub fn all() -> &'static [&'static dyn Kind] {
 pub fn find(id: &str) -> Option<&'static dyn Kind> {
     let id = id.trim().replace('-', "_");
     all().iter().copied().find(|k| k.id() == id)
+}
+
+/// Who messages on a channel of `kind` go to: from its description where it has one, else
+/// from what this module knows of the kinds not yet described that way.
+pub fn recipients_of(kind: ChannelKind) -> Recipients {
+    if let Some(described) = find(kind.as_str()) {
+        return described.recipients();
+    }
+    match kind {
+        ChannelKind::Sandbox | ChannelKind::Webhook => Recipients::Anyone,
+        ChannelKind::Smtp => Recipients::Person("email"),
+        ChannelKind::AliyunSms | ChannelKind::TencentSms | ChannelKind::Twilio => Recipients::Person("mobile"),
+        ChannelKind::WecomApp => Recipients::Person("wecom"),
+        ChannelKind::WecomRobot | ChannelKind::DingtalkRobot | ChannelKind::FeishuBot => Recipients::Group,
+    }
+}
+
+/// The contact address kind a channel of `kind` sends to (`None`: anyone, or a group).
+pub fn address_kind(kind: ChannelKind) -> Option<&'static str> {
+    match recipients_of(kind) {
+        Recipients::Person(address) => Some(address),
+        Recipients::Anyone | Recipients::Group => None,
+    }
+}
+
+/// Whether a channel of `kind` posts into a group chat: one delivery per run.
+pub fn is_group(kind: ChannelKind) -> bool {
+    recipients_of(kind) == Recipients::Group
+}
+
+/// Whether a kind's concurrency is the most it can carry (an SMTP pool's connections): a
+/// channel may lower it, not raise it. A webhook's is only a default a channel may change.
+pub fn concurrency_is_a_ceiling(kind: ChannelKind) -> bool {
+    matches!(kind, ChannelKind::Smtp)
+}
+
+/// Whether a channel kind renders the body as Markdown (so values put into it are escaped).
+pub fn reads_markdown(kind: ChannelKind) -> bool {
+    match find(kind.as_str()) {
+        Some(described) => matches!(described.format(), Format::Markdown { .. } | Format::Email),
+        None => matches!(kind, ChannelKind::Smtp),
+    }
+}
+
+/// The address kind of every channel kind, as a JSON object for the store's fan-out and
+/// fallback queries: kinds absent take any address; group kinds map to `group`, which no
+/// contact address has, so per-person queries never pick them.
+pub fn address_kinds_json() -> String {
+    let map: serde_json::Map<String, serde_json::Value> = ChannelKind::ALL
+        .iter()
+        .filter_map(|k| match recipients_of(*k) {
+            Recipients::Person(address) => Some((k.as_str().to_owned(), address.into())),
+            Recipients::Group => Some((k.as_str().to_owned(), "group".into())),
+            Recipients::Anyone => None,
+        })
+        .collect();
+    serde_json::Value::Object(map).to_string()
 }
 
 /// A kind's id as the CLI spells it: `dingtalk-robot`.

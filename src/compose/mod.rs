@@ -47,6 +47,19 @@ pub enum ComposeError {
     TooMuchWork { field: &'static str },
     #[error("the {field} comes to more than {limit} bytes for one recipient: check its loops and repeated text")]
     OutputTooLong { field: &'static str, limit: usize },
+    #[error("the {field} uses `{variable}`, which differs from person to person, but {channel} posts one message into its group chat: take the variable out, or send it on {channel} in a notice of its own")]
+    PersonalInGroup {
+        field: &'static str,
+        variable: String,
+        channel: String,
+    },
+    #[error("the {field} is {size} bytes; {channel} takes at most {limit} bytes in one message: shorten it")]
+    TooLongFor {
+        field: &'static str,
+        size: usize,
+        limit: usize,
+        channel: String,
+    },
 }
 
 /// The longest subject a notice may have, in bytes (a mail header line holds 998).

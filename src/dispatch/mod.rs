@@ -134,7 +134,7 @@ struct Shared {
     report: Counters,
     /// Bumped when new work is queued (by this process).
     wake: watch::Receiver<u64>,
-    /// `providers::address_kinds_json()`, for fallback deliveries.
+    /// `channels::address_kinds_json()`, for fallback deliveries.
     address_kinds: String,
     /// Deliveries a send task of this dispatcher holds now: lease recovery leaves them alone.
     in_flight: Mutex<HashSet<i64>>,
@@ -219,7 +219,7 @@ impl Dispatcher {
             sink,
             tracker: Mutex::new(ProgressTracker::default()),
             report: Counters::default(),
-            address_kinds: crate::providers::address_kinds_json(),
+            address_kinds: crate::channels::address_kinds_json(),
             in_flight: Mutex::new(HashSet::new()),
             stopping: stop.clone(),
             wake,
@@ -369,7 +369,7 @@ impl Dispatcher {
                 }
             };
             let mut config = ChannelConfig::resolve(provider.limits(), &channel.limits, self.shared.options.retry);
-            if crate::providers::concurrency_is_a_ceiling(channel.kind) {
+            if crate::channels::concurrency_is_a_ceiling(channel.kind) {
                 config = config.capped_at(provider.limits().concurrency);
             }
             let (stop, stop_rx) = watch::channel(false);

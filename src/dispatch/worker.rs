@@ -16,11 +16,12 @@ use tokio::time::Instant;
 use super::config::ChannelConfig;
 use super::rate::RateLimiter;
 use super::Shared;
+use crate::channels::{address_kind, reads_markdown};
 use crate::clock;
 use crate::compose;
 use crate::model::Channel;
 use crate::outbox::next_state;
-use crate::providers::{address_kind, reads_markdown, Attachment, Outcome, Outgoing, Provider};
+use crate::providers::{Attachment, Outcome, Outgoing, Provider};
 use crate::store::{ClaimedDelivery, RecordedOutcome};
 use crate::Result;
 

@@ -1,11 +1,11 @@
-//! Fan-out: one delivery per recipient × channel, written in short chunked transactions so
+//! Fan-out: one delivery per recipient × channel (one per group chat), written in short chunked transactions so
 //! that a large audience never holds the write lock for long, and keyed on
 //! (run, contact, channel) so that a repeated or interrupted fan-out adds nothing twice.
 
 use crate::audience;
+use crate::channels::{address_kind, address_kinds_json, is_group};
 use crate::compose;
 use crate::model::{ChannelStrategy, Notice};
-use crate::providers::{address_kind, address_kinds_json};
 use crate::store::{AddressSource, FrozenVariables, Store};
 use crate::Result;
 
@@ -42,10 +42,21 @@ pub async fn fan_out(store: &Store, run_id: i64, notice: &Notice) -> Result<i64>
         {
             after = last;
         }
+        // Group chats are no one's preference: each gets its one message besides.
+        for &channel_id in &notice.channel_ids {
+            let channel = store.get_channel(channel_id).await?;
+            if channel.enabled && is_group(channel.kind) {
+                store.fan_out_group(run_id, channel.id, notice.priority).await?;
+            }
+        }
         return Ok(store.finish_fan_out(run_id).await?);
     }
     for &channel_id in &notice.channel_ids {
         let channel = store.get_channel(channel_id).await?;
+        if is_group(channel.kind) {
+            store.fan_out_group(run_id, channel.id, notice.priority).await?;
+            continue;
+        }
         let source = match address_kind(channel.kind) {
             None => AddressSource::Anything,
             Some(kind) => AddressSource::Kind(kind),

@@ -101,36 +101,3 @@ pub trait Provider: Send + Sync {
     /// Sends a batch; returns exactly one outcome per message, in order.
     async fn send(&self, batch: &[Outgoing]) -> Vec<Outcome>;
 }
-
-/// Where a channel kind finds its recipient's address (`None`: the sandbox takes anything).
-pub fn address_kind(kind: ChannelKind) -> Option<&'static str> {
-    match kind {
-        ChannelKind::Sandbox | ChannelKind::Webhook => None,
-        ChannelKind::Smtp => Some("email"),
-        ChannelKind::AliyunSms | ChannelKind::TencentSms | ChannelKind::Twilio => Some("mobile"),
-        ChannelKind::WecomApp | ChannelKind::WecomRobot => Some("wecom"),
-        ChannelKind::DingtalkRobot => Some("dingtalk"),
-        ChannelKind::FeishuBot => Some("feishu"),
-    }
-}
-
-/// Whether a kind's concurrency is the most it can carry (an SMTP pool's connections): a
-/// channel may lower it, not raise it. A webhook's is only a default a channel may change.
-pub fn concurrency_is_a_ceiling(kind: ChannelKind) -> bool {
-    matches!(kind, ChannelKind::Smtp)
-}
-
-/// Whether a channel kind renders the body as Markdown (so values put into it are escaped).
-pub fn reads_markdown(kind: ChannelKind) -> bool {
-    matches!(kind, ChannelKind::Smtp)
-}
-
-/// [`address_kind`] of every channel kind that has one, as a JSON object for the store's
-/// fan-out and fallback queries (kinds absent take any address).
-pub fn address_kinds_json() -> String {
-    let map: serde_json::Map<String, serde_json::Value> = ChannelKind::ALL
-        .iter()
-        .filter_map(|k| address_kind(*k).map(|a| (k.as_str().to_owned(), serde_json::Value::from(a))))
-        .collect();
-    serde_json::Value::Object(map).to_string()
-}

@@ -11,7 +11,8 @@ use crate::model::{AttemptOutcome, AttemptView, DeliveryStatus, DeliveryView};
 pub struct ClaimedDelivery {
     pub id: i64,
     pub run_id: i64,
-    pub contact_id: i64,
+    /// `None`: the message goes to a group chat, for no one contact.
+    pub contact_id: Option<i64>,
     pub address: String,
     /// This claim's attempt number (1 for the first).
     pub attempt_no: i32,
@@ -428,9 +429,9 @@ impl Store {
     /// Every delivery of a run with its attempts, in recipient order.
     pub async fn list_run_deliveries(&self, run_id: i64) -> StoreResult<Vec<DeliveryView>> {
         let rows = sqlx::query(
-            "SELECT d.id, d.contact_id, c.name, ch.name AS channel_name, d.address, d.status, d.attempts, \
-             d.last_error, d.provider_message_id, d.sent_at, d.fallback_of FROM deliveries d \
-             JOIN contacts c ON c.id = d.contact_id JOIN channels ch ON ch.id = d.channel_id \
+            "SELECT d.id, d.contact_id, COALESCE(c.name, '群：' || ch.name) AS name, ch.name AS channel_name, \
+             d.address, d.status, d.attempts, d.last_error, d.provider_message_id, d.sent_at, d.fallback_of \
+             FROM deliveries d LEFT JOIN contacts c ON c.id = d.contact_id JOIN channels ch ON ch.id = d.channel_id \
              WHERE d.run_id = ? ORDER BY d.id",
         )
         .bind(run_id)

@@ -313,6 +313,30 @@ impl Store {
         Ok(Some(last))
     }
 
+    /// The one delivery of a run on a group channel (a robot's chat), for no one contact;
+    /// adding it again (a resumed fan-out) adds nothing.
+    pub async fn fan_out_group(&self, run_id: i64, channel_id: i64, priority: i32) -> StoreResult<()> {
+        let now = clock::now_str();
+        let mut tx = self.begin_write().await?;
+        if still_fanning_out(&mut tx, run_id).await? {
+            let added = sqlx::query(
+                "INSERT OR IGNORE INTO deliveries (run_id, contact_id, channel_id, address, status, priority, \
+                 next_attempt_at, variables, created_at, updated_at) \
+                 VALUES (?1, NULL, ?2, '', 'queued', ?3, ?4, '{}', ?4, ?4)",
+            )
+            .bind(run_id)
+            .bind(channel_id)
+            .bind(priority)
+            .bind(&now)
+            .execute(&mut *tx)
+            .await?
+            .rows_affected();
+            count_new(&mut tx, run_id, added).await?;
+        }
+        tx.commit().await?;
+        Ok(())
+    }
+
     /// Like [`Store::fan_out_chunk`] for the preferred-then-fallback strategy: each contact of
     /// the chunk gets one delivery, on its best-ranked usable channel among the notice's.
     /// `kinds` maps channel kinds to the address kind they use (JSON object).
@@ -516,8 +540,8 @@ pub(crate) async fn queue_fallback(tx: &mut super::WriteTx, failed_id: i64, kind
 
 #[cfg(test)]
 mod tests {
+    use crate::channels::address_kinds_json;
     use crate::model::{ChannelKind, ChannelStrategy, NewContact};
-    use crate::providers::address_kinds_json;
     use crate::store::testutil::temp_store;
     use crate::store::{AudienceFilter, FrozenVariables, NoticeRecord};
 
