@@ -342,14 +342,18 @@ impl App {
         let channels = found
             .into_iter()
             .zip(reach)
-            .map(|(channel, reach)| ChannelReach {
-                channel_id: channel.id,
-                channel_name: channel.name,
-                kind: channel.kind,
-                reachable: reach.reachable,
-                no_address: reach.no_address,
-                invalid_address: reach.invalid_address,
-                opted_out: reach.opted_out,
+            .map(|(channel, reach)| {
+                let group = crate::channels::is_group(channel.kind);
+                ChannelReach {
+                    channel_id: channel.id,
+                    channel_name: channel.name,
+                    kind: channel.kind,
+                    reachable: if group { 1 } else { reach.reachable },
+                    no_address: if group { 0 } else { reach.no_address },
+                    invalid_address: if group { 0 } else { reach.invalid_address },
+                    opted_out: if group { 0 } else { reach.opted_out },
+                    group,
+                }
             })
             .collect();
         let mut sample = Vec::new();

@@ -132,9 +132,15 @@ pub fn retry_after(headers: &HeaderMap, now: SystemTime) -> Option<Duration> {
     Some(wait.min(MAX_RETRY_AFTER))
 }
 
-/// Why a request got no HTTP reply, scrubbed, as a retry: the network or the service may
-/// come back. A request that could not even be built will not, and is permanent.
-pub fn transport_failure(e: &reqwest::Error, timeout: Duration, redact: &Redactor) -> crate::providers::Outcome {
+/// Why a request to `peer` ("the receiver", "DingTalk") got no HTTP reply, scrubbed, as a
+/// retry: the network or the service may come back. A request that could not even be built
+/// will not, and is permanent.
+pub fn transport_failure(
+    e: &reqwest::Error,
+    peer: &str,
+    timeout: Duration,
+    redact: &Redactor,
+) -> crate::providers::Outcome {
     use crate::providers::Outcome;
     let cause = redact.one_line(&root_cause(e), REASON_CHARS);
     if e.is_builder() {
@@ -147,7 +153,7 @@ pub fn transport_failure(e: &reqwest::Error, timeout: Duration, redact: &Redacto
     let reason = if e.is_timeout() {
         format!("timeout: no complete reply within {} ms", timeout.as_millis())
     } else if e.is_connect() {
-        format!("could not connect: {cause}")
+        format!("could not connect to {peer}: {cause}")
     } else {
         format!("the request failed: {cause}")
     };

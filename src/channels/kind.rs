@@ -45,6 +45,7 @@ pub enum Format {
     /// A platform's Markdown dialect, refused over `max_bytes` (never cut).
     Markdown {
         dialect: Dialect,
+        #[serde(rename = "maxBytes")]
         #[ts(type = "number")]
         max_bytes: usize,
     },

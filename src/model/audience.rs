@@ -158,6 +158,9 @@ pub struct ChannelReach {
     /// People who opted out of this kind of channel.
     #[ts(type = "number")]
     pub opted_out: i64,
+    /// The channel posts one message into a group chat, whoever the audience is: `reachable`
+    /// is then that one message.
+    pub group: bool,
 }
 
 /// An audience as it stands now: unique people, and what each chosen channel reaches.

@@ -1084,7 +1084,12 @@ impl Webhook {
         // The URL is left out of every reason: some receivers put a token in it.
         let mut redact = self.redact.clone();
         redact.add(self.url.as_str());
-        http::transport_failure(e, Duration::from_millis(self.settings.timeout_ms), &redact)
+        http::transport_failure(
+            e,
+            "the receiver",
+            Duration::from_millis(self.settings.timeout_ms),
+            &redact,
+        )
     }
 }
 

@@ -91,7 +91,8 @@ const withDiagnostics = diagnostics(() => app, () => [`receiver: ${receiver.summ
 async function addWebhookChannel({ name, url, secret, limits = {} }) {
   const { browser } = app;
   await click("nav-channels");
-  await click("channel-add-webhook");
+  await click("channel-add");
+  await click("kind-pick-webhook");
   await type("webhook-name", name);
   await type("webhook-url", url);
   if (secret) await type("webhook-secret", secret);

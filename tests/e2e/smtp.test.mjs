@@ -204,7 +204,8 @@ test("an e-mail channel added through the form sends a test message the receiver
   await withDiagnostics(t, "smtp-add-test", async () => {
     const { browser } = app;
     await click("nav-channels");
-    await click("channel-add-smtp");
+    await click("channel-add");
+    await click("kind-pick-smtp");
     await fill("smtp-name", CHANNEL);
     await fill("smtp-host", "127.0.0.1");
     await chooseRadio("smtp-security-none");

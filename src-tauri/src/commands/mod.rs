@@ -2,12 +2,12 @@
 //! the UI's wrappers in `ui/src/api/` are their camelCase forms.
 
 pub mod app;
+pub mod channels;
 pub mod contacts;
 pub mod files;
 pub mod groups;
 pub mod history;
 pub mod notices;
-pub mod smtp;
 
 use std::sync::Arc;
 

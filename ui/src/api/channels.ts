@@ -1,4 +1,6 @@
 import type { Channel } from "./bindings/Channel";
+import type { KindChannelConfig } from "./bindings/KindChannelConfig";
+import type { KindInfo } from "./bindings/KindInfo";
 import type { ChannelTestResult } from "./bindings/ChannelTestResult";
 import type { NewSmtpChannel } from "./bindings/NewSmtpChannel";
 import type { NewWebhookChannel } from "./bindings/NewWebhookChannel";
@@ -47,8 +49,11 @@ export const smtpChannelConfig = (name: string) => call<SmtpChannelConfig>("smtp
 /** A CA certificate file (PEM or DER) as PEM text, checked; refused with the reason otherwise. */
 export const readCaFile = (path: string) => call<string>("read_ca_file", { path });
 
-/** Sends one test message; a refused one resolves with `ok: false` and the reason, it does not reject. */
-export const testChannel = (name: string, to: string) => call<ChannelTestResult>("test_channel", { name, to });
+/**
+ * Sends one test message (to `to`; into the group for a robot, without it); a refused one
+ * resolves with `ok: false` and the reason, it does not reject.
+ */
+export const testChannel = (name: string, to?: string) => call<ChannelTestResult>("test_channel", { name, to });
 
 /**
  * Only what `input` names changes: an empty `username` turns the login off and forgets the
@@ -56,3 +61,21 @@ export const testChannel = (name: string, to: string) => call<ChannelTestResult>
  */
 export const updateSmtpChannel = (name: string, input: UpdateSmtpChannel) =>
   call<Channel>("update_smtp_channel", { name, input });
+
+export type { KindInfo } from "./bindings/KindInfo";
+export type { SettingField } from "./bindings/SettingField";
+export type { Bilingual } from "./bindings/Bilingual";
+export type { KindChannelConfig } from "./bindings/KindChannelConfig";
+
+/** The kinds the generic form can add, each with its settings schema. */
+export const channelKinds = () => call<KindInfo[]>("channel_kinds");
+
+/**
+ * Adds a channel of `kind` with its settings as typed, by field key. A refused setting rejects
+ * with `code` `setting_*` and `params.field`, `params.reasonZh`, `params.reasonEn`.
+ */
+export const addKindChannel = (kind: string, name: string, settings: Record<string, string>) =>
+  call<Channel>("add_kind_channel", { kind, name, settings });
+
+/** A channel's settings for its form; secret ones only as set or not. */
+export const kindChannelConfig = (name: string) => call<KindChannelConfig>("kind_channel_config", { name });

@@ -229,13 +229,15 @@ function PreviewFigures({ preview, channelIds }: { preview: api.AudiencePreview;
           <AudienceReachChart channels={preview.channels} />
           {preview.channels.map((c) => (
             <Typography.Text key={c.channelId} type="secondary" data-testid={`audience-preview-channel-${c.channelName}`}>
-              {t("audience.channelLine", {
-                channel: c.channelName,
-                reachable: c.reachable,
-                noAddress: c.noAddress,
-                invalid: c.invalidAddress,
-                optedOut: c.optedOut,
-              })}
+              {c.group
+                ? t("audience.groupLine", { channel: c.channelName })
+                : t("audience.channelLine", {
+                    channel: c.channelName,
+                    reachable: c.reachable,
+                    noAddress: c.noAddress,
+                    invalid: c.invalidAddress,
+                    optedOut: c.optedOut,
+                  })}
             </Typography.Text>
           ))}
           <Reach preview={preview} />

@@ -26,6 +26,12 @@ beforeEach(() => {
   ];
 });
 
+/** "添加渠道", then the kind's card in the picker. */
+async function pickKind(user: { click: (el: Element) => Promise<void> }, kind: string) {
+  await user.click(screen.getByTestId("channel-add"));
+  await user.click(await screen.findByTestId(`kind-pick-${kind}`));
+}
+
 function row(name: string): HTMLElement {
   return within(screen.getByTestId("channels-table")).getByText(name).closest("tr") as HTMLElement;
 }
@@ -115,7 +121,7 @@ describe("Channels health and controls", () => {
 
 async function openWebhookForm() {
   const view = await openChannels();
-  await view.user.click(screen.getByTestId("channel-add-webhook"));
+  await pickKind(view.user, "webhook");
   await screen.findByTestId("webhook-name");
   return view;
 }
@@ -388,7 +394,7 @@ describe("Edit webhook channel", () => {
     const { user } = await openEditForm();
     await user.click(screen.getByTestId("webhook-cancel"));
     await waitFor(() => expect(screen.queryByTestId("webhook-url")).not.toBeInTheDocument());
-    await user.click(screen.getByTestId("channel-add-webhook"));
+    await pickKind(user, "webhook");
     expect(await screen.findByTestId("webhook-name")).toHaveValue("");
     expect(screen.queryByText(/编辑 Webhook 渠道/)).not.toBeInTheDocument();
     expect(screen.getByTestId("webhook-name")).toBeEnabled();
@@ -412,7 +418,7 @@ describe("E-mail channels", () => {
     expect(screen.queryByTestId("channel-test-教务群")).not.toBeInTheDocument();
     expect(screen.queryByTestId("channel-test-沙盒")).not.toBeInTheDocument();
 
-    await user.click(screen.getByTestId("channel-add-smtp"));
+    await pickKind(user, "smtp");
     expect(await screen.findByText("添加邮件渠道（SMTP）")).toBeInTheDocument();
     await user.type(screen.getByTestId("smtp-name"), "教务处邮箱");
     await user.type(screen.getByTestId("smtp-host"), "relay.intranet");
@@ -467,9 +473,69 @@ describe("E-mail channels", () => {
     expect(vi.mocked(api.listChannels).mock.calls.length).toBeGreaterThan(listed);
 
     // The add button opens an empty form again afterwards.
-    await user.click(screen.getByTestId("channel-add-smtp"));
+    await pickKind(user, "smtp");
     expect(await screen.findByText("添加邮件渠道（SMTP）")).toBeInTheDocument();
     expect(screen.getByTestId("smtp-name")).toHaveValue("");
     expect(screen.getByTestId("smtp-name")).toBeEnabled();
+  });
+});
+
+describe("Channels of kinds described by their schema", () => {
+  it("adds a DingTalk robot through the form made from its settings, then tests it in its group", async () => {
+    const { user } = await openChannels();
+    await user.click(screen.getByTestId("channel-add"));
+    // Grouped by platform, with the kinds that have forms of their own among them.
+    expect(await screen.findByText("钉钉")).toBeInTheDocument();
+    expect(screen.getByTestId("kind-pick-smtp")).toBeInTheDocument();
+    await user.click(screen.getByTestId("kind-pick-dingtalk_robot"));
+    expect(await screen.findByText("添加钉钉群机器人")).toBeInTheDocument();
+    // Each setting with its label and help; the choice starts at its default.
+    expect(screen.getByText("加签密钥")).toBeInTheDocument();
+    expect(screen.getByText("复制的 Webhook，含 access_token。")).toBeInTheDocument();
+    expect(screen.getByTestId("kind-field-webhook")).toHaveAttribute("type", "password");
+
+    // Required settings are asked for before anything is sent.
+    await user.click(screen.getByTestId("kind-save"));
+    expect(await screen.findByText("请填写渠道名称")).toBeInTheDocument();
+    expect(screen.getByText("请填写Webhook 地址")).toBeInTheDocument();
+    expect(api.addKindChannel).not.toHaveBeenCalled();
+
+    await user.type(screen.getByTestId("kind-field-name"), "辅导员群");
+    await user.type(screen.getByTestId("kind-field-webhook"), "https://oapi.dingtalk.com/robot/send?access_token=abc");
+    await user.type(screen.getByTestId("kind-field-secret"), "SEC123456789abc");
+    await user.click(screen.getByTestId("kind-save"));
+    await waitFor(() =>
+      expect(api.addKindChannel).toHaveBeenCalledWith("dingtalk_robot", "辅导员群", {
+        webhook: "https://oapi.dingtalk.com/robot/send?access_token=abc",
+        secret: "SEC123456789abc",
+        mention: "none",
+      }),
+    );
+    expect(await screen.findByText("已添加渠道：辅导员群")).toBeInTheDocument();
+    await within(screen.getByTestId("channels-table")).findByText("辅导员群");
+
+    await user.click(screen.getByTestId("channel-test-辅导员群"));
+    expect(api.testChannel).toHaveBeenCalledWith("辅导员群");
+    expect(await screen.findByText("测试消息已发到 辅导员群，请到群里查看")).toBeInTheDocument();
+  });
+
+  it("marks the setting the backend refused, with its reason, and keeps what was typed", async () => {
+    db.refusedSettings.set(
+      "dingtalk_robot",
+      new CommandError("setting_invalid", "secret: a signing secret starts with SEC", {
+        field: "secret",
+        reasonZh: "加签密钥以 SEC 开头，请从机器人安全设置中复制",
+        reasonEn: "a signing secret starts with SEC",
+      }),
+    );
+    const { user } = await openChannels();
+    await pickKind(user, "dingtalk_robot");
+    await user.type(await screen.findByTestId("kind-field-name"), "年级群");
+    await user.type(screen.getByTestId("kind-field-webhook"), "https://oapi.dingtalk.com/robot/send?access_token=abc");
+    await user.type(screen.getByTestId("kind-field-secret"), "nope");
+    await user.click(screen.getByTestId("kind-save"));
+    expect(await screen.findByText("加签密钥以 SEC 开头，请从机器人安全设置中复制")).toBeInTheDocument();
+    expect(screen.getByTestId("kind-field-name")).toHaveValue("年级群");
+    expect(within(screen.getByTestId("channels-table")).queryByText("年级群")).not.toBeInTheDocument();
   });
 });

@@ -1,7 +1,6 @@
 import {
   CaretRightOutlined,
   EditOutlined,
-  MailOutlined,
   PauseOutlined,
   PlusOutlined,
   RedoOutlined,
@@ -11,6 +10,8 @@ import { Alert, App, Button, Space, Table, Tag, Typography, type TableColumnsTyp
 import { useCallback, useState } from "react";
 import * as api from "../api";
 import { ChannelTestModal } from "../components/ChannelTestModal";
+import { KindChannelModal } from "../components/KindChannelModal";
+import { KindPicker, type Picked } from "../components/KindPicker";
 import { ErrorAlert } from "../components/ErrorAlert";
 import { PageHeader } from "../components/PageHeader";
 import { SandboxInbox } from "../components/SandboxInbox";
@@ -25,13 +26,36 @@ export default function Channels() {
   const t = useT();
   const { message } = App.useApp();
   const channels = useLoader(useCallback(() => api.listChannels(), []));
+  const kinds = useLoader(useCallback(() => api.channelKinds(), []));
+  // Kinds that post into one group chat: their test needs no recipient.
+  const groupKinds = new Set((kinds.data ?? []).filter((k) => k.recipients.to === "group").map((k) => k.id));
   const { busy, perform } = useAction();
   const [adding, setAdding] = useState(false);
   const [editing, setEditing] = useState<api.Channel>();
   const [addingSmtp, setAddingSmtp] = useState(false);
   const [editingSmtp, setEditingSmtp] = useState<api.Channel>();
   const [testing, setTesting] = useState<api.Channel>();
+  const [picking, setPicking] = useState(false);
+  const [addingKind, setAddingKind] = useState<api.KindInfo>();
   const refresh = () => channels.reload(true);
+
+  const pick = (picked: Picked) => {
+    setPicking(false);
+    if ("kind" in picked) setAddingKind(picked.kind);
+    else if (picked.own === "smtp") setAddingSmtp(true);
+    else setAdding(true);
+  };
+  // A robot's test goes into its group: nothing to ask, the platform's answer is shown.
+  const testGroup = (c: api.Channel) =>
+    perform(
+      `test-${c.name}`,
+      () => api.testChannel(c.name),
+      (r): Outcome => {
+        if (!r.ok) throw new api.CommandError("test_failed", t("kinds.testFailed", { reason: r.reply }));
+        return { type: "success", text: t("kinds.testOk", { name: c.name }) };
+      },
+      refresh,
+    );
 
   const done = (key: "channels.pausedMessage" | "channels.resumedMessage", name: string) => (): Outcome => ({
     type: "success",
@@ -103,6 +127,16 @@ export default function Channels() {
               {t("channels.edit")}
             </Button>
           )}
+          {groupKinds.has(c.kind) && (
+            <Button
+              icon={<SendOutlined />}
+              onClick={() => testGroup(c)}
+              data-testid={`channel-test-${c.name}`}
+              {...button(`test-${c.name}`)}
+            >
+              {t("kinds.testAction")}
+            </Button>
+          )}
           {c.kind === "smtp" && (
             <Button
               size="small"
@@ -151,14 +185,9 @@ export default function Channels() {
       <PageHeader
         title={t("channels.title")}
         extra={
-          <Space>
-            <Button icon={<MailOutlined />} onClick={() => setAddingSmtp(true)} data-testid="channel-add-smtp">
-              {t("smtp.add")}
-            </Button>
-            <Button type="primary" icon={<PlusOutlined />} onClick={() => setAdding(true)} data-testid="channel-add-webhook">
-              {t("channels.addWebhook")}
-            </Button>
-          </Space>
+          <Button type="primary" icon={<PlusOutlined />} onClick={() => setPicking(true)} data-testid="channel-add">
+            {t("kinds.add")}
+          </Button>
         }
       />
       <ErrorAlert error={channels.error} onRetry={() => channels.reload()} />
@@ -202,6 +231,16 @@ export default function Channels() {
         }}
       />
       <ChannelTestModal channel={testing} onClose={() => setTesting(undefined)} />
+      <KindPicker open={picking} onClose={() => setPicking(false)} onPick={pick} />
+      <KindChannelModal
+        kind={addingKind}
+        onClose={() => setAddingKind(undefined)}
+        onSaved={(channel) => {
+          message.success(t("channels.added", { name: channel.name }));
+          setAddingKind(undefined);
+          refresh();
+        }}
+      />
     </Space>
   );
 }

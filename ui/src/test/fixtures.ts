@@ -4,6 +4,7 @@ import type {
   Contact,
   DashboardStats,
   DeliveryView,
+  KindInfo,
   Notice,
   RunSummary,
   SandboxMessage,
@@ -137,5 +138,49 @@ export function makeStats(over: Partial<DashboardStats> = {}): DashboardStats {
     sentByDay: [],
     recentRuns: [],
     ...over,
+  };
+}
+
+/** The DingTalk group robot as the backend describes it (`herald channels kinds --json`). */
+export function makeRobotKind(): KindInfo {
+  const text = (zh: string, en: string) => ({ zh, en });
+  return {
+    id: "dingtalk_robot",
+    label: text("钉钉群机器人", "DingTalk group robot"),
+    description: text("把通知发到一个钉钉群：每次发送只发一条群消息。", "Posts the notice into one DingTalk group chat."),
+    platform: "dingtalk",
+    recipients: { to: "group" },
+    format: { format: "markdown", dialect: "dingtalk", maxBytes: 20000 },
+    perMinute: 20,
+    fields: [
+      {
+        key: "webhook",
+        type: "secretUrl",
+        required: true,
+        default: null,
+        label: text("Webhook 地址", "Webhook address"),
+        help: text("复制的 Webhook，含 access_token。", "Copy its Webhook (it holds the access_token)."),
+      },
+      {
+        key: "secret",
+        type: "secret",
+        required: false,
+        default: null,
+        label: text("加签密钥", "Signing secret"),
+        help: text("SEC 开头的密钥。", "Shown as SEC…"),
+      },
+      {
+        key: "mention",
+        type: "choice",
+        options: [
+          { value: "none", label: text("不提醒", "Nobody") },
+          { value: "all", label: text("@所有人", "@everyone") },
+        ],
+        required: false,
+        default: "none",
+        label: text("提醒", "Mention"),
+        help: text("是否 @所有人。", "Whether to @-mention everyone."),
+      },
+    ],
   };
 }

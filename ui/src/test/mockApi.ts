@@ -7,7 +7,7 @@ import { act } from "@testing-library/react";
 import { vi } from "vitest";
 import type * as Api from "../api";
 import { CommandError } from "../api/invoke";
-import { makeAppInfo, makeChannel, makeStats } from "./fixtures";
+import { makeAppInfo, makeChannel, makeRobotKind, makeStats } from "./fixtures";
 
 export { CommandError, toCommandError } from "../api/invoke";
 
@@ -27,6 +27,12 @@ function freshDb() {
     smtpConfigs: new Map<string, Api.SmtpChannelConfig>(),
     /** What the next test messages answer, by channel name (default: accepted). */
     testReplies: new Map<string, Api.ChannelTestResult>(),
+    /** The kinds the generic form offers (the backend's description of each). */
+    kinds: [makeRobotKind()] as Api.KindInfo[],
+    /** Settings of channels added through the generic form, by channel name. */
+    kindSettings: new Map<string, Record<string, string>>(),
+    /** The refusal the next generic add of a kind meets, by kind id. */
+    refusedSettings: new Map<string, CommandError>(),
     demoContacts: 12,
   };
 }
@@ -449,8 +455,38 @@ export const updateSmtpChannel = vi.fn<typeof Api.updateSmtpChannel>(async (name
 });
 
 export const testChannel = vi.fn<typeof Api.testChannel>(async (name) => {
-  if (!db.smtpConfigs.has(name)) throw new CommandError("invalid", `there is no channel named ${name}`);
+  if (!db.smtpConfigs.has(name) && !db.kindSettings.has(name)) {
+    throw new CommandError("invalid", `there is no channel named ${name}`);
+  }
   return db.testReplies.get(name) ?? { ok: true, reply: "250 2.0.0 Ok: queued as 4F2A1" };
+});
+
+export const channelKinds = vi.fn<typeof Api.channelKinds>(async () => db.kinds);
+
+export const addKindChannel = vi.fn<typeof Api.addKindChannel>(async (kind, name, settings) => {
+  const info = db.kinds.find((k) => k.id === kind);
+  if (!info) throw new CommandError("invalid", `there is no channel kind ${kind}`);
+  for (const f of info.fields) {
+    if (f.required && f.default == null && !settings[f.key]) {
+      throw new CommandError("setting_required", `${f.key}: required`, {
+        field: f.key,
+        reasonZh: "必填",
+        reasonEn: "required",
+      });
+    }
+  }
+  const refused = db.refusedSettings.get(kind);
+  if (refused) throw refused;
+  const channel = makeChannel({ id: ++nextId, name, kind: kind as Api.ChannelKind, updatedAt: now() });
+  db.channels = [...db.channels, channel];
+  db.kindSettings.set(name, settings);
+  return channel;
+});
+
+export const kindChannelConfig = vi.fn<typeof Api.kindChannelConfig>(async (name) => {
+  const channel = db.channels.find((c) => c.name === name);
+  if (!channel) throw new CommandError("invalid", `there is no channel named ${name}`);
+  return { name, kind: channel.kind, settings: {}, secretsSet: [] };
 });
 
 export const onRunProgress = vi.fn<typeof Api.onRunProgress>((callback) => {
@@ -495,6 +531,9 @@ const ALL = [
   recordUnsubscribes,
   updateSmtpChannel,
   testChannel,
+  channelKinds,
+  addKindChannel,
+  kindChannelConfig,
   onRunProgress,
 ];
 

@@ -239,6 +239,7 @@ export const previewAudience = vi.fn<typeof Api.previewAudience>(async (spec, ch
       reachable,
       noAddress: chosen.length - reachable,
       invalidAddress: 0,
+      group: false,
       optedOut: 0,
     }));
   return {

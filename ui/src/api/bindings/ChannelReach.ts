@@ -20,4 +20,9 @@ invalidAddress: number,
 /**
  * People who opted out of this kind of channel.
  */
-optedOut: number, };
+optedOut: number, 
+/**
+ * The channel posts one message into a group chat, whoever the audience is: `reachable`
+ * is then that one message.
+ */
+group: boolean, };

@@ -4,4 +4,4 @@ import type { MarkdownDialect } from "./MarkdownDialect";
 /**
  * How a kind shows a notice's body.
  */
-export type ContentFormat = { "format": "email" } | { "format": "markdown", dialect: MarkdownDialect, max_bytes: number, } | { "format": "raw" };
+export type ContentFormat = { "format": "email" } | { "format": "markdown", dialect: MarkdownDialect, maxBytes: number, } | { "format": "raw" };

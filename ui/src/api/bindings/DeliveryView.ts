@@ -5,7 +5,11 @@ import type { DeliveryStatus } from "./DeliveryStatus";
 /**
  * One delivery with its attempts, for the history screens.
  */
-export type DeliveryView = { id: number, contactId: number, contactName: string, channelName: string, address: string, status: DeliveryStatus, attempts: number, lastError: string | null, providerMessageId: string | null, sentAt: string | null, 
+export type DeliveryView = { id: number, 
+/**
+ * `None` for a group chat's message, whose `contact_name` is 群：<channel name>.
+ */
+contactId: number | null, contactName: string, channelName: string, address: string, status: DeliveryStatus, attempts: number, lastError: string | null, providerMessageId: string | null, sentAt: string | null, 
 /**
  * The delivery whose permanent failure this one replaces (fallback strategy).
  */

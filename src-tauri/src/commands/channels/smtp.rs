@@ -1,8 +1,8 @@
-//! E-mail channels: add, show, send a test message.
+//! E-mail channels: add, show, read a CA file; and the test send every kind shares.
 
 use tauri::State;
 
-use super::AppState;
+use crate::commands::AppState;
 use crate::error::CmdResult;
 use crate::picked::PickedFiles;
 use herald::model::{Channel, ChannelTestResult, NewSmtpChannel, SmtpChannelConfig, UpdateSmtpChannel};
@@ -35,9 +35,13 @@ pub async fn read_ca_file(picked: State<'_, PickedFiles>, path: String) -> CmdRe
     Ok(herald::app::read_ca_file(&path)?)
 }
 
-/// Sends one test message; a refused message is a result to show (`ok: false` with the
-/// server's words), not an error.
+/// Sends one test message (to `to`, or into the group for a robot); a refused message is a
+/// result to show (`ok: false` with the server's words), not an error.
 #[tauri::command]
-pub async fn test_channel(state: State<'_, AppState>, name: String, to: String) -> CmdResult<ChannelTestResult> {
-    Ok(state.app.test_channel(&name, Some(&to)).await?)
+pub async fn test_channel(
+    state: State<'_, AppState>,
+    name: String,
+    to: Option<String>,
+) -> CmdResult<ChannelTestResult> {
+    Ok(state.app.test_channel(&name, to.as_deref()).await?)
 }

@@ -1,0 +1,36 @@
+//! Channels of the kinds described in the core's `channels` module, handled from their
+//! description: the form the Channels screen draws comes from `channel_kinds`.
+
+use std::collections::BTreeMap;
+
+use tauri::State;
+
+use crate::commands::AppState;
+use crate::error::CmdResult;
+use herald::channels::KindInfo;
+use herald::model::{Channel, ChannelLimits, KindChannelConfig};
+
+/// Every kind the generic form can add, with its settings schema.
+#[tauri::command]
+pub fn channel_kinds() -> Vec<KindInfo> {
+    herald::channels::all().iter().map(|k| KindInfo::of(*k)).collect()
+}
+
+/// Adds a channel of `kind` with `settings` as typed, by field key; a refused setting comes
+/// back with its code and field so the form marks it.
+#[tauri::command]
+pub async fn add_kind_channel(
+    state: State<'_, AppState>,
+    kind: String,
+    name: String,
+    settings: BTreeMap<String, String>,
+    limits: Option<ChannelLimits>,
+) -> CmdResult<Channel> {
+    Ok(state.app.add_kind_channel(&kind, &name, settings, limits).await?)
+}
+
+/// A channel's settings for its form: secret ones only as set or not.
+#[tauri::command]
+pub async fn kind_channel_config(state: State<'_, AppState>, name: String) -> CmdResult<KindChannelConfig> {
+    Ok(state.app.kind_channel_config(&name).await?)
+}

@@ -1,0 +1,124 @@
+// A DingTalk group robot, as a secretary sets one up in the real desktop app, against a robot
+// endpoint this test runs on 127.0.0.1 that checks what DingTalk checks: the access token, the
+// 加签 signature and its one-hour window, and the message's shape. She adds the channel through
+// the form made from the kind's settings (with 加签), sends it a test message, then sends a
+// notice to the demo contacts on it: one message reaches the group, not one per person.
+import { test, before, after } from "node:test";
+import assert from "node:assert/strict";
+import { createHmac } from "node:crypto";
+import { createServer } from "node:http";
+import { diagnostics, startApp, testIds } from "./harness.mjs";
+
+const T = 20_000;
+const TOKEN = "e2e0robot0token0a1b2c3";
+const SECRET = "SECe2e5645bf404a174392d95bc5d40b41bf4ec9f5196971ddb1c06b00764aa4";
+const HEALTH_OK = /正常|OK/;
+
+let app;
+let robot;
+
+/** DingTalk's robot endpoint: HTTP 200 with an errcode, as DingTalk answers. */
+function startRobot() {
+  const accepted = [];
+  const refused = [];
+  const server = createServer((req, res) => {
+    const chunks = [];
+    req.on("data", (c) => chunks.push(c));
+    req.on("end", () => {
+      const url = new URL(req.url, "http://127.0.0.1");
+      const answer = (errcode, errmsg) => {
+        if (errcode !== 0) refused.push(`${errcode} ${errmsg}`);
+        res.writeHead(200, { "content-type": "application/json" });
+        res.end(JSON.stringify({ errcode, errmsg }));
+      };
+      if (req.method !== "POST" || url.pathname !== "/robot/send") return answer(404, "not found");
+      if (url.searchParams.get("access_token") !== TOKEN) return answer(300001, "token is not exist");
+      const timestamp = url.searchParams.get("timestamp");
+      const sign = url.searchParams.get("sign");
+      if (!timestamp || Math.abs(Date.now() - Number(timestamp)) > 3_600_000) return answer(310000, "invalid timestamp");
+      const expected = createHmac("sha256", SECRET).update(`${timestamp}\n${SECRET}`).digest("base64");
+      if (sign !== expected) return answer(310000, "sign not match");
+      let body;
+      try {
+        body = JSON.parse(Buffer.concat(chunks).toString("utf8"));
+      } catch {
+        return answer(40035, "缺少参数 json");
+      }
+      if (body.msgtype !== "markdown" || !body.markdown?.title) return answer(400402, "title is empty");
+      accepted.push(body);
+      answer(0, "ok");
+    });
+  });
+  return new Promise((resolve, reject) => {
+    server.once("error", reject);
+    server.listen(0, "127.0.0.1", () => {
+      const { port } = server.address();
+      resolve({
+        webhook: `http://127.0.0.1:${port}/robot/send?access_token=${TOKEN}`,
+        accepted,
+        refused,
+        close: () =>
+          new Promise((done) => {
+            server.closeAllConnections();
+            server.close(() => done());
+          }),
+      });
+    });
+  });
+}
+
+before(async () => {
+  robot = await startRobot();
+  app = await startApp();
+});
+
+after(async () => {
+  if (app) await app.stop();
+  if (robot) await robot.close();
+});
+
+const { byTestId, click, type, waitForText, loadDemo, tickChannel, sendComposed, waitForRunCompleted } = testIds(
+  () => app.browser,
+  T,
+);
+const withDiagnostics = diagnostics(() => app, () => [`robot accepted ${robot.accepted.length}, refused: ${robot.refused.join("; ")}`]);
+
+test("a signed DingTalk robot added through its form gets a test, then one message for a notice to everyone", async (t) => {
+  await withDiagnostics(t, "robot", async () => {
+    const { browser } = app;
+    await loadDemo();
+
+    await click("nav-channels");
+    await click("channel-add");
+    await click("kind-pick-dingtalk_robot");
+    await type("kind-field-name", "辅导员群");
+    await type("kind-field-webhook", robot.webhook);
+    await type("kind-field-secret", SECRET);
+    await click("kind-save");
+    await byTestId("kind-save").then((el) => el.waitForExist({ timeout: T, reverse: true }));
+    await waitForText("channel-health-辅导员群", HEALTH_OK, "the robot channel's health");
+
+    // The test goes into the group, signed as DingTalk expects.
+    await click("channel-test-辅导员群");
+    await browser.waitUntil(async () => robot.accepted.length === 1, {
+      timeout: T,
+      timeoutMsg: "the robot got no test message",
+    });
+    assert.match(robot.accepted[0].markdown.text, /Herald/);
+
+    // A notice to all 18 demo contacts on the robot: one message into the group.
+    const title = "明天上午停课通知";
+    await click("nav-compose");
+    await type("compose-title", title);
+    await type("compose-body", "因教学楼检修，**明天上午**停课，下午照常上课。");
+    await tickChannel("辅导员群");
+    await sendComposed("辅导员群");
+    await waitForRunCompleted();
+    assert.equal(robot.accepted.length, 2, `one message for the notice, not one per person: ${robot.refused}`);
+    assert.equal(robot.accepted[1].markdown.title, title);
+    assert.match(robot.accepted[1].markdown.text, /\*\*明天上午\*\*停课/);
+    const deliveries = await byTestId("run-deliveries");
+    assert.match(await deliveries.getText(), /群：辅导员群/);
+    assert.deepEqual(robot.refused, []);
+  });
+});
