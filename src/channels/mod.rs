@@ -9,6 +9,7 @@ pub mod http;
 mod kind;
 pub mod kinds;
 pub mod schema;
+pub mod token;
 
 pub use kind::{Dialect, Format, Kind, KindInfo, Platform, Recipients};
 pub use schema::{Field, FieldError, FieldType, Text, Values};
