@@ -1,8 +1,12 @@
 //! One module per channel kind made on the [`Kind`] description; [`ALL`] lists them.
 
 pub mod dingtalk_robot;
+pub mod wecom_robot;
 
 use super::Kind;
 
 /// Every kind, in the order the kind picker shows them.
-pub static ALL: &[&dyn Kind] = &[&dingtalk_robot::DingtalkRobot];
+pub static ALL: &[&dyn Kind] = &[
+    &wecom_robot::WecomRobot,
+    &dingtalk_robot::DingtalkRobot,
+];
