@@ -1,6 +1,7 @@
 //! One module per channel kind made on the [`Kind`] description; [`ALL`] lists them.
 
 pub mod dingtalk_robot;
+pub mod feishu_bot;
 pub mod wecom_robot;
 
 use super::Kind;
@@ -9,4 +10,5 @@ use super::Kind;
 pub static ALL: &[&dyn Kind] = &[
     &wecom_robot::WecomRobot,
     &dingtalk_robot::DingtalkRobot,
+    &feishu_bot::FeishuBot,
 ];
