@@ -62,7 +62,8 @@ pub struct ChoiceOption {
     pub label: Text,
 }
 
-/// A check beyond the type's own, run on a non-empty value: the reason it is refused.
+/// A check beyond the type's own, run on a non-empty value (before the type's, so it may
+/// refuse a value of the wrong type with a better reason): the reason it is refused.
 pub type Check = fn(&str) -> Result<(), Text>;
 
 /// One setting of a channel kind.
@@ -228,10 +229,13 @@ pub fn validate(fields: &[Field], input: &BTreeMap<String, String>) -> Result<Sp
             }
             continue;
         };
-        let stored = check_type(field, value)?;
+        // The field's own check speaks first: it knows what a wrong paste of this field looks
+        // like (a robot's bare key where its address belongs), the type check only that the
+        // value is not of its type.
         if let Some(check) = field.check {
             check(value).map_err(|reason| FieldError::new("setting_invalid", field.key, reason))?;
         }
+        let stored = check_type(field, value)?;
         if field.ty.is_secret() {
             split.secret.insert(field.key.to_owned(), value.to_owned());
         } else {

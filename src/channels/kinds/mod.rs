@@ -1,9 +1,16 @@
 //! One module per channel kind made on the [`Kind`] description; [`ALL`] lists them.
 
 pub mod dingtalk_robot;
+pub mod feishu_bot;
 pub mod wecom_app;
+pub mod wecom_robot;
 
 use super::Kind;
 
 /// Every kind, in the order the kind picker shows them.
-pub static ALL: &[&dyn Kind] = &[&dingtalk_robot::DingtalkRobot, &wecom_app::WecomApp];
+pub static ALL: &[&dyn Kind] = &[
+    &wecom_robot::WecomRobot,
+    &wecom_app::WecomApp,
+    &dingtalk_robot::DingtalkRobot,
+    &feishu_bot::FeishuBot,
+];
