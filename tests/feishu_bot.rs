@@ -266,7 +266,7 @@ fn the_kind_is_listed_with_its_settings() {
         .find(|k| k["id"] == "feishu_bot")
         .expect("the Feishu bot is listed");
     assert_eq!(bot["recipients"]["to"], "group");
-    assert_eq!(bot["format"]["max_bytes"], 20_000);
+    assert_eq!(bot["format"]["maxBytes"], 20_000);
     assert_eq!(bot["perMinute"], 100);
     let keys: Vec<&str> = bot["fields"]
         .as_array()

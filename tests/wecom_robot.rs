@@ -204,7 +204,7 @@ fn the_kind_is_listed_with_its_settings() {
         .find(|k| k["id"] == "wecom_robot")
         .expect("the WeCom robot is listed");
     assert_eq!(robot["recipients"]["to"], "group");
-    assert_eq!(robot["format"]["max_bytes"], 4096);
+    assert_eq!(robot["format"]["maxBytes"], 4096);
     assert_eq!(robot["perMinute"], 20);
     let keys: Vec<&str> = robot["fields"]
         .as_array()

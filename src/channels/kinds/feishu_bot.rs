@@ -406,7 +406,7 @@ impl Bot {
             .await;
         let reply = match sent {
             Ok(reply) => reply,
-            Err(e) => return http::transport_failure(&e, self.timeout, &redact),
+            Err(e) => return http::transport_failure(&e, "Feishu", self.timeout, &redact),
         };
         let status = reply.status();
         let headers = reply.headers().clone();

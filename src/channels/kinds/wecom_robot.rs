@@ -343,7 +343,7 @@ impl Robot {
             .await;
         let reply = match sent {
             Ok(reply) => reply,
-            Err(e) => return http::transport_failure(&e, self.timeout, redact),
+            Err(e) => return http::transport_failure(&e, "WeCom", self.timeout, redact),
         };
         let status = reply.status();
         let headers = reply.headers().clone();
