@@ -1,7 +1,7 @@
 import { screen, waitFor, within } from "@testing-library/react";
 import { beforeEach, describe, expect, it, vi } from "vitest";
 import * as api from "../api";
-import { makeChannel, makeDelivery, makeNotice, makeRun } from "../test/fixtures";
+import { makeChannel, makeDelivery, makeNotice, makeRobotKind, makeRun } from "../test/fixtures";
 import { CommandError, db, resetApiMock } from "../test/mockApi";
 import { renderApp } from "../test/render";
 
@@ -537,5 +537,25 @@ describe("Channels of kinds described by their schema", () => {
     expect(await screen.findByText("加签密钥以 SEC 开头，请从机器人安全设置中复制")).toBeInTheDocument();
     expect(screen.getByTestId("kind-field-name")).toHaveValue("年级群");
     expect(within(screen.getByTestId("channels-table")).queryByText("年级群")).not.toBeInTheDocument();
+  });
+});
+
+describe("A test through a channel that writes to each person", () => {
+  it("asks whom to, and shows the platform's acceptance or its refusal", async () => {
+    db.kinds = [...db.kinds, { ...makeRobotKind(), id: "wecom_app", recipients: { to: "person", address: "wecom" } }];
+    db.channels = [...db.channels, makeChannel({ id: 9, name: "企业微信", kind: "wecom_app" })];
+    db.kindSettings.set("企业微信", {});
+    const { user } = await openChannels();
+    await user.click(await screen.findByTestId("channel-test-企业微信"));
+    await user.click(await screen.findByTestId("kind-test-send"));
+    expect(await screen.findByText("请填写对方的账号")).toBeInTheDocument();
+    await user.type(screen.getByTestId("kind-test-to"), "lisi");
+    await user.click(screen.getByTestId("kind-test-send"));
+    expect(await screen.findByTestId("kind-test-ok")).toBeInTheDocument();
+    expect(api.testChannel).toHaveBeenCalledWith("企业微信", "lisi");
+
+    db.testReplies.set("企业微信", { ok: false, reply: "WeCom said 60020 not allow to access from your ip: add it under 企业可信IP" });
+    await user.click(screen.getByTestId("kind-test-send"));
+    expect(await screen.findByTestId("kind-test-reason")).toHaveTextContent("企业可信IP");
   });
 });

@@ -12,6 +12,7 @@ import * as api from "../api";
 import { ChannelTestModal } from "../components/ChannelTestModal";
 import { KindChannelModal } from "../components/KindChannelModal";
 import { KindPicker, type Picked } from "../components/KindPicker";
+import { KindTestModal } from "../components/KindTestModal";
 import { ErrorAlert } from "../components/ErrorAlert";
 import { PageHeader } from "../components/PageHeader";
 import { SandboxInbox } from "../components/SandboxInbox";
@@ -29,6 +30,9 @@ export default function Channels() {
   const kinds = useLoader(useCallback(() => api.channelKinds(), []));
   // Kinds that post into one group chat: their test needs no recipient.
   const groupKinds = new Set((kinds.data ?? []).filter((k) => k.recipients.to === "group").map((k) => k.id));
+  // Kinds described by a schema that write to each person: their test asks whom to.
+  const personKinds = new Set((kinds.data ?? []).filter((k) => k.recipients.to === "person").map((k) => k.id));
+  const [testingPerson, setTestingPerson] = useState<api.Channel>();
   const { busy, perform } = useAction();
   const [adding, setAdding] = useState(false);
   const [editing, setEditing] = useState<api.Channel>();
@@ -125,6 +129,17 @@ export default function Channels() {
               data-testid={`channel-edit-${c.name}`}
             >
               {t("channels.edit")}
+            </Button>
+          )}
+          {personKinds.has(c.kind) && (
+            <Button
+              size="small"
+              icon={<SendOutlined />}
+              onClick={() => setTestingPerson(c)}
+              disabled={busy !== null}
+              data-testid={`channel-test-${c.name}`}
+            >
+              {t("kinds.testAction")}
             </Button>
           )}
           {groupKinds.has(c.kind) && (
@@ -231,6 +246,7 @@ export default function Channels() {
         }}
       />
       <ChannelTestModal channel={testing} onClose={() => setTesting(undefined)} />
+      <KindTestModal channel={testingPerson} onClose={() => setTestingPerson(undefined)} />
       <KindPicker open={picking} onClose={() => setPicking(false)} onPick={pick} />
       <KindChannelModal
         kind={addingKind}
