@@ -158,6 +158,24 @@ async fn a_wrong_secret_is_refused_by_the_robot_and_the_reason_says_what_to_chec
     assert!(text.contains("310000") && text.contains("加签"), "{text}");
     assert!(!text.contains(TOKEN) && !text.contains(wrong), "{text}");
     assert!(robot.accepted.lock().unwrap().is_empty());
+
+    // She copies the secret again: only the secret changes, and the test goes through.
+    let out = h.with_stdin(
+        &["channels", "edit", "dingtalk-robot", "班级群", "--secret", "-"],
+        &format!("{SECRET}\n"),
+    );
+    assert!(out.status.success(), "{}", String::from_utf8_lossy(&out.stderr));
+    assert_eq!(h.json(&["channels", "test", "班级群"])["ok"], true);
+    assert_eq!(robot.accepted.lock().unwrap().len(), 1);
+    let audit = tokio::task::block_in_place(|| h.sql("SELECT detail FROM audit_log WHERE action = 'channel.update'"));
+    assert!(audit[0].contains("\"changes\":[\"secret\"]"), "{audit:?}");
+    assert!(!audit[0].contains(SECRET), "{audit:?}");
+    // Nothing to change, or the wrong kind, is said so.
+    let (code, err) = h.fails(&["channels", "edit", "dingtalk-robot", "班级群"]);
+    assert_eq!(code, 2, "{err}");
+    let (code, err) = h.fails(&["channels", "edit", "wecom-robot", "班级群", "--mention", "all"]);
+    assert_eq!(code, 2, "{err}");
+    assert!(err.contains("dingtalk-robot"), "{err}");
 }
 
 #[tokio::test(flavor = "multi_thread")]

@@ -103,6 +103,76 @@ impl App {
             .await
     }
 
+    /// Changes a described kind's channel: each key of `changes` is a setting to set (an empty
+    /// value clears an optional one), the others stay; the result is checked whole, as adding
+    /// checks it. Secrets not named keep their values. Audited with the names of the settings
+    /// changed. A dispatcher running the channel picks the change up at its next look.
+    pub async fn update_kind_channel(
+        &self,
+        name: &str,
+        changes: BTreeMap<String, String>,
+        limits: Option<ChannelLimits>,
+    ) -> Result<Channel> {
+        let channel = self.channel_by_name(name).await?;
+        let kind = described(channel.kind)
+            .ok_or_else(|| Error::Invalid(format!("{name} is changed through its own command, not this one")))?;
+        let (row, old_secrets) = load_channel_secrets(&self.store, self.secrets.as_ref(), channel.id).await?;
+        let before = Values::join(kind.fields(), &row.settings, &old_secrets.fields);
+        let mut input: BTreeMap<String, String> = kind
+            .fields()
+            .iter()
+            .filter_map(|f| before.get(f.key).map(|v| (f.key.to_owned(), v.to_owned())))
+            .collect();
+        for (key, value) in changes {
+            if !kind.fields().iter().any(|f| f.key == key) {
+                return Err(schema::FieldError::new(
+                    "unknown_setting",
+                    &key,
+                    channels::Text {
+                        zh: "不是这种渠道的设置项",
+                        en: "not a setting of this kind of channel",
+                    },
+                )
+                .into());
+            }
+            if value.trim().is_empty() {
+                input.remove(&key);
+            } else {
+                input.insert(key, value);
+            }
+        }
+        let split = schema::validate(kind.fields(), &input)?;
+        let public = serde_json::Value::Object(split.public.clone());
+        let after = Values::join(kind.fields(), &public, &split.secret);
+        kind.check(&after)?;
+        kind.build(&channel.name, &after)?;
+        let changed: Vec<&str> = kind
+            .fields()
+            .iter()
+            .filter(|f| before.get(f.key) != after.get(f.key))
+            .map(|f| f.key)
+            .collect();
+        let limits = match limits {
+            Some(l) => serde_json::to_value(l).map_err(|e| Error::Invalid(e.to_string()))?,
+            None => row.limits.clone(),
+        };
+        let entry = audit::entry(
+            &self.actor,
+            "channel.update",
+            "channel",
+            Some(channel.id),
+            serde_json::json!({"name": channel.name, "kind": kind.id(), "changes": changed,
+                "limits": limits != row.limits}),
+        );
+        let new_secrets = ChannelSecrets {
+            fields: split.secret,
+            ..Default::default()
+        };
+        self.replace_channel_with_secrets(&channel, &row, &public, &limits, &old_secrets, &new_secrets, entry)
+            .await?;
+        self.channel_by_name(&channel.name).await
+    }
+
     /// A described kind's channel as the form shows it for editing: public settings with
     /// their values, secret ones only as set or not.
     pub async fn kind_channel_config(&self, name: &str) -> Result<KindChannelConfig> {

@@ -566,13 +566,67 @@ pub struct LimitArgs {
     pub pause_after_failures: Option<u32>,
 }
 
-#[derive(Debug, Subcommand)]
+/// `channels edit KIND NAME`: webhook and e-mail have flags of their own; every kind described
+/// in `crate::channels` gets its flags from its settings schema, all optional.
+#[derive(Debug)]
 pub enum ChannelEditCmd {
     /// A webhook channel. A running dispatcher (the desktop app, `herald dispatch`) sends with
     /// the new settings from its next batch.
     Webhook(WebhookEditArgs),
     /// An e-mail channel: only what is given changes.
     Smtp(SmtpEditArgs),
+    /// A kind described by its schema.
+    Kind(super::kinds::KindArgs),
+}
+
+impl clap::FromArgMatches for ChannelEditCmd {
+    fn from_arg_matches(m: &clap::ArgMatches) -> Result<Self, clap::Error> {
+        match m.subcommand() {
+            Some(("webhook", sub)) => Ok(ChannelEditCmd::Webhook(WebhookEditArgs::from_arg_matches(sub)?)),
+            Some(("smtp", sub)) => Ok(ChannelEditCmd::Smtp(SmtpEditArgs::from_arg_matches(sub)?)),
+            Some((name, sub)) => match crate::channels::find(name) {
+                Some(kind) => Ok(ChannelEditCmd::Kind(super::kinds::KindArgs::from_matches(kind, sub)?)),
+                None => Err(clap::Error::raw(
+                    clap::error::ErrorKind::InvalidSubcommand,
+                    format!("there is no channel kind {name}\n"),
+                )),
+            },
+            None => Err(clap::Error::raw(
+                clap::error::ErrorKind::MissingSubcommand,
+                "say which kind of channel to change\n",
+            )),
+        }
+    }
+
+    fn update_from_arg_matches(&mut self, m: &clap::ArgMatches) -> Result<(), clap::Error> {
+        *self = Self::from_arg_matches(m)?;
+        Ok(())
+    }
+}
+
+impl Subcommand for ChannelEditCmd {
+    fn augment_subcommands(cmd: clap::Command) -> clap::Command {
+        let cmd = cmd
+            // `about` after the flags: a flattened struct's doc comment would replace it.
+            .subcommand(WebhookEditArgs::augment_args(clap::Command::new("webhook")).about(
+                "A webhook channel. A running dispatcher (the desktop app, `herald dispatch`) sends with the new settings from its next batch.",
+            ))
+            .subcommand(
+                SmtpEditArgs::augment_args(clap::Command::new("smtp"))
+                    .about("An e-mail channel: only what is given changes."),
+            );
+        crate::channels::all()
+            .iter()
+            .fold(cmd, |cmd, kind| cmd.subcommand(super::kinds::kind_edit_command(*kind)))
+    }
+
+    fn augment_subcommands_for_update(cmd: clap::Command) -> clap::Command {
+        Self::augment_subcommands(cmd)
+    }
+
+    fn has_subcommand(name: &str) -> bool {
+        matches!(name, "webhook" | "smtp") || crate::channels::find(name).is_some()
+    }
 }
 
 #[derive(Debug, Args)]

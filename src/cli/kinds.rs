@@ -22,9 +22,11 @@ pub struct KindArgs {
 
 impl KindArgs {
     pub fn from_matches(kind: &'static dyn Kind, m: &ArgMatches) -> Result<KindArgs, clap::Error> {
+        // Only what was typed: an edit changes only those, and defaults are the schema's to fill.
+        let typed = |key: &str| m.value_source(key) == Some(clap::parser::ValueSource::CommandLine);
         let mut settings = BTreeMap::new();
         for field in kind.fields() {
-            if let Some(v) = m.get_one::<String>(field.key) {
+            if let Some(v) = m.get_one::<String>(field.key).filter(|_| typed(field.key)) {
                 settings.insert(field.key.to_owned(), v.clone());
             }
         }
@@ -40,14 +42,31 @@ impl KindArgs {
 /// The `channels add` subcommand of one kind: `--name`, a flag per setting with its help in
 /// both languages, and the limit flags every channel has.
 pub fn kind_command(kind: &'static dyn Kind) -> Command {
+    settings_command(kind, false)
+}
+
+/// The `channels edit` subcommand of one kind: the channel's name, then only the settings to
+/// change (every flag optional; an empty value clears an optional setting).
+pub fn kind_edit_command(kind: &'static dyn Kind) -> Command {
+    settings_command(kind, true)
+}
+
+fn settings_command(kind: &'static dyn Kind, edit: bool) -> Command {
     let label = kind.label();
-    let about = format!("{} ({}): {}", label.en, label.zh, kind.description().en);
-    let mut cmd = Command::new(channels::cli_name(kind)).arg(
+    let about = if edit {
+        format!("{} ({}): change only the settings given.", label.en, label.zh)
+    } else {
+        format!("{} ({}): {}", label.en, label.zh, kind.description().en)
+    };
+    let name = if edit {
+        Arg::new("name").required(true).help("The channel to change")
+    } else {
         Arg::new("name")
             .long("name")
             .required(true)
-            .help("The channel's name, as notices and history show it"),
-    );
+            .help("The channel's name, as notices and history show it")
+    };
+    let mut cmd = Command::new(channels::cli_name(kind)).arg(name);
     for field in kind.fields() {
         let mut help = format!(
             "{} ({}). {} {}",
@@ -59,7 +78,7 @@ pub fn kind_command(kind: &'static dyn Kind) -> Command {
         let mut arg = Arg::new(field.key)
             .long(field.key)
             .help(help)
-            .required(field.required && field.default.is_none());
+            .required(!edit && field.required && field.default.is_none());
         arg = match field.ty {
             // Kept a string, like every value, after the range check.
             FieldType::Number { min, max } => {
@@ -77,7 +96,7 @@ pub fn kind_command(kind: &'static dyn Kind) -> Command {
             FieldType::FileText => arg.value_name("FILE"),
             FieldType::Text | FieldType::Secret => arg.value_name("TEXT"),
         };
-        if let Some(d) = field.default {
+        if let Some(d) = field.default.filter(|_| !edit) {
             arg = arg.default_value(d);
         }
         cmd = cmd.arg(arg);
@@ -86,10 +105,11 @@ pub fn kind_command(kind: &'static dyn Kind) -> Command {
     LimitArgs::augment_args(cmd).about(about)
 }
 
-/// `herald channels add KIND …`.
-pub async fn add(app: &App, a: KindArgs, json: bool) -> anyhow::Result<()> {
-    let kind = channels::find(a.kind).expect("parsed from the registry");
-    let mut settings = a.settings;
+/// A secret given as `-` read from standard input (one per command), a file setting's file read.
+fn read_secrets_and_files(
+    kind: &'static dyn Kind,
+    mut settings: BTreeMap<String, String>,
+) -> Result<BTreeMap<String, String>, Error> {
     let mut stdin_used = None;
     for field in kind.fields() {
         let Some(value) = settings.get_mut(field.key) else {
@@ -100,15 +120,21 @@ pub async fn add(app: &App, a: KindArgs, json: bool) -> anyhow::Result<()> {
                 return Err(Error::Invalid(format!(
                     "--{first} and --{} both read standard input: give one of them as -",
                     field.key
-                ))
-                .into());
+                )));
             }
             *value = super::channels::read_stdin_line(field.key)?;
-        } else if field.ty == FieldType::FileText {
+        } else if field.ty == FieldType::FileText && !value.trim().is_empty() {
             *value = crate::files::read_regular_text(std::path::Path::new(value.trim()), 64 * 1024)
                 .map_err(|e| Error::Invalid(format!("{}: cannot read {}: {e}", field.key, value.trim())))?;
         }
     }
+    Ok(settings)
+}
+
+/// `herald channels add KIND …`.
+pub async fn add(app: &App, a: KindArgs, json: bool) -> anyhow::Result<()> {
+    let kind = channels::find(a.kind).expect("parsed from the registry");
+    let settings = read_secrets_and_files(kind, a.settings)?;
     let limits = super::channels::limits(ChannelLimits::default(), &a.limits);
     let c = app.add_kind_channel(kind.id(), &a.name, settings, Some(limits)).await?;
     emit(json, &c, || {
@@ -119,6 +145,29 @@ pub async fn add(app: &App, a: KindArgs, json: bool) -> anyhow::Result<()> {
             c.name
         )
     })
+}
+
+/// `herald channels edit KIND NAME …`.
+pub async fn edit(app: &App, a: KindArgs, json: bool) -> anyhow::Result<()> {
+    let kind = channels::find(a.kind).expect("parsed from the registry");
+    let settings = read_secrets_and_files(kind, a.settings)?;
+    let current = app.channel_by_name(&a.name).await?;
+    if current.kind.as_str() != kind.id() {
+        return Err(Error::Invalid(format!(
+            "{} is a {} channel, not {}",
+            current.name,
+            current.kind.as_str().replace('_', "-"),
+            channels::cli_name(kind)
+        ))
+        .into());
+    }
+    let limits = super::channels::limits(current.limits.clone(), &a.limits);
+    let limits = (limits != current.limits).then_some(limits);
+    if settings.is_empty() && limits.is_none() {
+        return Err(Error::Invalid("nothing to change: give a setting to change, e.g. --secret -".into()).into());
+    }
+    let c = app.update_kind_channel(&a.name, settings, limits).await?;
+    emit(json, &c, || println!("changed channel {}", c.name))
 }
 
 /// `herald channels kinds`.

@@ -172,6 +172,7 @@ pub async fn run_channels(app: &App, cmd: ChannelsCmd, json: bool) -> anyhow::Re
         }
         ChannelsCmd::Edit(ChannelEditCmd::Webhook(a)) => channels::edit_webhook(app, a, json).await,
         ChannelsCmd::Edit(ChannelEditCmd::Smtp(a)) => super::smtp::edit(app, a, json).await,
+        ChannelsCmd::Edit(ChannelEditCmd::Kind(a)) => super::kinds::edit(app, a, json).await,
         ChannelsCmd::Show { name } => channels::show(app, &name, json).await,
         ChannelsCmd::Pause { name } => {
             let c = app.pause_channel(&name).await?;

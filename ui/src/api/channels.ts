@@ -79,3 +79,7 @@ export const addKindChannel = (kind: string, name: string, settings: Record<stri
 
 /** A channel's settings for its form; secret ones only as set or not. */
 export const kindChannelConfig = (name: string) => call<KindChannelConfig>("kind_channel_config", { name });
+
+/** Changes only the settings named; an empty value clears an optional one, a secret not named is kept. */
+export const updateKindChannel = (name: string, settings: Record<string, string>) =>
+  call<Channel>("update_kind_channel", { name, settings });

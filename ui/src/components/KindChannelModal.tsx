@@ -53,10 +53,13 @@ function defaults(kind: api.KindInfo): Values {
  */
 export function KindChannelModal({
   kind,
+  editing,
   onClose,
   onSaved,
 }: {
   kind: api.KindInfo | undefined;
+  /** The channel to change; absent: a new one. */
+  editing?: api.Channel;
   onClose: () => void;
   onSaved: (channel: api.Channel) => void;
 }) {
@@ -65,16 +68,37 @@ export function KindChannelModal({
   const [form] = Form.useForm<Values>();
   const [saving, setSaving] = useState(false);
   const [error, setError] = useState<string>();
+  // What is stored, for an edit: the public settings as text, and which secrets are set.
+  const [stored, setStored] = useState<{ settings: Record<string, string>; secretsSet: string[] }>();
 
   useEffect(() => {
-    if (kind) {
-      form.resetFields();
+    if (!kind) return;
+    form.resetFields();
+    setError(undefined);
+    setStored(undefined);
+    if (!editing) {
       form.setFieldsValue(defaults(kind));
-      setError(undefined);
+      return;
     }
-  }, [kind, form]);
+    api
+      .kindChannelConfig(editing.name)
+      .then((config) => {
+        const settings: Record<string, string> = {};
+        const values: Values = { name: config.name };
+        for (const f of kind.fields) {
+          const v = config.settings[f.key];
+          if (v === undefined || v === null) continue;
+          settings[f.key] = `${v}`;
+          values[f.key] = f.type === "number" ? Number(v) : f.type === "switch" ? v === true || v === "true" : `${v}`;
+        }
+        setStored({ settings, secretsSet: config.secretsSet });
+        form.setFieldsValue(values);
+      })
+      .catch((reason) => setError(api.toCommandError(reason).message));
+  }, [kind, editing, form]);
 
   if (!kind) return null;
+  const secretSet = (key: string) => stored?.secretsSet.includes(key) ?? false;
 
   const save = async () => {
     const values = await form.validateFields().catch(() => null);
@@ -87,7 +111,21 @@ export function KindChannelModal({
     setSaving(true);
     setError(undefined);
     try {
-      onSaved(await api.addKindChannel(kind.id, `${values.name ?? ""}`, settings));
+      if (editing) {
+        // Only what changed: a secret left empty keeps its stored value.
+        const changes: Record<string, string> = {};
+        for (const f of kind.fields) {
+          const typed = settings[f.key] ?? "";
+          if (f.type === "secret" || f.type === "secretUrl") {
+            if (typed) changes[f.key] = typed;
+          } else if (typed !== (stored?.settings[f.key] ?? "")) {
+            changes[f.key] = typed;
+          }
+        }
+        onSaved(await api.updateKindChannel(editing.name, changes));
+      } else {
+        onSaved(await api.addKindChannel(kind.id, `${values.name ?? ""}`, settings));
+      }
     } catch (reason) {
       const e = api.toCommandError(reason);
       const field = e.params?.field;
@@ -105,7 +143,10 @@ export function KindChannelModal({
   return (
     <Modal
       open
-      title={t("kinds.addTitle", { kind: inLanguage(kind.label, language) })}
+      title={t(editing ? "kinds.editTitle" : "kinds.addTitle", {
+        kind: inLanguage(kind.label, language),
+        name: editing?.name ?? "",
+      })}
       onCancel={onClose}
       onOk={save}
       okText={t("common.save")}
@@ -122,17 +163,19 @@ export function KindChannelModal({
           extra={t("kinds.nameHint")}
           rules={[{ required: true, whitespace: true, message: t("kinds.nameRequired") }]}
         >
-          <Input data-testid="kind-field-name" maxLength={100} />
+          <Input data-testid="kind-field-name" maxLength={100} disabled={editing !== undefined} />
         </Form.Item>
         {kind.fields.map((f) => (
           <Form.Item
             key={f.key}
             name={f.key}
             label={inLanguage(f.label, language)}
-            extra={inLanguage(f.help, language)}
+            extra={
+              secretSet(f.key) ? `${inLanguage(f.help, language)} ${t("kinds.secretKept")}` : inLanguage(f.help, language)
+            }
             valuePropName={f.type === "switch" ? "checked" : "value"}
             rules={
-              f.required && f.default == null
+              f.required && f.default == null && !secretSet(f.key)
                 ? [{ required: true, message: t("kinds.required", { field: inLanguage(f.label, language) }) }]
                 : []
             }

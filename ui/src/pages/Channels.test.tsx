@@ -497,7 +497,7 @@ describe("Channels of kinds described by their schema", () => {
     // Required settings are asked for before anything is sent.
     await user.click(screen.getByTestId("kind-save"));
     expect(await screen.findByText("请填写渠道名称")).toBeInTheDocument();
-    expect(screen.getByText("请填写Webhook 地址")).toBeInTheDocument();
+    expect(await screen.findByText("请填写Webhook 地址")).toBeInTheDocument();
     expect(api.addKindChannel).not.toHaveBeenCalled();
 
     await user.type(screen.getByTestId("kind-field-name"), "辅导员群");
@@ -557,5 +557,30 @@ describe("A test through a channel that writes to each person", () => {
     db.testReplies.set("企业微信", { ok: false, reply: "WeCom said 60020 not allow to access from your ip: add it under 企业可信IP" });
     await user.click(screen.getByTestId("kind-test-send"));
     expect(await screen.findByTestId("kind-test-reason")).toHaveTextContent("企业可信IP");
+  });
+});
+
+describe("Editing a channel of a kind described by its schema", () => {
+  it("opens on the stored settings, keeps secrets left empty, and sends only what changed", async () => {
+    db.channels = [...db.channels, makeChannel({ id: 8, name: "辅导员群", kind: "dingtalk_robot" })];
+    db.kindSettings.set("辅导员群", {
+      webhook: "https://oapi.dingtalk.com/robot/send?access_token=abc",
+      secret: "SECold",
+      mention: "none",
+    });
+    const { user } = await openChannels();
+    await user.click(await screen.findByTestId("channel-edit-辅导员群"));
+    expect(await screen.findByText("编辑钉钉群机器人：辅导员群")).toBeInTheDocument();
+    await waitFor(() => expect(screen.getByTestId("kind-field-name")).toHaveValue("辅导员群"));
+    expect(screen.getByTestId("kind-field-name")).toBeDisabled();
+    // Secrets never come back: empty, with a word that the stored one stays.
+    expect(screen.getByTestId("kind-field-webhook")).toHaveValue("");
+    expect(screen.getAllByText(/已保存；留空则保留原值。/)).toHaveLength(2);
+
+    await user.type(screen.getByTestId("kind-field-secret"), "SECnew123456789");
+    await user.click(screen.getByTestId("kind-save"));
+    await waitFor(() => expect(api.updateKindChannel).toHaveBeenCalledWith("辅导员群", { secret: "SECnew123456789" }));
+    expect(await screen.findByText("已更新渠道：辅导员群")).toBeInTheDocument();
+    expect(db.kindSettings.get("辅导员群")?.webhook).toBe("https://oapi.dingtalk.com/robot/send?access_token=abc");
   });
 });

@@ -41,6 +41,8 @@ export default function Channels() {
   const [testing, setTesting] = useState<api.Channel>();
   const [picking, setPicking] = useState(false);
   const [addingKind, setAddingKind] = useState<api.KindInfo>();
+  const [editingKind, setEditingKind] = useState<api.Channel>();
+  const kindOf = (c: api.Channel | undefined) => (kinds.data ?? []).find((k) => k.id === c?.kind);
   const refresh = () => channels.reload(true);
 
   const pick = (picked: Picked) => {
@@ -120,11 +122,11 @@ export default function Channels() {
       key: "actions",
       render: (_: unknown, c) => (
         <Space wrap size="small">
-          {(c.kind === "webhook" || c.kind === "smtp") && (
+          {(c.kind === "webhook" || c.kind === "smtp" || kindOf(c)) && (
             <Button
               size="small"
               icon={<EditOutlined />}
-              onClick={() => (c.kind === "smtp" ? setEditingSmtp(c) : setEditing(c))}
+              onClick={() => (c.kind === "smtp" ? setEditingSmtp(c) : c.kind === "webhook" ? setEditing(c) : setEditingKind(c))}
               disabled={busy !== null}
               data-testid={`channel-edit-${c.name}`}
             >
@@ -249,11 +251,16 @@ export default function Channels() {
       <KindTestModal channel={testingPerson} onClose={() => setTestingPerson(undefined)} />
       <KindPicker open={picking} onClose={() => setPicking(false)} onPick={pick} />
       <KindChannelModal
-        kind={addingKind}
-        onClose={() => setAddingKind(undefined)}
-        onSaved={(channel) => {
-          message.success(t("channels.added", { name: channel.name }));
+        kind={addingKind ?? kindOf(editingKind)}
+        editing={addingKind ? undefined : editingKind}
+        onClose={() => {
           setAddingKind(undefined);
+          setEditingKind(undefined);
+        }}
+        onSaved={(channel) => {
+          message.success(t(editingKind ? "channels.updated" : "channels.added", { name: channel.name }));
+          setAddingKind(undefined);
+          setEditingKind(undefined);
           refresh();
         }}
       />

@@ -485,8 +485,29 @@ export const addKindChannel = vi.fn<typeof Api.addKindChannel>(async (kind, name
 
 export const kindChannelConfig = vi.fn<typeof Api.kindChannelConfig>(async (name) => {
   const channel = db.channels.find((c) => c.name === name);
-  if (!channel) throw new CommandError("invalid", `there is no channel named ${name}`);
-  return { name, kind: channel.kind, settings: {}, secretsSet: [] };
+  const stored = db.kindSettings.get(name);
+  if (!channel || !stored) throw new CommandError("invalid", `there is no channel named ${name}`);
+  const info = db.kinds.find((k) => k.id === channel.kind);
+  const secret = (key: string) => info?.fields.some((f) => f.key === key && (f.type === "secret" || f.type === "secretUrl"));
+  const entries = Object.entries(stored);
+  return {
+    name,
+    kind: channel.kind,
+    settings: Object.fromEntries(entries.filter(([k]) => !secret(k))),
+    secretsSet: entries.filter(([k]) => secret(k)).map(([k]) => k),
+  };
+});
+
+export const updateKindChannel = vi.fn<typeof Api.updateKindChannel>(async (name, changes) => {
+  const stored = db.kindSettings.get(name);
+  if (!stored) throw new CommandError("invalid", `there is no channel named ${name}`);
+  const next = { ...stored };
+  for (const [k, v] of Object.entries(changes)) {
+    if (v === "") delete next[k];
+    else next[k] = v;
+  }
+  db.kindSettings.set(name, next);
+  return updateChannel(name, {});
 });
 
 export const onRunProgress = vi.fn<typeof Api.onRunProgress>((callback) => {
@@ -534,6 +555,7 @@ const ALL = [
   channelKinds,
   addKindChannel,
   kindChannelConfig,
+  updateKindChannel,
   onRunProgress,
 ];
 

@@ -34,3 +34,15 @@ pub async fn add_kind_channel(
 pub async fn kind_channel_config(state: State<'_, AppState>, name: String) -> CmdResult<KindChannelConfig> {
     Ok(state.app.kind_channel_config(&name).await?)
 }
+
+/// Changes a channel of a described kind: only the settings named change (an empty value
+/// clears an optional one; a secret not named keeps its value).
+#[tauri::command]
+pub async fn update_kind_channel(
+    state: State<'_, AppState>,
+    name: String,
+    settings: BTreeMap<String, String>,
+    limits: Option<ChannelLimits>,
+) -> CmdResult<Channel> {
+    Ok(state.app.update_kind_channel(&name, settings, limits).await?)
+}
