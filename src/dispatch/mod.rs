@@ -12,7 +12,7 @@ pub mod progress;
 pub mod rate;
 mod worker;
 
-use std::collections::{HashMap, HashSet};
+use std::collections::HashMap;
 use std::sync::atomic::{AtomicU64, Ordering};
 use std::sync::{Arc, Mutex};
 use std::time::{Duration, Instant};
@@ -137,9 +137,33 @@ struct Shared {
     /// `channels::address_kinds_json()`, for fallback deliveries.
     address_kinds: String,
     /// Deliveries a send task of this dispatcher holds now: lease recovery leaves them alone.
-    in_flight: Mutex<HashSet<i64>>,
+    in_flight: Mutex<InFlightBatches>,
     /// True once the dispatcher is asked to stop.
     stopping: watch::Receiver<bool>,
+}
+
+/// The deliveries of each send task in flight, kept whole per task: a task adds and removes
+/// one entry, however large its batch, where a set of deliveries hashed every id twice.
+#[derive(Default)]
+struct InFlightBatches {
+    next: u64,
+    batches: HashMap<u64, Vec<i64>>,
+}
+
+impl InFlightBatches {
+    fn add(&mut self, ids: Vec<i64>) -> u64 {
+        self.next += 1;
+        self.batches.insert(self.next, ids);
+        self.next
+    }
+
+    fn remove(&mut self, key: u64) {
+        self.batches.remove(&key);
+    }
+
+    fn ids(&self) -> Vec<i64> {
+        self.batches.values().flatten().copied().collect()
+    }
 }
 
 impl Shared {
@@ -220,7 +244,7 @@ impl Dispatcher {
             tracker: Mutex::new(ProgressTracker::default()),
             report: Counters::default(),
             address_kinds: crate::channels::address_kinds_json(),
-            in_flight: Mutex::new(HashSet::new()),
+            in_flight: Mutex::new(InFlightBatches::default()),
             stopping: stop.clone(),
             wake,
         };
@@ -293,14 +317,7 @@ impl Dispatcher {
     async fn supervise(&self, workers: &mut Workers, last_recovery: &mut Instant) -> Result<bool> {
         let store = &self.shared.store;
         if last_recovery.elapsed() > self.shared.options.lease / 2 {
-            let keep: Vec<i64> = self
-                .shared
-                .in_flight
-                .lock()
-                .unwrap_or_else(|e| e.into_inner())
-                .iter()
-                .copied()
-                .collect();
+            let keep = self.shared.in_flight.lock().unwrap_or_else(|e| e.into_inner()).ids();
             let n = store.recover_expired_leases(&keep).await?;
             self.shared.report.recovered.fetch_add(n, Ordering::Relaxed);
             *last_recovery = Instant::now();

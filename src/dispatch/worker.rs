@@ -312,30 +312,27 @@ impl Worker {
 /// the periodic lease recovery never takes back a send that is slow but still going.
 struct InFlight {
     shared: Arc<Shared>,
-    ids: Vec<i64>,
+    key: u64,
 }
 
 impl InFlight {
     fn register(shared: &Arc<Shared>, claimed: &[ClaimedDelivery]) -> InFlight {
         let ids: Vec<i64> = claimed.iter().map(|d| d.id).collect();
-        shared
-            .in_flight
-            .lock()
-            .unwrap_or_else(|e| e.into_inner())
-            .extend(ids.iter().copied());
+        let key = shared.in_flight.lock().unwrap_or_else(|e| e.into_inner()).add(ids);
         InFlight {
             shared: shared.clone(),
-            ids,
+            key,
         }
     }
 }
 
 impl Drop for InFlight {
     fn drop(&mut self) {
-        let mut set = self.shared.in_flight.lock().unwrap_or_else(|e| e.into_inner());
-        for id in &self.ids {
-            set.remove(id);
-        }
+        self.shared
+            .in_flight
+            .lock()
+            .unwrap_or_else(|e| e.into_inner())
+            .remove(self.key);
     }
 }
 
