@@ -9,10 +9,12 @@ use ts_rs::TS;
 
 mod attachments;
 mod audience;
+mod link;
 mod smtp;
 mod unsubscribe;
 pub use attachments::*;
 pub use audience::*;
+pub use link::*;
 pub use smtp::*;
 pub use unsubscribe::*;
 

@@ -95,6 +95,21 @@ impl Respond for Wecom {
                     serde_json::json!({"errcode": 0, "errmsg": "ok", "invaliduser": invalid.join("|"), "msgid": "MSGID-1"}),
                 )
             }
+            ("POST", "/cgi-bin/user/getuserid") => {
+                let token = q.get("access_token").cloned().unwrap_or_default();
+                if !token.starts_with("TOKEN-") {
+                    return reply(serde_json::json!({"errcode": 42001, "errmsg": "access_token expired"}));
+                }
+                let body: serde_json::Value = serde_json::from_slice(&req.body).unwrap_or_default();
+                // WeCom's address book: a Chinese mobile as 11 digits.
+                match body["mobile"].as_str() {
+                    Some("13800001111") => {
+                        reply(serde_json::json!({"errcode": 0, "errmsg": "ok", "userid": "zhangsan"}))
+                    }
+                    Some("13800002222") => reply(serde_json::json!({"errcode": 0, "errmsg": "ok", "userid": "lisi"})),
+                    _ => reply(serde_json::json!({"errcode": 46004, "errmsg": "user no exist"})),
+                }
+            }
             _ => ResponseTemplate::new(404),
         }
     }
@@ -246,4 +261,90 @@ async fn a_test_send_says_what_wecom_refused_without_quoting_the_secret() {
     let text = String::from_utf8_lossy(&out.stdout);
     assert!(text.contains("40001") && text.contains("Secret"), "{text}");
     assert!(!text.contains("wrong-secret-value-123"), "{text}");
+}
+
+#[tokio::test(flavor = "multi_thread")]
+async fn ids_found_by_mobile_are_stored_on_confirmation_and_the_notice_reaches_those_people() {
+    let (server, wecom) = wecom(State::default()).await;
+    let h = Herald::new();
+    let run = |args: &[&str]| tokio::task::block_in_place(|| h.json(args));
+    for (id, name, mobile) in [
+        ("T001", "张三", "13800001111"),
+        ("T002", "李四", "13800002222"),
+        ("T003", "孙八", "13800009999"),
+    ] {
+        run(&[
+            "contacts",
+            "add",
+            "--name",
+            name,
+            "--external-id",
+            id,
+            "--mobile",
+            mobile,
+        ]);
+    }
+    run(&[
+        "contacts",
+        "add",
+        "--name",
+        "王五",
+        "--external-id",
+        "T004",
+        "--mobile",
+        "13800004444",
+    ]);
+    run(&["contacts", "edit", "T004", "--address", "wecom=wangwu"]);
+    add_channel(&h, &server, SECRET);
+
+    // A dry run says who would be found and stores nothing; 王五 has an id already.
+    let dry = run(&["contacts", "link-ids", "--channel", "学校企业微信", "--dry-run"]);
+    assert_eq!(
+        (dry["found"].as_u64(), dry["notFound"].as_u64(), dry["stored"].as_u64()),
+        (Some(2), Some(1), Some(0)),
+        "{dry}"
+    );
+    assert_eq!(dry["contacts"].as_array().unwrap().len(), 3);
+    assert!(run(&["contacts", "show", "T001"])["addresses"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .all(|a| a["kind"] != "wecom"));
+
+    let done = run(&["contacts", "link-ids", "--channel", "学校企业微信"]);
+    assert_eq!(done["stored"], 2, "{done}");
+    let zhang = run(&["contacts", "show", "T001"]);
+    assert!(
+        zhang["addresses"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .any(|a| a["kind"] == "wecom" && a["address"] == "zhangsan"),
+        "{zhang}"
+    );
+    let audit = tokio::task::block_in_place(|| h.sql("SELECT detail FROM audit_log WHERE action = 'contact.link_ids'"));
+    assert_eq!(audit.len(), 1);
+    assert!(
+        audit[0].contains("\"found\":2") && audit[0].contains("\"stored\":2"),
+        "{audit:?}"
+    );
+
+    // The notice reaches the three with ids, in one call (the same text for all).
+    let notice = run(&[
+        "notices",
+        "create",
+        "--title",
+        "停水通知",
+        "--body",
+        "明天上午宿舍区停水。",
+        "--channel",
+        "学校企业微信",
+    ]);
+    let id = notice["id"].to_string();
+    run(&["notices", "send", &id, "--wait"]);
+    let sends = wecom.0.lock().unwrap().sends.clone();
+    assert_eq!(sends.len(), 1);
+    let mut to: Vec<&str> = sends[0]["touser"].as_str().unwrap().split('|').collect();
+    to.sort();
+    assert_eq!(to, ["lisi", "wangwu", "zhangsan"]);
 }

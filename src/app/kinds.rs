@@ -9,7 +9,9 @@ use super::channels::load_channel_secrets;
 use super::App;
 use crate::audit;
 use crate::channels::{self, schema, Kind, Recipients, Values};
-use crate::model::{Channel, ChannelKind, ChannelLimits, ChannelTestResult, KindChannelConfig};
+use crate::model::{
+    Channel, ChannelKind, ChannelLimits, ChannelTestResult, KindChannelConfig, LinkIdsReport, LinkedContact,
+};
 use crate::providers::{Outcome, Outgoing, Provider};
 use crate::secrets::{ChannelSecrets, SecretStore};
 use crate::store::Store;
@@ -171,6 +173,70 @@ impl App {
         self.replace_channel_with_secrets(&channel, &row, &public, &limits, &old_secrets, &new_secrets, entry)
             .await?;
         self.channel_by_name(&channel.name).await
+    }
+
+    /// Looks up, through `channel`, the platform id of every contact who has a mobile but no
+    /// address of the kind the channel sends to, and stores those found (unless `dry_run`), in
+    /// one transaction audited as `contact.link_ids` with the counts.
+    pub async fn link_ids(&self, channel: &str, dry_run: bool) -> Result<LinkIdsReport> {
+        let channel = self.channel_by_name(channel).await?;
+        let kind = described(channel.kind);
+        let (kind, address_kind) = match kind.map(|k| (k, k.recipients())) {
+            Some((k, Recipients::Person(address))) => (k, address),
+            _ => {
+                return Err(Error::Invalid(format!(
+                    "{} does not send to people by a platform id, so it has none to look up",
+                    channel.name
+                )))
+            }
+        };
+        let values = stored_values(&self.store, self.secrets.as_ref(), kind, channel.id).await?;
+        let finder = kind
+            .id_finder(&channel.name, &values)
+            .ok_or_else(|| Error::Invalid(format!("{} cannot look people up by mobile", kind.label().en)))??;
+        let mut contacts = Vec::new();
+        for (contact_id, name, mobile) in self.store.contacts_lacking_address(address_kind).await? {
+            let (id, error) = match finder.find_by_mobile(&mobile).await {
+                Ok(id) => (id, None),
+                Err(reason) => (None, Some(reason)),
+            };
+            contacts.push(LinkedContact {
+                contact_id,
+                name,
+                id,
+                error,
+            });
+        }
+        let found: Vec<(i64, String)> = contacts
+            .iter()
+            .filter_map(|c| c.id.clone().map(|id| (c.contact_id, id)))
+            .collect();
+        let failed = contacts.iter().filter(|c| c.error.is_some()).count() as u64;
+        let stored = if dry_run || found.is_empty() {
+            0
+        } else {
+            let entry = audit::entry(
+                &self.actor,
+                "contact.link_ids",
+                "contact",
+                None,
+                serde_json::json!({"channel": channel.name, "kind": address_kind, "found": found.len()}),
+            );
+            self.store
+                .audited(entry)
+                .add_found_addresses(address_kind, &found)
+                .await?
+        };
+        Ok(LinkIdsReport {
+            channel: channel.name,
+            address_kind: address_kind.to_owned(),
+            dry_run,
+            found: found.len() as u64,
+            not_found: contacts.len() as u64 - found.len() as u64 - failed,
+            failed,
+            contacts,
+            stored,
+        })
     }
 
     /// A described kind's channel as the form shows it for editing: public settings with

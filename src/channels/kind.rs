@@ -86,6 +86,19 @@ pub trait Kind: Send + Sync + 'static {
     }
     /// The provider for a channel with these (validated) settings.
     fn build(&self, channel_name: &str, values: &Values) -> Result<Arc<dyn Provider>, FieldError>;
+    /// For a kind that writes to people by a platform id, what looks their ids up by mobile
+    /// (`herald contacts link-ids`); `None` where the platform offers no such lookup.
+    fn id_finder(&self, _channel_name: &str, _values: &Values) -> Option<Result<Arc<dyn IdFinder>, FieldError>> {
+        None
+    }
+}
+
+/// Looks up a person's platform id (a WeCom userid …) by their mobile number.
+#[async_trait::async_trait]
+pub trait IdFinder: Send + Sync {
+    /// The id of whoever has `mobile` (E.164, as contacts keep it); `Ok(None)` when the
+    /// platform has nobody with it; `Err` with the reason when the lookup itself failed.
+    async fn find_by_mobile(&self, mobile: &str) -> Result<Option<String>, String>;
 }
 
 /// A kind as `herald channels kinds --json` and the Channels screen read it.

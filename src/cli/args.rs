@@ -81,6 +81,16 @@ pub enum ContactsCmd {
     /// Record unsubscribe requests that came back by e-mail (from notices sent with
     /// --allow-unsubscribe): the contacts with these addresses get no more e-mail.
     Unsubscribe(UnsubscribeArgs),
+    /// Find, through an app channel, the platform ids (e.g. WeCom userids) of contacts who
+    /// have a mobile but no such id, and store those found.
+    LinkIds {
+        /// The app channel to look them up through.
+        #[arg(long)]
+        channel: String,
+        /// Show who would be found, store nothing.
+        #[arg(long)]
+        dry_run: bool,
+    },
 }
 
 #[derive(Debug, Args)]

@@ -97,6 +97,35 @@ pub async fn run(app: &App, cmd: ContactsCmd, json: bool) -> anyhow::Result<()> 
             })
         }
         ContactsCmd::Unsubscribe(a) => unsubscribe(app, a, json).await,
+        ContactsCmd::LinkIds { channel, dry_run } => {
+            let r = app.link_ids(&channel, dry_run).await?;
+            emit(json, &r, || {
+                for c in &r.contacts {
+                    match (&c.id, &c.error) {
+                        (Some(id), _) => println!("found    {} → {id}", c.name),
+                        (None, Some(e)) => println!("failed   {}: {e}", c.name),
+                        (None, None) => println!("no match {}", c.name),
+                    }
+                }
+                let what = if r.dry_run {
+                    "nothing stored (dry run)".to_owned()
+                } else {
+                    format!("{} stored", r.stored)
+                };
+                println!(
+                    "{} of {} found by mobile through {} ({} not found, {} failed); {what}",
+                    r.found,
+                    r.contacts.len(),
+                    r.channel,
+                    r.not_found,
+                    r.failed
+                );
+            })?;
+            if r.failed > 0 {
+                return Err(anyhow::anyhow!("{} lookups failed: see the reasons above", r.failed));
+            }
+            Ok(())
+        }
     }
 }
 

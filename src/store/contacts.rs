@@ -3,6 +3,7 @@
 //! edit and deletion in `edit.rs`, opting many out at once in `opt_out.rs`.
 
 mod edit;
+mod link;
 mod opt_out;
 mod query;
 mod upsert;

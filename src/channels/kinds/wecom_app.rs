@@ -19,7 +19,7 @@ use serde::Deserialize;
 use crate::channels::http::{self, read_prefix, retry_after, Redactor, REASON_CHARS};
 use crate::channels::schema::{Field, FieldError, FieldType, Text, Values};
 use crate::channels::token::TokenCache;
-use crate::channels::{Dialect, Format, Kind, Platform, Recipients};
+use crate::channels::{Dialect, Format, IdFinder, Kind, Platform, Recipients};
 use crate::model::ChannelKind;
 use crate::providers::{Limits, Outcome, Outgoing, Provider};
 
@@ -152,31 +152,11 @@ impl Kind for WecomApp {
     }
 
     fn build(&self, channel_name: &str, values: &Values) -> Result<Arc<dyn Provider>, FieldError> {
-        let invalid = |field: &str, zh, en| FieldError::new("setting_invalid", field, Text { zh, en });
-        let base = values.get("api-base").unwrap_or("https://qyapi.weixin.qq.com");
-        let base =
-            Url::parse(base.trim_end_matches('/')).map_err(|_| invalid("api-base", "不是网址", "is not an address"))?;
-        let secret = values
-            .get("secret")
-            .ok_or_else(|| invalid("secret", "缺少应用 Secret", "the app's Secret is missing"))?
-            .to_owned();
-        let timeout = Duration::from_millis(values.number("timeout-ms").unwrap_or(10_000) as u64);
-        let client = reqwest::Client::builder()
-            .timeout(timeout)
-            .redirect(reqwest::redirect::Policy::none())
-            .build()
-            .map_err(|_| invalid("api-base", "无法建立连接设置", "the HTTP client could not be set up"))?;
-        Ok(Arc::new(App {
-            channel: channel_name.to_owned(),
-            base,
-            corp_id: values.get("corp-id").unwrap_or_default().to_owned(),
-            agent_id: values.number("agent-id").unwrap_or_default(),
-            redact: Redactor::new([secret.clone()]),
-            secret,
-            timeout,
-            client,
-            token: TokenCache::default(),
-        }))
+        Ok(Arc::new(App::new(channel_name, values)?))
+    }
+
+    fn id_finder(&self, channel_name: &str, values: &Values) -> Option<Result<Arc<dyn IdFinder>, FieldError>> {
+        Some(App::new(channel_name, values).map(|a| Arc::new(a) as Arc<dyn IdFinder>))
     }
 }
 
@@ -318,6 +298,34 @@ impl std::fmt::Debug for App {
 }
 
 impl App {
+    fn new(channel_name: &str, values: &Values) -> Result<App, FieldError> {
+        let invalid = |field: &str, zh, en| FieldError::new("setting_invalid", field, Text { zh, en });
+        let base = values.get("api-base").unwrap_or("https://qyapi.weixin.qq.com");
+        let base =
+            Url::parse(base.trim_end_matches('/')).map_err(|_| invalid("api-base", "不是网址", "is not an address"))?;
+        let secret = values
+            .get("secret")
+            .ok_or_else(|| invalid("secret", "缺少应用 Secret", "the app's Secret is missing"))?
+            .to_owned();
+        let timeout = Duration::from_millis(values.number("timeout-ms").unwrap_or(10_000) as u64);
+        let client = reqwest::Client::builder()
+            .timeout(timeout)
+            .redirect(reqwest::redirect::Policy::none())
+            .build()
+            .map_err(|_| invalid("api-base", "无法建立连接设置", "the HTTP client could not be set up"))?;
+        Ok(App {
+            channel: channel_name.to_owned(),
+            base,
+            corp_id: values.get("corp-id").unwrap_or_default().to_owned(),
+            agent_id: values.number("agent-id").unwrap_or_default(),
+            redact: Redactor::new([secret.clone()]),
+            secret,
+            timeout,
+            client,
+            token: TokenCache::default(),
+        })
+    }
+
     fn url(&self, path: &str) -> Url {
         let mut url = self.base.clone();
         url.set_path(&format!("{}{path}", self.base.path().trim_end_matches('/')));
@@ -407,6 +415,50 @@ impl App {
             return all(classify(r.errcode, &redact.one_line(&r.errmsg, REASON_CHARS)));
         }
         unreachable!("the loop returns on its second turn")
+    }
+}
+
+#[derive(Deserialize)]
+struct UseridReply {
+    errcode: i64,
+    #[serde(default)]
+    errmsg: String,
+    #[serde(default)]
+    userid: String,
+}
+
+/// WeCom's getuserid takes a Chinese mobile as 11 digits, others with their `+` code.
+fn wecom_mobile(e164: &str) -> &str {
+    e164.strip_prefix("+86").unwrap_or(e164)
+}
+
+#[async_trait]
+impl IdFinder for App {
+    async fn find_by_mobile(&self, mobile: &str) -> Result<Option<String>, String> {
+        let reason = |o: Outcome| match o {
+            Outcome::Retry { reason, .. } | Outcome::Permanent { reason, .. } | Outcome::ChannelDown { reason, .. } => {
+                reason
+            }
+            Outcome::Sent { .. } => String::new(),
+        };
+        let body = serde_json::json!({ "mobile": wecom_mobile(mobile) }).to_string();
+        for attempt in 0..2 {
+            let token = self.token.get(|| self.fetch_token()).await.map_err(reason)?;
+            let mut url = self.url("/cgi-bin/user/getuserid");
+            url.query_pairs_mut().append_pair("access_token", &token);
+            let mut redact = self.redact.clone();
+            redact.add(token.clone());
+            let sent = self.client.post(url).body(body.clone()).send().await;
+            let r: UseridReply = self.reply(sent, &redact).await.map_err(reason)?;
+            match r.errcode {
+                0 if !r.userid.is_empty() => return Ok(Some(r.userid)),
+                // 46004: no member has this mobile (or it is outside what the app may see).
+                0 | 46004 | 60111 => return Ok(None),
+                code if token_refused(code) && attempt == 0 => self.token.refused(&token).await,
+                code => return Err(reason(classify(code, &redact.one_line(&r.errmsg, REASON_CHARS)))),
+            }
+        }
+        Err("WeCom refused the access token twice in a row".into())
     }
 }
 
