@@ -161,6 +161,7 @@ pub fn run() {
             commands::channels::kinds::add_kind_channel,
             commands::channels::kinds::kind_channel_config,
             commands::channels::kinds::update_kind_channel,
+            commands::channels::kinds::link_ids,
             commands::notices::list_channels,
             commands::notices::add_webhook_channel,
             commands::notices::update_webhook_channel,

@@ -1,6 +1,7 @@
 import type { Channel } from "./bindings/Channel";
 import type { KindChannelConfig } from "./bindings/KindChannelConfig";
 import type { KindInfo } from "./bindings/KindInfo";
+import type { LinkIdsReport } from "./bindings/LinkIdsReport";
 import type { ChannelTestResult } from "./bindings/ChannelTestResult";
 import type { NewSmtpChannel } from "./bindings/NewSmtpChannel";
 import type { NewWebhookChannel } from "./bindings/NewWebhookChannel";
@@ -83,3 +84,9 @@ export const kindChannelConfig = (name: string) => call<KindChannelConfig>("kind
 /** Changes only the settings named; an empty value clears an optional one, a secret not named is kept. */
 export const updateKindChannel = (name: string, settings: Record<string, string>) =>
   call<Channel>("update_kind_channel", { name, settings });
+
+export type { LinkIdsReport } from "./bindings/LinkIdsReport";
+export type { LinkedContact } from "./bindings/LinkedContact";
+
+/** Looks up platform ids by mobile through an app channel; `dryRun` false stores those found. */
+export const linkIds = (channel: string, dryRun: boolean) => call<LinkIdsReport>("link_ids", { channel, dryRun });

@@ -1,7 +1,8 @@
 import { act, fireEvent, screen, waitFor, within } from "@testing-library/react";
 import { beforeEach, describe, expect, it, vi } from "vitest";
 import * as api from "../api";
-import { makeContact } from "../test/fixtures";
+import { makeChannel, makeContact, makeRobotKind } from "../test/fixtures";
+import { openSelectOption } from "../test/selectOption";
 import { db, resetApiMock } from "../test/mockApi";
 import { renderApp } from "../test/render";
 
@@ -370,5 +371,30 @@ describe("Contacts", () => {
     await user.click(await screen.findByTestId("contacts-demo-load"));
     expect(await within(table()).findByText("演示学生")).toBeInTheDocument();
     expect(await screen.findByText("已载入 1 位演示联系人")).toBeInTheDocument();
+  });
+});
+
+describe("Finding platform ids by mobile", () => {
+  it("looks them up through an app channel, shows who was found, and stores them on confirmation", async () => {
+    db.kinds = [...db.kinds, { ...makeRobotKind(), id: "wecom_app", recipients: { to: "person", address: "wecom" } }];
+    db.channels = [...db.channels, makeChannel({ id: 9, name: "企业微信", kind: "wecom_app" })];
+    db.contacts = [
+      makeContact({ id: 1, name: "张三", mobile: "+8613800001111" }),
+      makeContact({ id: 2, name: "孙八", mobile: "+8613800009999" }),
+    ];
+    db.platformIds.set("张三", "zhangsan");
+    const { user } = renderApp("/contacts");
+    await user.click(await screen.findByTestId("contacts-link-ids"));
+    await user.click(within(await screen.findByTestId("link-ids-channel")).getByRole("combobox"));
+    await user.click(await waitFor(() => openSelectOption("企业微信")));
+    await user.click(screen.getByTestId("link-ids-look"));
+    expect(await screen.findByTestId("link-ids-summary")).toHaveTextContent("找到 1 人，未找到 1 人");
+    expect(screen.getByText("zhangsan")).toBeInTheDocument();
+    expect(screen.getByText("未找到")).toBeInTheDocument();
+    expect(api.linkIds).toHaveBeenLastCalledWith("企业微信", true);
+
+    await user.click(screen.getByTestId("link-ids-store"));
+    expect(await screen.findByText("已保存 1 个账号")).toBeInTheDocument();
+    expect(api.linkIds).toHaveBeenLastCalledWith("企业微信", false);
   });
 });

@@ -1,4 +1,4 @@
-import { ImportOutlined, PlusOutlined, StopOutlined } from "@ant-design/icons";
+import { ImportOutlined, LinkOutlined, PlusOutlined, StopOutlined } from "@ant-design/icons";
 import { App, Button, Empty, Input, Space } from "antd";
 import { useCallback, useState } from "react";
 import * as api from "../api";
@@ -8,6 +8,7 @@ import { ContactFormModal } from "../components/ContactFormModal";
 import { ContactsTable } from "../components/ContactsTable";
 import { ExportContactsButton } from "../components/ExportContactsButton";
 import { ImportWizard } from "../components/ImportWizard";
+import { LinkIdsModal } from "../components/LinkIdsModal";
 import { PageHeader } from "../components/PageHeader";
 import { UnsubscribeModal } from "../components/UnsubscribeModal";
 import { useDebouncedValue } from "../hooks/useDebouncedValue";
@@ -41,6 +42,7 @@ export default function Contacts() {
   const [adding, setAdding] = useState(false);
   const [importing, setImporting] = useState(false);
   const [unsubscribing, setUnsubscribing] = useState(false);
+  const [linking, setLinking] = useState(false);
   const [loadingDemo, setLoadingDemo] = useState(false);
   const [editing, setEditing] = useState<number>();
   const [patched, setPatched] = useState<api.Contact>();
@@ -85,6 +87,9 @@ export default function Contacts() {
             <Button icon={<StopOutlined />} onClick={() => setUnsubscribing(true)} data-testid="contacts-unsubscribe">
               {t("contacts.unsubscribe")}
             </Button>
+            <Button icon={<LinkOutlined />} onClick={() => setLinking(true)} data-testid="contacts-link-ids">
+              {t("linkIds.action")}
+            </Button>
             <Button type="primary" icon={<PlusOutlined />} onClick={() => setAdding(true)} data-testid="contact-add">
               {t("contacts.add")}
             </Button>
@@ -106,6 +111,7 @@ export default function Contacts() {
           </Empty>
         }
       />
+      <LinkIdsModal open={linking} onClose={() => setLinking(false)} onStored={reload} />
       <UnsubscribeModal open={unsubscribing} onClose={() => setUnsubscribing(false)} onRecorded={reload} />
       <ContactEditDrawer
         contactId={editing}

@@ -33,6 +33,8 @@ function freshDb() {
     kindSettings: new Map<string, Record<string, string>>(),
     /** The refusal the next generic add of a kind meets, by kind id. */
     refusedSettings: new Map<string, CommandError>(),
+    /** Platform ids a link-ids lookup finds, by contact name. */
+    platformIds: new Map<string, string>(),
     demoContacts: 12,
   };
 }
@@ -510,6 +512,23 @@ export const updateKindChannel = vi.fn<typeof Api.updateKindChannel>(async (name
   return updateChannel(name, {});
 });
 
+/** What the next link-ids lookups find, by contact name (absent: not found). */
+export const linkIds = vi.fn<typeof Api.linkIds>(async (channel, dryRun) => {
+  const people = db.contacts.filter((c) => c.mobile);
+  const contacts = people.map((c) => ({ contactId: c.id, name: c.name, id: db.platformIds.get(c.name) ?? null, error: null }));
+  const found = contacts.filter((c) => c.id).length;
+  return {
+    channel,
+    addressKind: "wecom",
+    dryRun,
+    contacts,
+    found,
+    notFound: contacts.length - found,
+    failed: 0,
+    stored: dryRun ? 0 : found,
+  };
+});
+
 export const onRunProgress = vi.fn<typeof Api.onRunProgress>((callback) => {
   listeners.add(callback);
   return () => {
@@ -556,6 +575,7 @@ const ALL = [
   addKindChannel,
   kindChannelConfig,
   updateKindChannel,
+  linkIds,
   onRunProgress,
 ];
 

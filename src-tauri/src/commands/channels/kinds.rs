@@ -8,7 +8,7 @@ use tauri::State;
 use crate::commands::AppState;
 use crate::error::CmdResult;
 use herald::channels::KindInfo;
-use herald::model::{Channel, ChannelLimits, KindChannelConfig};
+use herald::model::{Channel, ChannelLimits, KindChannelConfig, LinkIdsReport};
 
 /// Every kind the generic form can add, with its settings schema.
 #[tauri::command]
@@ -45,4 +45,11 @@ pub async fn update_kind_channel(
     limits: Option<ChannelLimits>,
 ) -> CmdResult<Channel> {
     Ok(state.app.update_kind_channel(&name, settings, limits).await?)
+}
+
+/// Looks up, through an app channel, the platform ids of contacts that have a mobile and no
+/// such id; with `dryRun` false, stores those found.
+#[tauri::command]
+pub async fn link_ids(state: State<'_, AppState>, channel: String, dry_run: bool) -> CmdResult<LinkIdsReport> {
+    Ok(state.app.link_ids(&channel, dry_run).await?)
 }
