@@ -1,8 +1,11 @@
-// A DingTalk group robot, as a secretary sets one up in the real desktop app, against a robot
-// endpoint this test runs on 127.0.0.1 that checks what DingTalk checks: the access token, the
-// 加签 signature and its one-hour window, and the message's shape. She adds the channel through
-// the form made from the kind's settings (with 加签), sends it a test message, then sends a
-// notice to the demo contacts on it: one message reaches the group, not one per person.
+// Robots and app messages, as a secretary sets them up in the real desktop app, against
+// endpoints this test runs on 127.0.0.1:
+// - a DingTalk group robot that checks what DingTalk checks (the access token, the 加签
+//   signature and its one-hour window, the message's shape): she adds the channel through the
+//   form made from the kind's settings (with 加签), sends it a test message, then a notice to
+//   the demo contacts on it: one message reaches the group, not one per person;
+// - a WeCom app (token, userid lookup by mobile, app messages): she adds the channel, finds her
+//   contacts' WeCom ids by mobile on the Contacts screen, stores them, and sends them a notice.
 import { test, before, after } from "node:test";
 import assert from "node:assert/strict";
 import { createHmac } from "node:crypto";
@@ -16,6 +19,63 @@ const HEALTH_OK = /正常|OK/;
 
 let app;
 let robot;
+let wecom;
+
+const CORP = "wwe2e0000000000001";
+const WECOM_SECRET = "e2e-wecom-app-secret-value";
+/** WeCom's address book, by mobile as WeCom takes it: three of the demo contacts. */
+const USERIDS = { 13800001001: "wangjianguo", 13800001002: "lixiuying", 13800002001: "zhangwei" };
+
+/** WeCom: a token for the right corp id and secret, userids by mobile, app messages. */
+function startWecom() {
+  const sends = [];
+  const server = createServer((req, res) => {
+    const chunks = [];
+    req.on("data", (c) => chunks.push(c));
+    req.on("end", () => {
+      const url = new URL(req.url, "http://127.0.0.1");
+      const answer = (body) => {
+        res.writeHead(200, { "content-type": "application/json" });
+        res.end(JSON.stringify({ errcode: 0, errmsg: "ok", ...body }));
+      };
+      if (url.pathname === "/cgi-bin/gettoken") {
+        if (url.searchParams.get("corpid") !== CORP || url.searchParams.get("corpsecret") !== WECOM_SECRET) {
+          return answer({ errcode: 40001, errmsg: "invalid credential" });
+        }
+        return answer({ access_token: "E2E-TOKEN", expires_in: 7200 });
+      }
+      if (url.searchParams.get("access_token") !== "E2E-TOKEN") return answer({ errcode: 42001, errmsg: "access_token expired" });
+      const body = JSON.parse(Buffer.concat(chunks).toString("utf8") || "{}");
+      if (url.pathname === "/cgi-bin/user/getuserid") {
+        const userid = USERIDS[body.mobile];
+        return userid ? answer({ userid }) : answer({ errcode: 46004, errmsg: "user no exist" });
+      }
+      if (url.pathname === "/cgi-bin/message/send") {
+        const known = Object.values(USERIDS);
+        const invalid = body.touser.split("|").filter((u) => !known.includes(u));
+        sends.push(body);
+        return answer({ invaliduser: invalid.join("|"), msgid: "E2E-MSG" });
+      }
+      res.writeHead(404);
+      res.end();
+    });
+  });
+  return new Promise((resolve, reject) => {
+    server.once("error", reject);
+    server.listen(0, "127.0.0.1", () => {
+      const { port } = server.address();
+      resolve({
+        api: `http://127.0.0.1:${port}`,
+        sends,
+        close: () =>
+          new Promise((done) => {
+            server.closeAllConnections();
+            server.close(() => done());
+          }),
+      });
+    });
+  });
+}
 
 /** DingTalk's robot endpoint: HTTP 200 with an errcode, as DingTalk answers. */
 function startRobot() {
@@ -69,15 +129,17 @@ function startRobot() {
 
 before(async () => {
   robot = await startRobot();
+  wecom = await startWecom();
   app = await startApp();
 });
 
 after(async () => {
   if (app) await app.stop();
   if (robot) await robot.close();
+  if (wecom) await wecom.close();
 });
 
-const { byTestId, click, type, waitForText, loadDemo, tickChannel, sendComposed, waitForRunCompleted } = testIds(
+const { byTestId, click, type, replace, waitForText, loadDemo, tickChannel, sendComposed, waitForRunCompleted } = testIds(
   () => app.browser,
   T,
 );
@@ -120,5 +182,48 @@ test("a signed DingTalk robot added through its form gets a test, then one messa
     const deliveries = await byTestId("run-deliveries");
     assert.match(await deliveries.getText(), /群：辅导员群/);
     assert.deepEqual(robot.refused, []);
+  });
+});
+
+test("WeCom ids found by mobile on the Contacts screen, then a notice reaches those people", async (t) => {
+  await withDiagnostics(t, "wecom", async () => {
+    const { browser } = app;
+    await click("nav-channels");
+    await click("channel-add");
+    await click("kind-pick-wecom_app");
+    await type("kind-field-name", "学校企业微信");
+    await type("kind-field-corp-id", CORP);
+    await type("kind-field-agent-id", "1000002");
+    await type("kind-field-secret", WECOM_SECRET);
+    await replace("kind-field-api-base", wecom.api);
+    await click("kind-save");
+    await byTestId("kind-save").then((el) => el.waitForExist({ timeout: T, reverse: true }));
+    await waitForText("channel-health-学校企业微信", HEALTH_OK, "the WeCom channel's health");
+
+    // 查找平台账号: three of the 18 demo contacts are in WeCom's address book.
+    await click("nav-contacts");
+    await click("contacts-link-ids");
+    await click("link-ids-channel");
+    const option = await browser.$('.ant-select-dropdown:not(.ant-select-dropdown-hidden) .ant-select-item-option[title="学校企业微信"]');
+    await option.waitForClickable({ timeout: T });
+    await option.click();
+    await click("link-ids-look");
+    await waitForText("link-ids-summary", /找到 3 人，未找到 \d+ 人，查找失败 0 人/, "the lookup's summary");
+    await click("link-ids-store");
+    await waitForText("link-ids-summary", /已保存 3 个账号/, "the ids stored");
+    await click("link-ids-close");
+    await byTestId("link-ids-close").then((el) => el.waitForExist({ timeout: T, reverse: true }));
+
+    const title = "宿舍区明日停水";
+    await click("nav-compose");
+    await type("compose-title", title);
+    await type("compose-body", "明天上午 8:00–12:00 宿舍区停水，请提前储水。");
+    await tickChannel("学校企业微信");
+    await waitForText("audience-preview-channel-学校企业微信", /3/, "the WeCom channel's reach");
+    await sendComposed("学校企业微信");
+    await waitForRunCompleted();
+    assert.equal(wecom.sends.length, 1, "one call for the three, who get the same text");
+    assert.deepEqual(wecom.sends[0].touser.split("|").sort(), ["lixiuying", "wangjianguo", "zhangwei"]);
+    assert.match(wecom.sends[0].markdown.content, new RegExp(title));
   });
 });

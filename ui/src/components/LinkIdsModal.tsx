@@ -43,7 +43,9 @@ export function LinkIdsModal({ open, onClose, onStored }: { open: boolean; onClo
       destroyOnHidden
       footer={
         <Space>
-          <Button onClick={onClose}>{t("common.close")}</Button>
+          <Button onClick={onClose} data-testid="link-ids-close">
+            {t("common.close")}
+          </Button>
           <Button
             type="primary"
             disabled={!report || report.dryRun === false || report.found === 0}
