@@ -25,6 +25,7 @@ pub mod report;
 pub mod sheet;
 pub mod validate;
 
+mod bounds;
 mod csv_sheet;
 mod error;
 mod workbook;

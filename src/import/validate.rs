@@ -380,10 +380,20 @@ fn plain_value(
 
 const RETYPE: &str = "re-enter the column as text (in Excel: format the cells as Text, then type the values again)";
 
-/// An integer Excel cannot hold exactly: 16 or more digits (Excel keeps 15 significant digits;
-/// past 2^53 a double cannot hold every integer either).
-fn inexact_integer(n: f64) -> bool {
-    n.fract() == 0.0 && n.abs() >= 1e15
+/// Why a number cell cannot hold the value that was typed, if it cannot: an integer of 16 or
+/// more digits (Excel keeps 15 significant digits; past 2^53 a double cannot hold every
+/// integer either), or a fraction in a column of ids or phone numbers (`digits_column`), where
+/// it can only be a damaged id. One check for fields and attributes, so both say the same.
+fn inexact_number(n: f64, digits_column: bool) -> Option<String> {
+    if n.fract() == 0.0 && n.abs() >= 1e15 {
+        Some(format!("Excel stored this as a number and kept only its first 15 digits, so the value in the file is already wrong; {RETYPE}"))
+    } else if digits_column && n.fract() != 0.0 {
+        Some(format!(
+            "this column holds ids or numbers written with digits, and Excel stored this one as a fraction; {RETYPE}"
+        ))
+    } else {
+        None
+    }
 }
 
 /// An attribute's value: kept as the cell shows it, unless it is a number that cannot be
@@ -403,15 +413,12 @@ fn attribute_value(
         ctx.problem(row, col, None, &value, code, message);
         Err(())
     };
+    if let Cell::Number(n) = cell {
+        if let Some(message) = inexact_number(*n, id_info.is_some()) {
+            return fail(ProblemCode::PrecisionLost, message);
+        }
+    }
     match (cell, id_info) {
-        (Cell::Number(n), _) if inexact_integer(*n) => fail(
-            ProblemCode::PrecisionLost,
-            format!("Excel stored this as a number and kept only its first 15 digits, so the value in the file is already wrong; {RETYPE}"),
-        ),
-        (Cell::Number(n), Some(_)) if n.fract() != 0.0 => fail(
-            ProblemCode::PrecisionLost,
-            format!("this column holds ids or numbers written with digits, and Excel stored this one as a fraction; {RETYPE}"),
-        ),
         (Cell::Number(_), Some(info)) if info.zero_led_digits || value.len() < info.usual_len => fail(
             ProblemCode::LeadingZerosLost,
             format!("Excel stored this value as a number, and values in this column can begin with 0 or are longer, so its leading zeros are probably lost; {RETYPE}"),
@@ -442,12 +449,8 @@ fn field_value(
         Err(())
     };
     if let Cell::Number(n) = cell {
-        let id_or_phone = field.is_identifier() || field == Field::Mobile;
-        if inexact_integer(*n) || (id_or_phone && n.fract() != 0.0) {
-            return fail(
-                ProblemCode::PrecisionLost,
-                &format!("Excel stored this as a number and kept only its first 15 digits, so the value in the file is already wrong; {RETYPE}"),
-            );
+        if let Some(message) = inexact_number(*n, field.is_identifier() || field == Field::Mobile) {
+            return fail(ProblemCode::PrecisionLost, &message);
         }
         if field.is_identifier() {
             let info = id_info.copied().unwrap_or_default();

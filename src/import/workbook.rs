@@ -6,6 +6,7 @@ use std::io::{Cursor, Read, Seek};
 
 use calamine::{Data, DataRef, Reader, Sheets};
 
+use super::bounds;
 use super::limits::{self, Extent};
 use super::sheet::{self, Cell, Sheet, SheetRow, SourceFormat};
 use super::ImportError;
@@ -71,6 +72,9 @@ fn check_unpacked(bytes: &[u8]) -> Result<(), ImportError> {
 fn read_unguarded(bytes: &[u8]) -> Result<Sheet, ImportError> {
     if bytes.starts_with(b"PK") {
         check_unpacked(bytes)?;
+        bounds::check_ods(bytes)?;
+    } else {
+        bounds::check_xls(bytes)?;
     }
     let mut workbook =
         calamine::open_workbook_auto_from_rs(Cursor::new(bytes)).map_err(|e| ImportError::Workbook(e.to_string()))?;
@@ -97,7 +101,7 @@ type Rows = Vec<(u32, Vec<(u32, Cell)>)>;
 /// The used cells of worksheet `name`, refused as soon as their extent passes a limit.
 /// xlsx and xlsb are streamed cell by cell, so a tiny file that names cell XFD1048576 is
 /// refused before anything is allocated for the cells between; xls and ods come through
-/// calamine's range (xls caps a sheet at 65,536 × 256, calamine caps ods at 100 million cells).
+/// calamine's range, which it made when it opened the workbook, after [`bounds`] measured it.
 /// `None`: not a worksheet (a chart sheet).
 fn cells<RS: Read + Seek>(workbook: &mut Sheets<RS>, name: &str) -> Result<Option<Collector>, ImportError> {
     let err = |e: &dyn std::fmt::Display| ImportError::Workbook(format!("worksheet {name}: {e}"));

@@ -299,3 +299,208 @@ fn a_missing_file_a_folder_and_an_unreadable_file_each_say_what_is_wrong() {
         refused(&h, &locked, &["cannot read", "locked.csv", "ermission"]);
     }
 }
+
+/// A minimal ods by hand: `rows` (`table:table-row` elements) as its one table.
+fn ods(rows: &str) -> Vec<u8> {
+    let mut zip = zip::ZipWriter::new(std::io::Cursor::new(Vec::new()));
+    let stored = SimpleFileOptions::default().compression_method(zip::CompressionMethod::Stored);
+    let deflated = SimpleFileOptions::default().compression_method(zip::CompressionMethod::Deflated);
+    zip.start_file("mimetype", stored).expect("zip part");
+    zip.write_all(b"application/vnd.oasis.opendocument.spreadsheet")
+        .expect("zip write");
+    zip.start_file("META-INF/manifest.xml", deflated).expect("zip part");
+    zip.write_all(br#"<?xml version="1.0" encoding="UTF-8"?><manifest:manifest xmlns:manifest="urn:oasis:names:tc:opendocument:xmlns:manifest:1.0"><manifest:file-entry manifest:full-path="/" manifest:media-type="application/vnd.oasis.opendocument.spreadsheet"/><manifest:file-entry manifest:full-path="content.xml" manifest:media-type="text/xml"/></manifest:manifest>"#).expect("zip write");
+    zip.start_file("content.xml", deflated).expect("zip part");
+    let content = format!(
+        r#"<?xml version="1.0" encoding="UTF-8"?><office:document-content xmlns:office="urn:oasis:names:tc:opendocument:xmlns:office:1.0" xmlns:table="urn:oasis:names:tc:opendocument:xmlns:table:1.0" xmlns:text="urn:oasis:names:tc:opendocument:xmlns:text:1.0" office:version="1.3"><office:body><office:spreadsheet><table:table table:name="名单"><table:table-column table:number-columns-repeated="1024"/>{rows}</table:table></office:spreadsheet></office:body></office:document-content>"#
+    );
+    zip.write_all(content.as_bytes()).expect("zip write");
+    zip.finish().expect("zip finish").into_inner()
+}
+
+/// An ods row of text cells, padded with empty cells to column 1,024 as LibreOffice writes it.
+fn ods_row(cells: &[&str]) -> String {
+    let mut row = String::from("<table:table-row>");
+    for c in cells {
+        row.push_str(&format!(
+            r#"<table:table-cell office:value-type="string"><text:p>{c}</text:p></table:table-cell>"#
+        ));
+    }
+    row.push_str(&format!(
+        r#"<table:table-cell table:number-columns-repeated="{}"/></table:table-row>"#,
+        1024 - cells.len()
+    ));
+    row
+}
+
+/// LibreOffice's filler after the last used row: empty rows out to row 1,048,576.
+const ODS_FILLER: &str = r#"<table:table-row table:number-rows-repeated="1048573"><table:table-cell table:number-columns-repeated="1024"/></table:table-row>"#;
+
+/// One BIFF record.
+fn biff(out: &mut Vec<u8>, typ: u16, data: &[u8]) {
+    out.extend(typ.to_le_bytes());
+    out.extend((data.len() as u16).to_le_bytes());
+    out.extend(data);
+}
+
+/// A minimal xls by hand (BIFF8 in a compound file): one worksheet holding text `cells` at
+/// (row, column), 0-based, after a DIMENSIONS record declaring (first row, last row + 1,
+/// first column, last column + 1) when given.
+fn xls(cells: &[(u16, u16, &str)], dimensions: Option<(u32, u32, u16, u16)>) -> Vec<u8> {
+    let bof = |dt: u16| [&0x0600u16.to_le_bytes()[..], &dt.to_le_bytes(), &[0u8; 12]].concat();
+    let name: Vec<u8> = [
+        &[2u8, 1][..],
+        &"名单".encode_utf16().flat_map(u16::to_le_bytes).collect::<Vec<_>>(),
+    ]
+    .concat();
+    let mut globals = Vec::new();
+    biff(&mut globals, 0x0809, &bof(0x0005));
+    // BoundSheet8: the sheet's offset (filled in below), visible, a worksheet, its name.
+    let bound_at = globals.len() + 4;
+    biff(&mut globals, 0x0085, &[&[0u8; 4][..], &[0, 0], &name].concat());
+    biff(&mut globals, 0x000A, &[]);
+    let at = globals.len() as u32;
+    globals[bound_at..bound_at + 4].copy_from_slice(&at.to_le_bytes());
+    let mut sheet = Vec::new();
+    biff(&mut sheet, 0x0809, &bof(0x0010));
+    if let Some((rf, rl, cf, cl)) = dimensions {
+        let d = [
+            &rf.to_le_bytes()[..],
+            &rl.to_le_bytes(),
+            &cf.to_le_bytes(),
+            &cl.to_le_bytes(),
+            &[0, 0],
+        ]
+        .concat();
+        biff(&mut sheet, 0x0200, &d);
+    }
+    for (row, col, text) in cells {
+        let units: Vec<u8> = text.encode_utf16().flat_map(u16::to_le_bytes).collect();
+        let len = (units.len() / 2) as u16;
+        let data = [
+            &row.to_le_bytes()[..],
+            &col.to_le_bytes(),
+            &[0, 0],
+            &len.to_le_bytes(),
+            &[1],
+            &units,
+        ]
+        .concat();
+        biff(&mut sheet, 0x0204, &data);
+    }
+    biff(&mut sheet, 0x000A, &[]);
+    globals.extend(sheet);
+    // Version 3: 512-byte sectors, as Excel writes xls.
+    let mut cfb =
+        cfb::CompoundFile::create_with_version(cfb::Version::V3, std::io::Cursor::new(Vec::new())).expect("cfb");
+    {
+        let mut stream = cfb.create_stream("/Workbook").expect("stream");
+        stream.write_all(&globals).expect("write stream");
+    }
+    cfb.flush().expect("cfb flush");
+    cfb.into_inner().into_inner()
+}
+
+/// Runs a dry-run import that must succeed; returns its output.
+fn imports(h: &Herald, file: &Path) -> String {
+    let out = h
+        .cmd()
+        .args(["contacts", "import", "--dry-run"])
+        .arg(file)
+        .output()
+        .expect("run herald");
+    let stdout = String::from_utf8_lossy(&out.stdout).into_owned();
+    assert!(
+        out.status.success(),
+        "{}: {stdout} {}",
+        file.display(),
+        String::from_utf8_lossy(&out.stderr)
+    );
+    stdout
+}
+
+#[test]
+fn a_tiny_ods_repeating_one_cell_over_millions_is_refused_before_calamine_builds_it() {
+    let h = Herald::new();
+    // One value 16,384 columns wide, 6,000 rows deep: 98 million cells, under calamine's own
+    // cap of 100 million, which it would build as 5 GB of ranges.
+    let wide = format!(
+        r#"{}<table:table-row table:number-rows-repeated="6000"><table:table-cell office:value-type="float" office:value="1" table:number-columns-repeated="16384"/></table:table-row>{ODS_FILLER}"#,
+        ods_row(&["姓名", "学号"])
+    );
+    let bytes = ods(&wide);
+    assert!(bytes.len() < 4_000, "a real tiny file: {} bytes", bytes.len());
+    refused(
+        &h,
+        &write(h.data_dir(), "wide.ods", &bytes),
+        &["16384 columns", "up to 200 columns"],
+    );
+
+    // A row of values repeated a million times.
+    let deep = format!(
+        r#"{}<table:table-row table:number-rows-repeated="1000000"><table:table-cell office:value-type="string"><text:p>甲</text:p></table:table-cell><table:table-cell table:number-columns-repeated="1023"/></table:table-row>"#,
+        ods_row(&["姓名"])
+    );
+    refused(
+        &h,
+        &write(h.data_dir(), "deep.ods", &ods(&deep)),
+        &["1000001 rows", "up to 200000 rows"],
+    );
+}
+
+#[test]
+fn a_tiny_xls_naming_a_far_cell_or_vast_dimensions_is_refused_before_calamine_reads_it() {
+    let h = Herald::new();
+    // Cell records at A1 and at row 65,536, column 65,536 (past the format's 256 columns):
+    // calamine's dense range between them would be 4 billion cells.
+    let bytes = xls(&[(0, 0, "姓名"), (65_535, 65_535, "x")], None);
+    assert!(bytes.len() < 8_000, "a real tiny file: {} bytes", bytes.len());
+    refused(
+        &h,
+        &write(h.data_dir(), "far.xls", &bytes),
+        &["65536 columns", "up to 200 columns"],
+    );
+    // The same within the format (IV65536): 65,536 rows of 256 columns, 540 MB as a range.
+    let bytes = xls(&[(0, 0, "姓名"), (65_535, 255, "x")], None);
+    refused(
+        &h,
+        &write(h.data_dir(), "iv.xls", &bytes),
+        &["256 columns", "up to 200 columns"],
+    );
+    // DIMENSIONS declaring four billion rows, which calamine reserves room for.
+    let bytes = xls(&[(0, 0, "姓名")], Some((0, 4_000_000_000, 0, 2)));
+    refused(
+        &h,
+        &write(h.data_dir(), "dims.xls", &bytes),
+        &["4000000000 rows", "up to 200000 rows"],
+    );
+}
+
+#[test]
+fn a_normal_small_ods_and_xls_still_import() {
+    let h = Herald::new();
+    let rows = format!(
+        "{}{}{}{ODS_FILLER}",
+        ods_row(&["学号", "姓名", "手机"]),
+        ods_row(&["2024001", "张三", "13800138000"]),
+        ods_row(&["2024002", "李四", "13900139000"])
+    );
+    let out = imports(&h, &write(h.data_dir(), "名单.ods", &ods(&rows)));
+    assert!(
+        out.contains("2 rows, 0 blank rows") && out.contains("added 2,"),
+        "{out}"
+    );
+    let cells = [
+        (0, 0, "学号"),
+        (0, 1, "姓名"),
+        (1, 0, "2024001"),
+        (1, 1, "张三"),
+        (2, 0, "2024002"),
+        (2, 1, "李四"),
+    ];
+    let out = imports(&h, &write(h.data_dir(), "名单.xls", &xls(&cells, Some((0, 3, 0, 2)))));
+    assert!(
+        out.contains("2 rows, 0 blank rows") && out.contains("added 2,"),
+        "{out}"
+    );
+}
