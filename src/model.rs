@@ -29,6 +29,7 @@ pub enum ChannelKind {
     WecomRobot,
     DingtalkRobot,
     FeishuBot,
+    FeishuApp,
     AliyunSms,
     TencentSms,
     Twilio,
@@ -45,6 +46,7 @@ impl ChannelKind {
             ChannelKind::WecomRobot => "wecom_robot",
             ChannelKind::DingtalkRobot => "dingtalk_robot",
             ChannelKind::FeishuBot => "feishu_bot",
+            ChannelKind::FeishuApp => "feishu_app",
             ChannelKind::AliyunSms => "aliyun_sms",
             ChannelKind::TencentSms => "tencent_sms",
             ChannelKind::Twilio => "twilio",
@@ -57,7 +59,7 @@ impl ChannelKind {
     }
 
     /// Every kind, in display order.
-    pub const ALL: [ChannelKind; 10] = [
+    pub const ALL: [ChannelKind; 11] = [
         ChannelKind::Sandbox,
         ChannelKind::Smtp,
         ChannelKind::Webhook,
@@ -65,6 +67,7 @@ impl ChannelKind {
         ChannelKind::WecomRobot,
         ChannelKind::DingtalkRobot,
         ChannelKind::FeishuBot,
+        ChannelKind::FeishuApp,
         ChannelKind::AliyunSms,
         ChannelKind::TencentSms,
         ChannelKind::Twilio,
