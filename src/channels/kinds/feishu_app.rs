@@ -372,6 +372,8 @@ impl std::fmt::Debug for App {
 struct Read<T> {
     reply: T,
     wait: Option<Duration>,
+    /// Feishu's own server failed (HTTP 5xx), whatever code it put in the body.
+    server_error: bool,
 }
 
 impl App {
@@ -394,7 +396,11 @@ impl App {
         let body = read_prefix(reply, REPLY_BYTES).await;
         let wait = ratelimit_reset(&headers);
         if let Ok(parsed) = serde_json::from_slice::<T>(&body) {
-            return Ok(Read { reply: parsed, wait });
+            return Ok(Read {
+                reply: parsed,
+                wait,
+                server_error: status.is_server_error(),
+            });
         }
         if status == StatusCode::TOO_MANY_REQUESTS {
             return Err(Outcome::Retry {
@@ -429,11 +435,24 @@ impl App {
             .body(body)
             .send()
             .await;
-        let Read { reply: r, wait } = self.reply::<TokenReply>(sent, &self.redact).await?;
+        let Read {
+            reply: r,
+            wait,
+            server_error,
+        } = self.reply::<TokenReply>(sent, &self.redact).await?;
         if r.code != 0 || r.tenant_access_token.is_empty() {
             let mut redact = self.redact.clone();
             redact.add(r.tenant_access_token.clone());
-            return Err(classify_token(r.code, &redact.one_line(&r.msg, REASON_CHARS), wait));
+            let msg = redact.one_line(&r.msg, REASON_CHARS);
+            if server_error {
+                // Feishu's own failure says nothing of the settings: tried again.
+                return Err(Outcome::Retry {
+                    after: wait,
+                    reason: format!("Feishu said {} {msg} (a server error) when asked for a token", r.code),
+                    code: Some(format!("feishu:{}", r.code)),
+                });
+            }
+            return Err(classify_token(r.code, &msg, wait));
         }
         Ok((r.tenant_access_token, Duration::from_secs(r.expire.max(60))))
     }
@@ -471,7 +490,7 @@ impl App {
                 .body(body.clone())
                 .send()
                 .await;
-            let Read { reply: r, wait } = match self.reply::<SendReply>(sent, &redact).await {
+            let Read { reply: r, wait, .. } = match self.reply::<SendReply>(sent, &redact).await {
                 Ok(r) => r,
                 Err(outcome) => return outcome,
             };
