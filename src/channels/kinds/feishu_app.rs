@@ -166,32 +166,30 @@ impl Kind for FeishuApp {
 
 /// The provider of a channel with these (validated) settings.
 fn provider(channel_name: &str, values: &Values) -> Result<App, FieldError> {
-    {
-        let invalid = |field: &str, zh, en| FieldError::new("setting_invalid", field, Text { zh, en });
-        let base = values.get("api-base").unwrap_or("https://open.feishu.cn");
-        let base =
-            Url::parse(base.trim_end_matches('/')).map_err(|_| invalid("api-base", "不是网址", "is not an address"))?;
-        let app_secret = values
-            .get("app-secret")
-            .ok_or_else(|| invalid("app-secret", "缺少 App Secret", "the App Secret is missing"))?
-            .to_owned();
-        let timeout = Duration::from_millis(values.number("timeout-ms").unwrap_or(10_000) as u64);
-        let client = reqwest::Client::builder()
-            .timeout(timeout)
-            .redirect(reqwest::redirect::Policy::none())
-            .build()
-            .map_err(|_| invalid("api-base", "无法建立连接设置", "the HTTP client could not be set up"))?;
-        Ok(App {
-            channel: channel_name.to_owned(),
-            base,
-            app_id: values.get("app-id").unwrap_or_default().trim().to_owned(),
-            redact: Redactor::new([app_secret.clone()]),
-            app_secret,
-            timeout,
-            client,
-            token: TokenCache::default(),
-        })
-    }
+    let invalid = |field: &str, zh, en| FieldError::new("setting_invalid", field, Text { zh, en });
+    let base = values.get("api-base").unwrap_or("https://open.feishu.cn");
+    let base =
+        Url::parse(base.trim_end_matches('/')).map_err(|_| invalid("api-base", "不是网址", "is not an address"))?;
+    let app_secret = values
+        .get("app-secret")
+        .ok_or_else(|| invalid("app-secret", "缺少 App Secret", "the App Secret is missing"))?
+        .to_owned();
+    let timeout = Duration::from_millis(values.number("timeout-ms").unwrap_or(10_000) as u64);
+    let client = reqwest::Client::builder()
+        .timeout(timeout)
+        .redirect(reqwest::redirect::Policy::none())
+        .build()
+        .map_err(|_| invalid("api-base", "无法建立连接设置", "the HTTP client could not be set up"))?;
+    Ok(App {
+        channel: channel_name.to_owned(),
+        base,
+        app_id: values.get("app-id").unwrap_or_default().trim().to_owned(),
+        redact: Redactor::new([app_secret.clone()]),
+        app_secret,
+        timeout,
+        client,
+        token: TokenCache::default(),
+    })
 }
 
 /// The `receive_id_type` of a contact's Feishu id: an address with `@` is an e-mail, `ou_…`
