@@ -31,6 +31,7 @@ pub enum ChannelKind {
     WecomRobot,
     DingtalkRobot,
     FeishuBot,
+    FeishuApp,
     AliyunSms,
     TencentSms,
     Twilio,
@@ -47,6 +48,7 @@ impl ChannelKind {
             ChannelKind::WecomRobot => "wecom_robot",
             ChannelKind::DingtalkRobot => "dingtalk_robot",
             ChannelKind::FeishuBot => "feishu_bot",
+            ChannelKind::FeishuApp => "feishu_app",
             ChannelKind::AliyunSms => "aliyun_sms",
             ChannelKind::TencentSms => "tencent_sms",
             ChannelKind::Twilio => "twilio",
@@ -59,7 +61,7 @@ impl ChannelKind {
     }
 
     /// Every kind, in display order.
-    pub const ALL: [ChannelKind; 10] = [
+    pub const ALL: [ChannelKind; 11] = [
         ChannelKind::Sandbox,
         ChannelKind::Smtp,
         ChannelKind::Webhook,
@@ -67,6 +69,7 @@ impl ChannelKind {
         ChannelKind::WecomRobot,
         ChannelKind::DingtalkRobot,
         ChannelKind::FeishuBot,
+        ChannelKind::FeishuApp,
         ChannelKind::AliyunSms,
         ChannelKind::TencentSms,
         ChannelKind::Twilio,

@@ -38,6 +38,7 @@ pub fn recipients_of(kind: ChannelKind) -> Recipients {
         ChannelKind::Smtp => Recipients::Person("email"),
         ChannelKind::AliyunSms | ChannelKind::TencentSms | ChannelKind::Twilio => Recipients::Person("mobile"),
         ChannelKind::WecomApp => Recipients::Person("wecom"),
+        ChannelKind::FeishuApp => Recipients::Person("feishu"),
         ChannelKind::WecomRobot | ChannelKind::DingtalkRobot | ChannelKind::FeishuBot => Recipients::Group,
     }
 }

@@ -1,6 +1,7 @@
 //! One module per channel kind made on the [`Kind`] description; [`ALL`] lists them.
 
 pub mod dingtalk_robot;
+pub mod feishu_app;
 pub mod feishu_bot;
 pub mod wecom_app;
 pub mod wecom_robot;
@@ -13,4 +14,5 @@ pub static ALL: &[&dyn Kind] = &[
     &wecom_app::WecomApp,
     &dingtalk_robot::DingtalkRobot,
     &feishu_bot::FeishuBot,
+    &feishu_app::FeishuApp,
 ];

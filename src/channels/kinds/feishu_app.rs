@@ -1,0 +1,630 @@
+//! Feishu app messages (飞书应用消息): each person, by their Feishu id, through the
+//! organisation's self-built app (its bot).
+//!
+//! Facts it relies on (PROVIDERS.md §3b and the token table): a token from `POST
+//! /open-apis/auth/v3/tenant_access_token/internal` with `{app_id, app_secret}` (at most 2 h;
+//! 99991663 means it is no longer valid: fetch another); `POST
+//! /open-apis/im/v1/messages?receive_id_type=open_id|user_id|email` with `Authorization:
+//! Bearer`, one person per call, `content` a JSON *string*; Markdown renders only in a card's
+//! `markdown` element, so notices go as `interactive` cards, at most 30 KB; 1,000 calls a
+//! minute and 50 a second per app. The person must be in the app's 可用范围. Errors come with
+//! a `code` in the JSON, with HTTP 200 or 4xx; a limited call gets HTTP 429 (or 400, on older
+//! APIs) with 99991400 and `x-ogw-ratelimit-reset` (Feishu's rate-limit page).
+
+use std::sync::Arc;
+use std::time::Duration;
+
+use async_trait::async_trait;
+use futures_util::stream::{self, StreamExt};
+use reqwest::header::HeaderMap;
+use reqwest::{StatusCode, Url};
+use serde::Deserialize;
+
+use super::feishu_bot::ratelimit_reset;
+use crate::channels::http::{self, read_prefix, Redactor, REASON_CHARS};
+use crate::channels::schema::{Field, FieldError, FieldType, Text, Values};
+use crate::channels::token::TokenCache;
+use crate::channels::{Dialect, Format, Kind, Platform, Recipients};
+use crate::model::ChannelKind;
+use crate::providers::{Limits, Outcome, Outgoing, Provider};
+
+/// The most bytes of a card message's request body Feishu takes (30 KB).
+pub const MAX_BYTES: usize = 30_000;
+/// Calls in flight at once (each is one person).
+const CONCURRENCY: usize = 10;
+/// People per provider call: sent concurrently, one request each.
+const MAX_BATCH: usize = 50;
+/// How long to wait after a frequency limit when Feishu says nothing more.
+const THROTTLE: Duration = Duration::from_secs(60);
+/// Bytes of a reply read: Feishu's are a few hundred.
+const REPLY_BYTES: usize = 64 * 1024;
+/// The token path and the send path.
+const TOKEN_PATH: &str = "/open-apis/auth/v3/tenant_access_token/internal";
+const SEND_PATH: &str = "/open-apis/im/v1/messages";
+
+pub struct FeishuApp;
+
+const FIELDS: &[Field] = &[
+    Field::new(
+        "app-id",
+        FieldType::Text,
+        Text {
+            zh: "App ID",
+            en: "App ID",
+        },
+        Text {
+            zh: "飞书开发者后台 → 企业自建应用 → 凭证与基础信息 → App ID（cli_ 开头）。",
+            en: "Feishu developer console → your custom app → Credentials & Basic Info → App ID (starts with cli_).",
+        },
+    )
+    .checked(is_app_id),
+    Field::new(
+        "app-secret",
+        FieldType::Secret,
+        Text {
+            zh: "App Secret",
+            en: "App Secret",
+        },
+        Text {
+            zh: "同一页面的 App Secret。应用需开启机器人能力和“以应用的身份发消息”权限。",
+            en: "The App Secret on the same page. The app needs the bot feature and the permission to send messages as the app.",
+        },
+    ),
+    Field::new(
+        "api-base",
+        FieldType::Url,
+        Text {
+            zh: "接口地址",
+            en: "API address",
+        },
+        Text {
+            zh: "一般不用改；Lark 国际版填 https://open.larksuite.com，经代理时填其地址。",
+            en: "Leave as it is; for Lark use https://open.larksuite.com, or a relay's address.",
+        },
+    )
+    .default_value("https://open.feishu.cn"),
+    Field::new(
+        "timeout-ms",
+        FieldType::Number {
+            min: 1_000,
+            max: 60_000,
+        },
+        Text {
+            zh: "超时（毫秒）",
+            en: "Timeout (ms)",
+        },
+        Text {
+            zh: "等待飞书答复的最长时间。",
+            en: "How long to wait for Feishu's reply.",
+        },
+    )
+    .default_value("10000"),
+];
+
+fn is_app_id(id: &str) -> Result<(), Text> {
+    if id.trim().starts_with("cli_") && !id.trim().contains(char::is_whitespace) {
+        Ok(())
+    } else {
+        Err(Text {
+            zh: "不是飞书应用的 App ID（cli_ 开头）：请从开发者后台的“凭证与基础信息”复制",
+            en: "is not a Feishu App ID (it starts with cli_): copy it from Credentials & Basic Info in the developer console",
+        })
+    }
+}
+
+impl Kind for FeishuApp {
+    fn id(&self) -> &'static str {
+        "feishu_app"
+    }
+
+    fn label(&self) -> Text {
+        Text {
+            zh: "飞书应用消息",
+            en: "Feishu app message",
+        }
+    }
+
+    fn description(&self) -> Text {
+        Text {
+            zh: "通过单位的飞书自建应用，把通知以消息卡片发给每个人（按联系人的飞书 open_id、user_id 或邮箱）。",
+            en: "Sends each person the notice as a card through your organisation's Feishu app (by their Feishu open_id, user_id or e-mail).",
+        }
+    }
+
+    fn platform(&self) -> Platform {
+        Platform::Feishu
+    }
+
+    fn fields(&self) -> &'static [Field] {
+        FIELDS
+    }
+
+    fn recipients(&self) -> Recipients {
+        Recipients::Person("feishu")
+    }
+
+    fn format(&self) -> Format {
+        Format::Markdown {
+            dialect: Dialect::Feishu,
+            max_bytes: MAX_BYTES,
+        }
+    }
+
+    fn limits(&self) -> Limits {
+        Limits {
+            max_batch: MAX_BATCH,
+            per_second: Some(50),
+            per_minute: Some(1_000),
+            concurrency: CONCURRENCY,
+        }
+    }
+
+    fn build(&self, channel_name: &str, values: &Values) -> Result<Arc<dyn Provider>, FieldError> {
+        Ok(Arc::new(provider(channel_name, values)?))
+    }
+}
+
+/// The provider of a channel with these (validated) settings.
+fn provider(channel_name: &str, values: &Values) -> Result<App, FieldError> {
+    let invalid = |field: &str, zh, en| FieldError::new("setting_invalid", field, Text { zh, en });
+    let base = values.get("api-base").unwrap_or("https://open.feishu.cn");
+    let base =
+        Url::parse(base.trim_end_matches('/')).map_err(|_| invalid("api-base", "不是网址", "is not an address"))?;
+    let app_secret = values
+        .get("app-secret")
+        .ok_or_else(|| invalid("app-secret", "缺少 App Secret", "the App Secret is missing"))?
+        .to_owned();
+    let timeout = Duration::from_millis(values.number("timeout-ms").unwrap_or(10_000) as u64);
+    let client = reqwest::Client::builder()
+        .timeout(timeout)
+        .redirect(reqwest::redirect::Policy::none())
+        .build()
+        .map_err(|_| invalid("api-base", "无法建立连接设置", "the HTTP client could not be set up"))?;
+    Ok(App {
+        channel: channel_name.to_owned(),
+        base,
+        app_id: values.get("app-id").unwrap_or_default().trim().to_owned(),
+        redact: Redactor::new([app_secret.clone()]),
+        app_secret,
+        timeout,
+        client,
+        token: TokenCache::default(),
+    })
+}
+
+/// The `receive_id_type` of a contact's Feishu id: an address with `@` is an e-mail, `ou_…`
+/// an open_id, anything else a user_id.
+pub fn receive_id_type(id: &str) -> &'static str {
+    if id.contains('@') {
+        "email"
+    } else if id.starts_with("ou_") {
+        "open_id"
+    } else {
+        "user_id"
+    }
+}
+
+/// The card as the JSON *string* im/v1 takes in `content`: the subject (or the body's first
+/// line) as the header's title, the body as one `markdown` element.
+pub fn card_content(m: &Outgoing) -> String {
+    let subject = m.subject.trim();
+    let title = if subject.is_empty() {
+        m.body.lines().find(|l| !l.trim().is_empty()).unwrap_or("通知")
+    } else {
+        subject
+    };
+    let title: String = title.trim_start_matches(['#', ' ']).chars().take(100).collect();
+    serde_json::json!({
+        "config": {"wide_screen_mode": true},
+        "header": {"title": {"tag": "plain_text", "content": title}},
+        "elements": [{"tag": "markdown", "content": m.body}],
+    })
+    .to_string()
+}
+
+/// The request body of one person's message.
+pub fn message_body(m: &Outgoing) -> String {
+    serde_json::json!({
+        "receive_id": m.address.trim(),
+        "msg_type": "interactive",
+        "content": card_content(m),
+    })
+    .to_string()
+}
+
+/// A token reply: `{code, msg, tenant_access_token, expire}`.
+#[derive(Deserialize)]
+struct TokenReply {
+    code: i64,
+    #[serde(default)]
+    msg: String,
+    #[serde(default)]
+    tenant_access_token: String,
+    #[serde(default)]
+    expire: u64,
+}
+
+/// A send reply: `{code, msg, data: {message_id}}`.
+#[derive(Deserialize)]
+struct SendReply {
+    code: i64,
+    #[serde(default)]
+    msg: String,
+    #[serde(default)]
+    data: Option<SendData>,
+}
+
+#[derive(Deserialize)]
+struct SendData {
+    #[serde(default)]
+    message_id: String,
+}
+
+/// The code that means "this token is no longer good: fetch another".
+const TOKEN_INVALID: i64 = 99991663;
+
+/// Codes that mean Feishu is limiting calls.
+fn limited(code: i64) -> bool {
+    matches!(code, 99991400 | 11232 | 230020)
+}
+
+/// What a refused token call means: a limit is waited out, anything else is the app's
+/// settings (a wrong App ID or App Secret, an app not enabled).
+pub fn classify_token(code_value: i64, msg: &str, wait: Option<Duration>) -> Outcome {
+    let code = Some(format!("feishu:{code_value}"));
+    let said = format!("Feishu said {code_value} {msg}");
+    if limited(code_value) {
+        return Outcome::Retry {
+            after: Some(wait.unwrap_or(THROTTLE)),
+            reason: format!("{said}: Feishu is limiting the app's calls; Herald tries again later"),
+            code,
+        };
+    }
+    if code_value == 99991403 {
+        return classify(code_value, msg, "", wait);
+    }
+    Outcome::ChannelDown {
+        reason: format!(
+            "{said}: Feishu gave no access token: check the App ID and the App Secret (developer console → the app → Credentials & Basic Info) and that the app is enabled"
+        ),
+        code,
+    }
+}
+
+/// What a Feishu reply's `code` means for one person's message, sent to `receive_id`.
+pub fn classify(code_value: i64, msg: &str, receive_id: &str, wait: Option<Duration>) -> Outcome {
+    let code = Some(format!("feishu:{code_value}"));
+    let said = format!("Feishu said {code_value} {msg}");
+    let down = |hint: &str| Outcome::ChannelDown {
+        reason: format!("{said}: {hint}"),
+        code: code.clone(),
+    };
+    let message = |hint: &str| Outcome::Permanent {
+        reason: format!("{said}: {hint}"),
+        code: code.clone(),
+        bad_address: false,
+    };
+    let address = |hint: &str| Outcome::Permanent {
+        reason: format!("{said}: {hint}"),
+        code: code.clone(),
+        bad_address: true,
+    };
+    let lower = msg.to_lowercase();
+    match code_value {
+        0 => Outcome::Sent { provider_id: None },
+        c if limited(c) => Outcome::Retry {
+            after: Some(wait.unwrap_or(THROTTLE)),
+            reason: format!("{said}: Feishu is limiting the app's messages; Herald tries again later"),
+            code,
+        },
+        TOKEN_INVALID => Outcome::Retry {
+            after: None,
+            reason: format!("{said}: the access token was refused twice in a row"),
+            code,
+        },
+        230002 => address(&format!("the app's bot cannot reach {receive_id} (it is not in the chat)")),
+        230013 => address(&format!(
+            "{receive_id} is outside the app's availability (可用范围), or the app may not message them: add them under the app's 可用范围"
+        )),
+        99992351 | 99992361 | 99992360 | 99992364 => {
+            address(&format!("Feishu does not know the id {receive_id} for this app"))
+        }
+        230001 if ["receive_id", "open_id", "user_id", "union_id", "email"]
+            .iter()
+            .any(|w| lower.contains(w)) =>
+        {
+            address(&format!("Feishu refused the id {receive_id}"))
+        }
+        230025 => message(&format!("the message is over Feishu's limit ({MAX_BYTES} bytes); shorten it")),
+        230028 => message("Feishu's data-loss prevention refused the content (a phone number, say)"),
+        230001 | 10003 => message("Feishu refused the message as sent"),
+        99991403 => down("the Feishu tenant's monthly API quota is used up: it can send again next month, or after the plan is raised"),
+        99991401 => down("Feishu refused the call from this computer: check the app's IP allowlist (IP 白名单) and the App ID"),
+        99991672 => down("the app lacks a permission: enable sending messages as the app (im:message:send_as_bot) and publish a version"),
+        _ => Outcome::Retry {
+            after: None,
+            reason: said,
+            code,
+        },
+    }
+}
+
+struct App {
+    channel: String,
+    base: Url,
+    app_id: String,
+    app_secret: String,
+    timeout: Duration,
+    client: reqwest::Client,
+    token: TokenCache,
+    redact: Redactor,
+}
+
+impl std::fmt::Debug for App {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        write!(f, "FeishuApp({})", self.channel)
+    }
+}
+
+/// A reply read: its JSON with the wait a limit asked for, or the outcome the message gets.
+struct Read<T> {
+    reply: T,
+    wait: Option<Duration>,
+    /// Feishu's own server failed (HTTP 5xx), whatever code it put in the body.
+    server_error: bool,
+}
+
+impl App {
+    fn url(&self, path: &str) -> Url {
+        let mut url = self.base.clone();
+        url.set_path(&format!("{}{path}", self.base.path().trim_end_matches('/')));
+        url
+    }
+
+    /// A reply's JSON (Feishu puts its `code` in the body whatever the HTTP status), or the
+    /// outcome the message gets when there is none.
+    async fn reply<T: for<'de> Deserialize<'de>>(
+        &self,
+        sent: Result<reqwest::Response, reqwest::Error>,
+        redact: &Redactor,
+    ) -> Result<Read<T>, Outcome> {
+        let reply = sent.map_err(|e| http::transport_failure(&e, "Feishu", self.timeout, redact))?;
+        let status = reply.status();
+        let headers: HeaderMap = reply.headers().clone();
+        let body = read_prefix(reply, REPLY_BYTES).await;
+        let wait = ratelimit_reset(&headers);
+        if let Ok(parsed) = serde_json::from_slice::<T>(&body) {
+            return Ok(Read {
+                reply: parsed,
+                wait,
+                server_error: status.is_server_error(),
+            });
+        }
+        if status == StatusCode::TOO_MANY_REQUESTS {
+            return Err(Outcome::Retry {
+                after: Some(wait.unwrap_or(THROTTLE)),
+                reason: redact.status_reason(status, &String::from_utf8_lossy(&body)),
+                code: Some("429".into()),
+            });
+        }
+        if !status.is_success() {
+            return Err(Outcome::Retry {
+                after: wait,
+                reason: redact.status_reason(status, &String::from_utf8_lossy(&body)),
+                code: Some(status.as_u16().to_string()),
+            });
+        }
+        Err(Outcome::Retry {
+            after: None,
+            reason: format!(
+                "Feishu's reply is not the JSON it documents: {}",
+                redact.one_line(&String::from_utf8_lossy(&body), REASON_CHARS)
+            ),
+            code: None,
+        })
+    }
+
+    async fn fetch_token(&self) -> Result<(String, Duration), Outcome> {
+        let body = serde_json::json!({"app_id": self.app_id, "app_secret": self.app_secret}).to_string();
+        let sent = self
+            .client
+            .post(self.url(TOKEN_PATH))
+            .header(reqwest::header::CONTENT_TYPE, "application/json; charset=utf-8")
+            .body(body)
+            .send()
+            .await;
+        let Read {
+            reply: r,
+            wait,
+            server_error,
+        } = self.reply::<TokenReply>(sent, &self.redact).await?;
+        if r.code != 0 || r.tenant_access_token.is_empty() {
+            let mut redact = self.redact.clone();
+            redact.add(r.tenant_access_token.clone());
+            let msg = redact.one_line(&r.msg, REASON_CHARS);
+            if server_error {
+                // Feishu's own failure says nothing of the settings: tried again.
+                return Err(Outcome::Retry {
+                    after: wait,
+                    reason: format!("Feishu said {} {msg} (a server error) when asked for a token", r.code),
+                    code: Some(format!("feishu:{}", r.code)),
+                });
+            }
+            return Err(classify_token(r.code, &msg, wait));
+        }
+        Ok((r.tenant_access_token, Duration::from_secs(r.expire.max(60))))
+    }
+
+    /// One person's message; the token is fetched again and the call made once more if
+    /// Feishu refuses the token.
+    async fn send_one(&self, m: &Outgoing) -> Outcome {
+        let body = message_body(m);
+        if body.len() > MAX_BYTES {
+            return Outcome::Permanent {
+                reason: format!(
+                    "the card is {} bytes; a Feishu app message takes at most {MAX_BYTES} (30 KB): shorten it",
+                    body.len()
+                ),
+                code: Some("too_long".into()),
+                bad_address: false,
+            };
+        }
+        let receive_id = m.address.trim();
+        let mut url = self.url(SEND_PATH);
+        url.query_pairs_mut()
+            .append_pair("receive_id_type", receive_id_type(receive_id));
+        for attempt in 0..2 {
+            let token = match self.token.get(|| self.fetch_token()).await {
+                Ok(t) => t,
+                Err(outcome) => return outcome,
+            };
+            let mut redact = self.redact.clone();
+            redact.add(token.clone());
+            let sent = self
+                .client
+                .post(url.clone())
+                .bearer_auth(&token)
+                .header(reqwest::header::CONTENT_TYPE, "application/json; charset=utf-8")
+                .body(body.clone())
+                .send()
+                .await;
+            let Read { reply: r, wait, .. } = match self.reply::<SendReply>(sent, &redact).await {
+                Ok(r) => r,
+                Err(outcome) => return outcome,
+            };
+            if r.code == 0 {
+                let id = r.data.map(|d| d.message_id).filter(|id| !id.is_empty());
+                return Outcome::Sent { provider_id: id };
+            }
+            if r.code == TOKEN_INVALID && attempt == 0 {
+                self.token.refused(&token).await;
+                continue;
+            }
+            return classify(r.code, &redact.one_line(&r.msg, REASON_CHARS), receive_id, wait);
+        }
+        unreachable!("the loop returns on its second turn")
+    }
+}
+
+#[async_trait]
+impl Provider for App {
+    fn kind(&self) -> ChannelKind {
+        ChannelKind::FeishuApp
+    }
+
+    fn limits(&self) -> Limits {
+        FeishuApp.limits()
+    }
+
+    /// One call per person (im/v1 has no multi-recipient send), up to ten at once; outcomes
+    /// in input order.
+    async fn send(&self, batch: &[Outgoing]) -> Vec<Outcome> {
+        // The futures are made first and only start when polled (see webhook.rs).
+        let requests: Vec<_> = batch.iter().map(|m| self.send_one(m)).collect();
+        stream::iter(requests).buffered(CONCURRENCY).collect().await
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn outgoing(address: &str, subject: &str, body: &str) -> Outgoing {
+        Outgoing {
+            delivery_id: 1,
+            address: address.into(),
+            recipient_name: "张三".into(),
+            subject: subject.into(),
+            body: body.into(),
+            attachments: Arc::from(Vec::new()),
+            allow_unsubscribe: false,
+        }
+    }
+
+    #[test]
+    fn the_id_shape_chooses_the_receive_id_type() {
+        assert_eq!(receive_id_type("ou_7d8a6e6df7621556ce0d21922b676706"), "open_id");
+        assert_eq!(receive_id_type("zhangsan@example.edu.cn"), "email");
+        assert_eq!(receive_id_type("3e3cf96b"), "user_id");
+    }
+
+    #[test]
+    fn content_is_a_json_string_holding_a_card() {
+        let body: serde_json::Value =
+            serde_json::from_str(&message_body(&outgoing(" ou_1 ", "体检通知", "请于**周三**体检"))).unwrap();
+        assert_eq!(body["receive_id"], "ou_1");
+        assert_eq!(body["msg_type"], "interactive");
+        let content = body["content"].as_str().expect("content is a string");
+        let card: serde_json::Value = serde_json::from_str(content).unwrap();
+        assert_eq!(card["header"]["title"]["content"], "体检通知");
+        assert_eq!(card["elements"][0]["tag"], "markdown");
+        assert_eq!(card["elements"][0]["content"], "请于**周三**体检");
+        let untitled: serde_json::Value =
+            serde_json::from_str(&card_content(&outgoing("ou_1", " ", "\n## 第一行\n其余"))).unwrap();
+        assert_eq!(untitled["header"]["title"]["content"], "第一行");
+    }
+
+    #[test]
+    fn every_documented_code_has_its_class() {
+        assert!(matches!(
+            classify(11232, "frequency limited", "ou_1", None),
+            Outcome::Retry { after: Some(_), .. }
+        ));
+        assert!(matches!(
+            classify(99991400, "request trigger frequency limit", "ou_1", Some(Duration::from_secs(7))),
+            Outcome::Retry { after: Some(d), .. } if d == Duration::from_secs(7)
+        ));
+        for bad in [230002, 230013, 99992351, 99992361] {
+            match classify(bad, "no", "ou_x", None) {
+                Outcome::Permanent {
+                    bad_address: true,
+                    reason,
+                    ..
+                } => assert!(reason.contains("ou_x"), "{reason}"),
+                other => panic!("{bad}: {other:?}"),
+            }
+        }
+        assert!(matches!(
+            classify(230001, "invalid receive_id", "ou_x", None),
+            Outcome::Permanent { bad_address: true, .. }
+        ));
+        assert!(matches!(
+            classify(230001, "param is invalid", "ou_x", None),
+            Outcome::Permanent { bad_address: false, .. }
+        ));
+        assert!(matches!(
+            classify(230028, "dlp", "ou_x", None),
+            Outcome::Permanent { bad_address: false, .. }
+        ));
+        match classify(99991403, "quota", "ou_x", None) {
+            Outcome::ChannelDown { reason, .. } => assert!(reason.contains("quota"), "{reason}"),
+            other => panic!("{other:?}"),
+        }
+        match classify_token(10014, "app secret invalid", None) {
+            Outcome::ChannelDown { reason, .. } => assert!(reason.contains("App Secret"), "{reason}"),
+            other => panic!("{other:?}"),
+        }
+        assert!(matches!(
+            classify_token(99991400, "limit", None),
+            Outcome::Retry { after: Some(_), .. }
+        ));
+        assert!(
+            matches!(classify(123456, "new", "ou_x", None), Outcome::Retry { reason, .. } if reason.contains("new"))
+        );
+    }
+
+    #[test]
+    fn an_app_id_is_checked_and_debug_names_only_the_channel() {
+        assert!(is_app_id("cli_a1b2c3d4e5f6").is_ok());
+        assert!(is_app_id("a1b2c3").is_err());
+        let mut input = std::collections::BTreeMap::new();
+        input.insert("app-id".to_owned(), "cli_a1b2c3".to_owned());
+        input.insert("app-secret".to_owned(), "s3cr3t-value".to_owned());
+        let split = crate::channels::schema::validate(FIELDS, &input).unwrap();
+        let values = Values::join(FIELDS, &serde_json::Value::Object(split.public), &split.secret);
+        let app = provider("飞书通知", &values).unwrap();
+        assert_eq!(format!("{app:?}"), "FeishuApp(飞书通知)");
+        assert_eq!(app.app_id, "cli_a1b2c3");
+        assert_eq!(app.redact.scrub("x s3cr3t-value"), "x [redacted]");
+    }
+}
