@@ -581,7 +581,7 @@ pub fn channel_kinds(word: &str) -> Option<&'static [&'static str]> {
         }
         "wecom" | "企业微信" | "企微" | "wecomapp" | "wecomrobot" | "wework" => &["wecom_app", "wecom_robot"],
         "dingtalk" | "钉钉" | "dingtalkrobot" | "ding" => &["dingtalk_robot"],
-        "feishu" | "飞书" | "lark" | "feishubot" => &["feishu_bot"],
+        "feishu" | "飞书" | "lark" | "feishuapp" | "feishubot" => &["feishu_app", "feishu_bot"],
         "webhook" => &["webhook"],
         "sandbox" | "沙盒" => &["sandbox"],
         _ => return None,
@@ -596,7 +596,7 @@ pub fn channel_word(kind: &str) -> &str {
         "aliyun_sms" | "tencent_sms" | "twilio" => "sms",
         "wecom_app" | "wecom_robot" => "wecom",
         "dingtalk_robot" => "dingtalk",
-        "feishu_bot" => "feishu",
+        "feishu_app" | "feishu_bot" => "feishu",
         other => other,
     }
 }

@@ -45,6 +45,7 @@ const CHANNEL_KINDS: api.ChannelKind[] = [
   "wecom_app",
   "wecom_robot",
   "dingtalk_robot",
+  "feishu_app",
   "feishu_bot",
   "webhook",
   "sandbox",
