@@ -95,6 +95,47 @@ impl Redactor {
     }
 }
 
+/// The HTTP client of a provider: its time limit, and redirects never followed (a reply cannot
+/// send Herald, and a token in its URL, elsewhere). `field` is the setting a failure names.
+pub fn client(timeout: Duration, field: &str) -> Result<reqwest::Client, crate::channels::FieldError> {
+    reqwest::Client::builder()
+        .timeout(timeout)
+        .redirect(reqwest::redirect::Policy::none())
+        .build()
+        .map_err(|_| {
+            crate::channels::FieldError::new(
+                "setting_invalid",
+                field,
+                crate::channels::Text {
+                    zh: "无法建立连接设置",
+                    en: "the HTTP client could not be set up",
+                },
+            )
+        })
+}
+
+/// A reply body as the JSON `peer` documents, or a retry that quotes (scrubbed) what came.
+pub fn json_reply<T: serde::de::DeserializeOwned>(
+    body: &[u8],
+    peer: &str,
+    redact: &Redactor,
+) -> Result<T, crate::providers::Outcome> {
+    serde_json::from_slice(body).map_err(|_| not_json(body, peer, redact))
+}
+
+/// A reply that is not what `peer` documents: retried (the attempt limit bounds it), quoting
+/// the start of what came, scrubbed.
+pub fn not_json(body: &[u8], peer: &str, redact: &Redactor) -> crate::providers::Outcome {
+    crate::providers::Outcome::Retry {
+        after: None,
+        reason: format!(
+            "{peer}'s reply is not the JSON it documents: {}",
+            redact.one_line(&String::from_utf8_lossy(body), REASON_CHARS)
+        ),
+        code: None,
+    }
+}
+
 /// Reads at most about `limit` bytes of a reply body; errors end the read quietly.
 pub async fn read_prefix(mut reply: reqwest::Response, limit: usize) -> Vec<u8> {
     let mut out = Vec::new();

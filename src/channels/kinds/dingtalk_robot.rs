@@ -186,11 +186,7 @@ impl Kind for DingtalkRobot {
             .ok_or_else(|| invalid("webhook", "缺少 Webhook 地址", "the Webhook address is missing"))?;
         let url = Url::parse(webhook).map_err(|_| invalid("webhook", "不是网址", "is not an address"))?;
         let timeout = Duration::from_millis(values.number("timeout-ms").unwrap_or(10_000) as u64);
-        let client = reqwest::Client::builder()
-            .timeout(timeout)
-            .redirect(reqwest::redirect::Policy::none())
-            .build()
-            .map_err(|_| invalid("webhook", "无法建立连接设置", "the HTTP client could not be set up"))?;
+        let client = http::client(timeout, "webhook")?;
         let secret = values.get("secret").map(str::to_owned);
         let mut redact = Redactor::new([webhook.to_owned()]);
         for (k, v) in url.query_pairs() {
@@ -376,19 +372,12 @@ impl Robot {
                 }
             }
         } else {
-            match serde_json::from_slice::<Reply>(&text) {
+            match http::json_reply::<Reply>(&text, "DingTalk", &redact) {
                 Ok(r) => match classify(r.errcode, &redact.one_line(&r.errmsg, REASON_CHARS)) {
                     Outcome::Sent { .. } => Outcome::Sent { provider_id: None },
                     other => other,
                 },
-                Err(_) => Outcome::Retry {
-                    after: None,
-                    reason: format!(
-                        "DingTalk's reply is not the JSON it documents: {}",
-                        redact.one_line(&String::from_utf8_lossy(&text), REASON_CHARS)
-                    ),
-                    code: None,
-                },
+                Err(outcome) => outcome,
             }
         };
         tracing::debug!(channel = %self.channel, delivery_id = m.delivery_id, "dingtalk robot call done");

@@ -175,11 +175,7 @@ fn provider(channel_name: &str, values: &Values) -> Result<App, FieldError> {
         .ok_or_else(|| invalid("app-secret", "缺少 App Secret", "the App Secret is missing"))?
         .to_owned();
     let timeout = Duration::from_millis(values.number("timeout-ms").unwrap_or(10_000) as u64);
-    let client = reqwest::Client::builder()
-        .timeout(timeout)
-        .redirect(reqwest::redirect::Policy::none())
-        .build()
-        .map_err(|_| invalid("api-base", "无法建立连接设置", "the HTTP client could not be set up"))?;
+    let client = http::client(timeout, "api-base")?;
     Ok(App {
         channel: channel_name.to_owned(),
         base,
@@ -414,14 +410,7 @@ impl App {
                 code: Some(status.as_u16().to_string()),
             });
         }
-        Err(Outcome::Retry {
-            after: None,
-            reason: format!(
-                "Feishu's reply is not the JSON it documents: {}",
-                redact.one_line(&String::from_utf8_lossy(&body), REASON_CHARS)
-            ),
-            code: None,
-        })
+        Err(http::not_json(&body, "Feishu", redact))
     }
 
     async fn fetch_token(&self) -> Result<(String, Duration), Outcome> {

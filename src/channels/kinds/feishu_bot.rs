@@ -201,11 +201,7 @@ fn provider(channel_name: &str, values: &Values) -> Result<Bot, FieldError> {
         .ok_or_else(|| invalid("webhook", "缺少 Webhook 地址", "the webhook address is missing"))?;
     let url = Url::parse(webhook).map_err(|_| invalid("webhook", "不是网址", "is not an address"))?;
     let timeout = Duration::from_millis(values.number("timeout-ms").unwrap_or(10_000) as u64);
-    let client = reqwest::Client::builder()
-        .timeout(timeout)
-        .redirect(reqwest::redirect::Policy::none())
-        .build()
-        .map_err(|_| invalid("webhook", "无法建立连接设置", "the HTTP client could not be set up"))?;
+    let client = http::client(timeout, "webhook")?;
     let secret = values.get("secret").map(str::to_owned);
     let mut redact = Redactor::new([webhook.to_owned(), url.as_str().to_owned()]);
     if let Some((_, token)) = url.path().split_once(HOOK_PATH) {
@@ -432,14 +428,7 @@ impl Bot {
                 code: Some(status.as_u16().to_string()),
             }
         } else {
-            Outcome::Retry {
-                after: None,
-                reason: format!(
-                    "Feishu's reply is not the JSON it documents: {}",
-                    redact.one_line(&String::from_utf8_lossy(&text), REASON_CHARS)
-                ),
-                code: None,
-            }
+            http::not_json(&text, "Feishu", &redact)
         };
         tracing::debug!(channel = %self.channel, delivery_id = m.delivery_id, "feishu bot call done");
         outcome

@@ -308,11 +308,7 @@ impl App {
             .ok_or_else(|| invalid("secret", "缺少应用 Secret", "the app's Secret is missing"))?
             .to_owned();
         let timeout = Duration::from_millis(values.number("timeout-ms").unwrap_or(10_000) as u64);
-        let client = reqwest::Client::builder()
-            .timeout(timeout)
-            .redirect(reqwest::redirect::Policy::none())
-            .build()
-            .map_err(|_| invalid("api-base", "无法建立连接设置", "the HTTP client could not be set up"))?;
+        let client = http::client(timeout, "api-base")?;
         Ok(App {
             channel: channel_name.to_owned(),
             base,
@@ -350,14 +346,7 @@ impl App {
                 code: Some(status.as_u16().to_string()),
             });
         }
-        serde_json::from_slice(&body).map_err(|_| Outcome::Retry {
-            after: None,
-            reason: format!(
-                "WeCom's reply is not the JSON it documents: {}",
-                redact.one_line(&String::from_utf8_lossy(&body), REASON_CHARS)
-            ),
-            code: None,
-        })
+        http::json_reply(&body, "WeCom", redact)
     }
 
     async fn fetch_token(&self) -> Result<(String, Duration), Outcome> {

@@ -178,11 +178,7 @@ fn provider(channel_name: &str, values: &Values) -> Result<Robot, FieldError> {
         .ok_or_else(|| invalid("webhook", "缺少 Webhook 地址", "the Webhook address is missing"))?;
     let url = Url::parse(webhook).map_err(|_| invalid("webhook", "不是网址", "is not an address"))?;
     let timeout = Duration::from_millis(values.number("timeout-ms").unwrap_or(10_000) as u64);
-    let client = reqwest::Client::builder()
-        .timeout(timeout)
-        .redirect(reqwest::redirect::Policy::none())
-        .build()
-        .map_err(|_| invalid("webhook", "无法建立连接设置", "the HTTP client could not be set up"))?;
+    let client = http::client(timeout, "webhook")?;
     Ok(Robot {
         channel: channel_name.to_owned(),
         redact: redactor(&url, webhook),
@@ -363,16 +359,9 @@ impl Robot {
                 }
             }
         } else {
-            match serde_json::from_slice::<Reply>(&text) {
+            match http::json_reply::<Reply>(&text, "WeCom", redact) {
                 Ok(r) => classify(r.errcode, &redact.one_line(&r.errmsg, REASON_CHARS)),
-                Err(_) => Outcome::Retry {
-                    after: None,
-                    reason: format!(
-                        "WeCom's reply is not the JSON it documents: {}",
-                        redact.one_line(&String::from_utf8_lossy(&text), REASON_CHARS)
-                    ),
-                    code: None,
-                },
+                Err(outcome) => outcome,
             }
         };
         tracing::debug!(channel = %self.channel, delivery_id = m.delivery_id, "wecom robot call done");
