@@ -5,7 +5,7 @@ use tauri::State;
 use ts_rs::TS;
 
 use super::AppState;
-use crate::error::CmdResult;
+use crate::error::{CmdResult, CommandError};
 use crate::picked::{PickedFiles, Reports};
 use herald::import::{ImportOptions, ImportPreview, ImportReport};
 use herald::model::{
@@ -126,5 +126,10 @@ pub async fn write_import_report(
 ) -> CmdResult<()> {
     let report = reports.get(report_id)?;
     let path = picked.take_writable(&path)?;
-    Ok(report.write(&path).map_err(herald::Error::from)?)
+    // An XLSX of thousands of problems takes a while: off the threads the dispatcher runs on.
+    tauri::async_runtime::spawn_blocking(move || report.write(&path))
+        .await
+        .map_err(|e| CommandError::new("interrupted", format!("the report was not written: {e}")))?
+        .map_err(herald::Error::from)?;
+    Ok(())
 }
