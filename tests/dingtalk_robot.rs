@@ -290,7 +290,7 @@ async fn a_notice_to_three_people_on_a_group_robot_posts_one_message() {
         "--title",
         "考试安排",
         "--body",
-        "**周一** 考试，请按时到场。",
+        "**周一** 考试，请按时到场。\n\n| 班级 | 考场 |\n|---|---|\n| 农学2401 | A101 |",
         "--channel",
         "年级群",
         "--channel",
@@ -301,10 +301,13 @@ async fn a_notice_to_three_people_on_a_group_robot_posts_one_message() {
     let accepted = robot.accepted.lock().unwrap().clone();
     assert_eq!(accepted.len(), 1, "one message into the group, not one per person");
     assert_eq!(accepted[0]["markdown"]["title"], "考试安排");
-    assert!(accepted[0]["markdown"]["text"]
-        .as_str()
-        .unwrap()
-        .contains("**周一** 考试"));
+    let text = accepted[0]["markdown"]["text"].as_str().unwrap();
+    assert!(text.contains("**周一** 考试"), "{text}");
+    // DingTalk draws no tables: each row arrives as a line, its cells named.
+    assert!(
+        text.contains("班级：农学2401　考场：A101") && !text.contains('|'),
+        "{text}"
+    );
 
     // History: three sandbox deliveries, one for the group, named as such.
     let runs = h.json(&["history"]);

@@ -8,6 +8,7 @@
 pub mod http;
 mod kind;
 pub mod kinds;
+pub mod markdown;
 pub mod schema;
 pub mod token;
 

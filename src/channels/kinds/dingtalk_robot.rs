@@ -19,6 +19,7 @@ use serde::Deserialize;
 use sha2::Sha256;
 
 use crate::channels::http::{self, read_prefix, retry_after, Redactor, REASON_CHARS};
+use crate::channels::markdown::to_dialect;
 use crate::channels::schema::{ChoiceOption, Field, FieldError, FieldType, Text, Values};
 use crate::channels::{Dialect, Format, Kind, Platform, Recipients};
 use crate::model::ChannelKind;
@@ -234,10 +235,11 @@ pub fn message_body(m: &Outgoing, mention_all: bool) -> serde_json::Value {
         m.subject.trim()
     };
     let title: String = title.trim_start_matches(['#', ' ']).chars().take(64).collect();
+    let body = to_dialect(&m.body, Dialect::Dingtalk);
     let text = if m.subject.trim().is_empty() {
-        m.body.clone()
+        body
     } else {
-        format!("### {}\n\n{}", m.subject.trim(), m.body)
+        format!("### {}\n\n{body}", m.subject.trim())
     };
     serde_json::json!({
         "msgtype": "markdown",

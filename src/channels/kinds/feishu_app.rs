@@ -22,6 +22,7 @@ use serde::Deserialize;
 
 use super::feishu_bot::ratelimit_reset;
 use crate::channels::http::{self, read_prefix, Redactor, REASON_CHARS};
+use crate::channels::markdown::to_dialect;
 use crate::channels::schema::{Field, FieldError, FieldType, Text, Values};
 use crate::channels::token::TokenCache;
 use crate::channels::{Dialect, Format, Kind, Platform, Recipients};
@@ -213,7 +214,7 @@ pub fn card_content(m: &Outgoing) -> String {
     serde_json::json!({
         "config": {"wide_screen_mode": true},
         "header": {"title": {"tag": "plain_text", "content": title}},
-        "elements": [{"tag": "markdown", "content": m.body}],
+        "elements": [{"tag": "markdown", "content": to_dialect(&m.body, Dialect::Feishu)}],
     })
     .to_string()
 }

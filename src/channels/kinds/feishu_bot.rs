@@ -22,6 +22,7 @@ use serde::Deserialize;
 use sha2::Sha256;
 
 use crate::channels::http::{self, read_prefix, retry_after, Redactor, MAX_RETRY_AFTER, REASON_CHARS};
+use crate::channels::markdown::to_dialect;
 use crate::channels::schema::{ChoiceOption, Field, FieldError, FieldType, Text, Values};
 use crate::channels::{Dialect, Format, Kind, Platform, Recipients};
 use crate::model::ChannelKind;
@@ -267,9 +268,9 @@ pub fn message_body(m: &Outgoing, mention_all: bool, signature: Option<(i64, &st
     };
     let title: String = title.trim_start_matches(['#', ' ']).chars().take(100).collect();
     let content = if mention_all {
-        format!("<at id=all></at>\n{}", m.body)
+        format!("<at id=all></at>\n{}", to_dialect(&m.body, Dialect::Feishu))
     } else {
-        m.body.clone()
+        to_dialect(&m.body, Dialect::Feishu)
     };
     let mut body = serde_json::json!({
         "msg_type": "interactive",

@@ -17,6 +17,7 @@ use reqwest::Url;
 use serde::Deserialize;
 
 use crate::channels::http::{self, read_prefix, retry_after, Redactor, REASON_CHARS};
+use crate::channels::markdown::to_dialect;
 use crate::channels::schema::{Field, FieldError, FieldType, Text, Values};
 use crate::channels::token::TokenCache;
 use crate::channels::{Dialect, Format, IdFinder, Kind, Platform, Recipients};
@@ -273,9 +274,9 @@ pub fn accepted(users: &[&str], reply_invalid: &str, reply_unlicensed: &str, msg
 /// A notice as WeCom shows it: the subject as a heading, then the Markdown body.
 pub fn content(m: &Outgoing) -> String {
     if m.subject.trim().is_empty() {
-        m.body.clone()
+        to_dialect(&m.body, Dialect::Wecom)
     } else {
-        format!("### {}\n{}", m.subject.trim(), m.body)
+        format!("### {}\n{}", m.subject.trim(), to_dialect(&m.body, Dialect::Wecom))
     }
 }
 

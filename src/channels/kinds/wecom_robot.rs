@@ -15,6 +15,7 @@ use reqwest::Url;
 use serde::Deserialize;
 
 use crate::channels::http::{self, read_prefix, retry_after, Redactor, REASON_CHARS};
+use crate::channels::markdown::to_dialect;
 use crate::channels::schema::{ChoiceOption, Field, FieldError, FieldType, Text, Values};
 use crate::channels::{Dialect, Format, Kind, Platform, Recipients};
 use crate::model::ChannelKind;
@@ -234,10 +235,11 @@ pub fn message_body(m: &Outgoing, mention_all: bool) -> (serde_json::Value, usiz
             MAX_TEXT_BYTES,
         )
     } else {
+        let body = to_dialect(&m.body, Dialect::Wecom);
         let content = if subject.is_empty() {
-            m.body.clone()
+            body
         } else {
-            format!("### {subject}\n\n{}", m.body)
+            format!("### {subject}\n\n{body}")
         };
         let bytes = content.len();
         (
