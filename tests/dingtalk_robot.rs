@@ -231,20 +231,8 @@ async fn settings_pasted_wrong_are_refused_naming_the_setting() {
 #[test]
 fn the_kinds_are_listed_with_their_settings() {
     let h = Herald::new();
-    let kinds = h.json(&["channels", "kinds"]);
-    let robot = kinds
-        .as_array()
-        .unwrap()
-        .iter()
-        .find(|k| k["id"] == "dingtalk_robot")
-        .expect("the DingTalk robot is listed");
+    let (robot, keys) = h.listed_kind("dingtalk_robot");
     assert_eq!(robot["recipients"]["to"], "group");
-    let keys: Vec<&str> = robot["fields"]
-        .as_array()
-        .unwrap()
-        .iter()
-        .map(|f| f["key"].as_str().unwrap())
-        .collect();
     assert_eq!(keys, ["webhook", "secret", "mention", "timeout-ms"]);
     assert_eq!(robot["fields"][0]["type"], "secretUrl");
     assert!(robot["fields"][0]["help"]["zh"]

@@ -317,22 +317,10 @@ async fn a_test_send_reaches_an_open_id_and_a_wrong_secret_says_what_to_check_wi
 #[test]
 fn the_kind_is_listed_with_its_settings() {
     let h = Herald::new();
-    let kinds = h.json(&["channels", "kinds"]);
-    let app = kinds
-        .as_array()
-        .unwrap()
-        .iter()
-        .find(|k| k["id"] == "feishu_app")
-        .expect("Feishu app messages are listed");
+    let (app, keys) = h.listed_kind("feishu_app");
     assert_eq!(app["recipients"]["to"], "person");
     assert_eq!(app["recipients"]["address"], "feishu");
     assert_eq!(app["perMinute"], 1000);
-    let keys: Vec<&str> = app["fields"]
-        .as_array()
-        .unwrap()
-        .iter()
-        .map(|f| f["key"].as_str().unwrap())
-        .collect();
     assert_eq!(keys, ["app-id", "app-secret", "api-base", "timeout-ms"]);
     assert_eq!(app["fields"][1]["type"], "secret");
 }

@@ -258,22 +258,10 @@ async fn settings_pasted_wrong_are_refused_naming_the_setting() {
 #[test]
 fn the_kind_is_listed_with_its_settings() {
     let h = Herald::new();
-    let kinds = h.json(&["channels", "kinds"]);
-    let bot = kinds
-        .as_array()
-        .unwrap()
-        .iter()
-        .find(|k| k["id"] == "feishu_bot")
-        .expect("the Feishu bot is listed");
+    let (bot, keys) = h.listed_kind("feishu_bot");
     assert_eq!(bot["recipients"]["to"], "group");
     assert_eq!(bot["format"]["maxBytes"], 20_000);
     assert_eq!(bot["perMinute"], 100);
-    let keys: Vec<&str> = bot["fields"]
-        .as_array()
-        .unwrap()
-        .iter()
-        .map(|f| f["key"].as_str().unwrap())
-        .collect();
     assert_eq!(keys, ["webhook", "secret", "mention", "timeout-ms"]);
     assert_eq!(bot["fields"][1]["type"], "secret");
 }

@@ -196,22 +196,10 @@ async fn settings_pasted_wrong_are_refused_naming_the_setting() {
 #[test]
 fn the_kind_is_listed_with_its_settings() {
     let h = Herald::new();
-    let kinds = h.json(&["channels", "kinds"]);
-    let robot = kinds
-        .as_array()
-        .unwrap()
-        .iter()
-        .find(|k| k["id"] == "wecom_robot")
-        .expect("the WeCom robot is listed");
+    let (robot, keys) = h.listed_kind("wecom_robot");
     assert_eq!(robot["recipients"]["to"], "group");
     assert_eq!(robot["format"]["maxBytes"], 4096);
     assert_eq!(robot["perMinute"], 20);
-    let keys: Vec<&str> = robot["fields"]
-        .as_array()
-        .unwrap()
-        .iter()
-        .map(|f| f["key"].as_str().unwrap())
-        .collect();
     assert_eq!(keys, ["webhook", "mention", "timeout-ms"]);
     assert_eq!(robot["fields"][0]["type"], "secretUrl");
 }

@@ -102,6 +102,25 @@ impl Herald {
         self.dir.path().join("herald.db")
     }
 
+    /// The kind `id` as `herald channels kinds --json` lists it, with its settings' keys in order.
+    pub fn listed_kind(&self, id: &str) -> (serde_json::Value, Vec<String>) {
+        let kinds = self.json(&["channels", "kinds"]);
+        let kind = kinds
+            .as_array()
+            .expect("a list of kinds")
+            .iter()
+            .find(|k| k["id"] == id)
+            .unwrap_or_else(|| panic!("{id} is not listed: {kinds}"))
+            .clone();
+        let keys = kind["fields"]
+            .as_array()
+            .expect("its settings")
+            .iter()
+            .map(|f| f["key"].as_str().expect("a key").to_owned())
+            .collect();
+        (kind, keys)
+    }
+
     /// Runs SQL on the data directory's database (as another process, like the dispatcher,
     /// would) and returns the first column of what it selects, as text.
     #[allow(dead_code)]
