@@ -9,7 +9,8 @@ use serde::Serialize;
 use super::args::{HeaderArgs, LimitArgs, WebhookEditArgs};
 use super::output::emit;
 use crate::model::{
-    Channel, ChannelKind, ChannelLimits, SmtpChannelConfig, UpdateWebhookChannel, WebhookChannelConfig,
+    Channel, ChannelKind, ChannelLimits, KindChannelConfig, SmtpChannelConfig, UpdateWebhookChannel,
+    WebhookChannelConfig,
 };
 use crate::providers::webhook::{is_credential_header, url_has_secret_values, MASKED};
 use crate::{App, Error};
@@ -221,6 +222,9 @@ struct Shown<'a> {
     webhook: Option<WebhookChannelConfig>,
     #[serde(skip_serializing_if = "Option::is_none")]
     smtp: Option<SmtpChannelConfig>,
+    /// A kind described by its schema: its settings, secrets only as set.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    settings: Option<KindChannelConfig>,
 }
 
 pub async fn show(app: &App, name: &str, json: bool) -> anyhow::Result<()> {
@@ -233,10 +237,15 @@ pub async fn show(app: &App, name: &str, json: bool) -> anyhow::Result<()> {
         ChannelKind::Smtp => Some(app.smtp_channel_config(name).await?),
         _ => None,
     };
+    let settings = match crate::channels::find(c.kind.as_str()) {
+        Some(_) => Some(app.kind_channel_config(name).await?),
+        None => None,
+    };
     let shown = Shown {
         channel: &c,
         webhook,
         smtp,
+        settings,
     };
     emit(json, &shown, || {
         super::notices::print_channel(&c);
@@ -291,6 +300,21 @@ pub async fn show(app: &App, name: &str, json: bool) -> anyhow::Result<()> {
                 println!("trusts:   only the CA certificate given");
             }
             println!("pool:     {} connections", s.pool_size);
+        }
+        if let (Some(k), Some(kind)) = (&shown.settings, crate::channels::find(c.kind.as_str())) {
+            for field in kind.fields() {
+                let value = if field.ty.is_secret() {
+                    let set = k.secrets_set.iter().any(|s| s == field.key);
+                    (if set { "(in the secret store)" } else { "(not set)" }).to_owned()
+                } else {
+                    match k.settings.get(field.key) {
+                        Some(serde_json::Value::String(v)) => v.clone(),
+                        Some(v) => v.to_string(),
+                        None => "(not set)".to_owned(),
+                    }
+                };
+                println!("{:<12}{value}", format!("{}:", field.key));
+            }
         }
     })
 }
