@@ -127,15 +127,7 @@ impl App {
             .collect();
         for (key, value) in changes {
             if !kind.fields().iter().any(|f| f.key == key) {
-                return Err(schema::FieldError::new(
-                    "unknown_setting",
-                    &key,
-                    channels::Text {
-                        zh: "不是这种渠道的设置项",
-                        en: "not a setting of this kind of channel",
-                    },
-                )
-                .into());
+                return Err(schema::unknown_setting(&key).into());
             }
             if value.trim().is_empty() {
                 input.remove(&key);

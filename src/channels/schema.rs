@@ -206,19 +206,24 @@ const REQUIRED: Text = Text {
     en: "required",
 };
 
+/// The refusal of a key that is none of a kind's settings.
+pub fn unknown_setting(key: &str) -> FieldError {
+    FieldError::new(
+        "unknown_setting",
+        key,
+        Text {
+            zh: "不是这种渠道的设置项",
+            en: "not a setting of this kind of channel",
+        },
+    )
+}
+
 /// Checks `input` (values as typed, by key) against `fields`, and splits it for storage.
 /// Unknown keys, missing required fields and values that fail their type or check are
 /// refused, naming the field. Empty values count as not given.
 pub fn validate(fields: &[Field], input: &BTreeMap<String, String>) -> Result<SplitSettings, FieldError> {
     if let Some(unknown) = input.keys().find(|k| !fields.iter().any(|f| f.key == k.as_str())) {
-        return Err(FieldError::new(
-            "unknown_setting",
-            unknown,
-            Text {
-                zh: "不是这种渠道的设置项",
-                en: "not a setting of this kind of channel",
-            },
-        ));
+        return Err(unknown_setting(unknown));
     }
     let mut split = SplitSettings::default();
     for field in fields {
