@@ -17,7 +17,6 @@ use crate::store::{AudienceFilter, NoticeRecord, RetryScope, Store};
 use crate::{clock, demo, outbox, report, Error, Result};
 
 mod attachments;
-pub(crate) use attachments::load as load_attachments;
 mod audience;
 mod channels;
 mod contacts;

@@ -1,10 +1,8 @@
 //! Notice attachments: Herald's own copy of each file, taken when the notice is saved.
 
 use std::path::{Path, PathBuf};
-use std::sync::Arc;
 
 use crate::model::NoticeAttachment;
-use crate::providers::Attachment;
 use crate::{Error, Result};
 
 /// Most bytes a notice may carry in files. Mail servers commonly refuse messages over 25 MB,
@@ -116,21 +114,6 @@ pub(super) fn discard(data_dir: &Path, kept: &[NoticeAttachment]) {
     }
 }
 
-/// Reads a notice's attachments for sending (once per run), or says which cannot be read.
-pub(crate) fn load(data_dir: &Path, list: &[NoticeAttachment]) -> std::result::Result<Arc<[Attachment]>, String> {
-    list.iter()
-        .map(|a| {
-            std::fs::read(data_dir.join(&a.file))
-                .map(|bytes| Attachment {
-                    name: a.name.clone(),
-                    content_type: a.content_type.clone(),
-                    bytes,
-                })
-                .map_err(|e| format!("the attachment {} cannot be read: {e}", a.name))
-        })
-        .collect()
-}
-
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -147,7 +130,7 @@ mod tests {
         assert_eq!(kept[0].size, 13);
         // The copy is what is sent: the original can go.
         std::fs::remove_file(&src).unwrap();
-        let loaded = load(&data, &kept).unwrap();
+        let loaded = crate::outbox::load_attachments(&data, &kept).unwrap();
         assert_eq!(loaded[0].bytes, b"%PDF-1.4 test");
 
         let err = keep(&data, &["/no/such/file.pdf".into()]).unwrap_err().to_string();

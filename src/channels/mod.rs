@@ -1,11 +1,10 @@
 //! Channel kinds, one module each under [`kinds`], and what they share: the settings schema
-//! ([`schema`]), the description every kind gives of itself ([`Kind`]) and the HTTP plumbing
-//! of the providers that call web APIs ([`http`]).
+//! ([`schema`]) and the description every kind gives of itself ([`Kind`]); the HTTP plumbing
+//! they share is the providers' (`providers::http`), which never look back into this module.
 //!
 //! The registry ([`all`], [`find`]) is the one list of the kinds made this way; the store,
 //! the CLI, the Tauri shell and the UI handle their channels generically from it.
 
-pub mod http;
 mod kind;
 pub mod kinds;
 pub mod markdown;
@@ -84,6 +83,21 @@ pub fn address_kinds_json() -> String {
         })
         .collect();
     serde_json::Value::Object(map).to_string()
+}
+
+/// A provider's HTTP client (`providers::http::client`); a client that cannot be made is a
+/// refusal of `field`, the setting the kind builds it for.
+pub fn http_client(timeout: std::time::Duration, field: &str) -> Result<reqwest::Client, FieldError> {
+    crate::providers::http::client(timeout).map_err(|_| {
+        FieldError::new(
+            "setting_invalid",
+            field,
+            Text {
+                zh: "无法建立连接设置",
+                en: "the HTTP client could not be set up",
+            },
+        )
+    })
 }
 
 /// A kind's id as the CLI spells it: `dingtalk-robot`.

@@ -260,7 +260,7 @@ impl Worker {
         let data_dir = self.shared.store.path().parent().unwrap_or(std::path::Path::new("."));
         CompiledRun {
             templates: compose::CompiledNotice::new(&notice.subject, &notice.body).map_err(|e| e.to_string()),
-            attachments: crate::app::load_attachments(data_dir, &notice.attachments),
+            attachments: crate::outbox::load_attachments(data_dir, &notice.attachments),
             allow_unsubscribe: notice.allow_unsubscribe,
             cacheable: true,
         }

@@ -2,6 +2,7 @@
 //! messages into calls to its service and classifies every reply as an [`Outcome`]; it never
 //! touches the store, so it can be tested against a loopback server alone.
 
+pub mod http;
 pub mod sandbox;
 pub mod smtp;
 mod smtp_pool;

@@ -31,9 +31,9 @@ use lettre::Message;
 use serde::{Deserialize, Serialize};
 use thiserror::Error;
 
+use super::http::Redactor;
 use super::smtp_pool::{chain, Failure, Pool, Secure, Target};
 use super::{Attachment, Limits, Outcome, Outgoing, Provider};
-use crate::channels::http::Redactor;
 use crate::compose::email;
 use crate::model::ChannelKind;
 

@@ -35,8 +35,8 @@ use serde::{Deserialize, Serialize};
 use sha2::Sha256;
 use thiserror::Error;
 
+use super::http::{self, read_prefix, retry_after, root_cause, Redactor, REASON_CHARS};
 use super::{Limits, Outcome, Outgoing, Provider};
-use crate::channels::http::{self, read_prefix, retry_after, root_cause, Redactor, REASON_CHARS};
 use crate::model::ChannelKind;
 
 /// Default time allowed for one request, reply body included.
@@ -1156,7 +1156,7 @@ fn provider_id(headers: &HeaderMap) -> Option<String> {
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::channels::http::MAX_RETRY_AFTER;
+    use crate::providers::http::MAX_RETRY_AFTER;
 
     /// The official Standard Webhooks vectors, shared with every provider's tests.
     fn vectors() -> serde_json::Value {

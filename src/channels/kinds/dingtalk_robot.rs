@@ -18,11 +18,11 @@ use reqwest::Url;
 use serde::Deserialize;
 use sha2::Sha256;
 
-use crate::channels::http::{self, read_prefix, retry_after, Redactor, REASON_CHARS};
 use crate::channels::markdown::to_dialect;
 use crate::channels::schema::{ChoiceOption, Field, FieldError, FieldType, Text, Values};
 use crate::channels::{Dialect, Format, Kind, Platform, Recipients};
 use crate::model::ChannelKind;
+use crate::providers::http::{self, read_prefix, retry_after, Redactor, REASON_CHARS};
 use crate::providers::{Limits, Outcome, Outgoing, Provider};
 
 /// The most bytes DingTalk takes in one robot message body (460101 above it).
@@ -187,7 +187,7 @@ impl Kind for DingtalkRobot {
             .ok_or_else(|| invalid("webhook", "缺少 Webhook 地址", "the Webhook address is missing"))?;
         let url = Url::parse(webhook).map_err(|_| invalid("webhook", "不是网址", "is not an address"))?;
         let timeout = Duration::from_millis(values.number("timeout-ms").unwrap_or(10_000) as u64);
-        let client = http::client(timeout, "webhook")?;
+        let client = crate::channels::http_client(timeout, "webhook")?;
         let secret = values.get("secret").map(str::to_owned);
         let mut redact = Redactor::new([webhook.to_owned()]);
         for (k, v) in url.query_pairs() {

@@ -21,12 +21,12 @@ use reqwest::{StatusCode, Url};
 use serde::Deserialize;
 
 use super::feishu_bot::ratelimit_reset;
-use crate::channels::http::{self, read_prefix, Redactor, REASON_CHARS};
 use crate::channels::markdown::to_dialect;
 use crate::channels::schema::{Field, FieldError, FieldType, Text, Values};
 use crate::channels::token::TokenCache;
 use crate::channels::{Dialect, Format, Kind, Platform, Recipients};
 use crate::model::ChannelKind;
+use crate::providers::http::{self, read_prefix, Redactor, REASON_CHARS};
 use crate::providers::{Limits, Outcome, Outgoing, Provider};
 
 /// The most bytes of a card message's request body Feishu takes (30 KB).
@@ -176,7 +176,7 @@ fn provider(channel_name: &str, values: &Values) -> Result<App, FieldError> {
         .ok_or_else(|| invalid("app-secret", "缺少 App Secret", "the App Secret is missing"))?
         .to_owned();
     let timeout = Duration::from_millis(values.number("timeout-ms").unwrap_or(10_000) as u64);
-    let client = http::client(timeout, "api-base")?;
+    let client = crate::channels::http_client(timeout, "api-base")?;
     Ok(App {
         channel: channel_name.to_owned(),
         base,

@@ -21,11 +21,11 @@ use reqwest::Url;
 use serde::Deserialize;
 use sha2::Sha256;
 
-use crate::channels::http::{self, read_prefix, retry_after, Redactor, MAX_RETRY_AFTER, REASON_CHARS};
 use crate::channels::markdown::to_dialect;
 use crate::channels::schema::{ChoiceOption, Field, FieldError, FieldType, Text, Values};
 use crate::channels::{Dialect, Format, Kind, Platform, Recipients};
 use crate::model::ChannelKind;
+use crate::providers::http::{self, read_prefix, retry_after, Redactor, MAX_RETRY_AFTER, REASON_CHARS};
 use crate::providers::{Limits, Outcome, Outgoing, Provider};
 
 /// The most bytes Feishu takes in one custom-bot request body (20 KB).
@@ -202,7 +202,7 @@ fn provider(channel_name: &str, values: &Values) -> Result<Bot, FieldError> {
         .ok_or_else(|| invalid("webhook", "缺少 Webhook 地址", "the webhook address is missing"))?;
     let url = Url::parse(webhook).map_err(|_| invalid("webhook", "不是网址", "is not an address"))?;
     let timeout = Duration::from_millis(values.number("timeout-ms").unwrap_or(10_000) as u64);
-    let client = http::client(timeout, "webhook")?;
+    let client = crate::channels::http_client(timeout, "webhook")?;
     let secret = values.get("secret").map(str::to_owned);
     let mut redact = Redactor::new([webhook.to_owned(), url.as_str().to_owned()]);
     if let Some((_, token)) = url.path().split_once(HOOK_PATH) {

@@ -16,12 +16,12 @@ use async_trait::async_trait;
 use reqwest::Url;
 use serde::Deserialize;
 
-use crate::channels::http::{self, read_prefix, retry_after, Redactor, REASON_CHARS};
 use crate::channels::markdown::to_dialect;
 use crate::channels::schema::{Field, FieldError, FieldType, Text, Values};
 use crate::channels::token::TokenCache;
 use crate::channels::{Dialect, Format, IdFinder, Kind, Platform, Recipients};
 use crate::model::ChannelKind;
+use crate::providers::http::{self, read_prefix, retry_after, Redactor, REASON_CHARS};
 use crate::providers::{Limits, Outcome, Outgoing, Provider};
 
 /// The most bytes of Markdown WeCom takes in one app message.
@@ -309,7 +309,7 @@ impl App {
             .ok_or_else(|| invalid("secret", "缺少应用 Secret", "the app's Secret is missing"))?
             .to_owned();
         let timeout = Duration::from_millis(values.number("timeout-ms").unwrap_or(10_000) as u64);
-        let client = http::client(timeout, "api-base")?;
+        let client = crate::channels::http_client(timeout, "api-base")?;
         Ok(App {
             channel: channel_name.to_owned(),
             base,

@@ -14,11 +14,11 @@ use async_trait::async_trait;
 use reqwest::Url;
 use serde::Deserialize;
 
-use crate::channels::http::{self, read_prefix, retry_after, Redactor, REASON_CHARS};
 use crate::channels::markdown::to_dialect;
 use crate::channels::schema::{ChoiceOption, Field, FieldError, FieldType, Text, Values};
 use crate::channels::{Dialect, Format, Kind, Platform, Recipients};
 use crate::model::ChannelKind;
+use crate::providers::http::{self, read_prefix, retry_after, Redactor, REASON_CHARS};
 use crate::providers::{Limits, Outcome, Outgoing, Provider};
 
 /// The most bytes of `markdown.content` WeCom takes (40058 above it).
@@ -179,7 +179,7 @@ fn provider(channel_name: &str, values: &Values) -> Result<Robot, FieldError> {
         .ok_or_else(|| invalid("webhook", "缺少 Webhook 地址", "the Webhook address is missing"))?;
     let url = Url::parse(webhook).map_err(|_| invalid("webhook", "不是网址", "is not an address"))?;
     let timeout = Duration::from_millis(values.number("timeout-ms").unwrap_or(10_000) as u64);
-    let client = http::client(timeout, "webhook")?;
+    let client = crate::channels::http_client(timeout, "webhook")?;
     Ok(Robot {
         channel: channel_name.to_owned(),
         redact: redactor(&url, webhook),

@@ -96,22 +96,12 @@ impl Redactor {
 }
 
 /// The HTTP client of a provider: its time limit, and redirects never followed (a reply cannot
-/// send Herald, and a token in its URL, elsewhere). `field` is the setting a failure names.
-pub fn client(timeout: Duration, field: &str) -> Result<reqwest::Client, crate::channels::FieldError> {
+/// send Herald, and a token in its URL, elsewhere).
+pub fn client(timeout: Duration) -> Result<reqwest::Client, reqwest::Error> {
     reqwest::Client::builder()
         .timeout(timeout)
         .redirect(reqwest::redirect::Policy::none())
         .build()
-        .map_err(|_| {
-            crate::channels::FieldError::new(
-                "setting_invalid",
-                field,
-                crate::channels::Text {
-                    zh: "无法建立连接设置",
-                    en: "the HTTP client could not be set up",
-                },
-            )
-        })
 }
 
 /// A reply body as the JSON `peer` documents, or a retry that quotes (scrubbed) what came.
@@ -119,14 +109,14 @@ pub fn json_reply<T: serde::de::DeserializeOwned>(
     body: &[u8],
     peer: &str,
     redact: &Redactor,
-) -> Result<T, crate::providers::Outcome> {
+) -> Result<T, super::Outcome> {
     serde_json::from_slice(body).map_err(|_| not_json(body, peer, redact))
 }
 
 /// A reply that is not what `peer` documents: retried (the attempt limit bounds it), quoting
 /// the start of what came, scrubbed.
-pub fn not_json(body: &[u8], peer: &str, redact: &Redactor) -> crate::providers::Outcome {
-    crate::providers::Outcome::Retry {
+pub fn not_json(body: &[u8], peer: &str, redact: &Redactor) -> super::Outcome {
+    super::Outcome::Retry {
         after: None,
         reason: format!(
             "{peer}'s reply is not the JSON it documents: {}",
@@ -176,13 +166,8 @@ pub fn retry_after(headers: &HeaderMap, now: SystemTime) -> Option<Duration> {
 /// Why a request to `peer` ("the receiver", "DingTalk") got no HTTP reply, scrubbed, as a
 /// retry: the network or the service may come back. A request that could not even be built
 /// will not, and is permanent.
-pub fn transport_failure(
-    e: &reqwest::Error,
-    peer: &str,
-    timeout: Duration,
-    redact: &Redactor,
-) -> crate::providers::Outcome {
-    use crate::providers::Outcome;
+pub fn transport_failure(e: &reqwest::Error, peer: &str, timeout: Duration, redact: &Redactor) -> super::Outcome {
+    use super::Outcome;
     let cause = redact.one_line(&root_cause(e), REASON_CHARS);
     if e.is_builder() {
         return Outcome::Permanent {
