@@ -66,20 +66,52 @@ pub enum Dialect {
     Feishu,
 }
 
+/// What a kind is, as constants: its id, its words for people, its settings, whom and how it
+/// sends, and its limits. Each kind module declares one.
+#[derive(Debug, Clone, Copy)]
+pub struct About {
+    /// The stored spelling (`dingtalk_robot`); the CLI also takes it with `-`.
+    pub id: &'static str,
+    pub label: Text,
+    /// Where to get the settings, in a sentence or two.
+    pub description: Text,
+    pub platform: Platform,
+    pub fields: &'static [Field],
+    pub recipients: Recipients,
+    pub format: Format,
+    /// The platform's documented limits; a channel may lower them.
+    pub limits: Limits,
+}
+
 /// One kind of channel, described once: everything else (CLI flags, the form, storage, the
 /// dispatcher) works from this.
 pub trait Kind: Send + Sync + 'static {
-    /// The stored spelling (`dingtalk_robot`); the CLI also takes it with `-`.
-    fn id(&self) -> &'static str;
-    fn label(&self) -> Text;
-    /// Where to get the settings, in a sentence or two.
-    fn description(&self) -> Text;
-    fn platform(&self) -> Platform;
-    fn fields(&self) -> &'static [Field];
-    fn recipients(&self) -> Recipients;
-    fn format(&self) -> Format;
-    /// The platform's documented limits; a channel may lower them.
-    fn limits(&self) -> Limits;
+    /// The kind's constant description.
+    fn about(&self) -> &'static About;
+    fn id(&self) -> &'static str {
+        self.about().id
+    }
+    fn label(&self) -> Text {
+        self.about().label
+    }
+    fn description(&self) -> Text {
+        self.about().description
+    }
+    fn platform(&self) -> Platform {
+        self.about().platform
+    }
+    fn fields(&self) -> &'static [Field] {
+        self.about().fields
+    }
+    fn recipients(&self) -> Recipients {
+        self.about().recipients
+    }
+    fn format(&self) -> Format {
+        self.about().format
+    }
+    fn limits(&self) -> Limits {
+        self.about().limits
+    }
     /// Checks that involve more than one field (each field's own check has run).
     fn check(&self, _values: &Values) -> Result<(), FieldError> {
         Ok(())

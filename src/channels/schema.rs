@@ -126,6 +126,24 @@ impl Field {
     }
 }
 
+/// The `timeout-ms` setting every kind that calls a web API has: 1 to 60 s, 10 s unless set.
+/// `help` says whose reply it waits for.
+pub const fn timeout_field(help: Text) -> Field {
+    Field::new(
+        "timeout-ms",
+        FieldType::Number {
+            min: 1_000,
+            max: 60_000,
+        },
+        Text {
+            zh: "超时（毫秒）",
+            en: "Timeout (ms)",
+        },
+        help,
+    )
+    .default_value("10000")
+}
+
 /// A setting that was refused: its code (for the UI's translation), the field, and why in
 /// both languages. Never carries the value, which may be a secret.
 #[derive(Debug, Clone, PartialEq, Eq, Error)]
@@ -174,6 +192,11 @@ impl Values {
     /// A number field's value (checked when the settings were validated).
     pub fn number(&self, key: &str) -> Option<i64> {
         self.get(key).and_then(|v| v.parse().ok())
+    }
+
+    /// The [`timeout_field`]'s value.
+    pub fn timeout(&self) -> std::time::Duration {
+        std::time::Duration::from_millis(self.number("timeout-ms").unwrap_or(10_000).max(0) as u64)
     }
 
     /// A switch's value.

@@ -19,8 +19,8 @@ use serde::Deserialize;
 use sha2::Sha256;
 
 use crate::channels::markdown::to_dialect;
-use crate::channels::schema::{ChoiceOption, Field, FieldError, FieldType, Text, Values};
-use crate::channels::{Dialect, Format, Kind, Platform, Recipients};
+use crate::channels::schema::{timeout_field, ChoiceOption, Field, FieldError, FieldType, Text, Values};
+use crate::channels::{About, Dialect, Format, Kind, Platform, Recipients};
 use crate::model::ChannelKind;
 use crate::providers::http::{self, read_prefix, retry_after, Redactor, REASON_CHARS};
 use crate::providers::{Limits, Outcome, Outgoing, Provider};
@@ -92,19 +92,10 @@ const FIELDS: &[Field] = &[
         },
     )
     .default_value("none"),
-    Field::new(
-        "timeout-ms",
-        FieldType::Number { min: 1_000, max: 60_000 },
-        Text {
-            zh: "超时（毫秒）",
-            en: "Timeout (ms)",
-        },
-        Text {
+    timeout_field(Text {
             zh: "等待钉钉答复的最长时间。",
             en: "How long to wait for DingTalk's reply.",
-        },
-    )
-    .default_value("10000"),
+        }),
 ];
 
 fn has_access_token(url: &str) -> Result<(), Text> {
@@ -133,51 +124,34 @@ fn looks_like_secret(secret: &str) -> Result<(), Text> {
     }
 }
 
+const ABOUT: About = About {
+    id: "dingtalk_robot",
+    label: Text {
+        zh: "钉钉群机器人",
+        en: "DingTalk group robot",
+    },
+    description: Text {
+        zh: "把通知发到一个钉钉群：每次发送只发一条群消息。",
+        en: "Posts the notice into one DingTalk group chat: one message per send.",
+    },
+    platform: Platform::Dingtalk,
+    fields: FIELDS,
+    recipients: Recipients::Group,
+    format: Format::Markdown {
+        dialect: Dialect::Dingtalk,
+        max_bytes: MAX_BYTES,
+    },
+    limits: Limits {
+        max_batch: 1,
+        per_second: None,
+        per_minute: Some(20),
+        concurrency: 1,
+    },
+};
+
 impl Kind for DingtalkRobot {
-    fn id(&self) -> &'static str {
-        "dingtalk_robot"
-    }
-
-    fn label(&self) -> Text {
-        Text {
-            zh: "钉钉群机器人",
-            en: "DingTalk group robot",
-        }
-    }
-
-    fn description(&self) -> Text {
-        Text {
-            zh: "把通知发到一个钉钉群：每次发送只发一条群消息。",
-            en: "Posts the notice into one DingTalk group chat: one message per send.",
-        }
-    }
-
-    fn platform(&self) -> Platform {
-        Platform::Dingtalk
-    }
-
-    fn fields(&self) -> &'static [Field] {
-        FIELDS
-    }
-
-    fn recipients(&self) -> Recipients {
-        Recipients::Group
-    }
-
-    fn format(&self) -> Format {
-        Format::Markdown {
-            dialect: Dialect::Dingtalk,
-            max_bytes: MAX_BYTES,
-        }
-    }
-
-    fn limits(&self) -> Limits {
-        Limits {
-            max_batch: 1,
-            per_second: None,
-            per_minute: Some(20),
-            concurrency: 1,
-        }
+    fn about(&self) -> &'static About {
+        &ABOUT
     }
 
     fn build(&self, channel_name: &str, values: &Values) -> Result<Arc<dyn Provider>, FieldError> {
@@ -186,7 +160,7 @@ impl Kind for DingtalkRobot {
             .get("webhook")
             .ok_or_else(|| invalid("webhook", "缺少 Webhook 地址", "the Webhook address is missing"))?;
         let url = Url::parse(webhook).map_err(|_| invalid("webhook", "不是网址", "is not an address"))?;
-        let timeout = Duration::from_millis(values.number("timeout-ms").unwrap_or(10_000) as u64);
+        let timeout = values.timeout();
         let client = crate::channels::http_client(timeout, "webhook")?;
         let secret = values.get("secret").map(str::to_owned);
         let mut redact = Redactor::new([webhook.to_owned()]);
@@ -401,7 +375,7 @@ impl Provider for Robot {
     }
 
     fn limits(&self) -> Limits {
-        DingtalkRobot.limits()
+        ABOUT.limits
     }
 
     async fn send(&self, batch: &[Outgoing]) -> Vec<Outcome> {

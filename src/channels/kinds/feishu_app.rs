@@ -22,9 +22,9 @@ use serde::Deserialize;
 
 use super::feishu_bot::ratelimit_reset;
 use crate::channels::markdown::to_dialect;
-use crate::channels::schema::{Field, FieldError, FieldType, Text, Values};
+use crate::channels::schema::{timeout_field, Field, FieldError, FieldType, Text, Values};
 use crate::channels::token::TokenCache;
-use crate::channels::{Dialect, Format, Kind, Platform, Recipients};
+use crate::channels::{About, Dialect, Format, Kind, Platform, Recipients};
 use crate::model::ChannelKind;
 use crate::providers::http::{self, read_prefix, Redactor, REASON_CHARS};
 use crate::providers::{Limits, Outcome, Outgoing, Provider};
@@ -84,22 +84,10 @@ const FIELDS: &[Field] = &[
         },
     )
     .default_value("https://open.feishu.cn"),
-    Field::new(
-        "timeout-ms",
-        FieldType::Number {
-            min: 1_000,
-            max: 60_000,
-        },
-        Text {
-            zh: "超时（毫秒）",
-            en: "Timeout (ms)",
-        },
-        Text {
+    timeout_field(Text {
             zh: "等待飞书答复的最长时间。",
             en: "How long to wait for Feishu's reply.",
-        },
-    )
-    .default_value("10000"),
+        }),
 ];
 
 fn is_app_id(id: &str) -> Result<(), Text> {
@@ -113,51 +101,34 @@ fn is_app_id(id: &str) -> Result<(), Text> {
     }
 }
 
+const ABOUT: About = About {
+    id: "feishu_app",
+    label: Text {
+        zh: "飞书应用消息",
+        en: "Feishu app message",
+    },
+    description: Text {
+        zh: "通过单位的飞书自建应用，把通知以消息卡片发给每个人（按联系人的飞书 open_id、user_id 或邮箱）。",
+        en: "Sends each person the notice as a card through your organisation's Feishu app (by their Feishu open_id, user_id or e-mail).",
+    },
+    platform: Platform::Feishu,
+    fields: FIELDS,
+    recipients: Recipients::Person("feishu"),
+    format: Format::Markdown {
+        dialect: Dialect::Feishu,
+        max_bytes: MAX_BYTES,
+    },
+    limits: Limits {
+        max_batch: MAX_BATCH,
+        per_second: Some(50),
+        per_minute: Some(1_000),
+        concurrency: CONCURRENCY,
+    },
+};
+
 impl Kind for FeishuApp {
-    fn id(&self) -> &'static str {
-        "feishu_app"
-    }
-
-    fn label(&self) -> Text {
-        Text {
-            zh: "飞书应用消息",
-            en: "Feishu app message",
-        }
-    }
-
-    fn description(&self) -> Text {
-        Text {
-            zh: "通过单位的飞书自建应用，把通知以消息卡片发给每个人（按联系人的飞书 open_id、user_id 或邮箱）。",
-            en: "Sends each person the notice as a card through your organisation's Feishu app (by their Feishu open_id, user_id or e-mail).",
-        }
-    }
-
-    fn platform(&self) -> Platform {
-        Platform::Feishu
-    }
-
-    fn fields(&self) -> &'static [Field] {
-        FIELDS
-    }
-
-    fn recipients(&self) -> Recipients {
-        Recipients::Person("feishu")
-    }
-
-    fn format(&self) -> Format {
-        Format::Markdown {
-            dialect: Dialect::Feishu,
-            max_bytes: MAX_BYTES,
-        }
-    }
-
-    fn limits(&self) -> Limits {
-        Limits {
-            max_batch: MAX_BATCH,
-            per_second: Some(50),
-            per_minute: Some(1_000),
-            concurrency: CONCURRENCY,
-        }
+    fn about(&self) -> &'static About {
+        &ABOUT
     }
 
     fn build(&self, channel_name: &str, values: &Values) -> Result<Arc<dyn Provider>, FieldError> {
@@ -175,7 +146,7 @@ fn provider(channel_name: &str, values: &Values) -> Result<App, FieldError> {
         .get("app-secret")
         .ok_or_else(|| invalid("app-secret", "缺少 App Secret", "the App Secret is missing"))?
         .to_owned();
-    let timeout = Duration::from_millis(values.number("timeout-ms").unwrap_or(10_000) as u64);
+    let timeout = values.timeout();
     let client = crate::channels::http_client(timeout, "api-base")?;
     Ok(App {
         channel: channel_name.to_owned(),
@@ -503,7 +474,7 @@ impl Provider for App {
     }
 
     fn limits(&self) -> Limits {
-        FeishuApp.limits()
+        ABOUT.limits
     }
 
     /// One call per person (im/v1 has no multi-recipient send), up to ten at once; outcomes

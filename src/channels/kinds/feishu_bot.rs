@@ -22,8 +22,8 @@ use serde::Deserialize;
 use sha2::Sha256;
 
 use crate::channels::markdown::to_dialect;
-use crate::channels::schema::{ChoiceOption, Field, FieldError, FieldType, Text, Values};
-use crate::channels::{Dialect, Format, Kind, Platform, Recipients};
+use crate::channels::schema::{timeout_field, ChoiceOption, Field, FieldError, FieldType, Text, Values};
+use crate::channels::{About, Dialect, Format, Kind, Platform, Recipients};
 use crate::model::ChannelKind;
 use crate::providers::http::{self, read_prefix, retry_after, Redactor, MAX_RETRY_AFTER, REASON_CHARS};
 use crate::providers::{Limits, Outcome, Outgoing, Provider};
@@ -97,19 +97,10 @@ const FIELDS: &[Field] = &[
         },
     )
     .default_value("none"),
-    Field::new(
-        "timeout-ms",
-        FieldType::Number { min: 1_000, max: 60_000 },
-        Text {
-            zh: "超时（毫秒）",
-            en: "Timeout (ms)",
-        },
-        Text {
+    timeout_field(Text {
             zh: "等待飞书答复的最长时间。",
             en: "How long to wait for Feishu's reply.",
-        },
-    )
-    .default_value("10000"),
+        }),
 ];
 
 fn is_hook_url(url: &str) -> Result<(), Text> {
@@ -142,51 +133,34 @@ fn looks_like_secret(secret: &str) -> Result<(), Text> {
     }
 }
 
+const ABOUT: About = About {
+    id: "feishu_bot",
+    label: Text {
+        zh: "飞书群机器人",
+        en: "Feishu group bot",
+    },
+    description: Text {
+        zh: "把通知以消息卡片发到一个飞书群：每次发送只发一条群消息。",
+        en: "Posts the notice as a card into one Feishu group chat: one message per send.",
+    },
+    platform: Platform::Feishu,
+    fields: FIELDS,
+    recipients: Recipients::Group,
+    format: Format::Markdown {
+        dialect: Dialect::Feishu,
+        max_bytes: MAX_BYTES,
+    },
+    limits: Limits {
+        max_batch: 1,
+        per_second: Some(5),
+        per_minute: Some(100),
+        concurrency: 1,
+    },
+};
+
 impl Kind for FeishuBot {
-    fn id(&self) -> &'static str {
-        "feishu_bot"
-    }
-
-    fn label(&self) -> Text {
-        Text {
-            zh: "飞书群机器人",
-            en: "Feishu group bot",
-        }
-    }
-
-    fn description(&self) -> Text {
-        Text {
-            zh: "把通知以消息卡片发到一个飞书群：每次发送只发一条群消息。",
-            en: "Posts the notice as a card into one Feishu group chat: one message per send.",
-        }
-    }
-
-    fn platform(&self) -> Platform {
-        Platform::Feishu
-    }
-
-    fn fields(&self) -> &'static [Field] {
-        FIELDS
-    }
-
-    fn recipients(&self) -> Recipients {
-        Recipients::Group
-    }
-
-    fn format(&self) -> Format {
-        Format::Markdown {
-            dialect: Dialect::Feishu,
-            max_bytes: MAX_BYTES,
-        }
-    }
-
-    fn limits(&self) -> Limits {
-        Limits {
-            max_batch: 1,
-            per_second: Some(5),
-            per_minute: Some(100),
-            concurrency: 1,
-        }
+    fn about(&self) -> &'static About {
+        &ABOUT
     }
 
     fn build(&self, channel_name: &str, values: &Values) -> Result<Arc<dyn Provider>, FieldError> {
@@ -201,7 +175,7 @@ fn provider(channel_name: &str, values: &Values) -> Result<Bot, FieldError> {
         .get("webhook")
         .ok_or_else(|| invalid("webhook", "缺少 Webhook 地址", "the webhook address is missing"))?;
     let url = Url::parse(webhook).map_err(|_| invalid("webhook", "不是网址", "is not an address"))?;
-    let timeout = Duration::from_millis(values.number("timeout-ms").unwrap_or(10_000) as u64);
+    let timeout = values.timeout();
     let client = crate::channels::http_client(timeout, "webhook")?;
     let secret = values.get("secret").map(str::to_owned);
     let mut redact = Redactor::new([webhook.to_owned(), url.as_str().to_owned()]);
@@ -450,7 +424,7 @@ impl Provider for Bot {
     }
 
     fn limits(&self) -> Limits {
-        FeishuBot.limits()
+        ABOUT.limits
     }
 
     async fn send(&self, batch: &[Outgoing]) -> Vec<Outcome> {

@@ -17,9 +17,9 @@ use reqwest::Url;
 use serde::Deserialize;
 
 use crate::channels::markdown::to_dialect;
-use crate::channels::schema::{Field, FieldError, FieldType, Text, Values};
+use crate::channels::schema::{timeout_field, Field, FieldError, FieldType, Text, Values};
 use crate::channels::token::TokenCache;
-use crate::channels::{Dialect, Format, IdFinder, Kind, Platform, Recipients};
+use crate::channels::{About, Dialect, Format, IdFinder, Kind, Platform, Recipients};
 use crate::model::ChannelKind;
 use crate::providers::http::{self, read_prefix, retry_after, Redactor, REASON_CHARS};
 use crate::providers::{Limits, Outcome, Outgoing, Provider};
@@ -86,70 +86,41 @@ const FIELDS: &[Field] = &[
         },
     )
     .default_value("https://qyapi.weixin.qq.com"),
-    Field::new(
-        "timeout-ms",
-        FieldType::Number {
-            min: 1_000,
-            max: 60_000,
-        },
-        Text {
-            zh: "超时（毫秒）",
-            en: "Timeout (ms)",
-        },
-        Text {
-            zh: "等待企业微信答复的最长时间。",
-            en: "How long to wait for WeCom's reply.",
-        },
-    )
-    .default_value("10000"),
+    timeout_field(Text {
+        zh: "等待企业微信答复的最长时间。",
+        en: "How long to wait for WeCom's reply.",
+    }),
 ];
 
+const ABOUT: About = About {
+    id: "wecom_app",
+    label: Text {
+        zh: "企业微信应用消息",
+        en: "WeCom app message",
+    },
+    description: Text {
+        zh: "通过单位的企业微信自建应用，把通知发给每个人（按联系人的企业微信账号）。",
+        en: "Sends each person the notice through your organisation's WeCom app (by their WeCom userid).",
+    },
+    platform: Platform::Wecom,
+    fields: FIELDS,
+    recipients: Recipients::Person("wecom"),
+    format: Format::Markdown {
+        dialect: Dialect::Wecom,
+        max_bytes: MAX_BYTES,
+    },
+    limits: Limits {
+        max_batch: MAX_USERS,
+        per_second: None,
+        per_minute: None,
+        // Two calls of a thousand in flight: WeCom's limits are per person, not per call.
+        concurrency: 2 * MAX_USERS,
+    },
+};
+
 impl Kind for WecomApp {
-    fn id(&self) -> &'static str {
-        "wecom_app"
-    }
-
-    fn label(&self) -> Text {
-        Text {
-            zh: "企业微信应用消息",
-            en: "WeCom app message",
-        }
-    }
-
-    fn description(&self) -> Text {
-        Text {
-            zh: "通过单位的企业微信自建应用，把通知发给每个人（按联系人的企业微信账号）。",
-            en: "Sends each person the notice through your organisation's WeCom app (by their WeCom userid).",
-        }
-    }
-
-    fn platform(&self) -> Platform {
-        Platform::Wecom
-    }
-
-    fn fields(&self) -> &'static [Field] {
-        FIELDS
-    }
-
-    fn recipients(&self) -> Recipients {
-        Recipients::Person("wecom")
-    }
-
-    fn format(&self) -> Format {
-        Format::Markdown {
-            dialect: Dialect::Wecom,
-            max_bytes: MAX_BYTES,
-        }
-    }
-
-    fn limits(&self) -> Limits {
-        Limits {
-            max_batch: MAX_USERS,
-            per_second: None,
-            per_minute: None,
-            // Two calls of a thousand in flight: WeCom's limits are per person, not per call.
-            concurrency: 2 * MAX_USERS,
-        }
+    fn about(&self) -> &'static About {
+        &ABOUT
     }
 
     fn build(&self, channel_name: &str, values: &Values) -> Result<Arc<dyn Provider>, FieldError> {
@@ -308,7 +279,7 @@ impl App {
             .get("secret")
             .ok_or_else(|| invalid("secret", "缺少应用 Secret", "the app's Secret is missing"))?
             .to_owned();
-        let timeout = Duration::from_millis(values.number("timeout-ms").unwrap_or(10_000) as u64);
+        let timeout = values.timeout();
         let client = crate::channels::http_client(timeout, "api-base")?;
         Ok(App {
             channel: channel_name.to_owned(),
@@ -459,26 +430,34 @@ impl Provider for App {
     }
 
     fn limits(&self) -> Limits {
-        WecomApp.limits()
+        ABOUT.limits
     }
 
     /// People who get the same text share calls of up to 1,000; outcomes in input order.
     async fn send(&self, batch: &[Outgoing]) -> Vec<Outcome> {
         let mut out: Vec<Option<Outcome>> = vec![None; batch.len()];
-        let mut by_text: BTreeMap<String, Vec<usize>> = BTreeMap::new();
+        // Grouped by what was rendered, so a text shared by a thousand people is made for
+        // WeCom once, not a thousand times.
+        let mut by_message: BTreeMap<(&str, &str), Vec<usize>> = BTreeMap::new();
         for (i, m) in batch.iter().enumerate() {
-            let text = content(m);
+            by_message.entry((&m.subject, &m.body)).or_default().push(i);
+        }
+        let mut by_text: Vec<(String, Vec<usize>)> = Vec::new();
+        for (_, indexes) in by_message {
+            let text = content(&batch[indexes[0]]);
             if text.len() > MAX_BYTES {
-                out[i] = Some(Outcome::Permanent {
-                    reason: format!(
-                        "the message is {} bytes; a WeCom app message takes at most {MAX_BYTES}: shorten it",
-                        text.len()
-                    ),
-                    code: Some("too_long".into()),
-                    bad_address: false,
-                });
+                for &i in &indexes {
+                    out[i] = Some(Outcome::Permanent {
+                        reason: format!(
+                            "the message is {} bytes; a WeCom app message takes at most {MAX_BYTES}: shorten it",
+                            text.len()
+                        ),
+                        code: Some("too_long".into()),
+                        bad_address: false,
+                    });
+                }
             } else {
-                by_text.entry(text).or_default().push(i);
+                by_text.push((text, indexes));
             }
         }
         for (text, indexes) in by_text {

@@ -15,8 +15,8 @@ use reqwest::Url;
 use serde::Deserialize;
 
 use crate::channels::markdown::to_dialect;
-use crate::channels::schema::{ChoiceOption, Field, FieldError, FieldType, Text, Values};
-use crate::channels::{Dialect, Format, Kind, Platform, Recipients};
+use crate::channels::schema::{timeout_field, ChoiceOption, Field, FieldError, FieldType, Text, Values};
+use crate::channels::{About, Dialect, Format, Kind, Platform, Recipients};
 use crate::model::ChannelKind;
 use crate::providers::http::{self, read_prefix, retry_after, Redactor, REASON_CHARS};
 use crate::providers::{Limits, Outcome, Outgoing, Provider};
@@ -76,19 +76,10 @@ const FIELDS: &[Field] = &[
         },
     )
     .default_value("none"),
-    Field::new(
-        "timeout-ms",
-        FieldType::Number { min: 1_000, max: 60_000 },
-        Text {
-            zh: "超时（毫秒）",
-            en: "Timeout (ms)",
-        },
-        Text {
+    timeout_field(Text {
             zh: "等待企业微信答复的最长时间。",
             en: "How long to wait for WeCom's reply.",
-        },
-    )
-    .default_value("10000"),
+        }),
 ];
 
 /// The webhook must be an address with a `key` query parameter. A key pasted alone (WeCom's
@@ -119,51 +110,34 @@ fn has_key(url: &str) -> Result<(), Text> {
     }
 }
 
+const ABOUT: About = About {
+    id: "wecom_robot",
+    label: Text {
+        zh: "企业微信群机器人",
+        en: "WeCom group robot",
+    },
+    description: Text {
+        zh: "把通知发到一个企业微信群：每次发送只发一条群消息。",
+        en: "Posts the notice into one WeCom group chat: one message per send.",
+    },
+    platform: Platform::Wecom,
+    fields: FIELDS,
+    recipients: Recipients::Group,
+    format: Format::Markdown {
+        dialect: Dialect::Wecom,
+        max_bytes: MAX_MARKDOWN_BYTES,
+    },
+    limits: Limits {
+        max_batch: 1,
+        per_second: None,
+        per_minute: Some(20),
+        concurrency: 1,
+    },
+};
+
 impl Kind for WecomRobot {
-    fn id(&self) -> &'static str {
-        "wecom_robot"
-    }
-
-    fn label(&self) -> Text {
-        Text {
-            zh: "企业微信群机器人",
-            en: "WeCom group robot",
-        }
-    }
-
-    fn description(&self) -> Text {
-        Text {
-            zh: "把通知发到一个企业微信群：每次发送只发一条群消息。",
-            en: "Posts the notice into one WeCom group chat: one message per send.",
-        }
-    }
-
-    fn platform(&self) -> Platform {
-        Platform::Wecom
-    }
-
-    fn fields(&self) -> &'static [Field] {
-        FIELDS
-    }
-
-    fn recipients(&self) -> Recipients {
-        Recipients::Group
-    }
-
-    fn format(&self) -> Format {
-        Format::Markdown {
-            dialect: Dialect::Wecom,
-            max_bytes: MAX_MARKDOWN_BYTES,
-        }
-    }
-
-    fn limits(&self) -> Limits {
-        Limits {
-            max_batch: 1,
-            per_second: None,
-            per_minute: Some(20),
-            concurrency: 1,
-        }
+    fn about(&self) -> &'static About {
+        &ABOUT
     }
 
     fn build(&self, channel_name: &str, values: &Values) -> Result<Arc<dyn Provider>, FieldError> {
@@ -178,7 +152,7 @@ fn provider(channel_name: &str, values: &Values) -> Result<Robot, FieldError> {
         .get("webhook")
         .ok_or_else(|| invalid("webhook", "缺少 Webhook 地址", "the Webhook address is missing"))?;
     let url = Url::parse(webhook).map_err(|_| invalid("webhook", "不是网址", "is not an address"))?;
-    let timeout = Duration::from_millis(values.number("timeout-ms").unwrap_or(10_000) as u64);
+    let timeout = values.timeout();
     let client = crate::channels::http_client(timeout, "webhook")?;
     Ok(Robot {
         channel: channel_name.to_owned(),
@@ -385,7 +359,7 @@ impl Provider for Robot {
     }
 
     fn limits(&self) -> Limits {
-        WecomRobot.limits()
+        ABOUT.limits
     }
 
     async fn send(&self, batch: &[Outgoing]) -> Vec<Outcome> {
