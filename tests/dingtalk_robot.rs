@@ -11,7 +11,7 @@ use base64::Engine as _;
 use common::Herald;
 use hmac::{Hmac, Mac};
 use sha2::Sha256;
-use wiremock::{Mock, MockServer, Request, Respond, ResponseTemplate};
+use wiremock::{MockServer, Request, Respond, ResponseTemplate};
 
 const TOKEN: &str = "a1b2c3d4e5f6robot-token";
 const SECRET: &str = "SEC5645bf404a174392d95bc5d40b41bf4ec9f5196971ddb1c06b00764aa411428b";
@@ -68,15 +68,11 @@ impl Respond for Robot {
 }
 
 async fn robot(secret: Option<&'static str>) -> (MockServer, Robot) {
-    let server = MockServer::start().await;
     let robot = Robot {
         secret,
         accepted: Arc::default(),
     };
-    Mock::given(wiremock::matchers::any())
-        .respond_with(robot.clone())
-        .mount(&server)
-        .await;
+    let server = common::serve(robot.clone()).await;
     (server, robot)
 }
 
@@ -298,9 +294,7 @@ async fn a_notice_to_three_people_on_a_group_robot_posts_one_message() {
     );
 
     // History: three sandbox deliveries, one for the group, named as such.
-    let runs = h.json(&["history"]);
-    let run = runs.as_array().unwrap()[0]["id"].to_string();
-    let detail = h.json(&["history", "--run", &run]);
+    let detail = h.last_run();
     let deliveries = detail["deliveries"].as_array().unwrap();
     assert_eq!(deliveries.len(), 4, "{detail}");
     let group: Vec<_> = deliveries.iter().filter(|d| d["contactId"].is_null()).collect();

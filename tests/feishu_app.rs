@@ -9,7 +9,7 @@ use std::collections::{HashMap, HashSet};
 use std::sync::{Arc, Mutex};
 
 use common::Herald;
-use wiremock::{Mock, MockServer, Request, Respond, ResponseTemplate};
+use wiremock::{MockServer, Request, Respond, ResponseTemplate};
 
 const APP_ID: &str = "cli_a5f0c1d2e3b4a5c6";
 const SECRET: &str = "app-secret-Qw8e7r6t5y4u3i2o1p0a";
@@ -128,12 +128,8 @@ impl Respond for Feishu {
 }
 
 async fn feishu(state: State) -> (MockServer, Feishu) {
-    let server = MockServer::start().await;
     let feishu = Feishu(Arc::new(Mutex::new(state)));
-    Mock::given(wiremock::matchers::any())
-        .respond_with(feishu.clone())
-        .mount(&server)
-        .await;
+    let server = common::serve(feishu.clone()).await;
     (server, feishu)
 }
 
@@ -174,9 +170,7 @@ fn send_notice(h: &Herald, title: &str, body: &str) -> serde_json::Value {
     let out = tokio::task::block_in_place(|| h.cmd().args(["notices", "send", &id, "--wait"]).output().unwrap());
     let printed = String::from_utf8_lossy(&out.stdout).to_string() + &String::from_utf8_lossy(&out.stderr);
     assert!(!printed.contains(SECRET) && !printed.contains("t-TOKEN-"), "{printed}");
-    let runs = tokio::task::block_in_place(|| h.json(&["history"]));
-    let run = runs.as_array().unwrap()[0]["id"].to_string();
-    tokio::task::block_in_place(|| h.json(&["history", "--run", &run]))
+    tokio::task::block_in_place(|| h.last_run())
 }
 
 #[tokio::test(flavor = "multi_thread")]

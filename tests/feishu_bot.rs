@@ -11,7 +11,7 @@ use base64::Engine as _;
 use common::Herald;
 use hmac::{Hmac, Mac};
 use sha2::Sha256;
-use wiremock::{Mock, MockServer, Request, Respond, ResponseTemplate};
+use wiremock::{MockServer, Request, Respond, ResponseTemplate};
 
 const TOKEN: &str = "0b3c5e7a-1f2d-4c6b-9a8e-feishubottoken";
 const SECRET: &str = "qB3kT9wXvLmN2pR7sY4zAe";
@@ -82,15 +82,11 @@ impl Respond for Bot {
 }
 
 async fn bot(secret: Option<&'static str>) -> (MockServer, Bot) {
-    let server = MockServer::start().await;
     let bot = Bot {
         secret,
         accepted: Arc::default(),
     };
-    Mock::given(wiremock::matchers::any())
-        .respond_with(bot.clone())
-        .mount(&server)
-        .await;
+    let server = common::serve(bot.clone()).await;
     (server, bot)
 }
 

@@ -9,7 +9,7 @@ use std::collections::HashSet;
 use std::sync::{Arc, Mutex};
 
 use common::Herald;
-use wiremock::{Mock, MockServer, Request, Respond, ResponseTemplate};
+use wiremock::{MockServer, Request, Respond, ResponseTemplate};
 
 const CORP: &str = "ww1234567890abcdef";
 const SECRET: &str = "app-secret-Zx9w8v7u6t5s4r3q2p1o";
@@ -116,12 +116,8 @@ impl Respond for Wecom {
 }
 
 async fn wecom(state: State) -> (MockServer, Wecom) {
-    let server = MockServer::start().await;
     let wecom = Wecom(Arc::new(Mutex::new(state)));
-    Mock::given(wiremock::matchers::any())
-        .respond_with(wecom.clone())
-        .mount(&server)
-        .await;
+    let server = common::serve(wecom.clone()).await;
     (server, wecom)
 }
 
@@ -200,9 +196,7 @@ async fn each_person_by_userid_one_call_the_unknown_marked_and_a_revoked_token_f
         .iter()
         .any(|b| b["markdown"]["content"] == "### 体检通知\n张三同学：请于**周三上午**到校医院体检。"));
 
-    let runs = tokio::task::block_in_place(|| h.json(&["history"]));
-    let run = runs.as_array().unwrap()[0]["id"].to_string();
-    let detail = tokio::task::block_in_place(|| h.json(&["history", "--run", &run]));
+    let detail = tokio::task::block_in_place(|| h.last_run());
     let deliveries = detail["deliveries"].as_array().unwrap();
     assert_eq!(deliveries.len(), 4, "{detail}");
     let status = |name: &str| {

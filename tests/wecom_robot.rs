@@ -7,7 +7,7 @@ mod common;
 use std::sync::{Arc, Mutex};
 
 use common::Herald;
-use wiremock::{Mock, MockServer, Request, Respond, ResponseTemplate};
+use wiremock::{MockServer, Request, Respond, ResponseTemplate};
 
 const KEY: &str = "693a91f6-7a1b-4bc4-97a0-0ec2f1fa5aaa";
 
@@ -61,14 +61,10 @@ impl Respond for Robot {
 }
 
 async fn robot() -> (MockServer, Robot) {
-    let server = MockServer::start().await;
     let robot = Robot {
         accepted: Arc::default(),
     };
-    Mock::given(wiremock::matchers::any())
-        .respond_with(robot.clone())
-        .mount(&server)
-        .await;
+    let server = common::serve(robot.clone()).await;
     (server, robot)
 }
 

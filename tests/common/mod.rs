@@ -11,6 +11,17 @@ use std::time::{Duration, Instant};
 
 use assert_cmd::cargo::CommandCargoExt;
 
+/// A loopback HTTP server on 127.0.0.1 that answers every request through `responder` (a
+/// platform's endpoint as a test writes it).
+pub async fn serve(responder: impl wiremock::Respond + 'static) -> wiremock::MockServer {
+    let server = wiremock::MockServer::start().await;
+    wiremock::Mock::given(wiremock::matchers::any())
+        .respond_with(responder)
+        .mount(&server)
+        .await;
+    server
+}
+
 /// A fresh data directory and a way to run `herald` on it.
 pub struct Herald {
     pub dir: tempfile::TempDir,
@@ -100,6 +111,13 @@ impl Herald {
 
     pub fn db_path(&self) -> PathBuf {
         self.dir.path().join("herald.db")
+    }
+
+    /// The newest run as `herald history --run` shows it: its deliveries and their attempts.
+    pub fn last_run(&self) -> serde_json::Value {
+        let runs = self.json(&["history"]);
+        let run = runs.as_array().expect("a list of runs")[0]["id"].to_string();
+        self.json(&["history", "--run", &run])
     }
 
     /// The kind `id` as `herald channels kinds --json` lists it, with its settings' keys in order.
