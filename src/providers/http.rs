@@ -126,6 +126,33 @@ pub fn not_json(body: &[u8], peer: &str, redact: &Redactor) -> super::Outcome {
     }
 }
 
+/// A reply whose HTTP status is not success, from a service that answers every call with 2xx
+/// and a code in the body (the chat robots): 429 and 5xx are the service busy or down, retried
+/// as `Retry-After` says; anything else means the address itself is wrong, so the channel goes
+/// down with `what_to_check`.
+pub fn failed_status(
+    status: reqwest::StatusCode,
+    headers: &HeaderMap,
+    body: &[u8],
+    redact: &Redactor,
+    what_to_check: &str,
+) -> super::Outcome {
+    let reason = redact.status_reason(status, &String::from_utf8_lossy(body));
+    let code = Some(status.as_u16().to_string());
+    if status == reqwest::StatusCode::TOO_MANY_REQUESTS || status.is_server_error() {
+        super::Outcome::Retry {
+            after: retry_after(headers, SystemTime::now()),
+            reason,
+            code,
+        }
+    } else {
+        super::Outcome::ChannelDown {
+            reason: format!("{reason} ({what_to_check})"),
+            code,
+        }
+    }
+}
+
 /// Reads at most about `limit` bytes of a reply body; errors end the read quietly.
 pub async fn read_prefix(mut reply: reqwest::Response, limit: usize) -> Vec<u8> {
     let mut out = Vec::new();

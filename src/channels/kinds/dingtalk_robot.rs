@@ -22,7 +22,7 @@ use crate::channels::markdown::to_dialect;
 use crate::channels::schema::{timeout_field, ChoiceOption, Field, FieldError, FieldType, Text, Values};
 use crate::channels::{About, Dialect, Format, Kind, Platform, Recipients};
 use crate::model::ChannelKind;
-use crate::providers::http::{self, read_prefix, retry_after, Redactor, REASON_CHARS};
+use crate::providers::http::{self, read_prefix, Redactor, REASON_CHARS};
 use crate::providers::{Limits, Outcome, Outgoing, Provider};
 
 /// The most bytes DingTalk takes in one robot message body (460101 above it).
@@ -334,25 +334,10 @@ impl Robot {
         let headers = reply.headers().clone();
         let text = read_prefix(reply, REPLY_BYTES).await;
         let outcome = if !status.is_success() {
-            let reason = redact.status_reason(status, &String::from_utf8_lossy(&text));
-            if status.as_u16() == 429 || status.is_server_error() {
-                Outcome::Retry {
-                    after: retry_after(&headers, SystemTime::now()),
-                    reason,
-                    code: Some(status.as_u16().to_string()),
-                }
-            } else {
-                Outcome::ChannelDown {
-                    reason: format!("{reason} (check the robot's Webhook address)"),
-                    code: Some(status.as_u16().to_string()),
-                }
-            }
+            http::failed_status(status, &headers, &text, &redact, "check the robot's Webhook address")
         } else {
             match http::json_reply::<Reply>(&text, "DingTalk", &redact) {
-                Ok(r) => match classify(r.errcode, &redact.one_line(&r.errmsg, REASON_CHARS)) {
-                    Outcome::Sent { .. } => Outcome::Sent { provider_id: None },
-                    other => other,
-                },
+                Ok(r) => classify(r.errcode, &redact.one_line(&r.errmsg, REASON_CHARS)),
                 Err(outcome) => outcome,
             }
         };
