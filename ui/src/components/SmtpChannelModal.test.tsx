@@ -227,6 +227,8 @@ async function renderEdit() {
   db.smtpConfigs.set(CHANNEL.name, CONFIG);
   const view = renderModal(CHANNEL);
   await waitFor(() => expect(screen.getByTestId("smtp-host")).toHaveValue("smtp.exmail.qq.com"));
+  // The login fields appear a render later, once the form's watch sees the login switch on.
+  await waitFor(() => expect(screen.getByTestId("smtp-username")).toHaveValue("jw@school.edu.cn"));
   return view;
 }
 
