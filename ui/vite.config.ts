@@ -18,6 +18,7 @@ export default defineConfig({
     environment: "jsdom",
     setupFiles: ["./src/test/setup.tsx"],
     restoreMocks: false,
-    testTimeout: 20000,
+    // A 2-core CI machine typing into AntD forms under load needs the room; a hang still fails.
+    testTimeout: 60000,
   },
 });

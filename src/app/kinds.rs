@@ -43,7 +43,7 @@ pub(super) async fn build(
     Ok(kind.build(&channel.name, &values)?)
 }
 
-async fn stored_values(
+pub(super) async fn stored_values(
     store: &Store,
     secrets: &dyn SecretStore,
     kind: &'static dyn Kind,
@@ -108,7 +108,7 @@ impl App {
     /// Changes a described kind's channel: each key of `changes` is a setting to set (an empty
     /// value clears an optional one), the others stay; the result is checked whole, as adding
     /// checks it. Secrets not named keep their values. Audited with the names of the settings
-    /// changed. A dispatcher running the channel picks the change up at its next look.
+    /// changed. A dispatcher running the channel builds it again.
     pub async fn update_kind_channel(
         &self,
         name: &str,
@@ -125,14 +125,23 @@ impl App {
             .iter()
             .filter_map(|f| before.get(f.key).map(|v| (f.key.to_owned(), v.to_owned())))
             .collect();
-        for (key, value) in changes {
+        for (key, value) in &changes {
             if !kind.fields().iter().any(|f| f.key == key) {
-                return Err(schema::unknown_setting(&key).into());
+                return Err(schema::unknown_setting(key).into());
             }
             if value.trim().is_empty() {
-                input.remove(&key);
+                input.remove(key);
             } else {
-                input.insert(key, value);
+                input.insert(key.clone(), value.clone());
+            }
+        }
+        // A secret that belongs to another setting's value (a password to its user) goes with
+        // that value, unless given again.
+        for field in kind.fields() {
+            if let Some(owner) = field.tied_to {
+                if input.get(owner).map(String::as_str) != before.get(owner) && !changes.contains_key(field.key) {
+                    input.remove(field.key);
+                }
             }
         }
         let split = schema::validate(kind.fields(), &input)?;
@@ -150,6 +159,9 @@ impl App {
             Some(l) => serde_json::to_value(l).map_err(|e| Error::Invalid(e.to_string()))?,
             None => row.limits.clone(),
         };
+        if changed.is_empty() && limits == row.limits {
+            return Ok(channel);
+        }
         let entry = audit::entry(
             &self.actor,
             "channel.update",
@@ -164,6 +176,8 @@ impl App {
         };
         self.replace_channel_with_secrets(&channel, &row, &public, &limits, &old_secrets, &new_secrets, entry)
             .await?;
+        // A running dispatcher builds the channel again with what changed.
+        self.wake.send_modify(|n| *n += 1);
         self.channel_by_name(&channel.name).await
     }
 
@@ -293,9 +307,14 @@ impl App {
         };
         let outcome = provider.send(std::slice::from_ref(&message)).await.into_iter().next();
         Ok(match outcome {
-            Some(Outcome::Sent { .. }) => ChannelTestResult {
+            // What the platform called it (an SMTP server's `250 2.0.0 Ok: queued as …`) is
+            // worth showing.
+            Some(Outcome::Sent { provider_id }) => ChannelTestResult {
                 ok: true,
-                reply: format!("{} accepted the test message", kind.label().en),
+                reply: match provider_id {
+                    Some(id) => format!("{} accepted the test message: {id}", kind.label().en),
+                    None => format!("{} accepted the test message", kind.label().en),
+                },
             },
             Some(Outcome::Retry { reason, .. })
             | Some(Outcome::Permanent { reason, .. })

@@ -52,11 +52,6 @@ impl ProviderFactory for Providers {
                 fresh.current().await?;
                 Ok(Arc::new(fresh))
             }
-            ChannelKind::Smtp => Ok(Arc::new(
-                super::smtp::load_smtp(&self.store, self.secrets.as_ref(), channel.id)
-                    .await
-                    .map_err(|e| e.to_string())?,
-            )),
             other => Err(format!(
                 "this version of Herald cannot send through {} channels yet",
                 other.as_str()

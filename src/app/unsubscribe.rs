@@ -7,7 +7,6 @@
 use super::App;
 use crate::import::email::normalise_email;
 use crate::model::{ChannelKind, UnsubscribeReport};
-use crate::providers::smtp::SmtpSettings;
 use crate::Result;
 
 /// Characters that end an address in pasted text: anything but printable ASCII (Chinese text
@@ -82,14 +81,12 @@ impl App {
             if c.kind != ChannelKind::Smtp {
                 continue;
             }
-            let Ok(s) = serde_json::from_value::<SmtpSettings>(self.store.channel_settings(c.id).await?) else {
-                continue;
-            };
+            let settings = self.store.channel_settings(c.id).await?;
             own.extend(
-                [Some(s.from_address), s.reply_to]
+                ["from-address", "reply-to"]
                     .into_iter()
-                    .flatten()
-                    .filter_map(|a| normalise_email(&a)),
+                    .filter_map(|key| settings.get(key)?.as_str())
+                    .filter_map(normalise_email),
             );
         }
         Ok(own)

@@ -112,6 +112,10 @@ pub trait Kind: Send + Sync + 'static {
     fn limits(&self) -> Limits {
         self.about().limits
     }
+    /// Value-less CLI flags kept from earlier versions, each setting one setting.
+    fn switches(&self) -> &'static [Switch] {
+        &[]
+    }
     /// Checks that involve more than one field (each field's own check has run).
     fn check(&self, _values: &Values) -> Result<(), FieldError> {
         Ok(())
@@ -123,6 +127,19 @@ pub trait Kind: Send + Sync + 'static {
     fn id_finder(&self, _channel_name: &str, _values: &Values) -> Option<Result<Arc<dyn IdFinder>, FieldError>> {
         None
     }
+}
+
+/// A CLI flag without a value that sets one setting to a fixed value, kept from an earlier
+/// version's command line (`--password-stdin` gives the password as `-`: read from standard
+/// input).
+#[derive(Debug, Clone, Copy)]
+pub struct Switch {
+    pub flag: &'static str,
+    pub key: &'static str,
+    pub value: &'static str,
+    pub help: &'static str,
+    /// Only `channels edit` has it (`--no-login`: there is nothing to forget when adding).
+    pub edit_only: bool,
 }
 
 /// Looks up a person's platform id (a WeCom userid …) by their mobile number.
@@ -147,6 +164,8 @@ pub struct KindInfo {
     pub fields: &'static [Field],
     #[ts(type = "number | null")]
     pub per_minute: Option<u32>,
+    /// Whether it can look people's platform ids up by mobile (`herald contacts link-ids`).
+    pub finds_ids: bool,
 }
 
 impl KindInfo {
@@ -160,6 +179,9 @@ impl KindInfo {
             format: kind.format(),
             fields: kind.fields(),
             per_minute: kind.limits().per_minute,
+            // Asked with no settings: whether the kind has a finder at all, not whether one
+            // could be built.
+            finds_ids: kind.id_finder("", &super::Values::default()).is_some(),
         }
     }
 }

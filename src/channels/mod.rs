@@ -11,7 +11,7 @@ pub mod markdown;
 pub mod schema;
 pub mod token;
 
-pub use kind::{About, Dialect, Format, IdFinder, Kind, KindInfo, Platform, Recipients};
+pub use kind::{About, Dialect, Format, IdFinder, Kind, KindInfo, Platform, Recipients, Switch};
 pub use schema::{Field, FieldError, FieldType, Text, Values};
 
 use crate::model::ChannelKind;

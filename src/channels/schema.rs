@@ -40,6 +40,8 @@ pub enum FieldType {
     Choice { options: &'static [ChoiceOption] },
     /// Kept in the secret store, never shown again: only whether it is set.
     Secret,
+    /// A password: a secret kept exactly as typed, since spaces can be part of it.
+    Password,
     /// A URL that carries its credential (a robot's webhook address): kept as a secret.
     SecretUrl,
     /// A file the user picks, stored as its text (a CA certificate).
@@ -49,7 +51,7 @@ pub enum FieldType {
 impl FieldType {
     /// Whether the value goes to the secret store rather than the channel's settings.
     pub fn is_secret(self) -> bool {
-        matches!(self, FieldType::Secret | FieldType::SecretUrl)
+        matches!(self, FieldType::Secret | FieldType::SecretUrl | FieldType::Password)
     }
 }
 
@@ -65,6 +67,10 @@ pub struct ChoiceOption {
 /// A check beyond the type's own, run on a non-empty value (before the type's, so it may
 /// refuse a value of the wrong type with a better reason): the reason it is refused.
 pub type Check = fn(&str) -> Result<(), Text>;
+
+/// How a file setting's file becomes its text (a DER certificate made PEM, say): the text,
+/// or why the file cannot be used.
+pub type FromFile = fn(&[u8]) -> Result<String, String>;
 
 /// One setting of a channel kind.
 #[derive(Debug, Clone, Copy, Serialize, TS)]
@@ -84,6 +90,19 @@ pub struct Field {
     #[serde(skip)]
     #[ts(skip)]
     pub check: Option<Check>,
+    /// Other spellings of its CLI flag, kept from earlier versions (`--user`).
+    #[serde(skip)]
+    #[ts(skip)]
+    pub aliases: &'static [&'static str],
+    /// A secret that belongs to another setting's value (a password to its user name): when
+    /// that setting changes and this one is not given again, the stored value is dropped.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    #[ts(optional)]
+    pub tied_to: Option<&'static str>,
+    /// For a [`FieldType::FileText`]: how its file is read (default: as UTF-8 text).
+    #[serde(skip)]
+    #[ts(skip)]
+    pub from_file: Option<FromFile>,
 }
 
 impl Field {
@@ -97,6 +116,9 @@ impl Field {
             label,
             help,
             check: None,
+            aliases: &[],
+            tied_to: None,
+            from_file: None,
         }
     }
 
@@ -114,6 +136,35 @@ impl Field {
             required: false,
             default: Some(value),
             ..self
+        }
+    }
+
+    /// The same field, also taking these older CLI flags.
+    pub const fn aliases(self, aliases: &'static [&'static str]) -> Field {
+        Field { aliases, ..self }
+    }
+
+    /// The same (secret) field, dropped when `key` changes without it.
+    pub const fn tied_to(self, key: &'static str) -> Field {
+        Field {
+            tied_to: Some(key),
+            ..self
+        }
+    }
+
+    /// The same (file) field, its file read by `read`.
+    pub const fn read_with(self, read: FromFile) -> Field {
+        Field {
+            from_file: Some(read),
+            ..self
+        }
+    }
+
+    /// The text of a file given for this field: read by its own reader, else as UTF-8.
+    pub fn text_of_file(&self, bytes: &[u8]) -> Result<String, String> {
+        match self.from_file {
+            Some(read) => read(bytes),
+            None => String::from_utf8(bytes.to_vec()).map_err(|_| "it is not a text file (UTF-8)".to_owned()),
         }
     }
 
@@ -147,11 +198,13 @@ pub const fn timeout_field(help: Text) -> Field {
 /// A setting that was refused: its code (for the UI's translation), the field, and why in
 /// both languages. Never carries the value, which may be a secret.
 #[derive(Debug, Clone, PartialEq, Eq, Error)]
-#[error("{field}: {}", reason.en)]
+#[error("{field}: {}{}", reason.en, detail.as_deref().map(|d| format!(": {d}")).unwrap_or_default())]
 pub struct FieldError {
     pub code: &'static str,
     pub field: String,
     pub reason: Text,
+    /// What the library that refused it said (a TLS setup's reason), never a secret.
+    pub detail: Option<String>,
 }
 
 impl FieldError {
@@ -160,6 +213,15 @@ impl FieldError {
             code,
             field: field.to_owned(),
             reason,
+            detail: None,
+        }
+    }
+
+    /// The same refusal, with what the library that refused it said.
+    pub fn with_detail(self, detail: impl Into<String>) -> FieldError {
+        FieldError {
+            detail: Some(detail.into()),
+            ..self
         }
     }
 }
@@ -250,7 +312,17 @@ pub fn validate(fields: &[Field], input: &BTreeMap<String, String>) -> Result<Sp
     }
     let mut split = SplitSettings::default();
     for field in fields {
-        let given = input.get(field.key).map(|v| v.trim()).filter(|v| !v.is_empty());
+        let given = input
+            .get(field.key)
+            .filter(|v| !v.trim().is_empty())
+            // A password is kept as typed; anything else loses the spaces a paste brings.
+            .map(|v| {
+                if field.ty == FieldType::Password {
+                    v.as_str()
+                } else {
+                    v.trim()
+                }
+            });
         let Some(value) = given.or(field.default) else {
             if field.required {
                 return Err(FieldError::new("setting_required", field.key, REQUIRED));
@@ -276,7 +348,7 @@ pub fn validate(fields: &[Field], input: &BTreeMap<String, String>) -> Result<Sp
 fn check_type(field: &Field, value: &str) -> Result<serde_json::Value, FieldError> {
     let refuse = |zh, en| FieldError::new("setting_invalid", field.key, Text { zh, en });
     match field.ty {
-        FieldType::Text | FieldType::Secret | FieldType::FileText => {
+        FieldType::Text | FieldType::Secret | FieldType::Password | FieldType::FileText => {
             if value
                 .chars()
                 .any(|c| c.is_control() && !matches!(field.ty, FieldType::FileText))
@@ -297,14 +369,14 @@ fn check_type(field: &Field, value: &str) -> Result<serde_json::Value, FieldErro
         },
         FieldType::Number { min, max } => match value.parse::<i64>() {
             Ok(n) if (min..=max).contains(&n) => Ok(n.into()),
-            _ => Err(FieldError {
-                code: "setting_out_of_range",
-                field: field.key.to_owned(),
-                reason: Text {
+            _ => Err(FieldError::new(
+                "setting_out_of_range",
+                field.key,
+                Text {
                     zh: "应为范围内的整数",
                     en: "must be a whole number within its range",
                 },
-            }),
+            )),
         },
         FieldType::Switch => match value {
             "true" | "on" | "yes" | "1" => Ok(true.into()),

@@ -406,24 +406,23 @@ pub enum SandboxCmd {
 
 /// `channels add KIND`: the webhook and e-mail kinds have flags of their own; every kind
 /// described in `crate::channels` gets its flags from its settings schema
-/// ([`super::kinds::kind_command`]).
+/// ([`super::channels::kinds::kind_command`]).
 #[derive(Debug)]
 pub enum ChannelAddCmd {
     /// A generic webhook: each message is one HTTP request to your URL.
     Webhook(WebhookArgs),
-    /// An e-mail account: messages go out through its SMTP server.
-    Smtp(SmtpArgs),
     /// A kind described by its schema.
-    Kind(super::kinds::KindArgs),
+    Kind(super::channels::kinds::KindArgs),
 }
 
 impl clap::FromArgMatches for ChannelAddCmd {
     fn from_arg_matches(m: &clap::ArgMatches) -> Result<Self, clap::Error> {
         match m.subcommand() {
             Some(("webhook", sub)) => Ok(ChannelAddCmd::Webhook(WebhookArgs::from_arg_matches(sub)?)),
-            Some(("smtp", sub)) => Ok(ChannelAddCmd::Smtp(SmtpArgs::from_arg_matches(sub)?)),
             Some((name, sub)) => match crate::channels::find(name) {
-                Some(kind) => Ok(ChannelAddCmd::Kind(super::kinds::KindArgs::from_matches(kind, sub)?)),
+                Some(kind) => Ok(ChannelAddCmd::Kind(super::channels::kinds::KindArgs::from_matches(
+                    kind, sub,
+                )?)),
                 None => Err(clap::Error::raw(
                     clap::error::ErrorKind::InvalidSubcommand,
                     format!("there is no channel kind {name}\n"),
@@ -449,14 +448,10 @@ impl Subcommand for ChannelAddCmd {
             .subcommand(
                 WebhookArgs::augment_args(clap::Command::new("webhook"))
                     .about("A generic webhook: each message is one HTTP request to your URL."),
-            )
-            .subcommand(
-                SmtpArgs::augment_args(clap::Command::new("smtp"))
-                    .about("An e-mail account: messages go out through its SMTP server."),
             );
-        crate::channels::all()
-            .iter()
-            .fold(cmd, |cmd, kind| cmd.subcommand(super::kinds::kind_command(*kind)))
+        crate::channels::all().iter().fold(cmd, |cmd, kind| {
+            cmd.subcommand(super::channels::kinds::kind_command(*kind))
+        })
     }
 
     fn augment_subcommands_for_update(cmd: clap::Command) -> clap::Command {
@@ -464,48 +459,8 @@ impl Subcommand for ChannelAddCmd {
     }
 
     fn has_subcommand(name: &str) -> bool {
-        matches!(name, "webhook" | "smtp") || crate::channels::find(name).is_some()
+        name == "webhook" || crate::channels::find(name).is_some()
     }
-}
-
-#[derive(Debug, Args)]
-pub struct SmtpArgs {
-    #[arg(long)]
-    pub name: String,
-    /// The SMTP server, e.g. smtp.example.edu.cn.
-    #[arg(long)]
-    pub host: String,
-    /// Default: 25 (none), 587 (starttls), 465 (tls).
-    #[arg(long)]
-    pub port: Option<u16>,
-    /// none, starttls or tls.
-    #[arg(long, default_value = "starttls")]
-    pub security: String,
-    /// The login user (AUTH PLAIN or LOGIN); needs --password-stdin.
-    #[arg(long)]
-    pub user: Option<String>,
-    /// Read the password from standard input (one line); it goes to the secret store.
-    #[arg(long, requires = "user")]
-    pub password_stdin: bool,
-    /// The sender address.
-    #[arg(long)]
-    pub from: String,
-    /// The sender's display name, e.g. 教务处.
-    #[arg(long)]
-    pub from_name: Option<String>,
-    #[arg(long)]
-    pub reply_to: Option<String>,
-    /// A CA certificate (PEM) to trust instead of the public roots (e.g. the university's own CA).
-    #[arg(long, value_name = "FILE")]
-    pub ca_file: Option<PathBuf>,
-    /// Connections kept open (messages in flight at once).
-    #[arg(long)]
-    pub pool: Option<u32>,
-    /// Time allowed for each SMTP command, in milliseconds.
-    #[arg(long)]
-    pub timeout_ms: Option<u32>,
-    #[command(flatten)]
-    pub limits: LimitArgs,
 }
 
 #[derive(Debug, Args)]
@@ -583,19 +538,18 @@ pub enum ChannelEditCmd {
     /// A webhook channel. A running dispatcher (the desktop app, `herald dispatch`) sends with
     /// the new settings from its next batch.
     Webhook(WebhookEditArgs),
-    /// An e-mail channel: only what is given changes.
-    Smtp(SmtpEditArgs),
     /// A kind described by its schema.
-    Kind(super::kinds::KindArgs),
+    Kind(super::channels::kinds::KindArgs),
 }
 
 impl clap::FromArgMatches for ChannelEditCmd {
     fn from_arg_matches(m: &clap::ArgMatches) -> Result<Self, clap::Error> {
         match m.subcommand() {
             Some(("webhook", sub)) => Ok(ChannelEditCmd::Webhook(WebhookEditArgs::from_arg_matches(sub)?)),
-            Some(("smtp", sub)) => Ok(ChannelEditCmd::Smtp(SmtpEditArgs::from_arg_matches(sub)?)),
             Some((name, sub)) => match crate::channels::find(name) {
-                Some(kind) => Ok(ChannelEditCmd::Kind(super::kinds::KindArgs::from_matches(kind, sub)?)),
+                Some(kind) => Ok(ChannelEditCmd::Kind(super::channels::kinds::KindArgs::from_matches(
+                    kind, sub,
+                )?)),
                 None => Err(clap::Error::raw(
                     clap::error::ErrorKind::InvalidSubcommand,
                     format!("there is no channel kind {name}\n"),
@@ -620,14 +574,10 @@ impl Subcommand for ChannelEditCmd {
             // `about` after the flags: a flattened struct's doc comment would replace it.
             .subcommand(WebhookEditArgs::augment_args(clap::Command::new("webhook")).about(
                 "A webhook channel. A running dispatcher (the desktop app, `herald dispatch`) sends with the new settings from its next batch.",
-            ))
-            .subcommand(
-                SmtpEditArgs::augment_args(clap::Command::new("smtp"))
-                    .about("An e-mail channel: only what is given changes."),
-            );
-        crate::channels::all()
-            .iter()
-            .fold(cmd, |cmd, kind| cmd.subcommand(super::kinds::kind_edit_command(*kind)))
+            ));
+        crate::channels::all().iter().fold(cmd, |cmd, kind| {
+            cmd.subcommand(super::channels::kinds::kind_edit_command(*kind))
+        })
     }
 
     fn augment_subcommands_for_update(cmd: clap::Command) -> clap::Command {
@@ -635,49 +585,8 @@ impl Subcommand for ChannelEditCmd {
     }
 
     fn has_subcommand(name: &str) -> bool {
-        matches!(name, "webhook" | "smtp") || crate::channels::find(name).is_some()
+        name == "webhook" || crate::channels::find(name).is_some()
     }
-}
-
-#[derive(Debug, Args)]
-pub struct SmtpEditArgs {
-    pub name: String,
-    #[arg(long)]
-    pub host: Option<String>,
-    #[arg(long)]
-    pub port: Option<u16>,
-    /// none, starttls or tls.
-    #[arg(long)]
-    pub security: Option<String>,
-    /// The login user (keeps the stored password if the user stays the same).
-    #[arg(long, conflicts_with = "no_login")]
-    pub user: Option<String>,
-    /// Send without logging in (forgets the password).
-    #[arg(long)]
-    pub no_login: bool,
-    /// Read a new password from standard input (one line).
-    #[arg(long, conflicts_with = "no_login")]
-    pub password_stdin: bool,
-    #[arg(long)]
-    pub from: Option<String>,
-    /// The sender's display name; an empty value clears it.
-    #[arg(long)]
-    pub from_name: Option<String>,
-    /// An empty value clears it.
-    #[arg(long)]
-    pub reply_to: Option<String>,
-    /// Trust only this CA certificate (PEM).
-    #[arg(long, value_name = "FILE", conflicts_with = "public_roots")]
-    pub ca_file: Option<PathBuf>,
-    /// Trust the public certificate authorities again (forget the CA certificate).
-    #[arg(long)]
-    pub public_roots: bool,
-    #[arg(long)]
-    pub pool: Option<u32>,
-    #[arg(long)]
-    pub timeout_ms: Option<u32>,
-    #[command(flatten)]
-    pub limits: LimitArgs,
 }
 
 #[derive(Debug, Args)]

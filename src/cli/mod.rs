@@ -7,10 +7,8 @@ mod contacts;
 mod dispatch;
 mod groups;
 mod import;
-mod kinds;
 mod notices;
 mod output;
-mod smtp;
 
 use std::process::ExitCode;
 
@@ -75,7 +73,7 @@ async fn run(cli: Cli) -> anyhow::Result<()> {
         Command::Groups(cmd) => groups::run(&app, cmd, json).await,
         Command::Audience(cmd) => groups::run_audience(&app, cmd, json).await,
         Command::Notices(cmd) => notices::run(&app, cmd, json).await,
-        Command::Channels(cmd) => notices::run_channels(&app, cmd, json).await,
+        Command::Channels(cmd) => channels::run(&app, cmd, json).await,
         Command::Dispatch(args) => dispatch::run(&app, args, json).await,
         Command::Runs(cmd) => dispatch::run_runs(&app, cmd, json).await,
         Command::History(args) => dispatch::run_history(&app, args, json).await,

@@ -1,5 +1,5 @@
 //! Everything secret about one channel (its signing secret, its secret headers' and URL query
-//! parameters' values, an SMTP password) as one secret-store entry, so that an edit replaces
+//! parameters' values, a described kind's secret settings) as one secret-store entry, so that an edit replaces
 //! all of it at once.
 
 use std::collections::BTreeMap;
@@ -23,9 +23,10 @@ pub struct ChannelSecrets {
     /// (`name#2` for a second occurrence); the stored URL holds a mask in their place.
     #[serde(default, skip_serializing_if = "BTreeMap::is_empty")]
     pub query: BTreeMap<String, String>,
-    /// An SMTP account's password.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
-    pub password: Option<String>,
+    /// An SMTP account's password as versions before e-mail became a described kind kept it;
+    /// read into `fields["password"]`, never written.
+    #[serde(default, rename = "password", skip_serializing)]
+    pub(crate) legacy_password: Option<String>,
     /// The secret settings of a kind described by its schema (`crate::channels`), by key.
     #[serde(default, skip_serializing_if = "BTreeMap::is_empty")]
     pub fields: BTreeMap<String, String>,
@@ -34,11 +35,7 @@ pub struct ChannelSecrets {
 impl ChannelSecrets {
     /// Nothing to keep.
     pub fn is_empty(&self) -> bool {
-        self.signing.is_none()
-            && self.headers.is_empty()
-            && self.query.is_empty()
-            && self.password.is_none()
-            && self.fields.is_empty()
+        self.signing.is_none() && self.headers.is_empty() && self.query.is_empty() && self.fields.is_empty()
     }
 
     /// Reads an entry. Versions before credential headers moved here stored the bare signing
@@ -51,10 +48,14 @@ impl ChannelSecrets {
             });
         }
         // serde's message could quote a value, so it is not passed on.
-        serde_json::from_str(text).map_err(|_| SecretError::Entry {
+        let mut secrets: ChannelSecrets = serde_json::from_str(text).map_err(|_| SecretError::Entry {
             key: key.to_owned(),
             detail: "it is not the JSON Herald writes".into(),
-        })
+        })?;
+        if let Some(password) = secrets.legacy_password.take() {
+            secrets.fields.entry("password".into()).or_insert(password);
+        }
+        Ok(secrets)
     }
 
     /// The entry's text.
@@ -69,7 +70,6 @@ impl fmt::Debug for ChannelSecrets {
             .field("signing", &self.signing.is_some())
             .field("headers", &self.headers.keys().collect::<Vec<_>>())
             .field("query", &self.query.keys().collect::<Vec<_>>())
-            .field("password", &self.password.is_some())
             .field("fields", &self.fields.keys().collect::<Vec<_>>())
             .finish()
     }
@@ -94,5 +94,12 @@ mod tests {
         let e = ChannelSecrets::decode("k", "{\"signing\": 5, \"x\": \"t0ps3cret\"}").unwrap_err();
         assert!(!e.to_string().contains("t0ps3cret"), "{e}");
         assert!(ChannelSecrets::default().is_empty());
+    }
+
+    #[test]
+    fn an_smtp_password_of_an_earlier_version_is_read_as_the_password_setting() {
+        let s = ChannelSecrets::decode("k", "{\"password\": \" pass word \"}").unwrap();
+        assert_eq!(s.fields.get("password").map(String::as_str), Some(" pass word "));
+        assert_eq!(s.encode(), "{\"fields\":{\"password\":\" pass word \"}}");
     }
 }

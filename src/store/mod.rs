@@ -437,6 +437,56 @@ mod tests {
     }
 
     #[tokio::test]
+    async fn an_email_channel_of_an_earlier_version_keeps_its_settings_under_the_schemas_keys() {
+        use crate::channels::Kind as _;
+        let dir = tempfile::tempdir().unwrap();
+        let path = dir.path().join("herald.db");
+        let options = sqlx::sqlite::SqliteConnectOptions::new()
+            .filename(&path)
+            .create_if_missing(true);
+        let pool = sqlx::SqlitePool::connect_with(options).await.unwrap();
+        let mut earlier = sqlx::migrate!("./migrations");
+        earlier.migrations = earlier
+            .migrations
+            .iter()
+            .filter(|m| m.version < 20261207000004)
+            .cloned()
+            .collect::<Vec<_>>()
+            .into();
+        earlier.run(&pool).await.unwrap();
+        let old = serde_json::json!({"host": "smtp.exmail.qq.com", "port": 465, "security": "tls",
+            "username": "jw@school.edu.cn", "fromAddress": "jw@school.edu.cn", "fromName": "教务处",
+            "poolSize": 2, "timeoutMs": 20000});
+        sqlx::query("INSERT INTO channels (name, kind, settings, created_at, updated_at) VALUES ('教务处邮箱', 'smtp', ?, '', ''), ('hook', 'webhook', '{\"url\":\"https://x.cn/\"}', '', '')")
+            .bind(old.to_string())
+            .execute(&pool)
+            .await
+            .unwrap();
+        pool.close().await;
+
+        let store = super::Store::open(&path).await.unwrap();
+        let (settings, hook): (String, String) = sqlx::query_as(
+            "SELECT (SELECT settings FROM channels WHERE kind = 'smtp'), (SELECT settings FROM channels WHERE kind = 'webhook')",
+        )
+        .fetch_one(&store.pool)
+        .await
+        .unwrap();
+        let settings: serde_json::Value = serde_json::from_str(&settings).unwrap();
+        assert_eq!(
+            settings,
+            serde_json::json!({"host": "smtp.exmail.qq.com", "port": 465, "security": "tls",
+                "username": "jw@school.edu.cn", "from-address": "jw@school.edu.cn", "from-name": "教务处",
+                "pool-size": 2, "timeout-ms": 20000})
+        );
+        assert_eq!(hook, "{\"url\":\"https://x.cn/\"}", "other kinds are left alone");
+        let kind = crate::channels::kinds::smtp::SmtpKind;
+        let mut secrets = std::collections::BTreeMap::new();
+        secrets.insert("password".to_owned(), "pw".to_owned());
+        let values = crate::channels::Values::join(kind.fields(), &settings, &secrets);
+        assert!(kind.build("教务处邮箱", &values).is_ok());
+    }
+
+    #[tokio::test]
     async fn reopening_applies_no_migration_twice() {
         let (dir, store) = temp_store().await;
         store.close().await;

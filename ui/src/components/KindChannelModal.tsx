@@ -16,6 +16,7 @@ function widget(field: api.SettingField, language: string) {
   switch (field.type) {
     case "secret":
     case "secretUrl":
+    case "password":
       return <Input.Password data-testid={id} autoComplete="off" visibilityToggle={false} />;
     case "number":
       return <InputNumber data-testid={id} min={field.min} max={field.max} style={{ width: 200 }} />;
@@ -116,7 +117,7 @@ export function KindChannelModal({
         const changes: Record<string, string> = {};
         for (const f of kind.fields) {
           const typed = settings[f.key] ?? "";
-          if (f.type === "secret" || f.type === "secretUrl") {
+          if (f.type === "secret" || f.type === "secretUrl" || f.type === "password") {
             if (typed) changes[f.key] = typed;
           } else if (typed !== (stored?.settings[f.key] ?? "")) {
             changes[f.key] = typed;

@@ -29,7 +29,10 @@ export function KindPicker({ open, onClose, onPick }: { open: boolean; onClose: 
   const { language } = useLanguage();
   const kinds = useLoader(useCallback(() => (open ? api.channelKinds() : Promise.resolve([])), [open]));
   const entries: Entry[] = [
-    ...(kinds.data ?? []).map((k) => ({
+    // E-mail is described like the others, but keeps its own form (login, CA file) for now.
+    ...(kinds.data ?? [])
+      .filter((k) => k.id !== "smtp")
+      .map((k) => ({
       key: k.id,
       platform: k.platform,
       title: inLanguage(k.label, language),

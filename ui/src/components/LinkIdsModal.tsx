@@ -12,8 +12,8 @@ export function LinkIdsModal({ open, onClose, onStored }: { open: boolean; onClo
   const t = useT();
   const channels = useLoader(useCallback(() => (open ? api.listChannels() : Promise.resolve([])), [open]));
   const kinds = useLoader(useCallback(() => (open ? api.channelKinds() : Promise.resolve([])), [open]));
-  const personKinds = new Set((kinds.data ?? []).filter((k) => k.recipients.to === "person").map((k) => k.id));
-  const usable = (channels.data ?? []).filter((c) => personKinds.has(c.kind));
+  const finders = new Set((kinds.data ?? []).filter((k) => k.findsIds).map((k) => k.id));
+  const usable = (channels.data ?? []).filter((c) => finders.has(c.kind));
   const [channel, setChannel] = useState<string>();
   const [report, setReport] = useState<api.LinkIdsReport>();
   const [busy, setBusy] = useState<"look" | "store" | null>(null);

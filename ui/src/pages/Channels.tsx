@@ -31,7 +31,10 @@ export default function Channels() {
   // Kinds that post into one group chat: their test needs no recipient.
   const groupKinds = new Set((kinds.data ?? []).filter((k) => k.recipients.to === "group").map((k) => k.id));
   // Kinds described by a schema that write to each person: their test asks whom to.
-  const personKinds = new Set((kinds.data ?? []).filter((k) => k.recipients.to === "person").map((k) => k.id));
+  // (E-mail keeps its own test, which also shows the server's reply.)
+  const personKinds = new Set(
+    (kinds.data ?? []).filter((k) => k.recipients.to === "person" && k.id !== "smtp").map((k) => k.id),
+  );
   const [testingPerson, setTestingPerson] = useState<api.Channel>();
   const { busy, perform } = useAction();
   const [adding, setAdding] = useState(false);

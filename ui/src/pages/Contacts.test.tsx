@@ -376,7 +376,10 @@ describe("Contacts", () => {
 
 describe("Finding platform ids by mobile", () => {
   it("looks them up through an app channel, shows who was found, and stores them on confirmation", async () => {
-    db.kinds = [...db.kinds, { ...makeRobotKind(), id: "wecom_app", recipients: { to: "person", address: "wecom" } }];
+    db.kinds = [
+      ...db.kinds,
+      { ...makeRobotKind(), id: "wecom_app", recipients: { to: "person", address: "wecom" }, findsIds: true },
+    ];
     db.channels = [...db.channels, makeChannel({ id: 9, name: "企业微信", kind: "wecom_app" })];
     db.contacts = [
       makeContact({ id: 1, name: "张三", mobile: "+8613800001111" }),

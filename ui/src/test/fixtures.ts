@@ -152,6 +152,7 @@ export function makeRobotKind(): KindInfo {
     recipients: { to: "group" },
     format: { format: "markdown", dialect: "dingtalk", maxBytes: 20000 },
     perMinute: 20,
+    findsIds: false,
     fields: [
       {
         key: "webhook",

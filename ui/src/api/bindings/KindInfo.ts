@@ -8,4 +8,8 @@ import type { SettingField } from "./SettingField";
 /**
  * A kind as `herald channels kinds --json` and the Channels screen read it.
  */
-export type KindInfo = { id: string, label: Bilingual, description: Bilingual, platform: KindPlatform, recipients: KindRecipients, format: ContentFormat, fields: Array<SettingField>, perMinute: number | null, };
+export type KindInfo = { id: string, label: Bilingual, description: Bilingual, platform: KindPlatform, recipients: KindRecipients, format: ContentFormat, fields: Array<SettingField>, perMinute: number | null, 
+/**
+ * Whether it can look people's platform ids up by mobile (`herald contacts link-ids`).
+ */
+findsIds: boolean, };

@@ -17,4 +17,9 @@ default: string | null, label: Bilingual,
 /**
  * Where to find the value in the provider's console, or what it does.
  */
-help: Bilingual, } & ({ "type": "text" } | { "type": "url" } | { "type": "number", min: number, max: number, } | { "type": "switch" } | { "type": "choice", options: Array<SettingChoice>, } | { "type": "secret" } | { "type": "secretUrl" } | { "type": "fileText" });
+help: Bilingual, 
+/**
+ * A secret that belongs to another setting's value (a password to its user name): when
+ * that setting changes and this one is not given again, the stored value is dropped.
+ */
+tiedTo?: string, } & ({ "type": "text" } | { "type": "url" } | { "type": "number", min: number, max: number, } | { "type": "switch" } | { "type": "choice", options: Array<SettingChoice>, } | { "type": "secret" } | { "type": "password" } | { "type": "secretUrl" } | { "type": "fileText" });

@@ -1,18 +1,13 @@
-//! `herald channels edit webhook` and `show`, and the flag parsing adding shares with them.
+//! `herald channels add webhook` and `edit webhook`, and the flag parsing they share.
 //! Bad flags are `Error::Invalid`, so they exit with 2 like every other bad input.
 
 use std::collections::BTreeMap;
 use std::path::Path;
 
-use serde::Serialize;
-
-use super::args::{HeaderArgs, LimitArgs, WebhookEditArgs};
-use super::output::emit;
-use crate::model::{
-    Channel, ChannelKind, ChannelLimits, KindChannelConfig, SmtpChannelConfig, UpdateWebhookChannel,
-    WebhookChannelConfig,
-};
-use crate::providers::webhook::{is_credential_header, url_has_secret_values, MASKED};
+use crate::cli::args::{HeaderArgs, WebhookArgs, WebhookEditArgs};
+use crate::cli::output::emit;
+use crate::model::{ChannelLimits, NewWebhookChannel, UpdateWebhookChannel};
+use crate::providers::webhook::{is_credential_header, url_has_secret_values};
 use crate::{App, Error};
 
 /// `--header "Name: value"` flags as a map. The message never quotes a flag: its value may
@@ -30,29 +25,18 @@ pub fn parse_headers(flags: &[String]) -> Result<BTreeMap<String, String>, Error
 
 /// The body template in `path`.
 pub fn read_template(path: &Path) -> Result<String, Error> {
-    crate::files::read_regular_text(path, super::notices::TEXT_FILE_BYTES)
+    crate::files::read_regular_text(path, super::super::notices::TEXT_FILE_BYTES)
         .map_err(|e| Error::Invalid(format!("bodyTemplate: cannot read {}: {e}", path.display())))
 }
 
 /// One line of standard input: a signing secret.
 pub fn read_secret() -> Result<String, Error> {
-    read_stdin_line("secret")
-}
-
-/// One line of standard input, trimmed, for `field`; empty is an error.
-pub(super) fn read_stdin_line(field: &str) -> Result<String, Error> {
-    let mut s = String::new();
-    std::io::stdin()
-        .read_line(&mut s)
-        .map_err(|e| Error::Invalid(format!("{field}: cannot read standard input: {e}")))?;
-    Some(s.trim().to_owned())
-        .filter(|s| !s.is_empty())
-        .ok_or_else(|| Error::Invalid(format!("{field}: standard input held nothing")))
+    super::read_stdin_line("secret")
 }
 
 /// The first line of a file, trimmed, for `field`. The message never quotes the content.
 fn read_file_line(field: &str, path: &str) -> Result<String, Error> {
-    let text = crate::files::read_regular_text(Path::new(path.trim()), super::notices::TEXT_FILE_BYTES)
+    let text = crate::files::read_regular_text(Path::new(path.trim()), super::super::notices::TEXT_FILE_BYTES)
         .map_err(|e| Error::Invalid(format!("{field}: cannot read {}: {e}", path.trim())))?;
     text.lines()
         .next()
@@ -134,19 +118,19 @@ pub fn webhook_flags(url: Option<String>, h: &HeaderArgs, secret_stdin: bool) ->
         );
     }
     let url = match url {
-        Some(u) if u.trim() == "-" => Some(read_stdin_line("url")?),
+        Some(u) if u.trim() == "-" => Some(super::read_stdin_line("url")?),
         other => other,
     };
     for (name, value) in headers.iter_mut() {
         if value == "-" {
-            *value = read_stdin_line(&format!("headers.{name}"))?;
+            *value = super::read_stdin_line(&format!("headers.{name}"))?;
         }
     }
     headers.extend(from_files);
     for name in &h.secret_headers {
         if !given(name, &headers, &BTreeMap::new()) {
             let name = name.trim().to_owned();
-            let value = read_stdin_line(&format!("headers.{name}"))?;
+            let value = super::read_stdin_line(&format!("headers.{name}"))?;
             headers.insert(name, value);
         }
     }
@@ -159,22 +143,9 @@ pub fn webhook_flags(url: Option<String>, h: &HeaderArgs, secret_stdin: bool) ->
     })
 }
 
-/// `base` with every limit given on the command line in its place.
-pub fn limits(base: ChannelLimits, a: &LimitArgs) -> ChannelLimits {
-    ChannelLimits {
-        per_second: a.per_second.or(base.per_second),
-        per_minute: a.per_minute.or(base.per_minute),
-        concurrency: a.concurrency.or(base.concurrency),
-        max_attempts: a.max_attempts.or(base.max_attempts),
-        retry_base_secs: a.retry_base_secs.or(base.retry_base_secs),
-        pause_after_failures: a.pause_after_failures.or(base.pause_after_failures),
-        ..base
-    }
-}
-
 pub async fn edit_webhook(app: &App, a: WebhookEditArgs, json: bool) -> anyhow::Result<()> {
     let current = app.channel_by_name(&a.name).await?;
-    let new_limits = limits(current.limits.clone(), &a.limits);
+    let new_limits = super::limits(current.limits.clone(), &a.limits);
     let body_template = match (&a.body_template_file, a.default_body) {
         (Some(path), _) => Some(read_template(path)?),
         (None, true) => Some(String::new()),
@@ -213,108 +184,18 @@ pub async fn edit_webhook(app: &App, a: WebhookEditArgs, json: bool) -> anyhow::
     })
 }
 
-/// A channel as `show` prints it: with its webhook settings, secrets only named.
-#[derive(Serialize)]
-struct Shown<'a> {
-    #[serde(flatten)]
-    channel: &'a Channel,
-    #[serde(skip_serializing_if = "Option::is_none")]
-    webhook: Option<WebhookChannelConfig>,
-    #[serde(skip_serializing_if = "Option::is_none")]
-    smtp: Option<SmtpChannelConfig>,
-    /// A kind described by its schema: its settings, secrets only as set.
-    #[serde(skip_serializing_if = "Option::is_none")]
-    settings: Option<KindChannelConfig>,
-}
-
-pub async fn show(app: &App, name: &str, json: bool) -> anyhow::Result<()> {
-    let c = app.channel_by_name(name).await?;
-    let webhook = match c.kind {
-        ChannelKind::Webhook => Some(app.webhook_channel_config(name).await?),
-        _ => None,
-    };
-    let smtp = match c.kind {
-        ChannelKind::Smtp => Some(app.smtp_channel_config(name).await?),
-        _ => None,
-    };
-    let settings = match crate::channels::find(c.kind.as_str()) {
-        Some(_) => Some(app.kind_channel_config(name).await?),
-        None => None,
-    };
-    let shown = Shown {
-        channel: &c,
-        webhook,
-        smtp,
-        settings,
-    };
-    emit(json, &shown, || {
-        super::notices::print_channel(&c);
-        if let Some(w) = &shown.webhook {
-            println!("url:      {} {}", w.method, w.url);
-            for (k, v) in &w.headers {
-                println!("header:   {k}: {v}");
-            }
-            for k in &w.secret_headers {
-                println!("header:   {k}: (in the secret store)");
-            }
-            if !w.secret_query.is_empty() {
-                println!(
-                    "          {MASKED} in the URL: {} (in the secret store)",
-                    w.secret_query.join(", ")
-                );
-            }
-            println!(
-                "body:     {}",
-                if w.body_template.is_some() {
-                    "template"
-                } else {
-                    "default JSON"
-                }
-            );
-            println!("timeout:  {} ms", w.timeout_ms);
-            let secret = if w.has_secret {
-                "a secret is stored"
-            } else {
-                "no secret"
-            };
-            println!("signing:  {} ({secret})", if w.signing { "on" } else { "off" });
-        }
-        if let Some(s) = &shown.smtp {
-            println!("server:   {}:{} ({})", s.host, s.port, s.security);
-            match &s.username {
-                Some(u) => println!(
-                    "login:    {u} ({})",
-                    if s.has_password {
-                        "password in the secret store"
-                    } else {
-                        "password missing"
-                    }
-                ),
-                None => println!("login:    none"),
-            }
-            match &s.from_name {
-                Some(n) => println!("from:     {n} <{}>", s.from_address),
-                None => println!("from:     {}", s.from_address),
-            }
-            if s.has_ca {
-                println!("trusts:   only the CA certificate given");
-            }
-            println!("pool:     {} connections", s.pool_size);
-        }
-        if let (Some(k), Some(kind)) = (&shown.settings, crate::channels::find(c.kind.as_str())) {
-            for field in kind.fields() {
-                let value = if field.ty.is_secret() {
-                    let set = k.secrets_set.iter().any(|s| s == field.key);
-                    (if set { "(in the secret store)" } else { "(not set)" }).to_owned()
-                } else {
-                    match k.settings.get(field.key) {
-                        Some(serde_json::Value::String(v)) => v.clone(),
-                        Some(v) => v.to_string(),
-                        None => "(not set)".to_owned(),
-                    }
-                };
-                println!("{:<12}{value}", format!("{}:", field.key));
-            }
-        }
+pub fn webhook_input(a: WebhookArgs) -> anyhow::Result<NewWebhookChannel> {
+    let body_template = a.body_template.as_deref().map(read_template).transpose()?;
+    let flags = webhook_flags(Some(a.url), &a.header_args, a.secret_stdin)?;
+    Ok(NewWebhookChannel {
+        name: a.name,
+        url: flags.url.unwrap_or_default(),
+        method: Some(a.method),
+        headers: Some(flags.headers),
+        secret_headers: Some(flags.secret_headers).filter(|h| !h.is_empty()),
+        body_template,
+        timeout_ms: a.timeout_ms,
+        secret: flags.secret,
+        limits: Some(super::limits(ChannelLimits::default(), &a.limits)),
     })
 }

@@ -2,12 +2,13 @@
 //! flag per setting, made from the kind's schema with clap's builder API, and `channels kinds`.
 
 use std::collections::BTreeMap;
+use std::io::BufRead;
 
-use clap::{Arg, ArgMatches, Args, Command, FromArgMatches};
+use clap::{Arg, ArgAction, ArgMatches, Args, Command, FromArgMatches};
 
-use super::args::LimitArgs;
-use super::output::emit;
 use crate::channels::{self, FieldType, Kind, KindInfo};
+use crate::cli::args::LimitArgs;
+use crate::cli::output::emit;
 use crate::model::ChannelLimits;
 use crate::{App, Error};
 
@@ -28,6 +29,11 @@ impl KindArgs {
         for field in kind.fields() {
             if let Some(v) = m.get_one::<String>(field.key).filter(|_| typed(field.key)) {
                 settings.insert(field.key.to_owned(), v.clone());
+            }
+        }
+        for switch in kind.switches() {
+            if m.try_get_one::<bool>(switch.flag).ok().flatten() == Some(&true) {
+                settings.insert(switch.key.to_owned(), switch.value.to_owned());
             }
         }
         Ok(KindArgs {
@@ -77,6 +83,7 @@ fn settings_command(kind: &'static dyn Kind, edit: bool) -> Command {
         }
         let mut arg = Arg::new(field.key)
             .long(field.key)
+            .visible_aliases(field.aliases)
             .help(help)
             .required(!edit && field.required && field.default.is_none());
         arg = match field.ty {
@@ -94,18 +101,28 @@ fn settings_command(kind: &'static dyn Kind, edit: bool) -> Command {
             )),
             FieldType::Url | FieldType::SecretUrl => arg.value_name("URL"),
             FieldType::FileText => arg.value_name("FILE"),
-            FieldType::Text | FieldType::Secret => arg.value_name("TEXT"),
+            FieldType::Text | FieldType::Secret | FieldType::Password => arg.value_name("TEXT"),
         };
         if let Some(d) = field.default.filter(|_| !edit) {
             arg = arg.default_value(d);
         }
         cmd = cmd.arg(arg);
     }
+    for switch in kind.switches().iter().filter(|s| edit || !s.edit_only) {
+        cmd = cmd.arg(
+            Arg::new(switch.flag)
+                .long(switch.flag)
+                .action(ArgAction::SetTrue)
+                .conflicts_with(switch.key)
+                .help(switch.help),
+        );
+    }
     // `about` after the limit flags, whose doc comment would replace it.
     LimitArgs::augment_args(cmd).about(about)
 }
 
-/// A secret given as `-` read from standard input (one per command), a file setting's file read.
+/// A secret given as `-` read from standard input (one per command; a password as typed),
+/// a file setting's file read (by the field's own reader: a DER certificate made PEM).
 fn read_secrets_and_files(
     kind: &'static dyn Kind,
     mut settings: BTreeMap<String, String>,
@@ -122,20 +139,50 @@ fn read_secrets_and_files(
                     field.key
                 )));
             }
-            *value = super::channels::read_stdin_line(field.key)?;
+            *value = if field.ty == FieldType::Password {
+                read_stdin_as_typed(field.key)?
+            } else {
+                super::read_stdin_line(field.key)?
+            };
         } else if field.ty == FieldType::FileText && !value.trim().is_empty() {
-            *value = crate::files::read_regular_text(std::path::Path::new(value.trim()), 64 * 1024)
-                .map_err(|e| Error::Invalid(format!("{}: cannot read {}: {e}", field.key, value.trim())))?;
+            // A certificate chain or a template is a few kilobytes; a large file is the wrong one.
+            const MAX_BYTES: u64 = 1024 * 1024;
+            let path = value.trim().to_owned();
+            // Named as every spelling of its flag: an alias (`--ca-file`) may be what was typed.
+            let flags: Vec<String> = std::iter::once(&field.key)
+                .chain(field.aliases)
+                .map(|f| format!("--{f}"))
+                .collect();
+            let flags = flags.join("/");
+            let cannot = |e: &dyn std::fmt::Display| Error::Invalid(format!("{flags}: cannot read {path}: {e}"));
+            let bytes = crate::files::read_regular(std::path::Path::new(&path), MAX_BYTES).map_err(|e| cannot(&e))?;
+            *value = field.text_of_file(&bytes).map_err(|e| cannot(&e))?;
         }
     }
     Ok(settings)
+}
+
+/// One line of standard input with only its line ending taken off: spaces can be part of a
+/// password.
+fn read_stdin_as_typed(field: &str) -> Result<String, Error> {
+    let mut line = String::new();
+    std::io::stdin()
+        .lock()
+        .read_line(&mut line)
+        .map_err(|e| Error::Invalid(format!("{field}: cannot read standard input: {e}")))?;
+    let value = line.strip_suffix('\n').unwrap_or(&line);
+    let value = value.strip_suffix('\r').unwrap_or(value);
+    if value.is_empty() {
+        return Err(Error::Invalid(format!("{field}: standard input held nothing")));
+    }
+    Ok(value.to_owned())
 }
 
 /// `herald channels add KIND …`.
 pub async fn add(app: &App, a: KindArgs, json: bool) -> anyhow::Result<()> {
     let kind = channels::find(a.kind).expect("parsed from the registry");
     let settings = read_secrets_and_files(kind, a.settings)?;
-    let limits = super::channels::limits(ChannelLimits::default(), &a.limits);
+    let limits = super::limits(ChannelLimits::default(), &a.limits);
     let c = app.add_kind_channel(kind.id(), &a.name, settings, Some(limits)).await?;
     emit(json, &c, || {
         println!(
@@ -161,7 +208,7 @@ pub async fn edit(app: &App, a: KindArgs, json: bool) -> anyhow::Result<()> {
         ))
         .into());
     }
-    let limits = super::channels::limits(current.limits.clone(), &a.limits);
+    let limits = super::limits(current.limits.clone(), &a.limits);
     let limits = (limits != current.limits).then_some(limits);
     if settings.is_empty() && limits.is_none() {
         return Err(Error::Invalid("nothing to change: give a setting to change, e.g. --secret -".into()).into());
@@ -174,7 +221,7 @@ pub async fn edit(app: &App, a: KindArgs, json: bool) -> anyhow::Result<()> {
 pub fn list(json: bool) -> anyhow::Result<()> {
     let kinds: Vec<KindInfo> = channels::all().iter().map(|k| KindInfo::of(*k)).collect();
     emit(json, &kinds, || {
-        println!("Besides sandbox, webhook and smtp, this version adds these kinds of channel:");
+        println!("Besides sandbox and webhook, these are the kinds of channel this version adds:");
         for k in &kinds {
             println!("\n{} — {} ({})", k.id.replace('_', "-"), k.label.en, k.label.zh);
             println!("  {}", k.description.en);
