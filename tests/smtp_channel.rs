@@ -108,7 +108,7 @@ fn a_chinese_notice_arrives_over_starttls_with_auth_exactly_as_written() {
 
     let test = h.json(&["channels", "test", "教务处邮箱", "--to", "office@example.edu.cn"]);
     assert_eq!(test["ok"], true, "{test}");
-    assert!(test["reply"].as_str().unwrap().contains(": 250 "), "{test}");
+    assert!(test["reply"].as_str().unwrap().starts_with("250"), "{test}");
     server.wait_for_messages(1, WAIT);
 
     // A file whose name a mail client must show in Chinese, with bytes of every value.

@@ -8,7 +8,7 @@ use std::sync::Arc;
 use super::channels::load_channel_secrets;
 use super::App;
 use crate::audit;
-use crate::channels::{self, schema, Kind, Recipients, Values};
+use crate::channels::{self, schema, Format, Kind, Recipients, Values};
 use crate::model::{
     Channel, ChannelKind, ChannelLimits, ChannelTestResult, KindChannelConfig, LinkIdsReport, LinkedContact,
 };
@@ -296,24 +296,36 @@ impl App {
             }
         };
         let provider = build(&self.store, self.secrets.as_ref(), kind, channel).await?;
+        // An e-mail reads as a letter (测试邮件), the platforms' as a message.
+        let (subject, body) = if kind.format() == Format::Email {
+            (
+                "Herald 测试邮件 / test message",
+                "这是一封来自 Herald 的测试邮件：收到即表示该邮件通道可以发信。\n\nThis is a test message from Herald: this e-mail channel works.",
+            )
+        } else {
+            (
+                "Herald 测试消息 / test message",
+                "这是一条来自 Herald 的测试消息：收到即表示该渠道可以发送。\n\nThis is a test message from Herald: this channel works.",
+            )
+        };
         let message = Outgoing {
             delivery_id: 0,
             address,
             recipient_name: String::new(),
-            subject: "Herald 测试消息 / test message".into(),
-            body: "这是一条来自 Herald 的测试消息：收到即表示该渠道可以发送。\n\nThis is a test message from Herald: this channel works.".into(),
+            subject: subject.into(),
+            body: body.into(),
             attachments: Arc::from(Vec::new()),
             allow_unsubscribe: false,
         };
         let outcome = provider.send(std::slice::from_ref(&message)).await.into_iter().next();
         Ok(match outcome {
-            // What the platform called it (an SMTP server's `250 2.0.0 Ok: queued as …`) is
-            // worth showing.
+            // An e-mail's provider id is its server's own reply (`250 2.0.0 Ok: queued as …`),
+            // the best answer to show; a platform's message id tells a person nothing.
             Some(Outcome::Sent { provider_id }) => ChannelTestResult {
                 ok: true,
                 reply: match provider_id {
-                    Some(id) => format!("{} accepted the test message: {id}", kind.label().en),
-                    None => format!("{} accepted the test message", kind.label().en),
+                    Some(reply) if kind.format() == Format::Email => reply,
+                    _ => format!("{} accepted the test message", kind.label().en),
                 },
             },
             Some(Outcome::Retry { reason, .. })

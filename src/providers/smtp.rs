@@ -125,8 +125,6 @@ pub enum SmtpError {
     BadCa(String),
     #[error("TLS cannot be set up for {host}: {detail}")]
     Tls { host: String, detail: String },
-    #[error("{0} is not an e-mail address a test message can go to")]
-    BadTestAddress(String),
 }
 
 impl SmtpSettings {
@@ -401,29 +399,6 @@ impl Smtp {
 
     fn scrubbed(&self, text: &str) -> String {
         self.scrub.scrub(text)
-    }
-
-    /// Connects, secures, logs in, then sends one test message to `to`; returns the server's
-    /// reply, or the reason it failed (for the Channels screen's "send a test").
-    pub async fn test(&self, to: &str) -> Result<String, String> {
-        to.trim()
-            .parse::<lettre::Address>()
-            .map_err(|_| SmtpError::BadTestAddress(to.to_owned()).to_string())?;
-        let m = Outgoing {
-            delivery_id: 0,
-            address: to.trim().to_owned(),
-            recipient_name: String::new(),
-            subject: "Herald 测试邮件 / test message".into(),
-            body: "这是一封来自 Herald 的测试邮件：收到即表示该邮件通道可以发信。\n\nThis is a test message from Herald: this e-mail channel works.".into(),
-            attachments: Default::default(),
-            allow_unsubscribe: false,
-        };
-        match self.send_one(&m).await {
-            Outcome::Sent { provider_id } => Ok(provider_id.unwrap_or_default()),
-            Outcome::Retry { reason, .. } | Outcome::Permanent { reason, .. } | Outcome::ChannelDown { reason, .. } => {
-                Err(reason)
-            }
-        }
     }
 }
 

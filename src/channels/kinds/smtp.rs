@@ -346,7 +346,6 @@ fn refusal(e: SmtpError) -> FieldError {
         ),
         SmtpError::BadCa(_) => ("ca-pem", "无法读取 CA 证书", "the CA certificate cannot be read"),
         SmtpError::Tls { .. } => ("ca-pem", "无法建立加密连接的设置", "TLS cannot be set up"),
-        SmtpError::BadTestAddress(_) => ("to", "不是可以收测试邮件的地址", "is not an address a test can go to"),
     };
     let refused = FieldError::new("setting_invalid", field, Text { zh, en });
     match e {

@@ -132,6 +132,14 @@ fn read_secrets_and_files(
         let Some(value) = settings.get_mut(field.key) else {
             continue;
         };
+        if field.ty.is_secret() && value.trim() != "-" {
+            // Still accepted, as the webhook's header values are.
+            eprintln!(
+                "warning: --{} is on the command line, where other users and the shell's history can see it; \
+                 next time give --{} - and the value on standard input",
+                field.key, field.key
+            );
+        }
         if field.ty.is_secret() && value.trim() == "-" {
             if let Some(first) = stdin_used.replace(field.key) {
                 return Err(Error::Invalid(format!(
