@@ -220,11 +220,13 @@ fn text_or_number<'de, D: Deserializer<'de>>(d: D) -> Result<Option<String>, D::
     })
 }
 
+/// [`text_or_number`] where the field is never absent in practice: empty if it is.
 fn text_or_number_required<'de, D: Deserializer<'de>>(d: D) -> Result<String, D::Error> {
     Ok(text_or_number(d)?.unwrap_or_default())
 }
 
-#[derive(Deserialize, Default)]
+/// A reply with nothing but its code (a recall's).
+#[derive(Deserialize)]
 struct Nothing {}
 
 #[derive(Deserialize)]
