@@ -29,6 +29,7 @@ pub enum ChannelKind {
     Webhook,
     WecomApp,
     WecomRobot,
+    DingtalkApp,
     DingtalkRobot,
     FeishuBot,
     FeishuApp,
@@ -46,6 +47,7 @@ impl ChannelKind {
             ChannelKind::Webhook => "webhook",
             ChannelKind::WecomApp => "wecom_app",
             ChannelKind::WecomRobot => "wecom_robot",
+            ChannelKind::DingtalkApp => "dingtalk_app",
             ChannelKind::DingtalkRobot => "dingtalk_robot",
             ChannelKind::FeishuBot => "feishu_bot",
             ChannelKind::FeishuApp => "feishu_app",
@@ -61,12 +63,13 @@ impl ChannelKind {
     }
 
     /// Every kind, in display order.
-    pub const ALL: [ChannelKind; 11] = [
+    pub const ALL: [ChannelKind; 12] = [
         ChannelKind::Sandbox,
         ChannelKind::Smtp,
         ChannelKind::Webhook,
         ChannelKind::WecomApp,
         ChannelKind::WecomRobot,
+        ChannelKind::DingtalkApp,
         ChannelKind::DingtalkRobot,
         ChannelKind::FeishuBot,
         ChannelKind::FeishuApp,

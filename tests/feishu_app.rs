@@ -30,7 +30,14 @@ struct State {
     revoke_first: bool,
     /// Each call that reached the send endpoint: its receive_id_type and body.
     sends: Vec<(String, serde_json::Value)>,
+    /// The mobiles of each call that looked people up.
+    lookups: Vec<Vec<String>>,
+    /// Anything Feishu would refuse that Herald sent anyway.
+    violations: Vec<String>,
 }
+
+/// The tenant's address book: mobiles (a mainland one as its 11 digits) and open_ids.
+const DIRECTORY: [(&str, &str); 2] = [("13800001111", "ou_zhangsan"), ("+85261234567", "ou_chan")];
 
 #[derive(Clone, Default)]
 struct Feishu(Arc<Mutex<State>>);
@@ -120,6 +127,49 @@ impl Respond for Feishu {
                 reply(
                     200,
                     serde_json::json!({"code": 0, "msg": "success", "data": {"message_id": format!("om_{n}")}}),
+                )
+            }
+            ("POST", "/open-apis/contact/v3/users/batch_get_id") => {
+                let auth = req
+                    .headers
+                    .get("authorization")
+                    .and_then(|v| v.to_str().ok())
+                    .unwrap_or_default();
+                let token = auth.strip_prefix("Bearer ").unwrap_or_default();
+                if !token.starts_with("t-TOKEN-") {
+                    return reply(
+                        200,
+                        serde_json::json!({"code": 99991663, "msg": "Invalid access token"}),
+                    );
+                }
+                if q.get("user_id_type").map(String::as_str) != Some("open_id") {
+                    s.violations.push(format!("user_id_type {:?}", q.get("user_id_type")));
+                }
+                let mobiles: Vec<String> = body["mobiles"]
+                    .as_array()
+                    .map(|a| a.iter().filter_map(|m| m.as_str().map(str::to_owned)).collect())
+                    .unwrap_or_default();
+                if mobiles.is_empty() || mobiles.len() > 50 {
+                    s.violations.push(format!("{} mobiles in one call", mobiles.len()));
+                    return reply(
+                        400,
+                        serde_json::json!({"code": 99992402, "msg": "field validation failed"}),
+                    );
+                }
+                if let Some(m) = mobiles.iter().find(|m| m.starts_with("+86")) {
+                    s.violations.push(format!("{m}: a mainland mobile goes without +86"));
+                }
+                let users: Vec<serde_json::Value> = mobiles
+                    .iter()
+                    .map(|m| match DIRECTORY.iter().find(|(mobile, _)| mobile == m) {
+                        Some((_, id)) => serde_json::json!({"user_id": id, "mobile": m}),
+                        None => serde_json::json!({"mobile": m}),
+                    })
+                    .collect();
+                s.lookups.push(mobiles);
+                reply(
+                    200,
+                    serde_json::json!({"code": 0, "msg": "success", "data": {"user_list": users}}),
                 )
             }
             _ => ResponseTemplate::new(404),
@@ -317,4 +367,74 @@ fn the_kind_is_listed_with_its_settings() {
     assert_eq!(app["perMinute"], 1000);
     assert_eq!(keys, ["app-id", "app-secret", "api-base", "timeout-ms"]);
     assert_eq!(app["fields"][1]["type"], "secret");
+}
+
+#[tokio::test(flavor = "multi_thread")]
+async fn open_ids_are_found_by_mobile_fifty_a_call_and_stored_on_confirmation() {
+    let (server, feishu) = feishu(State::default()).await;
+    let h = Herald::new();
+    // 53 people with a mobile: two the tenant knows (one in Hong Kong), the rest unknown.
+    let mut sheet = String::from("学号,姓名,手机\n");
+    sheet.push_str("F001,张三,13800001111\nF002,陈大文,+85261234567\n");
+    for i in 0..51 {
+        sheet.push_str(&format!("F1{i:02},学生{i},1390000{i:04}\n"));
+    }
+    let file = h.data_dir().join("people.csv");
+    std::fs::write(&file, sheet).unwrap();
+    tokio::task::block_in_place(|| {
+        h.json(&["contacts", "import", file.to_str().unwrap()]);
+        add_channel(&h, &server, SECRET);
+    });
+
+    let dry = tokio::task::block_in_place(|| h.json(&["contacts", "link-ids", "--channel", "学校飞书", "--dry-run"]));
+    assert_eq!(
+        (
+            dry["found"].as_u64(),
+            dry["notFound"].as_u64(),
+            dry["failed"].as_u64(),
+            dry["stored"].as_u64()
+        ),
+        (Some(2), Some(51), Some(0), Some(0)),
+        "{dry}"
+    );
+    let (calls, violations) = {
+        let s = feishu.0.lock().unwrap();
+        (s.lookups.iter().map(Vec::len).collect::<Vec<_>>(), s.violations.clone())
+    };
+    assert!(violations.is_empty(), "{violations:?}");
+    assert_eq!(calls, [50, 3], "fifty mobiles a call");
+    let found: Vec<(String, String)> = dry["contacts"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .filter(|c| !c["id"].is_null())
+        .map(|c| {
+            (
+                c["name"].as_str().unwrap().to_owned(),
+                c["id"].as_str().unwrap().to_owned(),
+            )
+        })
+        .collect();
+    assert_eq!(
+        found,
+        [
+            ("张三".to_owned(), "ou_zhangsan".to_owned()),
+            ("陈大文".to_owned(), "ou_chan".to_owned())
+        ]
+    );
+
+    let done = tokio::task::block_in_place(|| h.json(&["contacts", "link-ids", "--channel", "学校飞书"]));
+    assert_eq!(done["stored"], 2, "{done}");
+    let zhang = tokio::task::block_in_place(|| h.json(&["contacts", "show", "F001"]));
+    assert!(
+        zhang["addresses"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .any(|a| a["kind"] == "feishu" && a["address"] == "ou_zhangsan"),
+        "{zhang}"
+    );
+    // The ids found are open_ids, which the send addresses as such.
+    let ok = tokio::task::block_in_place(|| h.json(&["channels", "test", "学校飞书", "--to", "ou_zhangsan"]));
+    assert_eq!(ok["ok"], true, "{ok}");
 }

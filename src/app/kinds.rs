@@ -200,11 +200,15 @@ impl App {
         let finder = kind
             .id_finder(&channel.name, &values)
             .ok_or_else(|| Error::Invalid(format!("{} cannot look people up by mobile", kind.label().en)))??;
-        let mut contacts = Vec::new();
-        for (contact_id, name, mobile) in self.store.contacts_lacking_address(address_kind).await? {
-            let (id, error) = match finder.find_by_mobile(&mobile).await {
-                Ok(id) => (id, None),
-                Err(reason) => (None, Some(reason)),
+        let lacking = self.store.contacts_lacking_address(address_kind).await?;
+        let mobiles: Vec<String> = lacking.iter().map(|(_, _, mobile)| mobile.clone()).collect();
+        let mut answers = finder.find_by_mobiles(&mobiles).await.into_iter();
+        let mut contacts = Vec::with_capacity(lacking.len());
+        for (contact_id, name, _) in lacking {
+            let (id, error) = match answers.next() {
+                Some(Ok(id)) => (id, None),
+                Some(Err(reason)) => (None, Some(reason)),
+                None => (None, Some("the platform gave no answer for this mobile".into())),
             };
             contacts.push(LinkedContact {
                 contact_id,

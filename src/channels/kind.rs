@@ -148,6 +148,23 @@ pub trait IdFinder: Send + Sync {
     /// The id of whoever has `mobile` (E.164, as contacts keep it); `Ok(None)` when the
     /// platform has nobody with it; `Err` with the reason when the lookup itself failed.
     async fn find_by_mobile(&self, mobile: &str) -> Result<Option<String>, String>;
+
+    /// One answer per mobile, in order, as [`IdFinder::find_by_mobile`] gives it. A platform
+    /// that looks up many per call (Feishu, 50) overrides this; the others ask one by one.
+    async fn find_by_mobiles(&self, mobiles: &[String]) -> Vec<Result<Option<String>, String>> {
+        let mut answers = Vec::with_capacity(mobiles.len());
+        for mobile in mobiles {
+            answers.push(self.find_by_mobile(mobile).await);
+        }
+        answers
+    }
+}
+
+/// A mobile as the Chinese platforms' lookups take it: a mainland number as its 11 digits,
+/// any other with its `+` and country code (WeCom and Feishu document this; DingTalk keeps the
+/// country code apart from the number, and its mainland numbers are the 11 digits too).
+pub fn lookup_mobile(e164: &str) -> &str {
+    e164.strip_prefix("+86").unwrap_or(e164)
 }
 
 /// A kind as `herald channels kinds --json` and the Channels screen read it.

@@ -11,7 +11,7 @@ pub mod markdown;
 pub mod schema;
 pub mod token;
 
-pub use kind::{About, Dialect, Format, IdFinder, Kind, KindInfo, Platform, Recipients, Switch};
+pub use kind::{lookup_mobile, About, Dialect, Format, IdFinder, Kind, KindInfo, Platform, Recipients, Switch};
 pub use schema::{Field, FieldError, FieldType, Text, Values};
 
 use crate::model::ChannelKind;
@@ -45,6 +45,7 @@ pub fn recipients_of(kind: ChannelKind) -> Recipients {
         ChannelKind::Smtp => Recipients::Person("email"),
         ChannelKind::AliyunSms | ChannelKind::TencentSms | ChannelKind::Twilio => Recipients::Person("mobile"),
         ChannelKind::WecomApp => Recipients::Person("wecom"),
+        ChannelKind::DingtalkApp => Recipients::Person("dingtalk"),
         ChannelKind::FeishuApp => Recipients::Person("feishu"),
         ChannelKind::WecomRobot | ChannelKind::DingtalkRobot | ChannelKind::FeishuBot => Recipients::Group,
     }
@@ -105,6 +106,17 @@ pub fn http_client(timeout: std::time::Duration, field: &str) -> Result<reqwest:
             },
         )
     })
+}
+
+/// A batch's messages grouped by what was rendered (subject and body), each group the
+/// indexes of its messages in batch order: the app kinds send one text to many people per
+/// call, and a text shared by a thousand people is made for the platform once.
+pub fn same_messages(batch: &[crate::providers::Outgoing]) -> Vec<Vec<usize>> {
+    let mut groups: std::collections::BTreeMap<(&str, &str), Vec<usize>> = std::collections::BTreeMap::new();
+    for (i, m) in batch.iter().enumerate() {
+        groups.entry((&m.subject, &m.body)).or_default().push(i);
+    }
+    groups.into_values().collect()
 }
 
 /// A kind's id as the CLI spells it: `dingtalk-robot`.

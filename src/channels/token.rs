@@ -10,6 +10,15 @@ use tokio::sync::Mutex;
 /// Renew this long before the platform's stated expiry, so a token never dies mid-call.
 const MARGIN: Duration = Duration::from_secs(300);
 
+/// What one call made with a token came to.
+pub enum Tried<T, E> {
+    /// The platform answered, well or not.
+    Done(Result<T, E>),
+    /// The platform refused the token; `E` is what the call comes to if the fresh one is
+    /// refused too.
+    TokenRefused(E),
+}
+
 #[derive(Default)]
 pub struct TokenCache {
     current: Mutex<Option<(String, Instant)>>,
@@ -39,6 +48,27 @@ impl TokenCache {
         let until = Instant::now() + lives.saturating_sub(MARGIN).max(Duration::from_secs(30));
         *current = Some((token.clone(), until));
         Ok(token)
+    }
+
+    /// `call` with the channel's token (from `fetch` when there is none); when the platform
+    /// refuses the token, it is forgotten and `call` made once more with a fresh one.
+    pub async fn call<T, E, F, FetchFut, C, CallFut>(&self, fetch: F, call: C) -> Result<T, E>
+    where
+        F: Fn() -> FetchFut,
+        FetchFut: Future<Output = Result<(String, Duration), E>>,
+        C: Fn(String) -> CallFut,
+        CallFut: Future<Output = Tried<T, E>>,
+    {
+        let token = self.get(&fetch).await?;
+        match call(token.clone()).await {
+            Tried::Done(done) => return done,
+            Tried::TokenRefused(_) => self.refused(&token).await,
+        }
+        let token = self.get(&fetch).await?;
+        match call(token).await {
+            Tried::Done(done) => done,
+            Tried::TokenRefused(twice) => Err(twice),
+        }
     }
 
     /// Forgets `token` after the platform refused it (revoked early, or expired); a token
@@ -82,5 +112,34 @@ mod tests {
         );
         cache.refused("t1").await;
         assert_eq!(cache.get(|| fetch(fetches.clone())).await.unwrap(), "t2");
+    }
+
+    #[tokio::test]
+    async fn a_refused_token_is_fetched_again_once() {
+        let cache = TokenCache::default();
+        let fetches = AtomicU32::new(0);
+        let fetch = || async {
+            let n = fetches.fetch_add(1, Ordering::SeqCst) + 1;
+            Ok::<_, String>((format!("t{n}"), Duration::from_secs(7200)))
+        };
+        // The first token is refused, the second accepted.
+        let once = cache
+            .call(fetch, |token| async move {
+                if token == "t1" {
+                    Tried::TokenRefused("refused".to_owned())
+                } else {
+                    Tried::Done(Ok(token))
+                }
+            })
+            .await;
+        assert_eq!(once, Ok("t2".to_owned()));
+        // Every token refused: the second refusal is the answer, after one more fetch.
+        let always = cache
+            .call(fetch, |token| async move {
+                Tried::<String, _>::TokenRefused(format!("{token} refused"))
+            })
+            .await;
+        assert_eq!(always, Err("t3 refused".to_owned()));
+        assert_eq!(fetches.load(Ordering::SeqCst), 3);
     }
 }

@@ -580,7 +580,7 @@ pub fn channel_kinds(word: &str) -> Option<&'static [&'static str]> {
             &["aliyun_sms", "tencent_sms", "twilio"]
         }
         "wecom" | "企业微信" | "企微" | "wecomapp" | "wecomrobot" | "wework" => &["wecom_app", "wecom_robot"],
-        "dingtalk" | "钉钉" | "dingtalkrobot" | "ding" => &["dingtalk_robot"],
+        "dingtalk" | "钉钉" | "dingtalkapp" | "dingtalkrobot" | "ding" => &["dingtalk_app", "dingtalk_robot"],
         "feishu" | "飞书" | "lark" | "feishuapp" | "feishubot" => &["feishu_app", "feishu_bot"],
         "webhook" => &["webhook"],
         "sandbox" | "沙盒" => &["sandbox"],
@@ -595,7 +595,7 @@ pub fn channel_word(kind: &str) -> &str {
         "smtp" => "email",
         "aliyun_sms" | "tencent_sms" | "twilio" => "sms",
         "wecom_app" | "wecom_robot" => "wecom",
-        "dingtalk_robot" => "dingtalk",
+        "dingtalk_app" | "dingtalk_robot" => "dingtalk",
         "feishu_app" | "feishu_bot" => "feishu",
         other => other,
     }

@@ -78,6 +78,18 @@ pub enum Outcome {
     },
 }
 
+impl Outcome {
+    /// Why a send did not succeed, in the provider's words; `None` for a message sent.
+    pub fn reason(&self) -> Option<&str> {
+        match self {
+            Outcome::Sent { .. } => None,
+            Outcome::Retry { reason, .. } | Outcome::Permanent { reason, .. } | Outcome::ChannelDown { reason, .. } => {
+                Some(reason)
+            }
+        }
+    }
+}
+
 /// A provider's limits; a channel's settings may lower them.
 #[derive(Debug, Clone, Copy, PartialEq)]
 pub struct Limits {

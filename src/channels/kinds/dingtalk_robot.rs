@@ -18,7 +18,7 @@ use reqwest::Url;
 use serde::Deserialize;
 use sha2::Sha256;
 
-use crate::channels::markdown::to_dialect;
+use super::dingtalk::{self, THROTTLE};
 use crate::channels::schema::{timeout_field, ChoiceOption, Field, FieldError, FieldType, Text, Values};
 use crate::channels::{About, Dialect, Format, Kind, Platform, Recipients};
 use crate::model::ChannelKind;
@@ -27,8 +27,6 @@ use crate::providers::{Limits, Outcome, Outgoing, Provider};
 
 /// The most bytes DingTalk takes in one robot message body (460101 above it).
 pub const MAX_BYTES: usize = 20_000;
-/// How long DingTalk holds a robot that sent over 20 a minute (130101).
-const THROTTLE: Duration = Duration::from_secs(600);
 /// Bytes of a reply read: DingTalk's are a few dozen.
 const REPLY_BYTES: usize = 16 * 1024;
 
@@ -200,24 +198,12 @@ pub fn signed_url(url: &Url, secret: &str, timestamp_ms: i64) -> Url {
     url
 }
 
-/// The message DingTalk shows: Markdown, with the subject (or the body's first line) as the
-/// title in the chat list and notification.
+/// The message DingTalk shows: Markdown ([`dingtalk::markdown`]), and whether it mentions
+/// everyone.
 pub fn message_body(m: &Outgoing, mention_all: bool) -> serde_json::Value {
-    let title = if m.subject.trim().is_empty() {
-        m.body.lines().find(|l| !l.trim().is_empty()).unwrap_or("通知")
-    } else {
-        m.subject.trim()
-    };
-    let title: String = title.trim_start_matches(['#', ' ']).chars().take(64).collect();
-    let body = to_dialect(&m.body, Dialect::Dingtalk);
-    let text = if m.subject.trim().is_empty() {
-        body
-    } else {
-        format!("### {}\n\n{body}", m.subject.trim())
-    };
     serde_json::json!({
         "msgtype": "markdown",
-        "markdown": {"title": title, "text": text},
+        "markdown": dingtalk::markdown(m),
         "at": {"isAtAll": mention_all},
     })
 }
@@ -229,29 +215,18 @@ struct Reply {
     errmsg: String,
 }
 
-/// What a DingTalk reply's `errcode` means for the message and the channel.
+/// What a DingTalk reply's `errcode` means for a robot's message and its channel: the codes
+/// whose advice is the robot's own, then what they mean for every DingTalk API.
 pub fn classify(errcode: i64, errmsg: &str) -> Outcome {
-    let code = Some(format!("dingtalk:{errcode}"));
-    let said = format!("DingTalk said {errcode} {errmsg}");
+    let (said, code) = dingtalk::said(errcode, errmsg);
     match errcode {
-        0 => Outcome::Sent { provider_id: None },
         130101 => Outcome::Retry {
             after: Some(THROTTLE),
             reason: format!("{said}: the robot sent over 20 messages a minute and DingTalk holds it for 10 minutes"),
             code,
         },
-        -1 | 143103 | 143104 | 90018 | 90006 | 90005 => Outcome::Retry {
-            after: Some(Duration::from_secs(60)),
-            reason: format!("{said}: DingTalk is busy or limiting calls; Herald tries again later"),
-            code,
-        },
         460101 => Outcome::Permanent {
             reason: format!("{said}: the message is over 20,000 bytes; shorten it"),
-            code,
-            bad_address: false,
-        },
-        400402 | 1430002 => Outcome::Permanent {
-            reason: format!("{said}: DingTalk refused this message's content"),
             code,
             bad_address: false,
         },
@@ -263,11 +238,7 @@ pub fn classify(errcode: i64, errmsg: &str) -> Outcome {
             reason: format!("{said}: the robot's access_token is not valid; copy its Webhook address again"),
             code,
         },
-        _ => Outcome::Retry {
-            after: None,
-            reason: said,
-            code,
-        },
+        _ => dingtalk::classify(errcode, errmsg),
     }
 }
 

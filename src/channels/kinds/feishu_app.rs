@@ -9,8 +9,13 @@
 //! `markdown` element, so notices go as `interactive` cards, at most 30 KB; 1,000 calls a
 //! minute and 50 a second per app. The person must be in the app's 可用范围. Errors come with
 //! a `code` in the JSON, with HTTP 200 or 4xx; a limited call gets HTTP 429 (or 400, on older
-//! APIs) with 99991400 and `x-ogw-ratelimit-reset` (Feishu's rate-limit page).
+//! APIs) with 99991400 and `x-ogw-ratelimit-reset` (Feishu's rate-limit page). People's
+//! open_ids are found by mobile with `POST /open-apis/contact/v3/users/batch_get_id
+//! ?user_id_type=open_id` (`{mobiles}`, at most 50; a mainland number as its 11 digits, others
+//! with `+` and the country code; `user_id` absent for a mobile nobody has), which needs the
+//! app's permission to get user IDs by mobile or e-mail.
 
+use std::collections::HashMap;
 use std::sync::Arc;
 use std::time::Duration;
 
@@ -23,8 +28,8 @@ use serde::Deserialize;
 use super::feishu_bot::ratelimit_reset;
 use crate::channels::markdown::to_dialect;
 use crate::channels::schema::{timeout_field, Field, FieldError, FieldType, Text, Values};
-use crate::channels::token::TokenCache;
-use crate::channels::{About, Dialect, Format, Kind, Platform, Recipients};
+use crate::channels::token::{TokenCache, Tried};
+use crate::channels::{lookup_mobile, About, Dialect, Format, IdFinder, Kind, Platform, Recipients};
 use crate::model::ChannelKind;
 use crate::providers::http::{self, read_prefix, Redactor, REASON_CHARS};
 use crate::providers::{Limits, Outcome, Outgoing, Provider};
@@ -42,6 +47,9 @@ const REPLY_BYTES: usize = 64 * 1024;
 /// The token path and the send path.
 const TOKEN_PATH: &str = "/open-apis/auth/v3/tenant_access_token/internal";
 const SEND_PATH: &str = "/open-apis/im/v1/messages";
+/// Finding people's ids by mobile, and how many mobiles one call takes.
+const LOOKUP_PATH: &str = "/open-apis/contact/v3/users/batch_get_id";
+const LOOKUP_BATCH: usize = 50;
 
 pub struct FeishuApp;
 
@@ -133,6 +141,10 @@ impl Kind for FeishuApp {
 
     fn build(&self, channel_name: &str, values: &Values) -> Result<Arc<dyn Provider>, FieldError> {
         Ok(Arc::new(provider(channel_name, values)?))
+    }
+
+    fn id_finder(&self, channel_name: &str, values: &Values) -> Option<Result<Arc<dyn IdFinder>, FieldError>> {
+        Some(provider(channel_name, values).map(|a| Arc::new(a) as Arc<dyn IdFinder>))
     }
 }
 
@@ -226,6 +238,31 @@ struct SendReply {
 struct SendData {
     #[serde(default)]
     message_id: String,
+}
+
+/// A lookup's reply: `{code, msg, data: {user_list: [{user_id, mobile}]}}`, `user_id` absent for
+/// a mobile nobody has.
+#[derive(Deserialize)]
+struct LookupReply {
+    code: i64,
+    #[serde(default)]
+    msg: String,
+    #[serde(default)]
+    data: Option<LookupData>,
+}
+
+#[derive(Deserialize)]
+struct LookupData {
+    #[serde(default)]
+    user_list: Vec<FoundUser>,
+}
+
+#[derive(Deserialize)]
+struct FoundUser {
+    #[serde(default)]
+    user_id: Option<String>,
+    #[serde(default)]
+    mobile: Option<String>,
 }
 
 /// The code that means "this token is no longer good: fetch another".
@@ -434,36 +471,126 @@ impl App {
         let mut url = self.url(SEND_PATH);
         url.query_pairs_mut()
             .append_pair("receive_id_type", receive_id_type(receive_id));
-        for attempt in 0..2 {
-            let token = match self.token.get(|| self.fetch_token()).await {
-                Ok(t) => t,
-                Err(outcome) => return outcome,
-            };
-            let mut redact = self.redact.clone();
-            redact.add(token.clone());
-            let sent = self
-                .client
-                .post(url.clone())
-                .bearer_auth(&token)
-                .header(reqwest::header::CONTENT_TYPE, "application/json; charset=utf-8")
-                .body(body.clone())
-                .send()
-                .await;
-            let Read { reply: r, wait, .. } = match self.reply::<SendReply>(sent, &redact).await {
-                Ok(r) => r,
-                Err(outcome) => return outcome,
-            };
-            if r.code == 0 {
-                let id = r.data.map(|d| d.message_id).filter(|id| !id.is_empty());
-                return Outcome::Sent { provider_id: id };
-            }
-            if r.code == TOKEN_INVALID && attempt == 0 {
-                self.token.refused(&token).await;
-                continue;
-            }
-            return classify(r.code, &redact.one_line(&r.msg, REASON_CHARS), receive_id, wait);
+        let sent = self
+            .token
+            .call(
+                || self.fetch_token(),
+                |token| self.post_message(&url, &body, receive_id, token),
+            )
+            .await;
+        match sent {
+            Ok(outcome) | Err(outcome) => outcome,
         }
-        unreachable!("the loop returns on its second turn")
+    }
+
+    /// One message sent with `token`: sent, or what Feishu's refusal means.
+    async fn post_message(&self, url: &Url, body: &str, receive_id: &str, token: String) -> Tried<Outcome, Outcome> {
+        let mut redact = self.redact.clone();
+        redact.add(token.clone());
+        let sent = self
+            .client
+            .post(url.clone())
+            .bearer_auth(&token)
+            .header(reqwest::header::CONTENT_TYPE, "application/json; charset=utf-8")
+            .body(body.to_owned())
+            .send()
+            .await;
+        let Read { reply: r, wait, .. } = match self.reply::<SendReply>(sent, &redact).await {
+            Ok(r) => r,
+            Err(outcome) => return Tried::Done(Err(outcome)),
+        };
+        if r.code == 0 {
+            let id = r.data.map(|d| d.message_id).filter(|id| !id.is_empty());
+            return Tried::Done(Ok(Outcome::Sent { provider_id: id }));
+        }
+        let refused = classify(r.code, &redact.one_line(&r.msg, REASON_CHARS), receive_id, wait);
+        if r.code == TOKEN_INVALID {
+            Tried::TokenRefused(refused)
+        } else {
+            Tried::Done(Err(refused))
+        }
+    }
+
+    /// The open_ids of whoever has each of `mobiles` (at most [`LOOKUP_BATCH`], as
+    /// [`lookup_mobile`] writes them), in order; `None` where Feishu has nobody.
+    async fn lookup(&self, mobiles: &[&str]) -> Result<Vec<Option<String>>, Outcome> {
+        let body = serde_json::json!({"mobiles": mobiles, "include_resigned": false}).to_string();
+        let users = self
+            .token
+            .call(|| self.fetch_token(), |token| self.post_lookup(&body, token))
+            .await?;
+        let found: HashMap<String, String> = users
+            .into_iter()
+            .filter_map(|u| Some((mobile_digits(&u.mobile?), u.user_id.filter(|id| !id.is_empty())?)))
+            .collect();
+        Ok(mobiles.iter().map(|m| found.get(&mobile_digits(m)).cloned()).collect())
+    }
+
+    /// One `batch_get_id` call with `token`.
+    async fn post_lookup(&self, body: &str, token: String) -> Tried<Vec<FoundUser>, Outcome> {
+        let mut url = self.url(LOOKUP_PATH);
+        url.query_pairs_mut().append_pair("user_id_type", "open_id");
+        let mut redact = self.redact.clone();
+        redact.add(token.clone());
+        let sent = self
+            .client
+            .post(url)
+            .bearer_auth(&token)
+            .header(reqwest::header::CONTENT_TYPE, "application/json; charset=utf-8")
+            .body(body.to_owned())
+            .send()
+            .await;
+        let Read { reply: r, wait, .. } = match self.reply::<LookupReply>(sent, &redact).await {
+            Ok(r) => r,
+            Err(outcome) => return Tried::Done(Err(outcome)),
+        };
+        let msg = redact.one_line(&r.msg, REASON_CHARS);
+        match r.code {
+            0 => Tried::Done(Ok(r.data.map(|d| d.user_list).unwrap_or_default())),
+            TOKEN_INVALID => Tried::TokenRefused(classify(r.code, &msg, "", wait)),
+            99991672 => Tried::Done(Err(Outcome::ChannelDown {
+                reason: format!(
+                    "Feishu said {} {msg}: the app may not look people up by mobile: enable the permission to get user IDs by mobile or e-mail (contact:user.id:readonly, 通过手机号或邮箱获取用户 ID) and publish a version",
+                    r.code
+                ),
+                code: Some(format!("feishu:{}", r.code)),
+            })),
+            code => Tried::Done(Err(classify(code, &msg, "", wait))),
+        }
+    }
+}
+
+/// A mobile's digits, without a mainland +86: how Feishu's answer is matched to what was asked,
+/// whichever way it writes the number back.
+fn mobile_digits(mobile: &str) -> String {
+    let digits: String = mobile.chars().filter(char::is_ascii_digit).collect();
+    match digits.strip_prefix("86") {
+        Some(national) if national.len() == 11 && national.starts_with('1') => national.to_owned(),
+        _ => digits,
+    }
+}
+
+#[async_trait]
+impl IdFinder for App {
+    async fn find_by_mobile(&self, mobile: &str) -> Result<Option<String>, String> {
+        let mut answers = self.find_by_mobiles(&[mobile.to_owned()]).await;
+        answers.pop().unwrap_or(Ok(None))
+    }
+
+    /// Up to [`LOOKUP_BATCH`] mobiles per call.
+    async fn find_by_mobiles(&self, mobiles: &[String]) -> Vec<Result<Option<String>, String>> {
+        let mut answers = Vec::with_capacity(mobiles.len());
+        for chunk in mobiles.chunks(LOOKUP_BATCH) {
+            let asked: Vec<&str> = chunk.iter().map(|m| lookup_mobile(m)).collect();
+            match self.lookup(&asked).await {
+                Ok(ids) => answers.extend(ids.into_iter().map(Ok)),
+                Err(outcome) => {
+                    let reason = outcome.reason().unwrap_or_default().to_owned();
+                    answers.extend(chunk.iter().map(|_| Err(reason.clone())));
+                }
+            }
+        }
+        answers
     }
 }
 

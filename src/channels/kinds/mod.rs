@@ -1,5 +1,8 @@
 //! One module per channel kind made on the [`Kind`] description; [`ALL`] lists them.
+//! `dingtalk` holds what DingTalk's two kinds share.
 
+pub mod dingtalk;
+pub mod dingtalk_app;
 pub mod dingtalk_robot;
 pub mod feishu_app;
 pub mod feishu_bot;
@@ -15,6 +18,7 @@ pub static ALL: &[&dyn Kind] = &[
     &wecom_robot::WecomRobot,
     &wecom_app::WecomApp,
     &dingtalk_robot::DingtalkRobot,
+    &dingtalk_app::DingtalkApp,
     &feishu_bot::FeishuBot,
     &feishu_app::FeishuApp,
 ];

@@ -8,18 +8,19 @@
 //! it could not reach while the rest succeed, and 81013 means none could be reached. Markdown
 //! content at most 2,048 bytes. 60020: the computer's IP is not among the app's 企业可信IP.
 
-use std::collections::{BTreeMap, HashSet};
+use std::collections::HashSet;
 use std::sync::Arc;
 use std::time::{Duration, SystemTime};
 
 use async_trait::async_trait;
 use reqwest::Url;
+use serde::de::DeserializeOwned;
 use serde::Deserialize;
 
 use crate::channels::markdown::to_dialect;
 use crate::channels::schema::{timeout_field, Field, FieldError, FieldType, Text, Values};
-use crate::channels::token::TokenCache;
-use crate::channels::{About, Dialect, Format, IdFinder, Kind, Platform, Recipients};
+use crate::channels::token::{TokenCache, Tried};
+use crate::channels::{lookup_mobile, About, Dialect, Format, IdFinder, Kind, Platform, Recipients};
 use crate::model::ChannelKind;
 use crate::providers::http::{self, read_prefix, retry_after, Redactor, REASON_CHARS};
 use crate::providers::{Limits, Outcome, Outgoing, Provider};
@@ -143,11 +144,18 @@ struct TokenReply {
     expires_in: u64,
 }
 
+/// A WeCom reply to a call made with the token: `errcode`, `errmsg` and the call's own fields.
 #[derive(Deserialize)]
-struct SendReply {
+struct Reply<T> {
     errcode: i64,
     #[serde(default)]
     errmsg: String,
+    #[serde(flatten)]
+    body: T,
+}
+
+#[derive(Deserialize)]
+struct SendReply {
     #[serde(default)]
     invaliduser: String,
     #[serde(default)]
@@ -335,91 +343,81 @@ impl App {
         Ok((r.access_token, Duration::from_secs(r.expires_in.max(60))))
     }
 
-    /// One call for `users`, who all get `text`; the token is fetched again and the call made
-    /// once more if WeCom refuses the token.
-    async fn call(&self, users: &[&str], text: &str) -> Vec<Outcome> {
-        let all = |o: Outcome| vec![o; users.len()];
+    /// One call with `token`: WeCom's reply, its message scrubbed; a refused token is said so,
+    /// for [`TokenCache::call`] to fetch another.
+    async fn post<T: DeserializeOwned>(&self, path: &str, body: &str, token: String) -> Tried<Reply<T>, Outcome> {
+        let mut url = self.url(path);
+        url.query_pairs_mut().append_pair("access_token", &token);
+        let mut redact = self.redact.clone();
+        redact.add(token);
+        let sent = self
+            .client
+            .post(url)
+            .header(reqwest::header::CONTENT_TYPE, "application/json; charset=utf-8")
+            .body(body.to_owned())
+            .send()
+            .await;
+        match self.reply::<Reply<T>>(sent, &redact).await {
+            Ok(mut r) => {
+                r.errmsg = redact.one_line(&r.errmsg, REASON_CHARS);
+                if token_refused(r.errcode) {
+                    Tried::TokenRefused(classify(r.errcode, &r.errmsg))
+                } else {
+                    Tried::Done(Ok(r))
+                }
+            }
+            Err(outcome) => Tried::Done(Err(outcome)),
+        }
+    }
+
+    /// `body` to `path` with the app's token (fetched again once if WeCom refuses it).
+    async fn call<T: DeserializeOwned>(&self, path: &str, body: serde_json::Value) -> Result<Reply<T>, Outcome> {
+        let body = body.to_string();
+        self.token
+            .call(|| self.fetch_token(), |token| self.post(path, &body, token))
+            .await
+    }
+
+    /// One call for `users`, who all get `text`.
+    async fn send_to(&self, users: &[&str], text: &str) -> Vec<Outcome> {
         let body = serde_json::json!({
             "touser": users.join("|"),
             "msgtype": "markdown",
             "agentid": self.agent_id,
             "markdown": {"content": text},
-        })
-        .to_string();
-        for attempt in 0..2 {
-            let token = match self.token.get(|| self.fetch_token()).await {
-                Ok(t) => t,
-                Err(outcome) => return all(outcome),
-            };
-            let mut url = self.url("/cgi-bin/message/send");
-            url.query_pairs_mut().append_pair("access_token", &token);
-            let mut redact = self.redact.clone();
-            redact.add(token.clone());
-            let sent = self
-                .client
-                .post(url)
-                .header(reqwest::header::CONTENT_TYPE, "application/json; charset=utf-8")
-                .body(body.clone())
-                .send()
-                .await;
-            let r: SendReply = match self.reply(sent, &redact).await {
-                Ok(r) => r,
-                Err(outcome) => return all(outcome),
-            };
-            if r.errcode == 0 {
-                return accepted(users, &r.invaliduser, &r.unlicenseduser, &r.msgid);
+        });
+        let outcome = match self.call::<SendReply>("/cgi-bin/message/send", body).await {
+            Ok(r) if r.errcode == 0 => {
+                return accepted(users, &r.body.invaliduser, &r.body.unlicenseduser, &r.body.msgid)
             }
-            if token_refused(r.errcode) && attempt == 0 {
-                self.token.refused(&token).await;
-                continue;
-            }
-            return all(classify(r.errcode, &redact.one_line(&r.errmsg, REASON_CHARS)));
-        }
-        unreachable!("the loop returns on its second turn")
+            Ok(r) => classify(r.errcode, &r.errmsg),
+            Err(outcome) => outcome,
+        };
+        vec![outcome; users.len()]
     }
 }
 
 #[derive(Deserialize)]
 struct UseridReply {
-    errcode: i64,
-    #[serde(default)]
-    errmsg: String,
     #[serde(default)]
     userid: String,
-}
-
-/// WeCom's getuserid takes a Chinese mobile as 11 digits, others with their `+` code.
-fn wecom_mobile(e164: &str) -> &str {
-    e164.strip_prefix("+86").unwrap_or(e164)
 }
 
 #[async_trait]
 impl IdFinder for App {
     async fn find_by_mobile(&self, mobile: &str) -> Result<Option<String>, String> {
-        let reason = |o: Outcome| match o {
-            Outcome::Retry { reason, .. } | Outcome::Permanent { reason, .. } | Outcome::ChannelDown { reason, .. } => {
-                reason
-            }
-            Outcome::Sent { .. } => String::new(),
-        };
-        let body = serde_json::json!({ "mobile": wecom_mobile(mobile) }).to_string();
-        for attempt in 0..2 {
-            let token = self.token.get(|| self.fetch_token()).await.map_err(reason)?;
-            let mut url = self.url("/cgi-bin/user/getuserid");
-            url.query_pairs_mut().append_pair("access_token", &token);
-            let mut redact = self.redact.clone();
-            redact.add(token.clone());
-            let sent = self.client.post(url).body(body.clone()).send().await;
-            let r: UseridReply = self.reply(sent, &redact).await.map_err(reason)?;
-            match r.errcode {
-                0 if !r.userid.is_empty() => return Ok(Some(r.userid)),
-                // 46004: no member has this mobile (or it is outside what the app may see).
-                0 | 46004 | 60111 => return Ok(None),
-                code if token_refused(code) && attempt == 0 => self.token.refused(&token).await,
-                code => return Err(reason(classify(code, &redact.one_line(&r.errmsg, REASON_CHARS)))),
-            }
+        let reason = |o: Outcome| o.reason().unwrap_or_default().to_owned();
+        let body = serde_json::json!({ "mobile": lookup_mobile(mobile) });
+        let r = self
+            .call::<UseridReply>("/cgi-bin/user/getuserid", body)
+            .await
+            .map_err(reason)?;
+        match r.errcode {
+            0 if !r.body.userid.is_empty() => Ok(Some(r.body.userid)),
+            // 46004: no member has this mobile (or it is outside what the app may see).
+            0 | 46004 | 60111 => Ok(None),
+            code => Err(reason(classify(code, &r.errmsg))),
         }
-        Err("WeCom refused the access token twice in a row".into())
     }
 }
 
@@ -436,34 +434,25 @@ impl Provider for App {
     /// People who get the same text share calls of up to 1,000; outcomes in input order.
     async fn send(&self, batch: &[Outgoing]) -> Vec<Outcome> {
         let mut out: Vec<Option<Outcome>> = vec![None; batch.len()];
-        // Grouped by what was rendered, so a text shared by a thousand people is made for
-        // WeCom once, not a thousand times.
-        let mut by_message: BTreeMap<(&str, &str), Vec<usize>> = BTreeMap::new();
-        for (i, m) in batch.iter().enumerate() {
-            by_message.entry((&m.subject, &m.body)).or_default().push(i);
-        }
-        let mut by_text: Vec<(String, Vec<usize>)> = Vec::new();
-        for (_, indexes) in by_message {
+        for indexes in crate::channels::same_messages(batch) {
             let text = content(&batch[indexes[0]]);
             if text.len() > MAX_BYTES {
+                let too_long = Outcome::Permanent {
+                    reason: format!(
+                        "the message is {} bytes; a WeCom app message takes at most {MAX_BYTES}: shorten it",
+                        text.len()
+                    ),
+                    code: Some("too_long".into()),
+                    bad_address: false,
+                };
                 for &i in &indexes {
-                    out[i] = Some(Outcome::Permanent {
-                        reason: format!(
-                            "the message is {} bytes; a WeCom app message takes at most {MAX_BYTES}: shorten it",
-                            text.len()
-                        ),
-                        code: Some("too_long".into()),
-                        bad_address: false,
-                    });
+                    out[i] = Some(too_long.clone());
                 }
-            } else {
-                by_text.push((text, indexes));
+                continue;
             }
-        }
-        for (text, indexes) in by_text {
             for chunk in indexes.chunks(MAX_USERS) {
                 let users: Vec<&str> = chunk.iter().map(|&i| batch[i].address.as_str()).collect();
-                for (&i, outcome) in chunk.iter().zip(self.call(&users, &text).await) {
+                for (&i, outcome) in chunk.iter().zip(self.send_to(&users, &text).await) {
                     out[i] = Some(outcome);
                 }
             }

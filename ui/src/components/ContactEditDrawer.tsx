@@ -44,6 +44,7 @@ const CHANNEL_KINDS: api.ChannelKind[] = [
   "twilio",
   "wecom_app",
   "wecom_robot",
+  "dingtalk_app",
   "dingtalk_robot",
   "feishu_app",
   "feishu_bot",

@@ -4,4 +4,4 @@
  * The kinds of provider a channel can be. Only `sandbox` sends in this version; the others
  * are named so that stored rows and the UI agree on spelling as they arrive.
  */
-export type ChannelKind = "sandbox" | "smtp" | "webhook" | "wecom_app" | "wecom_robot" | "dingtalk_robot" | "feishu_bot" | "feishu_app" | "aliyun_sms" | "tencent_sms" | "twilio";
+export type ChannelKind = "sandbox" | "smtp" | "webhook" | "wecom_app" | "wecom_robot" | "dingtalk_app" | "dingtalk_robot" | "feishu_bot" | "feishu_app" | "aliyun_sms" | "tencent_sms" | "twilio";
