@@ -43,7 +43,7 @@ pub(super) async fn build(
     Ok(kind.build(&channel.name, &values)?)
 }
 
-async fn stored_values(
+pub(super) async fn stored_values(
     store: &Store,
     secrets: &dyn SecretStore,
     kind: &'static dyn Kind,
