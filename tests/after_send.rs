@@ -270,6 +270,7 @@ struct FeishuState {
     /// Who read what, by open_id.
     read: HashSet<(String, String)>,
     deleted: Vec<String>,
+    /// Read checks, one per message asked about (its first page).
     read_checks: u32,
 }
 
@@ -362,9 +363,9 @@ impl Respond for Feishu {
                 let Some((to, _, _)) = s.messages.get(&id).cloned() else {
                     return code(400, 230012, "Bot is NOT the sender of the message.");
                 };
-                s.read_checks += 1;
                 // Two pages: the first empty, as Feishu may answer, the reader on the second.
                 if !q.contains_key("page_token") {
+                    s.read_checks += 1;
                     return ResponseTemplate::new(200).set_body_json(serde_json::json!({
                         "code": 0, "msg": "success",
                         "data": {"items": [], "has_more": true, "page_token": format!("next-{id}")}

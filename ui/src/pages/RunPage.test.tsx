@@ -263,7 +263,10 @@ describe("Run page: recall, read status and reminders", () => {
     await user.click(screen.getByTestId("after-recall"));
     await user.click(await screen.findByTestId("after-recall-confirm"));
     expect(api.recallRun).toHaveBeenCalledWith(7);
-    expect(await screen.findByText("已撤回 2 条，已取消 1 条未发出的投递")).toBeInTheDocument();
+    // The robot's message could not be recalled: the message says so, and where to look.
+    expect(
+      await screen.findByText("已撤回 2 条，已取消 1 条未发出的投递；1 条未能撤回，原因见投递明细"),
+    ).toBeInTheDocument();
     // Re-read: both sent deliveries show as recalled, the queued one cancelled, nothing left to recall.
     const table = screen.getByTestId("run-deliveries");
     await waitFor(() => expect(within(table).getAllByText("已撤回")).toHaveLength(2));

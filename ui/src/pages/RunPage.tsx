@@ -54,7 +54,11 @@ export default function RunPage() {
   // A detail read that started before the latest event must not move the counts backwards.
   useEffect(() => {
     const fresh = detail.data?.run;
-    if (fresh) setLive((prev) => (prev && settled(prev.run) > settled(fresh) ? prev : { ...prev, run: fresh }));
+    // Another run (a reminder's link followed) starts afresh.
+    if (fresh)
+      setLive((prev) =>
+        prev?.run.id !== fresh.id ? { run: fresh } : settled(prev.run) > settled(fresh) ? prev : { ...prev, run: fresh },
+      );
   }, [detail.data]);
 
   useRunProgress((progress) => {
