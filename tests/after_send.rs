@@ -74,6 +74,8 @@ struct WecomState {
     sent: HashMap<String, Vec<String>>,
     /// Recall calls, by msgid, in order.
     recalls: Vec<String>,
+    /// Answer the next recall "system busy" (-1), as WeCom may.
+    busy_once: bool,
 }
 
 #[derive(Clone, Default)]
@@ -131,6 +133,9 @@ impl Respond for Wecom {
                 };
                 if !s.sent.contains_key(msgid) {
                     return errcode(40036, "invalid msgid");
+                }
+                if std::mem::take(&mut s.busy_once) {
+                    return errcode(-1, "system busy");
                 }
                 s.recalls.push(msgid.to_owned());
                 errcode(0, "ok")
@@ -244,12 +249,43 @@ async fn a_wecom_run_is_recalled_once_per_msgid_and_its_unsent_deliveries_cancel
     assert!(err.contains("can be recalled only within 24 hours of sending"), "{err}");
     assert_eq!(wecom.0.lock().unwrap().recalls.len(), 1, "WeCom was not asked");
 
-    // One message per person: one recall each.
+    // One message per person: one recall each. WeCom is busy for one of them: that one is
+    // recorded as failed, with WeCom's words, and recalling again recalls it alone.
     let each = send(&h, "分别通知", "{{ name }}：请查收。", &["学校企业微信"]);
+    wecom.0.lock().unwrap().busy_once = true;
     let report = json(&h, &["runs", "recall", &each.to_string(), "--yes"]);
-    assert_eq!(report["recalled"], 3, "{report}");
+    assert_eq!(
+        (report["recalled"].as_i64(), report["failed"].as_i64()),
+        (Some(2), Some(1)),
+        "{report}"
+    );
+    assert!(
+        report["notes"][0]["reason"]
+            .as_str()
+            .unwrap()
+            .contains("-1 system busy"),
+        "{report}"
+    );
+    let detail = run_detail(&h, each);
+    let failed: Vec<_> = deliveries_on(&detail, "学校企业微信")
+        .into_iter()
+        .filter(|d| d["recallState"] == "failed")
+        .collect();
+    assert_eq!(failed.len(), 1, "{detail}");
+    assert_eq!(
+        failed[0]["attemptLog"].as_array().unwrap().last().unwrap()["outcome"],
+        "recall_failed"
+    );
+    assert_eq!(detail["afterSend"]["recall"]["recallable"], 1, "{detail}");
+    let again = json(&h, &["runs", "recall", &each.to_string(), "--yes"]);
+    assert_eq!(
+        (again["recalled"].as_i64(), again["alreadyRecalled"].as_i64()),
+        (Some(1), Some(2)),
+        "{again}"
+    );
     let recalls: HashSet<String> = wecom.0.lock().unwrap().recalls[1..].iter().cloned().collect();
     assert_eq!(recalls.len(), 3, "{recalls:?}");
+    assert_eq!(wecom.0.lock().unwrap().recalls.len(), 4, "each msgid recalled once");
 
     // WeCom reports no reads.
     let (code, err) = fails(&h, &["runs", "reads", &each.to_string()]);

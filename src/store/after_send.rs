@@ -336,3 +336,151 @@ impl Store {
         Ok(run_id)
     }
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::model::RunStatus;
+    use crate::store::testutil::{fan_out_sandbox, sandbox_run, temp_store};
+    use crate::store::{DeliveryResult, RecordedOutcome};
+
+    /// A run of `people`, every delivery sent under the message id `m<delivery id / 2>` (two
+    /// people per platform message, as one call covers several).
+    async fn sent_run(store: &Store, people: usize) -> (i64, Vec<i64>) {
+        let (run, ch) = sandbox_run(store, people).await;
+        fan_out_sandbox(store, run, ch, 100).await;
+        store.finish_fan_out(run).await.unwrap();
+        let claimed = store.claim_due(ch, "9999", 100).await.unwrap();
+        let outcomes: Vec<RecordedOutcome> = claimed
+            .iter()
+            .map(|d| RecordedOutcome {
+                delivery_id: d.id,
+                attempt_no: d.attempt_no,
+                started_at: clock::now_str(),
+                finished_at: clock::now_str(),
+                latency_ms: 1,
+                result: DeliveryResult::Sent {
+                    provider_id: Some(format!("m{}", d.id / 2)),
+                },
+            })
+            .collect();
+        store.record_outcomes(&outcomes, "{}").await.unwrap();
+        (run, claimed.iter().map(|d| d.id).collect())
+    }
+
+    #[tokio::test]
+    async fn a_recall_is_kept_per_delivery_with_its_call_in_the_history() {
+        let (_d, store) = temp_store().await;
+        let (run, ids) = sent_run(&store, 3).await;
+        let call = RecallCall {
+            started_at: clock::now_str(),
+            finished_at: clock::now_str(),
+            latency_ms: 12,
+            recalled: true,
+            code: None,
+            message: None,
+        };
+        let writes = vec![
+            RecallWrite {
+                delivery_id: ids[0],
+                state: RecallState::Recalled,
+                note: None,
+                call: Some(call.clone()),
+            },
+            RecallWrite {
+                delivery_id: ids[1],
+                state: RecallState::Failed,
+                note: Some("busy".into()),
+                call: Some(RecallCall {
+                    recalled: false,
+                    code: Some("x:1".into()),
+                    message: Some("busy".into()),
+                    ..call.clone()
+                }),
+            },
+            RecallWrite {
+                delivery_id: ids[2],
+                state: RecallState::NotRecallable,
+                note: Some("too late".into()),
+                call: None,
+            },
+        ];
+        assert_eq!(store.record_recall(run, &writes, &[], "0000").await.unwrap(), 0);
+        let rows = store.after_send_rows(run).await.unwrap();
+        let states: Vec<_> = rows.iter().map(|r| r.recall_state).collect();
+        assert_eq!(
+            states,
+            [
+                Some(RecallState::Recalled),
+                Some(RecallState::Failed),
+                Some(RecallState::NotRecallable)
+            ]
+        );
+        let history = store.list_run_deliveries(run).await.unwrap();
+        let outcomes: Vec<Vec<_>> = history
+            .iter()
+            .map(|d| d.attempt_log.iter().map(|a| a.outcome).collect())
+            .collect();
+        use crate::model::AttemptOutcome::*;
+        assert_eq!(outcomes, [vec![Sent, Recalled], vec![Sent, RecallFailed], vec![Sent]]);
+        assert_eq!(history[1].attempt_log[1].provider_code.as_deref(), Some("x:1"));
+        assert_eq!(history[2].recall_note.as_deref(), Some("too late"));
+        // The run's counts do not move: the messages were sent.
+        assert_eq!(store.get_run_summary(run).await.unwrap().sent, 3);
+    }
+
+    #[tokio::test]
+    async fn a_reminder_is_one_run_of_the_unread_linked_to_the_first_and_counted_as_waiting() {
+        let (_d, store) = temp_store().await;
+        let (run, ids) = sent_run(&store, 3).await;
+        let now = clock::now_str();
+        store
+            .record_reads(&now, &ids, &[(ids[0], Some("2026-01-01T00:00:00.000Z".into()))])
+            .await
+            .unwrap();
+        let rows = store.after_send_rows(run).await.unwrap();
+        assert_eq!(rows[0].read_at.as_deref(), Some("2026-01-01T00:00:00.000Z"));
+        assert!(rows[1].read_at.is_none() && rows[1].read_checked_at.as_deref() == Some(now.as_str()));
+        // A read stays read, whatever a later check says.
+        store.record_reads(&clock::now_str(), &ids, &[]).await.unwrap();
+        assert!(store.after_send_rows(run).await.unwrap()[0].read_at.is_some());
+
+        let channel = rows[0].channel_id;
+        let reminder = store
+            .start_reminder(&ReminderRecord {
+                reminder_of: run,
+                title: "提醒：t",
+                subject: "【提醒】t",
+                body: "提醒",
+                audience: "contacts:2,3",
+                channel_ids: &[channel],
+                priority: 0,
+                created_by: "",
+                delivery_ids: &ids[1..],
+            })
+            .await
+            .unwrap();
+        let s = store.get_run_summary(reminder).await.unwrap();
+        assert_eq!(
+            (s.status, s.total, s.waiting, s.reminder_of),
+            (RunStatus::Sending, 2, 2, Some(run))
+        );
+        assert_eq!(store.reminders_of(run).await.unwrap(), vec![reminder]);
+        let new_rows = store.after_send_rows(reminder).await.unwrap();
+        let to: Vec<_> = new_rows
+            .iter()
+            .map(|r| (r.contact_id, r.channel_id, r.address.clone()))
+            .collect();
+        let from: Vec<_> = rows[1..]
+            .iter()
+            .map(|r| (r.contact_id, r.channel_id, r.address.clone()))
+            .collect();
+        assert_eq!(to, from, "the same people, channel and address");
+        let vars: String = sqlx::query_scalar("SELECT variables FROM deliveries WHERE run_id = ? LIMIT 1")
+            .bind(reminder)
+            .fetch_one(&store.pool)
+            .await
+            .unwrap();
+        assert!(vars.contains("\"language\":\"zh-CN\""), "{vars}");
+    }
+}

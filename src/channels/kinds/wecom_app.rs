@@ -478,19 +478,22 @@ impl AfterSend for App {
                 code if token_refused(code) && attempt == 0 => self.token.refused(&token).await,
                 code => {
                     let msg = redact.one_line(&r.errmsg, REASON_CHARS);
-                    return Err(match classify(code, &msg) {
-                        // A code of the message itself (an unknown or expired msgid): final.
-                        Outcome::Permanent { reason, code, .. } => Refusal::Final { reason, code },
-                        Outcome::Retry { reason, code, .. } | Outcome::ChannelDown { reason, code } => {
-                            Refusal::Failed {
-                                reason: format!("{reason} (when recalling)"),
-                                code,
-                            }
+                    // The app's settings, the IP rule and WeCom being busy read as for a send;
+                    // any other code is WeCom's own word on this message. None is taken as
+                    // final: WeCom documents no code for a msgid past its window, and Herald
+                    // asks only inside it.
+                    let reason = match classify(code, &msg) {
+                        Outcome::ChannelDown { reason, .. } => reason,
+                        Outcome::Retry { after: Some(_), .. } => {
+                            format!(
+                                "WeCom said {code} {msg}: WeCom is busy or limiting calls: recall again in a minute"
+                            )
                         }
-                        Outcome::Sent { .. } => Refusal::Failed {
-                            reason: msg,
-                            code: None,
-                        },
+                        _ => format!("WeCom said {code} {msg} when asked to recall the message"),
+                    };
+                    return Err(Refusal::Failed {
+                        reason,
+                        code: Some(format!("wecom:{code}")),
                     });
                 }
             }

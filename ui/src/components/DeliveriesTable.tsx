@@ -101,7 +101,7 @@ export function DeliveriesTable({ deliveries, loading, onRetry, retryingId, disa
       render: (_: unknown, d) => <ReadState delivery={d} />,
     });
   }
-  if (deliveries.some((d) => d.recallState !== null)) {
+  if (deliveries.some((d) => Boolean(d.recallState))) {
     columns.push({
       title: t("run.recallColumn"),
       key: "recall",
