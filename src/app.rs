@@ -16,6 +16,7 @@ use crate::secrets::{self, SecretStore};
 use crate::store::{AudienceFilter, NoticeRecord, RetryScope, Store};
 use crate::{clock, demo, outbox, report, Error, Result};
 
+mod after_send;
 mod attachments;
 mod audience;
 mod channels;
@@ -25,6 +26,7 @@ mod kinds;
 mod providers;
 mod smtp;
 mod unsubscribe;
+pub use after_send::{reminder_text, AfterSendError};
 pub use smtp::read_ca_file;
 pub use unsubscribe::addresses_in;
 
@@ -467,7 +469,9 @@ impl App {
 
     /// A run with every delivery and attempt.
     pub async fn run_detail(&self, run_id: i64) -> Result<RunDetail> {
-        report::run_detail(&self.store, run_id).await
+        let mut detail = report::run_detail(&self.store, run_id).await?;
+        detail.after_send = self.run_after_send(run_id).await?;
+        Ok(detail)
     }
 
     /// The dashboard's figures.

@@ -21,6 +21,9 @@ pub enum Error {
     /// A channel setting was refused: its code, the field, and why in both languages.
     #[error(transparent)]
     Setting(#[from] crate::channels::FieldError),
+    /// A recall, read check or reminder that cannot be done.
+    #[error(transparent)]
+    AfterSend(#[from] crate::app::AfterSendError),
     /// The caller asked for something that does not fit the data (a message for a person).
     #[error("{0}")]
     Invalid(String),
@@ -37,6 +40,7 @@ impl Error {
             Error::Secret(_) => "secret_store",
             Error::Import(e) => e.code(),
             Error::Setting(e) => e.code,
+            Error::AfterSend(e) => e.code(),
             Error::Invalid(_) => "invalid",
         }
     }
@@ -50,6 +54,7 @@ impl Error {
                 ("reasonZh", e.reason.zh.to_owned()),
                 ("reasonEn", e.reason.en.to_owned()),
             ],
+            Error::AfterSend(e) => e.params(),
             _ => Vec::new(),
         }
     }

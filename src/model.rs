@@ -7,11 +7,13 @@
 use serde::{Deserialize, Serialize};
 use ts_rs::TS;
 
+mod after_send;
 mod attachments;
 mod audience;
 mod link;
 mod smtp;
 mod unsubscribe;
+pub use after_send::*;
 pub use attachments::*;
 pub use audience::*;
 pub use link::*;
@@ -554,6 +556,9 @@ pub struct RunSummary {
     pub cancelled: i64,
     pub created_at: String,
     pub finished_at: Option<String>,
+    /// The run this one reminds about (提醒未读), sent to those who had not read it.
+    #[ts(type = "number | null")]
+    pub reminder_of: Option<i64>,
 }
 
 /// Progress of a run, streamed as the `run:progress` event.
@@ -604,6 +609,16 @@ pub struct DeliveryView {
     #[ts(type = "number | null")]
     pub fallback_of: Option<i64>,
     pub attempt_log: Vec<AttemptView>,
+    /// Whether the message was recalled, or why not (`None`: no recall asked for).
+    pub recall_state: Option<RecallState>,
+    /// When the recall was done or last tried.
+    pub recalled_at: Option<String>,
+    pub recall_note: Option<String>,
+    /// When Herald last asked the platform who has read it (`None`: never; read status
+    /// unknown).
+    pub read_checked_at: Option<String>,
+    /// When the recipient read it; `None` with `read_checked_at` set: unread when checked.
+    pub read_at: Option<String>,
 }
 
 /// How one provider call ended.
@@ -615,9 +630,13 @@ pub enum AttemptOutcome {
     Retry,
     Permanent,
     Interrupted,
+    /// A recall the platform carried out.
+    Recalled,
+    /// A recall the platform refused or that did not reach it.
+    RecallFailed,
 }
 
-/// One provider call for a delivery.
+/// One provider call for a delivery: a send, or a recall.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize, TS)]
 #[serde(rename_all = "camelCase")]
 #[ts(export)]
@@ -642,6 +661,8 @@ pub struct RunDetail {
     pub run: RunSummary,
     pub notice: Notice,
     pub deliveries: Vec<DeliveryView>,
+    /// Recall, read status and reminders.
+    pub after_send: RunAfterSend,
 }
 
 /// A message that the sandbox channel "delivered" into the local inbox.

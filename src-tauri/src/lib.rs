@@ -179,6 +179,9 @@ pub fn run() {
             commands::history::resume_run,
             commands::history::cancel_run,
             commands::history::retry_failed,
+            commands::history::recall_run,
+            commands::history::refresh_reads,
+            commands::history::remind_unread,
         ])
         .run(tauri::generate_context!());
     if let Err(e) = result {

@@ -5,6 +5,7 @@ use std::sync::Arc;
 use serde::Serialize;
 use ts_rs::TS;
 
+use super::after_send::{AfterSend, AfterSendTerms};
 use super::schema::{Field, FieldError, Text, Values};
 use crate::providers::{Limits, Provider};
 
@@ -125,6 +126,16 @@ pub trait Kind: Send + Sync + 'static {
     /// For a kind that writes to people by a platform id, what looks their ids up by mobile
     /// (`herald contacts link-ids`); `None` where the platform offers no such lookup.
     fn id_finder(&self, _channel_name: &str, _values: &Values) -> Option<Result<Arc<dyn IdFinder>, FieldError>> {
+        None
+    }
+    /// What the platform lets Herald do with a message once sent: recall it within a window,
+    /// tell who has read it ([`AfterSendTerms::NONE`], the default: neither).
+    fn after_send_terms(&self) -> AfterSendTerms {
+        AfterSendTerms::NONE
+    }
+    /// The recall and read calls for a channel with these (validated) settings; `None` (the
+    /// default) for a kind whose terms allow neither.
+    fn after_send(&self, _channel_name: &str, _values: &Values) -> Option<Result<Arc<dyn AfterSend>, FieldError>> {
         None
     }
 }

@@ -5,12 +5,14 @@
 //! The registry ([`all`], [`find`]) is the one list of the kinds made this way; the store,
 //! the CLI, the Tauri shell and the UI handle their channels generically from it.
 
+pub mod after_send;
 mod kind;
 pub mod kinds;
 pub mod markdown;
 pub mod schema;
 pub mod token;
 
+pub use after_send::{AfterSend, AfterSendTerms, ReadReceipt, Refusal};
 pub use kind::{lookup_mobile, About, Dialect, Format, IdFinder, Kind, KindInfo, Platform, Recipients, Switch};
 pub use schema::{Field, FieldError, FieldType, Text, Values};
 

@@ -384,6 +384,26 @@ pub enum RunsCmd {
         #[arg(long)]
         delivery: Option<i64>,
     },
+    /// Recall a run sent by mistake (撤回): what it has not sent is cancelled, and what it
+    /// sent is recalled where the platform allows it, within its window (WeCom and Feishu
+    /// app messages: 24 hours after sending). Robot messages and e-mails cannot be recalled.
+    Recall {
+        id: i64,
+        /// Recall without asking first.
+        #[arg(long)]
+        yes: bool,
+    },
+    /// Ask the platforms who has read the run's messages (Feishu app messages, DingTalk work
+    /// notifications), keep the answer, and print read / unread counts.
+    Reads { id: i64 },
+    /// 提醒未读: send a short reminder to those who have not read the run (checked first),
+    /// as a new run linked to it, on the same channel.
+    Remind {
+        id: i64,
+        /// Send the reminder now and wait until it is sent.
+        #[arg(long)]
+        wait: bool,
+    },
 }
 
 #[derive(Debug, Args)]

@@ -7,7 +7,7 @@ use indicatif::{ProgressBar, ProgressStyle};
 use super::args::{DispatchArgs, HistoryArgs, RunsCmd};
 use super::output::{cut, emit};
 use crate::dispatch::{DispatchOptions, NoProgress, ProgressSink};
-use crate::model::{RunDetail, RunProgress, RunSummary};
+use crate::model::{AfterSendNote, RecallOutlook, RunDetail, RunProgress, RunSummary};
 use crate::store::RetryScope;
 use crate::App;
 
@@ -201,9 +201,48 @@ fn print_detail(d: &RunDetail) {
         "{} deliveries: {} sent, {} failed, {} waiting, {} retrying",
         r.total, r.sent, r.failed, r.waiting, r.retrying
     );
-    for del in &d.deliveries {
+    if let Some(first) = r.reminder_of {
+        println!("a reminder of run {first}, to those who had not read it");
+    }
+    let a = &d.after_send;
+    if a.recall.recalled > 0 {
+        println!("{} recalled", a.recall.recalled);
+    }
+    if a.reads.reported {
         println!(
-            "  #{:<6} {:<12} {:<10} {:<30} {:?}{}",
+            "read: {} read, {} unread, {} unknown{}",
+            a.reads.read,
+            a.reads.unread,
+            a.reads.unknown,
+            a.reads
+                .checked_at
+                .as_deref()
+                .map(|t| format!(" (checked {t})"))
+                .unwrap_or_else(|| " (not checked yet: herald runs reads)".into())
+        );
+    }
+    if !a.reminders.is_empty() {
+        let list: Vec<String> = a.reminders.iter().map(i64::to_string).collect();
+        println!("reminders: run {}", list.join(", run "));
+    }
+    for del in &d.deliveries {
+        let recall = match del.recall_state {
+            Some(crate::model::RecallState::Recalled) => " recalled".to_owned(),
+            Some(crate::model::RecallState::Failed) => {
+                format!(" recall failed: {}", del.recall_note.as_deref().unwrap_or(""))
+            }
+            Some(crate::model::RecallState::NotRecallable) => {
+                format!(" not recallable: {}", del.recall_note.as_deref().unwrap_or(""))
+            }
+            None => String::new(),
+        };
+        let read = match (&del.read_at, &del.read_checked_at) {
+            (Some(_), _) => " read",
+            (None, Some(_)) => " unread",
+            _ => "",
+        };
+        println!(
+            "  #{:<6} {:<12} {:<10} {:<30} {:?}{}{read}{recall}",
             del.id,
             cut(&del.contact_name, 12),
             del.channel_name,
@@ -223,8 +262,144 @@ fn print_detail(d: &RunDetail) {
     }
 }
 
+fn print_notes(notes: &[AfterSendNote]) {
+    for n in notes {
+        println!("  {} on {}: {}", n.count, n.channel, n.reason);
+    }
+}
+
+/// What a recall would do, for the question before it.
+fn print_outlook(id: i64, o: &RecallOutlook) {
+    println!("recalling run {id} would:");
+    if o.cancellable > 0 {
+        println!("  cancel {} deliveries not sent yet", o.cancellable);
+    }
+    if o.recallable > 0 {
+        let window = o
+            .window_hours
+            .map(|h| format!(" (recall is possible within {h} hours of sending"))
+            .unwrap_or_default();
+        let until = o
+            .recallable_until
+            .as_deref()
+            .map(|u| format!("; the first expires at {u})"))
+            .unwrap_or_else(|| if window.is_empty() { String::new() } else { ")".into() });
+        println!("  recall {} sent messages{window}{until}", o.recallable);
+    }
+    if o.in_flight > 0 {
+        println!(
+            "  leave {} being sent right now (recall again once they are sent)",
+            o.in_flight
+        );
+    }
+    if o.not_recallable > 0 {
+        println!("  not recall {} sent messages:", o.not_recallable);
+        print_notes(&o.notes);
+    }
+}
+
+/// Asks on the terminal whether to go on; refuses without one (scripts say `--yes`).
+fn confirmed(question: &str) -> anyhow::Result<bool> {
+    use std::io::{BufRead as _, IsTerminal as _, Write as _};
+    if !std::io::stdin().is_terminal() {
+        return Err(crate::Error::Invalid(
+            "not recalled: nothing can ask for confirmation here; add --yes to recall without asking".into(),
+        )
+        .into());
+    }
+    print!("{question} [y/N] ");
+    std::io::stdout().flush()?;
+    let mut answer = String::new();
+    std::io::stdin().lock().read_line(&mut answer)?;
+    Ok(matches!(answer.trim(), "y" | "Y" | "yes" | "是"))
+}
+
 pub async fn run_runs(app: &App, cmd: RunsCmd, json: bool) -> anyhow::Result<()> {
     match cmd {
+        RunsCmd::Recall { id, yes } => {
+            if !yes {
+                let outlook = app.run_after_send(id).await?.recall;
+                print_outlook(id, &outlook);
+                if !confirmed("recall now?")? {
+                    println!("nothing was recalled");
+                    return Ok(());
+                }
+            }
+            let r = app.recall_run(id).await?;
+            emit(json, &r, || {
+                println!(
+                    "run {id}: {} recalled, {} not sent yet cancelled",
+                    r.recalled, r.cancelled
+                );
+                if r.already_recalled > 0 {
+                    println!("  {} had been recalled before", r.already_recalled);
+                }
+                if r.in_flight > 0 {
+                    println!(
+                        "  {} were being sent: recall again once they are sent (herald runs recall {id})",
+                        r.in_flight
+                    );
+                }
+                if r.also_recalled_elsewhere > 0 {
+                    println!(
+                        "  {} deliveries of other runs shared a recalled message and were recalled with it",
+                        r.also_recalled_elsewhere
+                    );
+                }
+                if r.failed + r.not_recallable > 0 {
+                    println!(
+                        "  {} not recalled ({} may work if you recall again):",
+                        r.failed + r.not_recallable,
+                        r.failed
+                    );
+                    print_notes(&r.notes);
+                }
+            })
+        }
+        RunsCmd::Reads { id } => {
+            let r = app.refresh_reads(id).await?;
+            emit(json, &r, || {
+                println!(
+                    "run {id} at {}: {} read, {} unread, {} unknown",
+                    r.checked_at, r.read, r.unread, r.unknown
+                );
+                if !r.unread_names.is_empty() {
+                    let shown: Vec<&str> = r.unread_names.iter().take(30).map(String::as_str).collect();
+                    let more = r.unread_names.len().saturating_sub(shown.len());
+                    println!(
+                        "  not read: {}{}",
+                        shown.join(", "),
+                        if more > 0 {
+                            format!(" and {more} more")
+                        } else {
+                            String::new()
+                        }
+                    );
+                }
+                if !r.notes.is_empty() {
+                    println!("  not known:");
+                    print_notes(&r.notes);
+                }
+            })
+        }
+        RunsCmd::Remind { id, wait } => {
+            let run = app.remind_unread(id).await?;
+            let run = if wait {
+                dispatch_until_idle(app, json).await?;
+                app.run_detail(run.id).await?.run
+            } else {
+                run
+            };
+            emit(json, &run, || {
+                println!(
+                    "reminder of run {id} is run {}: {} people who had not read it, {} sent",
+                    run.id, run.total, run.sent
+                );
+                if !wait {
+                    println!("it is sent by the desktop app, or by: herald dispatch --until-idle");
+                }
+            })
+        }
         RunsCmd::List { limit } => {
             let runs = app.list_runs(limit).await?;
             emit(json, &runs, || print_runs(&runs))

@@ -56,7 +56,7 @@ pub fn main() -> ExitCode {
                         | crate::Error::Audience(_)
                         | crate::Error::Compose(_)
                         | crate::Error::Import(_)
-                )
+                ) || matches!(e, crate::Error::AfterSend(a) if !matches!(a, crate::app::AfterSendError::ReadsUnavailable { .. }))
             });
             ExitCode::from(if usage { 2 } else { 1 })
         }

@@ -97,6 +97,7 @@ mod tests {
             cancelled: 0,
             created_at: String::new(),
             finished_at: None,
+            reminder_of: None,
         }
     }
 

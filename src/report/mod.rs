@@ -21,6 +21,8 @@ pub async fn run_detail(store: &Store, run_id: i64) -> Result<RunDetail> {
         run,
         notice,
         deliveries,
+        // Filled in by the app, which knows what each kind allows.
+        after_send: Default::default(),
     })
 }
 

@@ -72,6 +72,8 @@ fn outcome_from(s: &str) -> StoreResult<AttemptOutcome> {
         "retry" => AttemptOutcome::Retry,
         "permanent" => AttemptOutcome::Permanent,
         "interrupted" => AttemptOutcome::Interrupted,
+        "recalled" => AttemptOutcome::Recalled,
+        "recall_failed" => AttemptOutcome::RecallFailed,
         other => return Err(StoreError::Corrupt(format!("unknown attempt outcome {other}"))),
     })
 }
@@ -430,7 +432,8 @@ impl Store {
     pub async fn list_run_deliveries(&self, run_id: i64) -> StoreResult<Vec<DeliveryView>> {
         let rows = sqlx::query(
             "SELECT d.id, d.contact_id, COALESCE(c.name, '群：' || ch.name) AS name, ch.name AS channel_name, \
-             d.address, d.status, d.attempts, d.last_error, d.provider_message_id, d.sent_at, d.fallback_of \
+             d.address, d.status, d.attempts, d.last_error, d.provider_message_id, d.sent_at, d.fallback_of, \
+             d.recall_state, d.recalled_at, d.recall_note, d.read_checked_at, d.read_at \
              FROM deliveries d LEFT JOIN contacts c ON c.id = d.contact_id JOIN channels ch ON ch.id = d.channel_id \
              WHERE d.run_id = ? ORDER BY d.id",
         )
@@ -473,6 +476,13 @@ impl Store {
                     sent_at: r.get("sent_at"),
                     fallback_of: r.get("fallback_of"),
                     attempt_log: by_delivery.remove(&id).unwrap_or_default(),
+                    recall_state: r
+                        .get::<Option<&str>, _>("recall_state")
+                        .and_then(crate::model::RecallState::parse),
+                    recalled_at: r.get("recalled_at"),
+                    recall_note: r.get("recall_note"),
+                    read_checked_at: r.get("read_checked_at"),
+                    read_at: r.get("read_at"),
                 })
             })
             .collect()

@@ -4,6 +4,7 @@
 //! The queries avoid SQLite-only tricks where a PostgreSQL twin would differ more than in
 //! spelling (DESIGN.md §7); the ones that must differ (`json_object`) are marked.
 
+mod after_send;
 mod audience;
 mod audit;
 mod batch;
@@ -19,6 +20,7 @@ mod sandbox;
 mod settings;
 mod stats;
 
+pub use after_send::{AfterSendRow, RecallCall, RecallWrite, ReminderRecord, SharedRecall};
 pub use audience::{AudienceFilter, ContactColumn, TextTest};
 pub use audit::{chain_hash_of, AuditEntry, AuditRow};
 pub use channels::ChannelConfigRow;

@@ -153,7 +153,7 @@ fn run_status_from(s: &str) -> StoreResult<RunStatus> {
 /// by the callers.
 const RUN_SUMMARY_SELECT: &str =
     "SELECT r.id, r.notice_id, n.title, r.status, r.priority, r.total, r.created_at, r.finished_at, \
-     r.sent, r.failed, r.waiting, r.retrying, r.cancelled FROM runs r JOIN notices n ON n.id = r.notice_id";
+     r.sent, r.failed, r.waiting, r.retrying, r.cancelled, r.reminder_of FROM runs r JOIN notices n ON n.id = r.notice_id";
 
 fn summary_from_row(row: &sqlx::sqlite::SqliteRow) -> StoreResult<RunSummary> {
     Ok(RunSummary {
@@ -170,6 +170,7 @@ fn summary_from_row(row: &sqlx::sqlite::SqliteRow) -> StoreResult<RunSummary> {
         cancelled: row.get("cancelled"),
         created_at: row.get("created_at"),
         finished_at: row.get("finished_at"),
+        reminder_of: row.get("reminder_of"),
     })
 }
 

@@ -4,7 +4,7 @@ use tauri::State;
 
 use super::AppState;
 use crate::error::{CmdResult, CommandError};
-use herald::model::{RunDetail, RunSummary, SandboxMessage};
+use herald::model::{ReadsReport, RecallReport, RunDetail, RunSummary, SandboxMessage};
 use herald::store::RetryScope;
 
 #[tauri::command]
@@ -35,6 +35,25 @@ pub async fn resume_run(state: State<'_, AppState>, run_id: i64) -> CmdResult<Ru
 #[tauri::command]
 pub async fn cancel_run(state: State<'_, AppState>, run_id: i64) -> CmdResult<RunSummary> {
     Ok(state.app.cancel_run(run_id).await?)
+}
+
+/// Recalls a run sent by mistake: cancels what it has not sent, recalls what the platforms
+/// allow; says what became of each.
+#[tauri::command]
+pub async fn recall_run(state: State<'_, AppState>, run_id: i64) -> CmdResult<RecallReport> {
+    Ok(state.app.recall_run(run_id).await?)
+}
+
+/// Asks the platforms who has read the run (刷新已读).
+#[tauri::command]
+pub async fn refresh_reads(state: State<'_, AppState>, run_id: i64) -> CmdResult<ReadsReport> {
+    Ok(state.app.refresh_reads(run_id).await?)
+}
+
+/// Reminds those who have not read the run (提醒未读); returns the reminder's run.
+#[tauri::command]
+pub async fn remind_unread(state: State<'_, AppState>, run_id: i64) -> CmdResult<RunSummary> {
+    Ok(state.app.remind_unread(run_id).await?)
 }
 
 /// Queues failed deliveries again: one (`delivery_id`), a run's (`run_id`) or a channel's

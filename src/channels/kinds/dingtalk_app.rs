@@ -26,7 +26,10 @@ use serde::{Deserialize, Deserializer};
 use super::dingtalk;
 use crate::channels::schema::{timeout_field, Field, FieldError, FieldType, Text, Values};
 use crate::channels::token::{TokenCache, Tried};
-use crate::channels::{lookup_mobile, About, Dialect, Format, IdFinder, Kind, Platform, Recipients};
+use crate::channels::{
+    lookup_mobile, About, AfterSend, AfterSendTerms, Dialect, Format, IdFinder, Kind, Platform, ReadReceipt,
+    Recipients, Refusal,
+};
 use crate::model::ChannelKind;
 use crate::providers::http::{self, read_prefix, Redactor, REASON_CHARS};
 use crate::providers::{Limits, Outcome, Outgoing, Provider};
@@ -55,6 +58,10 @@ const SEND_PATH: &str = "/topapi/message/corpconversation/asyncsend_v2";
 const PROGRESS_PATH: &str = "/topapi/message/corpconversation/getsendprogress";
 const RESULT_PATH: &str = "/topapi/message/corpconversation/getsendresult";
 const RECALL_PATH: &str = "/topapi/message/corpconversation/recall";
+/// How long after sending a work notification may be recalled. DingTalk's recall page names
+/// no window; 24 hours is what its console allows and WeCom's and Feishu's default, so Herald
+/// offers no more (a refusal inside it is still shown with DingTalk's words).
+const RECALL_WITHIN: Duration = Duration::from_secs(24 * 3600);
 const BY_MOBILE_PATH: &str = "/topapi/v2/user/getbymobile";
 
 pub struct DingtalkApp;
@@ -178,6 +185,55 @@ impl Kind for DingtalkApp {
     fn id_finder(&self, channel_name: &str, values: &Values) -> Option<Result<Arc<dyn IdFinder>, FieldError>> {
         Some(WorkNotice::new(channel_name, values).map(|a| Arc::new(a) as Arc<dyn IdFinder>))
     }
+
+    fn after_send_terms(&self) -> AfterSendTerms {
+        AfterSendTerms {
+            recall_within: Some(RECALL_WITHIN),
+            reports_reads: true,
+            reads_within: None,
+        }
+    }
+
+    fn after_send(&self, channel_name: &str, values: &Values) -> Option<Result<Arc<dyn AfterSend>, FieldError>> {
+        Some(WorkNotice::new(channel_name, values).map(|a| Arc::new(a) as Arc<dyn AfterSend>))
+    }
+}
+
+/// Recall and reads work per task: the `task_id` every delivery of one `asyncsend_v2` call
+/// keeps as its provider id.
+#[async_trait]
+impl AfterSend for WorkNotice {
+    /// Takes the task's message back from everyone it reached.
+    async fn recall(&self, provider_id: &str) -> Result<(), Refusal> {
+        let body = serde_json::json!({"agent_id": self.agent_id, "msg_task_id": task_id(provider_id)?});
+        let r: Reply<Nothing> = self.call(RECALL_PATH, &body).await.map_err(Refusal::from_outcome)?;
+        r.ok().map(|_| ()).map_err(Refusal::from_outcome)
+    }
+
+    /// Of the task's people, those `getsendresult` lists as having read it (it gives no time).
+    async fn read_by(&self, provider_id: &str, addresses: &[String]) -> Result<Vec<ReadReceipt>, Refusal> {
+        let result = self
+            .read_result(task_id(provider_id)?)
+            .await
+            .map_err(Refusal::from_outcome)?;
+        let read: HashSet<&str> = result.read.iter().map(String::as_str).collect();
+        Ok(addresses
+            .iter()
+            .filter(|a| read.contains(a.as_str()))
+            .map(|a| ReadReceipt {
+                address: a.clone(),
+                at: None,
+            })
+            .collect())
+    }
+}
+
+/// A delivery's provider id as the task id DingTalk gave it.
+fn task_id(provider_id: &str) -> Result<i64, Refusal> {
+    provider_id.trim().parse().map_err(|_| Refusal::Final {
+        reason: format!("{provider_id} is not a DingTalk task id, so this message cannot be found again"),
+        code: None,
+    })
 }
 
 /// Every DingTalk reply: `errcode`, `errmsg`, for 88 a `sub_code` with the real cause, and the
@@ -561,19 +617,6 @@ impl WorkNotice {
         Ok(r.send_result)
     }
 
-    /// What became of task `task_id` (a sent message's provider id) so far: who was not
-    /// reached and why, who read it and who has not.
-    pub async fn send_result(&self, task_id: i64) -> Result<SendResult, String> {
-        self.read_result(task_id).await.map_err(reason_of)
-    }
-
-    /// Takes task `task_id`'s message back from everyone it reached.
-    pub async fn recall(&self, task_id: i64) -> Result<(), String> {
-        let body = serde_json::json!({"agent_id": self.agent_id, "msg_task_id": task_id});
-        let r: Reply<Nothing> = self.call(RECALL_PATH, &body).await.map_err(reason_of)?;
-        r.ok().map(|_| ()).map_err(reason_of)
-    }
-
     /// Waits (at most [`PROGRESS_WAIT`], looking less often as it goes) for DingTalk to finish
     /// task `task_id`, then reads its result. `None` when the result cannot be read: the task
     /// was accepted, so its people count as sent rather than being sent to again.
@@ -918,14 +961,16 @@ mod tests {
             .mount(&server)
             .await;
         let app = app(&server.uri());
-        assert_eq!(app.recall(42).await, Ok(()));
-        let refused = app.recall(43).await.unwrap_err();
-        assert!(refused.contains("400001") && !refused.contains("T1"), "{refused}");
-        let result = app.send_result(42).await.unwrap();
-        assert_eq!(
-            (result.read, result.unread),
-            (vec!["lisi".to_owned()], vec!["zhangsan".to_owned()])
+        assert_eq!(app.recall("42").await, Ok(()));
+        let refused = app.recall("43").await.unwrap_err();
+        assert!(
+            refused.reason().contains("400001") && !refused.reason().contains("T1"),
+            "{refused:?}"
         );
+        assert!(matches!(app.recall("msg-1").await, Err(Refusal::Final { .. })));
+        let people = ["zhangsan".to_owned(), "lisi".to_owned()];
+        let read = app.read_by("42", &people).await.unwrap();
+        assert_eq!(read.iter().map(|r| r.address.as_str()).collect::<Vec<_>>(), ["lisi"]);
     }
 
     #[tokio::test]

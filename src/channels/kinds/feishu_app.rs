@@ -14,6 +14,15 @@
 //! ?user_id_type=open_id` (`{mobiles}`, at most 50; a mainland number as its 11 digits, others
 //! with `+` and the country code; `user_id` absent for a mobile nobody has), which needs the
 //! app's permission to get user IDs by mobile or e-mail.
+//!
+//! After sending (Feishu's 撤回消息 and 查询消息已读信息, open.feishu.cn
+//! …/reference/im-v1/message/delete and …/message/read_users): `DELETE
+//! /open-apis/im/v1/messages/{message_id}` recalls the bot's own message within the recall
+//! window the tenant's admin sets, 24 hours by default (230009 past it, 230026 not the bot's
+//! message); `GET /open-apis/im/v1/messages/{message_id}/read_users?user_id_type=` lists who
+//! read it (`data.items[{user_id, timestamp}]`, paged by `has_more`/`page_token`), for
+//! messages sent in the last 7 days (230033 past that, 230012 not the bot's message). Each
+//! message here goes to one person, so any reader listed is that person.
 
 use std::collections::HashMap;
 use std::sync::Arc;
@@ -26,10 +35,14 @@ use reqwest::{StatusCode, Url};
 use serde::Deserialize;
 
 use super::feishu_bot::ratelimit_reset;
+use crate::channels::after_send::millis_to_rfc3339;
 use crate::channels::markdown::to_dialect;
 use crate::channels::schema::{timeout_field, Field, FieldError, FieldType, Text, Values};
 use crate::channels::token::{TokenCache, Tried};
-use crate::channels::{lookup_mobile, About, Dialect, Format, IdFinder, Kind, Platform, Recipients};
+use crate::channels::{
+    lookup_mobile, About, AfterSend, AfterSendTerms, Dialect, Format, IdFinder, Kind, Platform, ReadReceipt,
+    Recipients, Refusal,
+};
 use crate::model::ChannelKind;
 use crate::providers::http::{self, read_prefix, Redactor, REASON_CHARS};
 use crate::providers::{Limits, Outcome, Outgoing, Provider};
@@ -50,6 +63,12 @@ const SEND_PATH: &str = "/open-apis/im/v1/messages";
 /// Finding people's ids by mobile, and how many mobiles one call takes.
 const LOOKUP_PATH: &str = "/open-apis/contact/v3/users/batch_get_id";
 const LOOKUP_BATCH: usize = 50;
+/// How long after sending Feishu lets the bot recall a message (the tenant's default).
+pub const RECALL_WITHIN: Duration = Duration::from_secs(24 * 3600);
+/// How long after sending Feishu says who has read a message.
+pub const READS_WITHIN: Duration = Duration::from_secs(7 * 24 * 3600);
+/// Pages of readers read at most (a message to one person has one page).
+const MAX_READ_PAGES: usize = 50;
 
 pub struct FeishuApp;
 
@@ -145,6 +164,18 @@ impl Kind for FeishuApp {
 
     fn id_finder(&self, channel_name: &str, values: &Values) -> Option<Result<Arc<dyn IdFinder>, FieldError>> {
         Some(provider(channel_name, values).map(|a| Arc::new(a) as Arc<dyn IdFinder>))
+    }
+
+    fn after_send_terms(&self) -> AfterSendTerms {
+        AfterSendTerms {
+            recall_within: Some(RECALL_WITHIN),
+            reports_reads: true,
+            reads_within: Some(READS_WITHIN),
+        }
+    }
+
+    fn after_send(&self, channel_name: &str, values: &Values) -> Option<Result<Arc<dyn AfterSend>, FieldError>> {
+        Some(provider(channel_name, values).map(|a| Arc::new(a) as Arc<dyn AfterSend>))
     }
 }
 
@@ -594,6 +625,186 @@ impl IdFinder for App {
     }
 }
 
+/// A reply with no data Herald reads: recall's `{code, msg}`.
+#[derive(Deserialize)]
+struct PlainReply {
+    code: i64,
+    #[serde(default)]
+    msg: String,
+}
+
+/// read_users' reply: `{code, msg, data: {items: [{user_id, timestamp}], has_more, page_token}}`.
+#[derive(Deserialize)]
+struct ReadersReply {
+    code: i64,
+    #[serde(default)]
+    msg: String,
+    #[serde(default)]
+    data: Option<ReadersData>,
+}
+
+#[derive(Deserialize, Default)]
+struct ReadersData {
+    #[serde(default)]
+    items: Vec<Reader>,
+    #[serde(default)]
+    has_more: bool,
+    #[serde(default)]
+    page_token: String,
+}
+
+#[derive(Deserialize)]
+struct Reader {
+    #[serde(default)]
+    user_id: String,
+    #[serde(default)]
+    timestamp: String,
+}
+
+/// What a refused recall or read check means: final where the message itself is the reason
+/// (past the window, not the bot's own, a type that cannot be recalled), else worth another try.
+pub fn after_send_refusal(code_value: i64, msg: &str, wait: Option<Duration>) -> Refusal {
+    let code = Some(format!("feishu:{code_value}"));
+    let said = format!("Feishu said {code_value} {msg}");
+    let last = |hint: &str| Refusal::Final {
+        reason: format!("{said}: {hint}"),
+        code: code.clone(),
+    };
+    let again = |hint: &str| Refusal::Failed {
+        reason: format!("{said}: {hint}"),
+        code: code.clone(),
+    };
+    match code_value {
+        230009 => last("the message is past the recall time your Feishu tenant allows (24 hours unless an admin changed it)"),
+        230026 | 230012 => last("the message was not sent by this app's bot"),
+        230054 => last("Feishu cannot do this for this type of message"),
+        230033 => last("Feishu tells who has read a message only in the 7 days after it was sent"),
+        230027 | 99991672 => again(
+            "the app lacks a permission: enable im:message (or im:message:recall to recall, im:message:readonly to see reads) and publish a version",
+        ),
+        230006 => again("the app's bot is not enabled: turn on the bot feature and publish a version"),
+        230002 | 230013 => again("the person is no longer in the app's availability (可用范围), so the bot cannot reach the chat"),
+        c if limited(c) => again(&format!(
+            "Feishu is limiting the app's calls: try again in {} seconds",
+            wait.unwrap_or(THROTTLE).as_secs()
+        )),
+        _ => again("try again later"),
+    }
+}
+
+impl App {
+    /// A Feishu call after sending (`DELETE`/`GET` on one message), with the token fetched
+    /// again once if Feishu refuses it; the reply's JSON, or why there is none.
+    async fn message_call<T: for<'de> Deserialize<'de>>(
+        &self,
+        method: reqwest::Method,
+        url: Url,
+        code_of: impl Fn(&T) -> i64,
+        msg_of: impl Fn(&T) -> String,
+    ) -> Result<T, Refusal> {
+        for attempt in 0..2 {
+            let token = self
+                .token
+                .get(|| self.fetch_token())
+                .await
+                .map_err(Refusal::from_outcome)?;
+            let mut redact = self.redact.clone();
+            redact.add(token.clone());
+            let sent = self
+                .client
+                .request(method.clone(), url.clone())
+                .bearer_auth(&token)
+                .header(reqwest::header::CONTENT_TYPE, "application/json; charset=utf-8")
+                .send()
+                .await;
+            let Read { reply, wait, .. } = self.reply::<T>(sent, &redact).await.map_err(Refusal::from_outcome)?;
+            match code_of(&reply) {
+                0 => return Ok(reply),
+                TOKEN_INVALID if attempt == 0 => self.token.refused(&token).await,
+                code => {
+                    return Err(after_send_refusal(
+                        code,
+                        &redact.one_line(&msg_of(&reply), REASON_CHARS),
+                        wait,
+                    ))
+                }
+            }
+        }
+        Err(Refusal::Failed {
+            reason: "Feishu refused the access token twice in a row".into(),
+            code: Some(format!("feishu:{TOKEN_INVALID}")),
+        })
+    }
+
+    /// The URL of one message, `/open-apis/im/v1/messages/{id}` and then `more`.
+    fn message_url(&self, message_id: &str, more: &[&str]) -> Url {
+        let mut url = self.url(SEND_PATH);
+        if let Ok(mut segments) = url.path_segments_mut() {
+            segments.push(message_id.trim());
+            segments.extend(more);
+        }
+        url
+    }
+}
+
+#[async_trait]
+impl AfterSend for App {
+    async fn recall(&self, provider_id: &str) -> Result<(), Refusal> {
+        let url = self.message_url(provider_id, &[]);
+        self.message_call::<PlainReply>(reqwest::Method::DELETE, url, |r| r.code, |r| r.msg.clone())
+            .await
+            .map(|_| ())
+    }
+
+    /// Each message went to one person: any reader Feishu lists is that person (asked by the
+    /// id type of their address, so the ids match too where there are several).
+    async fn read_by(&self, provider_id: &str, addresses: &[String]) -> Result<Vec<ReadReceipt>, Refusal> {
+        let id_type = match addresses.first().map(|a| receive_id_type(a.trim())) {
+            Some("user_id") => "user_id",
+            _ => "open_id",
+        };
+        let mut readers = Vec::new();
+        let mut page_token = String::new();
+        for _ in 0..MAX_READ_PAGES {
+            let mut url = self.message_url(provider_id, &["read_users"]);
+            url.query_pairs_mut()
+                .append_pair("user_id_type", id_type)
+                .append_pair("page_size", "100");
+            if !page_token.is_empty() {
+                url.query_pairs_mut().append_pair("page_token", &page_token);
+            }
+            let r: ReadersReply = self
+                .message_call(reqwest::Method::GET, url, |r: &ReadersReply| r.code, |r| r.msg.clone())
+                .await?;
+            let data = r.data.unwrap_or_default();
+            readers.extend(data.items);
+            if !data.has_more || data.page_token.is_empty() {
+                break;
+            }
+            page_token = data.page_token;
+        }
+        if let [only] = addresses {
+            return Ok(readers
+                .first()
+                .map(|r| ReadReceipt {
+                    address: only.clone(),
+                    at: millis_to_rfc3339(&r.timestamp),
+                })
+                .into_iter()
+                .collect());
+        }
+        Ok(addresses
+            .iter()
+            .filter_map(|a| {
+                readers.iter().find(|r| r.user_id == a.trim()).map(|r| ReadReceipt {
+                    address: a.clone(),
+                    at: millis_to_rfc3339(&r.timestamp),
+                })
+            })
+            .collect())
+    }
+}
+
 #[async_trait]
 impl Provider for App {
     fn kind(&self) -> ChannelKind {
@@ -698,6 +909,28 @@ mod tests {
         ));
         assert!(
             matches!(classify(123456, "new", "ou_x", None), Outcome::Retry { reason, .. } if reason.contains("new"))
+        );
+    }
+
+    #[test]
+    fn a_refusal_after_sending_is_final_only_where_the_message_is_the_reason() {
+        match after_send_refusal(230009, "Message can only be recalled within one days.", None) {
+            Refusal::Final { reason, code } => {
+                assert!(reason.contains("24 hours"), "{reason}");
+                assert_eq!(code.as_deref(), Some("feishu:230009"));
+            }
+            other => panic!("{other:?}"),
+        }
+        assert!(matches!(
+            after_send_refusal(230033, "7 days", None),
+            Refusal::Final { .. }
+        ));
+        assert!(matches!(after_send_refusal(230026, "no", None), Refusal::Final { .. }));
+        assert!(
+            matches!(after_send_refusal(230027, "perm", None), Refusal::Failed { reason, .. } if reason.contains("permission"))
+        );
+        assert!(
+            matches!(after_send_refusal(99991400, "limit", Some(Duration::from_secs(9))), Refusal::Failed { reason, .. } if reason.contains("9 seconds"))
         );
     }
 

@@ -7,6 +7,9 @@
 //! `msgtype`; the reply's `invaliduser`/`unlicenseduser` ('|'-joined, lowercased) name the people
 //! it could not reach while the rest succeed, and 81013 means none could be reached. Markdown
 //! content at most 2,048 bytes. 60020: the computer's IP is not among the app's 企业可信IP.
+//! Recall: `POST /cgi-bin/message/recall?access_token=` with `{"msgid"}`, for messages sent
+//! through message/send in the last 24 hours, WeCom clients only (WeCom's 撤回应用消息,
+//! developer.work.weixin.qq.com/document/path/94867). WeCom reports no reads.
 
 use std::collections::HashSet;
 use std::sync::Arc;
@@ -20,7 +23,10 @@ use serde::Deserialize;
 use crate::channels::markdown::to_dialect;
 use crate::channels::schema::{timeout_field, Field, FieldError, FieldType, Text, Values};
 use crate::channels::token::{TokenCache, Tried};
-use crate::channels::{lookup_mobile, About, Dialect, Format, IdFinder, Kind, Platform, Recipients};
+use crate::channels::{
+    lookup_mobile, About, AfterSend, AfterSendTerms, Dialect, Format, IdFinder, Kind, Platform, ReadReceipt,
+    Recipients, Refusal,
+};
 use crate::model::ChannelKind;
 use crate::providers::http::{self, read_prefix, retry_after, Redactor, REASON_CHARS};
 use crate::providers::{Limits, Outcome, Outgoing, Provider};
@@ -31,6 +37,8 @@ pub const MAX_BYTES: usize = 2_048;
 pub const MAX_USERS: usize = 1_000;
 /// Bytes of a reply read.
 const REPLY_BYTES: usize = 256 * 1024;
+/// How long after sending WeCom lets an app message be recalled.
+pub const RECALL_WITHIN: Duration = Duration::from_secs(24 * 3600);
 
 pub struct WecomApp;
 
@@ -130,6 +138,18 @@ impl Kind for WecomApp {
 
     fn id_finder(&self, channel_name: &str, values: &Values) -> Option<Result<Arc<dyn IdFinder>, FieldError>> {
         Some(App::new(channel_name, values).map(|a| Arc::new(a) as Arc<dyn IdFinder>))
+    }
+
+    fn after_send_terms(&self) -> AfterSendTerms {
+        AfterSendTerms {
+            recall_within: Some(RECALL_WITHIN),
+            reports_reads: false,
+            reads_within: None,
+        }
+    }
+
+    fn after_send(&self, channel_name: &str, values: &Values) -> Option<Result<Arc<dyn AfterSend>, FieldError>> {
+        Some(App::new(channel_name, values).map(|a| Arc::new(a) as Arc<dyn AfterSend>))
     }
 }
 
@@ -418,6 +438,76 @@ impl IdFinder for App {
             0 | 46004 | 60111 => Ok(None),
             code => Err(reason(classify(code, &r.errmsg))),
         }
+    }
+}
+
+/// A reply that carries only a code: recall's.
+#[derive(Deserialize)]
+struct PlainReply {
+    errcode: i64,
+    #[serde(default)]
+    errmsg: String,
+}
+
+#[async_trait]
+impl AfterSend for App {
+    /// One call recalls the message for everyone its `msgid` reached.
+    async fn recall(&self, provider_id: &str) -> Result<(), Refusal> {
+        let body = serde_json::json!({ "msgid": provider_id }).to_string();
+        for attempt in 0..2 {
+            let token = self
+                .token
+                .get(|| self.fetch_token())
+                .await
+                .map_err(Refusal::from_outcome)?;
+            let mut url = self.url("/cgi-bin/message/recall");
+            url.query_pairs_mut().append_pair("access_token", &token);
+            let mut redact = self.redact.clone();
+            redact.add(token.clone());
+            let sent = self
+                .client
+                .post(url)
+                .header(reqwest::header::CONTENT_TYPE, "application/json; charset=utf-8")
+                .body(body.clone())
+                .send()
+                .await;
+            let r: PlainReply = self.reply(sent, &redact).await.map_err(Refusal::from_outcome)?;
+            match r.errcode {
+                0 => return Ok(()),
+                code if token_refused(code) && attempt == 0 => self.token.refused(&token).await,
+                code => {
+                    let msg = redact.one_line(&r.errmsg, REASON_CHARS);
+                    // The app's settings, the IP rule and WeCom being busy read as for a send;
+                    // any other code is WeCom's own word on this message. None is taken as
+                    // final: WeCom documents no code for a msgid past its window, and Herald
+                    // asks only inside it.
+                    let reason = match classify(code, &msg) {
+                        Outcome::ChannelDown { reason, .. } => reason,
+                        Outcome::Retry { after: Some(_), .. } => {
+                            format!(
+                                "WeCom said {code} {msg}: WeCom is busy or limiting calls: recall again in a minute"
+                            )
+                        }
+                        _ => format!("WeCom said {code} {msg} when asked to recall the message"),
+                    };
+                    return Err(Refusal::Failed {
+                        reason,
+                        code: Some(format!("wecom:{code}")),
+                    });
+                }
+            }
+        }
+        Err(Refusal::Failed {
+            reason: "WeCom refused the access token twice in a row".into(),
+            code: None,
+        })
+    }
+
+    async fn read_by(&self, _provider_id: &str, _addresses: &[String]) -> Result<Vec<ReadReceipt>, Refusal> {
+        Err(Refusal::Final {
+            reason: "WeCom does not tell who has read an app message".into(),
+            code: None,
+        })
     }
 }
 

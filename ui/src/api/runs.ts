@@ -1,3 +1,5 @@
+import type { ReadsReport } from "./bindings/ReadsReport";
+import type { RecallReport } from "./bindings/RecallReport";
 import type { RunDetail } from "./bindings/RunDetail";
 import type { RunSummary } from "./bindings/RunSummary";
 import { call } from "./invoke";
@@ -20,3 +22,15 @@ export const retryFailedDelivery = (deliveryId: number) => call<number>("retry_f
 
 /** Queues every failed delivery of a run again; resolves to how many. */
 export const retryFailedRun = (runId: number) => call<number>("retry_failed", { runId });
+
+/**
+ * 撤回: cancels what the run has not sent and recalls what it sent where the platform allows
+ * (within its window); resolves to what became of each.
+ */
+export const recallRun = (runId: number) => call<RecallReport>("recall_run", { runId });
+
+/** 刷新已读: asks the platforms who has read the run, and keeps the answer. */
+export const refreshReads = (runId: number) => call<ReadsReport>("refresh_reads", { runId });
+
+/** 提醒未读: checks reads, then sends the unread a short reminder; resolves to the new run. */
+export const remindUnread = (runId: number) => call<RunSummary>("remind_unread", { runId });

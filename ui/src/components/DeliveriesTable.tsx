@@ -1,8 +1,8 @@
-import { Button, Table, Typography, type TableColumnsType } from "antd";
+import { Button, Table, Tag, Tooltip, Typography, type TableColumnsType } from "antd";
 import type { AttemptView, DeliveryView } from "../api";
 import { useT } from "../i18n";
 import { formatTime } from "./format";
-import { DeliveryStatusTag, OutcomeTag } from "./StatusTag";
+import { DeliveryStatusTag, OutcomeTag, RecallTag } from "./StatusTag";
 
 function AttemptLog({ attempts }: { attempts: AttemptView[] }) {
   const t = useT();
@@ -46,9 +46,27 @@ type Props = {
   retryingId?: number | null;
   /** Another action is under way: retries wait for it. */
   disabled?: boolean;
+  /** The run's channels report who has read a message: show each delivery's read status. */
+  showReads?: boolean;
 };
 
-export function DeliveriesTable({ deliveries, loading, onRetry, retryingId, disabled }: Props) {
+/** Read, unread when last checked, or not known ("—"). */
+function ReadState({ delivery }: { delivery: DeliveryView }) {
+  const t = useT();
+  if (delivery.readAt) {
+    return (
+      <Tooltip title={formatTime(delivery.readAt)}>
+        <Tag color="green">{t("run.readYes")}</Tag>
+      </Tooltip>
+    );
+  }
+  if (delivery.readCheckedAt && delivery.status === "sent" && delivery.recallState !== "recalled") {
+    return <Tag color="orange">{t("run.readNo")}</Tag>;
+  }
+  return <>—</>;
+}
+
+export function DeliveriesTable({ deliveries, loading, onRetry, retryingId, disabled, showReads }: Props) {
   const t = useT();
   const columns: TableColumnsType<DeliveryView> = [
     { title: t("run.recipient"), dataIndex: "contactName" },
@@ -75,6 +93,22 @@ export function DeliveriesTable({ deliveries, loading, onRetry, retryingId, disa
     },
     { title: t("run.sentAt"), dataIndex: "sentAt", render: formatTime, width: 170 },
   ];
+  if (showReads) {
+    columns.push({
+      title: t("run.readColumn"),
+      key: "read",
+      width: 100,
+      render: (_: unknown, d) => <ReadState delivery={d} />,
+    });
+  }
+  if (deliveries.some((d) => Boolean(d.recallState))) {
+    columns.push({
+      title: t("run.recallColumn"),
+      key: "recall",
+      width: 110,
+      render: (_: unknown, d) => (d.recallState ? <RecallTag state={d.recallState} note={d.recallNote} /> : "—"),
+    });
+  }
   if (onRetry) {
     columns.push({
       title: t("common.actions"),

@@ -1,9 +1,10 @@
-import { Tag } from "antd";
+import { Tag, Tooltip } from "antd";
 import type {
   AttemptOutcome,
   ChannelKind,
   DeliveryStatus,
   NoticeStatus,
+  RecallState,
   RunStatus,
 } from "../api";
 import { useT, type MessageKey, type Translate } from "../i18n";
@@ -39,6 +40,14 @@ const OUTCOME_COLORS: Record<AttemptOutcome, string> = {
   retry: "orange",
   permanent: "red",
   interrupted: "default",
+  recalled: "purple",
+  recall_failed: "volcano",
+};
+
+const RECALL_COLORS: Record<RecallState, string> = {
+  recalled: "purple",
+  failed: "volcano",
+  not_recallable: "default",
 };
 
 const HEALTH_COLORS: Record<string, string> = { ok: "green", degraded: "orange", paused: "red" };
@@ -67,6 +76,13 @@ export function NoticeStatusTag({ status }: { status: NoticeStatus }) {
 export function OutcomeTag({ outcome }: { outcome: AttemptOutcome }) {
   const t = useT();
   return <Tag color={OUTCOME_COLORS[outcome]}>{t(`status.outcome.${outcome}`)}</Tag>;
+}
+
+/** What became of a delivery's recall; the note (why not) on hover. */
+export function RecallTag({ state, note }: { state: RecallState; note?: string | null }) {
+  const t = useT();
+  const tag = <Tag color={RECALL_COLORS[state]}>{t(`status.recall.${state}`)}</Tag>;
+  return note ? <Tooltip title={note}>{tag}</Tooltip> : tag;
 }
 
 /** Health is a free string in the contract; unknown values are shown as they come. */

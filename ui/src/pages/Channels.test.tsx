@@ -1,7 +1,7 @@
 import { screen, waitFor, within } from "@testing-library/react";
 import { beforeEach, describe, expect, it, vi } from "vitest";
 import * as api from "../api";
-import { makeChannel, makeDelivery, makeNotice, makeRobotKind, makeRun } from "../test/fixtures";
+import { makeAfterSend, makeChannel, makeDelivery, makeNotice, makeRobotKind, makeRun } from "../test/fixtures";
 import { CommandError, db, resetApiMock } from "../test/mockApi";
 import { renderApp } from "../test/render";
 
@@ -99,6 +99,7 @@ describe("Channels health and controls", () => {
         makeDelivery({ id: 1, channelName: "学工群", status: "failed" }),
         makeDelivery({ id: 2, channelName: "学工群", status: "failed" }),
       ],
+      afterSend: makeAfterSend(),
     });
     const { user } = await openChannels();
     await user.click(screen.getByTestId("channel-retry-failed-学工群"));

@@ -1,7 +1,7 @@
 import { screen, waitFor, within } from "@testing-library/react";
 import { beforeEach, describe, expect, it, vi } from "vitest";
 import * as api from "../api";
-import { makeNotice, makeRun } from "../test/fixtures";
+import { makeAfterSend, makeNotice, makeRun } from "../test/fixtures";
 import { db, emitRunProgress, resetApiMock } from "../test/mockApi";
 import { renderApp } from "../test/render";
 
@@ -51,7 +51,7 @@ describe("History", () => {
   });
 
   it("filters by title and opens a run's page on click", async () => {
-    db.details.set(2, { run: db.runs[1], notice: makeNotice({ id: 2, title: "期末考试安排" }), deliveries: [] });
+    db.details.set(2, { run: db.runs[1], notice: makeNotice({ id: 2, title: "期末考试安排" }), deliveries: [], afterSend: makeAfterSend() });
     const { user } = renderApp("/history");
     const table = await screen.findByTestId("history-table");
     await within(table).findByText("运动会报名");

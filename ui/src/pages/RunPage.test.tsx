@@ -1,7 +1,7 @@
 import { screen, waitFor, within } from "@testing-library/react";
 import { beforeEach, describe, expect, it, vi } from "vitest";
 import * as api from "../api";
-import { makeDelivery, makeNotice, makeRun } from "../test/fixtures";
+import { makeAfterSend, makeDelivery, makeNotice, makeRun } from "../test/fixtures";
 import { CommandError, db, emitRunProgress, resetApiMock, subscriberCount } from "../test/mockApi";
 import { renderApp } from "../test/render";
 
@@ -28,6 +28,7 @@ beforeEach(() => {
       }),
       makeDelivery({ id: 2, contactName: "李四", status: "retry_wait", attempts: 1 }),
     ],
+    afterSend: makeAfterSend(),
   });
 });
 
@@ -215,5 +216,136 @@ describe("Run page controls", () => {
     expect(await screen.findByText("run 7 is not sending, so it cannot be paused")).toBeInTheDocument();
     await waitFor(() => expect(api.runDetail).toHaveBeenCalledTimes(2));
     expect(screen.getByTestId("run-pause")).not.toBeDisabled();
+  });
+});
+
+/** Run 7 as sent on a Feishu app channel: what it can recall, who has read it. */
+function setFeishuRun(afterSend: Partial<api.RunAfterSend>, deliveries?: api.DeliveryView[]) {
+  const detail = db.details.get(7)!;
+  db.details.set(7, {
+    ...detail,
+    run: { ...detail.run, ...completedWithFailures, failed: 0, retrying: 0, sent: 2, waiting: 1, total: 3, status: "sending" },
+    deliveries: deliveries ?? [
+      makeDelivery({ id: 1, contactName: "张三", channelName: "学校飞书", readCheckedAt: "2026-03-02T09:00:00.000Z", readAt: "2026-03-02T08:50:00.000Z" }),
+      makeDelivery({ id: 2, contactName: "李四", channelName: "学校飞书", readCheckedAt: "2026-03-02T09:00:00.000Z" }),
+      makeDelivery({ id: 3, contactName: "王五", channelName: "学校飞书", status: "queued", sentAt: null }),
+    ],
+    afterSend: makeAfterSend(afterSend),
+  });
+}
+
+const RECALLABLE = {
+  cancellable: 1,
+  recallable: 2,
+  notRecallable: 1,
+  recalled: 0,
+  inFlight: 0,
+  windowHours: 24,
+  recallableUntil: "2026-03-03T08:30:00.000Z",
+  notes: [{ channel: "学工群", count: 1, reason: "robot messages in a group chat cannot be recalled" }],
+};
+
+const READS = { reported: true, read: 1, unread: 1, unknown: 0, checkedAt: "2026-03-02T09:00:00.000Z" };
+
+describe("Run page: recall, read status and reminders", () => {
+  it("recalls only after the user confirms how many will be recalled and cancelled, within which window", async () => {
+    setFeishuRun({ recall: RECALLABLE });
+    const { user } = renderApp("/runs/7");
+    await user.click(await screen.findByTestId("after-recall"));
+    const text = await screen.findByTestId("after-recall-text");
+    expect(text).toHaveTextContent("将撤回 2 条已发出的消息");
+    expect(text).toHaveTextContent("将取消 1 条尚未发出的投递");
+    expect(text).toHaveTextContent("消息只能在发出后 24 小时内撤回");
+    expect(text).toHaveTextContent("另有 1 条无法撤回");
+    await user.click(screen.getByTestId("after-recall-back"));
+    expect(api.recallRun).not.toHaveBeenCalled();
+
+    await user.click(screen.getByTestId("after-recall"));
+    await user.click(await screen.findByTestId("after-recall-confirm"));
+    expect(api.recallRun).toHaveBeenCalledWith(7);
+    // The robot's message could not be recalled: the message says so, and where to look.
+    expect(
+      await screen.findByText("已撤回 2 条，已取消 1 条未发出的投递；1 条未能撤回，原因见投递明细"),
+    ).toBeInTheDocument();
+    // Re-read: both sent deliveries show as recalled, the queued one cancelled, nothing left to recall.
+    const table = screen.getByTestId("run-deliveries");
+    await waitFor(() => expect(within(table).getAllByText("已撤回")).toHaveLength(2));
+    expect(within(table).getByText("已取消")).toBeInTheDocument();
+    expect(screen.queryByTestId("after-recall")).not.toBeInTheDocument();
+    expect(screen.getByTestId("after-recalled")).toHaveTextContent("已撤回 2 条");
+  });
+
+  it("says why a robot's run cannot be recalled, and offers no recall", async () => {
+    setFeishuRun(
+      {
+        recall: {
+          ...RECALLABLE,
+          cancellable: 0,
+          recallable: 0,
+          windowHours: null,
+          recallableUntil: null,
+          notes: [{ channel: "学工群", count: 1, reason: "robot messages in a group chat cannot be recalled" }],
+        },
+      },
+      [makeDelivery({ id: 1, contactName: "群：学工群", channelName: "学工群" })],
+    );
+    renderApp("/runs/7");
+    const alert = await screen.findByTestId("after-not-recallable");
+    expect(alert).toHaveTextContent("这次发送的消息无法撤回");
+    expect(alert).toHaveTextContent("学工群（1）：robot messages in a group chat cannot be recalled");
+    expect(screen.queryByTestId("after-recall")).not.toBeInTheDocument();
+    expect(screen.getByTestId("reads-not-reported")).toHaveTextContent("不提供已读状态");
+    expect(screen.queryByTestId("after-remind")).not.toBeInTheDocument();
+  });
+
+  it("shows who has read it, refreshes the read status and reminds the unread with a new run", async () => {
+    setFeishuRun({ reads: READS });
+    const { user } = renderApp("/runs/7");
+    expect(await screen.findByTestId("reads-read")).toHaveTextContent("1");
+    expect(screen.getByTestId("reads-unread")).toHaveTextContent("1");
+    expect(screen.getByTestId("reads-checked")).toHaveTextContent("已读状态更新于");
+    const table = screen.getByTestId("run-deliveries");
+    const row = (name: string) => within(table).getByText(name).closest("tr") as HTMLElement;
+    expect(within(row("张三")).getByText("已读")).toBeInTheDocument();
+    expect(within(row("李四")).getByText("未读")).toBeInTheDocument();
+    expect(within(row("王五")).getAllByText("—").length).toBeGreaterThan(0);
+
+    await user.click(screen.getByTestId("after-refresh-reads"));
+    expect(api.refreshReads).toHaveBeenCalledWith(7);
+    expect(await screen.findByText("已读 1 人，未读 1 人")).toBeInTheDocument();
+
+    await user.click(screen.getByTestId("after-remind"));
+    expect(await screen.findByText(/再给仍未读的人（目前 1 人）发送一条简短提醒/)).toBeInTheDocument();
+    await user.click(screen.getByTestId("after-remind-confirm"));
+    expect(api.remindUnread).toHaveBeenCalledWith(7);
+    expect(await screen.findByText("已开始向 1 人发送提醒")).toBeInTheDocument();
+    // The first run stays on screen, linking to its reminder; the reminder links back.
+    const reminders = await screen.findByTestId("after-reminders");
+    expect(screen.getByTestId("run-status")).toHaveTextContent("发送中");
+    await user.click(within(reminders).getByText("第 101 次发送"));
+    expect(await screen.findByTestId("run-reminder-of")).toHaveTextContent("第 7 次发送");
+  });
+
+  it("offers no reminder while no one is known to be unread", async () => {
+    setFeishuRun({ reads: { ...READS, read: 2, unread: 0 } });
+    renderApp("/runs/7");
+    expect(await screen.findByTestId("after-remind")).toBeDisabled();
+    expect(screen.getByTestId("after-refresh-reads")).not.toBeDisabled();
+  });
+
+  it("words a refusal in the user's language and says what to do", async () => {
+    setFeishuRun({ reads: READS });
+    vi.mocked(api.refreshReads).mockRejectedValueOnce(
+      new CommandError("reads_unavailable", "the read status of run 7 could not be checked: Feishu said 230027", {
+        field: "run",
+        runId: "7",
+        reasons: "1 on 学校飞书: Feishu said 230027",
+      }),
+    );
+    const { user } = renderApp("/runs/7");
+    await user.click(await screen.findByTestId("after-refresh-reads"));
+    expect(
+      await screen.findByText("未能查询已读状态：1 on 学校飞书: Feishu said 230027。请检查网络和渠道设置后再试。"),
+    ).toBeInTheDocument();
   });
 });

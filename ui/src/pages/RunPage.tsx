@@ -1,8 +1,9 @@
 import { ReloadOutlined } from "@ant-design/icons";
-import { Button, Card, Flex, Result, Space, Statistic, Typography } from "antd";
+import { Alert, Button, Card, Flex, Result, Space, Statistic, Typography } from "antd";
 import { useCallback, useEffect, useState } from "react";
 import { Link, useParams } from "react-router-dom";
 import * as api from "../api";
+import { AfterSendPanel, type AfterSendAction } from "../components/AfterSendPanel";
 import { DeliveriesTable } from "../components/DeliveriesTable";
 import { ErrorAlert } from "../components/ErrorAlert";
 import { formatEta, formatTime, isRunFinished } from "../components/format";
@@ -13,13 +14,36 @@ import { RunStatusTag } from "../components/StatusTag";
 import { retryOutcome, useAction, type Outcome } from "../hooks/useAction";
 import { useLoader } from "../hooks/useLoader";
 import { useRunProgress } from "../hooks/useRunProgress";
-import { useT } from "../i18n";
+import { useT, type MessageKey, type Translate } from "../i18n";
 
 type Live = { run: api.RunSummary; ratePerSec?: number; etaSecs?: number | null };
 
 const settled = (run: api.RunSummary) => run.sent + run.failed + run.cancelled;
 
 const STAT_STYLE = { minWidth: 110 };
+
+/** The refusals of recall, read checks and reminders that the UI words itself. */
+const AFTER_SEND_ERRORS = ["recall_nothing", "reads_not_reported", "reads_unavailable", "remind_nobody"];
+
+/** `work`, with a refusal the UI knows put in the user's language (the core's text otherwise). */
+async function inOwnWords<T>(work: Promise<T>, t: Translate): Promise<T> {
+  try {
+    return await work;
+  } catch (reason) {
+    const error = api.toCommandError(reason);
+    if (!AFTER_SEND_ERRORS.includes(error.code)) throw error;
+    const key = `afterSend.error.${error.code}` as MessageKey;
+    throw new api.CommandError(error.code, t(key, error.params), error.params);
+  }
+}
+
+function recallOutcome(r: api.RecallReport, t: Translate): Outcome {
+  const done = t("afterSend.recalledMessage", { recalled: r.recalled, cancelled: r.cancelled });
+  const missed = r.failed + r.notRecallable;
+  return missed > 0
+    ? { type: "info", text: `${done}；${t("afterSend.recallPartly", { count: missed })}` }
+    : { type: "success", text: done };
+}
 
 export default function RunPage() {
   const t = useT();
@@ -30,7 +54,11 @@ export default function RunPage() {
   // A detail read that started before the latest event must not move the counts backwards.
   useEffect(() => {
     const fresh = detail.data?.run;
-    if (fresh) setLive((prev) => (prev && settled(prev.run) > settled(fresh) ? prev : { ...prev, run: fresh }));
+    // Another run (a reminder's link followed) starts afresh.
+    if (fresh)
+      setLive((prev) =>
+        prev?.run.id !== fresh.id ? { run: fresh } : settled(prev.run) > settled(fresh) ? prev : { ...prev, run: fresh },
+      );
   }, [detail.data]);
 
   useRunProgress((progress) => {
@@ -60,6 +88,28 @@ export default function RunPage() {
         return perform(action, () => api.cancelRun(runId), done("run.cancelledMessage"), afterAction);
       case "retry":
         return perform(action, () => api.retryFailedRun(runId), (n) => retryOutcome(n, t), afterAction);
+    }
+  };
+  // Their answers are not this run's summary (a reminder's is the new run's): re-read it.
+  const afterSendAction = (action: AfterSendAction) => {
+    const reread = () => afterAction(undefined);
+    switch (action) {
+      case "recall":
+        return perform(action, () => inOwnWords(api.recallRun(runId), t), (r) => recallOutcome(r, t), reread);
+      case "reads":
+        return perform(
+          action,
+          () => inOwnWords(api.refreshReads(runId), t),
+          (r) => ({ type: "success", text: t("afterSend.readsRefreshed", { read: r.read, unread: r.unread }) }),
+          reread,
+        );
+      case "remind":
+        return perform(
+          action,
+          () => inOwnWords(api.remindUnread(runId), t),
+          (r) => ({ type: "success", text: t("afterSend.remindedMessage", { count: r.total }) }),
+          reread,
+        );
     }
   };
   const retryDelivery = (d: api.DeliveryView) =>
@@ -92,6 +142,19 @@ export default function RunPage() {
         }
       />
       <ErrorAlert error={detail.error} onRetry={() => detail.reload()} />
+      {run?.reminderOf != null && (
+        <Alert
+          type="info"
+          showIcon
+          data-testid="run-reminder-of"
+          message={
+            <>
+              {t("run.reminderOf")}
+              <Link to={`/runs/${run.reminderOf}`}>{t("run.runLink", { id: run.reminderOf })}</Link>
+            </>
+          }
+        />
+      )}
       {run && (
         <Card>
           <RunProgressBar run={run} size={["100%", 20]} data-testid="run-progress" />
@@ -132,8 +195,10 @@ export default function RunPage() {
           </Typography.Paragraph>
         </Card>
       )}
+      {detail.data && <AfterSendPanel afterSend={detail.data.afterSend} busy={busy} onAction={afterSendAction} />}
       <Card title={t("run.deliveries")} size="small">
         <DeliveriesTable
+          showReads={detail.data?.afterSend.reads.reported}
           deliveries={detail.data?.deliveries ?? []}
           loading={detail.loading && !detail.data}
           onRetry={run && canRetryFailed(run) ? retryDelivery : undefined}

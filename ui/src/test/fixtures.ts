@@ -6,6 +6,7 @@ import type {
   DeliveryView,
   KindInfo,
   Notice,
+  RunAfterSend,
   RunSummary,
   SandboxMessage,
 } from "../api";
@@ -80,6 +81,26 @@ export function makeRun(over: Partial<RunSummary> = {}): RunSummary {
     cancelled: 0,
     createdAt: AT,
     finishedAt: AT,
+    reminderOf: null,
+    ...over,
+  };
+}
+
+/** A run's recall and read status: nothing to recall, no reads reported, no reminders. */
+export function makeAfterSend(over: Partial<RunAfterSend> = {}): RunAfterSend {
+  return {
+    recall: {
+      cancellable: 0,
+      recallable: 0,
+      notRecallable: 0,
+      recalled: 0,
+      inFlight: 0,
+      windowHours: null,
+      recallableUntil: null,
+      notes: [],
+    },
+    reads: { reported: false, read: 0, unread: 0, unknown: 0, checkedAt: null },
+    reminders: [],
     ...over,
   };
 }
@@ -98,6 +119,11 @@ export function makeDelivery(over: Partial<DeliveryView> = {}): DeliveryView {
     sentAt: AT,
     fallbackOf: null,
     attemptLog: [],
+    recallState: null,
+    recalledAt: null,
+    recallNote: null,
+    readCheckedAt: null,
+    readAt: null,
     ...over,
   };
 }

@@ -7,7 +7,7 @@ import { act } from "@testing-library/react";
 import { vi } from "vitest";
 import type * as Api from "../api";
 import { CommandError } from "../api/invoke";
-import { makeAppInfo, makeChannel, makeRobotKind, makeStats } from "./fixtures";
+import { makeAfterSend, makeAppInfo, makeChannel, makeRobotKind, makeStats } from "./fixtures";
 
 export { CommandError, toCommandError } from "../api/invoke";
 
@@ -223,9 +223,10 @@ export const sendNotice = vi.fn<typeof Api.sendNotice>(async (noticeId) => {
     cancelled: 0,
     createdAt: now(),
     finishedAt: null,
+    reminderOf: null,
   };
   db.runs.unshift(run);
-  db.details.set(run.id, { run, notice, deliveries: [] });
+  db.details.set(run.id, { run, notice, deliveries: [], afterSend: makeAfterSend() });
   return run;
 });
 
@@ -286,6 +287,100 @@ export const cancelRun = vi.fn<typeof Api.cancelRun>(async (runId) => {
           finishedAt: now(),
         },
   );
+});
+
+/** Cancels the unsent and recalls the sent deliveries the outlook counts as recallable. */
+export const recallRun = vi.fn<typeof Api.recallRun>(async (runId) => {
+  const detail = db.details.get(runId);
+  if (!detail) throw new CommandError("not_found", `run ${runId} not found`);
+  const outlook = detail.afterSend.recall;
+  if (outlook.cancellable + outlook.recallable + outlook.inFlight === 0) {
+    throw new CommandError("recall_nothing", `run ${runId} has nothing to recall or cancel`, {
+      field: "run",
+      runId: String(runId),
+      reasons: outlook.notes.map((n) => n.reason).join("; "),
+    });
+  }
+  let recallable = outlook.recallable;
+  const deliveries = detail.deliveries.map((d) => {
+    if (UNSENT.includes(d.status)) return { ...d, status: "cancelled" as const };
+    if (d.status === "sent" && d.recallState === null && recallable > 0) {
+      recallable -= 1;
+      return { ...d, recallState: "recalled" as const, recalledAt: now() };
+    }
+    return d;
+  });
+  const afterSend = {
+    ...detail.afterSend,
+    recall: { ...outlook, cancellable: 0, recallable: 0, recalled: outlook.recalled + outlook.recallable },
+  };
+  db.details.set(runId, { ...detail, deliveries, afterSend });
+  await cancelRun(runId);
+  return {
+    runId,
+    cancelled: outlook.cancellable,
+    recalled: outlook.recallable,
+    alreadyRecalled: outlook.recalled,
+    failed: 0,
+    notRecallable: outlook.notRecallable,
+    inFlight: outlook.inFlight,
+    alsoRecalledElsewhere: 0,
+    notes: outlook.notes,
+  };
+});
+
+/** Marks the run's read status checked now, with the counts it holds. */
+export const refreshReads = vi.fn<typeof Api.refreshReads>(async (runId) => {
+  const detail = db.details.get(runId);
+  if (!detail) throw new CommandError("not_found", `run ${runId} not found`);
+  const reads = { ...detail.afterSend.reads, checkedAt: now() };
+  db.details.set(runId, { ...detail, afterSend: { ...detail.afterSend, reads } });
+  return {
+    runId,
+    checkedAt: now(),
+    read: reads.read,
+    unread: reads.unread,
+    unknown: reads.unknown,
+    unreadNames: [],
+    notes: [],
+  };
+});
+
+/** A new run to the unread, linked to the first. */
+export const remindUnread = vi.fn<typeof Api.remindUnread>(async (runId) => {
+  const detail = db.details.get(runId);
+  if (!detail) throw new CommandError("not_found", `run ${runId} not found`);
+  const unread = detail.afterSend.reads.unread;
+  if (unread === 0) {
+    throw new CommandError("remind_nobody", "no one to remind", {
+      field: "run",
+      runId: String(runId),
+      read: String(detail.afterSend.reads.read),
+      unknown: String(detail.afterSend.reads.unknown),
+    });
+  }
+  const run: Api.RunSummary = {
+    ...detail.run,
+    id: ++nextId,
+    noticeTitle: `提醒：${detail.notice.title}`,
+    status: "sending",
+    total: unread,
+    sent: 0,
+    failed: 0,
+    waiting: unread,
+    retrying: 0,
+    cancelled: 0,
+    createdAt: now(),
+    finishedAt: null,
+    reminderOf: runId,
+  };
+  db.runs.unshift(run);
+  db.details.set(run.id, { run, notice: detail.notice, deliveries: [], afterSend: makeAfterSend() });
+  db.details.set(runId, {
+    ...detail,
+    afterSend: { ...detail.afterSend, reminders: [...detail.afterSend.reminders, run.id] },
+  });
+  return run;
 });
 
 /** Queues the failed deliveries that `pick` selects, as the store does; returns how many. */
@@ -557,6 +652,9 @@ const ALL = [
   pauseRun,
   resumeRun,
   cancelRun,
+  recallRun,
+  refreshReads,
+  remindUnread,
   retryFailedDelivery,
   retryFailedRun,
   retryFailedChannel,

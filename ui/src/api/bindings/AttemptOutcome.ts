@@ -3,4 +3,4 @@
 /**
  * How one provider call ended.
  */
-export type AttemptOutcome = "sent" | "retry" | "permanent" | "interrupted";
+export type AttemptOutcome = "sent" | "retry" | "permanent" | "interrupted" | "recalled" | "recall_failed";

@@ -2,6 +2,6 @@
 import type { AttemptOutcome } from "./AttemptOutcome";
 
 /**
- * One provider call for a delivery.
+ * One provider call for a delivery: a send, or a recall.
  */
 export type AttemptView = { id: number, attemptNo: number, startedAt: string, finishedAt: string | null, outcome: AttemptOutcome, providerCode: string | null, message: string | null, latencyMs: number | null, };

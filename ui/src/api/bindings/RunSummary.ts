@@ -12,4 +12,8 @@ waiting: number,
 /**
  * Waiting for a retry after a temporary failure.
  */
-retrying: number, cancelled: number, createdAt: string, finishedAt: string | null, };
+retrying: number, cancelled: number, createdAt: string, finishedAt: string | null, 
+/**
+ * The run this one reminds about (提醒未读), sent to those who had not read it.
+ */
+reminderOf: number | null, };
