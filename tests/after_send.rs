@@ -1,7 +1,8 @@
 //! Recall (撤回), read status and reminders (提醒未读) through the real binary, against
 //! loopback platforms that check what the real ones check: WeCom's `message/recall` (the
 //! token, a msgid it issued), Feishu's `DELETE /im/v1/messages/{id}` and `GET …/read_users`
-//! (the Bearer token, a message the bot sent, `user_id_type`, pages), and a WeCom robot,
+//! (the Bearer token, a message the bot sent, `user_id_type`, pages), DingTalk's
+//! `getsendresult` and `corpconversation/recall` (the token, the agent, the task), and a WeCom robot,
 //! which has no recall at all.
 
 mod common;
@@ -10,7 +11,7 @@ use std::collections::{HashMap, HashSet};
 use std::sync::{Arc, Mutex};
 
 use common::Herald;
-use wiremock::{MockServer, Request, Respond, ResponseTemplate};
+use wiremock::{Mock, MockServer, Request, Respond, ResponseTemplate};
 
 /// `Herald::sql` from inside an async test (it runs a runtime of its own).
 fn sql(h: &Herald, statement: &str) -> Vec<String> {
@@ -623,4 +624,102 @@ async fn a_robot_run_says_it_cannot_be_recalled_and_changes_nothing() {
     let (code, err) = fails(&h, &["runs", "remind", &run.to_string()]);
     assert_eq!(code, 2, "{err}");
     assert!(err.contains("do not report who has read"), "{err}");
+}
+
+/// A loopback DingTalk for work notifications: the token, one task (9) whose result lists
+/// 李四 as having read it, and a recall that must name that task and the app's agent.
+async fn dingtalk() -> MockServer {
+    use wiremock::matchers::{body_json, method, path, query_param};
+    let server = MockServer::start().await;
+    let ok = |body: serde_json::Value| ResponseTemplate::new(200).set_body_json(body);
+    Mock::given(method("GET"))
+        .and(path("/gettoken"))
+        .and(query_param("appkey", "dingd8e1123006514592"))
+        .and(query_param("appsecret", DINGTALK_SECRET))
+        .respond_with(ok(
+            serde_json::json!({"errcode": 0, "access_token": "DT1", "expires_in": 7200}),
+        ))
+        .mount(&server)
+        .await;
+    Mock::given(method("POST"))
+        .and(path("/topapi/message/corpconversation/asyncsend_v2"))
+        .and(query_param("access_token", "DT1"))
+        .respond_with(ok(serde_json::json!({"errcode": 0, "task_id": 9})))
+        .expect(1)
+        .mount(&server)
+        .await;
+    Mock::given(method("POST"))
+        .and(path("/topapi/message/corpconversation/getsendprogress"))
+        .and(body_json(serde_json::json!({"agent_id": 2001, "task_id": 9})))
+        .respond_with(ok(
+            serde_json::json!({"errcode": 0, "progress": {"progress_in_percent": 100, "status": 2}}),
+        ))
+        .mount(&server)
+        .await;
+    Mock::given(method("POST"))
+        .and(path("/topapi/message/corpconversation/getsendresult"))
+        .and(body_json(serde_json::json!({"agent_id": 2001, "task_id": 9})))
+        .respond_with(ok(serde_json::json!({"errcode": 0, "send_result": {
+            "read_user_id_list": ["lisi"], "unread_user_id_list": ["zhangsan"]}})))
+        .mount(&server)
+        .await;
+    Mock::given(method("POST"))
+        .and(path("/topapi/message/corpconversation/recall"))
+        .and(query_param("access_token", "DT1"))
+        .and(body_json(serde_json::json!({"agent_id": 2001, "msg_task_id": 9})))
+        .respond_with(ok(serde_json::json!({"errcode": 0, "errmsg": "ok"})))
+        .expect(1)
+        .mount(&server)
+        .await;
+    server
+}
+
+const DINGTALK_SECRET: &str = "dt-app-secret-0123456789";
+
+#[tokio::test(flavor = "multi_thread")]
+async fn a_dingtalk_work_notification_reports_its_reads_and_is_recalled_by_its_task() {
+    let server = dingtalk().await;
+    let h = Herald::new();
+    add_contacts(
+        &h,
+        "dingtalk",
+        &[("2024001", "张三", "zhangsan"), ("2024002", "李四", "lisi")],
+    );
+    let out = h.with_stdin(
+        &[
+            "channels",
+            "add",
+            "dingtalk-app",
+            "--name",
+            "钉钉通知",
+            "--app-key",
+            "dingd8e1123006514592",
+            "--app-secret",
+            "-",
+            "--agent-id",
+            "2001",
+            "--api-base",
+            &server.uri(),
+        ],
+        &format!("{DINGTALK_SECRET}\n"),
+    );
+    assert!(out.status.success(), "{}", String::from_utf8_lossy(&out.stderr));
+    let run = send(&h, "停水通知", "明天上午宿舍区停水。", &["钉钉通知"]);
+
+    let reads = json(&h, &["runs", "reads", &run.to_string()]);
+    assert_eq!(
+        (reads["read"].as_i64(), reads["unread"].as_i64()),
+        (Some(1), Some(1)),
+        "{reads}"
+    );
+    assert_eq!(reads["unreadNames"], serde_json::json!(["张三"]), "{reads}");
+
+    json(&h, &["runs", "recall", &run.to_string(), "--yes"]);
+    let detail = run_detail(&h, run);
+    for d in deliveries_on(&detail, "钉钉通知") {
+        assert_eq!(d["recallState"], "recalled", "{d}");
+    }
+    assert_eq!(detail["afterSend"]["recall"]["recalled"], 2, "{detail}");
+    // The one recall call (task 9, for both people) is checked when the server drops.
+    assert!(!sql(&h, "SELECT settings FROM channels WHERE name = '钉钉通知'")[0].contains(DINGTALK_SECRET));
 }
