@@ -58,9 +58,9 @@ const SEND_PATH: &str = "/topapi/message/corpconversation/asyncsend_v2";
 const PROGRESS_PATH: &str = "/topapi/message/corpconversation/getsendprogress";
 const RESULT_PATH: &str = "/topapi/message/corpconversation/getsendresult";
 const RECALL_PATH: &str = "/topapi/message/corpconversation/recall";
-/// How long after sending a work notification may be recalled. DingTalk's recall page names
-/// no window; 24 hours is what its console allows and WeCom's and Feishu's default, so Herald
-/// offers no more (a refusal inside it is still shown with DingTalk's words).
+/// How long after sending Herald offers to recall a work notification. DingTalk's recall page
+/// names no window (not verified against the platform); Herald offers 24 hours, as WeCom and
+/// Feishu allow, and a refusal inside it is shown with DingTalk's words.
 const RECALL_WITHIN: Duration = Duration::from_secs(24 * 3600);
 const BY_MOBILE_PATH: &str = "/topapi/v2/user/getbymobile";
 
