@@ -125,6 +125,28 @@ export function testIds(browser, timeout) {
     await el.click();
   }
 
+  /**
+   * Turns a switch on, clicking again if a click was lost (Compose's preview arriving above it
+   * can move it between the aim and the click).
+   */
+  async function switchOn(id) {
+    const el = await byTestId(id);
+    const on = async () => (await el.getAttribute("aria-checked")) === "true";
+    await browser().waitUntil(
+      async () => {
+        if (await on()) return true;
+        await click(id);
+        return browser()
+          .waitUntil(on, { timeout: 2000 })
+          .then(
+            () => true,
+            () => false,
+          );
+      },
+      { timeout, timeoutMsg: `${id} did not switch on` },
+    );
+  }
+
   /** Opens a collapsed panel by its header until `inside` shows, clicking again if a click was lost. */
   async function expand(header, inside) {
     const content = await byTestId(inside);
@@ -213,13 +235,46 @@ export function testIds(browser, timeout) {
     });
   }
 
+  /**
+   * Runs `step` until it returns true, looking again when the page re-rendered between a look
+   * and an action (WebDriver's stale element): lists fill in as their data arrives.
+   */
+  async function untilDone(step, what) {
+    await browser().waitUntil(
+      async () => {
+        try {
+          return await step();
+        } catch (e) {
+          if (/stale/i.test(String(e))) return false;
+          throw e;
+        }
+      },
+      { timeout, timeoutMsg: `${what} did not happen` },
+    );
+  }
+
   /** On the Compose screen: ticks the channel's checkbox, unless it is ticked already. */
   async function tickChannel(name) {
-    const box = await byTestId(`compose-channel-${name}`);
-    await box.waitForExist({ timeout });
-    const input = await box.$("input");
-    const target = (await input.isExisting()) ? input : box;
-    if (!(await target.isSelected())) await box.click();
+    await untilDone(async () => {
+      const box = await byTestId(`compose-channel-${name}`);
+      if (!(await box.isExisting())) return false;
+      const input = await box.$("input");
+      const target = (await input.isExisting()) ? input : box;
+      if (!(await target.isSelected())) await box.click();
+      return target.isSelected();
+    }, `ticking the channel ${name}`);
+  }
+
+  /** In an open Select's dropdown, clicks the option titled `title`. */
+  async function pickOption(title) {
+    await untilDone(async () => {
+      const option = await browser().$(
+        `.ant-select-dropdown:not(.ant-select-dropdown-hidden) .ant-select-item-option[title="${title}"]`,
+      );
+      if (!(await option.isClickable())) return false;
+      await option.click();
+      return true;
+    }, `picking ${title}`);
   }
 
   /**
@@ -256,6 +311,8 @@ export function testIds(browser, timeout) {
   return {
     byTestId,
     click,
+    switchOn,
+    pickOption,
     expand,
     type,
     textOf,

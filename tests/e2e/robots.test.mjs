@@ -139,10 +139,18 @@ after(async () => {
   if (wecom) await wecom.close();
 });
 
-const { byTestId, click, type, replace, waitForText, loadDemo, tickChannel, sendComposed, waitForRunCompleted } = testIds(
-  () => app.browser,
-  T,
-);
+const {
+  byTestId,
+  click,
+  pickOption,
+  type,
+  replace,
+  waitForText,
+  loadDemo,
+  tickChannel,
+  sendComposed,
+  waitForRunCompleted,
+} = testIds(() => app.browser, T);
 const withDiagnostics = diagnostics(() => app, () => [`robot accepted ${robot.accepted.length}, refused: ${robot.refused.join("; ")}`]);
 
 test("a signed DingTalk robot added through its form gets a test, then one message for a notice to everyone", async (t) => {
@@ -187,7 +195,6 @@ test("a signed DingTalk robot added through its form gets a test, then one messa
 
 test("WeCom ids found by mobile on the Contacts screen, then a notice reaches those people", async (t) => {
   await withDiagnostics(t, "wecom", async () => {
-    const { browser } = app;
     await click("nav-channels");
     await click("channel-add");
     await click("kind-pick-wecom_app");
@@ -204,9 +211,7 @@ test("WeCom ids found by mobile on the Contacts screen, then a notice reaches th
     await click("nav-contacts");
     await click("contacts-link-ids");
     await click("link-ids-channel");
-    const option = await browser.$('.ant-select-dropdown:not(.ant-select-dropdown-hidden) .ant-select-item-option[title="学校企业微信"]');
-    await option.waitForClickable({ timeout: T });
-    await option.click();
+    await pickOption("学校企业微信");
     await click("link-ids-look");
     await waitForText("link-ids-summary", /找到 3 人，未找到 \d+ 人，查找失败 0 人/, "the lookup's summary");
     await click("link-ids-store");

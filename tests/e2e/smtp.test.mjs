@@ -153,10 +153,18 @@ after(async () => {
   if (receiver) await receiver.close();
 });
 
-const { byTestId, click, fill, replace, loadDemo, tickChannel, waitForRunCompleted, waitForText, sendComposed } = testIds(
-  () => app.browser,
-  T,
-);
+const {
+  byTestId,
+  click,
+  switchOn,
+  fill,
+  replace,
+  loadDemo,
+  tickChannel,
+  waitForRunCompleted,
+  waitForText,
+  sendComposed,
+} = testIds(() => app.browser, T);
 
 const withDiagnostics = diagnostics(() => app, () => [`smtp sessions: ${receiver.summary()}`]);
 
@@ -292,13 +300,7 @@ async function sendNotice(title, { allowUnsubscribe }) {
   await fill("compose-title", title);
   await fill("compose-body", "{{ name }}同学：周五下午有讲座，欢迎参加。");
   await tickChannel(CHANNEL);
-  if (allowUnsubscribe) {
-    await click("compose-allow-unsubscribe");
-    await app.browser.waitUntil(
-      async () => (await (await byTestId("compose-allow-unsubscribe")).getAttribute("aria-checked")) === "true",
-      { timeout: T, timeoutMsg: "允许退订 did not switch on" },
-    );
-  }
+  if (allowUnsubscribe) await switchOn("compose-allow-unsubscribe");
   await sendComposed(CHANNEL);
   await waitForRunCompleted();
 }
