@@ -121,6 +121,22 @@ pub fn same_messages(batch: &[crate::providers::Outgoing]) -> Vec<Vec<usize>> {
     groups.into_values().collect()
 }
 
+/// An app kind's `api-base` setting (its platform's public endpoint unless set), without a
+/// trailing slash so paths can be joined to it.
+pub fn api_base(values: &Values, default: &str) -> Result<reqwest::Url, FieldError> {
+    let base = values.get("api-base").unwrap_or(default);
+    reqwest::Url::parse(base.trim_end_matches('/')).map_err(|_| {
+        FieldError::new(
+            "setting_invalid",
+            "api-base",
+            Text {
+                zh: "不是网址",
+                en: "is not an address",
+            },
+        )
+    })
+}
+
 /// A kind's id as the CLI spells it: `dingtalk-robot`.
 pub fn cli_name(kind: &dyn Kind) -> String {
     kind.id().replace('_', "-")

@@ -508,9 +508,7 @@ impl WorkNotice {
     /// The app of a channel with these (validated) settings.
     pub fn new(channel_name: &str, values: &Values) -> Result<WorkNotice, FieldError> {
         let invalid = |field: &str, zh, en| FieldError::new("setting_invalid", field, Text { zh, en });
-        let base = values.get("api-base").unwrap_or("https://oapi.dingtalk.com");
-        let base =
-            Url::parse(base.trim_end_matches('/')).map_err(|_| invalid("api-base", "不是网址", "is not an address"))?;
+        let base = crate::channels::api_base(values, "https://oapi.dingtalk.com")?;
         let app_secret = values
             .get("app-secret")
             .ok_or_else(|| invalid("app-secret", "缺少 AppSecret", "the AppSecret is missing"))?

@@ -182,9 +182,7 @@ impl Kind for FeishuApp {
 /// The provider of a channel with these (validated) settings.
 fn provider(channel_name: &str, values: &Values) -> Result<App, FieldError> {
     let invalid = |field: &str, zh, en| FieldError::new("setting_invalid", field, Text { zh, en });
-    let base = values.get("api-base").unwrap_or("https://open.feishu.cn");
-    let base =
-        Url::parse(base.trim_end_matches('/')).map_err(|_| invalid("api-base", "不是网址", "is not an address"))?;
+    let base = crate::channels::api_base(values, "https://open.feishu.cn")?;
     let app_secret = values
         .get("app-secret")
         .ok_or_else(|| invalid("app-secret", "缺少 App Secret", "the App Secret is missing"))?

@@ -300,9 +300,7 @@ impl std::fmt::Debug for App {
 impl App {
     fn new(channel_name: &str, values: &Values) -> Result<App, FieldError> {
         let invalid = |field: &str, zh, en| FieldError::new("setting_invalid", field, Text { zh, en });
-        let base = values.get("api-base").unwrap_or("https://qyapi.weixin.qq.com");
-        let base =
-            Url::parse(base.trim_end_matches('/')).map_err(|_| invalid("api-base", "不是网址", "is not an address"))?;
+        let base = crate::channels::api_base(values, "https://qyapi.weixin.qq.com")?;
         let secret = values
             .get("secret")
             .ok_or_else(|| invalid("secret", "缺少应用 Secret", "the app's Secret is missing"))?
