@@ -93,7 +93,7 @@ fn main() {
         app.store().upsert_contacts(&rows, false).await.unwrap();
         let mail = app
             .store()
-            .insert_channel("mail", ChannelKind::Smtp, &serde_json::json!({}))
+            .insert_channel("mail", ChannelKind::SMTP, &serde_json::json!({}))
             .await
             .unwrap();
         let sandbox = app.channel_by_name("sandbox").await.unwrap();

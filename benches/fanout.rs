@@ -14,7 +14,7 @@ async fn one(n: usize) {
     // not waiting in the WAL for the fan-out's commits to copy them.
     store.checkpoint().await.unwrap();
     let channel = store
-        .insert_channel("sandbox", ChannelKind::Sandbox, &serde_json::json!({}))
+        .insert_channel("sandbox", ChannelKind::SANDBOX, &serde_json::json!({}))
         .await
         .unwrap();
     let record = NoticeRecord {

@@ -144,7 +144,7 @@ impl App {
         if self.store.find_channel_by_name(SANDBOX_CHANNEL).await?.is_none() {
             match self
                 .store
-                .insert_channel(SANDBOX_CHANNEL, ChannelKind::Sandbox, &serde_json::json!({}))
+                .insert_channel(SANDBOX_CHANNEL, ChannelKind::SANDBOX, &serde_json::json!({}))
                 .await
             {
                 // Another process opening the same new directory made it first.

@@ -95,7 +95,7 @@ async fn sends_the_default_body_with_chinese_text_intact() {
         .mount(&server)
         .await;
     let w = webhook(settings(&server));
-    assert_eq!(w.kind(), ChannelKind::Webhook);
+    assert_eq!(w.kind(), ChannelKind::WEBHOOK);
 
     let out = w.send(&[msg(42)]).await;
     assert_eq!(

@@ -111,7 +111,7 @@ impl ChannelTerms {
         match self.kind {
             Some(k) => k.label().en.to_owned(),
             None => match self.channel.kind {
-                ChannelKind::Smtp => "e-mail".into(),
+                ChannelKind::SMTP => "e-mail".into(),
                 other => format!("{} message", other.as_str()),
             },
         }
@@ -123,7 +123,7 @@ impl ChannelTerms {
             (Some(Recipients::Group), _) => {
                 "robot messages in a group chat cannot be recalled: the platform offers no recall for them".into()
             }
-            (_, ChannelKind::Smtp) => "an e-mail cannot be taken back once it is sent".into(),
+            (_, ChannelKind::SMTP) => "an e-mail cannot be taken back once it is sent".into(),
             _ => format!("a {} cannot be recalled", self.label()),
         }
     }

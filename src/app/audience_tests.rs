@@ -233,7 +233,7 @@ async fn reach_counts_split_everyone_by_what_each_channel_can_do() {
     let (_d, app, _) = app_with_people().await;
     let smtp = app
         .store()
-        .insert_channel("mail", ChannelKind::Smtp, &serde_json::json!({}))
+        .insert_channel("mail", ChannelKind::SMTP, &serde_json::json!({}))
         .await
         .unwrap();
     let sandbox = app.channel_by_name("sandbox").await.unwrap();
@@ -256,7 +256,7 @@ async fn fan_out_sends_a_segment_once_per_person_and_skips_opt_outs() {
     let (_d, app, ids) = app_with_people().await;
     let smtp = app
         .store()
-        .insert_channel("mail", ChannelKind::Smtp, &serde_json::json!({}))
+        .insert_channel("mail", ChannelKind::SMTP, &serde_json::json!({}))
         .await
         .unwrap();
     let sandbox = app.channel_by_name("sandbox").await.unwrap();

@@ -364,7 +364,7 @@ impl App {
                 "signed": stored.signing, "secretHeaders": stored.secret_headers,
                 "secretQuery": stored.secret_query}),
         );
-        self.insert_channel_with_secrets(name, ChannelKind::Webhook, &json, &limits, &secrets, entry)
+        self.insert_channel_with_secrets(name, ChannelKind::WEBHOOK, &json, &limits, &secrets, entry)
             .await
     }
 
@@ -373,7 +373,7 @@ impl App {
     /// channel is; a running dispatcher rebuilds the channel's provider because `updated_at`
     /// moves on.
     pub async fn update_webhook_channel(&self, name: &str, input: UpdateWebhookChannel) -> Result<Channel> {
-        let channel = self.channel_of_kind(name, ChannelKind::Webhook, "a webhook").await?;
+        let channel = self.channel_of_kind(name, ChannelKind::WEBHOOK, "a webhook").await?;
         let old = load_for_edit(&self.store, self.secrets.as_ref(), channel.id).await?;
         let mut settings = old.settings.clone();
         let mut lost = old.missing.clone();
@@ -492,7 +492,7 @@ impl App {
 
     /// A webhook channel's configuration, secrets only named.
     pub async fn webhook_channel_config(&self, name: &str) -> Result<WebhookChannelConfig> {
-        let channel = self.channel_of_kind(name, ChannelKind::Webhook, "a webhook").await?;
+        let channel = self.channel_of_kind(name, ChannelKind::WEBHOOK, "a webhook").await?;
         let row = self.store.channel_config(channel.id).await?;
         let stored = WebhookSettings::from_json(&row.settings).map_err(invalid)?;
         // A damaged or missing entry is reported when the channel starts; here it only
@@ -532,7 +532,7 @@ impl App {
     pub(super) async fn move_credential_headers_out(&self) -> Result<()> {
         let mut moved = false;
         for channel in self.store.list_channels().await? {
-            if channel.kind != ChannelKind::Webhook {
+            if channel.kind != ChannelKind::WEBHOOK {
                 continue;
             }
             let row = self.store.channel_config(channel.id).await?;
@@ -776,7 +776,7 @@ mod tests {
             let c = store
                 .insert_configured_channel(
                     "hook",
-                    ChannelKind::Webhook,
+                    ChannelKind::WEBHOOK,
                     &legacy,
                     &serde_json::json!({}),
                     Some("channel-2"),
@@ -905,7 +905,7 @@ mod tests {
             let legacy = serde_json::json!({"url": format!("https://qyapi.weixin.qq.com/cgi-bin/webhook/send?key={QTOKEN}"),
                 "headers": {"X-Api-Pass": PASS}});
             store
-                .insert_configured_channel("hook", ChannelKind::Webhook, &legacy, &serde_json::json!({}), None)
+                .insert_configured_channel("hook", ChannelKind::WEBHOOK, &legacy, &serde_json::json!({}), None)
                 .await
                 .unwrap();
             store.close().await;

@@ -150,15 +150,20 @@ impl App {
     /// The channel kinds a word names: a kind itself (`aliyun_sms`), a receiving method as
     /// imports read it (`email`, `短信`, `wecom`…), or the address kind `mobile` (SMS).
     pub fn receiving_kinds(word: &str) -> Option<Vec<&'static str>> {
-        if let Some(k) = ChannelKind::parse(word) {
+        if let Some(k) = crate::channels::kind_named(word) {
             return Some(vec![k.as_str()]);
         }
-        let word = if matches!(word, "mobile" | "手机") {
+        let method = if matches!(word, "mobile" | "手机") {
             "sms"
         } else {
             word
         };
-        channel_kinds(word).map(<[&str]>::to_vec)
+        let kinds = channel_kinds(method)?;
+        // A kind not made yet (`aliyun_sms`) named exactly is that kind alone.
+        match kinds.iter().find(|k| **k == word) {
+            Some(exact) => Some(vec![*exact]),
+            None => Some(kinds.to_vec()),
+        }
     }
 
     /// Adds a contact after checking its fields.

@@ -86,8 +86,7 @@ impl App {
         kind.check(&values)?;
         // Building checks what only a provider can (a client that cannot be made, say).
         kind.build(name, &values)?;
-        let stored_kind = ChannelKind::parse(kind.id())
-            .ok_or_else(|| Error::Invalid(format!("this version of Herald cannot store {} channels", kind.id())))?;
+        let stored_kind = kind.kind();
         let secrets = ChannelSecrets {
             fields: split.secret.clone(),
             ..Default::default()

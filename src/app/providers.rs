@@ -41,8 +41,8 @@ impl ProviderFactory for Providers {
                 .map_err(|e| e.to_string());
         }
         match channel.kind {
-            ChannelKind::Sandbox => Ok(Arc::new(Sandbox::new(channel.name.clone(), self.inbox.clone()))),
-            ChannelKind::Webhook => {
+            ChannelKind::SANDBOX => Ok(Arc::new(Sandbox::new(channel.name.clone(), self.inbox.clone()))),
+            ChannelKind::WEBHOOK => {
                 let fresh = FreshWebhook {
                     store: self.store.clone(),
                     secrets: self.secrets.clone(),
@@ -107,7 +107,7 @@ impl FreshWebhook {
 #[async_trait]
 impl Provider for FreshWebhook {
     fn kind(&self) -> ChannelKind {
-        ChannelKind::Webhook
+        ChannelKind::WEBHOOK
     }
 
     /// Those it was first built with: the worker sizes its claims and rate windows once, and

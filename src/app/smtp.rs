@@ -50,7 +50,7 @@ impl App {
     /// ([`App::update_kind_channel`]); an empty one clears it. A new user name without a
     /// password forgets the old password, which was the old user's.
     pub async fn update_smtp_channel(&self, name: &str, input: UpdateSmtpChannel) -> Result<Channel> {
-        self.channel_of_kind(name, ChannelKind::Smtp, "e-mail").await?;
+        self.channel_of_kind(name, ChannelKind::SMTP, "e-mail").await?;
         let mut changes = BTreeMap::new();
         let mut set = |key: &str, value: Option<String>| {
             if let Some(v) = value {
@@ -76,7 +76,7 @@ impl App {
 
     /// An e-mail channel's settings, without its password.
     pub async fn smtp_channel_config(&self, name: &str) -> Result<SmtpChannelConfig> {
-        let channel = self.channel_of_kind(name, ChannelKind::Smtp, "e-mail").await?;
+        let channel = self.channel_of_kind(name, ChannelKind::SMTP, "e-mail").await?;
         let values = stored_values(&self.store, self.secrets.as_ref(), &SmtpKind, channel.id).await?;
         let text = |key| values.get(key).map(str::to_owned);
         let (security, port) = match values.get("security") {

@@ -37,7 +37,7 @@ impl App {
         let own = self.own_email_addresses().await?;
         let (own_found, wanted): (Vec<String>, Vec<String>) =
             addresses_in(text).into_iter().partition(|a| own.contains(a));
-        let email = ChannelKind::Smtp.as_str();
+        let email = ChannelKind::SMTP.as_str();
         let found = self.store.contacts_by_email(&wanted, email).await?;
         let mut report = UnsubscribeReport {
             own: own_found,
@@ -78,7 +78,7 @@ impl App {
     async fn own_email_addresses(&self) -> Result<Vec<String>> {
         let mut own = Vec::new();
         for c in self.store.list_channels().await? {
-            if c.kind != ChannelKind::Smtp {
+            if c.kind != ChannelKind::SMTP {
                 continue;
             }
             let settings = self.store.channel_settings(c.id).await?;

@@ -7,6 +7,7 @@ use ts_rs::TS;
 
 use super::after_send::{AfterSend, AfterSendTerms};
 use super::schema::{Field, FieldError, Text, Values};
+use crate::model::ChannelKind;
 use crate::providers::{Limits, Provider};
 
 /// Which platform a kind belongs to: the Channels screen groups its kind picker by this.
@@ -91,6 +92,10 @@ pub trait Kind: Send + Sync + 'static {
     fn about(&self) -> &'static About;
     fn id(&self) -> &'static str {
         self.about().id
+    }
+    /// The id as channels store it.
+    fn kind(&self) -> ChannelKind {
+        ChannelKind::declared(self.about().id)
     }
     fn label(&self) -> Text {
         self.about().label

@@ -36,21 +36,21 @@ pub fn find(id: &str) -> Option<&'static dyn Kind> {
     all().iter().copied().find(|k| same(k.id()))
 }
 
-/// Who messages on a channel of `kind` go to: from its description where it has one, else
-/// from what this module knows of the kinds not yet described that way.
+/// The kind stored or typed as `id`: a registry kind, or one of those the app makes itself
+/// (the sandbox; the webhook until it is described). `None` for an id no kind has.
+pub fn kind_named(id: &str) -> Option<ChannelKind> {
+    if let Some(described) = find(id) {
+        return Some(described.kind());
+    }
+    [ChannelKind::SANDBOX, ChannelKind::WEBHOOK]
+        .into_iter()
+        .find(|k| k.as_str() == id.trim())
+}
+
+/// Who messages on a channel of `kind` go to: from its description; the kinds the app makes
+/// itself (the sandbox, a webhook) take anyone.
 pub fn recipients_of(kind: ChannelKind) -> Recipients {
-    if let Some(described) = find(kind.as_str()) {
-        return described.recipients();
-    }
-    match kind {
-        ChannelKind::Sandbox | ChannelKind::Webhook => Recipients::Anyone,
-        ChannelKind::Smtp => Recipients::Person("email"),
-        ChannelKind::AliyunSms | ChannelKind::TencentSms | ChannelKind::Twilio => Recipients::Person("mobile"),
-        ChannelKind::WecomApp => Recipients::Person("wecom"),
-        ChannelKind::DingtalkApp => Recipients::Person("dingtalk"),
-        ChannelKind::FeishuApp => Recipients::Person("feishu"),
-        ChannelKind::WecomRobot | ChannelKind::DingtalkRobot | ChannelKind::FeishuBot => Recipients::Group,
-    }
+    find(kind.as_str()).map_or(Recipients::Anyone, |k| k.recipients())
 }
 
 /// The contact address kind a channel of `kind` sends to (`None`: anyone, or a group).
@@ -69,26 +69,23 @@ pub fn is_group(kind: ChannelKind) -> bool {
 /// Whether a kind's concurrency is the most it can carry (an SMTP pool's connections): a
 /// channel may lower it, not raise it. A webhook's is only a default a channel may change.
 pub fn concurrency_is_a_ceiling(kind: ChannelKind) -> bool {
-    matches!(kind, ChannelKind::Smtp)
+    kind == ChannelKind::SMTP
 }
 
 /// Whether a channel kind renders the body as Markdown (so values put into it are escaped).
 pub fn reads_markdown(kind: ChannelKind) -> bool {
-    match find(kind.as_str()) {
-        Some(described) => matches!(described.format(), Format::Markdown { .. } | Format::Email),
-        None => matches!(kind, ChannelKind::Smtp),
-    }
+    find(kind.as_str()).is_some_and(|k| matches!(k.format(), Format::Markdown { .. } | Format::Email))
 }
 
 /// The address kind of every channel kind, as a JSON object for the store's fan-out and
 /// fallback queries: kinds absent take any address; group kinds map to `group`, which no
 /// contact address has, so per-person queries never pick them.
 pub fn address_kinds_json() -> String {
-    let map: serde_json::Map<String, serde_json::Value> = ChannelKind::ALL
+    let map: serde_json::Map<String, serde_json::Value> = all()
         .iter()
-        .filter_map(|k| match recipients_of(*k) {
-            Recipients::Person(address) => Some((k.as_str().to_owned(), address.into())),
-            Recipients::Group => Some((k.as_str().to_owned(), "group".into())),
+        .filter_map(|k| match k.recipients() {
+            Recipients::Person(address) => Some((k.id().to_owned(), address.into())),
+            Recipients::Group => Some((k.id().to_owned(), "group".into())),
             Recipients::Anyone => None,
         })
         .collect();

@@ -642,7 +642,7 @@ mod tests {
     #[async_trait::async_trait]
     impl Provider for Fragile {
         fn kind(&self) -> ChannelKind {
-            ChannelKind::Webhook
+            ChannelKind::WEBHOOK
         }
         fn limits(&self) -> Limits {
             Limits {

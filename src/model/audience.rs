@@ -138,7 +138,7 @@ pub struct MembersChange {
 }
 
 /// How many of an audience one channel reaches.
-#[derive(Debug, Clone, PartialEq, Serialize, Deserialize, TS)]
+#[derive(Debug, Clone, PartialEq, Serialize, TS)]
 #[serde(rename_all = "camelCase")]
 #[ts(export)]
 pub struct ChannelReach {
@@ -164,7 +164,7 @@ pub struct ChannelReach {
 }
 
 /// An audience as it stands now: unique people, and what each chosen channel reaches.
-#[derive(Debug, Clone, PartialEq, Serialize, Deserialize, TS)]
+#[derive(Debug, Clone, PartialEq, Serialize, TS)]
 #[serde(rename_all = "camelCase")]
 #[ts(export)]
 pub struct AudiencePreview {

@@ -38,7 +38,7 @@ impl Sandbox {
 #[async_trait]
 impl Provider for Sandbox {
     fn kind(&self) -> ChannelKind {
-        ChannelKind::Sandbox
+        ChannelKind::SANDBOX
     }
 
     fn limits(&self) -> Limits {

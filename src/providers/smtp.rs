@@ -522,7 +522,7 @@ fn reply_text(code: u16, lines: impl Iterator<Item = impl AsRef<str>>) -> String
 #[async_trait]
 impl Provider for Smtp {
     fn kind(&self) -> ChannelKind {
-        ChannelKind::Smtp
+        ChannelKind::SMTP
     }
 
     fn limits(&self) -> Limits {

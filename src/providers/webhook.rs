@@ -1096,7 +1096,7 @@ impl Webhook {
 #[async_trait]
 impl Provider for Webhook {
     fn kind(&self) -> ChannelKind {
-        ChannelKind::Webhook
+        ChannelKind::WEBHOOK
     }
 
     /// `concurrency` is the number of HTTP requests in flight at once: the dispatcher claims no
@@ -1492,7 +1492,7 @@ mod tests {
         assert!(!e.to_string().contains("sUpEr"), "{e}");
         let w = Webhook::new("c", s, Some("whsec_MfKQ9r8GKYqrTwjUPD8ILPZIo2LaLaSw".into())).unwrap();
         assert!(!format!("{w:?}").contains("MfKQ"));
-        assert_eq!(w.kind(), ChannelKind::Webhook);
+        assert_eq!(w.kind(), ChannelKind::WEBHOOK);
     }
 
     #[test]

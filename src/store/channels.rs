@@ -11,7 +11,7 @@ fn channel_from_row(row: &sqlx::sqlite::SqliteRow) -> StoreResult<Channel> {
     Ok(Channel {
         id: row.get("id"),
         name: row.get("name"),
-        kind: ChannelKind::parse(&kind).ok_or_else(|| StoreError::Corrupt(format!("unknown channel kind {kind}")))?,
+        kind: crate::channels::kind_named(&kind).ok_or_else(|| StoreError::Corrupt(format!("unknown channel kind {kind}")))?,
         enabled: row.get("enabled"),
         paused: row.get("paused"),
         paused_reason: row.get("paused_reason"),
@@ -236,7 +236,7 @@ mod tests {
         let (_d, store) = temp_store().await;
         let json = serde_json::json!({"url": "https://example.org/a"});
         let c = store
-            .insert_configured_channel("hook", ChannelKind::Webhook, &json, &serde_json::json!({}), Some("k1"))
+            .insert_configured_channel("hook", ChannelKind::WEBHOOK, &json, &serde_json::json!({}), Some("k1"))
             .await
             .unwrap();
         let before = store.channel_config(c.id).await.unwrap();

@@ -343,7 +343,7 @@ pub(crate) mod testutil {
             store.insert_contact(&person).await.expect("contact");
         }
         let channel = store
-            .insert_channel("s", crate::model::ChannelKind::Sandbox, &serde_json::json!({}))
+            .insert_channel("s", crate::model::ChannelKind::SANDBOX, &serde_json::json!({}))
             .await
             .expect("channel");
         let notice = store

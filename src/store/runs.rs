@@ -550,11 +550,11 @@ mod tests {
     async fn preferred_fan_out_follows_the_contacts_order_then_the_notices_and_skips_opt_outs() {
         let (_d, store) = temp_store().await;
         let hook = store
-            .insert_channel("hook", ChannelKind::Webhook, &serde_json::json!({}))
+            .insert_channel("hook", ChannelKind::WEBHOOK, &serde_json::json!({}))
             .await
             .unwrap();
         let sandbox = store
-            .insert_channel("box", ChannelKind::Sandbox, &serde_json::json!({}))
+            .insert_channel("box", ChannelKind::SANDBOX, &serde_json::json!({}))
             .await
             .unwrap();
         let mut ids = Vec::new();
@@ -632,7 +632,7 @@ mod tests {
     async fn fan_out_freezes_only_the_variables_the_templates_use() {
         let (_d, store) = temp_store().await;
         let sandbox = store
-            .insert_channel("box", ChannelKind::Sandbox, &serde_json::json!({}))
+            .insert_channel("box", ChannelKind::SANDBOX, &serde_json::json!({}))
             .await
             .unwrap();
         let contact = store

@@ -712,7 +712,7 @@ impl IdFinder for WorkNotice {
 #[async_trait]
 impl Provider for WorkNotice {
     fn kind(&self) -> ChannelKind {
-        ChannelKind::DingtalkApp
+        ChannelKind::declared(ABOUT.id)
     }
 
     fn limits(&self) -> Limits {

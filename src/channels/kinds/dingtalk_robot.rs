@@ -327,7 +327,7 @@ impl std::fmt::Debug for Robot {
 #[async_trait]
 impl Provider for Robot {
     fn kind(&self) -> ChannelKind {
-        ChannelKind::DingtalkRobot
+        ChannelKind::declared(ABOUT.id)
     }
 
     fn limits(&self) -> Limits {

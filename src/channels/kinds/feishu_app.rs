@@ -806,7 +806,7 @@ impl AfterSend for App {
 #[async_trait]
 impl Provider for App {
     fn kind(&self) -> ChannelKind {
-        ChannelKind::FeishuApp
+        ChannelKind::declared(ABOUT.id)
     }
 
     fn limits(&self) -> Limits {

@@ -420,7 +420,7 @@ impl std::fmt::Debug for Bot {
 #[async_trait]
 impl Provider for Bot {
     fn kind(&self) -> ChannelKind {
-        ChannelKind::FeishuBot
+        ChannelKind::declared(ABOUT.id)
     }
 
     fn limits(&self) -> Limits {

@@ -512,7 +512,7 @@ impl AfterSend for App {
 #[async_trait]
 impl Provider for App {
     fn kind(&self) -> ChannelKind {
-        ChannelKind::WecomApp
+        ChannelKind::declared(ABOUT.id)
     }
 
     fn limits(&self) -> Limits {

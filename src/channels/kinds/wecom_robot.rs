@@ -343,7 +343,7 @@ impl std::fmt::Debug for Robot {
 #[async_trait]
 impl Provider for Robot {
     fn kind(&self) -> ChannelKind {
-        ChannelKind::WecomRobot
+        ChannelKind::declared(ABOUT.id)
     }
 
     fn limits(&self) -> Limits {

@@ -134,7 +134,7 @@ struct Shown<'a> {
 pub async fn show(app: &App, name: &str, json: bool) -> anyhow::Result<()> {
     let c = app.channel_by_name(name).await?;
     let webhook = match c.kind {
-        ChannelKind::Webhook => Some(app.webhook_channel_config(name).await?),
+        ChannelKind::WEBHOOK => Some(app.webhook_channel_config(name).await?),
         _ => None,
     };
     let settings = match crate::channels::find(c.kind.as_str()) {

@@ -17,6 +17,7 @@ import {
 } from "antd";
 import { useCallback, useEffect, useState } from "react";
 import * as api from "../api";
+import { useKindLabel } from "../hooks/useKindLabel";
 import { useLoader } from "../hooks/useLoader";
 import { useT, type MessageKey } from "../i18n";
 import { ErrorAlert } from "./ErrorAlert";
@@ -36,23 +37,15 @@ const ADDRESS_LABELS: Record<AddressKind, MessageKey> = {
   feishu: "contact.address.feishu",
 };
 
-/** The receiving methods a person can prefer or refuse (channel kinds, as stored). */
-const CHANNEL_KINDS: api.ChannelKind[] = [
-  "smtp",
-  "aliyun_sms",
-  "tencent_sms",
-  "twilio",
-  "wecom_app",
-  "wecom_robot",
-  "dingtalk_app",
-  "dingtalk_robot",
-  "feishu_app",
-  "feishu_bot",
-  "webhook",
-  "sandbox",
-];
-
-const kindLabel = (kind: string): MessageKey => `channelKind.${kind}` as MessageKey;
+/**
+ * The receiving methods a person can prefer or refuse: every kind of the registry, the kinds
+ * the app makes itself, and whatever the contact already names (an import may name a kind
+ * this version has no channel for).
+ */
+function receivingKinds(kinds: api.KindInfo[] | undefined, named: string[]): string[] {
+  const all = [...(kinds ?? []).map((k) => k.id), "webhook", "sandbox", ...named];
+  return all.filter((k, i) => all.indexOf(k) === i);
+}
 
 type Values = {
   name: string;
@@ -128,7 +121,7 @@ function fieldOf(message: string): { name: string[]; text: MessageKey } | undefi
 /** The preferred receiving methods in order, with buttons to move and remove, and one to add. */
 function PreferredOrder({ value, onChange }: { value: string[]; onChange: (next: string[]) => void }) {
   const t = useT();
-  const label = (kind: string) => (CHANNEL_KINDS.includes(kind as api.ChannelKind) ? t(kindLabel(kind)) : kind);
+  const { kinds, label } = useKindLabel();
   const move = (from: number, to: number) => {
     const next = value.slice();
     const [item] = next.splice(from, 1);
@@ -169,7 +162,9 @@ function PreferredOrder({ value, onChange }: { value: string[]; onChange: (next:
         placeholder={t("contact.preferredAdd")}
         value={null}
         onChange={(kind: string) => onChange([...value, kind])}
-        options={CHANNEL_KINDS.filter((k) => !value.includes(k)).map((k) => ({ value: k, label: t(kindLabel(k)) }))}
+        options={receivingKinds(kinds, [])
+          .filter((k) => !value.includes(k))
+          .map((k) => ({ value: k, label: label(k) }))}
         style={{ width: 220, marginTop: 4 }}
         data-testid="contact-preferred-add"
       />
@@ -218,6 +213,9 @@ export function ContactEditDrawer({
   }, [d, form]);
 
   const addresses = Form.useWatch("addresses", form);
+  const kindLabels = useKindLabel();
+  // The stored opt-outs, so a kind this version does not make still shows and stays ticked.
+  const optedOut = d?.optedOut ?? [];
 
   const save = async () => {
     if (!d) return;
@@ -399,7 +397,7 @@ export function ContactEditDrawer({
           <Form.Item name="optedOut" label={t("contact.optedOut")} extra={t("contact.optedOutHelp")}>
             <Checkbox.Group
               data-testid="contact-opted-out"
-              options={CHANNEL_KINDS.map((k) => ({ value: k, label: t(kindLabel(k)) }))}
+              options={receivingKinds(kindLabels.kinds, optedOut).map((k) => ({ value: k, label: kindLabels.label(k) }))}
             />
           </Form.Item>
 

@@ -1,13 +1,12 @@
 import { Tag, Tooltip } from "antd";
 import type {
   AttemptOutcome,
-  ChannelKind,
   DeliveryStatus,
   NoticeStatus,
   RecallState,
   RunStatus,
 } from "../api";
-import { useT, type MessageKey, type Translate } from "../i18n";
+import { useT, type MessageKey } from "../i18n";
 
 const RUN_COLORS: Record<RunStatus, string> = {
   pending: "default",
@@ -94,8 +93,4 @@ export function HealthTag({ health, ...rest }: { health: string } & TestIdProps)
       {known ? t(`status.health.${health}` as MessageKey) : health}
     </Tag>
   );
-}
-
-export function channelKindLabel(kind: ChannelKind, t: Translate): string {
-  return t(`channelKind.${kind}`);
 }

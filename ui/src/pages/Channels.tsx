@@ -17,14 +17,16 @@ import { ErrorAlert } from "../components/ErrorAlert";
 import { PageHeader } from "../components/PageHeader";
 import { SandboxInbox } from "../components/SandboxInbox";
 import { SmtpChannelModal } from "../components/SmtpChannelModal";
-import { HealthTag, channelKindLabel } from "../components/StatusTag";
+import { HealthTag } from "../components/StatusTag";
+import { kindLabel } from "../hooks/useKindLabel";
 import { WebhookChannelModal } from "../components/WebhookChannelModal";
 import { retryOutcome, useAction, type Outcome } from "../hooks/useAction";
 import { useLoader } from "../hooks/useLoader";
-import { useT } from "../i18n";
+import { useLanguage, useT } from "../i18n";
 
 export default function Channels() {
   const t = useT();
+  const { language } = useLanguage();
   const { message } = App.useApp();
   const channels = useLoader(useCallback(() => api.listChannels(), []));
   const kinds = useLoader(useCallback(() => api.channelKinds(), []));
@@ -84,7 +86,7 @@ export default function Channels() {
 
   const columns: TableColumnsType<api.Channel> = [
     { title: t("channels.name"), dataIndex: "name" },
-    { title: t("channels.kind"), dataIndex: "kind", render: (kind: api.ChannelKind) => channelKindLabel(kind, t) },
+    { title: t("channels.kind"), dataIndex: "kind", render: (kind: api.ChannelKind) => kindLabel(kind, kinds.data, language, t) },
     {
       title: t("channels.enabled"),
       dataIndex: "enabled",

@@ -1,7 +1,7 @@
 import { screen, waitFor, within } from "@testing-library/react";
 import { beforeEach, describe, expect, it, vi } from "vitest";
 import * as api from "../api";
-import { makeAppInfo, makeChannel, makeNotice, makeSandboxMessage } from "../test/fixtures";
+import { makeAppInfo, makeChannel, makeNotice, makeRobotKind, makeSandboxMessage } from "../test/fixtures";
 import { db, resetApiMock } from "../test/mockApi";
 import { renderApp } from "../test/render";
 
@@ -11,6 +11,8 @@ beforeEach(() => resetApiMock());
 
 describe("Channels", () => {
   it("lists channels and the sandbox inbox, whose messages expand to their body", async () => {
+    // A kind is named by the backend's description of it; the sandbox by the catalogue.
+    db.kinds = [...db.kinds, { ...makeRobotKind(), id: "smtp", label: { zh: "电子邮件（SMTP）", en: "E-mail (SMTP)" } }];
     db.channels = [
       makeChannel({ id: 1, name: "沙盒" }),
       makeChannel({ id: 2, name: "学院邮箱", kind: "smtp", enabled: false, paused: true, pausedReason: "认证失败", health: "paused" }),
@@ -19,7 +21,8 @@ describe("Channels", () => {
     const { user } = renderApp("/channels");
     const channels = await screen.findByTestId("channels-table");
     expect(await within(channels).findByText("学院邮箱")).toBeInTheDocument();
-    expect(within(channels).getByText("电子邮件（SMTP）")).toBeInTheDocument();
+    expect(await within(channels).findByText("电子邮件（SMTP）")).toBeInTheDocument();
+    expect(within(channels).getByText("沙盒（不真实发送）")).toBeInTheDocument();
     expect(within(channels).getByText("认证失败")).toBeInTheDocument();
     expect(within(channels).getByText("正常")).toBeInTheDocument();
 
