@@ -302,3 +302,93 @@ async fn a_notice_to_three_people_on_a_group_robot_posts_one_message() {
     assert_eq!(group[0]["contactName"], "群：年级群");
     assert_eq!(group[0]["status"], "sent");
 }
+
+#[tokio::test(flavor = "multi_thread")]
+async fn a_robot_set_to_mention_the_audience_pings_them_by_dingtalk_id_or_mobile() {
+    let (server, robot) = robot(None).await;
+    let h = Herald::new();
+    let sheet = h.data_dir().join("班级.csv");
+    std::fs::write(
+        &sheet,
+        "姓名,学号,手机,钉钉ID\n王小明,2024001,13800138000,\n刘洋,2024002,13900139000,liuyang01\n李雷,2024003,,\n",
+    )
+    .unwrap();
+    h.json(&["contacts", "import", sheet.to_str().unwrap()]);
+    h.json(&[
+        "channels",
+        "add",
+        "dingtalk-robot",
+        "--name",
+        "班级群",
+        "--webhook",
+        &webhook(&server),
+        "--mention",
+        "audience",
+    ]);
+    let notice = h.json(&[
+        "notices",
+        "create",
+        "--title",
+        "补考通知",
+        "--body",
+        "请以下同学周三到 A101 补考。",
+        "--channel",
+        "班级群",
+    ]);
+    let id = notice["id"].to_string();
+    tokio::task::block_in_place(|| h.json(&["notices", "send", &id, "--wait"]));
+
+    let accepted = robot.accepted.lock().unwrap().clone();
+    assert_eq!(accepted.len(), 1, "one message into the group");
+    let at = &accepted[0]["at"];
+    // 刘洋 by his DingTalk id (preferred to his mobile), 王小明 by mobile; 李雷 has neither.
+    assert_eq!(at["atUserIds"], serde_json::json!(["liuyang01"]));
+    assert_eq!(at["atMobiles"], serde_json::json!(["13800138000"]));
+    assert_eq!(at["isAtAll"], false);
+    // DingTalk pings only those whose @ is in the text as well.
+    let text = accepted[0]["markdown"]["text"].as_str().unwrap();
+    assert!(text.ends_with("@liuyang01 @13800138000"), "{text}");
+    assert_eq!(h.last_run()["deliveries"][0]["status"], "sent");
+}
+
+#[tokio::test(flavor = "multi_thread")]
+async fn an_audience_too_large_to_mention_is_refused_before_sending_naming_the_numbers() {
+    let (server, robot) = robot(None).await;
+    let h = Herald::new();
+    let sheet = h.data_dir().join("年级.csv");
+    let mut rows = String::from("姓名,学号,手机\n");
+    for i in 0..101 {
+        rows.push_str(&format!("学生{i},2024{i:03},138{i:08}\n"));
+    }
+    std::fs::write(&sheet, rows).unwrap();
+    h.json(&["contacts", "import", sheet.to_str().unwrap()]);
+    h.json(&[
+        "channels",
+        "add",
+        "dingtalk-robot",
+        "--name",
+        "年级群",
+        "--webhook",
+        &webhook(&server),
+        "--mention",
+        "audience",
+    ]);
+    let notice = h.json(&[
+        "notices",
+        "create",
+        "--title",
+        "通知",
+        "--body",
+        "周五停课。",
+        "--channel",
+        "年级群",
+    ]);
+    let id = notice["id"].to_string();
+    tokio::task::block_in_place(|| h.json(&["notices", "send", &id, "--wait"]));
+
+    assert!(robot.accepted.lock().unwrap().is_empty(), "nothing went to the group");
+    let delivery = &h.last_run()["deliveries"][0];
+    assert_eq!(delivery["status"], "failed", "{delivery}");
+    let reason = delivery["lastError"].as_str().unwrap_or_default();
+    assert!(reason.contains("101 people") && reason.contains("(100)"), "{delivery}");
+}

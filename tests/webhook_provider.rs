@@ -38,6 +38,7 @@ fn msg(id: i64) -> Outgoing {
         body: "**考场**：3 号楼 201\n请带好\"学生证\"。".into(),
         attachments: Default::default(),
         allow_unsubscribe: false,
+        mentions: Default::default(),
     }
 }
 

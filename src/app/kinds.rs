@@ -319,6 +319,7 @@ impl App {
             body: body.into(),
             attachments: Arc::from(Vec::new()),
             allow_unsubscribe: false,
+            mentions: Default::default(),
         };
         let outcome = provider.send(std::slice::from_ref(&message)).await.into_iter().next();
         Ok(match outcome {

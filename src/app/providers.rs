@@ -175,6 +175,7 @@ mod tests {
             body: "b".into(),
             attachments: Default::default(),
             allow_unsubscribe: false,
+            mentions: Default::default(),
         };
         assert!(matches!(
             provider.send(std::slice::from_ref(&message)).await[0],

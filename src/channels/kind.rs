@@ -122,6 +122,12 @@ pub trait Kind: Send + Sync + 'static {
     fn switches(&self) -> &'static [Switch] {
         &[]
     }
+    /// For a group kind that can @-mention people by name: the contact address kinds it
+    /// mentions by, in preference (a platform id before a mobile). Empty (the default): it
+    /// cannot. Its `mention` setting then offers [`super::MENTION_AUDIENCE`].
+    fn mentions_by(&self) -> &'static [&'static str] {
+        &[]
+    }
     /// Checks that involve more than one field (each field's own check has run).
     fn check(&self, _values: &Values) -> Result<(), FieldError> {
         Ok(())

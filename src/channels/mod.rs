@@ -36,6 +36,18 @@ pub fn find(id: &str) -> Option<&'static dyn Kind> {
     all().iter().copied().find(|k| same(k.id()))
 }
 
+/// A group robot's `mention` setting that @-mentions the notice's audience by name.
+pub const MENTION_AUDIENCE: &str = "audience";
+
+/// The most people one group message @-mentions by name. The platforms document no bound
+/// (only their byte limits); this one is Herald's, because a message that pings hundreds is
+/// a message for `@所有人`. An audience over it is refused before sending, never cut short.
+pub const MAX_MENTIONS: usize = 100;
+
+/// The key under which fan-out freezes a group delivery's mentions in its variables: not a
+/// template name, so no notice can use or shadow it.
+pub const MENTIONS_VARIABLE: &str = "@mention";
+
 /// The kind stored or typed as `id`: a registry kind, or one of those the app makes itself
 /// (the sandbox; the webhook until it is described). `None` for an id no kind has.
 pub fn kind_named(id: &str) -> Option<ChannelKind> {

@@ -195,6 +195,34 @@ pub const fn timeout_field(help: Text) -> Field {
     .default_value("10000")
 }
 
+/// A group robot's `mention` choice: nobody.
+pub const MENTION_NOBODY: ChoiceOption = ChoiceOption {
+    value: "none",
+    label: Text {
+        zh: "不提醒",
+        en: "Nobody",
+    },
+};
+
+/// A group robot's `mention` choice: everyone in the chat.
+pub const MENTION_EVERYONE: ChoiceOption = ChoiceOption {
+    value: "all",
+    label: Text {
+        zh: "@所有人",
+        en: "@everyone",
+    },
+};
+
+/// A group robot's `mention` choice: the notice's audience, by name
+/// ([`super::MENTION_AUDIENCE`]; the kind says by what in `Kind::mentions_by`).
+pub const MENTION_THE_AUDIENCE: ChoiceOption = ChoiceOption {
+    value: super::MENTION_AUDIENCE,
+    label: Text {
+        zh: "@通知对象",
+        en: "@the notice's audience",
+    },
+};
+
 /// A setting that was refused: its code (for the UI's translation), the field, and why in
 /// both languages. Never carries the value, which may be a secret.
 #[derive(Debug, Clone, PartialEq, Eq, Error)]

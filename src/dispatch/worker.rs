@@ -16,12 +16,12 @@ use tokio::time::Instant;
 use super::config::ChannelConfig;
 use super::rate::RateLimiter;
 use super::Shared;
-use crate::channels::{address_kind, reads_markdown};
+use crate::channels::{address_kind, reads_markdown, MAX_MENTIONS, MENTIONS_VARIABLE};
 use crate::clock;
 use crate::compose;
 use crate::model::Channel;
 use crate::outbox::next_state;
-use crate::providers::{Attachment, Outcome, Outgoing, Provider};
+use crate::providers::{Attachment, Mentions, Outcome, Outgoing, Provider};
 use crate::store::{ClaimedDelivery, RecordedOutcome};
 use crate::Result;
 
@@ -389,6 +389,26 @@ async fn absorb(
     Ok(true)
 }
 
+/// Whom a group delivery @-mentions, as fan-out froze it; a message for more people than
+/// one may mention is refused here, before anything is sent, with the numbers.
+fn mentions_of(d: &ClaimedDelivery) -> std::result::Result<Mentions, Outcome> {
+    let Some(frozen) = d.variables.get(MENTIONS_VARIABLE) else {
+        return Ok(Mentions::default());
+    };
+    if let Some(people) = frozen.get("tooMany").and_then(|v| v.as_i64()) {
+        return Err(Outcome::Permanent {
+            reason: format!(
+                "the channel is set to @-mention the notice's audience, and {people} people are more than one \
+                 group message mentions ({MAX_MENTIONS}); set its mention to nobody or @everyone, or narrow \
+                 the audience, and send again"
+            ),
+            code: Some("too_many_mentions".into()),
+            bad_address: false,
+        });
+    }
+    Ok(serde_json::from_value(frozen.clone()).unwrap_or_default())
+}
+
 /// Renders, sends, classifies and records one claimed batch, then reports progress.
 async fn send_and_record(
     shared: &Shared,
@@ -413,6 +433,13 @@ async fn send_and_record(
                 .map(|r| (r, files.clone())),
             (Err(e), _) | (_, Err(e)) => Err(e.clone()),
         };
+        let mentions = match mentions_of(d) {
+            Ok(m) => m,
+            Err(refused) => {
+                pre.push(Some(refused));
+                continue;
+            }
+        };
         match rendered {
             Ok((r, attachments)) => {
                 outgoing.push(Outgoing {
@@ -428,6 +455,7 @@ async fn send_and_record(
                     body: r.body,
                     attachments,
                     allow_unsubscribe: run.allow_unsubscribe,
+                    mentions,
                 });
                 pre.push(None);
             }
@@ -670,6 +698,7 @@ mod tests {
             body: "b".into(),
             attachments: Default::default(),
             allow_unsubscribe: false,
+            mentions: Default::default(),
         }
     }
 

@@ -3,10 +3,13 @@
 //! (run, contact, channel) so that a repeated or interrupted fan-out adds nothing twice.
 
 use crate::audience;
-use crate::channels::{address_kind, address_kinds_json, is_group};
+use crate::channels::{
+    self, address_kind, address_kinds_json, is_group, MAX_MENTIONS, MENTIONS_VARIABLE, MENTION_AUDIENCE,
+};
 use crate::compose;
-use crate::model::{ChannelStrategy, Notice};
-use crate::store::{AddressSource, FrozenVariables, Store};
+use crate::model::{Channel, ChannelStrategy, Notice};
+use crate::providers::Mentions;
+use crate::store::{AddressSource, AudienceFilter, FrozenVariables, Store};
 use crate::Result;
 
 /// Contacts per fan-out transaction.
@@ -46,7 +49,10 @@ pub async fn fan_out(store: &Store, run_id: i64, notice: &Notice) -> Result<i64>
         for &channel_id in &notice.channel_ids {
             let channel = store.get_channel(channel_id).await?;
             if channel.enabled && is_group(channel.kind) {
-                store.fan_out_group(run_id, channel.id, notice.priority).await?;
+                let variables = group_variables(store, &filter, &channel).await?;
+                store
+                    .fan_out_group(run_id, channel.id, notice.priority, &variables)
+                    .await?;
             }
         }
         return Ok(store.finish_fan_out(run_id).await?);
@@ -54,7 +60,10 @@ pub async fn fan_out(store: &Store, run_id: i64, notice: &Notice) -> Result<i64>
     for &channel_id in &notice.channel_ids {
         let channel = store.get_channel(channel_id).await?;
         if is_group(channel.kind) {
-            store.fan_out_group(run_id, channel.id, notice.priority).await?;
+            let variables = group_variables(store, &filter, &channel).await?;
+            store
+                .fan_out_group(run_id, channel.id, notice.priority, &variables)
+                .await?;
             continue;
         }
         let source = match address_kind(channel.kind) {
@@ -80,4 +89,35 @@ pub async fn fan_out(store: &Store, run_id: i64, notice: &Notice) -> Result<i64>
         }
     }
     Ok(store.finish_fan_out(run_id).await?)
+}
+
+/// A group delivery's variables: empty, or for a robot set to @-mention the notice's
+/// audience, whom it mentions as the audience stands now (frozen like everyone's variables,
+/// so a retry mentions the same people). More people than [`MAX_MENTIONS`] are frozen as a
+/// count alone: the dispatcher refuses that message, naming the number and the limit.
+async fn group_variables(store: &Store, filter: &AudienceFilter, channel: &Channel) -> Result<serde_json::Value> {
+    let by = channels::find(channel.kind.as_str()).map_or(&[][..], |k| k.mentions_by());
+    if by.is_empty() {
+        return Ok(serde_json::json!({}));
+    }
+    let settings = store.channel_settings(channel.id).await?;
+    if settings.get("mention").and_then(|v| v.as_str()) != Some(MENTION_AUDIENCE) {
+        return Ok(serde_json::json!({}));
+    }
+    let found = store.audience_mentions(filter, by, MAX_MENTIONS as i64).await?;
+    let mention = if found.len() > MAX_MENTIONS {
+        let people = store.count_audience(filter).await?;
+        serde_json::json!({ "tooMany": people })
+    } else {
+        let mut mentions = Mentions::default();
+        for (kind, address) in found {
+            if kind == "mobile" {
+                mentions.mobiles.push(address);
+            } else {
+                mentions.ids.push(address);
+            }
+        }
+        serde_json::to_value(mentions).expect("JSON of strings")
+    };
+    Ok(serde_json::json!({ MENTIONS_VARIABLE: mention }))
 }

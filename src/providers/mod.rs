@@ -29,6 +29,25 @@ pub struct Outgoing {
     pub attachments: Arc<[Attachment]>,
     /// The notice lets recipients opt out: e-mail adds List-Unsubscribe and a line saying how.
     pub allow_unsubscribe: bool,
+    /// Whom a group chat's message @-mentions by name (a robot set to mention the notice's
+    /// audience); empty for everyone else. Mentioning everyone is the channel's own setting.
+    pub mentions: Mentions,
+}
+
+/// The people a group message @-mentions, as the audience's contacts have them: by platform
+/// id where they have one, else by mobile (as contacts keep it, E.164).
+#[derive(Debug, Clone, Default, PartialEq, Eq, serde::Serialize, serde::Deserialize)]
+pub struct Mentions {
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub ids: Vec<String>,
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub mobiles: Vec<String>,
+}
+
+impl Mentions {
+    pub fn is_empty(&self) -> bool {
+        self.ids.is_empty() && self.mobiles.is_empty()
+    }
 }
 
 /// A file sent with a message.

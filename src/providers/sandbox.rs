@@ -120,6 +120,7 @@ mod tests {
             body: "b".into(),
             attachments: Default::default(),
             allow_unsubscribe: false,
+            mentions: Default::default(),
         }
     }
 

@@ -657,6 +657,7 @@ mod tests {
             body: "b".into(),
             attachments: Default::default(),
             allow_unsubscribe: false,
+            mentions: Default::default(),
         };
         assert!(smtp.message(&m).unwrap_err().contains("not a valid e-mail address"));
     }
@@ -674,6 +675,7 @@ mod tests {
             body: "b".into(),
             attachments: Default::default(),
             allow_unsubscribe: false,
+            mentions: Default::default(),
         };
         let wire = |m: &Outgoing| String::from_utf8(smtp.message(m).unwrap().formatted()).unwrap();
         assert!(!wire(&m).contains("List-Unsubscribe"));

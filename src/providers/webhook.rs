@@ -807,6 +807,7 @@ fn check_template(source: &str) -> Result<(), WebhookConfigError> {
         body: PROBE_TEXT.into(),
         attachments: Default::default(),
         allow_unsubscribe: false,
+        mentions: Default::default(),
     };
     let rendered = template
         .render(Payload::of(PROBE_TEXT, &probe))
@@ -1378,6 +1379,7 @@ mod tests {
             body: "明天停课。\n请转告。".into(),
             attachments: Default::default(),
             allow_unsubscribe: false,
+            mentions: Default::default(),
         };
         let body = String::from_utf8(default_body("教务处", &m)).unwrap();
         assert_eq!(

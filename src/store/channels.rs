@@ -11,7 +11,8 @@ fn channel_from_row(row: &sqlx::sqlite::SqliteRow) -> StoreResult<Channel> {
     Ok(Channel {
         id: row.get("id"),
         name: row.get("name"),
-        kind: crate::channels::kind_named(&kind).ok_or_else(|| StoreError::Corrupt(format!("unknown channel kind {kind}")))?,
+        kind: crate::channels::kind_named(&kind)
+            .ok_or_else(|| StoreError::Corrupt(format!("unknown channel kind {kind}")))?,
         enabled: row.get("enabled"),
         paused: row.get("paused"),
         paused_reason: row.get("paused_reason"),

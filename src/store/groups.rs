@@ -322,6 +322,40 @@ impl Store {
         Ok((row.get(0), reach, row.get(1 + 4 * channels.len())))
     }
 
+    /// Per person of an audience who has one, the address a group message @-mentions them
+    /// by: the first kind of `by` (in preference) they have a valid address of, as (kind,
+    /// address), in contact order. At most `limit` + 1 are read: more is more than the caller
+    /// will mention, whatever the number.
+    pub async fn audience_mentions(
+        &self,
+        audience: &AudienceFilter,
+        by: &[&str],
+        limit: i64,
+    ) -> StoreResult<Vec<(String, String)>> {
+        let mut params = Params::starting_at(1);
+        let filter = audience.sql(&mut params);
+        let ranks = by
+            .iter()
+            .enumerate()
+            .map(|(i, kind)| format!("WHEN {} THEN {i}", params.text(kind)))
+            .collect::<Vec<_>>()
+            .join(" ");
+        let sql = format!(
+            "SELECT a.kind, a.address FROM contacts c JOIN contact_addresses a ON a.id = ( \
+               SELECT b.id FROM contact_addresses b WHERE b.contact_id = c.id AND b.invalid = 0 \
+               AND (CASE b.kind {ranks} END) IS NOT NULL ORDER BY CASE b.kind {ranks} END LIMIT 1) \
+             WHERE {filter} ORDER BY c.id LIMIT {}",
+            limit + 1
+        );
+        Ok(params
+            .bind(sqlx::query(&sql))
+            .fetch_all(&self.pool)
+            .await?
+            .iter()
+            .map(|r| (r.get(0), r.get(1)))
+            .collect())
+    }
+
     /// The first `limit` people of an audience by id (a preview's sample: it stops at the
     /// first matches instead of sorting the whole audience).
     pub async fn audience_first(&self, audience: &AudienceFilter, limit: i64) -> StoreResult<Vec<i64>> {

@@ -314,21 +314,29 @@ impl Store {
         Ok(Some(last))
     }
 
-    /// The one delivery of a run on a group channel (a robot's chat), for no one contact;
-    /// adding it again (a resumed fan-out) adds nothing.
-    pub async fn fan_out_group(&self, run_id: i64, channel_id: i64, priority: i32) -> StoreResult<()> {
+    /// The one delivery of a run on a group channel (a robot's chat), for no one contact,
+    /// with its `variables` (whom it @-mentions); adding it again (a resumed fan-out) adds
+    /// nothing.
+    pub async fn fan_out_group(
+        &self,
+        run_id: i64,
+        channel_id: i64,
+        priority: i32,
+        variables: &serde_json::Value,
+    ) -> StoreResult<()> {
         let now = clock::now_str();
         let mut tx = self.begin_write().await?;
         if still_fanning_out(&mut tx, run_id).await? {
             let added = sqlx::query(
                 "INSERT OR IGNORE INTO deliveries (run_id, contact_id, channel_id, address, status, priority, \
                  next_attempt_at, variables, created_at, updated_at) \
-                 VALUES (?1, NULL, ?2, '', 'queued', ?3, ?4, '{}', ?4, ?4)",
+                 VALUES (?1, NULL, ?2, '', 'queued', ?3, ?4, ?5, ?4, ?4)",
             )
             .bind(run_id)
             .bind(channel_id)
             .bind(priority)
             .bind(&now)
+            .bind(variables.to_string())
             .execute(&mut *tx)
             .await?
             .rows_affected();

@@ -96,6 +96,7 @@ mod tests {
             body: "正文".into(),
             attachments: Default::default(),
             allow_unsubscribe: false,
+            mentions: Default::default(),
         }
     }
 

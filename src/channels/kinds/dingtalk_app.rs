@@ -806,6 +806,7 @@ mod tests {
             body: "明天上午宿舍区停水。".into(),
             attachments: Arc::from(Vec::new()),
             allow_unsubscribe: false,
+            mentions: Default::default(),
         }
     }
 

@@ -19,8 +19,10 @@ use serde::Deserialize;
 use sha2::Sha256;
 
 use super::dingtalk::{self, THROTTLE};
-use crate::channels::schema::{timeout_field, ChoiceOption, Field, FieldError, FieldType, Text, Values};
-use crate::channels::{About, Dialect, Format, Kind, Platform, Recipients};
+use crate::channels::schema::{
+    timeout_field, Field, FieldError, FieldType, Text, Values, MENTION_EVERYONE, MENTION_NOBODY, MENTION_THE_AUDIENCE,
+};
+use crate::channels::{lookup_mobile, About, Dialect, Format, Kind, Platform, Recipients};
 use crate::model::ChannelKind;
 use crate::providers::http::{self, read_prefix, Redactor, REASON_CHARS};
 use crate::providers::{Limits, Outcome, Outgoing, Provider};
@@ -31,23 +33,6 @@ pub const MAX_BYTES: usize = 20_000;
 const REPLY_BYTES: usize = 16 * 1024;
 
 pub struct DingtalkRobot;
-
-const MENTION: &[ChoiceOption] = &[
-    ChoiceOption {
-        value: "none",
-        label: Text {
-            zh: "不提醒",
-            en: "Nobody",
-        },
-    },
-    ChoiceOption {
-        value: "all",
-        label: Text {
-            zh: "@所有人",
-            en: "@everyone",
-        },
-    },
-];
 
 const FIELDS: &[Field] = &[
     Field::new(
@@ -79,14 +64,16 @@ const FIELDS: &[Field] = &[
     .checked(looks_like_secret),
     Field::new(
         "mention",
-        FieldType::Choice { options: MENTION },
+        FieldType::Choice {
+            options: &[MENTION_NOBODY, MENTION_EVERYONE, MENTION_THE_AUDIENCE],
+        },
         Text {
             zh: "提醒",
             en: "Mention",
         },
         Text {
-            zh: "发到群里时是否 @所有人。",
-            en: "Whether the message @-mentions everyone in the group.",
+            zh: "发到群里时 @ 谁：@所有人，或 @通知对象（本次通知的对象中有钉钉账号或手机号的人，最多 100 人）。",
+            en: "Whom the message @-mentions: everyone in the group, or the notice's audience (those with a DingTalk id or a mobile, at most 100).",
         },
     )
     .default_value("none"),
@@ -152,6 +139,10 @@ impl Kind for DingtalkRobot {
         &ABOUT
     }
 
+    fn mentions_by(&self) -> &'static [&'static str] {
+        &["dingtalk", "mobile"]
+    }
+
     fn build(&self, channel_name: &str, values: &Values) -> Result<Arc<dyn Provider>, FieldError> {
         let invalid = |field: &str, zh, en| FieldError::new("setting_invalid", field, Text { zh, en });
         let webhook = values
@@ -198,13 +189,28 @@ pub fn signed_url(url: &Url, secret: &str, timestamp_ms: i64) -> Url {
     url
 }
 
-/// The message DingTalk shows: Markdown ([`dingtalk::markdown`]), and whether it mentions
-/// everyone.
+/// The message DingTalk shows: Markdown ([`dingtalk::markdown`]), and whom it mentions:
+/// everyone, or the people of `m.mentions` by userid or mobile. DingTalk pings only those
+/// whose `@userid` or `@mobile` is also in the text, so a last line lists them.
 pub fn message_body(m: &Outgoing, mention_all: bool) -> serde_json::Value {
+    let mut markdown = dingtalk::markdown(m);
+    let mobiles: Vec<&str> = m.mentions.mobiles.iter().map(|x| lookup_mobile(x)).collect();
+    if !m.mentions.is_empty() {
+        let line: Vec<String> = m
+            .mentions
+            .ids
+            .iter()
+            .map(String::as_str)
+            .chain(mobiles.iter().copied())
+            .map(|who| format!("@{who}"))
+            .collect();
+        let text = markdown["text"].as_str().unwrap_or_default();
+        markdown["text"] = format!("{text}\n\n{}", line.join(" ")).into();
+    }
     serde_json::json!({
         "msgtype": "markdown",
-        "markdown": dingtalk::markdown(m),
-        "at": {"isAtAll": mention_all},
+        "markdown": markdown,
+        "at": {"isAtAll": mention_all, "atUserIds": m.mentions.ids, "atMobiles": mobiles},
     })
 }
 
@@ -431,6 +437,7 @@ mod tests {
             body: body.into(),
             attachments: Arc::from(Vec::new()),
             allow_unsubscribe: false,
+            mentions: Default::default(),
         };
         let b = message_body(&m("考试安排", "周一考试"), true);
         assert_eq!(b["markdown"]["title"], "考试安排");

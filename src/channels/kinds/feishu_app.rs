@@ -835,6 +835,7 @@ mod tests {
             body: body.into(),
             attachments: Arc::from(Vec::new()),
             allow_unsubscribe: false,
+            mentions: Default::default(),
         }
     }
 

@@ -22,7 +22,9 @@ use serde::Deserialize;
 use sha2::Sha256;
 
 use crate::channels::markdown::to_dialect;
-use crate::channels::schema::{timeout_field, ChoiceOption, Field, FieldError, FieldType, Text, Values};
+use crate::channels::schema::{
+    timeout_field, Field, FieldError, FieldType, Text, Values, MENTION_EVERYONE, MENTION_NOBODY, MENTION_THE_AUDIENCE,
+};
 use crate::channels::{About, Dialect, Format, Kind, Platform, Recipients};
 use crate::model::ChannelKind;
 use crate::providers::http::{self, read_prefix, retry_after, Redactor, MAX_RETRY_AFTER, REASON_CHARS};
@@ -38,23 +40,6 @@ const THROTTLE: Duration = Duration::from_secs(60);
 const REPLY_BYTES: usize = 16 * 1024;
 
 pub struct FeishuBot;
-
-const MENTION: &[ChoiceOption] = &[
-    ChoiceOption {
-        value: "none",
-        label: Text {
-            zh: "不提醒",
-            en: "Nobody",
-        },
-    },
-    ChoiceOption {
-        value: "all",
-        label: Text {
-            zh: "@所有人",
-            en: "@everyone",
-        },
-    },
-];
 
 const FIELDS: &[Field] = &[
     Field::new(
@@ -86,14 +71,16 @@ const FIELDS: &[Field] = &[
     .checked(looks_like_secret),
     Field::new(
         "mention",
-        FieldType::Choice { options: MENTION },
+        FieldType::Choice {
+            options: &[MENTION_NOBODY, MENTION_EVERYONE, MENTION_THE_AUDIENCE],
+        },
         Text {
             zh: "提醒",
             en: "Mention",
         },
         Text {
-            zh: "发到群里时是否 @所有人。",
-            en: "Whether the message @-mentions everyone in the group.",
+            zh: "发到群里时 @ 谁：@所有人，或 @通知对象（本次通知的对象中飞书账号为 open_id（ou_ 开头）的人，最多 100 人；自定义机器人只能按 open_id @ 人）。",
+            en: "Whom the message @-mentions: everyone in the group, or the notice's audience (those whose Feishu id is an open_id, ou_…, at most 100: a custom bot mentions people by open_id only).",
         },
     )
     .default_value("none"),
@@ -161,6 +148,10 @@ const ABOUT: About = About {
 impl Kind for FeishuBot {
     fn about(&self) -> &'static About {
         &ABOUT
+    }
+
+    fn mentions_by(&self) -> &'static [&'static str] {
+        &["feishu"]
     }
 
     fn build(&self, channel_name: &str, values: &Values) -> Result<Arc<dyn Provider>, FieldError> {
@@ -232,7 +223,9 @@ pub fn sign(secret: &str, timestamp_s: i64) -> String {
 ///
 /// The mention goes first in the Markdown element. In a card's Markdown the documented syntax
 /// is `<at id=all></at>`; `<at user_id="all">所有人</at>` is the syntax of `text` messages,
-/// which show Markdown raw.
+/// which show Markdown raw. People are mentioned as `<at id=ou_…></at>` on a last line: a
+/// custom bot mentions by open_id only (Feishu's Markdown module notes), so other ids (a
+/// user_id, an e-mail) are left out of the line.
 pub fn message_body(m: &Outgoing, mention_all: bool, signature: Option<(i64, &str)>) -> serde_json::Value {
     let subject = m.subject.trim();
     let title = if subject.is_empty() {
@@ -241,11 +234,15 @@ pub fn message_body(m: &Outgoing, mention_all: bool, signature: Option<(i64, &st
         subject
     };
     let title: String = title.trim_start_matches(['#', ' ']).chars().take(100).collect();
-    let content = if mention_all {
+    let mut content = if mention_all {
         format!("<at id=all></at>\n{}", to_dialect(&m.body, Dialect::Feishu))
     } else {
         to_dialect(&m.body, Dialect::Feishu)
     };
+    let people: Vec<String> = open_ids(m).map(|id| format!("<at id={id}></at>")).collect();
+    if !people.is_empty() {
+        content = format!("{content}\n\n{}", people.join(" "));
+    }
     let mut body = serde_json::json!({
         "msg_type": "interactive",
         "card": {
@@ -259,6 +256,15 @@ pub fn message_body(m: &Outgoing, mention_all: bool, signature: Option<(i64, &st
         body["sign"] = sign(secret, timestamp_s).into();
     }
     body
+}
+
+/// The open_ids among the people a message mentions: the only ids a custom bot can mention.
+fn open_ids(m: &Outgoing) -> impl Iterator<Item = &str> {
+    m.mentions
+        .ids
+        .iter()
+        .map(String::as_str)
+        .filter(|id| id.starts_with("ou_"))
 }
 
 /// A reply: `{"code":0,"msg":"success"}`, or in older replies `{"StatusCode":0,
@@ -354,6 +360,13 @@ impl Bot {
         let mut redact = self.redact.clone();
         let now = unix_s();
         let message = message_body(m, self.mention_all, self.secret.as_deref().map(|s| (now, s)));
+        let unmentionable = m.mentions.ids.len() - open_ids(m).count();
+        if unmentionable > 0 {
+            tracing::warn!(
+                channel = %self.channel,
+                "{unmentionable} of the people to mention have a Feishu id that is not an open_id (ou_…); a custom bot cannot mention them"
+            );
+        }
         if let Some(sign) = message["sign"].as_str() {
             redact.add(sign.to_owned());
         }
@@ -464,6 +477,7 @@ mod tests {
             body: body.into(),
             attachments: Arc::from(Vec::new()),
             allow_unsubscribe: false,
+            mentions: Default::default(),
         }
     }
 
@@ -488,6 +502,20 @@ mod tests {
             }
         }
         assert_eq!(negatives, 1);
+    }
+
+    #[test]
+    fn the_audience_is_mentioned_by_open_id_on_a_last_line() {
+        let mut msg = m("补考", "周三补考");
+        msg.mentions.ids = vec!["ou_7d8a6e6df".into(), "zhangsan".into(), "ou_51d2c".into()];
+        let b = message_body(&msg, false, None);
+        let content = b["card"]["elements"][0]["content"].as_str().unwrap();
+        // A user_id cannot be mentioned by a custom bot: only the open_ids are.
+        assert!(
+            content.ends_with("\n\n<at id=ou_7d8a6e6df></at> <at id=ou_51d2c></at>"),
+            "{content}"
+        );
+        assert!(!content.contains("zhangsan"), "{content}");
     }
 
     #[test]

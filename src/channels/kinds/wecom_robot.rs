@@ -15,8 +15,10 @@ use reqwest::Url;
 use serde::Deserialize;
 
 use crate::channels::markdown::to_dialect;
-use crate::channels::schema::{timeout_field, ChoiceOption, Field, FieldError, FieldType, Text, Values};
-use crate::channels::{About, Dialect, Format, Kind, Platform, Recipients};
+use crate::channels::schema::{
+    timeout_field, ChoiceOption, Field, FieldError, FieldType, Text, Values, MENTION_NOBODY, MENTION_THE_AUDIENCE,
+};
+use crate::channels::{lookup_mobile, About, Dialect, Format, Kind, Platform, Recipients};
 use crate::model::ChannelKind;
 use crate::providers::http::{self, read_prefix, Redactor, REASON_CHARS};
 use crate::providers::{Limits, Outcome, Outgoing, Provider};
@@ -32,22 +34,14 @@ const REPLY_BYTES: usize = 16 * 1024;
 
 pub struct WecomRobot;
 
-const MENTION: &[ChoiceOption] = &[
-    ChoiceOption {
-        value: "none",
-        label: Text {
-            zh: "不提醒",
-            en: "Nobody",
-        },
+/// WeCom's `@everyone` goes as a text message, and the label says so.
+const MENTION_EVERYONE_AS_TEXT: ChoiceOption = ChoiceOption {
+    value: "all",
+    label: Text {
+        zh: "@所有人（以文本消息发送）",
+        en: "@everyone (sent as a text message)",
     },
-    ChoiceOption {
-        value: "all",
-        label: Text {
-            zh: "@所有人（以文本消息发送）",
-            en: "@everyone (sent as a text message)",
-        },
-    },
-];
+};
 
 const FIELDS: &[Field] = &[
     Field::new(
@@ -65,14 +59,16 @@ const FIELDS: &[Field] = &[
     .checked(has_key),
     Field::new(
         "mention",
-        FieldType::Choice { options: MENTION },
+        FieldType::Choice {
+            options: &[MENTION_NOBODY, MENTION_EVERYONE_AS_TEXT, MENTION_THE_AUDIENCE],
+        },
         Text {
             zh: "提醒",
             en: "Mention",
         },
         Text {
-            zh: "是否 @所有人。企业微信的 Markdown 消息不能 @所有人，所以选 @所有人 时以文本消息发送：Markdown 原样显示，最多 2048 字节。",
-            en: "Whether to @-mention everyone. WeCom's Markdown messages cannot mention everyone, so with @everyone the notice goes as a text message: Markdown shows as typed, at most 2048 bytes.",
+            zh: "@ 谁。@所有人：企业微信的 Markdown 消息不能 @所有人，所以以文本消息发送（Markdown 原样显示，最多 2048 字节）。@通知对象：@ 本次通知的对象中有企业微信账号或手机号的人（最多 100 人）；有人只能按手机号 @ 时同样以文本消息发送。",
+            en: "Whom to @-mention. @everyone: WeCom's Markdown messages cannot mention everyone, so the notice goes as a text message (Markdown shows as typed, at most 2048 bytes). The notice's audience: those with a WeCom id or a mobile, at most 100; when someone can only be mentioned by mobile, it goes as a text message too.",
         },
     )
     .default_value("none"),
@@ -140,6 +136,10 @@ impl Kind for WecomRobot {
         &ABOUT
     }
 
+    fn mentions_by(&self) -> &'static [&'static str] {
+        &["wecom", "mobile"]
+    }
+
     fn build(&self, channel_name: &str, values: &Values) -> Result<Arc<dyn Provider>, FieldError> {
         Ok(Arc::new(provider(channel_name, values)?))
     }
@@ -191,30 +191,43 @@ fn redactor(url: &Url, webhook: &str) -> Redactor {
 /// is a `text` message with `mentioned_list: ["@all"]`. So those go as text (≤ 2048 bytes),
 /// subject and body as typed: one message, still mentioning everyone, rather than a second
 /// message that could fail on its own and would count twice against 20 a minute.
+/// Mentioning the audience: by userid, `<@userid>` on a last line of the Markdown; anyone
+/// known only by mobile can be mentioned only in a text message (`mentioned_mobile_list`),
+/// so then the message goes as text, as for everyone.
 pub fn message_body(m: &Outgoing, mention_all: bool) -> (serde_json::Value, usize, usize) {
     let subject = m.subject.trim();
-    if mention_all {
+    if mention_all || !m.mentions.mobiles.is_empty() {
         let content = if subject.is_empty() {
             m.body.clone()
         } else {
             format!("{subject}\n\n{}", m.body)
         };
         let bytes = content.len();
+        let mut listed: Vec<&str> = m.mentions.ids.iter().map(String::as_str).collect();
+        if mention_all {
+            listed.push("@all");
+        }
+        let mobiles: Vec<&str> = m.mentions.mobiles.iter().map(|x| lookup_mobile(x)).collect();
+        let mut text = serde_json::json!({"content": content, "mentioned_list": listed});
+        if !mobiles.is_empty() {
+            text["mentioned_mobile_list"] = mobiles.into();
+        }
         (
-            serde_json::json!({
-                "msgtype": "text",
-                "text": {"content": content, "mentioned_list": ["@all"]},
-            }),
+            serde_json::json!({"msgtype": "text", "text": text}),
             bytes,
             MAX_TEXT_BYTES,
         )
     } else {
         let body = to_dialect(&m.body, Dialect::Wecom);
-        let content = if subject.is_empty() {
+        let mut content = if subject.is_empty() {
             body
         } else {
             format!("### {subject}\n\n{body}")
         };
+        if !m.mentions.ids.is_empty() {
+            let line: Vec<String> = m.mentions.ids.iter().map(|id| format!("<@{id}>")).collect();
+            content = format!("{content}\n\n{}", line.join(" "));
+        }
         let bytes = content.len();
         (
             serde_json::json!({"msgtype": "markdown", "markdown": {"content": content}}),
@@ -293,8 +306,8 @@ impl Robot {
     async fn send_one(&self, m: &Outgoing) -> Outcome {
         let (message, bytes, max) = message_body(m, self.mention_all);
         if bytes > max {
-            let what = if self.mention_all {
-                "a WeCom robot's text message (sent so to @everyone)"
+            let what = if self.mention_all || !m.mentions.mobiles.is_empty() {
+                "a WeCom robot's text message (sent so to @-mention everyone, or people by mobile)"
             } else {
                 "a WeCom robot's Markdown message"
             };
@@ -374,6 +387,7 @@ mod tests {
             body: body.into(),
             attachments: Arc::from(Vec::new()),
             allow_unsubscribe: false,
+            mentions: Default::default(),
         }
     }
 
@@ -440,6 +454,24 @@ mod tests {
         assert_eq!(max, MAX_TEXT_BYTES);
         let (b, _, _) = message_body(&m("", "只有正文"), false);
         assert_eq!(b["markdown"]["content"], "只有正文");
+    }
+
+    #[test]
+    fn the_audience_is_mentioned_in_markdown_by_userid_and_as_text_when_one_has_only_a_mobile() {
+        let mut by_id = m("补考", "周三补考");
+        by_id.mentions.ids = vec!["zhangsan".into(), "lisi".into()];
+        let (b, _, max) = message_body(&by_id, false);
+        assert_eq!(b["msgtype"], "markdown");
+        assert_eq!(b["markdown"]["content"], "### 补考\n\n周三补考\n\n<@zhangsan> <@lisi>");
+        assert_eq!(max, MAX_MARKDOWN_BYTES);
+
+        let mut also_by_mobile = by_id.clone();
+        also_by_mobile.mentions.mobiles = vec!["+8613800138000".into()];
+        let (b, _, max) = message_body(&also_by_mobile, false);
+        assert_eq!(b["msgtype"], "text");
+        assert_eq!(b["text"]["mentioned_list"], serde_json::json!(["zhangsan", "lisi"]));
+        assert_eq!(b["text"]["mentioned_mobile_list"], serde_json::json!(["13800138000"]));
+        assert_eq!(max, MAX_TEXT_BYTES);
     }
 
     #[tokio::test]
