@@ -325,6 +325,10 @@ async fn a_robot_set_to_mention_the_audience_pings_them_by_dingtalk_id_or_mobile
         "--mention",
         "audience",
     ]);
+    // The preview says whom the group message will mention before anything is sent.
+    let preview = h.json(&["audience", "preview", "all", "--channel", "班级群"]);
+    assert_eq!(preview["channels"][0]["mentions"], 2, "{preview}");
+    assert_eq!(preview["channels"][0]["mentionsRefused"], false, "{preview}");
     let notice = h.json(&[
         "notices",
         "create",
@@ -373,6 +377,9 @@ async fn an_audience_too_large_to_mention_is_refused_before_sending_naming_the_n
         "--mention",
         "audience",
     ]);
+    let preview = h.json(&["audience", "preview", "all", "--channel", "年级群"]);
+    assert_eq!(preview["channels"][0]["mentions"], 101, "{preview}");
+    assert_eq!(preview["channels"][0]["mentionsRefused"], true, "{preview}");
     let notice = h.json(&[
         "notices",
         "create",

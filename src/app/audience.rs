@@ -339,12 +339,33 @@ impl App {
         }
         let kinds: Vec<(&str, Option<&str>)> = found.iter().map(|c| (c.kind.as_str(), address_kind(c.kind))).collect();
         let (people, reach, unreachable) = self.store.audience_reach(&filter, &kinds).await?;
+        let mut mentions = Vec::with_capacity(found.len());
+        for channel in &found {
+            let settings = self.store.channel_settings(channel.id).await?;
+            let by = crate::channels::mentions_audience_by(channel.kind, &settings);
+            mentions.push(if by.is_empty() {
+                None
+            } else {
+                // Counted whole, so the preview can say how far over the limit it is.
+                Some(
+                    self.store
+                        .audience_mentions(&filter, by, i64::from(u32::MAX))
+                        .await?
+                        .len() as i64,
+                )
+            });
+        }
+        let limit = crate::channels::MAX_MENTIONS as i64;
         let channels = found
             .into_iter()
             .zip(reach)
-            .map(|(channel, reach)| {
+            .zip(mentions)
+            .map(|((channel, reach), mentions)| {
                 let group = crate::channels::is_group(channel.kind);
                 ChannelReach {
+                    mentions,
+                    mentions_refused: mentions.is_some_and(|n| n > limit),
+                    mention_limit: limit,
                     channel_id: channel.id,
                     channel_name: channel.name,
                     kind: channel.kind,

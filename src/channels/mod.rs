@@ -48,6 +48,16 @@ pub const MAX_MENTIONS: usize = 100;
 /// template name, so no notice can use or shadow it.
 pub const MENTIONS_VARIABLE: &str = "@mention";
 
+/// The contact address kinds a channel of `kind` with these stored `settings` @-mentions its
+/// notice's audience by (a robot whose `mention` is [`MENTION_AUDIENCE`]); empty when it
+/// mentions no one by name.
+pub fn mentions_audience_by(kind: ChannelKind, settings: &serde_json::Value) -> &'static [&'static str] {
+    match find(kind.as_str()) {
+        Some(k) if settings.get("mention").and_then(|v| v.as_str()) == Some(MENTION_AUDIENCE) => k.mentions_by(),
+        _ => &[],
+    }
+}
+
 /// The kind stored or typed as `id`: a registry kind, or one of those the app makes itself
 /// (the sandbox; the webhook until it is described). `None` for an id no kind has.
 pub fn kind_named(id: &str) -> Option<ChannelKind> {

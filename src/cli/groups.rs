@@ -177,6 +177,15 @@ pub async fn run_audience(app: &App, cmd: AudienceCmd, json: bool) -> anyhow::Re
                         c.invalid_address,
                         c.opted_out
                     );
+                    match c.mentions {
+                        Some(n) if c.mentions_refused => println!(
+                            "  {:<16} @-mentions {n} people: more than one group message mentions ({}), so it will be refused",
+                            "",
+                            c.mention_limit
+                        ),
+                        Some(n) => println!("  {:<16} @-mentions {n} people", ""),
+                        None => {}
+                    }
                 }
                 if !p.channels.is_empty() {
                     println!("  reached by none of these channels: {}", p.unreachable);

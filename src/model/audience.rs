@@ -161,6 +161,14 @@ pub struct ChannelReach {
     /// The channel posts one message into a group chat, whoever the audience is: `reachable`
     /// is then that one message.
     pub group: bool,
+    /// For a group robot set to @-mention the audience: how many of them it would mention
+    /// (those with an address it mentions by); `None` when it mentions no one by name.
+    #[ts(type = "number | null")]
+    pub mentions: Option<i64>,
+    /// More than one group message may mention (`mentionLimit`): the message would be refused.
+    pub mentions_refused: bool,
+    #[ts(type = "number")]
+    pub mention_limit: i64,
 }
 
 /// An audience as it stands now: unique people, and what each chosen channel reaches.

@@ -3,9 +3,7 @@
 //! (run, contact, channel) so that a repeated or interrupted fan-out adds nothing twice.
 
 use crate::audience;
-use crate::channels::{
-    self, address_kind, address_kinds_json, is_group, MAX_MENTIONS, MENTIONS_VARIABLE, MENTION_AUDIENCE,
-};
+use crate::channels::{self, address_kind, address_kinds_json, is_group, MAX_MENTIONS, MENTIONS_VARIABLE};
 use crate::compose;
 use crate::model::{Channel, ChannelStrategy, Notice};
 use crate::providers::Mentions;
@@ -96,12 +94,9 @@ pub async fn fan_out(store: &Store, run_id: i64, notice: &Notice) -> Result<i64>
 /// so a retry mentions the same people). More people than [`MAX_MENTIONS`] are frozen as a
 /// count alone: the dispatcher refuses that message, naming the number and the limit.
 async fn group_variables(store: &Store, filter: &AudienceFilter, channel: &Channel) -> Result<serde_json::Value> {
-    let by = channels::find(channel.kind.as_str()).map_or(&[][..], |k| k.mentions_by());
-    if by.is_empty() {
-        return Ok(serde_json::json!({}));
-    }
     let settings = store.channel_settings(channel.id).await?;
-    if settings.get("mention").and_then(|v| v.as_str()) != Some(MENTION_AUDIENCE) {
+    let by = channels::mentions_audience_by(channel.kind, &settings);
+    if by.is_empty() {
         return Ok(serde_json::json!({}));
     }
     let found = store.audience_mentions(filter, by, MAX_MENTIONS as i64).await?;

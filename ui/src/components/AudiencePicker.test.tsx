@@ -75,6 +75,47 @@ describe("AudiencePicker in Compose", () => {
     expect(screen.getByTestId("chart")).toBeInTheDocument();
   });
 
+  /** The preview as the backend gives it when the chosen channel is a robot that @-mentions the audience. */
+  function asMentioningRobot(mentions: number, refused: boolean) {
+    vi.mocked(api.previewAudience).mockImplementation(async (spec, ids) => ({
+      spec,
+      description: spec,
+      people: 4,
+      unreachable: 0,
+      sample: [],
+      channels: ids.map((id) => ({
+        channelId: id,
+        channelName: "沙盒",
+        kind: "dingtalk_robot",
+        reachable: 1,
+        noAddress: 0,
+        invalidAddress: 0,
+        optedOut: 0,
+        group: true,
+        mentions,
+        mentionsRefused: refused,
+        mentionLimit: 100,
+      })),
+    }));
+  }
+
+  it("says how many of the audience a group robot will @-mention", async () => {
+    asMentioningRobot(3, false);
+    await openCompose();
+    expect(await screen.findByTestId("audience-preview-channel-沙盒")).toHaveTextContent(
+      "沙盒：群消息，发 1 条到群里，@ 其中 3 人",
+    );
+    expect(screen.queryByTestId("audience-preview-mentions-refused-沙盒")).toBeNull();
+  });
+
+  it("warns before sending when the audience is more than one group message may @-mention", async () => {
+    asMentioningRobot(3000, true);
+    await openCompose();
+    expect(await screen.findByTestId("audience-preview-mentions-refused-沙盒")).toHaveTextContent(
+      "这次有 3000 人可 @，超过一条群消息最多 @ 的 100 人",
+    );
+  });
+
   it("says plainly when nobody can be reached, or nobody is chosen", async () => {
     const { user } = await openCompose();
     await user.click(screen.getByTestId("audience-pick"));

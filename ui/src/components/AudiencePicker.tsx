@@ -4,7 +4,7 @@ import * as api from "../api";
 import { buildAudienceSpec, hasAudience, type AudienceSelection } from "../api/audienceSpec";
 import { useDebouncedValue } from "../hooks/useDebouncedValue";
 import { useLoader } from "../hooks/useLoader";
-import { useT } from "../i18n";
+import { useT, type Translate } from "../i18n";
 import { AudienceReachChart } from "./AudienceReachChart";
 import { ContactPicker, type PickedContact } from "./ContactPicker";
 
@@ -230,7 +230,7 @@ function PreviewFigures({ preview, channelIds }: { preview: api.AudiencePreview;
           {preview.channels.map((c) => (
             <Typography.Text key={c.channelId} type="secondary" data-testid={`audience-preview-channel-${c.channelName}`}>
               {c.group
-                ? t("audience.groupLine", { channel: c.channelName })
+                ? groupLine(c, t)
                 : t("audience.channelLine", {
                     channel: c.channelName,
                     reachable: c.reachable,
@@ -250,6 +250,27 @@ function PreviewFigures({ preview, channelIds }: { preview: api.AudiencePreview;
       )}
     </Flex>
   );
+}
+
+/** A group channel's line: its one message, and whom it @-mentions by name, if anyone. */
+function groupLine(c: api.ChannelReach, t: Translate): ReactNode {
+  const line = t("audience.groupLine", { channel: c.channelName });
+  if (c.mentions === null) return line;
+  if (c.mentionsRefused) {
+    return (
+      <>
+        {line}
+        <Alert
+          type="error"
+          showIcon
+          style={{ marginTop: 4 }}
+          message={t("audience.mentionsRefused", { count: c.mentions, limit: c.mentionLimit, channel: c.channelName })}
+          data-testid={`audience-preview-mentions-refused-${c.channelName}`}
+        />
+      </>
+    );
+  }
+  return `${line}${t("audience.mentions", { count: c.mentions })}`;
 }
 
 function Reach({ preview }: { preview: api.AudiencePreview }) {

@@ -241,6 +241,9 @@ export const previewAudience = vi.fn<typeof Api.previewAudience>(async (spec, ch
       invalidAddress: 0,
       group: false,
       optedOut: 0,
+      mentions: null,
+      mentionsRefused: false,
+      mentionLimit: 100,
     }));
   return {
     spec,

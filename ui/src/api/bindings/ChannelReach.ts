@@ -25,4 +25,13 @@ optedOut: number,
  * The channel posts one message into a group chat, whoever the audience is: `reachable`
  * is then that one message.
  */
-group: boolean, };
+group: boolean, 
+/**
+ * For a group robot set to @-mention the audience: how many of them it would mention
+ * (those with an address it mentions by); `None` when it mentions no one by name.
+ */
+mentions: number | null, 
+/**
+ * More than one group message may mention (`mentionLimit`): the message would be refused.
+ */
+mentionsRefused: boolean, mentionLimit: number, };
