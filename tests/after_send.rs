@@ -309,6 +309,8 @@ struct FeishuState {
     deleted: Vec<String>,
     /// Read checks, one per message asked about (its first page).
     read_checks: u32,
+    /// When each read check arrived.
+    read_checked_at: Vec<std::time::Instant>,
 }
 
 #[derive(Clone, Default)]
@@ -403,6 +405,7 @@ impl Respond for Feishu {
                 // Two pages: the first empty, as Feishu may answer, the reader on the second.
                 if !q.contains_key("page_token") {
                     s.read_checks += 1;
+                    s.read_checked_at.push(std::time::Instant::now());
                     return ResponseTemplate::new(200).set_body_json(serde_json::json!({
                         "code": 0, "msg": "success",
                         "data": {"items": [], "has_more": true, "page_token": format!("next-{id}")}
@@ -722,4 +725,52 @@ async fn a_dingtalk_work_notification_reports_its_reads_and_is_recalled_by_its_t
     assert_eq!(detail["afterSend"]["recall"]["recalled"], 2, "{detail}");
     // The one recall call (task 9, for both people) is checked when the server drops.
     assert!(!sql(&h, "SELECT settings FROM channels WHERE name = '钉钉通知'")[0].contains(DINGTALK_SECRET));
+}
+
+#[tokio::test(flavor = "multi_thread")]
+async fn read_checks_keep_to_the_channels_rate_limit() {
+    let feishu = Feishu::default();
+    let server = common::serve(feishu.clone()).await;
+    let h = Herald::new();
+    add_contacts(
+        &h,
+        "feishu",
+        &[
+            ("2024001", "张三", "ou_zhangsan"),
+            ("2024002", "李四", "ou_lisi"),
+            ("2024003", "王五", "ou_wangwu"),
+            ("2024004", "赵六", "ou_zhaoliu"),
+        ],
+    );
+    let out = h.with_stdin(
+        &[
+            "channels",
+            "add",
+            "feishu-app",
+            "--name",
+            "学校飞书",
+            "--app-id",
+            APP_ID,
+            "--app-secret",
+            "-",
+            "--api-base",
+            &server.uri(),
+        ],
+        &format!("{FEISHU_SECRET}\n"),
+    );
+    assert!(out.status.success(), "{}", String::from_utf8_lossy(&out.stderr));
+    let run = send(&h, "体检通知", "{{ name }}同学：请于周三体检。", &["学校飞书"]);
+    // The admin lowered the channel to 2 calls a second: checks after sending count too.
+    json(&h, &["channels", "edit", "feishu-app", "学校飞书", "--per-second", "2"]);
+    json(&h, &["runs", "reads", &run.to_string()]);
+
+    let at = feishu.0.lock().unwrap().read_checked_at.clone();
+    assert_eq!(at.len(), 4, "one check per message");
+    // No second holds more than two of them: the third waits for the first to leave it.
+    for (first, third) in at.iter().zip(at.iter().skip(2)) {
+        assert!(
+            third.duration_since(*first) >= std::time::Duration::from_millis(900),
+            "three checks inside one second: {at:?}"
+        );
+    }
 }

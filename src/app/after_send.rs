@@ -27,16 +27,37 @@ use thiserror::Error;
 use super::kinds::{described, stored_values};
 use super::App;
 use crate::channels::{AfterSend, AfterSendTerms, Kind, Recipients, Refusal};
+use crate::dispatch::rate::RateLimiter;
+use crate::dispatch::ChannelConfig;
 use crate::model::{
     AfterSendNote, Channel, ChannelKind, DeliveryStatus, ReadCounts, ReadsReport, RecallOutlook, RecallReport,
     RecallState, RunAfterSend, RunSummary,
 };
+use crate::outbox::RetryPolicy;
 use crate::store::{AfterSendRow, RecallCall, RecallWrite, ReminderRecord, SharedRecall};
 use crate::{clock, compose, Result};
 
 /// Platform calls in flight at once for one recall or read check: well inside every
 /// platform's per-second limit (Feishu's 50 a second), and the sends share that limit.
 const CALLS_AT_ONCE: usize = 4;
+
+/// A channel's calls after sending, paced by the channel's own rate limits (its kind's, as
+/// the channel lowered them): a read check of a run of thousands would otherwise pass a
+/// platform's per-minute quota, which the channel's sends count against too.
+struct Caller {
+    sender: Arc<dyn AfterSend>,
+    pace: tokio::sync::Mutex<RateLimiter>,
+}
+
+impl Caller {
+    fn new(sender: Arc<dyn AfterSend>, kind: &dyn Kind, channel: &Channel) -> Caller {
+        let config = ChannelConfig::resolve(kind.limits(), &channel.limits, RetryPolicy::default());
+        Caller {
+            sender,
+            pace: tokio::sync::Mutex::new(RateLimiter::new(config.limits.per_second, config.limits.per_minute)),
+        }
+    }
+}
 
 /// How far back a recalled message id is looked for in other runs (a message is sent in one
 /// batch, for runs that existed then).
@@ -335,7 +356,7 @@ impl App {
         &self,
         channels: &HashMap<i64, ChannelTerms>,
         ids: impl Iterator<Item = i64>,
-    ) -> HashMap<i64, std::result::Result<Arc<dyn AfterSend>, String>> {
+    ) -> HashMap<i64, std::result::Result<Arc<Caller>, String>> {
         let mut out = HashMap::new();
         for id in ids {
             if out.contains_key(&id) {
@@ -345,7 +366,7 @@ impl App {
             let built = match ct.kind {
                 Some(kind) => match stored_values(&self.store, self.secrets.as_ref(), kind, id).await {
                     Ok(values) => match kind.after_send(&ct.channel.name, &values) {
-                        Some(Ok(a)) => Ok(a),
+                        Some(Ok(a)) => Ok(Arc::new(Caller::new(a, kind, &ct.channel))),
                         Some(Err(e)) => Err(format!("the channel's settings cannot be used: {e}")),
                         None => Err(ct.cannot_recall()),
                     },
@@ -362,7 +383,7 @@ impl App {
     async fn call_each<T, F, Fut>(
         &self,
         keys: Vec<(i64, String)>,
-        senders: &HashMap<i64, std::result::Result<Arc<dyn AfterSend>, String>>,
+        senders: &HashMap<i64, std::result::Result<Arc<Caller>, String>>,
         call: F,
     ) -> Vec<Called<T>>
     where
@@ -370,13 +391,16 @@ impl App {
         Fut: std::future::Future<Output = std::result::Result<T, Refusal>>,
     {
         let calls = keys.into_iter().map(|key| {
-            let sender = senders.get(&key.0).cloned();
-            let fut = sender.and_then(|s| s.ok()).map(|s| call(s, key.clone()));
+            let caller = senders.get(&key.0).and_then(|s| s.as_ref().ok()).cloned();
+            let fut = caller.as_ref().map(|c| call(c.sender.clone(), key.clone()));
             let unbuilt = match senders.get(&key.0) {
                 Some(Err(reason)) => reason.clone(),
                 _ => "the channel no longer exists".into(),
             };
             async move {
+                if let Some(caller) = &caller {
+                    caller.pace.lock().await.reserve(1).await;
+                }
                 let started_at = clock::now_str();
                 let start = Instant::now();
                 let result = match fut {

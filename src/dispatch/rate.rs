@@ -98,7 +98,16 @@ impl RateLimiter {
                 }
                 return allowed;
             }
-            let wake = self.windows.iter().filter_map(Window::next_free).max().unwrap_or(now);
+            // Only the full windows hold it back (each expired just above, at `now`): a
+            // minute window with room left must not make a full second window wait for the
+            // minute's oldest send.
+            let wake = self
+                .windows
+                .iter()
+                .filter(|w| w.in_window >= w.max)
+                .filter_map(Window::next_free)
+                .max()
+                .unwrap_or(now);
             tokio::time::sleep_until(wake).await;
         }
     }
@@ -156,6 +165,22 @@ mod tests {
         tokio::time::advance(Duration::from_secs(1)).await;
         // Per second allows 100 again, but only 50 remain of the minute's 150.
         assert_eq!(rl.reserve(500).await, 50);
+    }
+
+    #[tokio::test(start_paused = true)]
+    async fn a_full_second_waits_a_second_not_for_the_minute_window() {
+        // Feishu's app limits: 50 a second, 1,000 a minute.
+        let mut rl = RateLimiter::new(Some(50), Some(1_000));
+        let start = Instant::now();
+        let mut sent = 0;
+        while sent < 1_000 {
+            sent += rl.reserve(50).await;
+        }
+        // 1,000 in 20 bursts of 50, one a second: the minute's quota in 19 s, not 19 minutes.
+        assert_eq!(Instant::now().duration_since(start), Duration::from_secs(19));
+        // The 1,001st waits for the minute to roll over.
+        assert_eq!(rl.reserve(1).await, 1);
+        assert_eq!(Instant::now().duration_since(start), Duration::from_secs(60));
     }
 
     #[tokio::test(start_paused = true)]
