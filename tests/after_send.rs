@@ -426,21 +426,8 @@ impl Respond for Feishu {
     }
 }
 
-#[tokio::test(flavor = "multi_thread")]
-async fn feishu_reads_are_checked_the_unread_reminded_in_their_language_and_the_run_recalled() {
-    let feishu = Feishu::default();
-    let server = common::serve(feishu.clone()).await;
-    let h = Herald::new();
-    add_contacts(
-        &h,
-        "feishu",
-        &[
-            ("2024001", "张三", "ou_zhangsan"),
-            ("2024002", "李四", "ou_lisi"),
-            ("2024003", "王五", "ou_wangwu"),
-        ],
-    );
-    json(&h, &["contacts", "edit", "2024003", "--language", "en"]);
+/// The Feishu app channel 学校飞书 against `server`, its secret given on standard input.
+fn add_feishu_channel(h: &Herald, server: &MockServer) {
     let out = h.with_stdin(
         &[
             "channels",
@@ -458,6 +445,24 @@ async fn feishu_reads_are_checked_the_unread_reminded_in_their_language_and_the_
         &format!("{FEISHU_SECRET}\n"),
     );
     assert!(out.status.success(), "{}", String::from_utf8_lossy(&out.stderr));
+}
+
+#[tokio::test(flavor = "multi_thread")]
+async fn feishu_reads_are_checked_the_unread_reminded_in_their_language_and_the_run_recalled() {
+    let feishu = Feishu::default();
+    let server = common::serve(feishu.clone()).await;
+    let h = Herald::new();
+    add_contacts(
+        &h,
+        "feishu",
+        &[
+            ("2024001", "张三", "ou_zhangsan"),
+            ("2024002", "李四", "ou_lisi"),
+            ("2024003", "王五", "ou_wangwu"),
+        ],
+    );
+    json(&h, &["contacts", "edit", "2024003", "--language", "en"]);
+    add_feishu_channel(&h, &server);
     let run = send(
         &h,
         "体检通知",
@@ -742,23 +747,7 @@ async fn read_checks_keep_to_the_channels_rate_limit() {
             ("2024004", "赵六", "ou_zhaoliu"),
         ],
     );
-    let out = h.with_stdin(
-        &[
-            "channels",
-            "add",
-            "feishu-app",
-            "--name",
-            "学校飞书",
-            "--app-id",
-            APP_ID,
-            "--app-secret",
-            "-",
-            "--api-base",
-            &server.uri(),
-        ],
-        &format!("{FEISHU_SECRET}\n"),
-    );
-    assert!(out.status.success(), "{}", String::from_utf8_lossy(&out.stderr));
+    add_feishu_channel(&h, &server);
     let run = send(&h, "体检通知", "{{ name }}同学：请于周三体检。", &["学校飞书"]);
     // The admin lowered the channel to 2 calls a second: checks after sending count too.
     json(&h, &["channels", "edit", "feishu-app", "学校飞书", "--per-second", "2"]);

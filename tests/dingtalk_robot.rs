@@ -303,6 +303,37 @@ async fn a_notice_to_three_people_on_a_group_robot_posts_one_message() {
     assert_eq!(group[0]["status"], "sent");
 }
 
+/// A robot channel named `name` set to @-mention the notice's audience.
+fn add_mentioning_robot(h: &Herald, server: &MockServer, name: &str) {
+    h.json(&[
+        "channels",
+        "add",
+        "dingtalk-robot",
+        "--name",
+        name,
+        "--webhook",
+        &webhook(server),
+        "--mention",
+        "audience",
+    ]);
+}
+
+/// Sends a notice titled `title` to the channel `channel` and waits for the run.
+fn send_to(h: &Herald, title: &str, body: &str, channel: &str) {
+    let notice = h.json(&[
+        "notices",
+        "create",
+        "--title",
+        title,
+        "--body",
+        body,
+        "--channel",
+        channel,
+    ]);
+    let id = notice["id"].to_string();
+    tokio::task::block_in_place(|| h.json(&["notices", "send", &id, "--wait"]));
+}
+
 #[tokio::test(flavor = "multi_thread")]
 async fn a_robot_set_to_mention_the_audience_pings_them_by_dingtalk_id_or_mobile() {
     let (server, robot) = robot(None).await;
@@ -314,33 +345,12 @@ async fn a_robot_set_to_mention_the_audience_pings_them_by_dingtalk_id_or_mobile
     )
     .unwrap();
     h.json(&["contacts", "import", sheet.to_str().unwrap()]);
-    h.json(&[
-        "channels",
-        "add",
-        "dingtalk-robot",
-        "--name",
-        "班级群",
-        "--webhook",
-        &webhook(&server),
-        "--mention",
-        "audience",
-    ]);
+    add_mentioning_robot(&h, &server, "班级群");
     // The preview says whom the group message will mention before anything is sent.
     let preview = h.json(&["audience", "preview", "all", "--channel", "班级群"]);
     assert_eq!(preview["channels"][0]["mentions"], 2, "{preview}");
     assert_eq!(preview["channels"][0]["mentionsRefused"], false, "{preview}");
-    let notice = h.json(&[
-        "notices",
-        "create",
-        "--title",
-        "补考通知",
-        "--body",
-        "请以下同学周三到 A101 补考。",
-        "--channel",
-        "班级群",
-    ]);
-    let id = notice["id"].to_string();
-    tokio::task::block_in_place(|| h.json(&["notices", "send", &id, "--wait"]));
+    send_to(&h, "补考通知", "请以下同学周三到 A101 补考。", "班级群");
 
     let accepted = robot.accepted.lock().unwrap().clone();
     assert_eq!(accepted.len(), 1, "one message into the group");
@@ -366,32 +376,11 @@ async fn an_audience_too_large_to_mention_is_refused_before_sending_naming_the_n
     }
     std::fs::write(&sheet, rows).unwrap();
     h.json(&["contacts", "import", sheet.to_str().unwrap()]);
-    h.json(&[
-        "channels",
-        "add",
-        "dingtalk-robot",
-        "--name",
-        "年级群",
-        "--webhook",
-        &webhook(&server),
-        "--mention",
-        "audience",
-    ]);
+    add_mentioning_robot(&h, &server, "年级群");
     let preview = h.json(&["audience", "preview", "all", "--channel", "年级群"]);
     assert_eq!(preview["channels"][0]["mentions"], 101, "{preview}");
     assert_eq!(preview["channels"][0]["mentionsRefused"], true, "{preview}");
-    let notice = h.json(&[
-        "notices",
-        "create",
-        "--title",
-        "通知",
-        "--body",
-        "周五停课。",
-        "--channel",
-        "年级群",
-    ]);
-    let id = notice["id"].to_string();
-    tokio::task::block_in_place(|| h.json(&["notices", "send", &id, "--wait"]));
+    send_to(&h, "通知", "周五停课。", "年级群");
 
     assert!(robot.accepted.lock().unwrap().is_empty(), "nothing went to the group");
     let delivery = &h.last_run()["deliveries"][0];
