@@ -12,7 +12,9 @@ as_root() {
 }
 
 # Debian/Ubuntu packages the desktop app needs to build and run (Tauri 2 on WebKitGTK 4.1).
-APP_PACKAGES="build-essential pkg-config curl wget file libssl-dev libwebkit2gtk-4.1-dev libxdo-dev libayatana-appindicator3-dev librsvg2-dev"
+# fonts-noto-cjk: a fresh Debian has no font with Chinese in it, and the UI (zh-CN by default)
+# would show boxes, in the app and in every E2E screenshot.
+APP_PACKAGES="build-essential pkg-config curl wget file libssl-dev libwebkit2gtk-4.1-dev libxdo-dev libayatana-appindicator3-dev librsvg2-dev fonts-noto-cjk"
 # And what the end-to-end test needs: a virtual display and WebKit's WebDriver.
 TEST_PACKAGES="xvfb xauth webkit2gtk-driver"
 # The keyring test's throwaway Secret Service (scripts/test-keyring.sh). Building needs nothing:

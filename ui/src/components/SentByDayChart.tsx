@@ -3,6 +3,7 @@ import { GridComponent, LegendComponent, TooltipComponent } from "echarts/compon
 import * as echarts from "echarts/core";
 import { CanvasRenderer } from "echarts/renderers";
 import ReactEChartsCore from "echarts-for-react/lib/core";
+import { Empty } from "antd";
 import { useMemo } from "react";
 import type { DayCount } from "../api";
 import { useT } from "../i18n";
@@ -39,6 +40,17 @@ export function SentByDayChart({ days }: { days: DayCount[] }) {
     }),
     [days, t],
   );
+  // Axes over nothing read as a broken chart: say plainly there is nothing yet.
+  if (days.every((d) => d.sent === 0 && d.failed === 0)) {
+    return (
+      <Empty
+        image={Empty.PRESENTED_IMAGE_SIMPLE}
+        description={t("dashboard.chartEmpty")}
+        style={{ height: 260, display: "flex", flexDirection: "column", justifyContent: "center" }}
+        data-testid="sent-by-day-empty"
+      />
+    );
+  }
   return (
     <ReactEChartsCore
       echarts={echarts}

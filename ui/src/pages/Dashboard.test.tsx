@@ -2,10 +2,11 @@ import { screen, waitFor, within } from "@testing-library/react";
 import { beforeEach, describe, expect, it, vi } from "vitest";
 import * as api from "../api";
 import { makeAppInfo, makeChannel, makeRun, makeStats } from "../test/fixtures";
-import { CommandError, db, emitRunProgress, resetApiMock } from "../test/mockApi";
+import { CommandError, db, emitRunProgress, resetApiMock } from "../test/mockGroupsApi";
 import { renderApp } from "../test/render";
 
-vi.mock("../api", () => import("../test/mockApi"));
+// The next step opens Compose, which asks for groups and audience previews too.
+vi.mock("../api", () => import("../test/mockGroupsApi"));
 
 beforeEach(() => resetApiMock());
 
@@ -32,6 +33,19 @@ describe("Dashboard", () => {
     expect(screen.queryByTestId("demo-offer")).not.toBeInTheDocument();
   });
 
+  it("says there is no data yet instead of drawing empty axes, and draws the days once there are sends", async () => {
+    db.stats = makeStats({ sentByDay: [{ day: "2026-12-06", sent: 0, failed: 0 }] });
+    const view = renderApp("/");
+    expect(await screen.findByTestId("sent-by-day-empty")).toHaveTextContent("暂无数据");
+    expect(screen.queryByTestId("chart")).toBeNull();
+    view.unmount();
+
+    db.stats = makeStats({ sentByDay: [{ day: "2026-12-06", sent: 30, failed: 2 }] });
+    renderApp("/");
+    expect(await screen.findByTestId("chart")).toBeInTheDocument();
+    expect(screen.queryByTestId("sent-by-day-empty")).toBeNull();
+  });
+
   it("offers the demo contacts and loads them", async () => {
     db.info = makeAppInfo({ offerDemo: true });
     const { user } = renderApp("/");
@@ -45,6 +59,19 @@ describe("Dashboard", () => {
     expect(await screen.findByText("已载入 12 位演示联系人")).toBeInTheDocument();
     await waitFor(() => expect(figure("联系人")).toHaveTextContent("12"));
     await waitFor(() => expect(screen.queryByTestId("demo-offer")).not.toBeInTheDocument());
+
+    // With people and no notice yet, the next step is writing one.
+    const next = await screen.findByTestId("next-step-compose");
+    expect(next).toHaveTextContent("下一步：写第一条通知");
+    await user.click(within(next).getByTestId("next-step-compose-go"));
+    expect(await screen.findByTestId("compose-title")).toBeInTheDocument();
+  });
+
+  it("suggests no next step once a notice exists", async () => {
+    db.stats = makeStats({ contacts: 12, notices: 1 });
+    renderApp("/");
+    await waitFor(() => expect(figure("联系人")).toHaveTextContent("12"));
+    expect(screen.queryByTestId("next-step-compose")).toBeNull();
   });
 
   it("shows the backend's message when the demo cannot load", async () => {

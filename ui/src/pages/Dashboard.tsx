@@ -1,5 +1,6 @@
 import { Alert, App, Button, Card, Col, Row, Space, Statistic } from "antd";
 import { useCallback, useState } from "react";
+import { useNavigate } from "react-router-dom";
 import * as api from "../api";
 import { ErrorAlert } from "../components/ErrorAlert";
 import { PageHeader } from "../components/PageHeader";
@@ -53,6 +54,26 @@ function DemoOffer({ onLoaded }: { onLoaded: () => void }) {
   );
 }
 
+/** With people to write to and nothing written yet (the demo just loaded, say): where to go next. */
+function NextStep() {
+  const t = useT();
+  const navigate = useNavigate();
+  return (
+    <Alert
+      type="success"
+      showIcon
+      data-testid="next-step-compose"
+      message={t("dashboard.nextStepTitle")}
+      description={t("dashboard.nextStepText")}
+      action={
+        <Button type="primary" onClick={() => navigate("/compose")} data-testid="next-step-compose-go">
+          {t("dashboard.nextStepGo")}
+        </Button>
+      }
+    />
+  );
+}
+
 export default function Dashboard() {
   const t = useT();
   const info = useLoader(useCallback(() => api.appInfo(), []));
@@ -86,6 +107,7 @@ export default function Dashboard() {
       )}
       <PausedChannelsAlert channels={channels.data ?? []} />
       {info.data?.offerDemo && <DemoOffer onLoaded={refreshAll} />}
+      {!info.data?.offerDemo && stats.data && stats.data.contacts > 0 && stats.data.notices === 0 && <NextStep />}
       <ErrorAlert error={stats.error} onRetry={() => stats.reload()} />
       {!stats.error && <ErrorAlert error={channels.error} onRetry={() => channels.reload()} />}
       <Row gutter={[16, 16]}>
