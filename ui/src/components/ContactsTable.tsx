@@ -4,6 +4,7 @@ import { useCallback, useEffect, useMemo, useRef, useState, type ReactNode } fro
 import * as api from "../api";
 import { useT, type MessageKey } from "../i18n";
 import { ErrorAlert } from "./ErrorAlert";
+import { formatMobile } from "./format";
 
 /** Rows per request: a screenful many times over, small enough to answer in a few ms. */
 export const BLOCK_SIZE = 200;
@@ -177,7 +178,11 @@ export function ContactsTable({
     sort && sort.sort === SORTABLE[key] ? (sort.descending ? "descend" : "ascend") : null;
 
   const cell = (key: keyof api.Contact) => (value: string | null, row: Row) =>
-    isPlaceholder(row) ? (key === "name" ? <RowPlaceholder index={row.index} ensure={ensure} /> : null) : dash(value);
+    isPlaceholder(row)
+      ? key === "name"
+        ? <RowPlaceholder index={row.index} ensure={ensure} />
+        : null
+      : dash(key === "mobile" && value ? formatMobile(value) : value);
 
   const column = (key: keyof api.Contact, label: MessageKey, width?: number) => ({
     key,
@@ -187,6 +192,8 @@ export function ContactsTable({
     // No `ellipsis`: its clipped cells read as hidden to WebDriver, which then finds no text in
     // the table (the E2E tests read it); a long address wraps instead.
     render: cell(key),
+    // An address reads as one piece: e-mail and mobiles never break across lines.
+    ...(key === "email" || key === "mobile" ? { onCell: () => ({ style: { whiteSpace: "nowrap" as const } }) } : {}),
     ...(SORTABLE[key]
       ? { sorter: true, sortOrder: sortOrder(key), sortDirections: ["ascend", "descend"] as SortOrder[] }
       : {}),

@@ -1,6 +1,6 @@
 import { describe, expect, it } from "vitest";
 import { translate } from "../i18n";
-import { formatAudience } from "./format";
+import { formatAudience, formatMobile } from "./format";
 
 const zh = (key: Parameters<typeof translate>[1], vars?: Parameters<typeof translate>[2]) =>
   translate("zh-CN", key, vars);
@@ -21,5 +21,15 @@ describe("formatAudience", () => {
     expect(formatAudience("all; -rule:grade = 2021", zh, "all; -rule:grade = 2021")).toBe(
       "所有联系人，排除 条件：grade = 2021",
     );
+  });
+});
+
+describe("formatMobile", () => {
+  it("groups a mainland number 3-4-4 however it was written, and leaves others as stored", () => {
+    expect(formatMobile("+8613800002202")).toBe("138 0000 2202");
+    expect(formatMobile("13800002202")).toBe("138 0000 2202");
+    expect(formatMobile("0086 138-0000-2202")).toBe("138 0000 2202");
+    expect(formatMobile("+447700900123")).toBe("+447700900123");
+    expect(formatMobile("010-12345678")).toBe("010-12345678");
   });
 });

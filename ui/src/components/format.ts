@@ -53,3 +53,15 @@ export function formatAudience(audience: string, t: Translate, text?: string): s
   const base = included.join(t("audience.itemJoin"));
   return excluded.length ? t("audience.itemExcept", { base, excluded: excluded.join(t("audience.itemJoin")) }) : base;
 }
+
+/**
+ * A mobile as people read it: a mainland number (with or without +86) as `138 0000 2202`,
+ * any other as stored. Contacts keep E.164 (`+8613800002202`), which is hard to read aloud.
+ */
+export function formatMobile(value: string): string {
+  const digits = value.replace(/[\s-]/g, "");
+  const mainland = /^(?:\+86|0086|86)?(1\d{10})$/.exec(digits);
+  if (!mainland) return value;
+  const n = mainland[1];
+  return `${n.slice(0, 3)} ${n.slice(3, 7)} ${n.slice(7)}`;
+}
