@@ -353,7 +353,7 @@ test("a channel paused on the Channels screen shows why, holds its notices, and 
 
     // The dashboard warns about it, with the reason.
     await click("nav-dashboard");
-    await waitForText("paused-channels-alert", /sandbox[\s\S]*paused by hand/, "the dashboard's paused-channel warning");
+    await waitForText("paused-channels-alert", /沙盒[\s\S]*paused by hand/, "the dashboard's paused-channel warning");
 
     // A notice through the paused channel waits.
     const title = "图书馆闭馆通知";

@@ -7,6 +7,7 @@ import { useLoader } from "../hooks/useLoader";
 import { useT, type Translate } from "../i18n";
 import { AudienceReachChart } from "./AudienceReachChart";
 import { ContactPicker, type PickedContact } from "./ContactPicker";
+import { shownChannelName } from "./format";
 
 /** What the picker edits: an audience selection, with each chosen person's label kept for display. */
 export type AudienceValue = {
@@ -232,7 +233,7 @@ function PreviewFigures({ preview, channelIds }: { preview: api.AudiencePreview;
               {c.group
                 ? groupLine(c, t)
                 : t("audience.channelLine", {
-                    channel: c.channelName,
+                    channel: shownChannelName(c.channelName, t),
                     reachable: c.reachable,
                     noAddress: c.noAddress,
                     invalid: c.invalidAddress,
@@ -254,7 +255,7 @@ function PreviewFigures({ preview, channelIds }: { preview: api.AudiencePreview;
 
 /** A group channel's line: its one message, and whom it @-mentions by name, if anyone. */
 function groupLine(c: api.ChannelReach, t: Translate): ReactNode {
-  const line = t("audience.groupLine", { channel: c.channelName });
+  const line = t("audience.groupLine", { channel: shownChannelName(c.channelName, t) });
   if (c.mentions === null) return line;
   if (c.mentionsRefused) {
     return (
@@ -264,7 +265,7 @@ function groupLine(c: api.ChannelReach, t: Translate): ReactNode {
           type="error"
           showIcon
           style={{ marginTop: 4 }}
-          message={t("audience.mentionsRefused", { count: c.mentions, limit: c.mentionLimit, channel: c.channelName })}
+          message={t("audience.mentionsRefused", { count: c.mentions, limit: c.mentionLimit, channel: shownChannelName(c.channelName, t) })}
           data-testid={`audience-preview-mentions-refused-${c.channelName}`}
         />
       </>

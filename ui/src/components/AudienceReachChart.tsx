@@ -6,6 +6,7 @@ import ReactEChartsCore from "echarts-for-react/lib/core";
 import { useMemo } from "react";
 import type { ChannelReach } from "../api";
 import { useT, type MessageKey } from "../i18n";
+import { shownChannelName } from "./format";
 
 echarts.use([BarChart, GridComponent, LegendComponent, TooltipComponent, CanvasRenderer]);
 
@@ -26,7 +27,7 @@ export function AudienceReachChart({ channels }: { channels: ChannelReach[] }) {
       legend: { data: PARTS.map((p) => t(p.label)), top: 0 },
       grid: { left: 8, right: 16, top: 32, bottom: 8, containLabel: true },
       xAxis: { type: "value", minInterval: 1 },
-      yAxis: { type: "category", inverse: true, data: channels.map((c) => c.channelName) },
+      yAxis: { type: "category", inverse: true, data: channels.map((c) => shownChannelName(c.channelName, t)) },
       series: PARTS.map((part) => ({
         name: t(part.label),
         type: "bar",

@@ -1,7 +1,7 @@
 import { Button, Table, Tag, Tooltip, Typography, type TableColumnsType } from "antd";
 import type { AttemptView, DeliveryView } from "../api";
 import { useT } from "../i18n";
-import { formatTime } from "./format";
+import { formatTime, shownChannelName } from "./format";
 import { DeliveryStatusTag, OutcomeTag, RecallTag } from "./StatusTag";
 
 function AttemptLog({ attempts }: { attempts: AttemptView[] }) {
@@ -70,7 +70,7 @@ export function DeliveriesTable({ deliveries, loading, onRetry, retryingId, disa
   const t = useT();
   const columns: TableColumnsType<DeliveryView> = [
     { title: t("run.recipient"), dataIndex: "contactName" },
-    { title: t("run.channel"), dataIndex: "channelName" },
+    { title: t("run.channel"), dataIndex: "channelName", render: (name: string) => shownChannelName(name, t) },
     { title: t("run.address"), dataIndex: "address" },
     {
       title: t("run.status"),

@@ -2,6 +2,7 @@ import { Alert } from "antd";
 import { Link } from "react-router-dom";
 import type { Channel } from "../api";
 import { useT } from "../i18n";
+import { shownChannelName } from "./format";
 
 /** Notices through a paused channel wait silently: say so where staff look first. */
 export function PausedChannelsAlert({ channels }: { channels: Channel[] }) {
@@ -18,7 +19,7 @@ export function PausedChannelsAlert({ channels }: { channels: Channel[] }) {
         <ul style={{ margin: 0, paddingInlineStart: 20 }}>
           {paused.map((c) => (
             <li key={c.id}>
-              <strong>{c.name}</strong>
+              <strong>{shownChannelName(c.name, t)}</strong>
               {t("common.colon")}
               {c.pausedReason ?? t("channels.pausedNoReason")}
             </li>

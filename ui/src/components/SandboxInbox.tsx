@@ -5,7 +5,7 @@ import * as api from "../api";
 import { useLoader } from "../hooks/useLoader";
 import { useT } from "../i18n";
 import { ErrorAlert } from "./ErrorAlert";
-import { formatTime } from "./format";
+import { formatTime, shownChannelName } from "./format";
 
 const INBOX_LIMIT = 200;
 
@@ -16,7 +16,12 @@ export function SandboxInbox() {
   const columns: TableColumnsType<api.SandboxMessage> = [
     { title: t("sandbox.recipient"), dataIndex: "recipient" },
     { title: t("sandbox.subject"), dataIndex: "subject" },
-    { title: t("sandbox.channel"), dataIndex: "channelName", width: 140 },
+    {
+      title: t("sandbox.channel"),
+      dataIndex: "channelName",
+      width: 140,
+      render: (name: string) => shownChannelName(name, t),
+    },
     { title: t("sandbox.receivedAt"), dataIndex: "receivedAt", render: formatTime, width: 180 },
   ];
   return (

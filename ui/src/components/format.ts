@@ -65,3 +65,14 @@ export function formatMobile(value: string): string {
   const n = mainland[1];
   return `${n.slice(0, 3)} ${n.slice(3, 7)} ${n.slice(7)}`;
 }
+
+/** The name the app gives its built-in sandbox channel (`SANDBOX_CHANNEL` in the core). */
+const SANDBOX_CHANNEL = "sandbox";
+
+/**
+ * A channel's name as people read it: the built-in sandbox in the UI's language (沙盒), every
+ * other channel as its owner named it. The stored name stays `sandbox`, as the CLI takes it.
+ */
+export function shownChannelName(name: string, t: Translate): string {
+  return name === SANDBOX_CHANNEL ? t("channel.sandboxName") : name;
+}

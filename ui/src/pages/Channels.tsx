@@ -23,6 +23,7 @@ import { WebhookChannelModal } from "../components/WebhookChannelModal";
 import { retryOutcome, useAction, type Outcome } from "../hooks/useAction";
 import { useLoader } from "../hooks/useLoader";
 import { useLanguage, useT } from "../i18n";
+import { shownChannelName } from "../components/format";
 
 export default function Channels() {
   const t = useT();
@@ -85,7 +86,7 @@ export default function Channels() {
   });
 
   const columns: TableColumnsType<api.Channel> = [
-    { title: t("channels.name"), dataIndex: "name" },
+    { title: t("channels.name"), dataIndex: "name", render: (name: string) => shownChannelName(name, t) },
     { title: t("channels.kind"), dataIndex: "kind", render: (kind: api.ChannelKind) => kindLabel(kind, kinds.data, language, t) },
     {
       title: t("channels.enabled"),

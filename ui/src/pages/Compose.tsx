@@ -10,6 +10,7 @@ import { useLoader } from "../hooks/useLoader";
 import { useT } from "../i18n";
 import { AttachmentsField } from "../components/AttachmentsField";
 import { COMPOSE_DEFAULTS, TEMPLATE_VARIABLES, toNewNotice, type ComposeValues } from "./composeForm";
+import { shownChannelName } from "../components/format";
 
 export default function Compose() {
   const t = useT();
@@ -110,7 +111,7 @@ export default function Compose() {
             <Checkbox.Group>
               {enabled.map((channel) => (
                 <Checkbox key={channel.id} value={channel.id} data-testid={`compose-channel-${channel.name}`}>
-                  {channel.name}
+                  {shownChannelName(channel.name, t)}
                 </Checkbox>
               ))}
             </Checkbox.Group>
