@@ -10,6 +10,15 @@ vi.mock("../api", () => import("../test/mockApi"));
 beforeEach(() => resetApiMock());
 
 describe("Channels", () => {
+  it("names the built-in sandbox in the UI's language, and other channels as their owners did", async () => {
+    db.channels = [makeChannel({ id: 1, name: "sandbox" }), makeChannel({ id: 2, name: "sandbox-2", kind: "webhook" })];
+    renderApp("/channels");
+    const channels = await screen.findByTestId("channels-table");
+    expect(await within(channels).findByText("沙盒")).toBeInTheDocument();
+    expect(within(channels).getByText("sandbox-2")).toBeInTheDocument();
+    expect(within(channels).queryByText("sandbox")).toBeNull();
+  });
+
   it("lists channels and the sandbox inbox, whose messages expand to their body", async () => {
     // A kind is named by the backend's description of it; the sandbox by the catalogue.
     db.kinds = [...db.kinds, { ...makeRobotKind(), id: "smtp", label: { zh: "电子邮件（SMTP）", en: "E-mail (SMTP)" } }];
