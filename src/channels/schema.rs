@@ -150,7 +150,7 @@ pub struct Field {
     pub follows: Option<Follows>,
     /// Shown under the form's "高级" (advanced) section: most people never need it.
     #[serde(skip_serializing_if = "std::ops::Not::not")]
-    #[ts(optional)]
+    #[ts(optional = nullable)]
     pub advanced: bool,
     /// For an optional field, what leaving it empty means ("trust the public certificate
     /// authorities"): the form offers it as a choice that clears a stored value.
@@ -160,7 +160,7 @@ pub struct Field {
     /// For a [`FieldType::FileText`]: the file name extensions its open dialog offers
     /// (empty: any file).
     #[serde(skip_serializing_if = "<[_]>::is_empty")]
-    #[ts(optional)]
+    #[ts(optional = nullable)]
     pub extensions: &'static [&'static str],
 }
 

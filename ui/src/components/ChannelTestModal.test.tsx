@@ -1,5 +1,5 @@
 import { StyleProvider } from "@ant-design/cssinjs";
-import { render, screen } from "@testing-library/react";
+import { render, screen, waitFor } from "@testing-library/react";
 import userEvent from "@testing-library/user-event";
 import { beforeEach, describe, expect, it, vi } from "vitest";
 import * as api from "../api";
@@ -69,7 +69,8 @@ describe("ChannelTestModal", () => {
 
     expect(api.testChannel).toHaveBeenCalledWith("教务处邮箱", "zhang@school.edu.cn");
     expect(await screen.findByTestId("channel-test-sending")).toBeInTheDocument();
-    expect(screen.getByTestId("channel-test-send")).toHaveClass("ant-btn-loading");
+    // antd turns the loading look on in an effect: wait for it.
+    await waitFor(() => expect(screen.getByTestId("channel-test-send")).toHaveClass("ant-btn-loading"));
     finish({ ok: true, reply: "250 2.0.0 Ok: queued as 4F2A1" });
 
     const ok = await screen.findByTestId("channel-test-ok");
