@@ -24,4 +24,26 @@ help: Bilingual,
  * A secret that belongs to another setting's value (a password to its user name): when
  * that setting changes and this one is not given again, the stored value is dropped.
  */
-tiedTo?: string, group?: SettingGroup, follows?: SettingFollows, advanced?: boolean, emptyMeans?: Bilingual, extensions?: Array<string>, } & ({ "type": "text" } | { "type": "url" } | { "type": "number", min: number, max: number, } | { "type": "switch" } | { "type": "choice", options: Array<SettingChoice>, } | { "type": "secret" } | { "type": "password" } | { "type": "secretUrl" } | { "type": "fileText" });
+tiedTo?: string, 
+/**
+ * The switch this field is shown under, if any ([`Group`]).
+ */
+group?: SettingGroup, 
+/**
+ * The choice its usual value follows, if any ([`Follows`]).
+ */
+follows?: SettingFollows, 
+/**
+ * Shown under the form's "高级" (advanced) section: most people never need it.
+ */
+advanced?: boolean, 
+/**
+ * For an optional field, what leaving it empty means ("trust the public certificate
+ * authorities"): the form offers it as a choice that clears a stored value.
+ */
+emptyMeans?: Bilingual, 
+/**
+ * For a [`FieldType::FileText`]: the file name extensions its open dialog offers
+ * (empty: any file).
+ */
+extensions?: Array<string>, } & ({ "type": "text" } | { "type": "url" } | { "type": "number", min: number, max: number, } | { "type": "switch" } | { "type": "choice", options: Array<SettingChoice>, } | { "type": "secret" } | { "type": "password" } | { "type": "secretUrl" } | { "type": "fileText" });
