@@ -307,6 +307,16 @@ describe("KindChannelModal, editing an e-mail channel", () => {
     expect(api.updateKindChannel).not.toHaveBeenCalled();
   });
 
+  it("sends nothing for an unchanged stored port that is the security's usual one", async () => {
+    const { user } = await renderEdit({ ...STORED, port: "465" });
+    await user.clear(field("from-name"));
+    await user.type(field("from-name"), "教务处办公室");
+    await user.click(screen.getByTestId("kind-save"));
+
+    await waitFor(() => expect(api.updateKindChannel).toHaveBeenCalled());
+    expect(sentUpdate()).toStrictEqual(["教务处邮箱", { "from-name": "教务处办公室" }]);
+  });
+
   it("saves the usual port as empty, so the port follows the security again", async () => {
     const { user } = await renderEdit({ ...STORED, port: "465" });
     await user.click(screen.getByTestId("kind-choice-security-starttls"));

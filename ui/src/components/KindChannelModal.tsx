@@ -296,6 +296,10 @@ export function KindChannelModal({
     return settings;
   };
 
+  /** A value as it acts: an empty one that follows a choice is the usual value (a stored 465 with SSL/TLS is no change). */
+  const effective = (f: api.SettingField, text: string, values: Values) =>
+    text === "" ? (usualValue(f, values, kind) ?? "") : text;
+
   const limitsOf = (values: Values): api.ChannelLimits => {
     // Limits the form does not show (set from the CLI) are kept as they are.
     const limits: api.ChannelLimits = { ...(editing?.limits ?? {}) };
@@ -323,7 +327,7 @@ export function KindChannelModal({
           if (isSecret(f)) {
             // A hidden secret (its group switched off) is dropped with the setting it belongs to.
             if (text) changes[f.key] = text;
-          } else if (text !== (stored?.settings[f.key] ?? "")) {
+          } else if (effective(f, text, values) !== effective(f, stored?.settings[f.key] ?? "", values)) {
             changes[f.key] = text;
           }
         }
