@@ -4,7 +4,7 @@ import userEvent from "@testing-library/user-event";
 import { beforeEach, describe, expect, it, vi } from "vitest";
 import * as api from "../api";
 import * as dialog from "../api/dialog";
-import { makeChannel, makeSmtpKind } from "../test/fixtures";
+import { makeChannel, makeRobotKind, makeSmtpKind } from "../test/fixtures";
 import { CommandError, db, resetApiMock, settingFiles } from "../test/mockApi";
 import { AppProviders } from "./AppProviders";
 import { KindChannelModal } from "./KindChannelModal";
@@ -325,5 +325,47 @@ describe("KindChannelModal, editing an e-mail channel", () => {
 
     await waitFor(() => expect(api.updateKindChannel).toHaveBeenCalled());
     expect(sentUpdate()).toStrictEqual(["教务处邮箱", { security: "starttls", port: "" }]);
+  });
+});
+
+describe("KindChannelModal, a required number", () => {
+  it("takes a number typed into a required number field (an app's AgentId)", async () => {
+    const robot = makeRobotKind();
+    const kind: api.KindInfo = {
+      ...robot,
+      fields: [
+        ...robot.fields,
+        {
+          key: "agent-id",
+          type: "number",
+          min: 1,
+          max: 2147483647,
+          required: true,
+          default: null,
+          label: { zh: "应用 AgentId", en: "AgentId" },
+          help: { zh: "应用的 AgentId。", en: "The app's AgentId." },
+        },
+      ],
+    };
+    db.kinds = [kind];
+    const user = userEvent.setup({ delay: null });
+    render(
+      <StyleProvider container={document.createElement("div")}>
+        <AppProviders>
+          <KindChannelModal kind={kind} onClose={vi.fn()} onSaved={vi.fn()} />
+        </AppProviders>
+      </StyleProvider>,
+    );
+    await user.type(field("name"), "学校应用");
+    await user.type(field("webhook"), "https://oapi.dingtalk.com/robot/send?access_token=abc");
+    await user.type(field("agent-id"), "1000002");
+    await user.click(screen.getByTestId("kind-save"));
+    await waitFor(() =>
+      expect(api.addKindChannel).toHaveBeenCalledWith("dingtalk_robot", "学校应用", {
+        webhook: "https://oapi.dingtalk.com/robot/send?access_token=abc",
+        mention: "none",
+        "agent-id": "1000002",
+      }),
+    );
   });
 });

@@ -384,7 +384,19 @@ export function KindChannelModal({
                 : help
           }
           valuePropName={f.type === "switch" ? "checked" : "value"}
-          rules={required ? [{ required: true, whitespace: true, message: t("kinds.required", { field: inLanguage(f.label, language) }) }] : []}
+          rules={
+            required
+              ? [
+                  {
+                    required: true,
+                    message: t("kinds.required", { field: inLanguage(f.label, language) }),
+                    // Only text can be blank. (Any key beyond these two makes antd check the
+                    // value as a string, which refuses a number.)
+                    ...(f.type === "number" || f.type === "switch" || f.type === "choice" ? {} : { whitespace: true }),
+                  },
+                ]
+              : []
+          }
         >
           {widget(kind, f, language, usualValue(f, values ?? {}, kind), emptied[f.key] === true)}
         </Form.Item>
