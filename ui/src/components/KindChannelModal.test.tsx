@@ -366,6 +366,8 @@ describe("KindChannelModal, a required number", () => {
         mention: "none",
         "agent-id": "1000002",
       }),
+      // Validation runs asynchronously; a loaded machine can take longer than the default second.
+      { timeout: 5000 },
     );
   });
 });
