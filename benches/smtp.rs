@@ -15,7 +15,7 @@ use std::path::{Path, PathBuf};
 use std::process::{Child, Command, Stdio};
 use std::time::{Duration, Instant};
 
-use herald::model::{ChannelLimits, NewSmtpChannel};
+use herald::model::ChannelLimits;
 use herald::App;
 
 /// Messages per measurement.
@@ -126,21 +126,23 @@ fn body() -> String {
 async fn prepare(dir: &Path, port: u16) -> App {
     let app = common::open_app(dir).await;
     common::seed_contacts(app.store(), MESSAGES).await;
+    let settings = [
+        ("host", "127.0.0.1".to_owned()),
+        ("port", port.to_string()),
+        ("security", "none".to_owned()),
+        ("from-address", "jwc@example.edu.cn".to_owned()),
+        ("from-name", "教务处".to_owned()),
+        ("pool-size", CONNECTIONS.to_string()),
+    ]
+    .into_iter()
+    .map(|(k, v)| (k.to_owned(), v))
+    .collect();
+    let limits = ChannelLimits {
+        concurrency: Some(CONNECTIONS),
+        ..Default::default()
+    };
     let channel = app
-        .add_smtp_channel(NewSmtpChannel {
-            name: "sink".into(),
-            host: "127.0.0.1".into(),
-            port,
-            security: "none".into(),
-            from_address: "jwc@example.edu.cn".into(),
-            from_name: Some("教务处".into()),
-            pool_size: Some(CONNECTIONS),
-            limits: Some(ChannelLimits {
-                concurrency: Some(CONNECTIONS),
-                ..Default::default()
-            }),
-            ..Default::default()
-        })
+        .add_kind_channel("smtp", "sink", settings, Some(limits))
         .await
         .unwrap();
     common::queue_notice(&app, channel.id, body()).await;

@@ -24,10 +24,9 @@ mod contacts;
 mod import;
 mod kinds;
 mod providers;
-mod smtp;
 mod unsubscribe;
 pub use after_send::{reminder_text, AfterSendError};
-pub use smtp::read_ca_file;
+pub use kinds::read_setting_file;
 pub use unsubscribe::addresses_in;
 
 use providers::{Providers, StoreInbox};

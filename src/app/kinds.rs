@@ -32,6 +32,24 @@ fn kind_named(id: &str) -> Result<&'static dyn Kind> {
     })
 }
 
+/// A file the user picked for a kind's file setting (a CA certificate), as the text the
+/// setting takes: read through the field's own reader (a DER certificate made PEM, checked as
+/// TLS will read it), else as UTF-8; refused with the reason. The desktop form's "从文件读取…"
+/// comes here; the CLI reads a file flag the same way.
+pub fn read_setting_file(kind: &str, key: &str, path: &std::path::Path) -> Result<String> {
+    // A certificate chain is a few kilobytes; a large file is the wrong file.
+    const MAX_BYTES: u64 = 1024 * 1024;
+    let kind = kind_named(kind)?;
+    let field = kind
+        .fields()
+        .iter()
+        .find(|f| f.key == key && f.ty == schema::FieldType::FileText)
+        .ok_or_else(|| Error::Invalid(format!("{key} is not a file setting of {} channels", kind.id())))?;
+    let cannot = |e: &dyn std::fmt::Display| Error::Invalid(format!("{} {}: {e}", field.label.en, path.display()));
+    let bytes = crate::files::read_regular(path, MAX_BYTES).map_err(|e| cannot(&e))?;
+    field.text_of_file(&bytes).map_err(|e| cannot(&e))
+}
+
 /// Builds the provider of a described kind's channel from its stored settings and secrets.
 pub(super) async fn build(
     store: &Store,
@@ -272,6 +290,35 @@ impl App {
             settings,
             secrets_set,
         })
+    }
+
+    /// Sends one test message through a channel (to `to`, for a kind that writes to people),
+    /// and reports the server's reply or why it failed. Audited (the address, not the reply).
+    pub async fn test_channel(&self, name: &str, to: Option<&str>) -> Result<ChannelTestResult> {
+        let channel = self.channel_by_name(name).await?;
+        let Some(kind) = described(channel.kind) else {
+            return Err(Error::Invalid(format!(
+                "a test message is for e-mail, robot and app channels; {name} is a {} channel",
+                channel.kind.as_str()
+            )));
+        };
+        let result = self.test_kind_channel(kind, &channel, to).await?;
+        self.audit_test(&channel, to, result.ok).await?;
+        Ok(result)
+    }
+
+    /// A test send is recorded: who tested which channel, to whom, and whether it worked.
+    async fn audit_test(&self, channel: &Channel, to: Option<&str>, ok: bool) -> Result<()> {
+        audit::record(
+            &self.store,
+            &self.actor,
+            "channel.test",
+            "channel",
+            Some(channel.id),
+            serde_json::json!({"name": channel.name, "to": to, "ok": ok}),
+        )
+        .await?;
+        Ok(())
     }
 
     /// Sends one test message through a described kind's channel: into the group for a

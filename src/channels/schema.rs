@@ -64,6 +64,43 @@ pub struct ChoiceOption {
     pub label: Text,
 }
 
+/// A switch the form draws over some optional fields ("需要登录" over a user name and password):
+/// off, they are hidden and saved empty; on, each of them is asked for (a secret already stored
+/// may stay). It is on when the form opens for a new channel if `on_by_default`, for a stored
+/// one if any of its fields is set. Not a setting itself: the kind's own check refuses what
+/// is only half given.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, TS)]
+#[serde(rename_all = "camelCase")]
+#[ts(export, rename = "SettingGroup")]
+pub struct Group {
+    pub key: &'static str,
+    pub label: Text,
+    pub help: Text,
+    pub on_by_default: bool,
+}
+
+/// A value that follows a choice: with `when` chosen, the field's usual value is `value`.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, TS)]
+#[serde(rename_all = "camelCase")]
+#[ts(export, rename = "SettingFollowValue")]
+pub struct FollowValue {
+    pub when: &'static str,
+    pub value: &'static str,
+}
+
+/// A field whose usual value depends on another field's choice (a port on the security): the
+/// form fills it in when that choice changes, unless the user typed a value of their own, and a
+/// value equal to the usual one is saved as empty, so the kind applies it. The kind itself
+/// must read an empty value the same way.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, TS)]
+#[serde(rename_all = "camelCase")]
+#[ts(export, rename = "SettingFollows")]
+pub struct Follows {
+    /// The key of the [`FieldType::Choice`] field followed.
+    pub key: &'static str,
+    pub values: &'static [FollowValue],
+}
+
 /// A check beyond the type's own, run on a non-empty value (before the type's, so it may
 /// refuse a value of the wrong type with a better reason): the reason it is refused.
 pub type Check = fn(&str) -> Result<(), Text>;
@@ -103,6 +140,28 @@ pub struct Field {
     #[serde(skip)]
     #[ts(skip)]
     pub from_file: Option<FromFile>,
+    /// The switch this field is shown under, if any ([`Group`]).
+    #[serde(skip_serializing_if = "Option::is_none")]
+    #[ts(optional)]
+    pub group: Option<&'static Group>,
+    /// The choice its usual value follows, if any ([`Follows`]).
+    #[serde(skip_serializing_if = "Option::is_none")]
+    #[ts(optional)]
+    pub follows: Option<Follows>,
+    /// Shown under the form's "高级" (advanced) section: most people never need it.
+    #[serde(skip_serializing_if = "std::ops::Not::not")]
+    #[ts(optional = nullable)]
+    pub advanced: bool,
+    /// For an optional field, what leaving it empty means ("trust the public certificate
+    /// authorities"): the form offers it as a choice that clears a stored value.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    #[ts(optional)]
+    pub empty_means: Option<Text>,
+    /// For a [`FieldType::FileText`]: the file name extensions its open dialog offers
+    /// (empty: any file).
+    #[serde(skip_serializing_if = "<[_]>::is_empty")]
+    #[ts(optional = nullable)]
+    pub extensions: &'static [&'static str],
 }
 
 impl Field {
@@ -119,6 +178,45 @@ impl Field {
             aliases: &[],
             tied_to: None,
             from_file: None,
+            group: None,
+            follows: None,
+            advanced: false,
+            empty_means: None,
+            extensions: &[],
+        }
+    }
+
+    /// The same field, shown under the switch `group`.
+    pub const fn in_group(self, group: &'static Group) -> Field {
+        Field {
+            group: Some(group),
+            ..self
+        }
+    }
+
+    /// The same field, its usual value following the choice `key` as `values` say.
+    pub const fn follows(self, key: &'static str, values: &'static [FollowValue]) -> Field {
+        Field {
+            follows: Some(Follows { key, values }),
+            ..self
+        }
+    }
+
+    /// The same (file) field, its open dialog offering files ending in `extensions`.
+    pub const fn extensions(self, extensions: &'static [&'static str]) -> Field {
+        Field { extensions, ..self }
+    }
+
+    /// The same field, under the form's advanced section.
+    pub const fn advanced(self) -> Field {
+        Field { advanced: true, ..self }
+    }
+
+    /// The same (optional) field, its empty value offered as the choice `meaning`.
+    pub const fn empty_means(self, meaning: Text) -> Field {
+        Field {
+            empty_means: Some(meaning),
+            ..self
         }
     }
 

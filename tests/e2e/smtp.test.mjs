@@ -1,7 +1,8 @@
 // An e-mail channel, as a secretary sets it up in the real desktop app, against a small SMTP
 // receiver this test runs on 127.0.0.1 (plain SMTP, no TLS: the "不加密" setting meant for a
 // relay on this machine):
-// - she adds the channel through the Channels screen's form (no login, the receiver's port);
+// - she adds the channel through the Channels screen's "添加渠道" (the form made from the e-mail
+//   kind's settings: no login, the receiver's port);
 // - she sends a test e-mail from the Channels screen: the receiver gets one message from her
 //   from address to the address she typed, whose Subject decodes to Herald's test subject, and
 //   the screen shows the receiver's 250 reply in green;
@@ -179,13 +180,13 @@ async function chooseRadio(testId) {
 
 /** Saves the e-mail form and waits for it to close; says what it shows if it does not. */
 async function saveSmtpForm() {
-  await (await byTestId("smtp-save")).waitForStable({ timeout: T });
-  await click("smtp-save");
+  await (await byTestId("kind-save")).waitForStable({ timeout: T });
+  await click("kind-save");
   try {
-    await byTestId("smtp-save").waitForExist({ timeout: T, reverse: true });
+    await byTestId("kind-save").waitForExist({ timeout: T, reverse: true });
   } catch (e) {
     const shown = await app.browser.execute(() =>
-      [...document.querySelectorAll('[data-testid="smtp-error"], .ant-form-item-explain-error')]
+      [...document.querySelectorAll('[data-testid="kind-error"], .ant-form-item-explain-error')]
         .map((el) => el.textContent)
         .join(" | "),
     );
@@ -214,16 +215,16 @@ test("an e-mail channel added through the form sends a test message the receiver
     await click("nav-channels");
     await click("channel-add");
     await click("kind-pick-smtp");
-    await fill("smtp-name", CHANNEL);
-    await fill("smtp-host", "127.0.0.1");
-    await chooseRadio("smtp-security-none");
+    await fill("kind-field-name", CHANNEL);
+    await fill("kind-field-host", "127.0.0.1");
+    await chooseRadio("kind-choice-security-none");
     // Choosing 不加密 fills the usual port; this receiver listens on its own.
-    assert.equal(await (await byTestId("smtp-port")).getValue(), "25");
-    await replace("smtp-port", String(receiver.port));
-    await click("smtp-login");
-    await byTestId("smtp-password").waitForExist({ timeout: T, reverse: true });
-    await fill("smtp-from-address", FROM);
-    await fill("smtp-from-name", "教务处");
+    assert.equal(await (await byTestId("kind-field-port")).getValue(), "25");
+    await replace("kind-field-port", String(receiver.port));
+    await click("kind-group-login");
+    await byTestId("kind-field-password").waitForExist({ timeout: T, reverse: true });
+    await fill("kind-field-from-address", FROM);
+    await fill("kind-field-from-name", "教务处");
     await saveSmtpForm();
     const table = await byTestId("channels-table");
     await browser.waitUntil(async () => (await table.getText()).includes(CHANNEL), {
@@ -270,16 +271,16 @@ test("the sender name edited through the form is the From header's display name 
     const { browser } = app;
     await click(`channel-edit-${CHANNEL}`);
     // The form opens with the channel's settings: the name fixed, no login, the receiver's port.
-    const fromName = await byTestId("smtp-from-name");
+    const fromName = await byTestId("kind-field-from-name");
     await browser.waitUntil(async () => (await fromName.getValue()) === "教务处", {
       timeout: T,
       timeoutMsg: "the edit form did not open with the channel's sender name",
     });
-    assert.equal(await (await byTestId("smtp-name")).getValue(), CHANNEL);
-    assert.equal(await (await byTestId("smtp-name")).isEnabled(), false);
-    assert.equal(await (await byTestId("smtp-port")).getValue(), String(receiver.port));
-    assert.equal(await (await byTestId("smtp-password")).isExisting(), false);
-    await replace("smtp-from-name", "教务处办公室");
+    assert.equal(await (await byTestId("kind-field-name")).getValue(), CHANNEL);
+    assert.equal(await (await byTestId("kind-field-name")).isEnabled(), false);
+    assert.equal(await (await byTestId("kind-field-port")).getValue(), String(receiver.port));
+    assert.equal(await (await byTestId("kind-field-password")).isExisting(), false);
+    await replace("kind-field-from-name", "教务处办公室");
     await saveSmtpForm();
 
     const result = await sendTest("li@school.test");

@@ -6,7 +6,7 @@
 
 use std::sync::Arc;
 
-use crate::channels::schema::{ChoiceOption, Field, FieldError, FieldType, Text, Values};
+use crate::channels::schema::{ChoiceOption, Field, FieldError, FieldType, FollowValue, Group, Text, Values};
 use crate::channels::{About, Format, Kind, Platform, Recipients, Switch};
 use crate::providers::smtp::{
     ca_pem_from_file, Security, Smtp, SmtpError, SmtpSettings, DEFAULT_POOL, DEFAULT_TIMEOUT_MS, MAX_POOL,
@@ -39,6 +39,36 @@ const SECURITY: &[ChoiceOption] = &[
         },
     },
 ];
+
+/// The port each security usually goes with: an empty port is this one.
+const USUAL_PORTS: &[FollowValue] = &[
+    FollowValue {
+        when: "starttls",
+        value: "587",
+    },
+    FollowValue {
+        when: "tls",
+        value: "465",
+    },
+    FollowValue {
+        when: "none",
+        value: "25",
+    },
+];
+
+/// The user name and password, asked only when the server needs a login.
+const LOGIN: Group = Group {
+    key: "login",
+    label: Text {
+        zh: "服务器需要登录",
+        en: "The server needs a login",
+    },
+    help: Text {
+        zh: "学校和商业邮箱都需要；只有本机或内网的邮件中继可能不需要。",
+        en: "School and commercial mailboxes do; only a relay on this computer or network may not.",
+    },
+    on_by_default: true,
+};
 
 const FIELDS: &[Field] = &[
     Field::new(
@@ -79,7 +109,8 @@ const FIELDS: &[Field] = &[
             en: "Empty: by the security, 587 (STARTTLS), 465 (SSL/TLS) or 25 (none).",
         },
     )
-    .optional(),
+    .optional()
+    .follows("security", USUAL_PORTS),
     Field::new(
         "username",
         FieldType::Text,
@@ -93,7 +124,8 @@ const FIELDS: &[Field] = &[
         },
     )
     .optional()
-    .aliases(&["user"]),
+    .aliases(&["user"])
+    .in_group(&LOGIN),
     Field::new(
         "password",
         FieldType::Password,
@@ -107,7 +139,8 @@ const FIELDS: &[Field] = &[
         },
     )
     .optional()
-    .tied_to("username"),
+    .tied_to("username")
+    .in_group(&LOGIN),
     Field::new(
         "from-address",
         FieldType::Text,
@@ -163,7 +196,13 @@ const FIELDS: &[Field] = &[
     )
     .optional()
     .aliases(&["ca-file"])
-    .read_with(ca_text),
+    .read_with(ca_text)
+    .extensions(&["pem", "crt", "cer", "der"])
+    .advanced()
+    .empty_means(Text {
+        zh: "信任公共证书机构（不用自己的 CA 证书）",
+        en: "Trust the public certificate authorities (no CA certificate of its own)",
+    }),
     Field::new(
         "pool-size",
         FieldType::Number {
@@ -196,7 +235,8 @@ const FIELDS: &[Field] = &[
             en: "How long one message (connecting, securing, logging in and sending) may take.",
         },
     )
-    .default_value(DEFAULT_TIMEOUT_TEXT),
+    .default_value(DEFAULT_TIMEOUT_TEXT)
+    .advanced(),
 ];
 
 // The defaults as the schema spells them; a test keeps them equal to the transport's.
@@ -299,14 +339,7 @@ fn settings(values: &Values) -> Result<(SmtpSettings, Option<String>), FieldErro
         .get("security")
         .and_then(Security::parse)
         .unwrap_or(Security::Starttls);
-    let port = values.number("port").map_or(
-        match security {
-            Security::None => 25,
-            Security::Starttls => 587,
-            Security::Tls => 465,
-        },
-        |p| p as u16,
-    );
+    let port = values.number("port").map_or_else(|| usual_port(security), |p| p as u16);
     let text = |key| values.get(key).map(str::to_owned);
     let settings = SmtpSettings {
         host: values.get("host").unwrap_or_default().to_owned(),
@@ -325,6 +358,20 @@ fn settings(values: &Values) -> Result<(SmtpSettings, Option<String>), FieldErro
         return Err(refusal(SmtpError::HalfCredentials));
     }
     Ok((settings, password))
+}
+
+/// The port `security` usually goes with ([`USUAL_PORTS`]).
+fn usual_port(security: Security) -> u16 {
+    let when = match security {
+        Security::None => "none",
+        Security::Starttls => "starttls",
+        Security::Tls => "tls",
+    };
+    USUAL_PORTS
+        .iter()
+        .find(|p| p.when == when)
+        .and_then(|p| p.value.parse().ok())
+        .unwrap_or(587)
 }
 
 /// A transport's refusal as the refusal of the setting it concerns.
@@ -386,6 +433,16 @@ mod tests {
         assert_eq!(port(&[("security", "tls")]), 465);
         assert_eq!(port(&[("security", "none")]), 25);
         assert_eq!(port(&[("security", "tls"), ("port", "2465")]), 2465);
+    }
+
+    #[test]
+    fn every_security_has_its_usual_port() {
+        let Some(FieldType::Choice { options }) = FIELDS.iter().find(|f| f.key == "security").map(|f| f.ty) else {
+            panic!("security is a choice");
+        };
+        for option in options {
+            assert!(USUAL_PORTS.iter().any(|p| p.when == option.value), "{}", option.value);
+        }
     }
 
     #[test]

@@ -1,13 +1,11 @@
+import type { ChannelLimits } from "./bindings/ChannelLimits";
 import type { Channel } from "./bindings/Channel";
 import type { KindChannelConfig } from "./bindings/KindChannelConfig";
 import type { KindInfo } from "./bindings/KindInfo";
 import type { LinkIdsReport } from "./bindings/LinkIdsReport";
 import type { ChannelTestResult } from "./bindings/ChannelTestResult";
-import type { NewSmtpChannel } from "./bindings/NewSmtpChannel";
 import type { NewWebhookChannel } from "./bindings/NewWebhookChannel";
 import type { SandboxMessage } from "./bindings/SandboxMessage";
-import type { SmtpChannelConfig } from "./bindings/SmtpChannelConfig";
-import type { UpdateSmtpChannel } from "./bindings/UpdateSmtpChannel";
 import type { UpdateWebhookChannel } from "./bindings/UpdateWebhookChannel";
 import type { WebhookChannelConfig } from "./bindings/WebhookChannelConfig";
 import { call } from "./invoke";
@@ -37,18 +35,7 @@ export const updateWebhookChannel = (name: string, input: UpdateWebhookChannel) 
 /** Secrets only by name: the signing secret and credential header values never come back. */
 export const webhookChannelConfig = (name: string) => call<WebhookChannelConfig>("webhook_channel_config", { name });
 
-export type { NewSmtpChannel } from "./bindings/NewSmtpChannel";
-export type { SmtpChannelConfig } from "./bindings/SmtpChannelConfig";
-export type { UpdateSmtpChannel } from "./bindings/UpdateSmtpChannel";
 export type { ChannelTestResult } from "./bindings/ChannelTestResult";
-
-/** Checks the settings (the server is not contacted); the password goes to the secret store. */
-export const addSmtpChannel = (input: NewSmtpChannel) => call<Channel>("add_smtp_channel", { input });
-
-/** An e-mail channel's settings: never the password, only whether one is stored. */
-export const smtpChannelConfig = (name: string) => call<SmtpChannelConfig>("smtp_channel_config", { name });
-/** A CA certificate file (PEM or DER) as PEM text, checked; refused with the reason otherwise. */
-export const readCaFile = (path: string) => call<string>("read_ca_file", { path });
 
 /**
  * Sends one test message (to `to`; into the group for a robot, without it); a refused one
@@ -56,16 +43,10 @@ export const readCaFile = (path: string) => call<string>("read_ca_file", { path 
  */
 export const testChannel = (name: string, to?: string) => call<ChannelTestResult>("test_channel", { name, to });
 
-/**
- * Only what `input` names changes: an empty `username` turns the login off and forgets the
- * password, an empty `fromName`/`replyTo`/`caPem` clears it, a non-empty `password` replaces it.
- */
-export const updateSmtpChannel = (name: string, input: UpdateSmtpChannel) =>
-  call<Channel>("update_smtp_channel", { name, input });
-
 export type { KindInfo } from "./bindings/KindInfo";
 export type { SettingField } from "./bindings/SettingField";
 export type { Bilingual } from "./bindings/Bilingual";
+export type { SettingGroup } from "./bindings/SettingGroup";
 export type { KindChannelConfig } from "./bindings/KindChannelConfig";
 
 /** The kinds the generic form can add, each with its settings schema. */
@@ -75,15 +56,27 @@ export const channelKinds = () => call<KindInfo[]>("channel_kinds");
  * Adds a channel of `kind` with its settings as typed, by field key. A refused setting rejects
  * with `code` `setting_*` and `params.field`, `params.reasonZh`, `params.reasonEn`.
  */
-export const addKindChannel = (kind: string, name: string, settings: Record<string, string>) =>
-  call<Channel>("add_kind_channel", { kind, name, settings });
+export const addKindChannel = (
+  kind: string,
+  name: string,
+  settings: Record<string, string>,
+  limits?: ChannelLimits,
+) => call<Channel>("add_kind_channel", limits ? { kind, name, settings, limits } : { kind, name, settings });
 
 /** A channel's settings for its form; secret ones only as set or not. */
 export const kindChannelConfig = (name: string) => call<KindChannelConfig>("kind_channel_config", { name });
 
 /** Changes only the settings named; an empty value clears an optional one, a secret not named is kept. */
-export const updateKindChannel = (name: string, settings: Record<string, string>) =>
-  call<Channel>("update_kind_channel", { name, settings });
+export const updateKindChannel = (name: string, settings: Record<string, string>, limits?: ChannelLimits) =>
+  call<Channel>("update_kind_channel", limits ? { name, settings, limits } : { name, settings });
+
+/**
+ * A file the user picked (`path`, from the open dialog) for the file setting `key` of `kind`
+ * (a CA certificate), as the text the setting takes: read by the field's own reader (PEM or
+ * DER made PEM); refused with the reason otherwise.
+ */
+export const readSettingFile = (kind: string, key: string, path: string) =>
+  call<string>("read_setting_file", { kind, key, path });
 
 export type { LinkIdsReport } from "./bindings/LinkIdsReport";
 export type { LinkedContact } from "./bindings/LinkedContact";

@@ -102,13 +102,13 @@ describe("files", () => {
     ).resolves.toBeNull();
     invoke.mockResolvedValue(undefined);
     await api.writeImportReport(7, "/data/r.xlsx");
-    await api.readCaFile("/certs/ca.pem");
+    await api.readSettingFile("smtp", "ca-pem", "/certs/ca.pem");
     expect(invoke.mock.calls).toEqual([
       ["pick_file_to_open", { options: { title: "t", filters: [{ name: "表格", extensions: ["csv"] }] } }],
       ["pick_files_to_open", { options: { title: "a", filters: [] } }],
       ["pick_file_to_save", { options: { title: "s", defaultPath: "/data/r.xlsx", filters: [] } }],
       ["write_import_report", { reportId: 7, path: "/data/r.xlsx" }],
-      ["read_ca_file", { path: "/certs/ca.pem" }],
+      ["read_setting_file", { kind: "smtp", key: "ca-pem", path: "/certs/ca.pem" }],
     ]);
   });
 });

@@ -1,9 +1,9 @@
 import { StyleProvider } from "@ant-design/cssinjs";
-import { render, screen } from "@testing-library/react";
+import { render, screen, waitFor } from "@testing-library/react";
 import userEvent from "@testing-library/user-event";
 import { beforeEach, describe, expect, it, vi } from "vitest";
 import * as api from "../api";
-import { makeChannel } from "../test/fixtures";
+import { makeChannel, makeSmtpKind } from "../test/fixtures";
 import { CommandError, db, resetApiMock } from "../test/mockApi";
 import { AppProviders } from "./AppProviders";
 import { ChannelTestModal, failureHint } from "./ChannelTestModal";
@@ -12,25 +12,23 @@ vi.mock("../api", () => import("../test/mockApi"));
 
 const CHANNEL = makeChannel({ id: 7, name: "教务处邮箱", kind: "smtp" });
 
-const CONFIG: api.SmtpChannelConfig = {
-  name: "教务处邮箱",
+/** As the backend stores it: public settings with their values (defaults filled), the password only as set. */
+const SETTINGS: Record<string, string> = {
   host: "smtp.school.edu.cn",
-  port: 587,
   security: "starttls",
   username: "jw@school.edu.cn",
-  hasPassword: true,
-  fromAddress: "jw@school.edu.cn",
-  fromName: "教务处",
-  replyTo: null,
-  hasCa: false,
-  poolSize: 4,
-  timeoutMs: 30000,
+  password: "secret",
+  "from-address": "jw@school.edu.cn",
+  "from-name": "教务处",
+  "pool-size": "4",
+  "timeout-ms": "30000",
 };
 
 beforeEach(() => {
   resetApiMock();
   db.channels = [CHANNEL];
-  db.smtpConfigs.set(CHANNEL.name, CONFIG);
+  db.kinds = [makeSmtpKind()];
+  db.kindSettings.set(CHANNEL.name, SETTINGS);
 });
 
 function renderModal() {
@@ -55,7 +53,7 @@ describe("ChannelTestModal", () => {
   it("shows the channel's settings, never a password, only whether one is saved", async () => {
     renderModal();
     const settings = await screen.findByTestId("channel-test-settings");
-    expect(api.smtpChannelConfig).toHaveBeenCalledWith("教务处邮箱");
+    expect(api.kindChannelConfig).toHaveBeenCalledWith("教务处邮箱");
     expect(settings).toHaveTextContent("smtp.school.edu.cn:587");
     expect(settings).toHaveTextContent("STARTTLS（推荐，587）");
     expect(settings).toHaveTextContent("jw@school.edu.cn已保存密码");
@@ -71,7 +69,8 @@ describe("ChannelTestModal", () => {
 
     expect(api.testChannel).toHaveBeenCalledWith("教务处邮箱", "zhang@school.edu.cn");
     expect(await screen.findByTestId("channel-test-sending")).toBeInTheDocument();
-    expect(screen.getByTestId("channel-test-send")).toHaveClass("ant-btn-loading");
+    // antd turns the loading look on in an effect: wait for it.
+    await waitFor(() => expect(screen.getByTestId("channel-test-send")).toHaveClass("ant-btn-loading"));
     finish({ ok: true, reply: "250 2.0.0 Ok: queued as 4F2A1" });
 
     const ok = await screen.findByTestId("channel-test-ok");

@@ -5,7 +5,22 @@ import * as api from "../api";
 import { useLoader } from "../hooks/useLoader";
 import { useT, type MessageKey } from "../i18n";
 import { ErrorAlert } from "./ErrorAlert";
-import { isEmailAddress, textRule } from "./SmtpChannelModal";
+
+/**
+ * An address the way a mail server takes it: `local@domain`, nothing around it. The backend
+ * checks it fully; this catches what people often type instead (`教务处 <jw@…>`, a space).
+ */
+export function isEmailAddress(text: string): boolean {
+  return /^[^\s@<>()[\]",;:\\]+@[^\s@<>()[\]",;:\\.]+(\.[^\s@<>()[\]",;:\\.]+)*$/.test(text.trim());
+}
+
+/** A rule that lets an empty field through and otherwise needs `ok`. */
+function textRule(ok: (text: string) => boolean, message: string) {
+  return {
+    validator: (_: unknown, value: string | undefined) =>
+      !value?.trim() || ok(value) ? Promise.resolve() : Promise.reject(new Error(message)),
+  };
+}
 
 /** What the person should check for a failed test, read from the reason the backend gave. */
 export function failureHint(reason: string): MessageKey {
@@ -24,21 +39,33 @@ const SECURITY_LABELS: Record<string, MessageKey> = {
   none: "smtp.securityNone",
 };
 
-/** The channel's settings, so a failed test can be read against what is configured. */
-function SmtpSettings({ config }: { config: api.SmtpChannelConfig }) {
+/** The port each security usually goes with, as the e-mail kind reads an empty port. */
+const USUAL_PORT: Record<string, number> = { starttls: 587, tls: 465, none: 25 };
+
+/** The channel's settings (the e-mail kind's, by key), so a failed test can be read against what is configured. */
+function SmtpSettings({ config }: { config: api.KindChannelConfig }) {
   const t = useT();
-  const from = config.fromName ? `${config.fromName} <${config.fromAddress}>` : config.fromAddress;
-  const security = SECURITY_LABELS[config.security];
+  const text = (key: string) => {
+    const v = config.settings[key];
+    return v === undefined || v === null || v === "" ? undefined : `${v}`;
+  };
+  const address = text("from-address") ?? "";
+  const from = text("from-name") ? `${text("from-name")} <${address}>` : address;
+  const securityValue = text("security") ?? "starttls";
+  const security = SECURITY_LABELS[securityValue];
+  const port = text("port") ?? `${USUAL_PORT[securityValue] ?? ""}`;
+  const username = text("username");
+  const hasPassword = config.secretsSet.includes("password");
   return (
     <Descriptions size="small" column={1} bordered data-testid="channel-test-settings" style={{ marginBottom: 16 }}>
-      <Descriptions.Item label={t("smtp.host")}>{`${config.host}:${config.port}`}</Descriptions.Item>
-      <Descriptions.Item label={t("smtp.security")}>{security ? t(security) : config.security}</Descriptions.Item>
+      <Descriptions.Item label={t("smtp.host")}>{`${text("host") ?? ""}:${port}`}</Descriptions.Item>
+      <Descriptions.Item label={t("smtp.security")}>{security ? t(security) : securityValue}</Descriptions.Item>
       <Descriptions.Item label={t("smtp.username")}>
-        {config.username ? (
+        {username ? (
           <Space size="small">
-            {config.username}
-            <Typography.Text type={config.hasPassword ? "secondary" : "danger"}>
-              {t(config.hasPassword ? "smtp.passwordStored" : "smtp.passwordMissing")}
+            {username}
+            <Typography.Text type={hasPassword ? "secondary" : "danger"}>
+              {t(hasPassword ? "smtp.passwordStored" : "smtp.passwordMissing")}
             </Typography.Text>
           </Space>
         ) : (
@@ -46,9 +73,9 @@ function SmtpSettings({ config }: { config: api.SmtpChannelConfig }) {
         )}
       </Descriptions.Item>
       <Descriptions.Item label={t("smtp.fromAddress")}>{from}</Descriptions.Item>
-      {config.replyTo && <Descriptions.Item label={t("smtp.replyTo")}>{config.replyTo}</Descriptions.Item>}
-      <Descriptions.Item label={t("smtp.poolSize")}>{config.poolSize}</Descriptions.Item>
-      {config.hasCa && <Descriptions.Item label={t("smtp.caPem")}>{t("smtp.caSet")}</Descriptions.Item>}
+      {text("reply-to") && <Descriptions.Item label={t("smtp.replyTo")}>{text("reply-to")}</Descriptions.Item>}
+      <Descriptions.Item label={t("smtp.poolSize")}>{text("pool-size") ?? "4"}</Descriptions.Item>
+      {text("ca-pem") && <Descriptions.Item label={t("smtp.caPem")}>{t("smtp.caSet")}</Descriptions.Item>}
     </Descriptions>
   );
 }
@@ -125,7 +152,7 @@ function TestForm({ channel }: { channel: api.Channel }) {
   const [result, setResult] = useState<api.ChannelTestResult>();
   const [error, setError] = useState<string>();
   const name = channel.name;
-  const config = useLoader(useCallback(() => api.smtpChannelConfig(name), [name]));
+  const config = useLoader(useCallback(() => api.kindChannelConfig(name), [name]));
 
   const send = async () => {
     const values = await form.validateFields().catch(() => null);

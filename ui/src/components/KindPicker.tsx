@@ -6,8 +6,8 @@ import { useLanguage, useT, type MessageKey } from "../i18n";
 import { ErrorAlert } from "./ErrorAlert";
 import { inLanguage } from "./KindChannelModal";
 
-/** What the picker offers: a kind described by its schema, or one with a form of its own. */
-export type Picked = { kind: api.KindInfo } | { own: "webhook" | "smtp" };
+/** What the picker offers: a kind described by its schema, or the webhook with its form of its own. */
+export type Picked = { kind: api.KindInfo } | { own: "webhook" };
 
 const PLATFORM_ORDER = ["dingtalk", "wecom", "feishu", "email", "http", "sms", "local"];
 
@@ -29,23 +29,13 @@ export function KindPicker({ open, onClose, onPick }: { open: boolean; onClose: 
   const { language } = useLanguage();
   const kinds = useLoader(useCallback(() => (open ? api.channelKinds() : Promise.resolve([])), [open]));
   const entries: Entry[] = [
-    // E-mail is described like the others, but keeps its own form (login, CA file) for now.
-    ...(kinds.data ?? [])
-      .filter((k) => k.id !== "smtp")
-      .map((k) => ({
+    ...(kinds.data ?? []).map((k) => ({
       key: k.id,
       platform: k.platform,
       title: inLanguage(k.label, language),
       description: inLanguage(k.description, language),
       picked: { kind: k },
     })),
-    {
-      key: "smtp",
-      platform: "email",
-      title: t("kinds.smtpTitle"),
-      description: t("kinds.smtpDescription"),
-      picked: { own: "smtp" },
-    },
     {
       key: "webhook",
       platform: "http",

@@ -1,7 +1,7 @@
 import { screen, waitFor, within } from "@testing-library/react";
 import { beforeEach, describe, expect, it, vi } from "vitest";
 import * as api from "../api";
-import { makeAfterSend, makeChannel, makeDelivery, makeNotice, makeRobotKind, makeRun } from "../test/fixtures";
+import { makeAfterSend, makeChannel, makeDelivery, makeNotice, makeRobotKind, makeRun, makeSmtpKind } from "../test/fixtures";
 import { CommandError, db, resetApiMock } from "../test/mockApi";
 import { renderApp } from "../test/render";
 
@@ -414,21 +414,25 @@ describe("Edit webhook channel", () => {
 });
 
 describe("E-mail channels", () => {
-  it("adds an e-mail channel from the screen and offers a test e-mail on it alone", async () => {
+  beforeEach(() => {
+    db.kinds = [makeRobotKind(), makeSmtpKind()];
+  });
+
+  it("adds an e-mail channel through the generated form and offers a test e-mail on it alone", async () => {
     const { user } = await openChannels();
     expect(screen.queryByTestId("channel-test-教务群")).not.toBeInTheDocument();
     expect(screen.queryByTestId("channel-test-沙盒")).not.toBeInTheDocument();
 
     await pickKind(user, "smtp");
-    expect(await screen.findByText("添加邮件渠道（SMTP）")).toBeInTheDocument();
-    await user.type(screen.getByTestId("smtp-name"), "教务处邮箱");
-    await user.type(screen.getByTestId("smtp-host"), "relay.intranet");
-    await user.click(screen.getByTestId("smtp-login"));
-    await user.type(screen.getByTestId("smtp-from-address"), "jw@school.edu.cn");
-    await user.click(screen.getByTestId("smtp-save"));
+    expect(await screen.findByText("添加电子邮件（SMTP）")).toBeInTheDocument();
+    await user.type(screen.getByTestId("kind-field-name"), "教务处邮箱");
+    await user.type(screen.getByTestId("kind-field-host"), "relay.intranet");
+    await user.click(screen.getByTestId("kind-group-login"));
+    await user.type(screen.getByTestId("kind-field-from-address"), "jw@school.edu.cn");
+    await user.click(screen.getByTestId("kind-save"));
 
     expect(await screen.findByText("已添加渠道：教务处邮箱")).toBeInTheDocument();
-    await waitFor(() => expect(screen.queryByTestId("smtp-name")).not.toBeInTheDocument());
+    await waitFor(() => expect(screen.queryByTestId("kind-field-name")).not.toBeInTheDocument());
     await user.click(await screen.findByTestId("channel-test-教务处邮箱"));
     expect(await screen.findByText("发送测试邮件：教务处邮箱")).toBeInTheDocument();
     expect(await screen.findByTestId("channel-test-settings")).toHaveTextContent("relay.intranet:587");
@@ -440,44 +444,39 @@ describe("E-mail channels", () => {
     await user.click(screen.getByTestId("channel-test-close"));
     await waitFor(() => expect(screen.queryByTestId("channel-test-to")).not.toBeInTheDocument());
   });
+
   it("opens the e-mail form on an e-mail channel's settings, saves a change and reloads the list", async () => {
     db.channels = [...db.channels, makeChannel({ id: 4, name: "教务处邮箱", kind: "smtp" })];
-    db.smtpConfigs.set("教务处邮箱", {
-      name: "教务处邮箱",
+    db.kindSettings.set("教务处邮箱", {
       host: "relay.intranet",
-      port: 25,
       security: "none",
-      username: null,
-      hasPassword: false,
-      fromAddress: "jw@school.edu.cn",
-      fromName: null,
-      replyTo: null,
-      hasCa: false,
-      poolSize: 4,
-      timeoutMs: 30000,
+      "from-address": "jw@school.edu.cn",
+      "pool-size": "4",
+      "timeout-ms": "30000",
     });
     const { user } = await openChannels();
     expect(screen.getByTestId("channel-edit-教务处邮箱")).toHaveTextContent("编辑");
     await user.click(screen.getByTestId("channel-edit-教务处邮箱"));
-    expect(await screen.findByText("编辑邮件渠道：教务处邮箱")).toBeInTheDocument();
-    expect(api.smtpChannelConfig).toHaveBeenCalledWith("教务处邮箱");
+    expect(await screen.findByText("编辑电子邮件（SMTP）：教务处邮箱")).toBeInTheDocument();
+    expect(api.kindChannelConfig).toHaveBeenCalledWith("教务处邮箱");
     expect(api.webhookChannelConfig).not.toHaveBeenCalled();
-    await waitFor(() => expect(screen.getByTestId("smtp-host")).toHaveValue("relay.intranet"));
-    expect(screen.getByTestId("smtp-login")).not.toBeChecked();
-    await user.type(screen.getByTestId("smtp-from-name"), "教务处");
+    await waitFor(() => expect(screen.getByTestId("kind-field-host")).toHaveValue("relay.intranet"));
+    expect(screen.getByTestId("kind-group-login")).not.toBeChecked();
+    expect(screen.getByTestId("kind-field-port")).toHaveValue("25");
+    await user.type(screen.getByTestId("kind-field-from-name"), "教务处");
     const listed = vi.mocked(api.listChannels).mock.calls.length;
-    await user.click(screen.getByTestId("smtp-save"));
+    await user.click(screen.getByTestId("kind-save"));
 
-    expect(await screen.findByText("已保存：教务处邮箱")).toBeInTheDocument();
-    expect(api.updateSmtpChannel).toHaveBeenCalledWith("教务处邮箱", { fromName: "教务处" });
-    await waitFor(() => expect(screen.queryByTestId("smtp-host")).not.toBeInTheDocument());
+    expect(await screen.findByText("已更新渠道：教务处邮箱")).toBeInTheDocument();
+    expect(api.updateKindChannel).toHaveBeenCalledWith("教务处邮箱", { "from-name": "教务处" });
+    await waitFor(() => expect(screen.queryByTestId("kind-field-host")).not.toBeInTheDocument());
     expect(vi.mocked(api.listChannels).mock.calls.length).toBeGreaterThan(listed);
 
     // The add button opens an empty form again afterwards.
     await pickKind(user, "smtp");
-    expect(await screen.findByText("添加邮件渠道（SMTP）")).toBeInTheDocument();
-    expect(screen.getByTestId("smtp-name")).toHaveValue("");
-    expect(screen.getByTestId("smtp-name")).toBeEnabled();
+    expect(await screen.findByText("添加电子邮件（SMTP）")).toBeInTheDocument();
+    expect(screen.getByTestId("kind-field-name")).toHaveValue("");
+    expect(screen.getByTestId("kind-field-name")).toBeEnabled();
   });
 });
 
@@ -485,9 +484,9 @@ describe("Channels of kinds described by their schema", () => {
   it("adds a DingTalk robot through the form made from its settings, then tests it in its group", async () => {
     const { user } = await openChannels();
     await user.click(screen.getByTestId("channel-add"));
-    // Grouped by platform, with the kinds that have forms of their own among them.
+    // Grouped by platform, with the webhook (a form of its own) among them.
     expect(await screen.findByText("钉钉")).toBeInTheDocument();
-    expect(screen.getByTestId("kind-pick-smtp")).toBeInTheDocument();
+    expect(screen.getByTestId("kind-pick-webhook")).toBeInTheDocument();
     await user.click(screen.getByTestId("kind-pick-dingtalk_robot"));
     expect(await screen.findByText("添加钉钉群机器人")).toBeInTheDocument();
     // Each setting with its label and help; the choice starts at its default.

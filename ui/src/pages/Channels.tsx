@@ -16,7 +16,6 @@ import { KindTestModal } from "../components/KindTestModal";
 import { ErrorAlert } from "../components/ErrorAlert";
 import { PageHeader } from "../components/PageHeader";
 import { SandboxInbox } from "../components/SandboxInbox";
-import { SmtpChannelModal } from "../components/SmtpChannelModal";
 import { HealthTag } from "../components/StatusTag";
 import { kindLabel } from "../hooks/useKindLabel";
 import { WebhookChannelModal } from "../components/WebhookChannelModal";
@@ -42,8 +41,6 @@ export default function Channels() {
   const { busy, perform } = useAction();
   const [adding, setAdding] = useState(false);
   const [editing, setEditing] = useState<api.Channel>();
-  const [addingSmtp, setAddingSmtp] = useState(false);
-  const [editingSmtp, setEditingSmtp] = useState<api.Channel>();
   const [testing, setTesting] = useState<api.Channel>();
   const [picking, setPicking] = useState(false);
   const [addingKind, setAddingKind] = useState<api.KindInfo>();
@@ -54,7 +51,6 @@ export default function Channels() {
   const pick = (picked: Picked) => {
     setPicking(false);
     if ("kind" in picked) setAddingKind(picked.kind);
-    else if (picked.own === "smtp") setAddingSmtp(true);
     else setAdding(true);
   };
   // A robot's test goes into its group: nothing to ask, the platform's answer is shown.
@@ -128,11 +124,11 @@ export default function Channels() {
       key: "actions",
       render: (_: unknown, c) => (
         <Space wrap size="small">
-          {(c.kind === "webhook" || c.kind === "smtp" || kindOf(c)) && (
+          {(c.kind === "webhook" || kindOf(c)) && (
             <Button
               size="small"
               icon={<EditOutlined />}
-              onClick={() => (c.kind === "smtp" ? setEditingSmtp(c) : c.kind === "webhook" ? setEditing(c) : setEditingKind(c))}
+              onClick={() => (c.kind === "webhook" ? setEditing(c) : setEditingKind(c))}
               disabled={busy !== null}
               data-testid={`channel-edit-${c.name}`}
             >
@@ -236,20 +232,6 @@ export default function Channels() {
           message.success(t(editing ? "channels.updated" : "channels.added", { name: channel.name }));
           setAdding(false);
           setEditing(undefined);
-          refresh();
-        }}
-      />
-      <SmtpChannelModal
-        open={addingSmtp || editingSmtp !== undefined}
-        editing={editingSmtp}
-        onClose={() => {
-          setAddingSmtp(false);
-          setEditingSmtp(undefined);
-        }}
-        onSaved={(channel) => {
-          message.success(t(editingSmtp ? "smtp.saved" : "channels.added", { name: channel.name }));
-          setAddingSmtp(false);
-          setEditingSmtp(undefined);
           refresh();
         }}
       />

@@ -211,3 +211,72 @@ export function makeRobotKind(): KindInfo {
     ],
   };
 }
+
+/** The e-mail kind as the backend describes it (`src/channels/kinds/smtp.rs`), its help shortened. */
+export function makeSmtpKind(): KindInfo {
+  const text = (zh: string, en: string) => ({ zh, en });
+  const login = {
+    key: "login",
+    label: text("服务器需要登录", "The server needs a login"),
+    help: text("学校和商业邮箱都需要。", "School and commercial mailboxes do."),
+    onByDefault: true,
+  };
+  const field = (key: string, zh: string, en: string) => ({
+    key,
+    required: false,
+    default: null,
+    label: text(zh, en),
+    help: text(`${zh}的说明`, `About the ${en}`),
+  });
+  return {
+    id: "smtp",
+    label: text("电子邮件（SMTP）", "E-mail (SMTP)"),
+    description: text("通过一个邮箱账号的发信服务器（SMTP）给每个人发邮件。", "Sends each person an e-mail through a mailbox's SMTP server."),
+    platform: "email",
+    recipients: { to: "person", address: "email" },
+    format: { format: "email" },
+    perMinute: null,
+    findsIds: false,
+    fields: [
+      { ...field("host", "发信服务器", "SMTP server"), type: "text", required: true },
+      {
+        ...field("security", "加密方式", "Security"),
+        type: "choice",
+        options: [
+          { value: "starttls", label: text("STARTTLS（587）", "STARTTLS (587)") },
+          { value: "tls", label: text("SSL/TLS（465）", "SSL/TLS (465)") },
+          { value: "none", label: text("不加密（仅限本机或内网中继）", "None") },
+        ],
+        default: "starttls",
+      },
+      {
+        ...field("port", "端口", "Port"),
+        type: "number",
+        min: 1,
+        max: 65535,
+        follows: {
+          key: "security",
+          values: [
+            { when: "starttls", value: "587" },
+            { when: "tls", value: "465" },
+            { when: "none", value: "25" },
+          ],
+        },
+      },
+      { ...field("username", "登录用户名", "User name"), type: "text", group: login },
+      { ...field("password", "密码或授权码", "Password or app password"), type: "password", tiedTo: "username", group: login },
+      { ...field("from-address", "发件人地址", "From address"), type: "text", required: true },
+      { ...field("from-name", "发件人名称", "From name"), type: "text" },
+      { ...field("reply-to", "回复地址", "Reply-to"), type: "text" },
+      {
+        ...field("ca-pem", "CA 证书", "CA certificate"),
+        type: "fileText",
+        advanced: true,
+        extensions: ["pem", "crt", "cer", "der"],
+        emptyMeans: text("信任公共证书机构（不用自己的 CA 证书）", "Trust the public certificate authorities"),
+      },
+      { ...field("pool-size", "连接数", "Connections"), type: "number", min: 1, max: 32, default: "4" },
+      { ...field("timeout-ms", "超时（毫秒）", "Timeout (ms)"), type: "number", min: 1000, max: 60000, default: "30000", advanced: true },
+    ],
+  };
+}

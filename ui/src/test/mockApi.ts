@@ -23,8 +23,6 @@ function freshDb() {
     sandbox: [] as Api.SandboxMessage[],
     /** Webhook settings by channel name, as the backend shows them (secrets only named). */
     webhookConfigs: new Map<string, Api.WebhookChannelConfig>(),
-    /** E-mail settings by channel name, as the backend shows them (no password). */
-    smtpConfigs: new Map<string, Api.SmtpChannelConfig>(),
     /** What the next test messages answer, by channel name (default: accepted). */
     testReplies: new Map<string, Api.ChannelTestResult>(),
     /** The kinds the generic form offers (the backend's description of each). */
@@ -487,72 +485,17 @@ export const updateWebhookChannel = vi.fn<typeof Api.updateWebhookChannel>(async
   return updateChannel(name, input.limits ? { limits: input.limits } : {});
 });
 
-const USUAL_SMTP_PORT: Record<string, number> = { none: 25, starttls: 587, tls: 465 };
+/** Files the test "puts on disk": path → the text the backend reads from it; any other path is refused as the backend does. */
+export const settingFiles = new Map<string, string>();
 
-export const addSmtpChannel = vi.fn<typeof Api.addSmtpChannel>(async (input) => {
-  if (db.channels.some((c) => c.name === input.name)) {
-    throw new CommandError("conflict", `a channel named ${input.name} already exists`);
-  }
-  const channel = makeChannel({ id: ++nextId, name: input.name, kind: "smtp", limits: input.limits ?? {}, updatedAt: now() });
-  db.channels = [...db.channels, channel];
-  db.smtpConfigs.set(input.name, {
-    name: input.name,
-    host: input.host,
-    port: input.port || (USUAL_SMTP_PORT[input.security] ?? 25),
-    security: input.security,
-    username: input.username ?? null,
-    hasPassword: Boolean(input.password),
-    fromAddress: input.fromAddress,
-    fromName: input.fromName ?? null,
-    replyTo: input.replyTo ?? null,
-    hasCa: Boolean(input.caPem),
-    poolSize: input.poolSize ?? 4,
-    timeoutMs: input.timeoutMs ?? 30000,
-  });
-  return channel;
-});
-
-export const smtpChannelConfig = vi.fn<typeof Api.smtpChannelConfig>(async (name) => {
-  const config = db.smtpConfigs.get(name);
-  if (!config) throw new CommandError("invalid", `there is no channel named ${name}`);
-  return config;
-});
-
-/** Files the test "puts on disk": path → PEM text; any other path is refused as the backend does. */
-export const caFiles = new Map<string, string>();
-
-export const readCaFile = vi.fn<typeof Api.readCaFile>(async (path) => {
-  const pem = caFiles.get(path);
-  if (pem === undefined) throw new CommandError("invalid", `CA certificate ${path}: it holds no certificate`);
-  return pem;
-});
-
-/** As the backend: absent fields stay; an empty username drops the login and its password. */
-export const updateSmtpChannel = vi.fn<typeof Api.updateSmtpChannel>(async (name, input) => {
-  const config = db.smtpConfigs.get(name);
-  if (!config) throw new CommandError("invalid", `there is no channel named ${name}`);
-  const cleared = (v: string | undefined, old: string | null) => (v === undefined ? old : v.trim() || null);
-  const username = cleared(input.username, config.username);
-  const sameUser = username !== null && username === config.username;
-  db.smtpConfigs.set(name, {
-    ...config,
-    host: input.host ?? config.host,
-    port: input.port ?? config.port,
-    security: input.security ?? config.security,
-    username,
-    hasPassword: username !== null && (Boolean(input.password) || (sameUser && config.hasPassword)),
-    fromAddress: input.fromAddress ?? config.fromAddress,
-    fromName: cleared(input.fromName, config.fromName),
-    replyTo: cleared(input.replyTo, config.replyTo),
-    hasCa: input.caPem === undefined ? config.hasCa : Boolean(input.caPem.trim()),
-    poolSize: input.poolSize ?? config.poolSize,
-    timeoutMs: input.timeoutMs ?? config.timeoutMs,
-  });
-  return updateChannel(name, input.limits ? { limits: input.limits } : {});
+export const readSettingFile = vi.fn<typeof Api.readSettingFile>(async (_kind, key, path) => {
+  const text = settingFiles.get(path);
+  if (text === undefined) throw new CommandError("invalid", `${key} ${path}: it holds no certificate`);
+  return text;
 });
 
 export const testChannel = vi.fn<typeof Api.testChannel>(async (name) => {
-  if (!db.smtpConfigs.has(name) && !db.kindSettings.has(name)) {
+  if (!db.kindSettings.has(name)) {
     throw new CommandError("invalid", `there is no channel named ${name}`);
   }
   return db.testReplies.get(name) ?? { ok: true, reply: "250 2.0.0 Ok: queued as 4F2A1" };
@@ -560,7 +503,7 @@ export const testChannel = vi.fn<typeof Api.testChannel>(async (name) => {
 
 export const channelKinds = vi.fn<typeof Api.channelKinds>(async () => db.kinds);
 
-export const addKindChannel = vi.fn<typeof Api.addKindChannel>(async (kind, name, settings) => {
+export const addKindChannel = vi.fn<typeof Api.addKindChannel>(async (kind, name, settings, limits) => {
   const info = db.kinds.find((k) => k.id === kind);
   if (!info) throw new CommandError("invalid", `there is no channel kind ${kind}`);
   for (const f of info.fields) {
@@ -574,7 +517,7 @@ export const addKindChannel = vi.fn<typeof Api.addKindChannel>(async (kind, name
   }
   const refused = db.refusedSettings.get(kind);
   if (refused) throw refused;
-  const channel = makeChannel({ id: ++nextId, name, kind: kind as Api.ChannelKind, updatedAt: now() });
+  const channel = makeChannel({ id: ++nextId, name, kind: kind as Api.ChannelKind, limits: limits ?? {}, updatedAt: now() });
   db.channels = [...db.channels, channel];
   db.kindSettings.set(name, settings);
   return channel;
@@ -585,7 +528,7 @@ export const kindChannelConfig = vi.fn<typeof Api.kindChannelConfig>(async (name
   const stored = db.kindSettings.get(name);
   if (!channel || !stored) throw new CommandError("invalid", `there is no channel named ${name}`);
   const info = db.kinds.find((k) => k.id === channel.kind);
-  const secret = (key: string) => info?.fields.some((f) => f.key === key && (f.type === "secret" || f.type === "secretUrl"));
+  const secret = (key: string) => info?.fields.some((f) => f.key === key && (f.type === "secret" || f.type === "secretUrl" || f.type === "password"));
   const entries = Object.entries(stored);
   return {
     name,
@@ -595,7 +538,8 @@ export const kindChannelConfig = vi.fn<typeof Api.kindChannelConfig>(async (name
   };
 });
 
-export const updateKindChannel = vi.fn<typeof Api.updateKindChannel>(async (name, changes) => {
+/** As the backend: an empty value clears a setting; a secret tied to a changed setting goes with it. */
+export const updateKindChannel = vi.fn<typeof Api.updateKindChannel>(async (name, changes, limits) => {
   const stored = db.kindSettings.get(name);
   if (!stored) throw new CommandError("invalid", `there is no channel named ${name}`);
   const next = { ...stored };
@@ -603,8 +547,13 @@ export const updateKindChannel = vi.fn<typeof Api.updateKindChannel>(async (name
     if (v === "") delete next[k];
     else next[k] = v;
   }
+  const channel = db.channels.find((c) => c.name === name);
+  const info = db.kinds.find((k) => k.id === channel?.kind);
+  for (const f of info?.fields ?? []) {
+    if (f.tiedTo && f.tiedTo in changes && !(f.key in changes)) delete next[f.key];
+  }
   db.kindSettings.set(name, next);
-  return updateChannel(name, {});
+  return updateChannel(name, limits ? { limits } : {});
 });
 
 /** What the next link-ids lookups find, by contact name (absent: not found). */
@@ -663,14 +612,11 @@ const ALL = [
   addWebhookChannel,
   updateWebhookChannel,
   webhookChannelConfig,
-  addSmtpChannel,
-  smtpChannelConfig,
-  readCaFile,
   recordUnsubscribes,
-  updateSmtpChannel,
   testChannel,
   channelKinds,
   addKindChannel,
+  readSettingFile,
   kindChannelConfig,
   updateKindChannel,
   linkIds,
@@ -680,7 +626,7 @@ const ALL = [
 export function resetApiMock(): void {
   db = freshDb();
   nextId = 100;
-  caFiles.clear();
+  settingFiles.clear();
   listeners.clear();
   // In Vitest 3 mockReset goes back to the implementation given to vi.fn.
   for (const fn of ALL) fn.mockReset();

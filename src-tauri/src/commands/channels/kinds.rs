@@ -7,8 +7,9 @@ use tauri::State;
 
 use crate::commands::AppState;
 use crate::error::CmdResult;
+use crate::picked::PickedFiles;
 use herald::channels::KindInfo;
-use herald::model::{Channel, ChannelLimits, KindChannelConfig, LinkIdsReport};
+use herald::model::{Channel, ChannelLimits, ChannelTestResult, KindChannelConfig, LinkIdsReport};
 
 /// Every kind the generic form can add, with its settings schema.
 #[tauri::command]
@@ -27,6 +28,20 @@ pub async fn add_kind_channel(
     limits: Option<ChannelLimits>,
 ) -> CmdResult<Channel> {
     Ok(state.app.add_kind_channel(&kind, &name, settings, limits).await?)
+}
+
+/// A file the user picked in the open dialog for a kind's file setting (`key`, a CA
+/// certificate), as the text the setting takes (a DER certificate made PEM); refused with the
+/// reason when the field's reader cannot use it, and with `file_not_picked` for any other path.
+#[tauri::command]
+pub async fn read_setting_file(
+    picked: State<'_, PickedFiles>,
+    kind: String,
+    key: String,
+    path: String,
+) -> CmdResult<String> {
+    let path = picked.readable(&path)?;
+    Ok(herald::app::read_setting_file(&kind, &key, &path)?)
 }
 
 /// A channel's settings for its form: secret ones only as set or not.
@@ -52,4 +67,15 @@ pub async fn update_kind_channel(
 #[tauri::command]
 pub async fn link_ids(state: State<'_, AppState>, channel: String, dry_run: bool) -> CmdResult<LinkIdsReport> {
     Ok(state.app.link_ids(&channel, dry_run).await?)
+}
+
+/// Sends one test message (to `to`, or into the group for a robot); a refused message is a
+/// result to show (`ok: false` with the server's words), not an error.
+#[tauri::command]
+pub async fn test_channel(
+    state: State<'_, AppState>,
+    name: String,
+    to: Option<String>,
+) -> CmdResult<ChannelTestResult> {
+    Ok(state.app.test_channel(&name, to.as_deref()).await?)
 }

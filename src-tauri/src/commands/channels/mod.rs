@@ -1,4 +1,3 @@
-//! Channel commands: the kinds described by their schema (`kinds`, generic) and e-mail's own.
+//! Channel commands of the kinds described by their schema (`kinds`, generic).
 
 pub mod kinds;
-pub mod smtp;
