@@ -29,9 +29,9 @@ export function KindPicker({ open, onClose, onPick }: { open: boolean; onClose: 
   const { language } = useLanguage();
   const kinds = useLoader(useCallback(() => (open ? api.channelKinds() : Promise.resolve([])), [open]));
   const entries: Entry[] = [
-    // E-mail is described like the others, but keeps its own form (login, CA file) for now.
+    // E-mail and the webhook are described like the others, but keep their own forms for now.
     ...(kinds.data ?? [])
-      .filter((k) => k.id !== "smtp")
+      .filter((k) => k.id !== "smtp" && k.id !== "webhook")
       .map((k) => ({
       key: k.id,
       platform: k.platform,
