@@ -22,4 +22,9 @@ help: Bilingual,
  * A secret that belongs to another setting's value (a password to its user name): when
  * that setting changes and this one is not given again, the stored value is dropped.
  */
-tiedTo?: string, } & ({ "type": "text" } | { "type": "url" } | { "type": "number", min: number, max: number, } | { "type": "switch" } | { "type": "choice", options: Array<SettingChoice>, } | { "type": "secret" } | { "type": "password" } | { "type": "secretUrl" } | { "type": "fileText" });
+tiedTo?: string, 
+/**
+ * For a switch: on when the setting `key` is given, off when it is cleared, unless the
+ * switch itself is given (signing follows its secret).
+ */
+follows?: string, } & ({ "type": "text" } | { "type": "url" } | { "type": "number", min: number, max: number, } | { "type": "switch" } | { "type": "choice", options: Array<SettingChoice>, } | { "type": "secret" } | { "type": "password" } | { "type": "secretUrl" } | { "type": "fileText" } | { "type": "longText" } | { "type": "headers" } | { "type": "maskedUrl" });
