@@ -308,7 +308,9 @@ impl App {
         to: Option<&str>,
     ) -> Result<ChannelTestResult> {
         let address = match (kind.recipients(), to.map(str::trim).filter(|t| !t.is_empty())) {
-            (Recipients::Group, None) => String::new(),
+            // A group's test goes into the group; a webhook's to its URL, with the address
+            // given if any.
+            (Recipients::Group | Recipients::Anyone, None) => String::new(),
             (Recipients::Group, Some(_)) => {
                 return Err(Error::Invalid(format!(
                     "{} posts into its group; a test goes there, without --to",

@@ -751,4 +751,65 @@ mod tests {
         let err = validate(&FIELDS, &input(&[("webhook", "https://x.cn/"), ("secret", "a\nb")])).unwrap_err();
         assert_eq!(err.field, "secret");
     }
+
+    const PARTLY: [Field; 2] = [
+        Field::new("url", FieldType::MaskedUrl, T, T),
+        Field::new("headers", FieldType::Headers, T, T).optional(),
+    ];
+
+    #[test]
+    fn partly_secret_settings_keep_their_secret_parts_apart_and_join_whole() {
+        let headers = r#"[{"name": "Authorization", "value": "Bearer t0k"}, {"name": "X-Tenant", "value": "t3n", "secret": true}, {"name": "X-Team", "value": "office"}]"#;
+        let url = "https://oapi.dingtalk.com/robot/send?access_token=qt0k&x=1";
+        let split = validate(&PARTLY, &input(&[("url", url), ("headers", headers)])).unwrap();
+        let public = serde_json::Value::Object(split.public.clone());
+        assert_eq!(
+            public,
+            serde_json::json!({"url": "https://oapi.dingtalk.com/robot/send?access_token=********&x=1",
+                "headers": {"Authorization": null, "X-Tenant": null, "X-Team": "office"}})
+        );
+        let keys: Vec<&str> = split.secret.keys().map(String::as_str).collect();
+        assert_eq!(keys, ["headers.Authorization", "headers.X-Tenant", "url.access_token"]);
+        for secret in ["t0k", "t3n", "qt0k"] {
+            assert!(!public.to_string().contains(secret));
+        }
+        let values = Values::join(&PARTLY, &public, &split.secret);
+        assert_eq!(values.get("url"), Some(url));
+        let joined = headers_of("headers", values.get("headers").unwrap()).unwrap();
+        assert_eq!(joined.len(), 3);
+        assert!(joined
+            .iter()
+            .any(|h| h.name == "X-Tenant" && h.secret && h.value.as_deref() == Some("t3n")));
+
+        // What the secret store lost stays out, and validating again names it.
+        let lost = Values::join(&PARTLY, &public, &BTreeMap::new());
+        assert!(lost.get("url").unwrap().contains("********"));
+        let again = input(&[("url", "https://x.cn/"), ("headers", lost.get("headers").unwrap())]);
+        let err = validate(&PARTLY, &again).unwrap_err();
+        assert_eq!(
+            (err.code, err.field.as_str()),
+            ("secret_missing", "headers.Authorization")
+        );
+        let err = validate(&PARTLY, &input(&[("url", lost.get("url").unwrap())])).unwrap_err();
+        assert_eq!((err.code, err.field.as_str()), ("secret_missing", "url"));
+    }
+
+    #[test]
+    fn a_change_keeps_the_secret_parts_it_does_not_give_again() {
+        let before_headers =
+            r#"[{"name": "X-Tenant", "value": "t3n", "secret": true}, {"name": "X-Team", "value": "office"}]"#;
+        let change = r#"[{"name": "x-tenant", "secret": false}, {"name": "X-Team", "value": "home"}]"#;
+        let merged = headers_of("headers", &merge(&PARTLY[1], Some(before_headers), change).unwrap()).unwrap();
+        assert_eq!(merged[0].value.as_deref(), Some("t3n"));
+        assert!(merged[0].secret, "once secret, always secret");
+        assert_eq!(merged[1].value.as_deref(), Some("home"));
+
+        let before = "https://oapi.dingtalk.com/robot/send?access_token=qt0k";
+        let shown = "https://oapi.dingtalk.com/robot/send?access_token=********";
+        assert_eq!(merge(&PARTLY[0], Some(before), shown).unwrap(), before);
+        let elsewhere = "https://evil.example/robot/send?access_token=********";
+        assert_eq!(merge(&PARTLY[0], Some(before), elsewhere).unwrap_err().field, "url");
+        let typed = "https://oapi.dingtalk.com/robot/send?access_token=new";
+        assert_eq!(merge(&PARTLY[0], Some(before), typed).unwrap(), typed);
+    }
 }
