@@ -251,7 +251,7 @@ impl App {
 
     /// A webhook channel's configuration in the earlier view type, secrets only named.
     pub async fn webhook_channel_config(&self, name: &str) -> Result<WebhookChannelConfig> {
-        let channel = self.channel_of_kind(name, ChannelKind::Webhook, "a webhook").await?;
+        self.channel_of_kind(name, ChannelKind::Webhook, "a webhook").await?;
         let config = self.kind_channel_config(name).await?;
         let text = |key: &str| config.settings.get(key).and_then(|v| v.as_str()).map(str::to_owned);
         let url = text("url").unwrap_or_default();
@@ -269,7 +269,6 @@ impl App {
         }
         let mut secret_query = masked_names(&url);
         secret_query.dedup();
-        let _ = channel;
         Ok(WebhookChannelConfig {
             url,
             method: text("method").unwrap_or_else(|| "POST".into()),
