@@ -488,7 +488,9 @@ pub fn list(json: bool) -> anyhow::Result<()> {
                     (false, None) => "optional".into(),
                 };
                 let secret = if f.ty.is_secret() { ", secret" } else { "" };
-                println!("  --{:<14} {} ({need}{secret})", f.key, f.label.en);
+                // A headers setting's flags are the type's own (`--header` …), not its key.
+                let flag = if f.ty == FieldType::Headers { HEADER } else { f.key };
+                println!("  --{:<14} {} ({need}{secret})", flag, f.label.en);
             }
         }
     })
