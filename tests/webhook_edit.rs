@@ -207,7 +207,7 @@ fn bad_edits_exit_2_and_name_the_field() {
         h.fails(&args)
     };
     for (flags, field) in [
-        (&["--timeout-ms", "0"][..], "timeoutMs"),
+        (&["--timeout-ms", "0"][..], "timeout-ms"),
         (&["--url", "ftp://example.org"][..], "url"),
         (&["--method", "GET"][..], "method"),
         (&["--signing", "maybe"][..], "--signing"),
@@ -215,7 +215,7 @@ fn bad_edits_exit_2_and_name_the_field() {
         (&["--header", "Authorization Bearer x"][..], "--header"),
         (&["--header", "Host: evil.example"][..], "headers.Host"),
         (&["--remove-header", "X-Nope"][..], "headers.X-Nope"),
-        (&["--body-template-file", "/nonexistent/body.j2"][..], "bodyTemplate"),
+        (&["--body-template-file", "/nonexistent/body.j2"][..], "body-template"),
         (&[][..], "nothing to change"),
     ] {
         let (code, stderr) = edit(flags);

@@ -1,101 +1,27 @@
-//! Webhook channels: adding, editing and showing them, and where their secrets live.
+//! Channels' storage and the webhook's compatibility layer.
 //!
-//! A channel's secrets (the signing secret, the values of secret headers and of the URL's
-//! secret query parameters) are one entry
-//! in the secret store, under a key that is new for every change; the channel row points at
-//! it (`secret_ref`). The new entry is written first and the row switched to it in one
-//! UPDATE, so a crash or a reader in another process sees the old configuration or the new
-//! one, never settings from one and secrets from the other. The old entry goes afterwards.
+//! A channel's secrets (a described kind's secret settings and the secret parts of its partly
+//! secret ones: a webhook's signing secret, secret header values, the URL's secret query
+//! values) are one entry in the secret store, under a key that is new for every change; the
+//! channel row points at it (`secret_ref`). The new entry is written first and the row
+//! switched to it in one UPDATE, so a crash or a reader in another process sees the old
+//! configuration or the new one, never settings from one and secrets from the other. The old
+//! entry goes afterwards.
+//!
+//! The webhook is a kind of the registry (`channels::kinds::webhook`); `add_webhook_channel`,
+//! `update_webhook_channel` and `webhook_channel_config` only translate the earlier input and
+//! view types into its settings, for the faces still using them.
 
-use std::collections::{BTreeMap, BTreeSet};
+use std::collections::BTreeMap;
 
-use super::{trimmed, App};
+use super::App;
 use crate::audit;
+use crate::channels::schema::{edit_headers, headers_of, headers_text, Header};
 use crate::model::{Channel, ChannelKind, NewWebhookChannel, UpdateWebhookChannel, WebhookChannelConfig};
-use crate::providers::webhook::{
-    restore_masked_query, same_origin, Credentials, SigningKey, Webhook, WebhookMethod, WebhookSettings, MASKED,
-};
+use crate::providers::webhook::{is_credential_header, mask_url, masked_names};
 use crate::secrets::{ChannelSecrets, SecretStore};
 use crate::store::{ChannelConfigRow, Store, StoreError};
 use crate::{Error, Result};
-
-/// A webhook channel as stored, with its secrets loaded and its headers whole again.
-pub(super) struct LoadedWebhook {
-    pub row: ChannelConfigRow,
-    /// Every header with its value (`secret_headers` is empty).
-    pub settings: WebhookSettings,
-    pub secrets: ChannelSecrets,
-    /// Secret headers whose values the secret store has lost (left out of `settings`).
-    pub missing: BTreeSet<String>,
-    /// Secret query parameters whose values the secret store has lost (left masked).
-    pub missing_query: BTreeSet<String>,
-}
-
-/// The webhook part of a channel's secret-store entry.
-fn credentials_of(secrets: &ChannelSecrets) -> Credentials {
-    Credentials {
-        headers: secrets.headers.clone(),
-        query: secrets.query.clone(),
-    }
-}
-
-fn missing_query_error(name: &str) -> Error {
-    Error::Invalid(format!(
-        "url: the value of its query parameter {name} is missing from the secret store: type the whole URL again"
-    ))
-}
-
-/// Header names marked secret must be among the headers given.
-fn marked_secret(headers: &BTreeMap<String, String>, marked: Option<Vec<String>>) -> Result<BTreeSet<String>> {
-    let mut names = BTreeSet::new();
-    for name in marked.unwrap_or_default() {
-        let found = headers.keys().find(|k| k.trim().eq_ignore_ascii_case(name.trim()));
-        match found {
-            Some(k) => {
-                names.insert(k.clone());
-            }
-            None => {
-                return Err(Error::Invalid(format!(
-                    "headers.{}: marked secret, but no such header is given",
-                    name.trim()
-                )))
-            }
-        }
-    }
-    Ok(names)
-}
-
-fn invalid(e: impl ToString) -> Error {
-    Error::Invalid(e.to_string())
-}
-
-fn to_json(value: &impl serde::Serialize) -> Result<serde_json::Value> {
-    serde_json::to_value(value).map_err(invalid)
-}
-
-fn missing_header(name: &str) -> Error {
-    Error::Invalid(format!(
-        "headers.{name}: its value is missing from the secret store: set the header again or remove it"
-    ))
-}
-
-/// Reads a channel's configuration and secrets, ready to build its provider: anything
-/// missing from the secret store is an error.
-pub(super) async fn load_webhook(store: &Store, secrets: &dyn SecretStore, channel_id: i64) -> Result<LoadedWebhook> {
-    let loaded = load_for_edit(store, secrets, channel_id).await?;
-    if loaded.row.secret_ref.is_some() && loaded.secrets.is_empty() {
-        return Err(Error::Invalid(
-            "its secrets are missing from the secret store: set the signing secret and credential headers again".into(),
-        ));
-    }
-    if let Some(name) = loaded.missing.iter().next() {
-        return Err(missing_header(name));
-    }
-    match loaded.missing_query.iter().next() {
-        Some(name) => Err(missing_query_error(name)),
-        None => Ok(loaded),
-    }
-}
 
 /// A channel's row and its secrets as the secret store has them (empty if it lost them). A
 /// reader racing an edit in another process may find its entry just deleted; it reads the
@@ -125,103 +51,6 @@ pub(super) async fn load_channel_secrets(
         row = again;
     }
     Ok((row, found.unwrap_or_default()))
-}
-
-/// Reads a webhook's configuration and whatever the secret store still has of its secrets,
-/// so that an edit can set lost ones again.
-async fn load_for_edit(store: &Store, secrets: &dyn SecretStore, channel_id: i64) -> Result<LoadedWebhook> {
-    let (row, channel_secrets) = load_channel_secrets(store, secrets, channel_id).await?;
-    let stored = WebhookSettings::from_json(&row.settings).map_err(invalid)?;
-    let (settings, missing) = stored.with_available_credentials(&credentials_of(&channel_secrets));
-    Ok(LoadedWebhook {
-        row,
-        settings,
-        secrets: channel_secrets,
-        missing: missing.headers.into_keys().collect(),
-        missing_query: missing.query.into_keys().collect(),
-    })
-}
-
-/// The checks a channel must pass to be stored: exactly those of building its provider, so
-/// adding and editing cannot disagree.
-fn check(name: &str, settings: &WebhookSettings, secret: Option<&str>) -> Result<()> {
-    Webhook::new(name, settings.clone(), secret.map(str::to_owned))
-        .map(drop)
-        .map_err(invalid)
-}
-
-/// Applies `--remove-header`s and `--header`s (names ignore case, as in HTTP). `lost` are
-/// credential headers whose values the secret store no longer has: removing or setting one
-/// settles it.
-fn edit_headers(
-    headers: &mut BTreeMap<String, String>,
-    lost: &mut BTreeSet<String>,
-    set: BTreeMap<String, String>,
-    remove: Vec<String>,
-) -> Result<()> {
-    let same = |a: &str, b: &str| a.trim().eq_ignore_ascii_case(b.trim());
-    for name in &remove {
-        if set.keys().any(|k| same(k, name)) {
-            return Err(Error::Invalid(format!(
-                "headers.{}: is both set and removed",
-                name.trim()
-            )));
-        }
-        let before = lost.len();
-        lost.retain(|k| !same(k, name));
-        let key = headers.keys().find(|k| same(k, name)).cloned();
-        match key {
-            Some(key) => {
-                headers.remove(&key);
-            }
-            None if lost.len() < before => {}
-            None => {
-                return Err(Error::Invalid(format!(
-                    "headers.{}: the channel has no such header",
-                    name.trim()
-                )))
-            }
-        }
-    }
-    let mut seen = BTreeSet::new();
-    for (name, value) in set {
-        if !seen.insert(name.trim().to_ascii_lowercase()) {
-            return Err(Error::Invalid(format!(
-                "headers.{}: is set twice (header names ignore case)",
-                name.trim()
-            )));
-        }
-        lost.retain(|k| !same(k, &name));
-        headers.retain(|k, _| !same(k, &name));
-        headers.insert(name.trim().to_owned(), value);
-    }
-    Ok(())
-}
-
-/// What an edit changes, by field name, for the audit log (names only, never values).
-fn changed_fields(
-    old: &LoadedWebhook,
-    new: &WebhookSettings,
-    secrets: &ChannelSecrets,
-    limits: &serde_json::Value,
-) -> Vec<&'static str> {
-    let before = &old.settings;
-    [
-        ("url", before.url != new.url),
-        ("method", before.method != new.method),
-        (
-            "headers",
-            before.headers != new.headers || before.secret_headers != new.secret_headers,
-        ),
-        ("bodyTemplate", before.body_template != new.body_template),
-        ("timeoutMs", before.timeout_ms != new.timeout_ms),
-        ("signing", before.signing != new.signing),
-        ("secret", old.secrets.signing != secrets.signing),
-        ("limits", &old.row.limits != limits),
-    ]
-    .into_iter()
-    .filter_map(|(field, changed)| changed.then_some(field))
-    .collect()
 }
 
 fn new_secret_key() -> String {
@@ -325,206 +154,145 @@ impl App {
         Ok(channel)
     }
 
-    /// Adds a generic webhook channel. Its signing secret, the values of its secret headers
-    /// (credential-looking names and those marked secret) and of its URL's secret query
-    /// parameters go to the secret store; the database keeps only their names.
+    /// Adds a webhook channel from the earlier input type: its fields as the `webhook` kind's
+    /// settings (see [`App::add_kind_channel`]).
     pub async fn add_webhook_channel(&self, input: NewWebhookChannel) -> Result<Channel> {
-        let name = input.name.trim();
-        if name.is_empty() {
-            return Err(Error::Invalid("the channel's name is empty".into()));
+        let mut settings = BTreeMap::new();
+        settings.insert("url".to_owned(), input.url);
+        if let Some(m) = input.method {
+            settings.insert("method".to_owned(), m.trim().to_ascii_uppercase());
         }
-        let mut settings = WebhookSettings::new(input.url.trim());
-        if let Some(m) = input.method.as_deref() {
-            settings.method = WebhookMethod::parse(m).map_err(invalid)?;
+        let marked = input.secret_headers.unwrap_or_default();
+        let headers: Vec<Header> = input
+            .headers
+            .unwrap_or_default()
+            .into_iter()
+            .map(|(name, value)| Header {
+                secret: marked.iter().any(|m| m.trim().eq_ignore_ascii_case(name.trim())),
+                name,
+                value: Some(value),
+            })
+            .collect();
+        if let Some(m) = marked
+            .iter()
+            .find(|m| !headers.iter().any(|h| h.name.trim().eq_ignore_ascii_case(m.trim())))
+        {
+            return Err(Error::Invalid(format!(
+                "headers.{}: marked secret, but no such header is given",
+                m.trim()
+            )));
         }
-        settings.headers = input.headers.unwrap_or_default();
-        settings.secret_headers = marked_secret(&settings.headers, input.secret_headers)?;
-        settings.body_template = trimmed(input.body_template);
+        if !headers.is_empty() {
+            settings.insert("headers".to_owned(), headers_text(&headers));
+        }
+        if let Some(t) = input.body_template {
+            settings.insert("body-template".to_owned(), t);
+        }
         if let Some(t) = input.timeout_ms {
-            settings.timeout_ms = t.into();
+            settings.insert("timeout-ms".to_owned(), t.to_string());
         }
-        let secret = trimmed(input.secret);
-        settings.signing = secret.is_some();
-        check(name, &settings, secret.as_deref())?;
-        let (stored, values) = settings.split_credentials();
-        let secrets = ChannelSecrets {
-            signing: secret,
-            headers: values.headers,
-            query: values.query,
-            ..Default::default()
-        };
-        let json = to_json(&stored)?;
-        let limits = to_json(&input.limits.unwrap_or_default())?;
-        let entry = audit::entry(
-            &self.actor,
-            "channel.add",
-            "channel",
-            None,
-            serde_json::json!({"name": name, "kind": "webhook", "url": stored.url,
-                "signed": stored.signing, "secretHeaders": stored.secret_headers,
-                "secretQuery": stored.secret_query}),
-        );
-        self.insert_channel_with_secrets(name, ChannelKind::WEBHOOK, &json, &limits, &secrets, entry)
+        if let Some(s) = input.secret {
+            settings.insert("secret".to_owned(), s);
+        }
+        self.add_kind_channel("webhook", &input.name, settings, input.limits)
             .await
     }
 
-    /// Changes a webhook channel: URL, method, headers, body, timeout, signing, limits, and
-    /// a new signing secret (the old one stops working at once) or none. Checked as a new
-    /// channel is; a running dispatcher rebuilds the channel's provider because `updated_at`
-    /// moves on.
+    /// Changes a webhook channel from the earlier input type: headers set, marked secret and
+    /// removed are applied to its `headers` setting, the rest given as settings (see
+    /// [`App::update_kind_channel`]).
     pub async fn update_webhook_channel(&self, name: &str, input: UpdateWebhookChannel) -> Result<Channel> {
         let channel = self.channel_of_kind(name, ChannelKind::WEBHOOK, "a webhook").await?;
-        let old = load_for_edit(&self.store, self.secrets.as_ref(), channel.id).await?;
-        let mut settings = old.settings.clone();
-        let mut lost = old.missing.clone();
-        match input.url {
-            // A URL given as shown (its secret values masked) keeps the stored values.
-            Some(url) => {
-                if url.contains(MASKED) && !same_origin(&url, &old.settings.url) {
-                    return Err(Error::Invalid(format!(
-                        "url: {MASKED} keeps the stored values only while the URL goes to the same host; \
-                         type the whole new URL with its values"
-                    )));
-                }
-                settings.url = restore_masked_query(url.trim(), &old.secrets.query).map_err(invalid)?
-            }
-            None => {
-                if let Some(name) = old.missing_query.iter().next() {
-                    return Err(missing_query_error(name));
-                }
-            }
+        let mut changes = BTreeMap::new();
+        if let Some(url) = input.url {
+            changes.insert("url".to_owned(), url);
         }
-        if let Some(m) = input.method.as_deref() {
-            settings.method = WebhookMethod::parse(m).map_err(invalid)?;
+        if let Some(m) = input.method {
+            changes.insert("method".to_owned(), m.trim().to_ascii_uppercase());
         }
-        edit_headers(
-            &mut settings.headers,
-            &mut lost,
-            input.headers.unwrap_or_default(),
-            input.remove_headers.unwrap_or_default(),
-        )?;
-        if let Some(name) = lost.iter().next() {
-            return Err(missing_header(name));
-        }
-        // A header once secret stays secret while it exists; more may be marked.
-        let marked = marked_secret(&settings.headers, input.secret_headers)?;
-        let present = settings.headers.clone();
-        settings
-            .secret_headers
-            .retain(|n| present.keys().any(|k| k.trim().eq_ignore_ascii_case(n.trim())));
-        for name in marked {
-            settings
-                .secret_headers
-                .retain(|n| !n.trim().eq_ignore_ascii_case(name.trim()));
-            settings.secret_headers.insert(name);
+        let set = input.headers.unwrap_or_default();
+        let remove = input.remove_headers.unwrap_or_default();
+        let marked = input.secret_headers.unwrap_or_default();
+        if !set.is_empty() || !remove.is_empty() || !marked.is_empty() {
+            let kind = super::kinds::described(channel.kind).expect("the webhook is described");
+            let values = super::kinds::stored_values(&self.store, self.secrets.as_ref(), kind, channel.id).await?;
+            let mut headers = match values.get("headers") {
+                Some(text) => headers_of("headers", text)?,
+                None => Vec::new(),
+            };
+            edit_headers(&mut headers, set, remove, &marked).map_err(Error::Invalid)?;
+            changes.insert("headers".to_owned(), headers_text(&headers));
         }
         if let Some(t) = input.body_template {
-            settings.body_template = trimmed(Some(t));
+            changes.insert("body-template".to_owned(), t);
         }
         if let Some(t) = input.timeout_ms {
-            settings.timeout_ms = t.into();
+            changes.insert("timeout-ms".to_owned(), t.to_string());
         }
-        let new_secret = trimmed(input.secret);
-        let remove = input.remove_secret.unwrap_or(false);
-        if remove && new_secret.is_some() {
-            return Err(Error::Invalid(
-                "secret: give a new secret or remove it, not both".into(),
-            ));
+        if let Some(s) = input.signing {
+            changes.insert("signing".to_owned(), s.to_string());
         }
-        if let Some(s) = &new_secret {
-            // Checked even with signing off: it is kept to be used later.
-            SigningKey::from_secret(s).map_err(|e| Error::Invalid(format!("secret: {e}")))?;
+        match (input.secret, input.remove_secret.unwrap_or(false)) {
+            (Some(_), true) => {
+                return Err(Error::Invalid(
+                    "secret: give a new secret or remove it, not both".into(),
+                ))
+            }
+            (Some(s), false) => {
+                changes.insert("secret".to_owned(), s);
+            }
+            (None, true) => {
+                changes.insert("secret".to_owned(), String::new());
+            }
+            (None, false) => {}
         }
-        settings.signing = input.signing.unwrap_or(match (&new_secret, remove) {
-            (Some(_), _) => true,
-            (None, true) => false,
-            (None, false) => settings.signing,
-        });
-        let signing_secret = if remove {
-            None
-        } else {
-            new_secret.or_else(|| old.secrets.signing.clone())
-        };
-        check(name, &settings, signing_secret.as_deref())?;
-        let limits = match input.limits {
-            Some(l) => to_json(&l)?,
-            None => old.row.limits.clone(),
-        };
-        let (stored, values) = settings.clone().split_credentials();
-        let secrets = ChannelSecrets {
-            signing: signing_secret,
-            headers: values.headers,
-            query: values.query,
-            ..Default::default()
-        };
-        let changes = changed_fields(&old, &settings, &secrets, &limits);
-        if changes.is_empty() {
-            return Ok(channel);
-        }
-        let secret = match (&old.secrets.signing, &secrets.signing) {
-            (Some(_), None) => "removed",
-            (Some(a), Some(b)) if a != b => "replaced",
-            (Some(_), Some(_)) => "kept",
-            (None, Some(_)) => "set",
-            (None, None) => "none",
-        };
-        let entry = audit::entry(
-            &self.actor,
-            "channel.update",
-            "channel",
-            Some(channel.id),
-            serde_json::json!({"name": name, "changes": changes, "url": stored.url, "signed": stored.signing,
-                "secret": secret, "secretHeaders": stored.secret_headers, "secretQuery": stored.secret_query}),
-        );
-        self.replace_channel_with_secrets(
-            &channel,
-            &old.row,
-            &to_json(&stored)?,
-            &limits,
-            &old.secrets,
-            &secrets,
-            entry,
-        )
-        .await?;
-        self.wake.send_modify(|n| *n += 1);
-        Ok(self.store.get_channel(channel.id).await?)
+        self.update_kind_channel(name, changes, input.limits).await
     }
 
-    /// A webhook channel's configuration, secrets only named.
+    /// A webhook channel's configuration in the earlier view type, secrets only named.
     pub async fn webhook_channel_config(&self, name: &str) -> Result<WebhookChannelConfig> {
-        let channel = self.channel_of_kind(name, ChannelKind::WEBHOOK, "a webhook").await?;
-        let row = self.store.channel_config(channel.id).await?;
-        let stored = WebhookSettings::from_json(&row.settings).map_err(invalid)?;
-        // A damaged or missing entry is reported when the channel starts; here it only
-        // means there is no usable secret to show as present.
-        let has_secret = row
-            .secret_ref
-            .as_deref()
-            .and_then(|key| {
-                let text = self.secrets.get(key).ok()??;
-                ChannelSecrets::decode(key, &text).ok()
-            })
-            .is_some_and(|s| s.signing.is_some());
+        self.channel_of_kind(name, ChannelKind::WEBHOOK, "a webhook").await?;
+        let config = self.kind_channel_config(name).await?;
+        let text = |key: &str| config.settings.get(key).and_then(|v| v.as_str()).map(str::to_owned);
+        let url = text("url").unwrap_or_default();
+        let mut headers = BTreeMap::new();
+        let mut secret_headers = Vec::new();
+        if let Some(serde_json::Value::Object(map)) = config.settings.get("headers") {
+            for (k, v) in map {
+                match v.as_str() {
+                    Some(v) => {
+                        headers.insert(k.clone(), v.to_owned());
+                    }
+                    None => secret_headers.push(k.clone()),
+                }
+            }
+        }
+        let mut secret_query = masked_names(&url);
+        secret_query.dedup();
         Ok(WebhookChannelConfig {
-            // Masked again: a URL an earlier version stored whole never shows its token.
-            url: stored.masked_url(),
-            method: serde_json::to_value(stored.method)
-                .ok()
-                .and_then(|v| v.as_str().map(str::to_owned))
-                .unwrap_or_default(),
-            headers: stored.headers,
-            secret_headers: stored.secret_headers.into_iter().collect(),
-            secret_query: stored.secret_query.into_iter().collect(),
-            body_template: stored.body_template,
-            timeout_ms: stored.timeout_ms,
-            signing: stored.signing,
-            has_secret,
+            url,
+            method: text("method").unwrap_or_else(|| "POST".into()),
+            headers,
+            secret_headers,
+            secret_query,
+            body_template: text("body-template").filter(|t| !t.is_empty()),
+            timeout_ms: config
+                .settings
+                .get("timeout-ms")
+                .and_then(|v| v.as_u64())
+                .unwrap_or(crate::providers::webhook::DEFAULT_TIMEOUT_MS),
+            signing: config
+                .settings
+                .get("signing")
+                .and_then(|v| v.as_bool())
+                .unwrap_or(false),
+            has_secret: config.secrets_set.iter().any(|s| s == "secret"),
         })
     }
 
-    /// Moves secret values that earlier versions kept in the settings JSON (credential header
-    /// values, and URL query parameters such as `access_token`) into the secret store, then
-    /// rewrites the database file without them.
+    /// Moves secret values that earlier versions kept in a webhook's settings (credential
+    /// header values, and URL query parameters such as `access_token`) into the secret store,
+    /// then rewrites the database file without them.
     ///
     /// Done when the data directory is opened, not at a channel's next edit: a channel that
     /// is never edited would otherwise keep its token in the database (and in every copy and
@@ -536,12 +304,33 @@ impl App {
                 continue;
             }
             let row = self.store.channel_config(channel.id).await?;
-            // Unreadable settings are reported when the channel's worker starts.
-            let Ok(stored) = WebhookSettings::from_json(&row.settings) else {
-                continue;
-            };
-            let (remaining, values) = stored.split_credentials();
-            if values.is_empty() {
+            let mut settings = row.settings.clone();
+            let mut parts = BTreeMap::new();
+            let mut names = Vec::new();
+            if let Some(serde_json::Value::Object(headers)) = settings.get_mut("headers") {
+                for (name, value) in headers.iter_mut() {
+                    if let Some(v) = value
+                        .as_str()
+                        .filter(|_| is_credential_header(&name.trim().to_ascii_lowercase()))
+                    {
+                        parts.insert(format!("headers.{name}"), v.to_owned());
+                        names.push(name.clone());
+                        *value = serde_json::Value::Null;
+                    }
+                }
+            }
+            let mut query = Vec::new();
+            if let Some(url) = settings.get("url").and_then(|u| u.as_str()).map(str::to_owned) {
+                let (masked, values) = mask_url(&url);
+                if !values.is_empty() {
+                    query = masked_names(&masked);
+                    for (key, value) in values {
+                        parts.insert(format!("url.{key}"), value);
+                    }
+                    settings["url"] = masked.into();
+                }
+            }
+            if parts.is_empty() {
                 continue;
             }
             let mut secrets = match &row.secret_ref {
@@ -551,12 +340,8 @@ impl App {
                 },
                 None => ChannelSecrets::default(),
             };
-            let names: Vec<String> = values.headers.keys().cloned().collect();
-            let query: Vec<String> = remaining.secret_query.iter().cloned().collect();
-            secrets.headers.extend(values.headers);
-            secrets.query.extend(values.query);
+            secrets.fields.extend(parts);
             let key = self.put_channel_secrets(&secrets)?;
-            let json = to_json(&remaining)?;
             let entry = audit::entry(
                 &self.actor,
                 "channel.secure_headers",
@@ -567,7 +352,7 @@ impl App {
             if self
                 .store
                 .audited(entry)
-                .replace_channel_config(channel.id, &row.updated_at, &json, &row.limits, key.as_deref())
+                .replace_channel_config(channel.id, &row.updated_at, &settings, &row.limits, key.as_deref())
                 .await?
             {
                 self.drop_channel_secrets(row.secret_ref.as_deref());
@@ -613,6 +398,25 @@ mod tests {
         }
     }
 
+    /// A webhook channel as the dispatcher would build it: its provider's settings and secret.
+    struct Loaded {
+        settings: crate::providers::webhook::WebhookSettings,
+        secret: Option<String>,
+        row: ChannelConfigRow,
+    }
+
+    async fn load_webhook(store: &Store, secrets: &dyn SecretStore, id: i64) -> Result<Loaded> {
+        let kind = crate::channels::find("webhook").unwrap();
+        let values = super::super::kinds::stored_values(store, secrets, kind, id).await?;
+        kind.build("hook", &values)?;
+        let (settings, secret) = crate::channels::kinds::webhook::settings(&values)?;
+        Ok(Loaded {
+            settings,
+            secret,
+            row: store.channel_config(id).await?,
+        })
+    }
+
     async fn everything_stored(app: &App) -> String {
         let mut all = String::new();
         for c in app.list_channels().await.unwrap() {
@@ -631,11 +435,13 @@ mod tests {
         let app = open(dir.path()).await;
         let c = app.add_webhook_channel(hook("https://example.org/in")).await.unwrap();
         let row = app.store.channel_config(c.id).await.unwrap();
-        assert_eq!(row.settings["headers"], serde_json::json!({"X-Team": "office"}));
-        assert_eq!(row.settings["secretHeaders"], serde_json::json!(["Authorization"]));
+        assert_eq!(
+            row.settings["headers"],
+            serde_json::json!({"X-Team": "office", "Authorization": null})
+        );
         let loaded = load_webhook(&app.store, app.secrets.as_ref(), c.id).await.unwrap();
         assert_eq!(loaded.settings.headers["Authorization"], TOKEN);
-        assert_eq!(loaded.secrets.signing.as_deref(), Some(OLD));
+        assert_eq!(loaded.secret.as_deref(), Some(OLD));
 
         let edited = app
             .update_webhook_channel(
@@ -656,7 +462,7 @@ mod tests {
         assert!(edited.updated_at > c.updated_at);
         assert_eq!(edited.limits.per_second, Some(7));
         let after = load_webhook(&app.store, app.secrets.as_ref(), c.id).await.unwrap();
-        assert_eq!(after.secrets.signing.as_deref(), Some(NEW));
+        assert_eq!(after.secret.as_deref(), Some(NEW));
         assert_eq!(after.settings.url, "https://example.org/new");
         assert_eq!(after.settings.headers.len(), 3);
         assert_ne!(after.row.secret_ref, row.secret_ref);
@@ -667,7 +473,7 @@ mod tests {
         for secret in [TOKEN, OLD, NEW, "k3y-value-123456"] {
             assert!(!stored.contains(secret), "{secret} in {stored}");
         }
-        assert!(stored.contains("\"secret\":\"replaced\""), "{stored}");
+        assert!(stored.contains("\"secret\""), "{stored}");
 
         let config = app.webhook_channel_config("hook").await.unwrap();
         assert_eq!(config.secret_headers, ["Authorization", "X-Api-Key"]);
@@ -763,7 +569,7 @@ mod tests {
         .unwrap();
         let loaded = load_webhook(&app.store, app.secrets.as_ref(), c.id).await.unwrap();
         assert_eq!(loaded.settings.headers["authorization"], TOKEN);
-        assert_eq!(loaded.secrets.signing.as_deref(), Some(NEW));
+        assert_eq!(loaded.secret.as_deref(), Some(NEW));
     }
 
     #[tokio::test]
@@ -796,7 +602,7 @@ mod tests {
         let c = app.channel_by_name("hook").await.unwrap();
         let loaded = load_webhook(&app.store, app.secrets.as_ref(), c.id).await.unwrap();
         assert_eq!(loaded.settings.headers["Authorization"], TOKEN);
-        assert_eq!(loaded.secrets.signing.as_deref(), Some(OLD));
+        assert_eq!(loaded.secret.as_deref(), Some(OLD));
         assert!(!everything_stored(&app).await.contains(TOKEN));
         app.store.close().await;
         for file in ["herald.db", "herald.db-wal"] {
@@ -932,18 +738,32 @@ mod tests {
 
     #[test]
     fn header_edits_ignore_case_and_name_the_header_when_wrong() {
-        let mut h = map(&[("Authorization", "a"), ("X-Team", "t")]);
-        let mut lost = BTreeSet::from(["X-Api-Key".to_owned(), "Cookie".to_owned()]);
-        let set = map(&[("authorization", "b"), ("cookie", "c")]);
-        edit_headers(&mut h, &mut lost, set, vec![" x-team ".into(), "x-api-key".into()]).unwrap();
-        assert_eq!(h, map(&[("authorization", "b"), ("cookie", "c")]));
-        assert!(lost.is_empty());
-        let e = edit_headers(&mut h, &mut lost, BTreeMap::new(), vec!["X-Nope".into()]).unwrap_err();
-        assert_eq!(e.to_string(), "headers.X-Nope: the channel has no such header");
+        let header = |name: &str, value: Option<&str>, secret: bool| Header {
+            name: name.into(),
+            value: value.map(str::to_owned),
+            secret,
+        };
+        let mut h = vec![
+            header("Authorization", Some("a"), false),
+            header("X-Team", Some("t"), false),
+            header("X-Api-Key", None, true),
+            header("X-Tenant", None, true),
+        ];
+        let set = map(&[("authorization", "b"), ("x-tenant", "c")]);
+        edit_headers(&mut h, set, vec![" x-team ".into(), "x-api-key".into()], &[]).unwrap();
+        assert_eq!(
+            h,
+            [
+                header("authorization", Some("b"), false),
+                header("x-tenant", Some("c"), true)
+            ]
+        );
+        let e = edit_headers(&mut h, BTreeMap::new(), vec!["X-Nope".into()], &[]).unwrap_err();
+        assert_eq!(e, "headers.X-Nope: the channel has no such header");
         let set = map(&[("Authorization", "c")]);
-        let e = edit_headers(&mut h, &mut lost, set, vec!["AUTHORIZATION".into()]).unwrap_err();
-        assert!(e.to_string().contains("both set and removed"), "{e}");
-        let e = edit_headers(&mut h, &mut lost, map(&[("X-A", "1"), ("x-a", "2")]), vec![]).unwrap_err();
-        assert!(e.to_string().contains("twice"), "{e}");
+        let e = edit_headers(&mut h, set, vec!["AUTHORIZATION".into()], &[]).unwrap_err();
+        assert!(e.contains("both set and removed"), "{e}");
+        let e = edit_headers(&mut h, BTreeMap::new(), vec![], &["X-Nope".into()]).unwrap_err();
+        assert!(e.starts_with("headers.X-Nope: "), "{e}");
     }
 }

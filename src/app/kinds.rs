@@ -67,6 +67,16 @@ pub(super) async fn stored_values(
     kind: &'static dyn Kind,
     channel_id: i64,
 ) -> Result<Values> {
+    Ok(stored_values_at(store, secrets, kind, channel_id).await?.0)
+}
+
+/// A channel's settings joined with its secrets, and the `updated_at` of the row they are from.
+pub(super) async fn stored_values_at(
+    store: &Store,
+    secrets: &dyn SecretStore,
+    kind: &'static dyn Kind,
+    channel_id: i64,
+) -> Result<(Values, String)> {
     let (row, found) = load_channel_secrets(store, secrets, channel_id).await?;
     let values = Values::join(kind.fields(), &row.settings, &found.fields);
     if let Some(lost) = kind
@@ -79,7 +89,7 @@ pub(super) async fn stored_values(
             lost.key
         )));
     }
-    Ok(values)
+    Ok((values, row.updated_at))
 }
 
 impl App {
@@ -98,6 +108,16 @@ impl App {
         if name.is_empty() {
             return Err(Error::Invalid("the channel's name is empty".into()));
         }
+        let mut settings = settings;
+        // A switch that follows another setting (signing its secret) is on when that is given.
+        for field in kind.fields() {
+            if let Some(owner) = field.on_with {
+                if !settings.contains_key(field.key) {
+                    let given = settings.get(owner).is_some_and(|v| !v.trim().is_empty());
+                    settings.insert(field.key.to_owned(), given.to_string());
+                }
+            }
+        }
         let split = schema::validate(kind.fields(), &settings)?;
         let public = serde_json::Value::Object(split.public.clone());
         let values = Values::join(kind.fields(), &public, &split.secret);
@@ -105,10 +125,7 @@ impl App {
         // Building checks what only a provider can (a client that cannot be made, say).
         kind.build(name, &values)?;
         let stored_kind = kind.kind();
-        let secrets = ChannelSecrets {
-            fields: split.secret.clone(),
-            ..Default::default()
-        };
+        let secrets = ChannelSecrets::of(split.secret.clone());
         let limits = serde_json::to_value(limits.unwrap_or_default()).map_err(|e| Error::Invalid(e.to_string()))?;
         let entry = audit::entry(
             &self.actor,
@@ -143,13 +160,15 @@ impl App {
             .filter_map(|f| before.get(f.key).map(|v| (f.key.to_owned(), v.to_owned())))
             .collect();
         for (key, value) in &changes {
-            if !kind.fields().iter().any(|f| f.key == key) {
+            let Some(field) = kind.fields().iter().find(|f| f.key == key) else {
                 return Err(schema::unknown_setting(key).into());
-            }
+            };
             if value.trim().is_empty() {
                 input.remove(key);
             } else {
-                input.insert(key.clone(), value.clone());
+                // A partly secret setting keeps the secret parts not given again.
+                let merged = schema::merge(field, before.get(key), value)?;
+                input.insert(key.clone(), merged);
             }
         }
         // A secret that belongs to another setting's value (a password to its user) goes with
@@ -158,6 +177,14 @@ impl App {
             if let Some(owner) = field.tied_to {
                 if input.get(owner).map(String::as_str) != before.get(owner) && !changes.contains_key(field.key) {
                     input.remove(field.key);
+                }
+            }
+        }
+        // A switch that follows another setting goes on or off with it, unless given.
+        for field in kind.fields() {
+            if let Some(owner) = field.on_with {
+                if let Some(value) = changes.get(owner).filter(|_| !changes.contains_key(field.key)) {
+                    input.insert(field.key.to_owned(), (!value.trim().is_empty()).to_string());
                 }
             }
         }
@@ -187,10 +214,7 @@ impl App {
             serde_json::json!({"name": channel.name, "kind": kind.id(), "changes": changed,
                 "limits": limits != row.limits}),
         );
-        let new_secrets = ChannelSecrets {
-            fields: split.secret,
-            ..Default::default()
-        };
+        let new_secrets = ChannelSecrets::of(split.secret);
         self.replace_channel_with_secrets(&channel, &row, &public, &limits, &old_secrets, &new_secrets, entry)
             .await?;
         // A running dispatcher builds the channel again with what changed.
@@ -330,7 +354,9 @@ impl App {
         to: Option<&str>,
     ) -> Result<ChannelTestResult> {
         let address = match (kind.recipients(), to.map(str::trim).filter(|t| !t.is_empty())) {
-            (Recipients::Group, None) => String::new(),
+            // A group's test goes into the group; a webhook's to its URL, with the address
+            // given if any.
+            (Recipients::Group | Recipients::Anyone, None) => String::new(),
             (Recipients::Group, Some(_)) => {
                 return Err(Error::Invalid(format!(
                     "{} posts into its group; a test goes there, without --to",

@@ -1,14 +1,13 @@
-//! The provider factory the dispatcher uses, and what lets a webhook follow its channel's edits.
+//! The provider factory the dispatcher uses, and what lets a channel follow its edits.
 
 use std::sync::{Arc, Mutex};
 
 use async_trait::async_trait;
 
-use super::channels::load_webhook;
+use crate::channels::Kind;
 use crate::dispatch::ProviderFactory;
 use crate::model::{Channel, ChannelKind};
 use crate::providers::sandbox::{Sandbox, SandboxInbox};
-use crate::providers::webhook::Webhook;
 use crate::providers::{Limits, Outcome, Outgoing, Provider};
 use crate::secrets::SecretStore;
 use crate::store::Store;
@@ -36,22 +35,18 @@ pub(super) struct Providers {
 impl ProviderFactory for Providers {
     async fn build(&self, channel: &Channel) -> std::result::Result<Arc<dyn Provider>, String> {
         if let Some(kind) = super::kinds::described(channel.kind) {
-            return super::kinds::build(&self.store, self.secrets.as_ref(), kind, channel)
-                .await
-                .map_err(|e| e.to_string());
+            let fresh = Fresh {
+                store: self.store.clone(),
+                secrets: self.secrets.clone(),
+                kind,
+                channel: channel.clone(),
+                current: Mutex::new(None),
+            };
+            fresh.current().await?;
+            return Ok(Arc::new(fresh));
         }
         match channel.kind {
             ChannelKind::SANDBOX => Ok(Arc::new(Sandbox::new(channel.name.clone(), self.inbox.clone()))),
-            ChannelKind::WEBHOOK => {
-                let fresh = FreshWebhook {
-                    store: self.store.clone(),
-                    secrets: self.secrets.clone(),
-                    channel: channel.clone(),
-                    current: Mutex::new(None),
-                };
-                fresh.current().await?;
-                Ok(Arc::new(fresh))
-            }
             other => Err(format!(
                 "this version of Herald cannot send through {} channels yet",
                 other.as_str()
@@ -60,28 +55,30 @@ impl ProviderFactory for Providers {
     }
 }
 
-/// A webhook that checks before each batch whether its channel was edited since it was
-/// built (`updated_at` moved on), and if so builds itself again from the stored settings.
+/// A described kind's provider that checks before each batch whether its channel was edited
+/// since it was built (`updated_at` moved on), and if so builds itself again from the stored
+/// settings.
 ///
 /// The supervisor restarts an edited channel's worker too, but only at its next look, a
 /// fraction of a second later; a batch claimed in between would otherwise still go out with
 /// the old URL or, worse, be signed with a secret the receiver has just stopped accepting.
 /// The check is one primary-key read per batch.
-struct FreshWebhook {
+struct Fresh {
     store: Store,
     secrets: Arc<dyn SecretStore>,
+    kind: &'static dyn Kind,
     channel: Channel,
     /// The provider, and the `updated_at` it was built from.
-    current: Mutex<Option<(String, Arc<Webhook>)>>,
+    current: Mutex<Option<(String, Arc<dyn Provider>)>>,
 }
 
-impl FreshWebhook {
-    fn cached(&self) -> Option<(String, Arc<Webhook>)> {
+impl Fresh {
+    fn cached(&self) -> Option<(String, Arc<dyn Provider>)> {
         self.current.lock().unwrap_or_else(|e| e.into_inner()).clone()
     }
 
     /// The provider for the channel's configuration as stored now.
-    async fn current(&self) -> std::result::Result<Arc<Webhook>, String> {
+    async fn current(&self) -> std::result::Result<Arc<dyn Provider>, String> {
         let version = self
             .store
             .channel_version(self.channel.id)
@@ -92,22 +89,23 @@ impl FreshWebhook {
                 return Ok(provider);
             }
         }
-        let loaded = load_webhook(&self.store, self.secrets.as_ref(), self.channel.id)
-            .await
+        let (values, updated_at) =
+            super::kinds::stored_values_at(&self.store, self.secrets.as_ref(), self.kind, self.channel.id)
+                .await
+                .map_err(|e| e.to_string())?;
+        let provider = self
+            .kind
+            .build(&self.channel.name, &values)
             .map_err(|e| e.to_string())?;
-        let provider = Arc::new(
-            Webhook::new(self.channel.name.clone(), loaded.settings, loaded.secrets.signing)
-                .map_err(|e| e.to_string())?,
-        );
-        *self.current.lock().unwrap_or_else(|e| e.into_inner()) = Some((loaded.row.updated_at, provider.clone()));
+        *self.current.lock().unwrap_or_else(|e| e.into_inner()) = Some((updated_at, provider.clone()));
         Ok(provider)
     }
 }
 
 #[async_trait]
-impl Provider for FreshWebhook {
+impl Provider for Fresh {
     fn kind(&self) -> ChannelKind {
-        ChannelKind::WEBHOOK
+        self.channel.kind
     }
 
     /// Those it was first built with: the worker sizes its claims and rate windows once, and

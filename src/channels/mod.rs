@@ -58,15 +58,13 @@ pub fn mentions_audience_by(kind: ChannelKind, settings: &serde_json::Value) -> 
     }
 }
 
-/// The kind stored or typed as `id`: a registry kind, or one of those the app makes itself
-/// (the sandbox; the webhook until it is described). `None` for an id no kind has.
+/// The kind stored or typed as `id`: a registry kind, or the sandbox, which the app makes
+/// itself. `None` for an id no kind has.
 pub fn kind_named(id: &str) -> Option<ChannelKind> {
     if let Some(described) = find(id) {
         return Some(described.kind());
     }
-    [ChannelKind::SANDBOX, ChannelKind::WEBHOOK]
-        .into_iter()
-        .find(|k| k.as_str() == id.trim())
+    (id.trim() == ChannelKind::SANDBOX.as_str()).then_some(ChannelKind::SANDBOX)
 }
 
 /// Who messages on a channel of `kind` go to: from its description; the kinds the app makes

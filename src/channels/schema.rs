@@ -46,6 +46,22 @@ pub enum FieldType {
     SecretUrl,
     /// A file the user picks, stored as its text (a CA certificate).
     FileText,
+    /// Text of several lines, typed in the form or given as a file on the command line (a
+    /// webhook's body template).
+    LongText,
+    /// HTTP headers, some of them secret: those whose names look like a credential
+    /// (`providers::webhook::is_credential_header`) and those marked secret (a header once
+    /// secret stays secret). Given and read back as a JSON list of [`Header`]s (a secret one
+    /// given without a value keeps its stored value); stored as an object of names and the
+    /// public values, `null` for a secret one, whose value is in the secret store under
+    /// `KEY.NAME`. The CLI takes it as `--header`, `--header-file`, `--secret-header` and, when
+    /// editing, `--remove-header`; the form as a list of rows.
+    Headers,
+    /// An http or https URL whose credential-looking query values (`?access_token=`, `?key=`)
+    /// are kept in the secret store under `KEY.NAME` and stored and shown as `********`; given
+    /// back with the mask to the same host, it keeps them. The CLI reads it from standard input
+    /// when given as `-`.
+    MaskedUrl,
 }
 
 impl FieldType {
@@ -53,6 +69,152 @@ impl FieldType {
     pub fn is_secret(self) -> bool {
         matches!(self, FieldType::Secret | FieldType::SecretUrl | FieldType::Password)
     }
+
+    /// Whether a value of this type is partly secret: stored in the settings, with its secret
+    /// parts in the secret store under `KEY.PART`.
+    pub fn has_secret_parts(self) -> bool {
+        matches!(self, FieldType::Headers | FieldType::MaskedUrl)
+    }
+}
+
+/// One header of a [`FieldType::Headers`] setting, as given and read back.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, serde::Deserialize, TS)]
+#[ts(export, rename = "SettingHeader")]
+pub struct Header {
+    pub name: String,
+    /// Left out: a secret header keeps its stored value (or, read back, the store lost it).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[ts(optional)]
+    pub value: Option<String>,
+    /// Kept in the secret store although its name does not look like a credential.
+    #[serde(default)]
+    pub secret: bool,
+}
+
+/// A [`FieldType::Headers`] value's headers; `field` names the setting in the refusal.
+pub fn headers_of(field: &str, text: &str) -> Result<Vec<Header>, FieldError> {
+    serde_json::from_str(text).map_err(|_| {
+        FieldError::new(
+            "setting_invalid",
+            field,
+            Text {
+                zh: "应为请求头列表（JSON）",
+                en: "must be a list of headers (JSON)",
+            },
+        )
+    })
+}
+
+/// Headers as a [`FieldType::Headers`] value's text.
+pub fn headers_text(headers: &[Header]) -> String {
+    serde_json::to_string(headers).expect("strings serialise")
+}
+
+fn is_secret_header(header: &Header) -> bool {
+    header.secret || crate::providers::webhook::is_credential_header(&header.name.trim().to_ascii_lowercase())
+}
+
+/// A change to a partly secret setting, given on top of its value before: a secret header
+/// given without a value keeps its value (and a header once secret stays secret); a URL given
+/// with `********` in place of secret values keeps them while it goes to the same host.
+pub fn merge(field: &Field, before: Option<&str>, change: &str) -> Result<String, FieldError> {
+    use crate::providers::webhook::{query_secrets, restore_masked_query, same_origin, MASKED};
+    match field.ty {
+        FieldType::Headers => {
+            let old = before
+                .map(|b| headers_of(field.key, b))
+                .transpose()?
+                .unwrap_or_default();
+            let mut new = headers_of(field.key, change)?;
+            for header in &mut new {
+                let was = old
+                    .iter()
+                    .find(|o| o.name.trim().eq_ignore_ascii_case(header.name.trim()));
+                if let Some(was) = was {
+                    header.secret |= was.secret || is_secret_header(was);
+                    if header.value.is_none() {
+                        header.value = was.value.clone();
+                    }
+                }
+            }
+            Ok(headers_text(&new))
+        }
+        FieldType::MaskedUrl if change.contains(MASKED) => {
+            let before = before.unwrap_or_default();
+            if !same_origin(change, before) {
+                return Err(FieldError::new(
+                    "setting_invalid",
+                    field.key,
+                    Text {
+                        zh: "******** 只在网址仍指向同一主机时保留已存的值；请输入完整的新网址",
+                        en: "******** keeps the stored values only while the URL goes to the same host; type the whole new URL with its values",
+                    },
+                ));
+            }
+            restore_masked_query(change.trim(), &query_secrets(before)).map_err(|_| missing_part(field.key))
+        }
+        _ => Ok(change.to_owned()),
+    }
+}
+
+/// Applies headers removed, set and marked secret (names ignore case, as in HTTP), naming the
+/// header when an edit cannot be applied. A header once secret stays secret.
+pub fn edit_headers(
+    headers: &mut Vec<Header>,
+    set: BTreeMap<String, String>,
+    remove: Vec<String>,
+    marked: &[String],
+) -> Result<(), String> {
+    let same = |a: &str, b: &str| a.trim().eq_ignore_ascii_case(b.trim());
+    for name in &remove {
+        if set.keys().any(|k| same(k, name)) {
+            return Err(format!("headers.{}: is both set and removed", name.trim()));
+        }
+        let before = headers.len();
+        headers.retain(|h| !same(&h.name, name));
+        if headers.len() == before {
+            return Err(format!("headers.{}: the channel has no such header", name.trim()));
+        }
+    }
+    let mut seen = std::collections::BTreeSet::new();
+    for (name, value) in set {
+        if !seen.insert(name.trim().to_ascii_lowercase()) {
+            return Err(format!(
+                "headers.{}: is set twice (header names ignore case)",
+                name.trim()
+            ));
+        }
+        let was_secret = headers.iter().any(|h| same(&h.name, &name) && h.secret);
+        headers.retain(|h| !same(&h.name, &name));
+        headers.push(Header {
+            name: name.trim().to_owned(),
+            value: Some(value),
+            secret: was_secret,
+        });
+    }
+    for name in marked {
+        match headers.iter_mut().find(|h| same(&h.name, name)) {
+            Some(h) => h.secret = true,
+            None => {
+                return Err(format!(
+                    "headers.{}: marked secret, but no such header is given",
+                    name.trim()
+                ))
+            }
+        }
+    }
+    Ok(())
+}
+
+fn missing_part(field: &str) -> FieldError {
+    FieldError::new(
+        "secret_missing",
+        field,
+        Text {
+            zh: "其值已不在密钥存储中，请重新填写",
+            en: "its value is missing from the secret store: set it again",
+        },
+    )
 }
 
 /// One value of a [`FieldType::Choice`].
@@ -162,6 +324,11 @@ pub struct Field {
     #[serde(skip_serializing_if = "<[_]>::is_empty")]
     #[ts(optional = nullable)]
     pub extensions: &'static [&'static str],
+    /// For a switch: on when the setting `key` is given, off when it is cleared, unless the
+    /// switch itself is given (signing follows its secret).
+    #[serde(skip_serializing_if = "Option::is_none")]
+    #[ts(optional)]
+    pub on_with: Option<&'static str>,
 }
 
 impl Field {
@@ -183,6 +350,7 @@ impl Field {
             advanced: false,
             empty_means: None,
             extensions: &[],
+            on_with: None,
         }
     }
 
@@ -198,6 +366,14 @@ impl Field {
     pub const fn follows(self, key: &'static str, values: &'static [FollowValue]) -> Field {
         Field {
             follows: Some(Follows { key, values }),
+            ..self
+        }
+    }
+
+    /// The same (switch) field, on when `key` is given and off when it is cleared.
+    pub const fn on_with(self, key: &'static str) -> Field {
+        Field {
+            on_with: Some(key),
             ..self
         }
     }
@@ -396,7 +572,9 @@ impl Values {
     pub fn join(fields: &[Field], public: &serde_json::Value, secret: &BTreeMap<String, String>) -> Values {
         let mut values = BTreeMap::new();
         for field in fields {
-            let value = if field.ty.is_secret() {
+            let value = if field.ty.has_secret_parts() {
+                joined_parts(field, public.get(field.key), secret)
+            } else if field.ty.is_secret() {
                 secret.get(field.key).cloned()
             } else {
                 public.get(field.key).map(|v| match v {
@@ -409,6 +587,44 @@ impl Values {
             }
         }
         Values(values)
+    }
+}
+
+/// A partly secret setting's value from its stored part and its secret parts (`KEY.PART`);
+/// a part the secret store lost stays out (a header without its value, a query value masked).
+fn joined_parts(
+    field: &Field,
+    stored: Option<&serde_json::Value>,
+    secret: &BTreeMap<String, String>,
+) -> Option<String> {
+    let part = |name: &str| secret.get(&format!("{}.{name}", field.key)).cloned();
+    match (field.ty, stored?) {
+        (FieldType::Headers, serde_json::Value::Object(map)) if !map.is_empty() => {
+            let headers: Vec<Header> = map
+                .iter()
+                .map(|(name, value)| match value {
+                    serde_json::Value::String(v) => Header {
+                        name: name.clone(),
+                        value: Some(v.clone()),
+                        secret: false,
+                    },
+                    _ => Header {
+                        name: name.clone(),
+                        value: part(name),
+                        secret: true,
+                    },
+                })
+                .collect();
+            Some(headers_text(&headers))
+        }
+        (FieldType::MaskedUrl, serde_json::Value::String(url)) => {
+            let values: BTreeMap<String, String> = secret
+                .iter()
+                .filter_map(|(k, v)| Some((k.strip_prefix(&format!("{}.", field.key))?.to_owned(), v.clone())))
+                .collect();
+            Some(crate::providers::webhook::unmask_url(url, &values))
+        }
+        _ => None,
     }
 }
 
@@ -461,6 +677,14 @@ pub fn validate(fields: &[Field], input: &BTreeMap<String, String>) -> Result<Sp
         if let Some(check) = field.check {
             check(value).map_err(|reason| FieldError::new("setting_invalid", field.key, reason))?;
         }
+        if field.ty.has_secret_parts() {
+            let (stored, parts) = split_parts(field, value)?;
+            split.public.insert(field.key.to_owned(), stored);
+            for (part, v) in parts {
+                split.secret.insert(format!("{}.{part}", field.key), v);
+            }
+            continue;
+        }
         let stored = check_type(field, value)?;
         if field.ty.is_secret() {
             split.secret.insert(field.key.to_owned(), value.to_owned());
@@ -471,13 +695,81 @@ pub fn validate(fields: &[Field], input: &BTreeMap<String, String>) -> Result<Sp
     Ok(split)
 }
 
+/// A partly secret setting's value checked and split: what is stored, and the secret parts.
+fn split_parts(field: &Field, value: &str) -> Result<(serde_json::Value, BTreeMap<String, String>), FieldError> {
+    let mut parts = BTreeMap::new();
+    match field.ty {
+        FieldType::Headers => {
+            let mut stored = serde_json::Map::new();
+            let mut seen = std::collections::BTreeSet::new();
+            for header in headers_of(field.key, value)? {
+                let name = header.name.trim();
+                let at = format!("{}.{name}", field.key);
+                if name.is_empty() {
+                    return Err(FieldError::new(
+                        "setting_invalid",
+                        field.key,
+                        Text {
+                            zh: "请求头缺少名称",
+                            en: "a header has no name",
+                        },
+                    ));
+                }
+                if !seen.insert(name.to_ascii_lowercase()) {
+                    return Err(FieldError::new(
+                        "setting_invalid",
+                        &at,
+                        Text {
+                            zh: "重复设置（请求头名称不区分大小写）",
+                            en: "is set twice (header names ignore case)",
+                        },
+                    ));
+                }
+                let Some(v) = header.value.clone() else {
+                    return Err(FieldError::new(
+                        "secret_missing",
+                        &at,
+                        Text {
+                            zh: "其值已不在密钥存储中，请重新设置或删除该请求头",
+                            en: "its value is missing from the secret store: set the header again or remove it",
+                        },
+                    ));
+                };
+                if is_secret_header(&header) {
+                    stored.insert(name.to_owned(), serde_json::Value::Null);
+                    parts.insert(name.to_owned(), v);
+                } else {
+                    stored.insert(name.to_owned(), v.into());
+                }
+            }
+            Ok((stored.into(), parts))
+        }
+        _ => {
+            check_type(field, value)?;
+            let (masked, values) = crate::providers::webhook::mask_url(value);
+            if let Some(name) = crate::providers::webhook::masked_names(value).into_iter().next() {
+                return Err(FieldError::new(
+                    "secret_missing",
+                    field.key,
+                    Text {
+                        zh: "网址中的 ******** 没有已存的值可以保留，请输入完整网址",
+                        en: "a ******** in the URL has no stored value to keep: type the whole URL",
+                    },
+                )
+                .with_detail(format!("the query parameter {name}")));
+            }
+            Ok((masked.into(), values))
+        }
+    }
+}
+
 fn check_type(field: &Field, value: &str) -> Result<serde_json::Value, FieldError> {
     let refuse = |zh, en| FieldError::new("setting_invalid", field.key, Text { zh, en });
     match field.ty {
-        FieldType::Text | FieldType::Secret | FieldType::Password | FieldType::FileText => {
+        FieldType::Text | FieldType::Secret | FieldType::Password | FieldType::FileText | FieldType::LongText => {
             if value
                 .chars()
-                .any(|c| c.is_control() && !matches!(field.ty, FieldType::FileText))
+                .any(|c| c.is_control() && !matches!(field.ty, FieldType::FileText | FieldType::LongText))
             {
                 return Err(refuse(
                     "不能含换行或控制字符",
@@ -486,7 +778,7 @@ fn check_type(field: &Field, value: &str) -> Result<serde_json::Value, FieldErro
             }
             Ok(value.into())
         }
-        FieldType::Url | FieldType::SecretUrl => match reqwest::Url::parse(value) {
+        FieldType::Url | FieldType::SecretUrl | FieldType::MaskedUrl => match reqwest::Url::parse(value) {
             Ok(url) if matches!(url.scheme(), "http" | "https") && url.host().is_some() => Ok(value.into()),
             _ => Err(refuse(
                 "应为以 https:// 开头的完整网址",
@@ -504,6 +796,7 @@ fn check_type(field: &Field, value: &str) -> Result<serde_json::Value, FieldErro
                 },
             )),
         },
+        FieldType::Headers => Ok(value.into()),
         FieldType::Switch => match value {
             "true" | "on" | "yes" | "1" => Ok(true.into()),
             "false" | "off" | "no" | "0" => Ok(false.into()),
@@ -583,5 +876,66 @@ mod tests {
         assert_eq!((err.code, err.field.as_str()), ("unknown_setting", "colour"));
         let err = validate(&FIELDS, &input(&[("webhook", "https://x.cn/"), ("secret", "a\nb")])).unwrap_err();
         assert_eq!(err.field, "secret");
+    }
+
+    const PARTLY: [Field; 2] = [
+        Field::new("url", FieldType::MaskedUrl, T, T),
+        Field::new("headers", FieldType::Headers, T, T).optional(),
+    ];
+
+    #[test]
+    fn partly_secret_settings_keep_their_secret_parts_apart_and_join_whole() {
+        let headers = r#"[{"name": "Authorization", "value": "Bearer t0k"}, {"name": "X-Tenant", "value": "t3n", "secret": true}, {"name": "X-Team", "value": "office"}]"#;
+        let url = "https://oapi.dingtalk.com/robot/send?access_token=qt0k&x=1";
+        let split = validate(&PARTLY, &input(&[("url", url), ("headers", headers)])).unwrap();
+        let public = serde_json::Value::Object(split.public.clone());
+        assert_eq!(
+            public,
+            serde_json::json!({"url": "https://oapi.dingtalk.com/robot/send?access_token=********&x=1",
+                "headers": {"Authorization": null, "X-Tenant": null, "X-Team": "office"}})
+        );
+        let keys: Vec<&str> = split.secret.keys().map(String::as_str).collect();
+        assert_eq!(keys, ["headers.Authorization", "headers.X-Tenant", "url.access_token"]);
+        for secret in ["t0k", "t3n", "qt0k"] {
+            assert!(!public.to_string().contains(secret));
+        }
+        let values = Values::join(&PARTLY, &public, &split.secret);
+        assert_eq!(values.get("url"), Some(url));
+        let joined = headers_of("headers", values.get("headers").unwrap()).unwrap();
+        assert_eq!(joined.len(), 3);
+        assert!(joined
+            .iter()
+            .any(|h| h.name == "X-Tenant" && h.secret && h.value.as_deref() == Some("t3n")));
+
+        // What the secret store lost stays out, and validating again names it.
+        let lost = Values::join(&PARTLY, &public, &BTreeMap::new());
+        assert!(lost.get("url").unwrap().contains("********"));
+        let again = input(&[("url", "https://x.cn/"), ("headers", lost.get("headers").unwrap())]);
+        let err = validate(&PARTLY, &again).unwrap_err();
+        assert_eq!(
+            (err.code, err.field.as_str()),
+            ("secret_missing", "headers.Authorization")
+        );
+        let err = validate(&PARTLY, &input(&[("url", lost.get("url").unwrap())])).unwrap_err();
+        assert_eq!((err.code, err.field.as_str()), ("secret_missing", "url"));
+    }
+
+    #[test]
+    fn a_change_keeps_the_secret_parts_it_does_not_give_again() {
+        let before_headers =
+            r#"[{"name": "X-Tenant", "value": "t3n", "secret": true}, {"name": "X-Team", "value": "office"}]"#;
+        let change = r#"[{"name": "x-tenant", "secret": false}, {"name": "X-Team", "value": "home"}]"#;
+        let merged = headers_of("headers", &merge(&PARTLY[1], Some(before_headers), change).unwrap()).unwrap();
+        assert_eq!(merged[0].value.as_deref(), Some("t3n"));
+        assert!(merged[0].secret, "once secret, always secret");
+        assert_eq!(merged[1].value.as_deref(), Some("home"));
+
+        let before = "https://oapi.dingtalk.com/robot/send?access_token=qt0k";
+        let shown = "https://oapi.dingtalk.com/robot/send?access_token=********";
+        assert_eq!(merge(&PARTLY[0], Some(before), shown).unwrap(), before);
+        let elsewhere = "https://evil.example/robot/send?access_token=********";
+        assert_eq!(merge(&PARTLY[0], Some(before), elsewhere).unwrap_err().field, "url");
+        let typed = "https://oapi.dingtalk.com/robot/send?access_token=new";
+        assert_eq!(merge(&PARTLY[0], Some(before), typed).unwrap(), typed);
     }
 }

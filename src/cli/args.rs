@@ -424,13 +424,11 @@ pub enum SandboxCmd {
     },
 }
 
-/// `channels add KIND`: the webhook and e-mail kinds have flags of their own; every kind
-/// described in `crate::channels` gets its flags from its settings schema
+/// `channels add KIND`: every kind described in `crate::channels` gets its flags from its
+/// settings schema
 /// ([`super::channels::kinds::kind_command`]).
 #[derive(Debug)]
 pub enum ChannelAddCmd {
-    /// A generic webhook: each message is one HTTP request to your URL.
-    Webhook(WebhookArgs),
     /// A kind described by its schema.
     Kind(super::channels::kinds::KindArgs),
 }
@@ -438,7 +436,6 @@ pub enum ChannelAddCmd {
 impl clap::FromArgMatches for ChannelAddCmd {
     fn from_arg_matches(m: &clap::ArgMatches) -> Result<Self, clap::Error> {
         match m.subcommand() {
-            Some(("webhook", sub)) => Ok(ChannelAddCmd::Webhook(WebhookArgs::from_arg_matches(sub)?)),
             Some((name, sub)) => match crate::channels::find(name) {
                 Some(kind) => Ok(ChannelAddCmd::Kind(super::channels::kinds::KindArgs::from_matches(
                     kind, sub,
@@ -463,12 +460,6 @@ impl clap::FromArgMatches for ChannelAddCmd {
 
 impl Subcommand for ChannelAddCmd {
     fn augment_subcommands(cmd: clap::Command) -> clap::Command {
-        let cmd = cmd
-            // `about` after the flags: a flattened struct's doc comment would replace it.
-            .subcommand(
-                WebhookArgs::augment_args(clap::Command::new("webhook"))
-                    .about("A generic webhook: each message is one HTTP request to your URL."),
-            );
         crate::channels::all().iter().fold(cmd, |cmd, kind| {
             cmd.subcommand(super::channels::kinds::kind_command(*kind))
         })
@@ -479,53 +470,8 @@ impl Subcommand for ChannelAddCmd {
     }
 
     fn has_subcommand(name: &str) -> bool {
-        name == "webhook" || crate::channels::find(name).is_some()
+        crate::channels::find(name).is_some()
     }
-}
-
-#[derive(Debug, Args)]
-pub struct WebhookArgs {
-    #[arg(long)]
-    pub name: String,
-    /// Where each message goes (http:// or https://); `-` reads it from standard input (a URL
-    /// with ?access_token=… or ?key=… should not be given on the command line).
-    #[arg(long)]
-    pub url: String,
-    /// POST or PUT.
-    #[arg(long, default_value = "POST")]
-    pub method: String,
-    #[command(flatten)]
-    pub header_args: HeaderArgs,
-    /// A file with a minijinja template of the JSON body (variables: id, channel,
-    /// recipient.name, recipient.address, subject, body; use |tojson).
-    #[arg(long, value_name = "FILE")]
-    pub body_template: Option<PathBuf>,
-    /// Time allowed for one request, in milliseconds.
-    #[arg(long)]
-    pub timeout_ms: Option<u32>,
-    /// Read a Standard Webhooks signing secret (whsec_…) from standard input and sign requests.
-    #[arg(long)]
-    pub secret_stdin: bool,
-    #[command(flatten)]
-    pub limits: LimitArgs,
-}
-
-/// A webhook's headers. Secret values are read from standard input or a file, not the command
-/// line (where `ps` and the shell's history show them).
-#[derive(Debug, Args)]
-pub struct HeaderArgs {
-    /// Add or replace a header, "Name: value"; repeat for several. "Name: -" reads the value
-    /// from standard input. The values of credential headers (Authorization, *-Token, *-Key,
-    /// *-Pass…) are kept in the secret store.
-    #[arg(long = "header", value_name = "NAME: VALUE")]
-    pub headers: Vec<String>,
-    /// A header whose value is the first line of a file, "Name: FILE"; repeat for several.
-    #[arg(long = "header-file", value_name = "NAME: FILE")]
-    pub header_files: Vec<String>,
-    /// Keep this header's value in the secret store whatever its name; its value comes from
-    /// --header/--header-file, or else from standard input. Repeat for several.
-    #[arg(long = "secret-header", value_name = "NAME")]
-    pub secret_headers: Vec<String>,
 }
 
 /// A channel's limits; each one given replaces the channel's own.
@@ -551,13 +497,11 @@ pub struct LimitArgs {
     pub pause_after_failures: Option<u32>,
 }
 
-/// `channels edit KIND NAME`: webhook and e-mail have flags of their own; every kind described
-/// in `crate::channels` gets its flags from its settings schema, all optional.
+/// `channels edit KIND NAME`: every kind described in `crate::channels` gets its flags from
+/// its settings schema, all optional. A running dispatcher sends with the new settings from
+/// its next batch.
 #[derive(Debug)]
 pub enum ChannelEditCmd {
-    /// A webhook channel. A running dispatcher (the desktop app, `herald dispatch`) sends with
-    /// the new settings from its next batch.
-    Webhook(WebhookEditArgs),
     /// A kind described by its schema.
     Kind(super::channels::kinds::KindArgs),
 }
@@ -565,7 +509,6 @@ pub enum ChannelEditCmd {
 impl clap::FromArgMatches for ChannelEditCmd {
     fn from_arg_matches(m: &clap::ArgMatches) -> Result<Self, clap::Error> {
         match m.subcommand() {
-            Some(("webhook", sub)) => Ok(ChannelEditCmd::Webhook(WebhookEditArgs::from_arg_matches(sub)?)),
             Some((name, sub)) => match crate::channels::find(name) {
                 Some(kind) => Ok(ChannelEditCmd::Kind(super::channels::kinds::KindArgs::from_matches(
                     kind, sub,
@@ -590,11 +533,6 @@ impl clap::FromArgMatches for ChannelEditCmd {
 
 impl Subcommand for ChannelEditCmd {
     fn augment_subcommands(cmd: clap::Command) -> clap::Command {
-        let cmd = cmd
-            // `about` after the flags: a flattened struct's doc comment would replace it.
-            .subcommand(WebhookEditArgs::augment_args(clap::Command::new("webhook")).about(
-                "A webhook channel. A running dispatcher (the desktop app, `herald dispatch`) sends with the new settings from its next batch.",
-            ));
         crate::channels::all().iter().fold(cmd, |cmd, kind| {
             cmd.subcommand(super::channels::kinds::kind_edit_command(*kind))
         })
@@ -605,46 +543,8 @@ impl Subcommand for ChannelEditCmd {
     }
 
     fn has_subcommand(name: &str) -> bool {
-        name == "webhook" || crate::channels::find(name).is_some()
+        crate::channels::find(name).is_some()
     }
-}
-
-#[derive(Debug, Args)]
-pub struct WebhookEditArgs {
-    /// The channel's name.
-    pub name: String,
-    /// Where each message goes (http:// or https://); `-` reads it from standard input. Secret
-    /// query values shown as ******** by `channels show` keep their stored values.
-    #[arg(long)]
-    pub url: Option<String>,
-    /// POST or PUT.
-    #[arg(long)]
-    pub method: Option<String>,
-    #[command(flatten)]
-    pub header_args: HeaderArgs,
-    /// Drop a header; repeat for several.
-    #[arg(long = "remove-header", value_name = "NAME")]
-    pub remove_headers: Vec<String>,
-    /// A file with a new minijinja template of the JSON body.
-    #[arg(long, value_name = "FILE", alias = "body-template", conflicts_with = "default_body")]
-    pub body_template_file: Option<PathBuf>,
-    /// Send the default JSON body again instead of a template.
-    #[arg(long)]
-    pub default_body: bool,
-    /// Sign requests (on; needs a secret) or not (off; the secret is kept).
-    #[arg(long, value_name = "on|off", value_parser = ["on", "off"])]
-    pub signing: Option<String>,
-    /// Read a new signing secret (whsec_…) from standard input; the old one stops working at once.
-    #[arg(long, conflicts_with = "remove_secret")]
-    pub secret_stdin: bool,
-    /// Drop the signing secret (signing goes off).
-    #[arg(long)]
-    pub remove_secret: bool,
-    /// Time allowed for one request, in milliseconds.
-    #[arg(long)]
-    pub timeout_ms: Option<u32>,
-    #[command(flatten)]
-    pub limits: LimitArgs,
 }
 
 #[derive(Debug, Subcommand)]

@@ -541,6 +541,38 @@ pub fn same_origin(a: &str, b: &str) -> bool {
     }
 }
 
+/// The URL with the values of credential-looking query parameters masked, and those values by
+/// key (`name`, `name#2` …), for storing the URL apart from its secrets.
+pub fn mask_url(url: &str) -> (String, BTreeMap<String, String>) {
+    let (masked, values, _) = mask_query(url.trim(), &BTreeSet::new());
+    (masked, values)
+}
+
+/// The values of the URL's credential-looking query parameters, by key.
+pub fn query_secrets(url: &str) -> BTreeMap<String, String> {
+    mask_url(url).1
+}
+
+/// A stored URL with its masked values put back from `values` (by key); those `values`
+/// lacks stay masked.
+pub fn unmask_url(masked: &str, values: &BTreeMap<String, String>) -> String {
+    map_query(masked, |_, key, value| {
+        (value == MASKED).then(|| values.get(key).cloned()).flatten()
+    })
+}
+
+/// The query parameters of `url` whose value is [`MASKED`].
+pub fn masked_names(url: &str) -> Vec<String> {
+    let mut names = Vec::new();
+    map_query(url, |name, _, value| {
+        if value == MASKED {
+            names.push(name.to_owned());
+        }
+        None
+    });
+    names
+}
+
 /// Whether the URL carries values of credential-looking query parameters (not masked).
 pub fn url_has_secret_values(url: &str) -> bool {
     !mask_query(url.trim(), &BTreeSet::new()).1.is_empty()

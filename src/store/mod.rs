@@ -489,6 +489,82 @@ mod tests {
     }
 
     #[tokio::test]
+    async fn a_webhook_channel_of_an_earlier_version_keeps_its_settings_and_secrets() {
+        use crate::channels::Kind as _;
+        let dir = tempfile::tempdir().unwrap();
+        let path = dir.path().join("herald.db");
+        let options = sqlx::sqlite::SqliteConnectOptions::new()
+            .filename(&path)
+            .create_if_missing(true);
+        let pool = sqlx::SqlitePool::connect_with(options).await.unwrap();
+        let mut earlier = sqlx::migrate!("./migrations");
+        earlier.migrations = earlier
+            .migrations
+            .iter()
+            .filter(|m| m.version < 20261208000001)
+            .cloned()
+            .collect::<Vec<_>>()
+            .into();
+        earlier.run(&pool).await.unwrap();
+        // As `add_webhook_channel` stored a channel before the webhook was a described kind.
+        let old = serde_json::json!({"url": "https://oapi.dingtalk.com/robot/send?access_token=********&x=1",
+            "method": "PUT", "headers": {"X-Team": "office"}, "secretHeaders": ["Authorization", "X-Tenant"],
+            "secretQuery": ["access_token"], "bodyTemplate": "{\"t\": {{ subject|tojson }}}",
+            "timeoutMs": 5000, "signing": true});
+        sqlx::query("INSERT INTO channels (name, kind, settings, secret_ref, created_at, updated_at) VALUES ('hook', 'webhook', ?, 'channel-secrets-1', '', ''), ('plain', 'webhook', '{\"url\":\"https://x.cn/\",\"timeoutMs\":10000,\"signing\":false}', NULL, '', ''), ('mail', 'smtp', '{\"host\":\"smtp.x.cn\"}', NULL, '', '')")
+            .bind(old.to_string())
+            .execute(&pool)
+            .await
+            .unwrap();
+        pool.close().await;
+
+        let store = super::Store::open(&path).await.unwrap();
+        let rows: Vec<(String, String)> = sqlx::query_as("SELECT name, settings FROM channels ORDER BY name")
+            .fetch_all(&store.pool)
+            .await
+            .unwrap();
+        let settings = |name: &str| -> serde_json::Value {
+            serde_json::from_str(&rows.iter().find(|(n, _)| n == name).unwrap().1).unwrap()
+        };
+        assert_eq!(
+            settings("hook"),
+            serde_json::json!({"url": "https://oapi.dingtalk.com/robot/send?access_token=********&x=1",
+                "method": "PUT", "headers": {"X-Team": "office", "Authorization": null, "X-Tenant": null},
+                "body-template": "{\"t\": {{ subject|tojson }}}", "timeout-ms": 5000, "signing": true})
+        );
+        assert_eq!(
+            settings("plain"),
+            serde_json::json!({"url": "https://x.cn/", "timeout-ms": 10000, "signing": false})
+        );
+        assert_eq!(
+            settings("mail"),
+            serde_json::json!({"host": "smtp.x.cn"}),
+            "other kinds are left alone"
+        );
+
+        // Its secret-store entry, as that version wrote it, reads as the kind's settings.
+        let entry = crate::secrets::ChannelSecrets::decode(
+            "channel-secrets-1",
+            r#"{"signing": "whsec_MfKQ9r8GKYqrTwjUPD8ILPZIo2LaLaSw", "headers": {"Authorization": "Bearer t0k", "X-Tenant": "t3n"}, "query": {"access_token": "qt0k"}}"#,
+        )
+        .unwrap();
+        let kind = crate::channels::kinds::webhook::WebhookKind;
+        let values = crate::channels::Values::join(kind.fields(), &settings("hook"), &entry.fields);
+        let (built, secret) = crate::channels::kinds::webhook::settings(&values).unwrap();
+        assert_eq!(built.url, "https://oapi.dingtalk.com/robot/send?access_token=qt0k&x=1");
+        assert_eq!(built.headers["Authorization"], "Bearer t0k");
+        assert_eq!(built.headers["X-Tenant"], "t3n");
+        assert_eq!(built.headers["X-Team"], "office");
+        assert!(built.secret_headers.contains("X-Tenant"));
+        assert_eq!(built.body_template.as_deref(), Some("{\"t\": {{ subject|tojson }}}"));
+        assert_eq!((built.timeout_ms, built.signing), (5000, true));
+        assert_eq!(secret.as_deref(), Some("whsec_MfKQ9r8GKYqrTwjUPD8ILPZIo2LaLaSw"));
+        assert!(kind.build("hook", &values).is_ok());
+        let plain = crate::channels::Values::join(kind.fields(), &settings("plain"), &Default::default());
+        assert!(kind.build("plain", &plain).is_ok());
+    }
+
+    #[tokio::test]
     async fn reopening_applies_no_migration_twice() {
         let (dir, store) = temp_store().await;
         store.close().await;

@@ -7,6 +7,7 @@ pub mod dingtalk_robot;
 pub mod feishu_app;
 pub mod feishu_bot;
 pub mod smtp;
+pub mod webhook;
 pub mod wecom_app;
 pub mod wecom_robot;
 
@@ -15,6 +16,7 @@ use super::Kind;
 /// Every kind, in the order the kind picker shows them.
 pub static ALL: &[&dyn Kind] = &[
     &smtp::SmtpKind,
+    &webhook::WebhookKind,
     &wecom_robot::WecomRobot,
     &wecom_app::WecomApp,
     &dingtalk_robot::DingtalkRobot,

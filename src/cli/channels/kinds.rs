@@ -6,6 +6,7 @@ use std::io::BufRead;
 
 use clap::{Arg, ArgAction, ArgMatches, Args, Command, FromArgMatches};
 
+use crate::channels::schema::{edit_headers, headers_text, Header};
 use crate::channels::{self, FieldType, Kind, KindInfo};
 use crate::cli::args::LimitArgs;
 use crate::cli::output::emit;
@@ -18,17 +19,73 @@ pub struct KindArgs {
     pub kind: &'static str,
     pub name: String,
     pub settings: BTreeMap<String, String>,
+    /// The flags of a headers setting, applied to the headers the channel has.
+    pub headers: Option<HeaderFlags>,
     pub limits: LimitArgs,
 }
+
+/// A [`FieldType::Headers`] setting's flags as typed: `--header "Name: value"` (`-` reads the
+/// value from standard input), `--header-file "Name: FILE"` (its first line),
+/// `--secret-header NAME` (kept secret whatever its name; its value from the other two, or
+/// else standard input) and, when editing, `--remove-header NAME`.
+#[derive(Debug, Default)]
+pub struct HeaderFlags {
+    pub key: &'static str,
+    pub set: Vec<String>,
+    pub files: Vec<String>,
+    pub secret: Vec<String>,
+    pub remove: Vec<String>,
+}
+
+const HEADER: &str = "header";
+const HEADER_FILE: &str = "header-file";
+const SECRET_HEADER: &str = "secret-header";
+const REMOVE_HEADER: &str = "remove-header";
 
 impl KindArgs {
     pub fn from_matches(kind: &'static dyn Kind, m: &ArgMatches) -> Result<KindArgs, clap::Error> {
         // Only what was typed: an edit changes only those, and defaults are the schema's to fill.
         let typed = |key: &str| m.value_source(key) == Some(clap::parser::ValueSource::CommandLine);
         let mut settings = BTreeMap::new();
+        let mut headers = None;
+        let many = |id: &str| -> Vec<String> {
+            m.try_get_many::<String>(id)
+                .ok()
+                .flatten()
+                .map(|v| v.cloned().collect())
+                .unwrap_or_default()
+        };
         for field in kind.fields() {
+            if field.ty == FieldType::Headers {
+                let flags = HeaderFlags {
+                    key: field.key,
+                    set: many(HEADER),
+                    files: many(HEADER_FILE),
+                    secret: many(SECRET_HEADER),
+                    remove: many(REMOVE_HEADER),
+                };
+                let given = !(flags.set.is_empty()
+                    && flags.files.is_empty()
+                    && flags.secret.is_empty()
+                    && flags.remove.is_empty());
+                headers = given.then_some(flags);
+                continue;
+            }
             if let Some(v) = m.get_one::<String>(field.key).filter(|_| typed(field.key)) {
-                settings.insert(field.key.to_owned(), v.clone());
+                let v = match field.ty {
+                    // As the schema spells it, whatever the case typed (`post`).
+                    FieldType::Choice { options } => options
+                        .iter()
+                        .find(|o| o.value.eq_ignore_ascii_case(v))
+                        .map_or(v.clone(), |o| o.value.to_owned()),
+                    FieldType::Switch => match v.as_str() {
+                        "on" => "true".to_owned(),
+                        "off" => "false".to_owned(),
+                        other => other.to_owned(),
+                    },
+                    _ => v.clone(),
+                };
+                settings.insert(field.key.to_owned(), v);
             }
         }
         for switch in kind.switches() {
@@ -40,6 +97,7 @@ impl KindArgs {
             kind: kind.id(),
             name: m.get_one::<String>("name").cloned().unwrap_or_default(),
             settings,
+            headers,
             limits: LimitArgs::from_arg_matches(m)?,
         })
     }
@@ -74,12 +132,21 @@ fn settings_command(kind: &'static dyn Kind, edit: bool) -> Command {
     };
     let mut cmd = Command::new(channels::cli_name(kind)).arg(name);
     for field in kind.fields() {
+        if field.ty == FieldType::Headers {
+            cmd = header_args(cmd, edit);
+            continue;
+        }
         let mut help = format!(
             "{} ({}). {} {}",
             field.label.en, field.label.zh, field.help.en, field.help.zh
         );
         if field.ty.is_secret() {
             help.push_str(" Secret: kept in the secret store; give - to read it from standard input.");
+        }
+        if field.ty == FieldType::MaskedUrl {
+            help.push_str(
+                " Give - to read it from standard input; given as `channels show` shows it (********), the stored values are kept.",
+            );
         }
         let mut arg = Arg::new(field.key)
             .long(field.key)
@@ -95,12 +162,17 @@ fn settings_command(kind: &'static dyn Kind, edit: bool) -> Command {
                         _ => Err(format!("a whole number from {min} to {max}")),
                     })
             }
-            FieldType::Switch => arg.value_parser(["true", "false"]),
-            FieldType::Choice { options } => arg.value_parser(clap::builder::PossibleValuesParser::new(
-                options.iter().map(|o| o.value),
-            )),
+            FieldType::Switch => arg.value_parser(["true", "false", "on", "off"]),
+            FieldType::Choice { options } => {
+                arg.ignore_case(true)
+                    .value_parser(clap::builder::PossibleValuesParser::new(
+                        options.iter().map(|o| o.value),
+                    ))
+            }
             FieldType::Url | FieldType::SecretUrl => arg.value_name("URL"),
-            FieldType::FileText => arg.value_name("FILE"),
+            FieldType::MaskedUrl => arg.value_name("URL"),
+            FieldType::FileText | FieldType::LongText => arg.value_name("FILE"),
+            FieldType::Headers => unreachable!("made by header_args"),
             FieldType::Text | FieldType::Secret | FieldType::Password => arg.value_name("TEXT"),
         };
         if let Some(d) = field.default.filter(|_| !edit) {
@@ -121,18 +193,172 @@ fn settings_command(kind: &'static dyn Kind, edit: bool) -> Command {
     LimitArgs::augment_args(cmd).about(about)
 }
 
+/// The flags of a headers setting (see [`HeaderFlags`]).
+fn header_args(cmd: Command, edit: bool) -> Command {
+    let many = |id: &'static str, value: &'static str, help: &'static str| {
+        Arg::new(id)
+            .long(id)
+            .value_name(value)
+            .action(ArgAction::Append)
+            .help(help)
+    };
+    let cmd = cmd
+        .arg(many(
+            HEADER,
+            "NAME: VALUE",
+            "Add or replace a header, \"Name: value\"; repeat for several. \"Name: -\" reads the value from standard \
+             input. The values of credential headers (Authorization, *-Token, *-Key, *-Pass…) are kept in the secret store.",
+        ))
+        .arg(many(
+            HEADER_FILE,
+            "NAME: FILE",
+            "A header whose value is the first line of a file, \"Name: FILE\"; repeat for several.",
+        ))
+        .arg(many(
+            SECRET_HEADER,
+            "NAME",
+            "Keep this header's value in the secret store whatever its name; its value comes from --header/--header-file, \
+             or else from standard input. Repeat for several.",
+        ));
+    if edit {
+        cmd.arg(many(REMOVE_HEADER, "NAME", "Drop a header; repeat for several."))
+    } else {
+        cmd
+    }
+}
+
+/// The first line of a file, trimmed, for `field`. The message never quotes the content.
+fn read_file_line(field: &str, path: &str) -> Result<String, Error> {
+    const MAX_BYTES: u64 = 1024 * 1024;
+    let bytes = crate::files::read_regular(std::path::Path::new(path.trim()), MAX_BYTES)
+        .map_err(|e| Error::Invalid(format!("{field}: cannot read {}: {e}", path.trim())))?;
+    let text = String::from_utf8_lossy(&bytes);
+    text.lines()
+        .next()
+        .map(str::trim)
+        .filter(|s| !s.is_empty())
+        .map(str::to_owned)
+        .ok_or_else(|| Error::Invalid(format!("{field}: {} is empty", path.trim())))
+}
+
+/// A headers setting's flags applied to `current` (the channel's headers, secret values left
+/// out: they are kept), its values read from files and standard input, as the setting's text.
+/// Standard input holds one value: `stdin` names the flag that already reads it.
+fn headers_setting(flags: HeaderFlags, current: Vec<Header>, stdin: Option<String>) -> Result<String, Error> {
+    let mut set = BTreeMap::new();
+    for (i, h) in flags.set.iter().enumerate() {
+        let (k, v) = h
+            .split_once(':')
+            .ok_or_else(|| Error::Invalid(format!("--header number {}: write it as \"Name: value\"", i + 1)))?;
+        set.insert(k.trim().to_owned(), v.trim().to_owned());
+    }
+    let mut from_files = BTreeMap::new();
+    for (i, flag) in flags.files.iter().enumerate() {
+        let (name, path) = flag
+            .split_once(':')
+            .ok_or_else(|| Error::Invalid(format!("--header-file number {}: write it as \"Name: FILE\"", i + 1)))?;
+        let name = name.trim().to_owned();
+        from_files.insert(name.clone(), read_file_line(&format!("headers.{name}"), path)?);
+    }
+    let given = |name: &str, set: &BTreeMap<String, String>, files: &BTreeMap<String, String>| {
+        set.keys()
+            .chain(files.keys())
+            .any(|k| k.eq_ignore_ascii_case(name.trim()))
+    };
+    let mut readers: Vec<String> = stdin.into_iter().collect();
+    for (name, value) in &set {
+        if value == "-" {
+            readers.push(format!("--header '{name}: -'"));
+        }
+    }
+    for name in &flags.secret {
+        if !given(name, &set, &from_files) {
+            readers.push(format!("--secret-header {}", name.trim()));
+        }
+    }
+    if readers.len() > 1 {
+        return Err(Error::Invalid(format!(
+            "standard input holds one value, but {} all ask for it: give the others with --header-file",
+            readers.join(", ")
+        )));
+    }
+    // Secrets typed on the command line are visible to every user of the machine (`ps`) and
+    // kept in the shell's history: still accepted, with a warning.
+    let marked = |name: &str| flags.secret.iter().any(|m| m.trim().eq_ignore_ascii_case(name));
+    let was_secret = |name: &str| current.iter().any(|h| h.secret && h.name.eq_ignore_ascii_case(name));
+    for (name, value) in &set {
+        let credential = crate::providers::webhook::is_credential_header(&name.to_ascii_lowercase());
+        if value != "-" && (credential || marked(name) || was_secret(name)) {
+            eprintln!(
+                "warning: the value of the header {name} is on the command line, where other users and the shell's \
+                 history can see it; next time give --header '{name}: -' and the value on standard input, or \
+                 --header-file '{name}: FILE'"
+            );
+        }
+    }
+    for (name, value) in set.iter_mut() {
+        if value == "-" {
+            *value = super::read_stdin_line(&format!("headers.{name}"))?;
+        }
+    }
+    set.extend(from_files);
+    for name in &flags.secret {
+        if !given(name, &set, &BTreeMap::new()) {
+            let name = name.trim().to_owned();
+            let value = super::read_stdin_line(&format!("headers.{name}"))?;
+            set.insert(name, value);
+        }
+    }
+    let mut headers = current;
+    edit_headers(&mut headers, set, flags.remove, &flags.secret).map_err(Error::Invalid)?;
+    Ok(headers_text(&headers))
+}
+
 /// A secret given as `-` read from standard input (one per command; a password as typed),
 /// a file setting's file read (by the field's own reader: a DER certificate made PEM).
 fn read_secrets_and_files(
     kind: &'static dyn Kind,
     mut settings: BTreeMap<String, String>,
+    headers: Option<(HeaderFlags, Vec<Header>)>,
 ) -> Result<BTreeMap<String, String>, Error> {
     let mut stdin_used = None;
+    // Who reads standard input besides the headers' flags, checked before anything is read.
+    let readers: Vec<String> = kind
+        .fields()
+        .iter()
+        .filter(|f| f.ty.is_secret() || f.ty == FieldType::MaskedUrl)
+        .filter(|f| settings.get(f.key).is_some_and(|v| v.trim() == "-"))
+        .map(|f| format!("--{} -", f.key))
+        .collect();
+    if readers.len() > 1 {
+        return Err(Error::Invalid(format!(
+            "--{} and --{} both read standard input: give one of them as -",
+            readers[0].trim_start_matches("--").trim_end_matches(" -"),
+            readers[1].trim_start_matches("--").trim_end_matches(" -")
+        )));
+    }
+    if let Some((flags, current)) = headers {
+        let key = flags.key;
+        let text = headers_setting(flags, current, readers.into_iter().next())?;
+        settings.insert(key.to_owned(), text);
+    }
     for field in kind.fields() {
         let Some(value) = settings.get_mut(field.key) else {
             continue;
         };
-        if field.ty.is_secret() && value.trim() != "-" {
+        if field.ty == FieldType::MaskedUrl {
+            if value.trim() == "-" {
+                *value = super::read_stdin_line(field.key)?;
+            } else if crate::providers::webhook::url_has_secret_values(value) {
+                eprintln!(
+                    "warning: the URL's secret query values are on the command line, where other users and the \
+                     shell's history can see them; next time give --{} - and the URL on standard input",
+                    field.key
+                );
+            }
+            continue;
+        }
+        if field.ty.is_secret() && value.trim() != "-" && !value.trim().is_empty() {
             // Still accepted, as the webhook's header values are.
             eprintln!(
                 "warning: --{} is on the command line, where other users and the shell's history can see it; \
@@ -152,7 +378,7 @@ fn read_secrets_and_files(
             } else {
                 super::read_stdin_line(field.key)?
             };
-        } else if field.ty == FieldType::FileText && !value.trim().is_empty() {
+        } else if matches!(field.ty, FieldType::FileText | FieldType::LongText) && !value.trim().is_empty() {
             // A certificate chain or a template is a few kilobytes; a large file is the wrong one.
             const MAX_BYTES: u64 = 1024 * 1024;
             let path = value.trim().to_owned();
@@ -165,6 +391,9 @@ fn read_secrets_and_files(
             let cannot = |e: &dyn std::fmt::Display| Error::Invalid(format!("{flags}: cannot read {path}: {e}"));
             let bytes = crate::files::read_regular(std::path::Path::new(&path), MAX_BYTES).map_err(|e| cannot(&e))?;
             *value = field.text_of_file(&bytes).map_err(|e| cannot(&e))?;
+            if field.ty == FieldType::LongText && value.trim().is_empty() {
+                return Err(Error::Invalid(format!("{flags}: {path} is empty")));
+            }
         }
     }
     Ok(settings)
@@ -189,7 +418,7 @@ fn read_stdin_as_typed(field: &str) -> Result<String, Error> {
 /// `herald channels add KIND …`.
 pub async fn add(app: &App, a: KindArgs, json: bool) -> anyhow::Result<()> {
     let kind = channels::find(a.kind).expect("parsed from the registry");
-    let settings = read_secrets_and_files(kind, a.settings)?;
+    let settings = read_secrets_and_files(kind, a.settings, a.headers.map(|h| (h, Vec::new())))?;
     let limits = super::limits(ChannelLimits::default(), &a.limits);
     let c = app.add_kind_channel(kind.id(), &a.name, settings, Some(limits)).await?;
     emit(json, &c, || {
@@ -205,17 +434,36 @@ pub async fn add(app: &App, a: KindArgs, json: bool) -> anyhow::Result<()> {
 /// `herald channels edit KIND NAME …`.
 pub async fn edit(app: &App, a: KindArgs, json: bool) -> anyhow::Result<()> {
     let kind = channels::find(a.kind).expect("parsed from the registry");
-    let settings = read_secrets_and_files(kind, a.settings)?;
     let current = app.channel_by_name(&a.name).await?;
     if current.kind.as_str() != kind.id() {
         return Err(Error::Invalid(format!(
-            "{} is a {} channel, not {}",
+            "{} is a {} channel, not a {}",
             current.name,
             current.kind.as_str().replace('_', "-"),
             channels::cli_name(kind)
         ))
         .into());
     }
+    let headers = match a.headers {
+        Some(flags) => {
+            // The channel's headers, secret values left out: an edit keeps them.
+            let config = app.kind_channel_config(&a.name).await?;
+            let current = match config.settings.get(flags.key) {
+                Some(serde_json::Value::Object(map)) => map
+                    .iter()
+                    .map(|(name, v)| Header {
+                        name: name.clone(),
+                        value: v.as_str().map(str::to_owned),
+                        secret: !v.is_string(),
+                    })
+                    .collect(),
+                _ => Vec::new(),
+            };
+            Some((flags, current))
+        }
+        None => None,
+    };
+    let settings = read_secrets_and_files(kind, a.settings, headers)?;
     let limits = super::limits(current.limits.clone(), &a.limits);
     let limits = (limits != current.limits).then_some(limits);
     if settings.is_empty() && limits.is_none() {
@@ -229,7 +477,7 @@ pub async fn edit(app: &App, a: KindArgs, json: bool) -> anyhow::Result<()> {
 pub fn list(json: bool) -> anyhow::Result<()> {
     let kinds: Vec<KindInfo> = channels::all().iter().map(|k| KindInfo::of(*k)).collect();
     emit(json, &kinds, || {
-        println!("Besides sandbox and webhook, these are the kinds of channel this version adds:");
+        println!("Besides the sandbox, these are the kinds of channel this version adds:");
         for k in &kinds {
             println!("\n{} — {} ({})", k.id.replace('_', "-"), k.label.en, k.label.zh);
             println!("  {}", k.description.en);
@@ -240,7 +488,9 @@ pub fn list(json: bool) -> anyhow::Result<()> {
                     (false, None) => "optional".into(),
                 };
                 let secret = if f.ty.is_secret() { ", secret" } else { "" };
-                println!("  --{:<14} {} ({need}{secret})", f.key, f.label.en);
+                // A headers setting's flags are the type's own (`--header` …), not its key.
+                let flag = if f.ty == FieldType::Headers { HEADER } else { f.key };
+                println!("  --{:<14} {} ({need}{secret})", flag, f.label.en);
             }
         }
     })

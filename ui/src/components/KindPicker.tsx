@@ -29,7 +29,10 @@ export function KindPicker({ open, onClose, onPick }: { open: boolean; onClose: 
   const { language } = useLanguage();
   const kinds = useLoader(useCallback(() => (open ? api.channelKinds() : Promise.resolve([])), [open]));
   const entries: Entry[] = [
-    ...(kinds.data ?? []).map((k) => ({
+    // The webhook is described like the others, but keeps its own form for now.
+    ...(kinds.data ?? [])
+      .filter((k) => k.id !== "webhook")
+      .map((k) => ({
       key: k.id,
       platform: k.platform,
       title: inLanguage(k.label, language),

@@ -30,8 +30,10 @@ export default function Channels() {
   const { message } = App.useApp();
   const channels = useLoader(useCallback(() => api.listChannels(), []));
   const kinds = useLoader(useCallback(() => api.channelKinds(), []));
-  // Kinds that post into one group chat: their test needs no recipient.
-  const groupKinds = new Set((kinds.data ?? []).filter((k) => k.recipients.to === "group").map((k) => k.id));
+  // Kinds that post into one group chat, or send to anyone (a webhook): their test needs no recipient.
+  const groupKinds = new Set(
+    (kinds.data ?? []).filter((k) => k.recipients.to === "group" || k.recipients.to === "anyone").map((k) => k.id),
+  );
   // Kinds described by a schema that write to each person: their test asks whom to.
   // (E-mail keeps its own test, which also shows the server's reply.)
   const personKinds = new Set(

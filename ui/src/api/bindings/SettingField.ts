@@ -46,4 +46,9 @@ emptyMeans?: Bilingual,
  * For a [`FieldType::FileText`]: the file name extensions its open dialog offers
  * (empty: any file).
  */
-extensions?: Array<string>, } & ({ "type": "text" } | { "type": "url" } | { "type": "number", min: number, max: number, } | { "type": "switch" } | { "type": "choice", options: Array<SettingChoice>, } | { "type": "secret" } | { "type": "password" } | { "type": "secretUrl" } | { "type": "fileText" });
+extensions?: Array<string>, 
+/**
+ * For a switch: on when the setting `key` is given, off when it is cleared, unless the
+ * switch itself is given (signing follows its secret).
+ */
+onWith?: string, } & ({ "type": "text" } | { "type": "url" } | { "type": "number", min: number, max: number, } | { "type": "switch" } | { "type": "choice", options: Array<SettingChoice>, } | { "type": "secret" } | { "type": "password" } | { "type": "secretUrl" } | { "type": "fileText" } | { "type": "longText" } | { "type": "headers" } | { "type": "maskedUrl" });

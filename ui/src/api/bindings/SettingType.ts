@@ -4,4 +4,4 @@ import type { SettingChoice } from "./SettingChoice";
 /**
  * What a field holds, and so which widget and flag it gets.
  */
-export type SettingType = { "type": "text" } | { "type": "url" } | { "type": "number", min: number, max: number, } | { "type": "switch" } | { "type": "choice", options: Array<SettingChoice>, } | { "type": "secret" } | { "type": "password" } | { "type": "secretUrl" } | { "type": "fileText" };
+export type SettingType = { "type": "text" } | { "type": "url" } | { "type": "number", min: number, max: number, } | { "type": "switch" } | { "type": "choice", options: Array<SettingChoice>, } | { "type": "secret" } | { "type": "password" } | { "type": "secretUrl" } | { "type": "fileText" } | { "type": "longText" } | { "type": "headers" } | { "type": "maskedUrl" };
