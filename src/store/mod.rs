@@ -438,24 +438,30 @@ mod tests {
         assert_eq!(busy, 15_000);
     }
 
-    #[tokio::test]
-    async fn an_email_channel_of_an_earlier_version_keeps_its_settings_under_the_schemas_keys() {
-        use crate::channels::Kind as _;
-        let dir = tempfile::tempdir().unwrap();
-        let path = dir.path().join("herald.db");
+    /// A database at `path` as an earlier version left it: every migration before `version`.
+    async fn database_before(path: &std::path::Path, version: i64) -> sqlx::SqlitePool {
         let options = sqlx::sqlite::SqliteConnectOptions::new()
-            .filename(&path)
+            .filename(path)
             .create_if_missing(true);
         let pool = sqlx::SqlitePool::connect_with(options).await.unwrap();
         let mut earlier = sqlx::migrate!("./migrations");
         earlier.migrations = earlier
             .migrations
             .iter()
-            .filter(|m| m.version < 20261207000004)
+            .filter(|m| m.version < version)
             .cloned()
             .collect::<Vec<_>>()
             .into();
         earlier.run(&pool).await.unwrap();
+        pool
+    }
+
+    #[tokio::test]
+    async fn an_email_channel_of_an_earlier_version_keeps_its_settings_under_the_schemas_keys() {
+        use crate::channels::Kind as _;
+        let dir = tempfile::tempdir().unwrap();
+        let path = dir.path().join("herald.db");
+        let pool = database_before(&path, 20261207000004).await;
         let old = serde_json::json!({"host": "smtp.exmail.qq.com", "port": 465, "security": "tls",
             "username": "jw@school.edu.cn", "fromAddress": "jw@school.edu.cn", "fromName": "教务处",
             "poolSize": 2, "timeoutMs": 20000});
@@ -493,19 +499,7 @@ mod tests {
         use crate::channels::Kind as _;
         let dir = tempfile::tempdir().unwrap();
         let path = dir.path().join("herald.db");
-        let options = sqlx::sqlite::SqliteConnectOptions::new()
-            .filename(&path)
-            .create_if_missing(true);
-        let pool = sqlx::SqlitePool::connect_with(options).await.unwrap();
-        let mut earlier = sqlx::migrate!("./migrations");
-        earlier.migrations = earlier
-            .migrations
-            .iter()
-            .filter(|m| m.version < 20261208000001)
-            .cloned()
-            .collect::<Vec<_>>()
-            .into();
-        earlier.run(&pool).await.unwrap();
+        let pool = database_before(&path, 20261208000001).await;
         // As `add_webhook_channel` stored a channel before the webhook was a described kind.
         let old = serde_json::json!({"url": "https://oapi.dingtalk.com/robot/send?access_token=********&x=1",
             "method": "PUT", "headers": {"X-Team": "office"}, "secretHeaders": ["Authorization", "X-Tenant"],
