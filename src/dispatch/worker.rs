@@ -392,7 +392,10 @@ async fn absorb(
 /// Whom a group delivery @-mentions, as fan-out froze it; a message for more people than
 /// one may mention is refused here, before anything is sent, with the numbers.
 fn mentions_of(d: &ClaimedDelivery) -> std::result::Result<Mentions, Outcome> {
-    let Some(frozen) = d.variables.get(MENTIONS_VARIABLE) else {
+    // Only a group delivery has them: a person's variables are their contact's, whatever an
+    // imported column is called.
+    let frozen = d.variables.get(MENTIONS_VARIABLE).filter(|_| d.contact_id.is_none());
+    let Some(frozen) = frozen else {
         return Ok(Mentions::default());
     };
     if let Some(people) = frozen.get("tooMany").and_then(|v| v.as_i64()) {
