@@ -119,9 +119,16 @@ function fieldOf(message: string): { name: string[]; text: MessageKey } | undefi
 }
 
 /** The preferred receiving methods in order, with buttons to move and remove, and one to add. */
-function PreferredOrder({ value, onChange }: { value: string[]; onChange: (next: string[]) => void }) {
+function PreferredOrder({
+  value,
+  onChange,
+  kinds,
+  label,
+}: {
+  value: string[];
+  onChange: (next: string[]) => void;
+} & ReturnType<typeof useKindLabel>) {
   const t = useT();
-  const { kinds, label } = useKindLabel();
   const move = (from: number, to: number) => {
     const next = value.slice();
     const [item] = next.splice(from, 1);
@@ -392,7 +399,7 @@ export function ContactEditDrawer({
 
           <Divider orientation="left">{t("contact.receiving")}</Divider>
           <Form.Item label={t("contact.preferred")} extra={t("contact.preferredHelp")}>
-            <PreferredOrder value={preferred} onChange={setPreferred} />
+            <PreferredOrder value={preferred} onChange={setPreferred} {...kindLabels} />
           </Form.Item>
           <Form.Item name="optedOut" label={t("contact.optedOut")} extra={t("contact.optedOutHelp")}>
             <Checkbox.Group
