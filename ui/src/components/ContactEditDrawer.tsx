@@ -15,7 +15,7 @@ import {
   Tag,
   Typography,
 } from "antd";
-import { useCallback, useEffect, useState } from "react";
+import { useCallback, useLayoutEffect, useState } from "react";
 import * as api from "../api";
 import { useKindLabel } from "../hooks/useKindLabel";
 import { useLoader } from "../hooks/useLoader";
@@ -211,7 +211,9 @@ export function ContactEditDrawer({
   const [saving, setSaving] = useState(false);
   const [error, setError] = useState<{ message: string; stale?: boolean }>();
 
-  useEffect(() => {
+  // Before paint: resetFields remounts every field (rc-field-form keys them by a reset count), so
+  // in a plain effect the fields would first show empty and then be replaced under the cursor.
+  useLayoutEffect(() => {
     if (!d) return;
     form.resetFields();
     form.setFieldsValue(toValues(d));

@@ -1,5 +1,5 @@
 import { Alert, Button, Checkbox, Col, Collapse, Form, Input, InputNumber, Modal, Radio, Row, Select, Switch, Typography } from "antd";
-import { useEffect, useRef, useState, type ReactNode } from "react";
+import { useLayoutEffect, useRef, useState, type ReactNode } from "react";
 import * as api from "../api";
 import { chooseFileToOpen } from "../api/dialog";
 import { useLanguage, useT, type MessageKey } from "../i18n";
@@ -220,7 +220,8 @@ export function KindChannelModal({
   const typed = useRef(new Set<string>());
   const values = Form.useWatch([], form) as Values | undefined;
 
-  useEffect(() => {
+  // Before paint, as resetFields remounts the fields (see ContactEditDrawer).
+  useLayoutEffect(() => {
     if (!kind) return;
     form.resetFields();
     setError(undefined);

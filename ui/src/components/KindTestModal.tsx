@@ -1,5 +1,5 @@
 import { Alert, Form, Input, Modal, Typography } from "antd";
-import { useEffect, useState } from "react";
+import { useLayoutEffect, useState } from "react";
 import * as api from "../api";
 import { useT } from "../i18n";
 
@@ -14,7 +14,8 @@ export function KindTestModal({ channel, onClose }: { channel: api.Channel | und
   const [result, setResult] = useState<api.ChannelTestResult>();
   const [error, setError] = useState<string>();
 
-  useEffect(() => {
+  // Before paint, as resetFields remounts the fields (see ContactEditDrawer).
+  useLayoutEffect(() => {
     form.resetFields();
     setResult(undefined);
     setError(undefined);
