@@ -137,7 +137,6 @@ mod tests {
     use wiremock::{Mock, MockServer, ResponseTemplate};
 
     use super::*;
-    use crate::model::{NewWebhookChannel, UpdateWebhookChannel};
     use crate::{App, AppConfig};
 
     #[tokio::test]
@@ -156,14 +155,8 @@ mod tests {
         })
         .await
         .unwrap();
-        let channel = app
-            .add_webhook_channel(NewWebhookChannel {
-                name: "hook".into(),
-                url: old.uri(),
-                ..Default::default()
-            })
-            .await
-            .unwrap();
+        let url = |server: &MockServer| [("url".to_owned(), server.uri())].into_iter().collect();
+        let channel = app.add_kind_channel("webhook", "hook", url(&old), None).await.unwrap();
         let provider = app.provider_factory().build(&channel).await.unwrap();
         let message = Outgoing {
             delivery_id: 1,
@@ -179,15 +172,7 @@ mod tests {
             provider.send(std::slice::from_ref(&message)).await[0],
             Outcome::Sent { .. }
         ));
-        app.update_webhook_channel(
-            "hook",
-            UpdateWebhookChannel {
-                url: Some(new.uri()),
-                ..Default::default()
-            },
-        )
-        .await
-        .unwrap();
+        app.update_kind_channel("hook", url(&new), None).await.unwrap();
         assert!(matches!(provider.send(&[message]).await[0], Outcome::Sent { .. }));
         assert_eq!(old.received_requests().await.unwrap().len(), 1);
         assert_eq!(new.received_requests().await.unwrap().len(), 1);

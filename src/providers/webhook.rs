@@ -616,7 +616,7 @@ pub fn is_credential_header(lower_name: &str) -> bool {
 /// Parts of names that mark a credential, in a header name or a URL query parameter name
 /// (lower case). Generous on purpose: a value kept secret that was not is only hidden from
 /// view, while a secret kept in plain text is in every copy of the database.
-const CREDENTIAL_WORDS: [&str; 15] = [
+pub const CREDENTIAL_WORDS: [&str; 15] = [
     "auth",
     "token",
     "key",
@@ -635,7 +635,7 @@ const CREDENTIAL_WORDS: [&str; 15] = [
 ];
 
 /// Whole names (lower case) that are credentials although too short to look for inside others.
-const CREDENTIAL_NAMES: [&str; 5] = ["sid", "code", "pin", "otp", "ak"];
+pub const CREDENTIAL_NAMES: [&str; 5] = ["sid", "code", "pin", "otp", "ak"];
 
 /// Whether a header or query parameter name (lower case) looks like it carries a credential:
 /// it contains auth, token, key, secret, sig (sign, signature), cookie, pass (password), pwd,

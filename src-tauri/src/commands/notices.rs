@@ -5,32 +5,11 @@ use tauri::State;
 use super::AppState;
 use crate::error::CmdResult;
 use crate::picked::PickedFiles;
-use herald::model::{
-    Channel, NewNotice, NewWebhookChannel, Notice, Preview, RunSummary, UpdateWebhookChannel, WebhookChannelConfig,
-};
+use herald::model::{Channel, NewNotice, Notice, Preview, RunSummary};
 
 #[tauri::command]
 pub async fn list_channels(state: State<'_, AppState>) -> CmdResult<Vec<Channel>> {
     Ok(state.app.list_channels().await?)
-}
-
-#[tauri::command]
-pub async fn add_webhook_channel(state: State<'_, AppState>, input: NewWebhookChannel) -> CmdResult<Channel> {
-    Ok(state.app.add_webhook_channel(input).await?)
-}
-
-#[tauri::command]
-pub async fn update_webhook_channel(
-    state: State<'_, AppState>,
-    name: String,
-    input: UpdateWebhookChannel,
-) -> CmdResult<Channel> {
-    Ok(state.app.update_webhook_channel(&name, input).await?)
-}
-
-#[tauri::command]
-pub async fn webhook_channel_config(state: State<'_, AppState>, name: String) -> CmdResult<WebhookChannelConfig> {
-    Ok(state.app.webhook_channel_config(&name).await?)
 }
 
 #[tauri::command]
