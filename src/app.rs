@@ -23,6 +23,7 @@ mod channels;
 mod contacts;
 mod import;
 mod kinds;
+mod preview;
 mod providers;
 mod unsubscribe;
 pub use after_send::{reminder_text, AfterSendError};

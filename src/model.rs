@@ -446,6 +446,38 @@ pub struct Notice {
     pub allow_unsubscribe: bool,
 }
 
+/// One person's message on one channel (or a group chat's), exactly as it would be sent:
+/// built by the code that sends it.
+#[derive(Debug, Clone, PartialEq, Serialize, TS)]
+#[serde(rename_all = "camelCase")]
+#[ts(export)]
+pub struct DeliveryPreview {
+    pub channel: String,
+    pub kind: String,
+    /// The person's name, or `群：<channel>` for a group chat.
+    pub recipient: String,
+    /// The address it goes to; `None` for a group chat, or when the person has none usable.
+    pub address: Option<String>,
+    /// The message's parts as they go out; empty when nothing would be sent.
+    pub parts: Vec<crate::providers::WirePart>,
+    /// The notice's files, by name, where the channel carries them (e-mail).
+    pub attachments: Vec<String>,
+    /// Why this person gets nothing on this channel, or would get it broken.
+    pub problem: Option<PreviewProblem>,
+}
+
+/// Why a preview shows no message.
+#[derive(Debug, Clone, PartialEq, Serialize, TS)]
+#[serde(rename_all = "camelCase")]
+#[ts(export)]
+pub struct PreviewProblem {
+    /// `no_address` (none of the channel's kind, marked invalid, or opted out), `render` (a
+    /// template fails for this person), `refused` (the channel would refuse the message, such
+    /// as one over its byte limit), `too_many_mentions`.
+    pub code: String,
+    pub reason: String,
+}
+
 /// What is needed to compose a notice.
 #[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize, TS)]
 #[serde(rename_all = "camelCase", default)]

@@ -8,7 +8,7 @@ use crate::channels::Kind;
 use crate::dispatch::ProviderFactory;
 use crate::model::{Channel, ChannelKind};
 use crate::providers::sandbox::{Sandbox, SandboxInbox};
-use crate::providers::{Limits, Outcome, Outgoing, Provider};
+use crate::providers::{Limits, Outcome, Outgoing, Provider, WirePart};
 use crate::secrets::SecretStore;
 use crate::store::Store;
 
@@ -114,6 +114,11 @@ impl Provider for Fresh {
         self.cached()
             .map(|(_, p)| p.limits())
             .expect("built before it is handed out")
+    }
+
+    fn preview(&self, message: &Outgoing) -> Result<Vec<WirePart>, String> {
+        let (_, provider) = self.cached().ok_or("the channel's provider is not built")?;
+        provider.preview(message)
     }
 
     async fn send(&self, batch: &[Outgoing]) -> Vec<Outcome> {

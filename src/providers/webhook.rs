@@ -36,7 +36,7 @@ use sha2::Sha256;
 use thiserror::Error;
 
 use super::http::{self, read_prefix, retry_after, root_cause, Redactor, REASON_CHARS};
-use super::{Limits, Outcome, Outgoing, Provider};
+use super::{Limits, Outcome, Outgoing, Provider, WirePart};
 use crate::model::ChannelKind;
 
 /// Default time allowed for one request, reply body included.
@@ -1144,6 +1144,10 @@ impl Provider for Webhook {
     }
 
     /// One request per message, up to `concurrency` at once; outcomes in input order.
+    fn preview(&self, m: &Outgoing) -> Result<Vec<WirePart>, String> {
+        Ok(super::json_preview(&self.body_for(m)?, &[]))
+    }
+
     async fn send(&self, batch: &[Outgoing]) -> Vec<Outcome> {
         // The futures are made first and only start when polled: `buffered` runs at most
         // `concurrency` of them at once and yields their outcomes in input order. (Mapping

@@ -5,7 +5,7 @@ use tauri::State;
 use super::AppState;
 use crate::error::CmdResult;
 use crate::picked::PickedFiles;
-use herald::model::{Channel, NewNotice, Notice, Preview, RunSummary};
+use herald::model::{Channel, DeliveryPreview, NewNotice, Notice, Preview, RunSummary};
 
 #[tauri::command]
 pub async fn list_channels(state: State<'_, AppState>) -> CmdResult<Vec<Channel>> {
@@ -38,6 +38,20 @@ pub async fn create_notice(
 #[tauri::command]
 pub async fn preview_notice(state: State<'_, AppState>, input: NewNotice) -> CmdResult<Preview> {
     Ok(state.app.preview_notice(&input).await?)
+}
+
+/// One person's message on one channel (a group chat's needs no contact), exactly as sent.
+#[tauri::command]
+pub async fn preview_delivery(
+    state: State<'_, AppState>,
+    notice_id: i64,
+    contact: Option<String>,
+    channel: String,
+) -> CmdResult<DeliveryPreview> {
+    Ok(state
+        .app
+        .preview_delivery(notice_id, contact.as_deref(), &channel)
+        .await?)
 }
 
 #[tauri::command]

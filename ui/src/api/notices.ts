@@ -1,3 +1,4 @@
+import type { DeliveryPreview } from "./bindings/DeliveryPreview";
 import type { NewNotice } from "./bindings/NewNotice";
 import type { Notice } from "./bindings/Notice";
 import type { Preview } from "./bindings/Preview";
@@ -7,6 +8,13 @@ import { call } from "./invoke";
 export const createNotice = (input: NewNotice) => call<Notice>("create_notice", { input });
 
 export const previewNotice = (input: NewNotice) => call<Preview>("preview_notice", { input });
+
+/**
+ * Notice `noticeId` exactly as `contact` (a 学号/工号 or `#ID`) gets it on `channel`, built by
+ * the code that sends it; a group chat's message needs no contact.
+ */
+export const previewDelivery = (noticeId: number, channel: string, contact?: string) =>
+  call<DeliveryPreview>("preview_delivery", contact === undefined ? { noticeId, channel } : { noticeId, channel, contact });
 
 export const listNotices = () => call<Notice[]>("list_notices");
 

@@ -200,6 +200,26 @@ export const previewNotice = vi.fn<typeof Api.previewNotice>(async (input) => ({
   audienceSize: db.contacts.length,
 }));
 
+/** As the backend: a person's message rendered with their name; nobody with `.invalid` mail reachable. */
+export const previewDelivery = vi.fn<typeof Api.previewDelivery>(async (noticeId, channel, contact) => {
+  const notice = db.notices.find((n) => n.id === noticeId);
+  const person = db.contacts.find((c) => `#${c.id}` === contact);
+  if (!notice || !person) throw new CommandError("invalid", `contact: there is no contact ${contact}`);
+  const base = { channel, kind: "sandbox", recipient: person.name, attachments: [] };
+  if (!person.email || person.email.endsWith(".invalid")) {
+    return { ...base, address: null, parts: [], problem: { code: "no_address", reason: `${person.name} has no usable address` } };
+  }
+  return {
+    ...base,
+    address: person.email,
+    problem: null,
+    parts: [
+      { kind: "subject" as const, content: notice.subject },
+      { kind: "markdown" as const, content: notice.body.replace(/\{\{\s*name\s*\}\}/g, person.name) },
+    ],
+  };
+});
+
 export const listNotices = vi.fn<typeof Api.listNotices>(async () => db.notices);
 
 export const sendNotice = vi.fn<typeof Api.sendNotice>(async (noticeId) => {
@@ -552,6 +572,7 @@ const ALL = [
   listSandboxMessages,
   createNotice,
   previewNotice,
+  previewDelivery,
   listNotices,
   sendNotice,
   listRuns,
