@@ -169,7 +169,6 @@ export function makeStats(over: Partial<DashboardStats> = {}): DashboardStats {
 
 /** The DingTalk group robot as the backend describes it (`herald channels kinds --json`). */
 export function makeRobotKind(): KindInfo {
-  const text = (zh: string, en: string) => ({ zh, en });
   return {
     id: "dingtalk_robot",
     label: text("钉钉群机器人", "DingTalk group robot"),
@@ -212,22 +211,25 @@ export function makeRobotKind(): KindInfo {
   };
 }
 
+const text = (zh: string, en: string) => ({ zh, en });
+
+/** An optional setting with its label in both languages and a help made from it. */
+const field = (key: string, zh: string, en: string) => ({
+  key,
+  required: false,
+  default: null,
+  label: text(zh, en),
+  help: text(`${zh}的说明`, `About the ${en}`),
+});
+
 /** The e-mail kind as the backend describes it (`src/channels/kinds/smtp.rs`), its help shortened. */
 export function makeSmtpKind(): KindInfo {
-  const text = (zh: string, en: string) => ({ zh, en });
   const login = {
     key: "login",
     label: text("服务器需要登录", "The server needs a login"),
     help: text("学校和商业邮箱都需要。", "School and commercial mailboxes do."),
     onByDefault: true,
   };
-  const field = (key: string, zh: string, en: string) => ({
-    key,
-    required: false,
-    default: null,
-    label: text(zh, en),
-    help: text(`${zh}的说明`, `About the ${en}`),
-  });
   return {
     id: "smtp",
     label: text("电子邮件（SMTP）", "E-mail (SMTP)"),
@@ -283,18 +285,10 @@ export function makeSmtpKind(): KindInfo {
 
 /** The generic webhook as the backend describes it (`src/channels/kinds/webhook.rs`), its help shortened. */
 export function makeWebhookKind(): KindInfo {
-  const text = (zh: string, en: string) => ({ zh, en });
   const secretNames = {
     parts: ["auth", "token", "key", "secret", "sig", "cookie", "pass", "pwd", "credential", "session", "ticket", "bearer", "jwt", "hmac", "private"],
     names: ["sid", "code", "pin", "otp", "ak"],
   };
-  const field = (key: string, zh: string, en: string) => ({
-    key,
-    required: false,
-    default: null,
-    label: text(zh, en),
-    help: text(`${zh}的说明`, `About the ${en}`),
-  });
   return {
     id: "webhook",
     label: text("通用 Webhook", "Webhook"),
