@@ -24,7 +24,7 @@ static TINY: About = About {
     limits: Limits {
         per_second: None,
         per_minute: None,
-        batch_size: 1,
+        max_batch: 1,
         concurrency: 1,
     },
 };
@@ -101,8 +101,8 @@ fn a_missing_variable_an_empty_value_and_a_message_over_the_limit_are_each_named
             row(3, "韩梅梅", json!({"name": "韩梅梅", "room": " "}), [0, 1]),
             row(
                 4,
-                "欧阳娜娜娜娜娜",
-                json!({"name": "欧阳娜娜娜娜娜", "room": "A102"}),
+                "欧阳娜娜娜娜娜娜娜娜",
+                json!({"name": "欧阳娜娜娜娜娜娜娜娜", "room": "A102"}),
                 [0, 0],
             ),
         ],
