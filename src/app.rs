@@ -20,6 +20,7 @@ mod after_send;
 mod attachments;
 mod audience;
 mod channels;
+mod check;
 mod contacts;
 mod import;
 mod kinds;
@@ -372,6 +373,8 @@ impl App {
         if notice.status != NoticeStatus::Draft {
             return Err(already_sent());
         }
+        // The whole audience first: nobody gets a broken message unless left out on purpose.
+        self.refuse_broken(&notice).await?;
         // Claimed atomically: of two sends of one draft at once, one makes the run.
         // The run is audited as it starts (the fan-out after it takes many transactions; the
         // run itself then says how many deliveries it made).

@@ -24,6 +24,9 @@ pub enum Error {
     /// A recall, read check or reminder that cannot be done.
     #[error(transparent)]
     AfterSend(#[from] crate::app::AfterSendError),
+    /// The whole-audience check refused a send, or a change of the audience.
+    #[error(transparent)]
+    Check(#[from] crate::notice_check::NoticeCheckError),
     /// The caller asked for something that does not fit the data (a message for a person).
     #[error("{0}")]
     Invalid(String),
@@ -41,6 +44,7 @@ impl Error {
             Error::Import(e) => e.code(),
             Error::Setting(e) => e.code,
             Error::AfterSend(e) => e.code(),
+            Error::Check(e) => e.code(),
             Error::Invalid(_) => "invalid",
         }
     }
@@ -55,6 +59,7 @@ impl Error {
                 ("reasonEn", e.reason.en.to_owned()),
             ],
             Error::AfterSend(e) => e.params(),
+            Error::Check(e) => e.params(),
             _ => Vec::new(),
         }
     }

@@ -26,6 +26,7 @@ pub mod error;
 pub mod files;
 pub mod import;
 pub mod model;
+pub mod notice_check;
 pub mod outbox;
 pub mod private;
 pub mod providers;

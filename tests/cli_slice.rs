@@ -132,11 +132,14 @@ fn demo_data_and_a_chosen_audience() {
     assert_eq!(inbox[0]["subject"], "班会");
 }
 
+/// The whole-audience check names the person a template needs a value of and refuses the
+/// send; the dispatcher still fails alone a delivery that cannot be rendered (frozen before
+/// the check existed, or damaged since), with the reason.
 #[test]
-fn a_recipient_without_a_variable_fails_alone_with_the_reason() {
+fn a_recipient_without_a_variable_is_named_before_sending_and_fails_alone_at_dispatch() {
     let h = Herald::new();
     h.json(&["contacts", "add", "--name", "有班级", "--class", "计科2401"]);
-    h.json(&["contacts", "add", "--name", "无班级"]);
+    h.json(&["contacts", "add", "--name", "无班级", "--external-id", "2024009"]);
     let n = h.json(&[
         "notices",
         "create",
@@ -147,10 +150,38 @@ fn a_recipient_without_a_variable_fails_alone_with_the_reason() {
         "--channel",
         "sandbox",
     ]);
-    let run = h.json(&["notices", "send", &n["id"].to_string(), "--wait"]);
-    assert_eq!(run["sent"], 1);
-    assert_eq!(run["failed"], 1);
+    let id = n["id"].to_string();
+    let out = h.cmd().args(["notices", "check", &id]).output().unwrap();
+    let printed = String::from_utf8_lossy(&out.stdout);
+    assert_eq!(out.status.code(), Some(1), "{printed}");
+    assert!(
+        printed.contains("无班级  2024009  sandbox  missing_variable"),
+        "{printed}"
+    );
+    let (code, err) = h.fails(&["notices", "send", &id]);
+    assert_eq!(code, 1, "{err}");
+    assert!(
+        err.contains("1 people would get a broken message") && err.contains("无班级 (2024009)"),
+        "{err}"
+    );
+    assert!(
+        h.json(&["history"]).as_array().unwrap().is_empty(),
+        "nothing was queued"
+    );
+
+    // Past the check: 无班级 now has a class, but their frozen delivery is damaged under the
+    // dispatcher, which fails it alone with the reason.
+    h.json(&["contacts", "edit", "2024009", "--class", "计科2402"]);
+    let run = h.json(&["notices", "send", &id]);
+    let damaged = h.sql(
+        "UPDATE deliveries SET variables = json_remove(variables, '$.class') \
+         WHERE contact_id = (SELECT id FROM contacts WHERE external_id = '2024009') RETURNING CAST(id AS TEXT)",
+    );
+    assert_eq!(damaged.len(), 1);
+    h.json(&["dispatch", "--until-idle"]);
     let detail = h.json(&["runs", "show", &run["id"].to_string()]);
+    assert_eq!(detail["run"]["sent"], 1, "{detail}");
+    assert_eq!(detail["run"]["failed"], 1, "{detail}");
     let failed = detail["deliveries"]
         .as_array()
         .unwrap()

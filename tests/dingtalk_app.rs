@@ -426,8 +426,22 @@ async fn each_person_is_recorded_as_the_send_result_says_and_an_expired_token_is
     assert_eq!(invalid("2024003"), true);
     assert_eq!(invalid("2024004"), false);
 
-    // A message over 2,048 bytes is refused before it is sent, naming the limit.
-    let out = tokio::task::block_in_place(|| send_notice(&h, "长通知", &"很长的通知。".repeat(200), true));
+    // A message over 2,048 bytes: the whole-audience check refuses to send it, naming the limit.
+    let long = "很长的通知。".repeat(200);
+    let out = tokio::task::block_in_place(|| send_notice(&h, "长通知", &long, false));
+    assert_eq!(out.status.code(), Some(1), "{}", String::from_utf8_lossy(&out.stdout));
+    assert!(String::from_utf8_lossy(&out.stderr).contains("2048"), "{out:?}");
+    // A run whose notice grew under the dispatcher (changed in the database after its check)
+    // is still refused by the provider before it is sent.
+    let out = tokio::task::block_in_place(|| send_notice(&h, "长通知", "短通知", false));
+    assert!(out.status.success(), "{}", String::from_utf8_lossy(&out.stderr));
+    let grown = tokio::task::block_in_place(|| {
+        h.sql(&format!(
+            "UPDATE notices SET body = '{long}' WHERE id = (SELECT MAX(notice_id) FROM runs) RETURNING CAST(id AS TEXT)"
+        ))
+    });
+    assert_eq!(grown.len(), 1);
+    let out = tokio::task::block_in_place(|| h.cmd().args(["dispatch", "--until-idle"]).output().unwrap());
     assert!(out.status.success(), "{}", String::from_utf8_lossy(&out.stderr));
     assert_eq!(
         dingtalk.0.lock().unwrap().sends.len(),

@@ -300,10 +300,49 @@ async fn each_person_by_their_feishu_id_the_unknown_marked_and_a_revoked_token_f
         .clone();
     assert_eq!(address["invalid"], true, "{shown}");
 
-    // A card over 30 KB is refused before it is sent, naming the limit.
+    // A card over 30 KB: the whole-audience check refuses to send it, naming the limit.
     let before = feishu.0.lock().unwrap().sends.len();
     let long = "很长的通知。".repeat(2_000);
-    let detail = send_notice(&h, "长通知", &long);
+    let notice = tokio::task::block_in_place(|| {
+        h.json(&[
+            "notices",
+            "create",
+            "--title",
+            "长通知",
+            "--body",
+            &long,
+            "--channel",
+            "学校飞书",
+        ])
+    });
+    let (code, err) = tokio::task::block_in_place(|| h.fails(&["notices", "send", &notice["id"].to_string()]));
+    assert_eq!(code, 1, "{err}");
+    assert!(err.contains("30000"), "{err}");
+    // A run whose notice grew under the dispatcher (changed in the database after its check)
+    // is still refused by the provider before it is sent.
+    let notice = tokio::task::block_in_place(|| {
+        h.json(&[
+            "notices",
+            "create",
+            "--title",
+            "长通知",
+            "--body",
+            "短通知",
+            "--channel",
+            "学校飞书",
+        ])
+    });
+    let id = notice["id"].to_string();
+    tokio::task::block_in_place(|| h.json(&["notices", "send", &id]));
+    let grown = tokio::task::block_in_place(|| {
+        h.sql(&format!(
+            "UPDATE notices SET body = '{long}' WHERE id = {id} RETURNING CAST(id AS TEXT)"
+        ))
+    });
+    assert_eq!(grown.len(), 1);
+    let out = tokio::task::block_in_place(|| h.cmd().args(["dispatch", "--until-idle"]).output().unwrap());
+    assert!(out.status.success(), "{}", String::from_utf8_lossy(&out.stderr));
+    let detail = tokio::task::block_in_place(|| h.last_run());
     assert_eq!(
         feishu.0.lock().unwrap().sends.len(),
         before,

@@ -167,6 +167,8 @@ pub fn run() {
             commands::notices::preview_delivery,
             commands::notices::list_notices,
             commands::notices::send_notice,
+            commands::notices::check_notice,
+            commands::notices::leave_out,
             commands::history::list_runs,
             commands::history::run_detail,
             commands::history::list_sandbox_messages,

@@ -144,6 +144,14 @@ pub trait Kind: Send + Sync + 'static {
     fn after_send_terms(&self) -> AfterSendTerms {
         AfterSendTerms::NONE
     }
+    /// What this kind finds wrong with one rendered message before anything is queued, and
+    /// the figures it counts (the whole-audience check calls it for every recipient, so it
+    /// must be cheap). The default: a Markdown kind's byte limit and message size
+    /// ([`super::check::within_format`]). A kind with rules of its own (an SMS's template
+    /// parameters, its parts and cost) overrides it; Compose does not change.
+    fn check_message(&self, message: &crate::compose::Rendered) -> super::MessageCheck {
+        super::check::within_format(self.format(), message)
+    }
     /// The recall and read calls for a channel with these (validated) settings; `None` (the
     /// default) for a kind whose terms allow neither.
     fn after_send(&self, _channel_name: &str, _values: &Values) -> Option<Result<Arc<dyn AfterSend>, FieldError>> {

@@ -6,6 +6,7 @@
 //! the CLI, the Tauri shell and the UI handle their channels generically from it.
 
 pub mod after_send;
+pub mod check;
 mod kind;
 pub mod kinds;
 pub mod markdown;
@@ -13,6 +14,7 @@ pub mod schema;
 pub mod token;
 
 pub use after_send::{AfterSend, AfterSendTerms, ReadReceipt, Refusal};
+pub use check::{Figure, MessageCheck, Tally};
 pub use kind::{lookup_mobile, About, Dialect, Format, IdFinder, Kind, KindInfo, Platform, Recipients, Switch};
 pub use schema::{Field, FieldError, FieldType, Text, Values};
 

@@ -269,6 +269,20 @@ pub enum NoticesCmd {
     /// Show exactly what one person gets on each of a notice's channels (or one of them),
     /// built by the code that sends it.
     Preview(NoticePreviewArgs),
+    /// Check a notice against its whole audience: who gets it on each channel, languages, and
+    /// everyone who would get a broken message (exit code 1 when someone would).
+    Check { id: i64 },
+    /// Leave people out of a draft's audience on purpose (added to it as `-contacts:…`).
+    #[command(group(clap::ArgGroup::new("who").required(true).args(["broken", "contacts"])))]
+    LeaveOut {
+        id: i64,
+        /// Everyone the check finds a broken message for.
+        #[arg(long)]
+        broken: bool,
+        /// These contacts, by 学号/工号 or #ID, separated by commas.
+        #[arg(long, value_delimiter = ',', value_name = "X,Y")]
+        contacts: Vec<String>,
+    },
     /// Send a draft notice now: its deliveries go to the outbox for the dispatcher.
     Send {
         id: i64,

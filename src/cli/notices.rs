@@ -2,7 +2,7 @@
 
 use super::args::{NoticeCreateArgs, NoticePreviewArgs, NoticesCmd, SandboxCmd};
 use super::output::{cut, emit};
-use crate::model::{ChannelStrategy, DeliveryPreview, NewNotice};
+use crate::model::{ChannelStrategy, DeliveryPreview, NewNotice, NoticeCheck};
 use crate::providers::WireKind;
 use crate::App;
 
@@ -79,6 +79,35 @@ pub async fn run(app: &App, cmd: NoticesCmd, json: bool) -> anyhow::Result<()> {
                 println!("{}", n.body);
             })
         }
+        NoticesCmd::Check { id } => {
+            let c = app.check_draft(id).await?;
+            emit(json, &c, || print_check(&c))?;
+            if !c.ok {
+                // Exit code 1: a script can stop here rather than send.
+                anyhow::bail!(
+                    "{} people would get a broken message ({} messages)",
+                    c.broken_people,
+                    c.broken_messages
+                );
+            }
+            Ok(())
+        }
+        NoticesCmd::LeaveOut { id, broken, contacts } => {
+            let (n, left_out) = if broken {
+                app.leave_out_broken(id).await?
+            } else {
+                let mut ids = Vec::with_capacity(contacts.len());
+                for key in contacts.iter().filter(|k| !k.trim().is_empty()) {
+                    ids.push(app.find_contact(key).await?.id);
+                }
+                let n = ids.len();
+                (app.leave_out(id, &ids).await?, n)
+            };
+            emit(json, &n, || {
+                println!("left {left_out} people out of notice {}", n.id);
+                println!("audience: {}", n.audience_text);
+            })
+        }
         NoticesCmd::Send { id, wait } => {
             let run = app.send_notice(id).await?;
             if wait {
@@ -149,6 +178,60 @@ fn print_preview(p: &DeliveryPreview) {
         println!("attachments: {}", p.attachments.join(", "));
     }
     println!();
+}
+
+fn print_check(c: &NoticeCheck) {
+    println!(
+        "notice {}: {} people, {} get a message",
+        c.notice_id, c.people, c.recipients
+    );
+    println!(
+        "{:<20}  {:>8}  {:>10}  {:>9}  {:>8}  {:>8}  {:>6}",
+        "CHANNEL", "WILL GET", "NO ADDRESS", "OPTED OUT", "INVALID", "ELSEWHERE", "BROKEN"
+    );
+    for ch in &c.channels {
+        println!(
+            "{:<20}  {:>8}  {:>10}  {:>9}  {:>8}  {:>8}  {:>6}",
+            cut(&ch.channel_name, 20),
+            ch.will_get,
+            ch.no_address,
+            ch.opted_out,
+            ch.invalid_address,
+            ch.other_channel,
+            ch.broken
+        );
+        for f in &ch.figures {
+            println!("  {}: {}", f.label.en, f.value);
+        }
+    }
+    let languages: Vec<String> = c
+        .languages
+        .iter()
+        .map(|l| format!("{} {}", l.language.as_deref().unwrap_or("(none)"), l.people))
+        .collect();
+    println!("languages: {}", languages.join(", "));
+    if c.ok {
+        println!("nobody would get a broken message");
+        return;
+    }
+    println!();
+    println!(
+        "{} people would get a broken message ({} messages):",
+        c.broken_people, c.broken_messages
+    );
+    for b in &c.broken {
+        println!(
+            "  {}  {}  {}  {}: {}",
+            b.name.as_deref().unwrap_or("(group chat)"),
+            b.external_id.as_deref().unwrap_or("-"),
+            b.channel_name,
+            b.problem.code,
+            b.problem.en
+        );
+    }
+    if c.broken_messages > c.broken.len() as i64 {
+        println!("  … and {} more", c.broken_messages - c.broken.len() as i64);
+    }
 }
 
 pub async fn run_sandbox(app: &App, cmd: SandboxCmd, json: bool) -> anyhow::Result<()> {

@@ -67,6 +67,27 @@ fn rule_json(rule: Option<&Rule>) -> StoreResult<Option<String>> {
 
 const GROUP_SELECT: &str = "SELECT id, name, kind, rule, description, created_at, updated_at FROM groups";
 
+/// Per channel, the SQL of one person's state (with `contacts c` and `contact_preferences p`
+/// joined): 0 reachable, 1 opted out, 2 invalid address, 3 no address. `channels` holds each
+/// channel's kind and the address kind it sends to (`None`: anyone). The preview and the
+/// whole-audience check count people by it, the same rule as the fan-out's.
+pub(super) fn reach_states(params: &mut Params, channels: &[(&str, Option<&str>)]) -> Vec<String> {
+    let mut states = Vec::new();
+    for (kind, akind) in channels {
+        let kind = params.text(kind);
+        let opted =
+            format!("(p.opted_out <> '[]' AND EXISTS (SELECT 1 FROM json_each(p.opted_out) o WHERE o.value = {kind}))");
+        states.push(match akind {
+            None => format!("CASE WHEN {opted} THEN 1 ELSE 0 END"),
+            Some(akind) => format!(
+                "CASE WHEN {opted} THEN 1 ELSE COALESCE((SELECT 2 * MIN(a.invalid) FROM contact_addresses a                      WHERE a.contact_id = c.id AND a.kind = {}), 3) END",
+                params.text(akind)
+            ),
+        });
+    }
+    states
+}
+
 impl Store {
     pub async fn insert_group(
         &self,
@@ -273,22 +294,7 @@ impl Store {
     ) -> StoreResult<(i64, Vec<Reach>, i64)> {
         let mut params = Params::starting_at(1);
         let filter = audience.sql(&mut params);
-        // Per channel, one state per person: 0 reachable, 1 opted out, 2 invalid address,
-        // 3 no address.
-        let mut states = Vec::new();
-        for (kind, akind) in channels {
-            let kind = params.text(kind);
-            let opted = format!(
-                "(p.opted_out <> '[]' AND EXISTS (SELECT 1 FROM json_each(p.opted_out) o WHERE o.value = {kind}))"
-            );
-            states.push(match akind {
-                None => format!("CASE WHEN {opted} THEN 1 ELSE 0 END"),
-                Some(akind) => format!(
-                    "CASE WHEN {opted} THEN 1 ELSE COALESCE((SELECT 2 * MIN(a.invalid) FROM contact_addresses a                      WHERE a.contact_id = c.id AND a.kind = {}), 3) END",
-                    params.text(akind)
-                ),
-            });
-        }
+        let states = reach_states(&mut params, channels);
         let mut sums = vec!["COUNT(*)".to_owned()];
         for i in 0..channels.len() {
             for state in 0..4 {

@@ -9,6 +9,7 @@ mod audience;
 mod audit;
 mod batch;
 mod channels;
+mod check;
 mod contacts;
 mod control;
 mod counts;
@@ -24,6 +25,7 @@ pub use after_send::{AfterSendRow, RecallCall, RecallWrite, ReminderRecord, Shar
 pub use audience::{AudienceFilter, ContactColumn, TextTest};
 pub use audit::{chain_hash_of, AuditEntry, AuditRow};
 pub use channels::ChannelConfigRow;
+pub use check::CheckRow;
 pub use contacts::UPSERT_CHUNK;
 pub use control::RetryScope;
 pub use deliveries::{ClaimedDelivery, DeliveryResult, RecordedOutcome, MAX_INTERRUPTIONS};

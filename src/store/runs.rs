@@ -40,7 +40,7 @@ pub enum FrozenVariables {
 
 impl FrozenVariables {
     /// The SQL of the variables' JSON object, with [`ADDRESS_JOINS`].
-    fn sql(&self) -> String {
+    pub(super) fn sql(&self) -> String {
         let FrozenVariables::Only(names) = self else {
             return variables_sql();
         };
@@ -79,7 +79,7 @@ impl FrozenVariables {
 /// as the CTE `cand`. Parameters: `{notice}` the notice id, `{kinds}` a JSON object mapping
 /// channel kinds to the address kind they use (kinds absent take any address), `{filter}` a
 /// condition on `c`. Needs [`ADDRESS_JOINS`].
-fn candidates_sql(notice: &str, kinds: &str, filter: &str, vars: &str) -> String {
+pub(super) fn candidates_sql(notice: &str, kinds: &str, filter: &str, vars: &str) -> String {
     format!(
         "WITH ch AS ( \
            SELECT CAST(j.value AS INTEGER) AS channel_id, CAST(j.key AS INTEGER) AS pos, chn.kind AS kind, \

@@ -76,7 +76,31 @@ fn a_template_of_nested_loops_fails_in_bounded_time() {
             .contains("too much work"),
         "{preview}"
     );
-    let run = h.json(&["notices", "send", &notice["id"].to_string(), "--wait"]);
+    // The whole-audience check renders it for everyone, each in bounded time, and refuses.
+    let (code, stderr) = h.fails(&["notices", "send", &notice["id"].to_string()]);
+    assert_eq!(code, 1, "{stderr}");
+    assert!(stderr.contains("3 people would get a broken message"), "{stderr}");
+    assert!(stderr.contains("too much work"), "{stderr}");
+    // A run whose notice turns into loops under the dispatcher (changed in the database after
+    // its check) fails each delivery with the reason instead of stalling the batch.
+    let notice = h.json(&[
+        "notices",
+        "create",
+        "--title",
+        "循环",
+        "--body",
+        "{{ name }}",
+        "--channel",
+        "sandbox",
+    ]);
+    let run = h.json(&["notices", "send", &notice["id"].to_string()]);
+    let changed = h.sql(&format!(
+        "UPDATE notices SET body = '{}' WHERE id = {} RETURNING CAST(id AS TEXT)",
+        body.replace('\'', "''"),
+        notice["id"]
+    ));
+    assert_eq!(changed.len(), 1);
+    h.json(&["dispatch", "--until-idle"]);
     assert!(started.elapsed() < Duration::from_secs(30));
     let detail = h.json(&["runs", "show", &run["id"].to_string()]);
     assert_eq!(detail["run"]["failed"], 3, "{detail}");

@@ -5,7 +5,7 @@ use tauri::State;
 use super::AppState;
 use crate::error::CmdResult;
 use crate::picked::PickedFiles;
-use herald::model::{Channel, DeliveryPreview, NewNotice, Notice, Preview, RunSummary};
+use herald::model::{Channel, DeliveryPreview, NewNotice, Notice, NoticeCheck, Preview, RunSummary};
 
 #[tauri::command]
 pub async fn list_channels(state: State<'_, AppState>) -> CmdResult<Vec<Channel>> {
@@ -62,4 +62,16 @@ pub async fn list_notices(state: State<'_, AppState>) -> CmdResult<Vec<Notice>> 
 #[tauri::command]
 pub async fn send_notice(state: State<'_, AppState>, notice_id: i64) -> CmdResult<RunSummary> {
     Ok(state.app.send_notice(notice_id).await?)
+}
+
+/// The draft checked against its whole audience (who gets it where, who would get it broken).
+#[tauri::command]
+pub async fn check_notice(state: State<'_, AppState>, notice_id: i64) -> CmdResult<NoticeCheck> {
+    Ok(state.app.check_draft(notice_id).await?)
+}
+
+/// Leaves these people out of a draft's audience on purpose.
+#[tauri::command]
+pub async fn leave_out(state: State<'_, AppState>, notice_id: i64, contact_ids: Vec<i64>) -> CmdResult<Notice> {
+    Ok(state.app.leave_out(notice_id, &contact_ids).await?)
 }

@@ -1,6 +1,7 @@
 import type { DeliveryPreview } from "./bindings/DeliveryPreview";
 import type { NewNotice } from "./bindings/NewNotice";
 import type { Notice } from "./bindings/Notice";
+import type { NoticeCheck } from "./bindings/NoticeCheck";
 import type { Preview } from "./bindings/Preview";
 import type { RunSummary } from "./bindings/RunSummary";
 import { call } from "./invoke";
@@ -20,3 +21,12 @@ export const listNotices = () => call<Notice[]>("list_notices");
 
 /** Starts a run of the notice; the app's dispatcher sends it in the background. */
 export const sendNotice = (noticeId: number) => call<RunSummary>("send_notice", { noticeId });
+
+/** The draft checked against its whole audience: who gets it on each channel, and everyone who
+ * would get a broken message (sending refuses with `broken_recipients` until they are fixed or
+ * left out). */
+export const checkNotice = (noticeId: number) => call<NoticeCheck>("check_notice", { noticeId });
+
+/** Leaves these contacts out of a draft's audience on purpose (`-contacts:…`). */
+export const leaveOut = (noticeId: number, contactIds: number[]) =>
+  call<Notice>("leave_out", { noticeId, contactIds });
