@@ -34,7 +34,7 @@ impl Error {
     pub fn code(&self) -> &'static str {
         match self {
             Error::Store(e) => e.code(),
-            Error::Compose(_) => "compose",
+            Error::Compose(e) => e.code(),
             Error::Audience(_) => "audience",
             Error::Dispatch(e) => e.code(),
             Error::Secret(_) => "secret_store",
@@ -55,6 +55,7 @@ impl Error {
                 ("reasonEn", e.reason.en.to_owned()),
             ],
             Error::AfterSend(e) => e.params(),
+            Error::Compose(e) => e.params(),
             _ => Vec::new(),
         }
     }

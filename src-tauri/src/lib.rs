@@ -167,6 +167,7 @@ pub fn run() {
             commands::notices::resume_channel,
             commands::notices::create_notice,
             commands::notices::preview_notice,
+            commands::notices::notice_variables,
             commands::notices::list_notices,
             commands::notices::send_notice,
             commands::history::list_runs,

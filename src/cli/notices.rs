@@ -36,6 +36,7 @@ async fn new_notice(app: &App, a: NoticeCreateArgs) -> anyhow::Result<NewNotice>
         urgent: Some(a.urgent),
         attachments: Some(a.attachments.iter().map(|p| p.to_string_lossy().into_owned()).collect()),
         allow_unsubscribe: Some(a.allow_unsubscribe),
+        values: (!a.values.is_empty()).then(|| a.values.into_iter().collect()),
     })
 }
 
@@ -62,6 +63,19 @@ pub async fn run(app: &App, cmd: NoticesCmd, json: bool) -> anyhow::Result<()> {
                 println!("subject: {}", p.subject);
                 println!();
                 println!("{}", p.body);
+            })
+        }
+        NoticesCmd::Variables { values } => {
+            let all = app.notice_variables(&values.into_iter().collect()).await?;
+            emit(json, &all, || {
+                println!("{:<14}  {:<16}  MEANING", "NAME", "ALSO");
+                for v in &all {
+                    let meaning = match &v.value {
+                        Some(value) => format!("{} = {}", v.meaning_en, cut(value, 40)),
+                        None => format!("{} / {}", v.meaning_zh, v.meaning_en),
+                    };
+                    println!("{:<14}  {:<16}  {}", v.name, v.aliases.join(", "), meaning);
+                }
             })
         }
         NoticesCmd::List => {

@@ -601,6 +601,7 @@ mod tests {
                 created_by: "",
                 attachments: &[],
                 allow_unsubscribe: false,
+                values: &Default::default(),
             })
             .await
             .unwrap();
@@ -671,6 +672,7 @@ mod tests {
                 created_by: "",
                 attachments: &[],
                 allow_unsubscribe: false,
+                values: &Default::default(),
             })
             .await
             .unwrap();

@@ -1,12 +1,15 @@
 //! Channels and notices: compose, preview, send.
 
+use std::collections::BTreeMap;
+
 use tauri::State;
 
 use super::AppState;
 use crate::error::CmdResult;
 use crate::picked::PickedFiles;
 use herald::model::{
-    Channel, NewNotice, NewWebhookChannel, Notice, Preview, RunSummary, UpdateWebhookChannel, WebhookChannelConfig,
+    Channel, NewNotice, NewWebhookChannel, Notice, NoticeVariable, Preview, RunSummary, UpdateWebhookChannel,
+    WebhookChannelConfig,
 };
 
 #[tauri::command]
@@ -59,6 +62,15 @@ pub async fn create_notice(
 #[tauri::command]
 pub async fn preview_notice(state: State<'_, AppState>, input: NewNotice) -> CmdResult<Preview> {
     Ok(state.app.preview_notice(&input).await?)
+}
+
+/// The variables a notice with these values may use, for the editor's list.
+#[tauri::command]
+pub async fn notice_variables(
+    state: State<'_, AppState>,
+    values: Option<BTreeMap<String, String>>,
+) -> CmdResult<Vec<NoticeVariable>> {
+    Ok(state.app.notice_variables(&values.unwrap_or_default()).await?)
 }
 
 #[tauri::command]

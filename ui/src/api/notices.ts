@@ -1,5 +1,6 @@
 import type { NewNotice } from "./bindings/NewNotice";
 import type { Notice } from "./bindings/Notice";
+import type { NoticeVariable } from "./bindings/NoticeVariable";
 import type { Preview } from "./bindings/Preview";
 import type { RunSummary } from "./bindings/RunSummary";
 import { call } from "./invoke";
@@ -7,6 +8,11 @@ import { call } from "./invoke";
 export const createNotice = (input: NewNotice) => call<Notice>("create_notice", { input });
 
 export const previewNotice = (input: NewNotice) => call<Preview>("preview_notice", { input });
+
+/** The variables a template may use: contact fields with their Chinese names, the date,
+ * imported columns, and the notice's own `values`, each with its meaning in both languages. */
+export const noticeVariables = (values?: Record<string, string>) =>
+  call<NoticeVariable[]>("notice_variables", { values: values ?? null });
 
 export const listNotices = () => call<Notice[]>("list_notices");
 
