@@ -501,6 +501,39 @@ mod tests {
         }
     }
 
+    /// `{{ 姓名 }}` is `{{ name }}`; a notice's values are the same for everyone and escaped
+    /// in a Markdown body like a contact's; the date is the one given.
+    #[test]
+    fn aliases_and_notice_values_render_and_escape_alike() {
+        let values = BTreeMap::from([("考试时间".to_owned(), "12月20日 *9:00*".to_owned())]);
+        let notice = CompiledNotice::with_values(
+            "{{ 姓名 }}的考试",
+            "{{ 姓名 }}（{{ 班级 }}，{{ 学号 }}）：{{ 考试时间 }}，{{ 日期 }}",
+            &values,
+            "2026-12-08",
+        )
+        .unwrap();
+        let vars = json!({"name": "王*小明", "class": "农学2401", "external_id": "2024001"});
+        let plain = notice.render(&vars).unwrap();
+        assert_eq!(plain.subject, "王*小明的考试");
+        assert_eq!(plain.body, "王*小明（农学2401，2024001）：12月20日 *9:00*，2026-12-08");
+        let md = notice.render_as(&vars, true).unwrap();
+        assert_eq!(md.body, "王\\*小明（农学2401，2024001）：12月20日 \\*9:00\\*，2026-12-08");
+        // An alias a recipient lacks is reported under the name the template used.
+        assert_eq!(
+            notice.render(&json!({"name": "李雷", "external_id": "1"})).unwrap_err(),
+            ComposeError::Missing {
+                field: "body",
+                variable: "班级".into()
+            }
+        );
+        // Fan-out freezes the fields, not the notice's values or the date.
+        assert_eq!(
+            frozen_names("{{ 姓名 }}", "{{ 班级 }}{{ class }}{{ 考试时间 }}{{ 日期 }}{{ 宿舍 }}", &values).unwrap(),
+            vec!["class", "name", "宿舍"]
+        );
+    }
+
     #[test]
     fn check_lists_used_variables() {
         assert_eq!(
