@@ -518,7 +518,10 @@ mod tests {
         assert_eq!(plain.subject, "王*小明的考试");
         assert_eq!(plain.body, "王*小明（农学2401，2024001）：12月20日 *9:00*，2026-12-08");
         let md = notice.render_as(&vars, true).unwrap();
-        assert_eq!(md.body, "王\\*小明（农学2401，2024001）：12月20日 \\*9:00\\*，2026-12-08");
+        assert_eq!(
+            md.body,
+            "王\\*小明（农学2401，2024001）：12月20日 \\*9:00\\*，2026-12-08"
+        );
         // An alias a recipient lacks is reported under the name the template used.
         assert_eq!(
             notice.render(&json!({"name": "李雷", "external_id": "1"})).unwrap_err(),
@@ -529,7 +532,12 @@ mod tests {
         );
         // Fan-out freezes the fields, not the notice's values or the date.
         assert_eq!(
-            frozen_names("{{ 姓名 }}", "{{ 班级 }}{{ class }}{{ 考试时间 }}{{ 日期 }}{{ 宿舍 }}", &values).unwrap(),
+            frozen_names(
+                "{{ 姓名 }}",
+                "{{ 班级 }}{{ class }}{{ 考试时间 }}{{ 日期 }}{{ 宿舍 }}",
+                &values
+            )
+            .unwrap(),
             vec!["class", "name", "宿舍"]
         );
     }
