@@ -16,7 +16,6 @@ use std::sync::atomic::{AtomicU64, Ordering};
 use std::sync::Arc;
 use std::time::{Duration, Instant};
 
-use herald::model::NewWebhookChannel;
 use herald::App;
 
 /// A minimal HTTP/1.1 sink: keep-alive, answers every request `200` with an empty body.
@@ -125,17 +124,16 @@ fn main() {
     let dir = tempfile::tempdir().unwrap();
     let app = rt.block_on(async {
         let app = common::open_app(dir.path()).await;
-        app.add_webhook_channel(NewWebhookChannel {
-            name: "sink".into(),
-            url: format!("http://127.0.0.1:{port}/hook"),
-            limits: Some(herald::model::ChannelLimits {
-                concurrency: Some(64),
-                ..Default::default()
-            }),
+        let url = [("url".to_owned(), format!("http://127.0.0.1:{port}/hook"))]
+            .into_iter()
+            .collect();
+        let limits = herald::model::ChannelLimits {
+            concurrency: Some(64),
             ..Default::default()
-        })
-        .await
-        .unwrap();
+        };
+        app.add_kind_channel("webhook", "sink", url, Some(limits))
+            .await
+            .unwrap();
         drop(app);
         prepare(dir.path(), n, "sink").await
     });

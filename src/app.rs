@@ -24,6 +24,7 @@ mod contacts;
 mod import;
 mod kinds;
 mod notice_variables;
+mod preview;
 mod providers;
 mod unsubscribe;
 pub use after_send::{reminder_text, AfterSendError};

@@ -451,6 +451,38 @@ pub struct Notice {
     pub values: BTreeMap<String, String>,
 }
 
+/// One person's message on one channel (or a group chat's), exactly as it would be sent:
+/// built by the code that sends it.
+#[derive(Debug, Clone, PartialEq, Serialize, TS)]
+#[serde(rename_all = "camelCase")]
+#[ts(export)]
+pub struct DeliveryPreview {
+    pub channel: String,
+    pub kind: String,
+    /// The person's name, or `群：<channel>` for a group chat.
+    pub recipient: String,
+    /// The address it goes to; `None` for a group chat, or when the person has none usable.
+    pub address: Option<String>,
+    /// The message's parts as they go out; empty when nothing would be sent.
+    pub parts: Vec<crate::providers::WirePart>,
+    /// The notice's files, by name, where the channel carries them (e-mail).
+    pub attachments: Vec<String>,
+    /// Why this person gets nothing on this channel, or would get it broken.
+    pub problem: Option<PreviewProblem>,
+}
+
+/// Why a preview shows no message.
+#[derive(Debug, Clone, PartialEq, Serialize, TS)]
+#[serde(rename_all = "camelCase")]
+#[ts(export)]
+pub struct PreviewProblem {
+    /// `no_address` (none of the channel's kind, marked invalid, or opted out), `render` (a
+    /// template fails for this person), `refused` (the channel would refuse the message, such
+    /// as one over its byte limit), `too_many_mentions`.
+    pub code: String,
+    pub reason: String,
+}
+
 /// What is needed to compose a notice.
 #[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize, TS)]
 #[serde(rename_all = "camelCase", default)]
@@ -775,106 +807,6 @@ pub struct DemoLoadResult {
     pub added: i64,
     #[ts(type = "number")]
     pub already_present: i64,
-}
-
-/// What is needed to add a generic webhook channel.
-#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize, TS)]
-#[serde(rename_all = "camelCase", default)]
-#[ts(export)]
-pub struct NewWebhookChannel {
-    pub name: String,
-    /// Where each message is sent (http or https).
-    pub url: String,
-    /// `POST` (default) or `PUT`.
-    #[ts(optional)]
-    pub method: Option<String>,
-    #[ts(optional)]
-    pub headers: Option<std::collections::BTreeMap<String, String>>,
-    /// Headers (among `headers`) whose values are secret although their names do not look
-    /// like credentials: kept in the secret store and never shown, like `Authorization`.
-    #[ts(optional)]
-    pub secret_headers: Option<Vec<String>>,
-    /// A minijinja template rendering the JSON body (variables: id, channel, recipient.name,
-    /// recipient.address, subject, body).
-    #[ts(optional)]
-    pub body_template: Option<String>,
-    #[ts(optional)]
-    pub timeout_ms: Option<u32>,
-    /// A Standard Webhooks signing secret (`whsec_…`); when given, requests are signed. It is
-    /// kept in the secret store, never in the database, and never sent back to the UI.
-    #[ts(optional)]
-    pub secret: Option<String>,
-    #[ts(optional)]
-    pub limits: Option<ChannelLimits>,
-}
-
-/// Changes to a webhook channel; every field left out stays as it is. Checked exactly as a
-/// new channel is.
-#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize, TS)]
-#[serde(rename_all = "camelCase", default)]
-#[ts(export)]
-pub struct UpdateWebhookChannel {
-    #[ts(optional)]
-    pub url: Option<String>,
-    /// `POST` or `PUT`.
-    #[ts(optional)]
-    pub method: Option<String>,
-    /// Headers to add or replace (names ignore case). The values of secret headers (names
-    /// with auth, token, key, secret, sig, pass, pwd, cookie, session, credential…, and those
-    /// marked secret) go to the secret store.
-    #[ts(optional)]
-    pub headers: Option<std::collections::BTreeMap<String, String>>,
-    /// Headers (among the channel's after this edit) to keep secret although their names do
-    /// not look like credentials. A header once secret stays secret.
-    #[ts(optional)]
-    pub secret_headers: Option<Vec<String>>,
-    /// Headers to drop, by name (any case).
-    #[ts(optional)]
-    pub remove_headers: Option<Vec<String>>,
-    /// A new body template; an empty one goes back to the default body.
-    #[ts(optional)]
-    pub body_template: Option<String>,
-    #[ts(optional)]
-    pub timeout_ms: Option<u32>,
-    /// Sign requests (needs a secret). Left out: on when a new secret is given, off when the
-    /// secret is removed, else as it was.
-    #[ts(optional)]
-    pub signing: Option<bool>,
-    /// A new signing secret (`whsec_…`) replacing the current one, which stops working at once.
-    #[ts(optional)]
-    pub secret: Option<String>,
-    /// Drop the signing secret.
-    #[ts(optional)]
-    pub remove_secret: Option<bool>,
-    /// New limits, replacing the current ones as a whole.
-    #[ts(optional)]
-    pub limits: Option<ChannelLimits>,
-}
-
-/// A webhook channel's configuration as the faces show it. Holds no secret value: secret
-/// headers, secret query parameters and the signing secret are only named.
-#[derive(Debug, Clone, PartialEq, Serialize, Deserialize, TS)]
-#[serde(rename_all = "camelCase")]
-#[ts(export)]
-pub struct WebhookChannelConfig {
-    /// The URL with the values of secret query parameters shown as `********`; given back
-    /// unchanged in an edit, they keep their stored values.
-    pub url: String,
-    /// `POST` or `PUT`.
-    pub method: String,
-    /// Headers kept in the settings, with their values.
-    pub headers: std::collections::BTreeMap<String, String>,
-    /// Secret headers whose values are in the secret store.
-    pub secret_headers: Vec<String>,
-    /// Query parameters of the URL whose values are in the secret store.
-    pub secret_query: Vec<String>,
-    pub body_template: Option<String>,
-    #[ts(type = "number")]
-    pub timeout_ms: u64,
-    /// Requests are signed.
-    pub signing: bool,
-    /// A signing secret is stored (it may be kept while signing is off).
-    pub has_secret: bool,
 }
 
 /// One checked row of an import, as the store upserts it (by `external_id` when it has one).

@@ -22,6 +22,8 @@ struct Robot {
     secret: Option<&'static str>,
     /// The message bodies it accepted.
     accepted: Arc<Mutex<Vec<serde_json::Value>>>,
+    /// The same, as the bytes that arrived.
+    raw: Arc<Mutex<Vec<Vec<u8>>>>,
 }
 
 fn errcode(code: i64, msg: &str) -> ResponseTemplate {
@@ -63,6 +65,7 @@ impl Respond for Robot {
             return errcode(400402, "title is empty");
         }
         self.accepted.lock().unwrap().push(body);
+        self.raw.lock().unwrap().push(req.body.clone());
         errcode(0, "ok")
     }
 }
@@ -71,6 +74,7 @@ async fn robot(secret: Option<&'static str>) -> (MockServer, Robot) {
     let robot = Robot {
         secret,
         accepted: Arc::default(),
+        raw: Arc::default(),
     };
     let server = common::serve(robot.clone()).await;
     (server, robot)
@@ -350,7 +354,35 @@ async fn a_robot_set_to_mention_the_audience_pings_them_by_dingtalk_id_or_mobile
     let preview = h.json(&["audience", "preview", "all", "--channel", "班级群"]);
     assert_eq!(preview["channels"][0]["mentions"], 2, "{preview}");
     assert_eq!(preview["channels"][0]["mentionsRefused"], false, "{preview}");
-    send_to(&h, "补考通知", "请以下同学周三到 A101 补考。", "班级群");
+    let notice = h.json(&[
+        "notices",
+        "create",
+        "--title",
+        "补考通知",
+        "--body",
+        "请以下同学**周三**到 A101 补考。",
+        "--channel",
+        "班级群",
+    ]);
+    let id = notice["id"].to_string();
+    // The preview of the group's message, mentions and all, before it is sent.
+    let shown = h.json(&["notices", "preview", &id]);
+    assert_eq!(shown[0]["recipient"], "群：班级群", "{shown}");
+    let parts = shown[0]["parts"].as_array().unwrap();
+    let part = |kind: &str| {
+        parts
+            .iter()
+            .find(|p| p["kind"] == kind)
+            .and_then(|p| p["content"].as_str())
+            .unwrap_or_else(|| panic!("no {kind} part in {shown}"))
+            .to_owned()
+    };
+    assert!(part("markdown").ends_with("@liuyang01 @13800138000"), "{shown}");
+    tokio::task::block_in_place(|| h.json(&["notices", "send", &id, "--wait"]));
+    // What the robot received is the preview, byte for byte.
+    let raw = robot.raw.lock().unwrap().clone();
+    assert_eq!(raw.len(), 1);
+    assert_eq!(String::from_utf8(raw[0].clone()).unwrap(), part("json"));
 
     let accepted = robot.accepted.lock().unwrap().clone();
     assert_eq!(accepted.len(), 1, "one message into the group");

@@ -422,7 +422,9 @@ fn a_notice_that_allows_opting_out_says_how_and_the_requests_that_come_back_are_
     assert!(first.iter().all(|r| !r.mail().text.unwrap().contains("退订")));
 
     // One that allows it: the header points at the office's reply-to mailbox, both parts say how.
-    send_with(&h, "mail", "讲座预告", &["--allow-unsubscribe"]);
+    let run = send_with(&h, "mail", "讲座预告", &["--allow-unsubscribe"]);
+    let notice = run["noticeId"].to_string();
+    let preview = h.json(&["notices", "preview", &notice, "--contact", "S1", "--channel", "mail"]);
     assert_eq!(h.json(&["dispatch", "--until-idle"])["sent"], 3);
     let received = server.wait_for_messages(6, WAIT);
     let to_wxm = received[3..]
@@ -434,7 +436,8 @@ fn a_notice_that_allows_opting_out_says_how_and_the_requests_that_come_back_are_
         Some("<mailto:office@example.edu.cn?subject=%E9%80%80%E8%AE%A2%20unsubscribe>")
     );
     let mail = to_wxm.mail();
-    let text = mail.text.unwrap().replace("\r\n", "\n");
+    let crlf_text = mail.text.clone().unwrap();
+    let text = crlf_text.replace("\r\n", "\n");
     assert!(
         text.ends_with(
             "\n-- \n不想再收到这类通知？发一封主题为“退订”的邮件到 office@example.edu.cn 即可退订。\n\
@@ -442,10 +445,23 @@ fn a_notice_that_allows_opting_out_says_how_and_the_requests_that_come_back_are_
         ),
         "{text:?}"
     );
-    assert!(mail
-        .html
-        .unwrap()
-        .contains("subject=%E9%80%80%E8%AE%A2%20unsubscribe\">退订</a>"));
+    let html = mail.html.unwrap();
+    assert!(html.contains("subject=%E9%80%80%E8%AE%A2%20unsubscribe\">退订</a>"));
+    // The preview is what arrived, byte for byte, the opt-out line included.
+    let part = |kind: &str| {
+        preview[0]["parts"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .find(|p| p["kind"] == kind)
+            .and_then(|p| p["content"].as_str())
+            .unwrap_or_else(|| panic!("no {kind} part in {preview}"))
+            .to_owned()
+    };
+    assert_eq!(preview[0]["address"], "wxm@example.edu.cn", "{preview}");
+    assert_eq!(part("html"), html);
+    assert_eq!(part("text"), crlf_text);
+    assert_eq!(Some(part("subject")), mail.subject);
 
     // The request comes back as a mail from the student; its text is pasted as it is.
     let request = "发件人: 王小明 <WXM@example.edu.cn>\n收件人: office@example.edu.cn\n主题: 退订 unsubscribe\n\n\

@@ -113,8 +113,8 @@ fn a_running_dispatcher_signs_with_the_rotated_secret_and_not_the_old_one() {
     );
 
     let shown = h.json(&["channels", "show", "hook"]);
-    assert_eq!(shown["webhook"]["signing"], true);
-    assert_eq!(shown["webhook"]["hasSecret"], true);
+    assert_eq!(shown["settings"]["settings"]["signing"], true);
+    assert_eq!(shown["settings"]["secretsSet"], serde_json::json!(["secret"]));
     let text = shown.to_string();
     assert!(!text.contains(&OLD[6..]) && !text.contains(&NEW[6..]), "{text}");
 }
@@ -169,10 +169,10 @@ fn credential_header_values_never_reach_the_database_nor_show() {
 
     let shown = h.json(&["channels", "show", "hook"]);
     assert_eq!(
-        shown["webhook"]["secretHeaders"],
-        serde_json::json!(["Authorization", "X-Api-Key"])
+        shown["settings"]["settings"]["headers"],
+        serde_json::json!({"Authorization": null, "X-Api-Key": null})
     );
-    assert_eq!(shown["webhook"]["timeoutMs"], 5000);
+    assert_eq!(shown["settings"]["settings"]["timeout-ms"], 5000);
     let human = h.cmd().args(["channels", "show", "hook"]).output().unwrap();
     assert!(String::from_utf8_lossy(&human.stdout).contains("Authorization: (in the secret store)"));
     let history = h.json(&["history", "--run", "1"]);
@@ -308,12 +308,11 @@ fn url_query_secrets_and_secret_headers_stay_out_of_files_views_and_reasons() {
     assert_eq!(seen.header("x-api-pass"), Some(PASS));
 
     let shown = h.json(&["channels", "show", "hook"]);
-    assert_eq!(shown["webhook"]["secretQuery"], serde_json::json!(["access_token"]));
     assert_eq!(
-        shown["webhook"]["secretHeaders"],
-        serde_json::json!(["X-Api-Pass", "X-Tenant"])
+        shown["settings"]["settings"]["headers"],
+        serde_json::json!({"X-Api-Pass": null, "X-Tenant": null})
     );
-    assert!(shown["webhook"]["url"]
+    assert!(shown["settings"]["settings"]["url"]
         .as_str()
         .unwrap()
         .ends_with("?access_token=********&msgtype=text"));
@@ -341,7 +340,7 @@ fn url_query_secrets_and_secret_headers_stay_out_of_files_views_and_reasons() {
     assert!(contains(&secrets, QTOKEN) && contains(&secrets, TENANT) && contains(&secrets, PASS));
 
     // An edit that gives the URL as shown keeps the token; the next request carries it.
-    let shown_url = shown["webhook"]["url"].as_str().unwrap().to_owned();
+    let shown_url = shown["settings"]["settings"]["url"].as_str().unwrap().to_owned();
     h.json(&[
         "channels",
         "edit",
@@ -353,7 +352,10 @@ fn url_query_secrets_and_secret_headers_stay_out_of_files_views_and_reasons() {
         "2",
     ]);
     let loaded = h.json(&["channels", "show", "hook"]);
-    assert_eq!(loaded["webhook"]["url"], shown["webhook"]["url"]);
+    assert_eq!(
+        loaded["settings"]["settings"]["url"],
+        shown["settings"]["settings"]["url"]
+    );
     // A secret typed on the command line still works, with a warning.
     let typed = format!("{}?key={QTOKEN}", sink.url());
     let out = h

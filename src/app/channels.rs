@@ -1,4 +1,4 @@
-//! Channels' storage and the webhook's compatibility layer.
+//! Channels' storage: a channel's row and its one secret-store entry, switched together.
 //!
 //! A channel's secrets (a described kind's secret settings and the secret parts of its partly
 //! secret ones: a webhook's signing secret, secret header values, the URL's secret query
@@ -8,20 +8,18 @@
 //! configuration or the new one, never settings from one and secrets from the other. The old
 //! entry goes afterwards.
 //!
-//! The webhook is a kind of the registry (`channels::kinds::webhook`); `add_webhook_channel`,
-//! `update_webhook_channel` and `webhook_channel_config` only translate the earlier input and
-//! view types into its settings, for the faces still using them.
+//! Earlier versions kept a webhook's secret header values and URL query values in its
+//! settings; they are moved to the secret store when a data directory opens.
 
 use std::collections::BTreeMap;
 
 use super::App;
 use crate::audit;
-use crate::channels::schema::{edit_headers, headers_of, headers_text, Header};
-use crate::model::{Channel, ChannelKind, NewWebhookChannel, UpdateWebhookChannel, WebhookChannelConfig};
+use crate::model::{Channel, ChannelKind};
 use crate::providers::webhook::{is_credential_header, mask_url, masked_names};
 use crate::secrets::{ChannelSecrets, SecretStore};
 use crate::store::{ChannelConfigRow, Store, StoreError};
-use crate::{Error, Result};
+use crate::Result;
 
 /// A channel's row and its secrets as the secret store has them (empty if it lost them). A
 /// reader racing an edit in another process may find its entry just deleted; it reads the
@@ -141,155 +139,6 @@ impl App {
         }
     }
 
-    /// The channel of this name if it is of `kind` (`what` names that kind for people), or an
-    /// error naming what it is instead.
-    pub(super) async fn channel_of_kind(&self, name: &str, kind: ChannelKind, what: &str) -> Result<Channel> {
-        let channel = self.channel_by_name(name).await?;
-        if channel.kind != kind {
-            return Err(Error::Invalid(format!(
-                "{name} is a {} channel, not {what}",
-                channel.kind.as_str()
-            )));
-        }
-        Ok(channel)
-    }
-
-    /// Adds a webhook channel from the earlier input type: its fields as the `webhook` kind's
-    /// settings (see [`App::add_kind_channel`]).
-    pub async fn add_webhook_channel(&self, input: NewWebhookChannel) -> Result<Channel> {
-        let mut settings = BTreeMap::new();
-        settings.insert("url".to_owned(), input.url);
-        if let Some(m) = input.method {
-            settings.insert("method".to_owned(), m.trim().to_ascii_uppercase());
-        }
-        let marked = input.secret_headers.unwrap_or_default();
-        let headers: Vec<Header> = input
-            .headers
-            .unwrap_or_default()
-            .into_iter()
-            .map(|(name, value)| Header {
-                secret: marked.iter().any(|m| m.trim().eq_ignore_ascii_case(name.trim())),
-                name,
-                value: Some(value),
-            })
-            .collect();
-        if let Some(m) = marked
-            .iter()
-            .find(|m| !headers.iter().any(|h| h.name.trim().eq_ignore_ascii_case(m.trim())))
-        {
-            return Err(Error::Invalid(format!(
-                "headers.{}: marked secret, but no such header is given",
-                m.trim()
-            )));
-        }
-        if !headers.is_empty() {
-            settings.insert("headers".to_owned(), headers_text(&headers));
-        }
-        if let Some(t) = input.body_template {
-            settings.insert("body-template".to_owned(), t);
-        }
-        if let Some(t) = input.timeout_ms {
-            settings.insert("timeout-ms".to_owned(), t.to_string());
-        }
-        if let Some(s) = input.secret {
-            settings.insert("secret".to_owned(), s);
-        }
-        self.add_kind_channel("webhook", &input.name, settings, input.limits)
-            .await
-    }
-
-    /// Changes a webhook channel from the earlier input type: headers set, marked secret and
-    /// removed are applied to its `headers` setting, the rest given as settings (see
-    /// [`App::update_kind_channel`]).
-    pub async fn update_webhook_channel(&self, name: &str, input: UpdateWebhookChannel) -> Result<Channel> {
-        let channel = self.channel_of_kind(name, ChannelKind::WEBHOOK, "a webhook").await?;
-        let mut changes = BTreeMap::new();
-        if let Some(url) = input.url {
-            changes.insert("url".to_owned(), url);
-        }
-        if let Some(m) = input.method {
-            changes.insert("method".to_owned(), m.trim().to_ascii_uppercase());
-        }
-        let set = input.headers.unwrap_or_default();
-        let remove = input.remove_headers.unwrap_or_default();
-        let marked = input.secret_headers.unwrap_or_default();
-        if !set.is_empty() || !remove.is_empty() || !marked.is_empty() {
-            let kind = super::kinds::described(channel.kind).expect("the webhook is described");
-            let values = super::kinds::stored_values(&self.store, self.secrets.as_ref(), kind, channel.id).await?;
-            let mut headers = match values.get("headers") {
-                Some(text) => headers_of("headers", text)?,
-                None => Vec::new(),
-            };
-            edit_headers(&mut headers, set, remove, &marked).map_err(Error::Invalid)?;
-            changes.insert("headers".to_owned(), headers_text(&headers));
-        }
-        if let Some(t) = input.body_template {
-            changes.insert("body-template".to_owned(), t);
-        }
-        if let Some(t) = input.timeout_ms {
-            changes.insert("timeout-ms".to_owned(), t.to_string());
-        }
-        if let Some(s) = input.signing {
-            changes.insert("signing".to_owned(), s.to_string());
-        }
-        match (input.secret, input.remove_secret.unwrap_or(false)) {
-            (Some(_), true) => {
-                return Err(Error::Invalid(
-                    "secret: give a new secret or remove it, not both".into(),
-                ))
-            }
-            (Some(s), false) => {
-                changes.insert("secret".to_owned(), s);
-            }
-            (None, true) => {
-                changes.insert("secret".to_owned(), String::new());
-            }
-            (None, false) => {}
-        }
-        self.update_kind_channel(name, changes, input.limits).await
-    }
-
-    /// A webhook channel's configuration in the earlier view type, secrets only named.
-    pub async fn webhook_channel_config(&self, name: &str) -> Result<WebhookChannelConfig> {
-        self.channel_of_kind(name, ChannelKind::WEBHOOK, "a webhook").await?;
-        let config = self.kind_channel_config(name).await?;
-        let text = |key: &str| config.settings.get(key).and_then(|v| v.as_str()).map(str::to_owned);
-        let url = text("url").unwrap_or_default();
-        let mut headers = BTreeMap::new();
-        let mut secret_headers = Vec::new();
-        if let Some(serde_json::Value::Object(map)) = config.settings.get("headers") {
-            for (k, v) in map {
-                match v.as_str() {
-                    Some(v) => {
-                        headers.insert(k.clone(), v.to_owned());
-                    }
-                    None => secret_headers.push(k.clone()),
-                }
-            }
-        }
-        let mut secret_query = masked_names(&url);
-        secret_query.dedup();
-        Ok(WebhookChannelConfig {
-            url,
-            method: text("method").unwrap_or_else(|| "POST".into()),
-            headers,
-            secret_headers,
-            secret_query,
-            body_template: text("body-template").filter(|t| !t.is_empty()),
-            timeout_ms: config
-                .settings
-                .get("timeout-ms")
-                .and_then(|v| v.as_u64())
-                .unwrap_or(crate::providers::webhook::DEFAULT_TIMEOUT_MS),
-            signing: config
-                .settings
-                .get("signing")
-                .and_then(|v| v.as_bool())
-                .unwrap_or(false),
-            has_secret: config.secrets_set.iter().any(|s| s == "secret"),
-        })
-    }
-
     /// Moves secret values that earlier versions kept in a webhook's settings (credential
     /// header values, and URL query parameters such as `access_token`) into the secret store,
     /// then rewrites the database file without them.
@@ -372,6 +221,7 @@ impl App {
 #[cfg(test)]
 mod tests {
     use super::*;
+    use crate::channels::schema::{edit_headers, Header};
     use crate::model::ChannelLimits;
     use crate::AppConfig;
 
@@ -388,14 +238,32 @@ mod tests {
         .unwrap()
     }
 
-    fn hook(url: &str) -> NewWebhookChannel {
-        NewWebhookChannel {
-            name: "hook".into(),
-            url: url.into(),
-            headers: Some(map(&[("Authorization", TOKEN), ("X-Team", "office")])),
-            secret: Some(OLD.into()),
-            ..Default::default()
-        }
+    /// Settings by key, as a face gives them.
+    fn settings(pairs: &[(&str, &str)]) -> BTreeMap<String, String> {
+        pairs.iter().map(|(k, v)| ((*k).to_owned(), (*v).to_owned())).collect()
+    }
+
+    /// A headers setting's text: `(name, value, marked secret)`; no value keeps a stored one.
+    fn headers(list: &[(&str, Option<&str>, bool)]) -> String {
+        let list: Vec<Header> = list
+            .iter()
+            .map(|(name, value, secret)| Header {
+                name: (*name).into(),
+                value: value.map(str::to_owned),
+                secret: *secret,
+            })
+            .collect();
+        serde_json::to_string(&list).unwrap()
+    }
+
+    async fn add_hook(app: &App, url: &str) -> Result<Channel> {
+        let h = headers(&[("Authorization", Some(TOKEN), false), ("X-Team", Some("office"), false)]);
+        let s = settings(&[("url", url), ("headers", &h), ("secret", OLD)]);
+        app.add_kind_channel("webhook", "hook", s, None).await
+    }
+
+    async fn edit(app: &App, changes: &[(&str, &str)]) -> Result<Channel> {
+        app.update_kind_channel("hook", settings(changes), None).await
     }
 
     /// A webhook channel as the dispatcher would build it: its provider's settings and secret.
@@ -433,7 +301,7 @@ mod tests {
     async fn credential_headers_live_in_the_secret_store_and_an_edit_replaces_the_secret() {
         let dir = tempfile::tempdir().unwrap();
         let app = open(dir.path()).await;
-        let c = app.add_webhook_channel(hook("https://example.org/in")).await.unwrap();
+        let c = add_hook(&app, "https://example.org/in").await.unwrap();
         let row = app.store.channel_config(c.id).await.unwrap();
         assert_eq!(
             row.settings["headers"],
@@ -443,28 +311,25 @@ mod tests {
         assert_eq!(loaded.settings.headers["Authorization"], TOKEN);
         assert_eq!(loaded.secret.as_deref(), Some(OLD));
 
-        let edited = app
-            .update_webhook_channel(
-                "hook",
-                UpdateWebhookChannel {
-                    url: Some("https://example.org/new".into()),
-                    secret: Some(NEW.into()),
-                    headers: Some(map(&[("X-Api-Key", "k3y-value-123456")])),
-                    limits: Some(ChannelLimits {
-                        per_second: Some(7),
-                        ..Default::default()
-                    }),
-                    ..Default::default()
-                },
-            )
-            .await
-            .unwrap();
+        // As the form gives them back: the stored secret header without its value keeps it.
+        let h = headers(&[
+            ("Authorization", None, true),
+            ("X-Team", Some("office"), false),
+            ("X-Api-Key", Some("k3y-value-123456"), false),
+        ]);
+        let limits = ChannelLimits {
+            per_second: Some(7),
+            ..Default::default()
+        };
+        let changes = settings(&[("url", "https://example.org/new"), ("secret", NEW), ("headers", &h)]);
+        let edited = app.update_kind_channel("hook", changes, Some(limits)).await.unwrap();
         assert!(edited.updated_at > c.updated_at);
         assert_eq!(edited.limits.per_second, Some(7));
         let after = load_webhook(&app.store, app.secrets.as_ref(), c.id).await.unwrap();
         assert_eq!(after.secret.as_deref(), Some(NEW));
         assert_eq!(after.settings.url, "https://example.org/new");
         assert_eq!(after.settings.headers.len(), 3);
+        assert_eq!(after.settings.headers["Authorization"], TOKEN);
         assert_ne!(after.row.secret_ref, row.secret_ref);
         // The old entry is gone: the old secret is nowhere any more.
         let file = std::fs::read_to_string(dir.path().join("secrets.json")).unwrap();
@@ -475,9 +340,13 @@ mod tests {
         }
         assert!(stored.contains("\"secret\""), "{stored}");
 
-        let config = app.webhook_channel_config("hook").await.unwrap();
-        assert_eq!(config.secret_headers, ["Authorization", "X-Api-Key"]);
-        assert!(config.signing && config.has_secret);
+        let config = app.kind_channel_config("hook").await.unwrap();
+        assert_eq!(
+            config.settings["headers"],
+            serde_json::json!({"Authorization": null, "X-Api-Key": null, "X-Team": "office"})
+        );
+        assert_eq!(config.settings["signing"], true);
+        assert_eq!(config.secrets_set, ["secret"]);
         assert!(!serde_json::to_string(&config).unwrap().contains("k3y"));
     }
 
@@ -485,50 +354,25 @@ mod tests {
     async fn edits_are_checked_as_new_channels_are() {
         let dir = tempfile::tempdir().unwrap();
         let app = open(dir.path()).await;
-        app.add_webhook_channel(hook("https://example.org/in")).await.unwrap();
-        let edit = |input: UpdateWebhookChannel| app.update_webhook_channel("hook", input);
+        add_hook(&app, "https://example.org/in").await.unwrap();
         let message = |r: Result<Channel>| r.unwrap_err().to_string();
-        let url = |u: &str| UpdateWebhookChannel {
-            url: Some(u.into()),
-            ..Default::default()
-        };
         assert_eq!(
-            message(edit(url("ftp://x.org")).await),
-            message(app.add_webhook_channel(hook("ftp://x.org")).await)
+            message(edit(&app, &[("url", "ftp://x.org")]).await),
+            message(add_hook(&app, "ftp://x.org").await)
         );
-        let e = message(
-            edit(UpdateWebhookChannel {
-                remove_secret: Some(true),
-                signing: Some(true),
-                ..Default::default()
-            })
-            .await,
-        );
-        assert!(e.starts_with("secret: "), "{e}");
-        let e = message(
-            edit(UpdateWebhookChannel {
-                secret: Some("whsec_not*base64".into()),
-                ..Default::default()
-            })
-            .await,
-        );
+        let e = message(edit(&app, &[("secret", "whsec_not*base64")]).await);
         assert!(e.starts_with("secret: ") && !e.contains("not*base64"), "{e}");
-        let e = message(
-            edit(UpdateWebhookChannel {
-                headers: Some(map(&[("Host", "evil.example")])),
-                ..Default::default()
-            })
-            .await,
-        );
+        let e = message(edit(&app, &[("headers", &headers(&[("Host", Some("evil.example"), false)]))]).await);
         assert!(e.starts_with("headers.Host: "), "{e}");
-        let e = message(app.update_webhook_channel("sandbox", url("https://x.org")).await);
-        assert!(e.contains("not a webhook"), "{e}");
-        // Removing the secret turns signing off and leaves nothing in the secret store.
-        let c = edit(UpdateWebhookChannel {
-            remove_secret: Some(true),
-            remove_headers: Some(vec!["authorization".into()]),
-            ..Default::default()
-        })
+        // Removing the secret (and the secret header) turns signing off and leaves nothing in
+        // the secret store.
+        let c = edit(
+            &app,
+            &[
+                ("secret", ""),
+                ("headers", &headers(&[("X-Team", Some("office"), false)])),
+            ],
+        )
         .await
         .unwrap();
         let row = app.store.channel_config(c.id).await.unwrap();
@@ -544,29 +388,17 @@ mod tests {
     async fn lost_secrets_are_named_and_can_be_set_again_by_an_edit() {
         let dir = tempfile::tempdir().unwrap();
         let app = open(dir.path()).await;
-        let c = app.add_webhook_channel(hook("https://example.org/in")).await.unwrap();
+        let c = add_hook(&app, "https://example.org/in").await.unwrap();
         std::fs::remove_file(dir.path().join("secrets.json")).unwrap();
         let e = load_webhook(&app.store, app.secrets.as_ref(), c.id)
             .await
             .err()
             .unwrap();
         assert!(e.to_string().contains("missing from the secret store"), "{e}");
-        let url_only = UpdateWebhookChannel {
-            url: Some("https://example.org/in2".into()),
-            ..Default::default()
-        };
-        let e = app.update_webhook_channel("hook", url_only).await.unwrap_err();
+        let e = edit(&app, &[("url", "https://example.org/in2")]).await.unwrap_err();
         assert!(e.to_string().starts_with("headers.Authorization: "), "{e}");
-        app.update_webhook_channel(
-            "hook",
-            UpdateWebhookChannel {
-                headers: Some(map(&[("authorization", TOKEN)])),
-                secret: Some(NEW.into()),
-                ..Default::default()
-            },
-        )
-        .await
-        .unwrap();
+        let h = headers(&[("authorization", Some(TOKEN), false), ("X-Team", Some("office"), false)]);
+        edit(&app, &[("headers", &h), ("secret", NEW)]).await.unwrap();
         let loaded = load_webhook(&app.store, app.secrets.as_ref(), c.id).await.unwrap();
         assert_eq!(loaded.settings.headers["authorization"], TOKEN);
         assert_eq!(loaded.secret.as_deref(), Some(NEW));
@@ -622,38 +454,25 @@ mod tests {
         let dir = tempfile::tempdir().unwrap();
         let app = open(dir.path()).await;
         let url = format!("https://oapi.dingtalk.com/robot/send?access_token={QTOKEN}&x=1");
+        let h = headers(&[("X-Custom", Some(CUSTOM), true), ("X-Team", Some("office"), false)]);
         let c = app
-            .add_webhook_channel(NewWebhookChannel {
-                name: "hook".into(),
-                url: url.clone(),
-                headers: Some(map(&[("X-Custom", CUSTOM), ("X-Team", "office")])),
-                secret_headers: Some(vec!["x-custom".into()]),
-                ..Default::default()
-            })
+            .add_kind_channel("webhook", "hook", settings(&[("url", &url), ("headers", &h)]), None)
             .await
             .unwrap();
         let loaded = load_webhook(&app.store, app.secrets.as_ref(), c.id).await.unwrap();
         assert_eq!(loaded.settings.url, url);
         assert_eq!(loaded.settings.headers["X-Custom"], CUSTOM);
-        let config = app.webhook_channel_config("hook").await.unwrap();
+        let config = app.kind_channel_config("hook").await.unwrap();
+        let shown = config.settings["url"].as_str().unwrap().to_owned();
+        assert_eq!(shown, "https://oapi.dingtalk.com/robot/send?access_token=********&x=1");
         assert_eq!(
-            config.url,
-            "https://oapi.dingtalk.com/robot/send?access_token=********&x=1"
+            config.settings["headers"],
+            serde_json::json!({"X-Custom": null, "X-Team": "office"})
         );
-        assert_eq!(config.secret_query, ["access_token"]);
-        assert_eq!(config.secret_headers, ["X-Custom"]);
-        // An edit that gives the URL as shown keeps the token; the marked header stays secret
-        // through an edit of another field.
-        app.update_webhook_channel(
-            "hook",
-            UpdateWebhookChannel {
-                url: Some(config.url.clone()),
-                headers: Some(map(&[("X-Other", "1")])),
-                ..Default::default()
-            },
-        )
-        .await
-        .unwrap();
+        // An edit that gives the URL as shown keeps the token; the marked header, given back
+        // without its value and its mark, stays secret and keeps its value.
+        let h = headers(&[("X-Custom", None, false), ("X-Other", Some("1"), false)]);
+        edit(&app, &[("url", &shown), ("headers", &h)]).await.unwrap();
         let loaded = load_webhook(&app.store, app.secrets.as_ref(), c.id).await.unwrap();
         assert_eq!(loaded.settings.url, url);
         assert_eq!(loaded.settings.headers["X-Custom"], CUSTOM);
@@ -662,37 +481,12 @@ mod tests {
             assert!(!stored.contains(secret), "{secret} in {stored}");
         }
         // The stored token never goes to another host.
-        let elsewhere = config.url.replace("oapi.dingtalk.com", "evil.example");
-        let e = app
-            .update_webhook_channel(
-                "hook",
-                UpdateWebhookChannel {
-                    url: Some(elsewhere),
-                    ..Default::default()
-                },
-            )
-            .await
-            .unwrap_err();
+        let elsewhere = shown.replace("oapi.dingtalk.com", "evil.example");
+        let e = edit(&app, &[("url", &elsewhere)]).await.unwrap_err();
         assert!(e.to_string().contains("same host"), "{e}");
-        // Marking a header that is not there names it.
-        let e = app
-            .update_webhook_channel(
-                "hook",
-                UpdateWebhookChannel {
-                    secret_headers: Some(vec!["X-Nope".into()]),
-                    ..Default::default()
-                },
-            )
-            .await
-            .unwrap_err();
-        assert!(e.to_string().starts_with("headers.X-Nope: "), "{e}");
         // A masked URL is refused where there is nothing to put back.
         let e = app
-            .add_webhook_channel(NewWebhookChannel {
-                name: "copy".into(),
-                url: config.url.clone(),
-                ..Default::default()
-            })
+            .add_kind_channel("webhook", "copy", settings(&[("url", &shown)]), None)
             .await
             .unwrap_err();
         assert!(

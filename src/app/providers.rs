@@ -8,7 +8,7 @@ use crate::channels::Kind;
 use crate::dispatch::ProviderFactory;
 use crate::model::{Channel, ChannelKind};
 use crate::providers::sandbox::{Sandbox, SandboxInbox};
-use crate::providers::{Limits, Outcome, Outgoing, Provider};
+use crate::providers::{Limits, Outcome, Outgoing, Provider, WirePart};
 use crate::secrets::SecretStore;
 use crate::store::Store;
 
@@ -116,6 +116,11 @@ impl Provider for Fresh {
             .expect("built before it is handed out")
     }
 
+    fn preview(&self, message: &Outgoing) -> Result<Vec<WirePart>, String> {
+        let (_, provider) = self.cached().ok_or("the channel's provider is not built")?;
+        provider.preview(message)
+    }
+
     async fn send(&self, batch: &[Outgoing]) -> Vec<Outcome> {
         match self.current().await {
             Ok(provider) => provider.send(batch).await,
@@ -137,7 +142,6 @@ mod tests {
     use wiremock::{Mock, MockServer, ResponseTemplate};
 
     use super::*;
-    use crate::model::{NewWebhookChannel, UpdateWebhookChannel};
     use crate::{App, AppConfig};
 
     #[tokio::test]
@@ -156,14 +160,8 @@ mod tests {
         })
         .await
         .unwrap();
-        let channel = app
-            .add_webhook_channel(NewWebhookChannel {
-                name: "hook".into(),
-                url: old.uri(),
-                ..Default::default()
-            })
-            .await
-            .unwrap();
+        let url = |server: &MockServer| [("url".to_owned(), server.uri())].into_iter().collect();
+        let channel = app.add_kind_channel("webhook", "hook", url(&old), None).await.unwrap();
         let provider = app.provider_factory().build(&channel).await.unwrap();
         let message = Outgoing {
             delivery_id: 1,
@@ -179,15 +177,7 @@ mod tests {
             provider.send(std::slice::from_ref(&message)).await[0],
             Outcome::Sent { .. }
         ));
-        app.update_webhook_channel(
-            "hook",
-            UpdateWebhookChannel {
-                url: Some(new.uri()),
-                ..Default::default()
-            },
-        )
-        .await
-        .unwrap();
+        app.update_kind_channel("hook", url(&new), None).await.unwrap();
         assert!(matches!(provider.send(&[message]).await[0], Outcome::Sent { .. }));
         assert_eq!(old.received_requests().await.unwrap().len(), 1);
         assert_eq!(new.received_requests().await.unwrap().len(), 1);

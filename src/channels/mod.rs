@@ -48,6 +48,27 @@ pub const MAX_MENTIONS: usize = 100;
 /// template name, so no notice can use or shadow it.
 pub const MENTIONS_VARIABLE: &str = "@mention";
 
+/// Whom a group delivery @-mentions, from its frozen variables (none for a person's delivery,
+/// whatever their imported columns are called), or how many people were too many to mention.
+pub fn frozen_mentions(variables: &serde_json::Value, group: bool) -> Result<crate::providers::Mentions, i64> {
+    let Some(frozen) = variables.get(MENTIONS_VARIABLE).filter(|_| group) else {
+        return Ok(Default::default());
+    };
+    if let Some(people) = frozen.get("tooMany").and_then(|v| v.as_i64()) {
+        return Err(people);
+    }
+    Ok(serde_json::from_value(frozen.clone()).unwrap_or_default())
+}
+
+/// Why a message that would @-mention `people` is not sent.
+pub fn too_many_mentions(people: i64) -> String {
+    format!(
+        "the channel is set to @-mention the notice's audience, and {people} people are more than one \
+         group message mentions ({MAX_MENTIONS}); set its mention to nobody or @everyone, or narrow \
+         the audience, and send again"
+    )
+}
+
 /// The contact address kinds a channel of `kind` with these stored `settings` @-mentions its
 /// notice's audience by (a robot whose `mention` is [`MENTION_AUDIENCE`]); empty when it
 /// mentions no one by name.

@@ -72,7 +72,7 @@ impl FieldType {
 
     /// Whether a value of this type is partly secret: stored in the settings, with its secret
     /// parts in the secret store under `KEY.PART`.
-    pub fn has_secret_parts(self) -> bool {
+    pub const fn has_secret_parts(self) -> bool {
         matches!(self, FieldType::Headers | FieldType::MaskedUrl)
     }
 }
@@ -329,7 +329,27 @@ pub struct Field {
     #[serde(skip_serializing_if = "Option::is_none")]
     #[ts(optional)]
     pub on_with: Option<&'static str>,
+    /// For a partly secret setting (headers, a masked URL): which names make a part secret,
+    /// so the form can say so while it is typed. Filled in from the type.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    #[ts(optional)]
+    pub secret_names: Option<SecretNames>,
 }
+
+/// The names of headers and query parameters whose values are kept secret
+/// (`providers::webhook::is_credential_name`): any name containing one of `parts`, and the
+/// whole `names`, in lower case.
+#[derive(Debug, Clone, Copy, Serialize, TS)]
+#[ts(export, rename = "SettingSecretNames")]
+pub struct SecretNames {
+    pub parts: &'static [&'static str],
+    pub names: &'static [&'static str],
+}
+
+const CREDENTIAL_NAMES: SecretNames = SecretNames {
+    parts: &crate::providers::webhook::CREDENTIAL_WORDS,
+    names: &crate::providers::webhook::CREDENTIAL_NAMES,
+};
 
 impl Field {
     /// A required field of `ty` with no check, to be completed with struct update syntax.
@@ -351,6 +371,11 @@ impl Field {
             empty_means: None,
             extensions: &[],
             on_with: None,
+            secret_names: if ty.has_secret_parts() {
+                Some(CREDENTIAL_NAMES)
+            } else {
+                None
+            },
         }
     }
 

@@ -266,8 +266,9 @@ pub enum NoticesCmd {
     List,
     /// Show one notice.
     Show { id: i64 },
-    /// Render a notice for the first person of its audience.
-    Preview(NoticeCreateArgs),
+    /// Show exactly what one person gets on each of a notice's channels (or one of them),
+    /// built by the code that sends it.
+    Preview(NoticePreviewArgs),
     /// List the variables templates may use: contact fields with their Chinese names, the
     /// date, imported columns, and the values given with --value.
     Variables {
@@ -282,6 +283,18 @@ pub enum NoticesCmd {
         #[arg(long)]
         wait: bool,
     },
+}
+
+#[derive(Debug, Args)]
+pub struct NoticePreviewArgs {
+    /// The notice's id.
+    pub id: i64,
+    /// Whose message: their 学号/工号, or #ID. Not needed for a group chat's message.
+    #[arg(long)]
+    pub contact: Option<String>,
+    /// Only this channel; repeat for several (default: every channel of the notice).
+    #[arg(long = "channel")]
+    pub channels: Vec<String>,
 }
 
 #[derive(Debug, Args)]

@@ -1,8 +1,9 @@
 //! `herald notices …`, `herald sandbox …`.
 
-use super::args::{NoticeCreateArgs, NoticesCmd, SandboxCmd};
+use super::args::{NoticeCreateArgs, NoticePreviewArgs, NoticesCmd, SandboxCmd};
 use super::output::{cut, emit};
-use crate::model::{ChannelStrategy, NewNotice};
+use crate::model::{ChannelStrategy, DeliveryPreview, NewNotice};
+use crate::providers::WireKind;
 use crate::App;
 
 /// The largest body, template or header file read: a notice is text, not a document.
@@ -52,19 +53,7 @@ pub async fn run(app: &App, cmd: NoticesCmd, json: bool) -> anyhow::Result<()> {
                 )
             })
         }
-        NoticesCmd::Preview(a) => {
-            let input = new_notice(app, a).await?;
-            let p = app.preview_notice(&input).await?;
-            emit(json, &p, || {
-                println!(
-                    "as {} gets it ({} people in the audience):",
-                    p.contact_name, p.audience_size
-                );
-                println!("subject: {}", p.subject);
-                println!();
-                println!("{}", p.body);
-            })
-        }
+        NoticesCmd::Preview(a) => preview(app, a, json).await,
         NoticesCmd::Variables { values } => {
             let all = app.notice_variables(&values.into_iter().collect()).await?;
             emit(json, &all, || {
@@ -122,6 +111,58 @@ pub async fn run(app: &App, cmd: NoticesCmd, json: bool) -> anyhow::Result<()> {
             })
         }
     }
+}
+
+async fn preview(app: &App, a: NoticePreviewArgs, json: bool) -> anyhow::Result<()> {
+    let channels = if a.channels.is_empty() {
+        let notice = app.get_notice(a.id).await?;
+        let all = app.list_channels().await?;
+        notice
+            .channel_ids
+            .iter()
+            .filter_map(|id| all.iter().find(|c| c.id == *id).map(|c| c.name.clone()))
+            .collect()
+    } else {
+        a.channels
+    };
+    let mut previews = Vec::new();
+    for channel in &channels {
+        previews.push(app.preview_delivery(a.id, a.contact.as_deref(), channel).await?);
+    }
+    emit(json, &previews, || {
+        for p in &previews {
+            print_preview(p);
+        }
+    })
+}
+
+fn print_preview(p: &DeliveryPreview) {
+    let to = p.address.as_deref().map(|a| format!(" <{a}>")).unwrap_or_default();
+    println!("=== {} ({}), to {}{to}", p.channel, p.kind, p.recipient);
+    if let Some(problem) = &p.problem {
+        println!("not sent: {}", problem.reason);
+        println!();
+        return;
+    }
+    for part in &p.parts {
+        let label = match part.kind {
+            WireKind::Subject => "subject",
+            WireKind::Html => "HTML part",
+            WireKind::Text => "text part",
+            WireKind::Markdown => "Markdown",
+            WireKind::Json => "request body",
+        };
+        if part.kind == WireKind::Subject {
+            println!("{label}: {}", part.content);
+        } else {
+            println!("--- {label} ---");
+            println!("{}", part.content);
+        }
+    }
+    if !p.attachments.is_empty() {
+        println!("attachments: {}", p.attachments.join(", "));
+    }
+    println!();
 }
 
 pub async fn run_sandbox(app: &App, cmd: SandboxCmd, json: bool) -> anyhow::Result<()> {

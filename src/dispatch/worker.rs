@@ -16,7 +16,7 @@ use tokio::time::Instant;
 use super::config::ChannelConfig;
 use super::rate::RateLimiter;
 use super::Shared;
-use crate::channels::{address_kind, reads_markdown, MAX_MENTIONS, MENTIONS_VARIABLE};
+use crate::channels::{self, address_kind, reads_markdown};
 use crate::clock;
 use crate::compose;
 use crate::model::Channel;
@@ -399,24 +399,11 @@ async fn absorb(
 /// Whom a group delivery @-mentions, as fan-out froze it; a message for more people than
 /// one may mention is refused here, before anything is sent, with the numbers.
 fn mentions_of(d: &ClaimedDelivery) -> std::result::Result<Mentions, Outcome> {
-    // Only a group delivery has them: a person's variables are their contact's, whatever an
-    // imported column is called.
-    let frozen = d.variables.get(MENTIONS_VARIABLE).filter(|_| d.contact_id.is_none());
-    let Some(frozen) = frozen else {
-        return Ok(Mentions::default());
-    };
-    if let Some(people) = frozen.get("tooMany").and_then(|v| v.as_i64()) {
-        return Err(Outcome::Permanent {
-            reason: format!(
-                "the channel is set to @-mention the notice's audience, and {people} people are more than one \
-                 group message mentions ({MAX_MENTIONS}); set its mention to nobody or @everyone, or narrow \
-                 the audience, and send again"
-            ),
-            code: Some("too_many_mentions".into()),
-            bad_address: false,
-        });
-    }
-    Ok(serde_json::from_value(frozen.clone()).unwrap_or_default())
+    channels::frozen_mentions(&d.variables, d.contact_id.is_none()).map_err(|people| Outcome::Permanent {
+        reason: channels::too_many_mentions(people),
+        code: Some("too_many_mentions".into()),
+        bad_address: false,
+    })
 }
 
 /// Renders, sends, classifies and records one claimed batch, then reports progress.
@@ -689,6 +676,9 @@ mod tests {
                 per_minute: None,
                 concurrency: 10,
             }
+        }
+        fn preview(&self, _: &Outgoing) -> std::result::Result<Vec<crate::providers::WirePart>, String> {
+            Err("a test provider shows nothing".into())
         }
         async fn send(&self, batch: &[Outgoing]) -> Vec<Outcome> {
             assert!(

@@ -95,7 +95,7 @@ pub async fn fan_out(store: &Store, run_id: i64, notice: &Notice) -> Result<i64>
 /// audience, whom it mentions as the audience stands now (frozen like everyone's variables,
 /// so a retry mentions the same people). More people than [`MAX_MENTIONS`] are frozen as a
 /// count alone: the dispatcher refuses that message, naming the number and the limit.
-async fn group_variables(store: &Store, filter: &AudienceFilter, channel: &Channel) -> Result<serde_json::Value> {
+pub async fn group_variables(store: &Store, filter: &AudienceFilter, channel: &Channel) -> Result<serde_json::Value> {
     let settings = store.channel_settings(channel.id).await?;
     let by = channels::mentions_audience_by(channel.kind, &settings);
     if by.is_empty() {

@@ -132,4 +132,61 @@ pub trait Provider: Send + Sync {
     fn limits(&self) -> Limits;
     /// Sends a batch; returns exactly one outcome per message, in order.
     async fn send(&self, batch: &[Outgoing]) -> Vec<Outcome>;
+    /// The message as `send` would put it on the wire, built by the same code, for a preview
+    /// ("exactly as delivered"); or why it cannot be made (the reason `send` would fail it with).
+    /// No default: a wrapper that forgot to pass it on would show a message that is not sent.
+    fn preview(&self, message: &Outgoing) -> Result<Vec<WirePart>, String>;
+}
+
+/// One part of a message as it goes out, for a preview.
+#[derive(Debug, Clone, PartialEq, Eq, serde::Serialize, ts_rs::TS)]
+#[serde(rename_all = "camelCase")]
+#[ts(export)]
+pub struct WirePart {
+    pub kind: WireKind,
+    /// The part's text exactly as sent (a JSON body as its bytes, an e-mail's HTML as its HTML).
+    pub content: String,
+}
+
+impl WirePart {
+    pub fn new(kind: WireKind, content: impl Into<String>) -> WirePart {
+        WirePart {
+            kind,
+            content: content.into(),
+        }
+    }
+}
+
+/// A JSON request body as preview parts: the texts found at the JSON pointers `at` (those the
+/// body has), then the body itself as sent.
+pub fn json_preview(body: &[u8], at: &[(WireKind, &str)]) -> Vec<WirePart> {
+    let value: serde_json::Value = serde_json::from_slice(body).unwrap_or_default();
+    let mut parts: Vec<WirePart> = at
+        .iter()
+        .filter_map(|(kind, pointer)| Some(WirePart::new(*kind, value.pointer(pointer)?.as_str()?)))
+        .collect();
+    parts.push(WirePart::new(WireKind::Json, String::from_utf8_lossy(body)));
+    parts
+}
+
+/// Why a message would not be sent, as its preview says it.
+pub fn refusal(outcome: Outcome) -> String {
+    outcome.reason().unwrap_or_default().to_owned()
+}
+
+/// What a [`WirePart`] holds, and so how a face shows it.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, serde::Serialize, ts_rs::TS)]
+#[serde(rename_all = "camelCase")]
+#[ts(export)]
+pub enum WireKind {
+    /// A subject or title line.
+    Subject,
+    /// An e-mail's HTML part.
+    Html,
+    /// Plain text (an e-mail's text part, a text message).
+    Text,
+    /// Markdown in the platform's dialect, as the platform will render it.
+    Markdown,
+    /// The request body posted to the platform.
+    Json,
 }

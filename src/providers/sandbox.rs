@@ -8,7 +8,7 @@ use std::sync::Arc;
 
 use async_trait::async_trait;
 
-use super::{Limits, Outcome, Outgoing, Provider};
+use super::{Limits, Outcome, Outgoing, Provider, WireKind, WirePart};
 use crate::model::ChannelKind;
 
 /// Where sandbox messages land. The app implements it over its store; the provider does
@@ -48,6 +48,14 @@ impl Provider for Sandbox {
             per_minute: None,
             concurrency: 2_000,
         }
+    }
+
+    /// The inbox keeps the subject and the body as rendered.
+    fn preview(&self, m: &Outgoing) -> Result<Vec<WirePart>, String> {
+        Ok(vec![
+            WirePart::new(WireKind::Subject, &m.subject),
+            WirePart::new(WireKind::Markdown, &m.body),
+        ])
     }
 
     async fn send(&self, batch: &[Outgoing]) -> Vec<Outcome> {

@@ -33,7 +33,7 @@ use thiserror::Error;
 
 use super::http::Redactor;
 use super::smtp_pool::{chain, Failure, Pool, Secure, Target};
-use super::{Attachment, Limits, Outcome, Outgoing, Provider};
+use super::{Attachment, Limits, Outcome, Outgoing, Provider, WireKind, WirePart};
 use crate::compose::email;
 use crate::model::ChannelKind;
 
@@ -225,7 +225,7 @@ impl Smtp {
         // (a multi-line spreadsheet cell) would break it, so they become spaces.
         let name = Some(crate::text::single_line(&m.recipient_name)).filter(|n| !n.is_empty());
         let unsubscribe_to = m.allow_unsubscribe.then(|| self.unsubscribe_to().to_string());
-        let body = email::render(&m.body, &m.subject, unsubscribe_to.as_deref());
+        let body = self.body(m);
         let mut builder = Message::builder()
             .from(self.from.clone())
             .to(Mailbox::new(name, to))
@@ -252,6 +252,13 @@ impl Smtp {
         builder
             .multipart(content)
             .map_err(|e| format!("the message cannot be built: {e}"))
+    }
+
+    /// The HTML and text parts of one recipient's message (with the opt-out line where the
+    /// notice allows opting out).
+    fn body(&self, m: &Outgoing) -> email::EmailBody {
+        let unsubscribe_to = m.allow_unsubscribe.then(|| self.unsubscribe_to().to_string());
+        email::render(&m.body, &m.subject, unsubscribe_to.as_deref())
     }
 
     /// Where opt-out requests go: the office's reply-to mailbox, else the sender. Herald has no
@@ -533,6 +540,20 @@ impl Provider for Smtp {
             per_minute: None,
             concurrency: pool,
         }
+    }
+
+    fn preview(&self, m: &Outgoing) -> Result<Vec<WirePart>, String> {
+        // Built whole, so what would stop the message stops the preview too.
+        self.message(m)?;
+        let body = self.body(m);
+        // The parts with the CRLF line ends the message carries them with (lettre writes every
+        // text part so, as MIME asks), which is what the recipient's client decodes.
+        let crlf = |text: &str| text.replace("\r\n", "\n").replace('\n', "\r\n");
+        Ok(vec![
+            WirePart::new(WireKind::Subject, &m.subject),
+            WirePart::new(WireKind::Html, crlf(&body.html)),
+            WirePart::new(WireKind::Text, crlf(&body.text)),
+        ])
     }
 
     async fn send(&self, batch: &[Outgoing]) -> Vec<Outcome> {

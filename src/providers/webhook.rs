@@ -36,7 +36,7 @@ use sha2::Sha256;
 use thiserror::Error;
 
 use super::http::{self, read_prefix, retry_after, root_cause, Redactor, REASON_CHARS};
-use super::{Limits, Outcome, Outgoing, Provider};
+use super::{Limits, Outcome, Outgoing, Provider, WirePart};
 use crate::model::ChannelKind;
 
 /// Default time allowed for one request, reply body included.
@@ -616,7 +616,7 @@ pub fn is_credential_header(lower_name: &str) -> bool {
 /// Parts of names that mark a credential, in a header name or a URL query parameter name
 /// (lower case). Generous on purpose: a value kept secret that was not is only hidden from
 /// view, while a secret kept in plain text is in every copy of the database.
-const CREDENTIAL_WORDS: [&str; 15] = [
+pub const CREDENTIAL_WORDS: [&str; 15] = [
     "auth",
     "token",
     "key",
@@ -635,7 +635,7 @@ const CREDENTIAL_WORDS: [&str; 15] = [
 ];
 
 /// Whole names (lower case) that are credentials although too short to look for inside others.
-const CREDENTIAL_NAMES: [&str; 5] = ["sid", "code", "pin", "otp", "ak"];
+pub const CREDENTIAL_NAMES: [&str; 5] = ["sid", "code", "pin", "otp", "ak"];
 
 /// Whether a header or query parameter name (lower case) looks like it carries a credential:
 /// it contains auth, token, key, secret, sig (sign, signature), cookie, pass (password), pwd,
@@ -1144,6 +1144,10 @@ impl Provider for Webhook {
     }
 
     /// One request per message, up to `concurrency` at once; outcomes in input order.
+    fn preview(&self, m: &Outgoing) -> Result<Vec<WirePart>, String> {
+        Ok(super::json_preview(&self.body_for(m)?, &[]))
+    }
+
     async fn send(&self, batch: &[Outgoing]) -> Vec<Outcome> {
         // The futures are made first and only start when polled: `buffered` runs at most
         // `concurrency` of them at once and yields their outcomes in input order. (Mapping

@@ -137,6 +137,21 @@ pub enum AddressSource {
     Kind(&'static str),
 }
 
+impl AddressSource {
+    /// The SQL of the address a delivery gets, over `contacts c` with [`ADDRESS_JOINS`];
+    /// `kind_param` is the placeholder bound to the address kind.
+    fn sql(self, kind_param: &str) -> String {
+        match self {
+            AddressSource::Anything => "COALESCE(CASE WHEN e.invalid = 0 THEN e.address END, \
+                 CASE WHEN m.invalid = 0 THEN m.address END, c.external_id, '#' || c.id)"
+                .to_owned(),
+            AddressSource::Kind(_) => format!(
+                "(SELECT address FROM contact_addresses a WHERE a.contact_id = c.id AND a.kind = {kind_param} AND a.invalid = 0)"
+            ),
+        }
+    }
+}
+
 fn run_status_from(s: &str) -> StoreResult<RunStatus> {
     Ok(match s {
         "pending" => RunStatus::Pending,
@@ -273,15 +288,7 @@ impl Store {
             tx.commit().await?;
             return Ok(None);
         };
-        let address_sql = match source {
-            AddressSource::Anything => {
-                "COALESCE(CASE WHEN e.invalid = 0 THEN e.address END, CASE WHEN m.invalid = 0 THEN m.address END, \
-                 c.external_id, '#' || c.id)"
-            }
-            AddressSource::Kind(_) => {
-                "(SELECT address FROM contact_addresses a WHERE a.contact_id = c.id AND a.kind = ?6 AND a.invalid = 0)"
-            }
-        };
+        let address_sql = source.sql("?6");
         let kind = match source {
             AddressSource::Anything => None,
             AddressSource::Kind(k) => Some(k),
@@ -488,6 +495,35 @@ impl Store {
             None => None,
         };
         Ok((first, count))
+    }
+
+    /// One contact as the fan-out would write their delivery on a channel of `channel_kind`:
+    /// the address it picks (`None`: no usable one, or opted out of that kind) and all their
+    /// variables. `None` when there is no such contact.
+    pub async fn recipient(
+        &self,
+        contact_id: i64,
+        channel_kind: &str,
+        source: AddressSource,
+    ) -> StoreResult<Option<(Option<String>, serde_json::Value)>> {
+        let kind = match source {
+            AddressSource::Anything => None,
+            AddressSource::Kind(k) => Some(k),
+        };
+        let row = sqlx::query(&format!(
+            "SELECT CASE WHEN EXISTS (SELECT 1 FROM contact_preferences p, json_each(p.opted_out) o \
+               WHERE p.contact_id = c.id AND o.value = ?3) THEN NULL ELSE {address} END AS addr, {vars} AS vars \
+             FROM contacts c {ADDRESS_JOINS} WHERE c.id = ?1",
+            address = source.sql("?2"),
+            vars = variables_sql(),
+        ))
+        .bind(contact_id)
+        .bind(kind)
+        .bind(channel_kind)
+        .fetch_optional(&self.pool)
+        .await?;
+        row.map(|r| Ok((r.get("addr"), super::from_json("contact variables", r.get("vars"))?)))
+            .transpose()
     }
 
     /// The names of imported attributes that some contact has (usable as template variables).

@@ -93,21 +93,28 @@ async function addWebhookChannel({ name, url, secret, limits = {} }) {
   await click("nav-channels");
   await click("channel-add");
   await click("kind-pick-webhook");
-  await type("webhook-name", name);
-  await type("webhook-url", url);
-  if (secret) await type("webhook-secret", secret);
-  if (Object.keys(limits).length > 0) {
-    await expand("webhook-limits", "webhook-limit-pauseAfterFailures");
-    for (const [field, value] of Object.entries(limits)) await fill(`webhook-limit-${field}`, String(value));
+  await type("kind-field-name", name);
+  await type("kind-field-url", url);
+  if (secret) {
+    await type("kind-field-secret", secret);
+    // Typing the secret turns signing on.
+    await browser.waitUntil(async () => (await (await byTestId("kind-field-signing")).getAttribute("aria-checked")) === "true", {
+      timeout: T,
+      timeoutMsg: "signing did not come on with its secret",
+    });
   }
-  await (await byTestId("webhook-save")).waitForStable({ timeout: T });
-  await click("webhook-save");
+  if (Object.keys(limits).length > 0) {
+    await expand("kind-advanced", "kind-limit-pauseAfterFailures");
+    for (const [field, value] of Object.entries(limits)) await fill(`kind-limit-${field}`, String(value));
+  }
+  await (await byTestId("kind-save")).waitForStable({ timeout: T });
+  await click("kind-save");
   try {
-    await byTestId("webhook-save").waitForExist({ timeout: T, reverse: true });
+    await byTestId("kind-save").waitForExist({ timeout: T, reverse: true });
   } catch (e) {
     const shown = await browser.execute(() => {
-      const errors = [...document.querySelectorAll('[data-testid="webhook-error"], .ant-form-item-explain-error')];
-      const save = document.querySelector('[data-testid="webhook-save"]');
+      const errors = [...document.querySelectorAll('[data-testid="kind-error"], .ant-form-item-explain-error')];
+      const save = document.querySelector('[data-testid="kind-save"]');
       return {
         errors: errors.map((el) => el.textContent).join(" | ") || "none",
         saving: save ? save.className.includes("ant-btn-loading") : null,

@@ -7,33 +7,11 @@ use tauri::State;
 use super::AppState;
 use crate::error::CmdResult;
 use crate::picked::PickedFiles;
-use herald::model::{
-    Channel, NewNotice, NewWebhookChannel, Notice, NoticeVariable, Preview, RunSummary, UpdateWebhookChannel,
-    WebhookChannelConfig,
-};
+use herald::model::{Channel, DeliveryPreview, NewNotice, Notice, NoticeVariable, Preview, RunSummary};
 
 #[tauri::command]
 pub async fn list_channels(state: State<'_, AppState>) -> CmdResult<Vec<Channel>> {
     Ok(state.app.list_channels().await?)
-}
-
-#[tauri::command]
-pub async fn add_webhook_channel(state: State<'_, AppState>, input: NewWebhookChannel) -> CmdResult<Channel> {
-    Ok(state.app.add_webhook_channel(input).await?)
-}
-
-#[tauri::command]
-pub async fn update_webhook_channel(
-    state: State<'_, AppState>,
-    name: String,
-    input: UpdateWebhookChannel,
-) -> CmdResult<Channel> {
-    Ok(state.app.update_webhook_channel(&name, input).await?)
-}
-
-#[tauri::command]
-pub async fn webhook_channel_config(state: State<'_, AppState>, name: String) -> CmdResult<WebhookChannelConfig> {
-    Ok(state.app.webhook_channel_config(&name).await?)
 }
 
 #[tauri::command]
@@ -62,6 +40,20 @@ pub async fn create_notice(
 #[tauri::command]
 pub async fn preview_notice(state: State<'_, AppState>, input: NewNotice) -> CmdResult<Preview> {
     Ok(state.app.preview_notice(&input).await?)
+}
+
+/// One person's message on one channel (a group chat's needs no contact), exactly as sent.
+#[tauri::command]
+pub async fn preview_delivery(
+    state: State<'_, AppState>,
+    notice_id: i64,
+    contact: Option<String>,
+    channel: String,
+) -> CmdResult<DeliveryPreview> {
+    Ok(state
+        .app
+        .preview_delivery(notice_id, contact.as_deref(), &channel)
+        .await?)
 }
 
 /// The variables a notice with these values may use, for the editor's list.

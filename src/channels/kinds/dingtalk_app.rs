@@ -32,7 +32,7 @@ use crate::channels::{
 };
 use crate::model::ChannelKind;
 use crate::providers::http::{self, read_prefix, Redactor, REASON_CHARS};
-use crate::providers::{Limits, Outcome, Outgoing, Provider};
+use crate::providers::{json_preview, Limits, Outcome, Outgoing, Provider, WireKind, WirePart};
 
 /// The most bytes of a work notification's `msg` DingTalk takes.
 pub const MAX_BYTES: usize = 2_048;
@@ -721,6 +721,21 @@ impl Provider for WorkNotice {
 
     /// People who get the same text share calls of up to 1,000, a few calls at once; outcomes
     /// in input order.
+    /// The `msg` sent for this person (the call around it names the agent and the people).
+    fn preview(&self, m: &Outgoing) -> Result<Vec<WirePart>, String> {
+        let msg = message(m).to_string();
+        if msg.len() > MAX_BYTES {
+            return Err(too_long(msg.len()).reason().unwrap_or_default().to_owned());
+        }
+        Ok(json_preview(
+            msg.as_bytes(),
+            &[
+                (WireKind::Subject, "/markdown/title"),
+                (WireKind::Markdown, "/markdown/text"),
+            ],
+        ))
+    }
+
     async fn send(&self, batch: &[Outgoing]) -> Vec<Outcome> {
         let groups = crate::channels::same_messages(batch);
         let mut out: Vec<Option<Outcome>> = vec![None; batch.len()];

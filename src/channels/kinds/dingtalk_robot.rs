@@ -25,7 +25,7 @@ use crate::channels::schema::{
 use crate::channels::{lookup_mobile, About, Dialect, Format, Kind, Platform, Recipients};
 use crate::model::ChannelKind;
 use crate::providers::http::{self, read_prefix, Redactor, REASON_CHARS};
-use crate::providers::{Limits, Outcome, Outgoing, Provider};
+use crate::providers::{json_preview, refusal, Limits, Outcome, Outgoing, Provider, WireKind, WirePart};
 
 /// The most bytes DingTalk takes in one robot message body (460101 above it).
 pub const MAX_BYTES: usize = 20_000;
@@ -275,18 +275,27 @@ struct Robot {
 }
 
 impl Robot {
-    async fn send_one(&self, m: &Outgoing) -> Outcome {
+    /// The request body, or the refusal of a message over DingTalk's limit.
+    fn body(&self, m: &Outgoing) -> Result<Vec<u8>, Outcome> {
         let body = serde_json::to_vec(&message_body(m, self.mention_all)).expect("JSON of strings");
         if body.len() > MAX_BYTES {
-            return Outcome::Permanent {
+            return Err(Outcome::Permanent {
                 reason: format!(
                     "the message is {} bytes; a DingTalk robot takes at most {MAX_BYTES}: shorten it",
                     body.len()
                 ),
                 code: Some("too_long".into()),
                 bad_address: false,
-            };
+            });
         }
+        Ok(body)
+    }
+
+    async fn send_one(&self, m: &Outgoing) -> Outcome {
+        let body = match self.body(m) {
+            Ok(body) => body,
+            Err(refused) => return refused,
+        };
         let mut redact = self.redact.clone();
         let url = match &self.secret {
             Some(secret) => {
@@ -338,6 +347,17 @@ impl Provider for Robot {
 
     fn limits(&self) -> Limits {
         ABOUT.limits
+    }
+
+    fn preview(&self, m: &Outgoing) -> Result<Vec<WirePart>, String> {
+        let body = self.body(m).map_err(refusal)?;
+        Ok(json_preview(
+            &body,
+            &[
+                (WireKind::Subject, "/markdown/title"),
+                (WireKind::Markdown, "/markdown/text"),
+            ],
+        ))
     }
 
     async fn send(&self, batch: &[Outgoing]) -> Vec<Outcome> {

@@ -45,7 +45,7 @@ use crate::channels::{
 };
 use crate::model::ChannelKind;
 use crate::providers::http::{self, read_prefix, Redactor, REASON_CHARS};
-use crate::providers::{Limits, Outcome, Outgoing, Provider};
+use crate::providers::{json_preview, refusal, Limits, Outcome, Outgoing, Provider, WireKind, WirePart};
 
 /// The most bytes of a card message's request body Feishu takes (30 KB).
 pub const MAX_BYTES: usize = 30_000;
@@ -239,6 +239,22 @@ pub fn message_body(m: &Outgoing) -> String {
         "content": card_content(m),
     })
     .to_string()
+}
+
+/// The request body, or the refusal of a card over Feishu's limit.
+fn checked_body(m: &Outgoing) -> Result<String, Outcome> {
+    let body = message_body(m);
+    if body.len() > MAX_BYTES {
+        return Err(Outcome::Permanent {
+            reason: format!(
+                "the card is {} bytes; a Feishu app message takes at most {MAX_BYTES} (30 KB): shorten it",
+                body.len()
+            ),
+            code: Some("too_long".into()),
+            bad_address: false,
+        });
+    }
+    Ok(body)
 }
 
 /// A token reply: `{code, msg, tenant_access_token, expire}`.
@@ -485,17 +501,10 @@ impl App {
     /// One person's message; the token is fetched again and the call made once more if
     /// Feishu refuses the token.
     async fn send_one(&self, m: &Outgoing) -> Outcome {
-        let body = message_body(m);
-        if body.len() > MAX_BYTES {
-            return Outcome::Permanent {
-                reason: format!(
-                    "the card is {} bytes; a Feishu app message takes at most {MAX_BYTES} (30 KB): shorten it",
-                    body.len()
-                ),
-                code: Some("too_long".into()),
-                bad_address: false,
-            };
-        }
+        let body = match checked_body(m) {
+            Ok(body) => body,
+            Err(refused) => return refused,
+        };
         let receive_id = m.address.trim();
         let mut url = self.url(SEND_PATH);
         url.query_pairs_mut()
@@ -815,6 +824,21 @@ impl Provider for App {
 
     /// One call per person (im/v1 has no multi-recipient send), up to ten at once; outcomes
     /// in input order.
+    fn preview(&self, m: &Outgoing) -> Result<Vec<WirePart>, String> {
+        let body = checked_body(m).map_err(refusal)?;
+        // The card travels as a JSON string inside the body: its title and Markdown are read from it.
+        let mut parts = json_preview(
+            card_content(m).as_bytes(),
+            &[
+                (WireKind::Subject, "/header/title/content"),
+                (WireKind::Markdown, "/elements/0/content"),
+            ],
+        );
+        parts.pop();
+        parts.push(WirePart::new(WireKind::Json, body));
+        Ok(parts)
+    }
+
     async fn send(&self, batch: &[Outgoing]) -> Vec<Outcome> {
         // The futures are made first and only start when polled (see webhook.rs).
         let requests: Vec<_> = batch.iter().map(|m| self.send_one(m)).collect();

@@ -28,7 +28,7 @@ use crate::channels::schema::{
 use crate::channels::{About, Dialect, Format, Kind, Platform, Recipients};
 use crate::model::ChannelKind;
 use crate::providers::http::{self, read_prefix, retry_after, Redactor, MAX_RETRY_AFTER, REASON_CHARS};
-use crate::providers::{Limits, Outcome, Outgoing, Provider};
+use crate::providers::{json_preview, Limits, Outcome, Outgoing, Provider, WireKind, WirePart};
 
 /// The most bytes Feishu takes in one custom-bot request body (20 KB).
 pub const MAX_BYTES: usize = 20_000;
@@ -438,6 +438,24 @@ impl Provider for Bot {
 
     fn limits(&self) -> Limits {
         ABOUT.limits
+    }
+
+    /// Without the signature: it is made from the secret and the moment of sending.
+    fn preview(&self, m: &Outgoing) -> Result<Vec<WirePart>, String> {
+        let body = serde_json::to_vec(&message_body(m, self.mention_all, None)).expect("JSON of strings");
+        if body.len() > MAX_BYTES {
+            return Err(format!(
+                "the message is {} bytes; a Feishu bot takes at most {MAX_BYTES}: shorten it",
+                body.len()
+            ));
+        }
+        Ok(json_preview(
+            &body,
+            &[
+                (WireKind::Subject, "/card/header/title/content"),
+                (WireKind::Markdown, "/card/elements/0/content"),
+            ],
+        ))
     }
 
     async fn send(&self, batch: &[Outgoing]) -> Vec<Outcome> {

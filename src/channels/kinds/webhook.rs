@@ -81,7 +81,8 @@ const FIELDS: &[Field] = &[
         },
     )
     .optional()
-    .aliases(&["body-template-file"]),
+    .aliases(&["body-template-file"])
+    .advanced(),
     Field::new(
         "timeout-ms",
         FieldType::Number { min: 1, max: 60_000 },
@@ -94,7 +95,8 @@ const FIELDS: &[Field] = &[
             en: "How long one request, its reply included, may take.",
         },
     )
-    .default_value(DEFAULT_TIMEOUT_TEXT),
+    .default_value(DEFAULT_TIMEOUT_TEXT)
+    .advanced(),
     Field::new(
         "signing",
         FieldType::Switch,

@@ -29,7 +29,7 @@ use crate::channels::{
 };
 use crate::model::ChannelKind;
 use crate::providers::http::{self, read_prefix, retry_after, Redactor, REASON_CHARS};
-use crate::providers::{Limits, Outcome, Outgoing, Provider};
+use crate::providers::{json_preview, Limits, Outcome, Outgoing, Provider, WireKind, WirePart};
 
 /// The most bytes of Markdown WeCom takes in one app message.
 pub const MAX_BYTES: usize = 2_048;
@@ -396,14 +396,19 @@ impl App {
             .await
     }
 
-    /// One call for `users`, who all get `text`.
-    async fn send_to(&self, users: &[&str], text: &str) -> Vec<Outcome> {
-        let body = serde_json::json!({
+    /// The body of one call for `users`, who all get `text`.
+    fn call_body(&self, users: &[&str], text: &str) -> serde_json::Value {
+        serde_json::json!({
             "touser": users.join("|"),
             "msgtype": "markdown",
             "agentid": self.agent_id,
             "markdown": {"content": text},
-        });
+        })
+    }
+
+    /// One call for `users`, who all get `text`.
+    async fn send_to(&self, users: &[&str], text: &str) -> Vec<Outcome> {
+        let body = self.call_body(users, text);
         let outcome = match self.call::<SendReply>("/cgi-bin/message/send", body).await {
             Ok(r) if r.errcode == 0 => {
                 return accepted(users, &r.body.invaliduser, &r.body.unlicenseduser, &r.body.msgid)
@@ -520,6 +525,22 @@ impl Provider for App {
     }
 
     /// People who get the same text share calls of up to 1,000; outcomes in input order.
+    /// The call as it would be made for this person alone.
+    fn preview(&self, m: &Outgoing) -> Result<Vec<WirePart>, String> {
+        let text = content(m);
+        if text.len() > MAX_BYTES {
+            return Err(format!(
+                "the message is {} bytes; a WeCom app message takes at most {MAX_BYTES}: shorten it",
+                text.len()
+            ));
+        }
+        let body = self.call_body(&[m.address.as_str()], &text).to_string();
+        Ok(json_preview(
+            body.as_bytes(),
+            &[(WireKind::Markdown, "/markdown/content")],
+        ))
+    }
+
     async fn send(&self, batch: &[Outgoing]) -> Vec<Outcome> {
         let mut out: Vec<Option<Outcome>> = vec![None; batch.len()];
         for indexes in crate::channels::same_messages(batch) {

@@ -21,7 +21,7 @@ use crate::channels::schema::{
 use crate::channels::{lookup_mobile, About, Dialect, Format, Kind, Platform, Recipients};
 use crate::model::ChannelKind;
 use crate::providers::http::{self, read_prefix, Redactor, REASON_CHARS};
-use crate::providers::{Limits, Outcome, Outgoing, Provider};
+use crate::providers::{json_preview, refusal, Limits, Outcome, Outgoing, Provider, WireKind, WirePart};
 
 /// The most bytes of `markdown.content` WeCom takes (40058 above it).
 pub const MAX_MARKDOWN_BYTES: usize = 4096;
@@ -303,7 +303,8 @@ struct Robot {
 }
 
 impl Robot {
-    async fn send_one(&self, m: &Outgoing) -> Outcome {
+    /// The request body, or the refusal of a message over WeCom's limit.
+    fn body(&self, m: &Outgoing) -> Result<Vec<u8>, Outcome> {
         let (message, bytes, max) = message_body(m, self.mention_all);
         if bytes > max {
             let what = if self.mention_all || !m.mentions.mobiles.is_empty() {
@@ -311,13 +312,20 @@ impl Robot {
             } else {
                 "a WeCom robot's Markdown message"
             };
-            return Outcome::Permanent {
+            return Err(Outcome::Permanent {
                 reason: format!("the message is {bytes} bytes; {what} takes at most {max}: shorten it"),
                 code: Some("too_long".into()),
                 bad_address: false,
-            };
+            });
         }
-        let body = serde_json::to_vec(&message).expect("JSON of strings");
+        Ok(serde_json::to_vec(&message).expect("JSON of strings"))
+    }
+
+    async fn send_one(&self, m: &Outgoing) -> Outcome {
+        let body = match self.body(m) {
+            Ok(body) => body,
+            Err(refused) => return refused,
+        };
         let redact = &self.redact;
         let sent = self
             .client
@@ -361,6 +369,17 @@ impl Provider for Robot {
 
     fn limits(&self) -> Limits {
         ABOUT.limits
+    }
+
+    fn preview(&self, m: &Outgoing) -> Result<Vec<WirePart>, String> {
+        let body = self.body(m).map_err(refusal)?;
+        Ok(json_preview(
+            &body,
+            &[
+                (WireKind::Markdown, "/markdown/content"),
+                (WireKind::Text, "/text/content"),
+            ],
+        ))
     }
 
     async fn send(&self, batch: &[Outgoing]) -> Vec<Outcome> {

@@ -9,7 +9,7 @@ use serde::Serialize;
 use super::args::{ChannelAddCmd, ChannelEditCmd, ChannelsCmd, LimitArgs};
 use super::output::{cut, emit};
 use crate::channels::FieldType;
-use crate::model::{Channel, ChannelKind, ChannelLimits, KindChannelConfig, WebhookChannelConfig};
+use crate::model::{Channel, ChannelLimits, KindChannelConfig};
 use crate::{App, Error};
 
 pub async fn run(app: &App, cmd: ChannelsCmd, json: bool) -> anyhow::Result<()> {
@@ -113,14 +113,11 @@ pub async fn test(app: &App, name: &str, to: Option<&str>, json: bool) -> anyhow
     }
 }
 
-/// A channel as `show` prints it: its settings, secrets only named (a webhook's also in the
-/// shape earlier versions printed).
+/// A channel as `show` prints it: its settings, secrets only named.
 #[derive(Serialize)]
 struct Shown<'a> {
     #[serde(flatten)]
     channel: &'a Channel,
-    #[serde(skip_serializing_if = "Option::is_none")]
-    webhook: Option<WebhookChannelConfig>,
     /// A kind described by its schema: its settings, secrets only as set.
     #[serde(skip_serializing_if = "Option::is_none")]
     settings: Option<KindChannelConfig>,
@@ -128,19 +125,11 @@ struct Shown<'a> {
 
 pub async fn show(app: &App, name: &str, json: bool) -> anyhow::Result<()> {
     let c = app.channel_by_name(name).await?;
-    let webhook = match c.kind {
-        ChannelKind::WEBHOOK => Some(app.webhook_channel_config(name).await?),
-        _ => None,
-    };
     let settings = match crate::channels::find(c.kind.as_str()) {
         Some(_) => Some(app.kind_channel_config(name).await?),
         None => None,
     };
-    let shown = Shown {
-        channel: &c,
-        webhook,
-        settings,
-    };
+    let shown = Shown { channel: &c, settings };
     emit(json, &shown, || {
         print_channel(&c);
         if let (Some(k), Some(kind)) = (&shown.settings, crate::channels::find(c.kind.as_str())) {

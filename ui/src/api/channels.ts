@@ -4,10 +4,7 @@ import type { KindChannelConfig } from "./bindings/KindChannelConfig";
 import type { KindInfo } from "./bindings/KindInfo";
 import type { LinkIdsReport } from "./bindings/LinkIdsReport";
 import type { ChannelTestResult } from "./bindings/ChannelTestResult";
-import type { NewWebhookChannel } from "./bindings/NewWebhookChannel";
 import type { SandboxMessage } from "./bindings/SandboxMessage";
-import type { UpdateWebhookChannel } from "./bindings/UpdateWebhookChannel";
-import type { WebhookChannelConfig } from "./bindings/WebhookChannelConfig";
 import { call } from "./invoke";
 
 export const listChannels = () => call<Channel[]>("list_channels");
@@ -25,16 +22,6 @@ export const resumeChannel = (name: string) => call<Channel>("resume_channel", {
 /** Queues every failed delivery sent through the channel again; resolves to how many. */
 export const retryFailedChannel = (channelId: number) => call<number>("retry_failed", { channelId });
 
-/** The signing secret goes to the secret store; it is never sent back. */
-export const addWebhookChannel = (input: NewWebhookChannel) => call<Channel>("add_webhook_channel", { input });
-
-/** Only what `input` names changes; a running dispatcher sends with it from its next batch. */
-export const updateWebhookChannel = (name: string, input: UpdateWebhookChannel) =>
-  call<Channel>("update_webhook_channel", { name, input });
-
-/** Secrets only by name: the signing secret and credential header values never come back. */
-export const webhookChannelConfig = (name: string) => call<WebhookChannelConfig>("webhook_channel_config", { name });
-
 export type { ChannelTestResult } from "./bindings/ChannelTestResult";
 
 /**
@@ -46,6 +33,7 @@ export const testChannel = (name: string, to?: string) => call<ChannelTestResult
 export type { KindInfo } from "./bindings/KindInfo";
 export type { SettingField } from "./bindings/SettingField";
 export type { Bilingual } from "./bindings/Bilingual";
+export type { SettingHeader } from "./bindings/SettingHeader";
 export type { SettingGroup } from "./bindings/SettingGroup";
 export type { KindChannelConfig } from "./bindings/KindChannelConfig";
 

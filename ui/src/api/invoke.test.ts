@@ -51,7 +51,8 @@ describe("call", () => {
     await api.retryFailedChannel(2);
     await api.pauseChannel("学院通知");
     await api.resumeChannel("学院通知");
-    await api.addWebhookChannel({ name: "hook", url: "https://example.org/h", limits: { perSecond: 5 } });
+    await api.addKindChannel("webhook", "hook", { url: "https://example.org/h" }, { perSecond: 5 });
+    await api.updateKindChannel("hook", { method: "PUT" });
     expect(invoke.mock.calls).toEqual([
       ["pause_run", { runId: 3 }],
       ["resume_run", { runId: 3 }],
@@ -61,7 +62,8 @@ describe("call", () => {
       ["retry_failed", { channelId: 2 }],
       ["pause_channel", { name: "学院通知" }],
       ["resume_channel", { name: "学院通知" }],
-      ["add_webhook_channel", { input: { name: "hook", url: "https://example.org/h", limits: { perSecond: 5 } } }],
+      ["add_kind_channel", { kind: "webhook", name: "hook", settings: { url: "https://example.org/h" }, limits: { perSecond: 5 } }],
+      ["update_kind_channel", { name: "hook", settings: { method: "PUT" } }],
     ]);
   });
 

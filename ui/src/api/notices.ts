@@ -1,3 +1,4 @@
+import type { DeliveryPreview } from "./bindings/DeliveryPreview";
 import type { NewNotice } from "./bindings/NewNotice";
 import type { Notice } from "./bindings/Notice";
 import type { NoticeVariable } from "./bindings/NoticeVariable";
@@ -13,6 +14,12 @@ export const previewNotice = (input: NewNotice) => call<Preview>("preview_notice
  * imported columns, and the notice's own `values`, each with its meaning in both languages. */
 export const noticeVariables = (values?: Record<string, string>) =>
   call<NoticeVariable[]>("notice_variables", { values: values ?? null });
+/**
+ * Notice `noticeId` exactly as `contact` (a 学号/工号 or `#ID`) gets it on `channel`, built by
+ * the code that sends it; a group chat's message needs no contact.
+ */
+export const previewDelivery = (noticeId: number, channel: string, contact?: string) =>
+  call<DeliveryPreview>("preview_delivery", contact === undefined ? { noticeId, channel } : { noticeId, channel, contact });
 
 export const listNotices = () => call<Notice[]>("list_notices");
 

@@ -4,35 +4,48 @@ import * as api from "../api";
 import { chooseFileToOpen } from "../api/dialog";
 import { useLanguage, useT, type MessageKey } from "../i18n";
 import { fileErrorMessage } from "./fileErrors";
-import { LIMIT_FIELDS, type LimitField } from "./webhookForm";
+import { headersProblem, headersText, HeadersInput, rowsOf, type HeaderRow } from "./HeadersInput";
 
 /** A text of the schema in the UI's language. */
 export function inLanguage(text: api.Bilingual, language: string): string {
   return language === "en" ? text.en : text.zh;
 }
 
-type Limits = Partial<Record<LimitField, number | null>>;
-type Values = Record<string, string | number | boolean | null | undefined | Limits> & { name?: string; limits?: Limits };
-
 /**
- * The limits the form offers. Concurrency is left to the kind (an e-mail channel's connections
- * decide how many messages are in flight); the CLI can still lower it.
+ * The limits the form offers, in the order shown. Concurrency is left to the kind (an e-mail
+ * channel's connections decide how many messages are in flight); the CLI can still set it.
  */
-const KIND_LIMIT_FIELDS = LIMIT_FIELDS.filter((f) => f !== "concurrency");
+const KIND_LIMIT_FIELDS = [
+  "perSecond",
+  "perMinute",
+  "maxAttempts",
+  "retryBaseSecs",
+  "pauseAfterFailures",
+] as const satisfies readonly (keyof api.ChannelLimits)[];
+
+type LimitField = (typeof KIND_LIMIT_FIELDS)[number];
+type Limits = Partial<Record<LimitField, number | null>>;
+type Values = Record<string, string | number | boolean | null | undefined | Limits | HeaderRow[]> & {
+  name?: string;
+  limits?: Limits;
+};
 
 const LIMIT_LABELS: Record<LimitField, MessageKey> = {
-  perSecond: "webhook.perSecond",
-  perMinute: "webhook.perMinute",
-  concurrency: "webhook.concurrency",
-  maxAttempts: "webhook.maxAttempts",
-  retryBaseSecs: "webhook.retryBaseSecs",
-  pauseAfterFailures: "webhook.pauseAfterFailures",
+  perSecond: "kinds.perSecond",
+  perMinute: "kinds.perMinute",
+  maxAttempts: "kinds.maxAttempts",
+  retryBaseSecs: "kinds.retryBaseSecs",
+  pauseAfterFailures: "kinds.pauseAfterFailures",
 };
+
+/** What a masked URL shows in place of each secret query value (`providers::webhook::MASKED`). */
+const MASKED = "********";
 
 const isSecret = (f: api.SettingField) => f.type === "secret" || f.type === "secretUrl" || f.type === "password";
 
 /** A form value as the text a setting takes ("" for none). A password keeps its spaces. */
 function asText(f: api.SettingField, v: Values[string]): string {
+  if (f.type === "headers") return Array.isArray(v) ? headersText(v) : "";
   if (v === undefined || v === null || typeof v === "object") return "";
   const text = `${v}`;
   return f.type === "password" ? text : text.trim();
@@ -181,6 +194,13 @@ function widget(kind: api.KindInfo, field: api.SettingField, language: string, u
       );
     case "fileText":
       return <FileTextInput kind={kind} field={field} disabled={emptied} />;
+    case "longText":
+      return <Input.TextArea data-testid={id} rows={6} style={{ fontFamily: "monospace" }} />;
+    case "headers":
+      return <HeadersInput field={field} />;
+    case "url":
+    case "maskedUrl":
+      return <Input data-testid={id} placeholder="https://" />;
     default:
       return <Input data-testid={id} />;
   }
@@ -242,6 +262,11 @@ export function KindChannelModal({
         for (const f of kind.fields) {
           const v = config.settings[f.key];
           if (v === undefined || v === null) continue;
+          if (f.type === "headers") {
+            values[f.key] = rowsOf(v);
+            settings[f.key] = headersText(rowsOf(v));
+            continue;
+          }
           settings[f.key] = `${v}`;
           values[f.key] = toFormValue(f, `${v}`);
         }
@@ -268,7 +293,7 @@ export function KindChannelModal({
   const secretSet = (key: string) => stored?.secretsSet.includes(key) ?? false;
   const shown = (f: api.SettingField) => !f.group || groupsOn[f.group.key] === true;
 
-  /** A new choice brings the usual value of each field that follows it, unless the user typed one of their own. */
+  /** A new choice brings the usual value of each field that follows it, unless the user typed one of their own; a setting given turns on the switch that goes with it. */
   const onValuesChange = (changed: Values, all: Values) => {
     for (const key of Object.keys(changed)) {
       const f = kind.fields.find((g) => g.key === key);
@@ -277,6 +302,10 @@ export function KindChannelModal({
         const text = asText(f, changed[key]);
         if (text && !usuals.includes(text)) typed.current.add(key);
         else typed.current.delete(key);
+      }
+      // A switch that goes with this setting comes on when it is given (signing with its secret).
+      if (f && asText(f, changed[key])) {
+        for (const sw of kind.fields.filter((g) => g.onWith === key)) form.setFieldValue(sw.key, true);
       }
       for (const follower of kind.fields.filter((g) => g.follows?.key === key)) {
         if (typed.current.has(follower.key)) continue;
@@ -382,11 +411,22 @@ export function KindChannelModal({
               ? `${help} ${t("kinds.secretDropped", { field: inLanguage(owner.label, language) })}`
               : secretSet(f.key)
                 ? `${help} ${t("kinds.secretKept")}`
-                : help
+                : f.type === "maskedUrl" && stored?.settings[f.key]?.includes(MASKED)
+                  ? `${help} ${t("kinds.maskedKept")}`
+                  : help
           }
           valuePropName={f.type === "switch" ? "checked" : "value"}
           rules={
-            required
+            f.type === "headers"
+              ? [
+                  {
+                    validator: (_, rows: HeaderRow[] | undefined) => {
+                      const problem = headersProblem(rows);
+                      return problem ? Promise.reject(new Error(t(problem.key, { row: problem.row }))) : Promise.resolve();
+                    },
+                  },
+                ]
+              : required
               ? [
                   {
                     required: true,

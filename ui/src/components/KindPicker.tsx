@@ -6,9 +6,6 @@ import { useLanguage, useT, type MessageKey } from "../i18n";
 import { ErrorAlert } from "./ErrorAlert";
 import { inLanguage } from "./KindChannelModal";
 
-/** What the picker offers: a kind described by its schema, or the webhook with its form of its own. */
-export type Picked = { kind: api.KindInfo } | { own: "webhook" };
-
 const PLATFORM_ORDER = ["dingtalk", "wecom", "feishu", "email", "http", "sms", "local"];
 
 const PLATFORM_LABELS: Record<string, MessageKey> = {
@@ -21,32 +18,18 @@ const PLATFORM_LABELS: Record<string, MessageKey> = {
   local: "kinds.platformLocal",
 };
 
-type Entry = { key: string; platform: string; title: string; description: string; picked: Picked };
-
 /** "添加渠道": every kind this version can add, grouped by platform. */
-export function KindPicker({ open, onClose, onPick }: { open: boolean; onClose: () => void; onPick: (p: Picked) => void }) {
+export function KindPicker({ open, onClose, onPick }: { open: boolean; onClose: () => void; onPick: (kind: api.KindInfo) => void }) {
   const t = useT();
   const { language } = useLanguage();
   const kinds = useLoader(useCallback(() => (open ? api.channelKinds() : Promise.resolve([])), [open]));
-  const entries: Entry[] = [
-    // The webhook is described like the others, but keeps its own form for now.
-    ...(kinds.data ?? [])
-      .filter((k) => k.id !== "webhook")
-      .map((k) => ({
-      key: k.id,
-      platform: k.platform,
-      title: inLanguage(k.label, language),
-      description: inLanguage(k.description, language),
-      picked: { kind: k },
-    })),
-    {
-      key: "webhook",
-      platform: "http",
-      title: t("kinds.webhookTitle"),
-      description: t("kinds.webhookDescription"),
-      picked: { own: "webhook" },
-    },
-  ];
+  const entries = (kinds.data ?? []).map((k) => ({
+    key: k.id,
+    platform: k.platform,
+    title: inLanguage(k.label, language),
+    description: inLanguage(k.description, language),
+    kind: k,
+  }));
   const platforms = PLATFORM_ORDER.filter((p) => entries.some((e) => e.platform === p));
   return (
     <Modal open={open} title={t("kinds.pickTitle")} onCancel={onClose} footer={null} width={760} destroyOnHidden>
@@ -64,7 +47,7 @@ export function KindPicker({ open, onClose, onPick }: { open: boolean; onClose: 
                       hoverable
                       size="small"
                       title={e.title}
-                      onClick={() => onPick(e.picked)}
+                      onClick={() => onPick(e.kind)}
                       data-testid={`kind-pick-${e.key}`}
                     >
                       <Typography.Text type="secondary">{e.description}</Typography.Text>

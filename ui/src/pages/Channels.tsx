@@ -11,14 +11,13 @@ import { useCallback, useState } from "react";
 import * as api from "../api";
 import { ChannelTestModal } from "../components/ChannelTestModal";
 import { KindChannelModal } from "../components/KindChannelModal";
-import { KindPicker, type Picked } from "../components/KindPicker";
+import { KindPicker } from "../components/KindPicker";
 import { KindTestModal } from "../components/KindTestModal";
 import { ErrorAlert } from "../components/ErrorAlert";
 import { PageHeader } from "../components/PageHeader";
 import { SandboxInbox } from "../components/SandboxInbox";
 import { HealthTag } from "../components/StatusTag";
 import { kindLabel } from "../hooks/useKindLabel";
-import { WebhookChannelModal } from "../components/WebhookChannelModal";
 import { retryOutcome, useAction, type Outcome } from "../hooks/useAction";
 import { useLoader } from "../hooks/useLoader";
 import { useLanguage, useT } from "../i18n";
@@ -41,8 +40,6 @@ export default function Channels() {
   );
   const [testingPerson, setTestingPerson] = useState<api.Channel>();
   const { busy, perform } = useAction();
-  const [adding, setAdding] = useState(false);
-  const [editing, setEditing] = useState<api.Channel>();
   const [testing, setTesting] = useState<api.Channel>();
   const [picking, setPicking] = useState(false);
   const [addingKind, setAddingKind] = useState<api.KindInfo>();
@@ -50,10 +47,9 @@ export default function Channels() {
   const kindOf = (c: api.Channel | undefined) => (kinds.data ?? []).find((k) => k.id === c?.kind);
   const refresh = () => channels.reload(true);
 
-  const pick = (picked: Picked) => {
+  const pick = (kind: api.KindInfo) => {
     setPicking(false);
-    if ("kind" in picked) setAddingKind(picked.kind);
-    else setAdding(true);
+    setAddingKind(kind);
   };
   // A robot's test goes into its group: nothing to ask, the platform's answer is shown.
   const testGroup = (c: api.Channel) =>
@@ -126,11 +122,11 @@ export default function Channels() {
       key: "actions",
       render: (_: unknown, c) => (
         <Space wrap size="small">
-          {(c.kind === "webhook" || kindOf(c)) && (
+          {kindOf(c) && (
             <Button
               size="small"
               icon={<EditOutlined />}
-              onClick={() => (c.kind === "webhook" ? setEditing(c) : setEditingKind(c))}
+              onClick={() => setEditingKind(c)}
               disabled={busy !== null}
               data-testid={`channel-edit-${c.name}`}
             >
@@ -223,20 +219,6 @@ export default function Channels() {
       />
       <Alert type="info" showIcon message={t("channels.laterNote")} />
       {hasSandbox && <SandboxInbox />}
-      <WebhookChannelModal
-        open={adding || editing !== undefined}
-        editing={editing}
-        onClose={() => {
-          setAdding(false);
-          setEditing(undefined);
-        }}
-        onSaved={(channel) => {
-          message.success(t(editing ? "channels.updated" : "channels.added", { name: channel.name }));
-          setAdding(false);
-          setEditing(undefined);
-          refresh();
-        }}
-      />
       <ChannelTestModal channel={testing} onClose={() => setTesting(undefined)} />
       <KindTestModal channel={testingPerson} onClose={() => setTestingPerson(undefined)} />
       <KindPicker open={picking} onClose={() => setPicking(false)} onPick={pick} />

@@ -51,7 +51,7 @@ describe("Compose", () => {
     for (const id of ["compose-title", "compose-subject", "compose-body"]) {
       expect(["INPUT", "TEXTAREA"]).toContain(screen.getByTestId(id).tagName);
     }
-  }, 60000);
+  }, 180000);
 
   it("refuses to send without title, body and a channel, and says why", async () => {
     db.channels = [makeChannel({ id: 1, name: "沙盒" }), makeChannel({ id: 2, name: "沙盒二" })];

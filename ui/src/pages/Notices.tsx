@@ -1,8 +1,9 @@
 import { PaperClipOutlined } from "@ant-design/icons";
 import { Button, Space, Table, Tag, Tooltip, type TableColumnsType } from "antd";
-import { useCallback, useMemo } from "react";
+import { useCallback, useMemo, useState } from "react";
 import { Link } from "react-router-dom";
 import * as api from "../api";
+import { DeliveryPreviewModal } from "../components/DeliveryPreviewModal";
 import { ErrorAlert } from "../components/ErrorAlert";
 import { formatAudience, formatTime } from "../components/format";
 import { PageHeader } from "../components/PageHeader";
@@ -14,6 +15,7 @@ export default function Notices() {
   const t = useT();
   const notices = useLoader(useCallback(() => api.listNotices(), []));
   const channels = useLoader(useCallback(() => api.listChannels(), []));
+  const [previewing, setPreviewing] = useState<api.Notice>();
   const channelNames = useMemo(
     () => new Map((channels.data ?? []).map((c) => [c.id, c.name])),
     [channels.data],
@@ -58,11 +60,16 @@ export default function Notices() {
     {
       title: t("notices.runs"),
       key: "runs",
-      width: 120,
+      width: 180,
       render: (_: unknown, n) => (
-        <Link to={`/history?notice=${n.id}`} data-testid={`notice-runs-${n.id}`}>
-          {t("notices.viewRuns")}
-        </Link>
+        <Space size="small">
+          <Button size="small" onClick={() => setPreviewing(n)} data-testid={`notice-preview-${n.id}`}>
+            {t("notices.preview")}
+          </Button>
+          <Link to={`/history?notice=${n.id}`} data-testid={`notice-runs-${n.id}`}>
+            {t("notices.viewRuns")}
+          </Link>
+        </Space>
       ),
     },
   ];
@@ -87,6 +94,7 @@ export default function Notices() {
         locale={{ emptyText: t("notices.empty") }}
         data-testid="notices-table"
       />
+      <DeliveryPreviewModal notice={previewing} channels={channels.data ?? []} onClose={() => setPreviewing(undefined)} />
     </>
   );
 }

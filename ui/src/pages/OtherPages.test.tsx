@@ -1,7 +1,7 @@
 import { screen, waitFor, within } from "@testing-library/react";
 import { beforeEach, describe, expect, it, vi } from "vitest";
 import * as api from "../api";
-import { makeAppInfo, makeChannel, makeNotice, makeRobotKind, makeSandboxMessage } from "../test/fixtures";
+import { makeAppInfo, makeChannel, makeContact, makeNotice, makeRobotKind, makeSandboxMessage } from "../test/fixtures";
 import { db, resetApiMock } from "../test/mockApi";
 import { renderApp } from "../test/render";
 
@@ -76,6 +76,31 @@ describe("Notices", () => {
     renderApp("/notices");
     expect(await screen.findByTestId("notice-attachments-5")).toHaveTextContent("2");
     expect(screen.getByTestId("notice-unsubscribe-5")).toHaveTextContent("可退订");
+  });
+});
+
+describe("A notice's preview for one person", () => {
+  it("shows what the person picked gets on the channel picked, or why they get nothing", async () => {
+    db.notices = [makeNotice({ id: 4, title: "讲座通知", subject: "讲座通知", body: "{{ name }}同学：周五讲座。", channelIds: [1] })];
+    db.contacts = [
+      makeContact({ id: 1, name: "张三", externalId: "2024001", email: "zs@example.edu.cn" }),
+      makeContact({ id: 2, name: "李四", externalId: "2024002", email: "ls@bounce.invalid" }),
+    ];
+    const { user } = renderApp("/notices");
+    await user.click(await screen.findByTestId("notice-preview-4"));
+    await user.click(within(await screen.findByTestId("preview-channel")).getByRole("combobox"));
+    await user.click(await screen.findByTitle("沙盒"));
+    const person = within(screen.getByTestId("preview-person")).getByRole("combobox");
+    await user.type(person, "2024001");
+    await user.click(await screen.findByText("张三 (2024001)"));
+    expect(await screen.findByTestId("preview-part-markdown")).toHaveTextContent("张三同学：周五讲座。");
+    expect(screen.getByTestId("preview-part-subject")).toHaveTextContent("讲座通知");
+    expect(api.previewDelivery).toHaveBeenLastCalledWith(4, "沙盒", "#1");
+
+    await user.type(person, "李四");
+    await user.click(await screen.findByText("李四 (2024002)"));
+    expect(await screen.findByTestId("preview-problem")).toHaveTextContent("此人在这个渠道上收不到");
+    expect(screen.queryByTestId("preview-part-markdown")).not.toBeInTheDocument();
   });
 });
 

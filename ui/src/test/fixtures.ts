@@ -280,3 +280,46 @@ export function makeSmtpKind(): KindInfo {
     ],
   };
 }
+
+/** The generic webhook as the backend describes it (`src/channels/kinds/webhook.rs`), its help shortened. */
+export function makeWebhookKind(): KindInfo {
+  const text = (zh: string, en: string) => ({ zh, en });
+  const secretNames = {
+    parts: ["auth", "token", "key", "secret", "sig", "cookie", "pass", "pwd", "credential", "session", "ticket", "bearer", "jwt", "hmac", "private"],
+    names: ["sid", "code", "pin", "otp", "ak"],
+  };
+  const field = (key: string, zh: string, en: string) => ({
+    key,
+    required: false,
+    default: null,
+    label: text(zh, en),
+    help: text(`${zh}的说明`, `About the ${en}`),
+  });
+  return {
+    id: "webhook",
+    label: text("通用 Webhook", "Webhook"),
+    description: text("每条消息是发往你的网址的一个 HTTP 请求。", "Each message is one HTTP request to your URL."),
+    platform: "http",
+    recipients: { to: "anyone" },
+    format: { format: "raw" },
+    perMinute: null,
+    findsIds: false,
+    fields: [
+      { ...field("url", "接收地址", "URL"), type: "maskedUrl", required: true, secretNames },
+      {
+        ...field("method", "请求方法", "Method"),
+        type: "choice",
+        options: [
+          { value: "POST", label: text("POST", "POST") },
+          { value: "PUT", label: text("PUT", "PUT") },
+        ],
+        default: "POST",
+      },
+      { ...field("headers", "请求头", "Headers"), type: "headers", secretNames },
+      { ...field("body-template", "请求体模板", "Body template"), type: "longText", advanced: true },
+      { ...field("timeout-ms", "超时（毫秒）", "Timeout (ms)"), type: "number", min: 1, max: 60000, default: "10000", advanced: true },
+      { ...field("signing", "签名", "Signing"), type: "switch", default: "false", onWith: "secret" },
+      { ...field("secret", "签名密钥", "Signing secret"), type: "secret" },
+    ],
+  };
+}

@@ -21,8 +21,6 @@ function freshDb() {
     runs: [] as Api.RunSummary[],
     details: new Map<number, Api.RunDetail>(),
     sandbox: [] as Api.SandboxMessage[],
-    /** Webhook settings by channel name, as the backend shows them (secrets only named). */
-    webhookConfigs: new Map<string, Api.WebhookChannelConfig>(),
     /** What the next test messages answer, by channel name (default: accepted). */
     testReplies: new Map<string, Api.ChannelTestResult>(),
     /** The kinds the generic form offers (the backend's description of each). */
@@ -201,6 +199,26 @@ export const previewNotice = vi.fn<typeof Api.previewNotice>(async (input) => ({
   body: input.body.replace(/\{\{\s*name\s*\}\}/g, db.contacts[0]?.name ?? ""),
   audienceSize: db.contacts.length,
 }));
+
+/** As the backend: a person's message rendered with their name; nobody with `.invalid` mail reachable. */
+export const previewDelivery = vi.fn<typeof Api.previewDelivery>(async (noticeId, channel, contact) => {
+  const notice = db.notices.find((n) => n.id === noticeId);
+  const person = db.contacts.find((c) => `#${c.id}` === contact);
+  if (!notice || !person) throw new CommandError("invalid", `contact: there is no contact ${contact}`);
+  const base = { channel, kind: "sandbox", recipient: person.name, attachments: [] };
+  if (!person.email || person.email.endsWith(".invalid")) {
+    return { ...base, address: null, parts: [], problem: { code: "no_address", reason: `${person.name} has no usable address` } };
+  }
+  return {
+    ...base,
+    address: person.email,
+    problem: null,
+    parts: [
+      { kind: "subject" as const, content: notice.subject },
+      { kind: "markdown" as const, content: notice.body.replace(/\{\{\s*name\s*\}\}/g, person.name) },
+    ],
+  };
+});
 
 export const listNotices = vi.fn<typeof Api.listNotices>(async () => db.notices);
 
@@ -436,55 +454,6 @@ export const resumeChannel = vi.fn<typeof Api.resumeChannel>(async (name) =>
   updateChannel(name, { paused: false, pausedReason: null, health: "ok", consecutiveFailures: 0 }),
 );
 
-export const addWebhookChannel = vi.fn<typeof Api.addWebhookChannel>(async (input) => {
-  if (db.channels.some((c) => c.name === input.name)) {
-    throw new CommandError("conflict", `a channel named ${input.name} already exists`);
-  }
-  const channel = makeChannel({
-    id: ++nextId,
-    name: input.name,
-    kind: "webhook",
-    limits: input.limits ?? {},
-    updatedAt: now(),
-  });
-  db.channels = [...db.channels, channel];
-  return channel;
-});
-
-export const webhookChannelConfig = vi.fn<typeof Api.webhookChannelConfig>(async (name) => {
-  const config = db.webhookConfigs.get(name);
-  if (!config) throw new CommandError("invalid", `there is no channel named ${name}`);
-  return config;
-});
-
-/** Applies an edit as the backend does: credential headers' values go to the (absent) secret store. */
-export const updateWebhookChannel = vi.fn<typeof Api.updateWebhookChannel>(async (name, input) => {
-  const config = db.webhookConfigs.get(name);
-  if (!config) throw new CommandError("invalid", `there is no channel named ${name}`);
-  const drop = new Set((input.removeHeaders ?? []).map((h) => h.toLowerCase()));
-  const headers = Object.fromEntries(Object.entries(config.headers).filter(([h]) => !drop.has(h.toLowerCase())));
-  const secretHeaders = config.secretHeaders.filter((h) => !drop.has(h.toLowerCase()));
-  const marked = new Set((input.secretHeaders ?? []).map((h) => h.toLowerCase()));
-  for (const [h, value] of Object.entries(input.headers ?? {})) {
-    if (/auth|token|key|secret|sig|cookie|pass|pwd|session|credential/i.test(h) || marked.has(h.toLowerCase())) {
-      if (!secretHeaders.some((s) => s.toLowerCase() === h.toLowerCase())) secretHeaders.push(h);
-    } else headers[h] = value;
-  }
-  const hasSecret = input.removeSecret ? false : config.hasSecret || Boolean(input.secret);
-  db.webhookConfigs.set(name, {
-    ...config,
-    url: input.url ?? config.url,
-    method: input.method ?? config.method,
-    headers,
-    secretHeaders,
-    bodyTemplate: input.bodyTemplate === undefined ? config.bodyTemplate : input.bodyTemplate || null,
-    timeoutMs: input.timeoutMs ?? config.timeoutMs,
-    signing: input.signing ?? (input.secret ? true : input.removeSecret ? false : config.signing),
-    hasSecret,
-  });
-  return updateChannel(name, input.limits ? { limits: input.limits } : {});
-});
-
 /** Files the test "puts on disk": path → the text the backend reads from it; any other path is refused as the backend does. */
 export const settingFiles = new Map<string, string>();
 
@@ -523,6 +492,13 @@ export const addKindChannel = vi.fn<typeof Api.addKindChannel>(async (kind, name
   return channel;
 });
 
+/** A headers setting as the backend shows it: an object of names, `null` for a secret value. */
+function storedHeaders(text: string): Record<string, string | null> {
+  const headers = JSON.parse(text) as Api.SettingHeader[];
+  const secret = (h: Api.SettingHeader) => h.secret || /auth|token|key|secret|sig|cookie|pass|pwd|session|credential/i.test(h.name);
+  return Object.fromEntries(headers.map((h) => [h.name, secret(h) ? null : (h.value ?? null)]));
+}
+
 export const kindChannelConfig = vi.fn<typeof Api.kindChannelConfig>(async (name) => {
   const channel = db.channels.find((c) => c.name === name);
   const stored = db.kindSettings.get(name);
@@ -533,7 +509,9 @@ export const kindChannelConfig = vi.fn<typeof Api.kindChannelConfig>(async (name
   return {
     name,
     kind: channel.kind,
-    settings: Object.fromEntries(entries.filter(([k]) => !secret(k))),
+    settings: Object.fromEntries(
+      entries.filter(([k]) => !secret(k)).map(([k, v]) => [k, info?.fields.find((f) => f.key === k)?.type === "headers" ? storedHeaders(v) : v]),
+    ),
     secretsSet: entries.filter(([k]) => secret(k)).map(([k]) => k),
   };
 });
@@ -594,6 +572,7 @@ const ALL = [
   listSandboxMessages,
   createNotice,
   previewNotice,
+  previewDelivery,
   listNotices,
   sendNotice,
   listRuns,
@@ -609,9 +588,6 @@ const ALL = [
   retryFailedChannel,
   pauseChannel,
   resumeChannel,
-  addWebhookChannel,
-  updateWebhookChannel,
-  webhookChannelConfig,
   recordUnsubscribes,
   testChannel,
   channelKinds,

@@ -3,6 +3,7 @@ import type { Bilingual } from "./Bilingual";
 import type { SettingChoice } from "./SettingChoice";
 import type { SettingFollows } from "./SettingFollows";
 import type { SettingGroup } from "./SettingGroup";
+import type { SettingSecretNames } from "./SettingSecretNames";
 
 /**
  * One setting of a channel kind.
@@ -51,4 +52,9 @@ extensions?: Array<string>,
  * For a switch: on when the setting `key` is given, off when it is cleared, unless the
  * switch itself is given (signing follows its secret).
  */
-onWith?: string, } & ({ "type": "text" } | { "type": "url" } | { "type": "number", min: number, max: number, } | { "type": "switch" } | { "type": "choice", options: Array<SettingChoice>, } | { "type": "secret" } | { "type": "password" } | { "type": "secretUrl" } | { "type": "fileText" } | { "type": "longText" } | { "type": "headers" } | { "type": "maskedUrl" });
+onWith?: string, 
+/**
+ * For a partly secret setting (headers, a masked URL): which names make a part secret,
+ * so the form can say so while it is typed. Filled in from the type.
+ */
+secretNames?: SettingSecretNames, } & ({ "type": "text" } | { "type": "url" } | { "type": "number", min: number, max: number, } | { "type": "switch" } | { "type": "choice", options: Array<SettingChoice>, } | { "type": "secret" } | { "type": "password" } | { "type": "secretUrl" } | { "type": "fileText" } | { "type": "longText" } | { "type": "headers" } | { "type": "maskedUrl" });
