@@ -28,6 +28,7 @@ async fn one(n: usize) {
         created_by: "bench",
         attachments: &[],
         allow_unsubscribe: false,
+        values: &Default::default(),
     };
     let notice = store.insert_notice(&record).await.unwrap();
     let run = store.insert_run(notice.id, 0, "bench").await.unwrap();

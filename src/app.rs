@@ -9,7 +9,7 @@ use tokio::task::JoinHandle;
 
 use crate::audience::Audience;
 use crate::audit::{self, Actor};
-use crate::compose::{self, ComposeError, STANDARD_VARIABLES};
+use crate::compose::{self, ComposeError};
 use crate::dispatch::{DispatchOptions, DispatchReport, Dispatcher, DispatcherLock, ProgressSink, ProviderFactory};
 use crate::model::*;
 use crate::secrets::{self, SecretStore};
@@ -24,6 +24,7 @@ mod check;
 mod contacts;
 mod import;
 mod kinds;
+mod notice_variables;
 mod preview;
 mod providers;
 mod unsubscribe;
@@ -95,6 +96,11 @@ impl DispatcherHandle {
     pub fn is_running(&self) -> bool {
         !self.join.is_finished()
     }
+}
+
+/// Today in Beijing time, what `{{ date }}` renders as in a preview or a notice sent now.
+fn today() -> String {
+    compose::variables::date_of(clock::now())
 }
 
 fn trimmed(s: Option<String>) -> Option<String> {
@@ -242,45 +248,31 @@ impl App {
         let (audience, filter) = self.check_audience(input.audience.as_deref().unwrap_or("all")).await?;
         let subject = trimmed(input.subject.clone()).unwrap_or_else(|| input.title.trim().to_owned());
         let attributes = self.store.list_attribute_names().await?;
+        let values = input.values.clone().unwrap_or_default();
+        compose::check_values(&values, &attributes)?;
+        let group = groups.first().map(|g| g.name.as_str());
         for (field, source) in [("subject", subject.as_str()), ("body", input.body.as_str())] {
-            for variable in compose::check(field, source)? {
-                let root = variable.split('.').next().unwrap_or_default();
-                if let Some(group) = groups.first() {
-                    return Err(ComposeError::PersonalInGroup {
-                        field,
-                        variable: variable.clone(),
-                        channel: group.name.clone(),
-                    }
-                    .into());
-                }
-                if !STANDARD_VARIABLES.contains(&root) && !attributes.iter().any(|a| a == root) {
-                    return Err(Error::Invalid(format!(
-                        "the {field} uses the variable `{variable}`, which no contact has; known variables: {}",
-                        STANDARD_VARIABLES
-                            .iter()
-                            .copied()
-                            .chain(attributes.iter().map(String::as_str))
-                            .collect::<Vec<_>>()
-                            .join(", ")
-                    )));
-                }
-            }
+            compose::check_template(field, source, &values, &attributes, group)?;
         }
-        // A group's one message has no variables, so its size is known now: refuse it here
-        // rather than fail it at sending.
-        for group in &groups {
-            if let Some(crate::channels::Format::Markdown { max_bytes, .. }) =
-                crate::channels::find(group.kind.as_str()).map(|k| k.format())
-            {
-                let size = subject.len() + input.body.len();
-                if size > max_bytes {
-                    return Err(ComposeError::TooLongFor {
-                        field: "body",
-                        size,
-                        limit: max_bytes,
-                        channel: group.name.clone(),
+        // A group's one message is the same for everyone (notice values and the date at
+        // most), so its size is known now: refuse it here rather than fail it at sending.
+        if !groups.is_empty() {
+            let r = compose::CompiledNotice::with_values(&subject, &input.body, &values, &today())?
+                .render(&serde_json::json!({}))?;
+            for group in &groups {
+                if let Some(crate::channels::Format::Markdown { max_bytes, .. }) =
+                    crate::channels::find(group.kind.as_str()).map(|k| k.format())
+                {
+                    let size = r.subject.len() + r.body.len();
+                    if size > max_bytes {
+                        return Err(ComposeError::TooLongFor {
+                            field: "body",
+                            size,
+                            limit: max_bytes,
+                            channel: group.name.clone(),
+                        }
+                        .into());
                     }
-                    .into());
                 }
             }
         }
@@ -313,6 +305,7 @@ impl App {
                 created_by: self.actor.as_str(),
                 attachments: &kept,
                 allow_unsubscribe: input.allow_unsubscribe.unwrap_or(false),
+                values: &input.values.clone().unwrap_or_default(),
             })
             .await;
         let notice = match inserted {
@@ -342,7 +335,8 @@ impl App {
         let (_, filter, subject) = self.check_notice(input).await?;
         let (first, audience_size) = self.store.audience_sample(&filter).await?;
         let (contact_name, vars) = first.ok_or(crate::audience::AudienceError::Empty)?;
-        let r = compose::render(&subject, &input.body, &vars)?;
+        let values = input.values.clone().unwrap_or_default();
+        let r = compose::CompiledNotice::with_values(&subject, &input.body, &values, &today())?.render(&vars)?;
         Ok(Preview {
             contact_name,
             subject: r.subject,

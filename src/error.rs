@@ -37,7 +37,7 @@ impl Error {
     pub fn code(&self) -> &'static str {
         match self {
             Error::Store(e) => e.code(),
-            Error::Compose(_) => "compose",
+            Error::Compose(e) => e.code(),
             Error::Audience(_) => "audience",
             Error::Dispatch(e) => e.code(),
             Error::Secret(_) => "secret_store",
@@ -60,6 +60,7 @@ impl Error {
             ],
             Error::AfterSend(e) => e.params(),
             Error::Check(e) => e.params(),
+            Error::Compose(e) => e.params(),
             _ => Vec::new(),
         }
     }

@@ -4,6 +4,8 @@
 //! (`cargo test` writes `ui/src/api/bindings/`), so the UI never restates them by hand.
 //! Ids are `i64` in Rust and `number` in TypeScript: SQLite row ids stay far below 2^53.
 
+use std::collections::BTreeMap;
+
 use serde::{Deserialize, Serialize};
 use ts_rs::TS;
 
@@ -446,6 +448,9 @@ pub struct Notice {
     pub attachments: Vec<NoticeAttachment>,
     /// Recipients may opt out of e-mail from it: messages carry List-Unsubscribe and say how.
     pub allow_unsubscribe: bool,
+    /// Values given once for everyone (`考试时间` → `12月20日 9:00`), usable in subject and
+    /// body like a contact's variables.
+    pub values: BTreeMap<String, String>,
 }
 
 /// One person's message on one channel (or a group chat's), exactly as it would be sent:
@@ -505,6 +510,42 @@ pub struct NewNotice {
     /// Let e-mail recipients opt out (List-Unsubscribe, and a line in the message saying how).
     #[ts(optional)]
     pub allow_unsubscribe: Option<bool>,
+    /// Values given once for everyone, by name (`考试时间` → `12月20日 9:00`); allowed on
+    /// group channels, since they are the same for every reader.
+    #[ts(optional)]
+    pub values: Option<BTreeMap<String, String>>,
+}
+
+/// Where a template variable's value comes from.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize, TS)]
+#[serde(rename_all = "snake_case")]
+#[ts(export)]
+pub enum VariableSource {
+    /// A standard field every contact has (`name`, `class`…).
+    Contact,
+    /// A column of an import, kept as the contact's attribute.
+    ImportedColumn,
+    /// A value the notice gives once for everyone.
+    NoticeValue,
+    /// The date a schedule fires (the send date outside a schedule).
+    ScheduleDate,
+}
+
+/// A variable the notice editor can offer: its name, the other names it answers to, its
+/// meaning in both languages and where it comes from.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize, TS)]
+#[serde(rename_all = "camelCase")]
+#[ts(export)]
+pub struct NoticeVariable {
+    pub name: String,
+    pub aliases: Vec<String>,
+    pub meaning_zh: String,
+    pub meaning_en: String,
+    pub source: VariableSource,
+    /// A notice value's value.
+    #[ts(optional)]
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub value: Option<String>,
 }
 
 /// One recipient's rendering of a notice, as the provider would get it.

@@ -165,6 +165,7 @@ pub fn run() {
             commands::notices::create_notice,
             commands::notices::preview_notice,
             commands::notices::preview_delivery,
+            commands::notices::notice_variables,
             commands::notices::list_notices,
             commands::notices::send_notice,
             commands::notices::check_notice,

@@ -24,13 +24,15 @@ impl App {
     /// The check, and every person with a broken message.
     async fn check_whole(&self, notice: &Notice) -> Result<(NoticeCheck, Vec<i64>)> {
         let filter = audience::resolve(&self.store, &notice.audience).await?;
-        let compiled = CompiledNotice::new(&notice.subject, &notice.body)?;
+        // As the dispatcher compiles it: the notice's own values, and the date it would be sent.
+        let today = compose::variables::date_of(crate::clock::now());
+        let compiled = CompiledNotice::with_values(&notice.subject, &notice.body, &notice.values, &today)?;
         let used = vec![
             ("subject", compose::check("subject", &notice.subject)?),
             ("body", compose::check("body", &notice.body)?),
         ];
         // What fan-out would freeze, so the check renders exactly what would be sent.
-        let variables = FrozenVariables::Only(compose::top_level_variables(&notice.subject, &notice.body)?);
+        let variables = FrozenVariables::Only(compose::frozen_names(&notice.subject, &notice.body, &notice.values)?);
         let mut checked = Vec::with_capacity(notice.channel_ids.len());
         for &id in &notice.channel_ids {
             let c = self.store.get_channel(id).await?;

@@ -5,7 +5,6 @@
 use std::collections::BTreeMap;
 
 use super::{one_line, trimmed, App};
-use crate::compose::STANDARD_VARIABLES;
 use crate::import::email::normalise_email;
 use crate::import::phone::{normalise_mobile, PhoneProblem};
 use crate::import::validate::channel_kinds;
@@ -111,7 +110,8 @@ fn check_edit(before: &ContactDetail, edit: ContactEdit) -> Result<ContactEdit> 
             }
             return Err(invalid("attributes", format!("the value {value} has no name")));
         }
-        if STANDARD_VARIABLES.contains(&key.as_str()) {
+        // A field's Chinese name (姓名, 班级) too: templates would read the field under it.
+        if crate::compose::variables::is_reserved(&key) {
             return Err(invalid(
                 "attributes",
                 format!("{key} is a standard field of every contact; give the attribute another name"),

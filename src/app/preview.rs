@@ -82,7 +82,9 @@ impl App {
                 return Ok(preview);
             }
         };
-        let templates = CompiledNotice::new(&notice.subject, &notice.body)?;
+        // The notice's values as everyone gets them; `{{ date }}` as a run started today would.
+        let today = crate::compose::variables::date_of(crate::clock::now());
+        let templates = CompiledNotice::with_values(&notice.subject, &notice.body, &notice.values, &today)?;
         let rendered = match templates.render_as(&variables, reads_markdown(channel.kind)) {
             Ok(r) => r,
             Err(e) => {

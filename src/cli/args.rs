@@ -283,6 +283,13 @@ pub enum NoticesCmd {
         #[arg(long, value_delimiter = ',', value_name = "X,Y")]
         contacts: Vec<String>,
     },
+    /// List the variables templates may use: contact fields with their Chinese names, the
+    /// date, imported columns, and the values given with --value.
+    Variables {
+        /// A value the notice would give for everyone (KEY=VALUE); repeat for several.
+        #[arg(long = "value", value_name = "KEY=VALUE", value_parser = parse_value)]
+        values: Vec<(String, String)>,
+    },
     /// Send a draft notice now: its deliveries go to the outbox for the dispatcher.
     Send {
         id: i64,
@@ -341,6 +348,18 @@ pub struct NoticeCreateArgs {
     /// failure. Without it, everyone gets it on every channel.
     #[arg(long)]
     pub fallback: bool,
+    /// A value given once for everyone, used in the templates as {{ KEY }}: e.g.
+    /// --value "考试时间=12月20日 9:00"; repeat for several.
+    #[arg(long = "value", value_name = "KEY=VALUE", value_parser = parse_value)]
+    pub values: Vec<(String, String)>,
+}
+
+/// `KEY=VALUE` split at the first `=` (a value may hold `=`); the key trimmed.
+pub(super) fn parse_value(s: &str) -> Result<(String, String), String> {
+    match s.split_once('=') {
+        Some((key, value)) if !key.trim().is_empty() => Ok((key.trim().to_owned(), value.to_owned())),
+        _ => Err(format!("expected KEY=VALUE, got `{s}`")),
+    }
 }
 
 #[derive(Debug, Subcommand)]

@@ -37,6 +37,7 @@ async fn new_notice(app: &App, a: NoticeCreateArgs) -> anyhow::Result<NewNotice>
         urgent: Some(a.urgent),
         attachments: Some(a.attachments.iter().map(|p| p.to_string_lossy().into_owned()).collect()),
         allow_unsubscribe: Some(a.allow_unsubscribe),
+        values: (!a.values.is_empty()).then(|| a.values.into_iter().collect()),
     })
 }
 
@@ -53,6 +54,19 @@ pub async fn run(app: &App, cmd: NoticesCmd, json: bool) -> anyhow::Result<()> {
             })
         }
         NoticesCmd::Preview(a) => preview(app, a, json).await,
+        NoticesCmd::Variables { values } => {
+            let all = app.notice_variables(&values.into_iter().collect()).await?;
+            emit(json, &all, || {
+                println!("{:<14}  {:<16}  MEANING", "NAME", "ALSO");
+                for v in &all {
+                    let meaning = match &v.value {
+                        Some(value) => format!("{} = {}", v.meaning_en, cut(value, 40)),
+                        None => format!("{} / {}", v.meaning_zh, v.meaning_en),
+                    };
+                    println!("{:<14}  {:<16}  {}", v.name, v.aliases.join(", "), meaning);
+                }
+            })
+        }
         NoticesCmd::List => {
             let all = app.list_notices().await?;
             emit(json, &all, || {

@@ -1,15 +1,26 @@
 //! Composing: checking a notice's templates and rendering them for one recipient.
 //!
 //! Subject and body are minijinja templates over the recipient's variables (`{{ name }}`,
-//! `{{ class }}`, any imported column). Rendering is strict: a variable the recipient does
-//! not have fails that recipient's delivery with a reason naming it, rather than sending a
-//! message with a hole in it.
+//! `{{ class }}`, any imported column), the catalogue's Chinese names for them (`{{ 姓名 }}`,
+//! see [`variables`]), the values the notice gives once for everyone (`{{ 考试时间 }}`) and
+//! the date (`{{ 日期 }}`). A name is looked up in that order: the catalogue's meaning wins
+//! (an alias is its field), then the notice's values, then imported columns. Rendering is
+//! strict: a variable the recipient does not have fails that recipient's delivery with a
+//! reason naming it, rather than sending a message with a hole in it.
 
 pub mod email;
+mod error;
+mod notice;
+pub mod variables;
+
+use std::collections::BTreeMap;
 
 use minijinja::{AutoEscape, Environment, ErrorKind, UndefinedBehavior};
 use serde_json::Value;
-use thiserror::Error;
+
+use error::syntax_error;
+pub use error::{line_column, locate, ComposeError, ValueNameProblem};
+pub use notice::{check_template, check_values, MAX_VALUES, MAX_VALUE_BYTES};
 
 /// The variables every contact has, whatever was imported.
 pub const STANDARD_VARIABLES: [&str; 9] = [
@@ -23,44 +34,6 @@ pub const STANDARD_VARIABLES: [&str; 9] = [
     "email",
     "mobile",
 ];
-
-/// A template that cannot be used.
-#[derive(Debug, Error, PartialEq)]
-pub enum ComposeError {
-    #[error("the {field} is empty")]
-    Empty { field: &'static str },
-    #[error("the {field} has a template error on line {line}: {detail}")]
-    Syntax {
-        field: &'static str,
-        line: usize,
-        detail: String,
-    },
-    #[error("the {field} uses the variable `{variable}`, which this recipient does not have")]
-    UnknownVariable { field: &'static str, variable: String },
-    #[error("the {field} is {size} bytes long; a notice's {field} may be at most {limit} bytes: shorten it, or attach the long text as a file")]
-    TooLong {
-        field: &'static str,
-        size: usize,
-        limit: usize,
-    },
-    #[error("the {field} does too much work for one recipient (more than {RENDER_FUEL} template steps, such as loops inside loops): simplify its loops")]
-    TooMuchWork { field: &'static str },
-    #[error("the {field} comes to more than {limit} bytes for one recipient: check its loops and repeated text")]
-    OutputTooLong { field: &'static str, limit: usize },
-    #[error("the {field} uses `{variable}`, which differs from person to person, but {channel} posts one message into its group chat: take the variable out, or send it on {channel} in a notice of its own")]
-    PersonalInGroup {
-        field: &'static str,
-        variable: String,
-        channel: String,
-    },
-    #[error("the {field} is {size} bytes; {channel} takes at most {limit} bytes in one message: shorten it")]
-    TooLongFor {
-        field: &'static str,
-        size: usize,
-        limit: usize,
-        channel: String,
-    },
-}
 
 /// The longest subject a notice may have, in bytes (a mail header line holds 998).
 pub const MAX_SUBJECT_BYTES: usize = 900;
@@ -130,14 +103,6 @@ fn environment() -> Environment<'static> {
     env
 }
 
-fn syntax_error(field: &'static str, e: &minijinja::Error) -> ComposeError {
-    ComposeError::Syntax {
-        field,
-        line: e.line().unwrap_or(1),
-        detail: e.detail().map(str::to_owned).unwrap_or_else(|| e.kind().to_string()),
-    }
-}
-
 /// Checks that a template is not too long and parses; returns the variables it uses
 /// (`exam.room` for nested ones).
 pub fn check(field: &'static str, source: &str) -> Result<Vec<String>, ComposeError> {
@@ -154,7 +119,9 @@ pub fn check(field: &'static str, source: &str) -> Result<Vec<String>, ComposeEr
         });
     }
     let env = environment();
-    let tmpl = env.template_from_str(source).map_err(|e| syntax_error(field, &e))?;
+    let tmpl = env
+        .template_from_str(source)
+        .map_err(|e| syntax_error(field, source, &e))?;
     let mut vars: Vec<String> = tmpl.undeclared_variables(true).into_iter().collect();
     vars.sort();
     Ok(vars)
@@ -218,38 +185,102 @@ impl std::io::Write for Capped {
     }
 }
 
+/// Where a top-level name a template uses takes its value from.
+#[derive(Debug, Clone)]
+enum Lookup {
+    /// The recipient's frozen variables, under this key (an alias's field: `姓名` → `name`).
+    Recipient(String),
+    /// The same for everyone: a notice value, or the date.
+    Fixed(Value),
+}
+
+/// How `root` is resolved, in the order the module's documentation gives.
+fn lookup(root: &str, values: &BTreeMap<String, String>, date: &str) -> Lookup {
+    match variables::find(root) {
+        Some(v) if v.name == variables::DATE => Lookup::Fixed(Value::from(date)),
+        Some(v) => Lookup::Recipient(v.name.to_owned()),
+        None => match values.get(root) {
+            Some(value) => Lookup::Fixed(Value::from(value.as_str())),
+            None => Lookup::Recipient(root.to_owned()),
+        },
+    }
+}
+
+/// The names of a contact's variables that fan-out must freeze for a notice: the fields and
+/// columns its templates use, an alias as its field (`姓名` → `name`); notice values and the
+/// date are not the contact's and are left out.
+pub fn frozen_names(subject: &str, body: &str, values: &BTreeMap<String, String>) -> Result<Vec<String>, ComposeError> {
+    let mut names: Vec<String> = top_level_variables(subject, body)?
+        .iter()
+        .filter_map(|root| match lookup(root, values, "") {
+            Lookup::Recipient(key) => Some(key),
+            Lookup::Fixed(_) => None,
+        })
+        .collect();
+    names.sort();
+    names.dedup();
+    Ok(names)
+}
+
 /// A notice's subject and body, parsed once and rendered for each recipient. Parsing is most
 /// of the cost of rendering a short notice, and a run renders the same two templates for
 /// thousands of people.
 pub struct CompiledNotice {
     env: Environment<'static>,
+    subject: String,
+    body: String,
     subject_vars: Vec<String>,
     body_vars: Vec<String>,
-    subject_len: usize,
-    body_len: usize,
+    /// Every top-level name either template uses, with where its value comes from.
+    lookups: Vec<(String, Lookup)>,
     /// A subject without template syntax (most are: the notice's title), rendered once, since
     /// it is the same for every recipient.
     fixed_subject: Option<String>,
 }
 
 impl CompiledNotice {
-    /// Parses both templates; a syntax error names the field and line.
+    /// Parses both templates, with no notice values and today's date; a syntax error names
+    /// the field, line and column.
     pub fn new(subject: &str, body: &str) -> Result<CompiledNotice, ComposeError> {
+        let today = variables::date_of(crate::clock::now());
+        CompiledNotice::with_values(subject, body, &BTreeMap::new(), &today)
+    }
+
+    /// Parses both templates for a notice with these values for everyone and this date
+    /// (`YYYY-MM-DD`, see [`variables::date_of`]).
+    pub fn with_values(
+        subject: &str,
+        body: &str,
+        values: &BTreeMap<String, String>,
+        date: &str,
+    ) -> Result<CompiledNotice, ComposeError> {
         let subject_vars = check("subject", subject)?;
         let body_vars = check("body", body)?;
         let mut env = environment();
         env.add_template_owned("subject", subject.to_owned())
-            .map_err(|e| syntax_error("subject", &e))?;
+            .map_err(|e| syntax_error("subject", subject, &e))?;
         env.add_template_owned("body", body.to_owned())
-            .map_err(|e| syntax_error("body", &e))?;
+            .map_err(|e| syntax_error("body", body, &e))?;
         env.add_template_owned(BODY_MARKDOWN, body.to_owned())
-            .map_err(|e| syntax_error("body", &e))?;
+            .map_err(|e| syntax_error("body", body, &e))?;
+        let mut roots: Vec<&str> = subject_vars
+            .iter()
+            .chain(&body_vars)
+            .map(|path| path.split('.').next().unwrap_or_default())
+            .collect();
+        roots.sort();
+        roots.dedup();
+        let lookups = roots
+            .into_iter()
+            .map(|root| (root.to_owned(), lookup(root, values, date)))
+            .collect();
         let mut compiled = CompiledNotice {
             env,
+            subject: subject.to_owned(),
+            body: body.to_owned(),
             subject_vars,
             body_vars,
-            subject_len: subject.len(),
-            body_len: body.len(),
+            lookups,
             fixed_subject: None,
         };
         if !subject.contains('{') {
@@ -263,34 +294,51 @@ impl CompiledNotice {
         Ok(compiled)
     }
 
+    /// The names a template uses, each with its value for this recipient: an alias's field,
+    /// a notice value, the date, or the recipient's own. Only these go into the context, so a
+    /// recipient's other variables cost nothing.
+    fn scope(&self, vars: &Value) -> Value {
+        let mut scope = serde_json::Map::with_capacity(self.lookups.len());
+        for (root, lookup) in &self.lookups {
+            let value = match lookup {
+                Lookup::Recipient(key) => match vars.get(key) {
+                    Some(v) => v.clone(),
+                    None => continue,
+                },
+                Lookup::Fixed(v) => v.clone(),
+            };
+            scope.insert(root.clone(), value);
+        }
+        Value::Object(scope)
+    }
+
     fn render_field(
         &self,
         field: &'static str,
         template: &str,
         used: &[String],
-        vars: &Value,
+        scope: &Value,
         ctx: &minijinja::Value,
     ) -> Result<String, ComposeError> {
-        if let Some(variable) = used.iter().find(|v| !has_path(vars, v)) {
-            return Err(ComposeError::UnknownVariable {
+        if let Some(variable) = used.iter().find(|v| !has_path(scope, v)) {
+            return Err(ComposeError::Missing {
                 field,
                 variable: variable.clone(),
             });
         }
-        let tmpl = self.env.get_template(template).map_err(|e| syntax_error(field, &e))?;
-        let source_len = if field == "subject" {
-            self.subject_len
-        } else {
-            self.body_len
-        };
-        let mut out = Capped::for_template(source_len);
+        let source = if field == "subject" { &self.subject } else { &self.body };
+        let tmpl = self
+            .env
+            .get_template(template)
+            .map_err(|e| syntax_error(field, source, &e))?;
+        let mut out = Capped::for_template(source.len());
         // `render_to_write` rather than its successor `render_captured_to`: the latter clones
         // the template and keeps the finished state in a heap cell that we would drop at once,
         // a quarter of the cost of rendering a short notice, paid twice per recipient.
         #[allow(deprecated)]
         let rendered = tmpl.render_to_write(ctx, &mut out);
         rendered.map_err(|e| match e.kind() {
-            minijinja::ErrorKind::UndefinedError => ComposeError::UnknownVariable {
+            minijinja::ErrorKind::UndefinedError => ComposeError::Missing {
                 field,
                 variable: e.detail().unwrap_or("?").to_owned(),
             },
@@ -299,11 +347,12 @@ impl CompiledNotice {
                 field,
                 limit: MAX_RENDERED_BYTES,
             },
-            _ => syntax_error(field, &e),
+            _ => syntax_error(field, source, &e),
         })?;
         String::from_utf8(out.0).map_err(|_| ComposeError::Syntax {
             field,
             line: 1,
+            column: 1,
             detail: "the rendered text is not valid UTF-8".into(),
         })
     }
@@ -314,21 +363,22 @@ impl CompiledNotice {
         self.render_as(vars, false)
     }
 
-    /// Subject and body for one recipient; with `markdown`, values in the body are
-    /// Markdown-escaped, for a channel that renders the body as Markdown (e-mail). The subject
-    /// is never Markdown.
+    /// Subject and body for one recipient; with `markdown`, values in the body (the
+    /// recipient's and the notice's alike) are Markdown-escaped, for a channel that renders
+    /// the body as Markdown (e-mail). The subject is never Markdown.
     pub fn render_as(&self, vars: &Value, markdown: bool) -> Result<Rendered, ComposeError> {
+        let scope = self.scope(vars);
         // Converted once for both templates: building minijinja's map is most of the cost
         // of rendering a short notice.
-        let ctx = minijinja::Value::from_serialize(vars);
+        let ctx = minijinja::Value::from_serialize(&scope);
         let body = if markdown { BODY_MARKDOWN } else { "body" };
         let subject = match &self.fixed_subject {
             Some(fixed) => fixed.clone(),
-            None => self.render_field("subject", "subject", &self.subject_vars, vars, &ctx)?,
+            None => self.render_field("subject", "subject", &self.subject_vars, &scope, &ctx)?,
         };
         Ok(Rendered {
             subject,
-            body: self.render_field("body", body, &self.body_vars, vars, &ctx)?,
+            body: self.render_field("body", body, &self.body_vars, &scope, &ctx)?,
         })
     }
 }
@@ -407,7 +457,7 @@ mod tests {
         let err = render("通知", "{{ name }} 请到 {{ exam.room }}", &json!({"name": "李雷"})).unwrap_err();
         assert_eq!(
             err,
-            ComposeError::UnknownVariable {
+            ComposeError::Missing {
                 field: "body",
                 variable: "exam.room".into()
             }
@@ -420,7 +470,7 @@ mod tests {
         .unwrap_err();
         assert_eq!(
             err,
-            ComposeError::UnknownVariable {
+            ComposeError::Missing {
                 field: "body",
                 variable: "class".into()
             }
@@ -428,7 +478,7 @@ mod tests {
         let err = render("通知", "{{ name }} 请到 {{ exam.room }}", &json!({"name": "李雷"})).unwrap_err();
         assert_eq!(
             err,
-            ComposeError::UnknownVariable {
+            ComposeError::Missing {
                 field: "body",
                 variable: "exam.room".into()
             }
@@ -440,12 +490,56 @@ mod tests {
     fn a_syntax_error_names_field_and_line() {
         let err = check("body", "第一行\n{{ name }\n").unwrap_err();
         match err {
-            ComposeError::Syntax { field, line, .. } => {
+            ComposeError::Syntax {
+                field, line, column, ..
+            } => {
                 assert_eq!(field, "body");
                 assert_eq!(line, 2);
+                assert_eq!(column, 9, "the column of the stray `}}`, in characters");
             }
             other => panic!("unexpected {other:?}"),
         }
+    }
+
+    /// `{{ 姓名 }}` is `{{ name }}`; a notice's values are the same for everyone and escaped
+    /// in a Markdown body like a contact's; the date is the one given.
+    #[test]
+    fn aliases_and_notice_values_render_and_escape_alike() {
+        let values = BTreeMap::from([("考试时间".to_owned(), "12月20日 *9:00*".to_owned())]);
+        let notice = CompiledNotice::with_values(
+            "{{ 姓名 }}的考试",
+            "{{ 姓名 }}（{{ 班级 }}，{{ 学号 }}）：{{ 考试时间 }}，{{ 日期 }}",
+            &values,
+            "2026-12-08",
+        )
+        .unwrap();
+        let vars = json!({"name": "王*小明", "class": "农学2401", "external_id": "2024001"});
+        let plain = notice.render(&vars).unwrap();
+        assert_eq!(plain.subject, "王*小明的考试");
+        assert_eq!(plain.body, "王*小明（农学2401，2024001）：12月20日 *9:00*，2026-12-08");
+        let md = notice.render_as(&vars, true).unwrap();
+        assert_eq!(
+            md.body,
+            "王\\*小明（农学2401，2024001）：12月20日 \\*9:00\\*，2026-12-08"
+        );
+        // An alias a recipient lacks is reported under the name the template used.
+        assert_eq!(
+            notice.render(&json!({"name": "李雷", "external_id": "1"})).unwrap_err(),
+            ComposeError::Missing {
+                field: "body",
+                variable: "班级".into()
+            }
+        );
+        // Fan-out freezes the fields, not the notice's values or the date.
+        assert_eq!(
+            frozen_names(
+                "{{ 姓名 }}",
+                "{{ 班级 }}{{ class }}{{ 考试时间 }}{{ 日期 }}{{ 宿舍 }}",
+                &values
+            )
+            .unwrap(),
+            vec!["class", "name", "宿舍"]
+        );
     }
 
     #[test]

@@ -257,9 +257,16 @@ impl Worker {
                 };
             }
         };
+        // `{{ date }}` is the day the run was started (Beijing time), the same for a retry
+        // days later.
+        let date = match self.shared.store.get_run_summary(run_id).await {
+            Ok(run) => compose::variables::date_of_stored(&run.created_at),
+            Err(_) => compose::variables::date_of(crate::clock::now()),
+        };
         let data_dir = self.shared.store.path().parent().unwrap_or(std::path::Path::new("."));
         CompiledRun {
-            templates: compose::CompiledNotice::new(&notice.subject, &notice.body).map_err(|e| e.to_string()),
+            templates: compose::CompiledNotice::with_values(&notice.subject, &notice.body, &notice.values, &date)
+                .map_err(|e| e.to_string()),
             attachments: crate::outbox::load_attachments(data_dir, &notice.attachments),
             allow_unsubscribe: notice.allow_unsubscribe,
             cacheable: true,

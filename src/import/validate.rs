@@ -280,12 +280,10 @@ fn mapping_field(mapping: &[ColumnTarget], col: usize) -> Option<Field> {
 }
 
 /// Whether templates can name an attribute: an identifier (letters of any script, digits,
-/// `_`; not starting with a digit) that no standard variable hides.
+/// `_`; not starting with a digit) that no standard variable or its Chinese name (`日期`)
+/// hides.
 fn usable_as_variable(name: &str) -> bool {
-    let mut chars = name.chars();
-    chars.next().is_some_and(|c| c == '_' || c.is_alphabetic())
-        && chars.all(|c| c == '_' || c.is_alphanumeric())
-        && !crate::compose::STANDARD_VARIABLES.contains(&name)
+    crate::compose::variables::is_identifier(name) && !crate::compose::variables::is_reserved(name)
 }
 
 /// Header-row warnings: a column without a header that holds data is not imported; an

@@ -18,36 +18,30 @@ fn field_zh(field: &str) -> &'static str {
 /// delivery with the same error.
 pub fn render_problem(e: &ComposeError) -> MessageProblem {
     match e {
-        ComposeError::UnknownVariable { field, variable } => MessageProblem {
-            code: "missing_variable",
-            field,
-            zh: format!("没有{}用到的变量 `{variable}`", field_zh(field)),
-            en: format!("has no `{variable}`, which the {field} uses"),
-        },
-        other => {
-            let field = match other {
-                ComposeError::Empty { field }
-                | ComposeError::Syntax { field, .. }
-                | ComposeError::TooLong { field, .. }
-                | ComposeError::TooMuchWork { field }
-                | ComposeError::OutputTooLong { field, .. }
-                | ComposeError::PersonalInGroup { field, .. }
-                | ComposeError::TooLongFor { field, .. }
-                | ComposeError::UnknownVariable { field, .. } => *field,
-            };
+        ComposeError::Missing { field, variable } | ComposeError::UnknownVariable { field, variable, .. } => {
             MessageProblem {
-                code: "render_failed",
+                code: "missing_variable",
                 field,
-                zh: format!("{}无法生成：{other}", field_zh(field)),
-                en: other.to_string(),
+                zh: format!("没有{}用到的变量 `{variable}`", field_zh(field)),
+                en: format!("has no `{variable}`, which the {field} uses"),
             }
         }
+        other => MessageProblem {
+            code: "render_failed",
+            field: other.field(),
+            zh: format!("{}无法生成：{}", field_zh(other.field()), other.zh()),
+            en: other.to_string(),
+        },
     }
 }
 
-/// The value at a dotted path (`exam.room`), if any.
+/// The value at a dotted path (`exam.room`), if any; a Chinese name (`姓名`) reads the field
+/// it stands for, as rendering does.
 fn at_path<'v>(vars: &'v Value, path: &str) -> Option<&'v Value> {
-    path.split('.').try_fold(vars, |cur, part| cur.get(part))
+    let mut parts = path.split('.');
+    let first = parts.next()?;
+    let first = crate::compose::variables::find(first).map_or(first, |v| v.name);
+    parts.try_fold(vars.get(first)?, |cur, part| cur.get(part))
 }
 
 /// Every variable the templates use whose value is empty text (or only spaces): the message

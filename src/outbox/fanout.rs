@@ -18,9 +18,11 @@ pub const FANOUT_CHUNK: i64 = 10_000;
 pub async fn fan_out(store: &Store, run_id: i64, notice: &Notice) -> Result<i64> {
     let filter = audience::resolve(store, &notice.audience).await?;
     // A notice whose templates no longer parse freezes everything; its deliveries then fail
-    // one by one with the template's error, which is what the history should show.
-    let variables =
-        compose::top_level_variables(&notice.subject, &notice.body).map_or(FrozenVariables::All, FrozenVariables::Only);
+    // one by one with the template's error, which is what the history should show. A
+    // template's `{{ 姓名 }}` freezes `name`; notice values and the date are the notice's, not
+    // the contact's, and are not frozen.
+    let variables = compose::frozen_names(&notice.subject, &notice.body, &notice.values)
+        .map_or(FrozenVariables::All, FrozenVariables::Only);
     if !store.begin_fan_out(run_id).await? {
         // Cancelled before its fan-out began: it stays cancelled, with nothing queued.
         return Ok(0);

@@ -360,6 +360,7 @@ pub(crate) mod testutil {
                 created_by: "",
                 attachments: &[],
                 allow_unsubscribe: false,
+                values: &Default::default(),
             })
             .await
             .expect("notice");

@@ -19,10 +19,12 @@ pub struct NoticeRecord<'a> {
     pub created_by: &'a str,
     pub attachments: &'a [crate::model::NoticeAttachment],
     pub allow_unsubscribe: bool,
+    /// Values given once for everyone (`NewNotice::values`), already checked.
+    pub values: &'a std::collections::BTreeMap<String, String>,
 }
 
 const NOTICE_SELECT: &str =
-    "SELECT id, title, subject, body, audience, channel_ids, channel_strategy, status, priority, created_at, attachments, allow_unsubscribe FROM notices";
+    "SELECT id, title, subject, body, audience, channel_ids, channel_strategy, status, priority, created_at, attachments, allow_unsubscribe, template_values FROM notices";
 
 fn status_from(s: &str) -> StoreResult<NoticeStatus> {
     Ok(match s {
@@ -53,6 +55,7 @@ fn notice_from_row(row: &sqlx::sqlite::SqliteRow) -> StoreResult<Notice> {
         created_at: row.get("created_at"),
         attachments: from_json("notices.attachments", row.get("attachments"))?,
         allow_unsubscribe: row.get("allow_unsubscribe"),
+        values: from_json("notices.template_values", row.get("template_values"))?,
     })
 }
 
@@ -62,8 +65,8 @@ impl Store {
         let now = clock::now_str();
         let mut tx = self.begin_write().await?;
         let id: i64 = sqlx::query_scalar(
-            "INSERT INTO notices (title, subject, body, audience, channel_ids, channel_strategy, priority, created_by, created_at, updated_at, attachments, allow_unsubscribe) \
-             VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?) RETURNING id",
+            "INSERT INTO notices (title, subject, body, audience, channel_ids, channel_strategy, priority, created_by, created_at, updated_at, attachments, allow_unsubscribe, template_values) \
+             VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?) RETURNING id",
         )
         .bind(n.title)
         .bind(n.subject)
@@ -77,6 +80,7 @@ impl Store {
         .bind(&now)
         .bind(serde_json::to_string(n.attachments).unwrap_or_else(|_| "[]".into()))
         .bind(n.allow_unsubscribe)
+        .bind(serde_json::to_string(n.values).unwrap_or_else(|_| "{}".into()))
         .fetch_one(&mut *tx)
         .await?;
         tx.audit_about(id);

@@ -637,6 +637,7 @@ mod tests {
                 created_by: "",
                 attachments: &[],
                 allow_unsubscribe: false,
+                values: &Default::default(),
             })
             .await
             .unwrap();
@@ -707,6 +708,7 @@ mod tests {
                 created_by: "",
                 attachments: &[],
                 allow_unsubscribe: false,
+                values: &Default::default(),
             })
             .await
             .unwrap();

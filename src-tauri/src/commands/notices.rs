@@ -1,11 +1,13 @@
 //! Channels and notices: compose, preview, send.
 
+use std::collections::BTreeMap;
+
 use tauri::State;
 
 use super::AppState;
 use crate::error::CmdResult;
 use crate::picked::PickedFiles;
-use herald::model::{Channel, DeliveryPreview, NewNotice, Notice, NoticeCheck, Preview, RunSummary};
+use herald::model::{Channel, DeliveryPreview, NewNotice, Notice, NoticeCheck, NoticeVariable, Preview, RunSummary};
 
 #[tauri::command]
 pub async fn list_channels(state: State<'_, AppState>) -> CmdResult<Vec<Channel>> {
@@ -52,6 +54,15 @@ pub async fn preview_delivery(
         .app
         .preview_delivery(notice_id, contact.as_deref(), &channel)
         .await?)
+}
+
+/// The variables a notice with these values may use, for the editor's list.
+#[tauri::command]
+pub async fn notice_variables(
+    state: State<'_, AppState>,
+    values: Option<BTreeMap<String, String>>,
+) -> CmdResult<Vec<NoticeVariable>> {
+    Ok(state.app.notice_variables(&values.unwrap_or_default()).await?)
 }
 
 #[tauri::command]

@@ -2,6 +2,7 @@ import type { DeliveryPreview } from "./bindings/DeliveryPreview";
 import type { NewNotice } from "./bindings/NewNotice";
 import type { Notice } from "./bindings/Notice";
 import type { NoticeCheck } from "./bindings/NoticeCheck";
+import type { NoticeVariable } from "./bindings/NoticeVariable";
 import type { Preview } from "./bindings/Preview";
 import type { RunSummary } from "./bindings/RunSummary";
 import { call } from "./invoke";
@@ -10,6 +11,10 @@ export const createNotice = (input: NewNotice) => call<Notice>("create_notice", 
 
 export const previewNotice = (input: NewNotice) => call<Preview>("preview_notice", { input });
 
+/** The variables a template may use: contact fields with their Chinese names, the date,
+ * imported columns, and the notice's own `values`, each with its meaning in both languages. */
+export const noticeVariables = (values?: Record<string, string>) =>
+  call<NoticeVariable[]>("notice_variables", { values: values ?? null });
 /**
  * Notice `noticeId` exactly as `contact` (a 学号/工号 or `#ID`) gets it on `channel`, built by
  * the code that sends it; a group chat's message needs no contact.

@@ -62,6 +62,7 @@ export function makeNotice(over: Partial<Notice> = {}): Notice {
     createdAt: AT,
     attachments: [],
     allowUnsubscribe: false,
+    values: {},
     ...over,
   };
 }

@@ -188,6 +188,7 @@ export const createNotice = vi.fn<typeof Api.createNotice>(async (input) => {
     createdAt: now(),
     attachments: [],
     allowUnsubscribe: input.allowUnsubscribe ?? false,
+    values: input.values ?? {},
   };
   db.notices.unshift(notice);
   return notice;

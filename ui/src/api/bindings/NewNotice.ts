@@ -20,4 +20,9 @@ attachments?: Array<string>,
 /**
  * Let e-mail recipients opt out (List-Unsubscribe, and a line in the message saying how).
  */
-allowUnsubscribe?: boolean, };
+allowUnsubscribe?: boolean, 
+/**
+ * Values given once for everyone, by name (`考试时间` → `12月20日 9:00`); allowed on
+ * group channels, since they are the same for every reader.
+ */
+values?: { [key in string]: string }, };

@@ -30,4 +30,9 @@ attachments: Array<NoticeAttachment>,
 /**
  * Recipients may opt out of e-mail from it: messages carry List-Unsubscribe and say how.
  */
-allowUnsubscribe: boolean, };
+allowUnsubscribe: boolean, 
+/**
+ * Values given once for everyone (`考试时间` → `12月20日 9:00`), usable in subject and
+ * body like a contact's variables.
+ */
+values: { [key in string]: string }, };
