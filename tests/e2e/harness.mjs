@@ -280,11 +280,17 @@ export function testIds(browser, timeout) {
   /**
    * Sends what Compose holds once its audience preview counts `channel`, as a person looks
    * before they send: the preview and its chart arrive after the channel is ticked and push
-   * the Send button down, so a click aimed before then can land where the button was.
+   * the Send button down, so a click aimed before then can land where the button was. Then
+   * confirms in the review once the check has counted everyone.
    */
   async function sendComposed(channel) {
     await (await byTestId(`audience-preview-channel-${channel}`)).waitForDisplayed({ timeout });
     await click("compose-send");
+    // 核对: the whole-audience check, then the review's own send button.
+    const send = await byTestId("review-send");
+    await send.waitForEnabled({ timeout });
+    await send.waitForStable({ timeout });
+    await click("review-send");
   }
 
   /** On a run's page: waits (up to a minute) until the run has completed. */

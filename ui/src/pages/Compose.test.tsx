@@ -18,6 +18,13 @@ beforeEach(() => {
   );
 });
 
+/** 核对: waits for the whole-audience check, then sends from the review. */
+async function confirmReview(user: { click: (el: Element) => Promise<void> }) {
+  const send = await screen.findByTestId("review-send");
+  await waitFor(() => expect(send).toBeEnabled());
+  await user.click(send);
+}
+
 async function openCompose(realStyles = false) {
   const view = renderApp("/compose", { realStyles });
   await screen.findByTestId("compose-channel-沙盒");
@@ -74,6 +81,11 @@ describe("Compose", () => {
     expect(screen.getByTestId("audience-all")).toBeChecked();
 
     await user.click(screen.getByTestId("compose-send"));
+    // Nothing goes out before the review: the draft is checked against the whole audience.
+    expect(await screen.findByTestId("review-recipients")).toHaveTextContent("2");
+    expect(screen.getByTestId("review-send")).toHaveTextContent("确认发送给 2 人");
+    expect(api.sendNotice).not.toHaveBeenCalled();
+    await confirmReview(user);
 
     await waitFor(() => expect(api.sendNotice).toHaveBeenCalled());
     expect(api.createNotice).toHaveBeenCalledWith({
@@ -128,6 +140,7 @@ describe("Compose", () => {
     );
     await user.click(await screen.findByTitle("李四 (2023002)"));
     await user.click(screen.getByTestId("compose-send"));
+    await confirmReview(user);
 
     await waitFor(() => expect(api.sendNotice).toHaveBeenCalled());
     expect(api.createNotice).toHaveBeenCalledWith({
@@ -163,12 +176,52 @@ describe("Compose", () => {
     await user.type(screen.getByTestId("compose-title"), "通知");
     await user.type(screen.getByTestId("compose-body"), "正文");
     await user.click(screen.getByTestId("compose-send"));
-    expect(await screen.findByTestId("compose-error")).toHaveTextContent("数据库正忙");
+    await confirmReview(user);
+    expect(await screen.findByTestId("review-error")).toHaveTextContent("数据库正忙");
 
+    await user.click(screen.getByTestId("review-cancel"));
     await user.click(screen.getByTestId("compose-send"));
+    await confirmReview(user);
     await waitFor(() => expect(api.sendNotice).toHaveBeenCalledTimes(2));
     expect(api.createNotice).toHaveBeenCalledTimes(1);
     await waitFor(() => expect(screen.getByTestId("location")).toHaveTextContent(/^\/runs\/\d+$/));
+  });
+
+  it("refuses to send while someone would get a broken message, until they are left out", async () => {
+    db.brokenFor.set(2, "没有正文用到的变量 `宿舍`");
+    const { user } = await openCompose();
+    await user.type(screen.getByTestId("compose-title"), "查寝通知");
+    await user.type(screen.getByTestId("compose-body"), "{{{{ 宿舍 }}今晚查寝");
+    await user.click(screen.getByTestId("compose-send"));
+    const broken = await screen.findByTestId("review-broken");
+    expect(broken).toHaveTextContent("1 人会收到有问题的消息");
+    expect(broken).toHaveTextContent("李四");
+    expect(broken).toHaveTextContent("没有正文用到的变量 `宿舍`");
+    expect(screen.getByTestId("review-send")).toBeDisabled();
+
+    await user.click(screen.getByTestId("review-leave-out"));
+    const notice = await vi.mocked(api.createNotice).mock.results[0].value;
+    expect(api.leaveOut).toHaveBeenCalledWith(notice.id, [2]);
+    await waitFor(() => expect(screen.queryByTestId("review-broken")).not.toBeInTheDocument());
+    expect(screen.getByTestId("review-recipients")).toHaveTextContent("1");
+    await confirmReview(user);
+    await waitFor(() => expect(api.sendNotice).toHaveBeenCalledWith(notice.id));
+  });
+
+  it("asks for the number of recipients to be typed above 500 people", async () => {
+    for (let id = 3; id <= 502; id++) db.contacts.push(makeContact({ id, name: `学生${id}`, externalId: `S${id}` }));
+    const { user } = await openCompose();
+    await user.type(screen.getByTestId("compose-title"), "全校通知");
+    await user.type(screen.getByTestId("compose-body"), "明天停电");
+    await user.click(screen.getByTestId("compose-send"));
+    expect(await screen.findByTestId("review-confirm")).toHaveTextContent("请输入人数 502 以确认");
+    expect(screen.getByTestId("review-send")).toBeDisabled();
+    await user.type(screen.getByTestId("review-confirm-input"), "501");
+    expect(screen.getByTestId("review-send")).toBeDisabled();
+    await user.clear(screen.getByTestId("review-confirm-input"));
+    await user.type(screen.getByTestId("review-confirm-input"), "502");
+    await user.click(screen.getByTestId("review-send"));
+    await waitFor(() => expect(api.sendNotice).toHaveBeenCalled());
   });
 
   it("previews the rendering for the first recipient with the audience size", async () => {

@@ -6,6 +6,7 @@ import { AudiencePicker, audienceChosen, type AudienceValue } from "../component
 import { ErrorAlert } from "../components/ErrorAlert";
 import { PageHeader } from "../components/PageHeader";
 import { PreviewModal } from "../components/PreviewModal";
+import { ReviewModal } from "../components/ReviewModal";
 import { useLoader } from "../hooks/useLoader";
 import { useT } from "../i18n";
 import { AttachmentsField } from "../components/AttachmentsField";
@@ -23,6 +24,7 @@ export default function Compose() {
   const [busy, setBusy] = useState<"preview" | "send" | null>(null);
   const [error, setError] = useState<string>();
   const [preview, setPreview] = useState<api.Preview | null>(null);
+  const [reviewing, setReviewing] = useState<number>();
   // A notice created by a send whose start then failed: retrying must not create it twice.
   const created = useRef<number | null>(null);
 
@@ -53,29 +55,39 @@ export default function Compose() {
     }
   };
 
-  const send = async () => {
-    const values = await form.validateFields().catch(() => null);
+  // 核对 comes before every send: the notice is saved as a draft and checked against its
+  // whole audience; only the review's button sends it.
+  const review = async () => {
+    const values = await form.validateFields().catch(() => {
+      form.scrollToField(form.getFieldsError().find((f) => f.errors.length > 0)?.name ?? "title", {
+        behavior: "smooth",
+        block: "center",
+      });
+      return null;
+    });
     if (!values) return;
     setBusy("send");
     setError(undefined);
     try {
       const noticeId = created.current ?? (await api.createNotice(toNewNotice(values))).id;
       created.current = noticeId;
-      const run = await api.sendNotice(noticeId);
-      navigate(`/runs/${run.id}`);
+      setReviewing(noticeId);
     } catch (reason) {
       fail(reason);
+    } finally {
       setBusy(null);
     }
+  };
+
+  const send = async (noticeId: number) => {
+    const run = await api.sendNotice(noticeId);
+    navigate(`/runs/${run.id}`);
   };
 
   return (
     <div style={{ maxWidth: 860 }}>
       <PageHeader title={t("compose.title")} />
       <ErrorAlert error={channels.error} onRetry={() => channels.reload()} />
-      {error && (
-        <Alert type="error" showIcon message={error} data-testid="compose-error" style={{ marginBottom: 16 }} />
-      )}
       <Card>
         <Form<ComposeValues>
           form={form}
@@ -152,12 +164,16 @@ export default function Compose() {
           >
             <Switch data-testid="compose-allow-unsubscribe" />
           </Form.Item>
+          {/* Next to the buttons, where the eye is when it appears. */}
+          {error && (
+            <Alert type="error" showIcon message={error} data-testid="compose-error" style={{ marginBottom: 16 }} />
+          )}
           <Space>
             <Button onClick={showPreview} loading={busy === "preview"} disabled={busy === "send"} data-testid="compose-preview">
               {t("compose.preview")}
             </Button>
-            <Button type="primary" onClick={send} loading={busy === "send"} disabled={busy === "preview"} data-testid="compose-send">
-              {t("compose.send")}
+            <Button type="primary" onClick={review} loading={busy === "send"} disabled={busy === "preview"} data-testid="compose-send">
+              {t("compose.review")}
             </Button>
           </Space>
         </Form>
@@ -166,6 +182,7 @@ export default function Compose() {
         {t("compose.sendHint")}
       </Typography.Paragraph>
       <PreviewModal preview={preview} onClose={() => setPreview(null)} />
+      <ReviewModal noticeId={reviewing} onClose={() => setReviewing(undefined)} onSend={send} />
     </div>
   );
 }

@@ -32,6 +32,8 @@ function freshDb() {
     /** Platform ids a link-ids lookup finds, by contact name. */
     platformIds: new Map<string, string>(),
     demoContacts: 12,
+    /** People the whole-audience check finds a broken message for, by contact id (and why). */
+    brokenFor: new Map<number, string>(),
   };
 }
 
@@ -219,6 +221,68 @@ export const previewDelivery = vi.fn<typeof Api.previewDelivery>(async (noticeId
       { kind: "markdown" as const, content: notice.body.replace(/\{\{\s*name\s*\}\}/g, person.name) },
     ],
   };
+});
+
+/** The audience's contacts as the backend resolves `all` and `contacts:…` (minus `-contacts:…`). */
+function audienceOf(notice: Api.Notice): Api.Contact[] {
+  const ids = (prefix: string) =>
+    notice.audience
+      .split(";")
+      .map((item) => item.trim())
+      .filter((item) => item.startsWith(prefix))
+      .flatMap((item) => item.slice(prefix.length).split(",").map(Number));
+  const chosen = ids("contacts:");
+  const left = new Set(ids("-contacts:"));
+  return db.contacts.filter((c) => (chosen.length === 0 || chosen.includes(c.id)) && !left.has(c.id));
+}
+
+export const checkNotice = vi.fn<typeof Api.checkNotice>(async (noticeId) => {
+  const notice = db.notices.find((n) => n.id === noticeId);
+  if (!notice) throw new CommandError("invalid", `there is no notice ${noticeId}`);
+  const people = audienceOf(notice);
+  const broken = people
+    .filter((c) => db.brokenFor.has(c.id))
+    .flatMap((c) =>
+      notice.channelIds.map((channelId) => ({
+        contactId: c.id,
+        name: c.name,
+        externalId: c.externalId,
+        channelId,
+        channelName: db.channels.find((ch) => ch.id === channelId)?.name ?? `#${channelId}`,
+        problem: { code: "missing_variable", field: "body", zh: db.brokenFor.get(c.id)!, en: db.brokenFor.get(c.id)! },
+      })),
+    );
+  return {
+    noticeId,
+    people: people.length,
+    recipients: people.length,
+    channels: notice.channelIds.map((channelId) => ({
+      channelId,
+      channelName: db.channels.find((ch) => ch.id === channelId)?.name ?? `#${channelId}`,
+      kind: "sandbox",
+      group: false,
+      willGet: people.length,
+      noAddress: 0,
+      invalidAddress: 0,
+      optedOut: 0,
+      otherChannel: 0,
+      broken: broken.filter((b) => b.channelId === channelId).length,
+      figures: [],
+    })),
+    languages: [{ language: "zh-CN", people: people.length }],
+    brokenPeople: new Set(broken.map((b) => b.contactId)).size,
+    brokenMessages: broken.length,
+    broken,
+    listLimit: 1000,
+    ok: broken.length === 0,
+  };
+});
+
+export const leaveOut = vi.fn<typeof Api.leaveOut>(async (noticeId, contactIds) => {
+  const notice = db.notices.find((n) => n.id === noticeId);
+  if (!notice) throw new CommandError("invalid", `there is no notice ${noticeId}`);
+  notice.audience = `${notice.audience}; -contacts:${contactIds.join(",")}`;
+  return notice;
 });
 
 export const listNotices = vi.fn<typeof Api.listNotices>(async () => db.notices);
@@ -574,6 +638,8 @@ const ALL = [
   createNotice,
   previewNotice,
   previewDelivery,
+  checkNotice,
+  leaveOut,
   listNotices,
   sendNotice,
   listRuns,
