@@ -224,6 +224,29 @@ describe("Compose", () => {
     await waitFor(() => expect(api.sendNotice).toHaveBeenCalled());
   });
 
+  it("offers the variables by their Chinese names, marks an unknown one, and sends the notice's own values", async () => {
+    const { user } = await openCompose();
+    await user.type(screen.getByTestId("compose-title"), "考试安排");
+    await user.click(await screen.findByTestId("compose-variable-name"));
+    expect(screen.getByTestId("compose-body")).toHaveValue("{{ 姓名 }}");
+    await user.type(screen.getByTestId("compose-body"), "同学：{{{{ 考试时间 }}，{{{{ 姓明 }}");
+    expect(await screen.findByTestId("compose-unknown-variables")).toHaveTextContent("考试时间、姓明");
+
+    await user.click(screen.getByTestId("compose-value-add"));
+    await user.type(screen.getByTestId("compose-value-key-0"), "考试时间");
+    await user.type(screen.getByTestId("compose-value-0"), "12月20日 9:00");
+    await waitFor(() => expect(screen.getByTestId("compose-unknown-variables")).toHaveTextContent("姓明"));
+    expect(screen.getByTestId("compose-unknown-variables")).not.toHaveTextContent("考试时间");
+    expect(await screen.findByTestId("compose-variable-考试时间")).toBeInTheDocument();
+
+    await user.click(screen.getByTestId("compose-send"));
+    await waitFor(() => expect(api.createNotice).toHaveBeenCalled());
+    expect(vi.mocked(api.createNotice).mock.calls[0][0]).toMatchObject({
+      body: "{{ 姓名 }}同学：{{ 考试时间 }}，{{ 姓明 }}",
+      values: { 考试时间: "12月20日 9:00" },
+    });
+  });
+
   it("previews the rendering for the first recipient with the audience size", async () => {
     const { user } = await openCompose();
     await user.type(screen.getByTestId("compose-title"), "期末考试安排");

@@ -10,7 +10,8 @@ import { ReviewModal } from "../components/ReviewModal";
 import { useLoader } from "../hooks/useLoader";
 import { useT } from "../i18n";
 import { AttachmentsField } from "../components/AttachmentsField";
-import { COMPOSE_DEFAULTS, TEMPLATE_VARIABLES, toNewNotice, type ComposeValues } from "./composeForm";
+import { VariablesHelp } from "../components/VariablesHelp";
+import { COMPOSE_DEFAULTS, namesUsed, noticeValues, toNewNotice, type ComposeValues } from "./composeForm";
 import { shownChannelName } from "../components/format";
 
 export default function Compose() {
@@ -19,6 +20,9 @@ export default function Compose() {
   const { message } = App.useApp();
   const [form] = Form.useForm<ComposeValues>();
   const channelIds = Form.useWatch("channelIds", form);
+  const values = Form.useWatch("values", form);
+  const subject = Form.useWatch("subject", form);
+  const body = Form.useWatch("body", form);
   const channels = useLoader(useCallback(() => api.listChannels(), []));
   const enabled = (channels.data ?? []).filter((c) => c.enabled);
   const [busy, setBusy] = useState<"preview" | "send" | null>(null);
@@ -107,12 +111,40 @@ export default function Compose() {
             name="body"
             label={t("compose.body")}
             rules={[{ required: true, whitespace: true, message: t("compose.bodyRequired") }]}
-            extra={t("compose.bodyHint", {
-              example: "{{ name }}",
-              variables: TEMPLATE_VARIABLES.join(", "),
-            })}
+            extra={t("compose.bodyHint", { example: "{{ 姓名 }}" })}
           >
             <Input.TextArea data-testid="compose-body" rows={10} />
+          </Form.Item>
+          <Form.Item label={t("compose.values")} extra={t("compose.valuesHint")}>
+            <Form.List name="values">
+              {(rows, { add, remove }) => (
+                <>
+                  {rows.map((row, i) => (
+                    <Space key={row.key} style={{ display: "flex", marginBottom: 8 }}>
+                      <Form.Item name={[row.name, "key"]} noStyle>
+                        <Input placeholder={t("compose.valueName")} data-testid={`compose-value-key-${i}`} style={{ width: 180 }} />
+                      </Form.Item>
+                      <Form.Item name={[row.name, "value"]} noStyle>
+                        <Input placeholder={t("compose.valueValue")} data-testid={`compose-value-${i}`} style={{ width: 320 }} />
+                      </Form.Item>
+                      <Button onClick={() => remove(row.name)} data-testid={`compose-value-remove-${i}`}>
+                        {t("compose.valueRemove")}
+                      </Button>
+                    </Space>
+                  ))}
+                  <Button onClick={() => add({ key: "", value: "" })} data-testid="compose-value-add">
+                    {t("compose.valueAdd")}
+                  </Button>
+                </>
+              )}
+            </Form.List>
+          </Form.Item>
+          <Form.Item>
+            <VariablesHelp
+              values={noticeValues(values)}
+              used={namesUsed(subject, body)}
+              onInsert={(text) => form.setFieldValue("body", `${form.getFieldValue("body") ?? ""}${text}`)}
+            />
           </Form.Item>
           <Form.Item
             name="channelIds"

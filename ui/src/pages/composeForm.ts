@@ -12,6 +12,8 @@ export type ComposeValues = {
   /** Paths of files on this computer; the backend keeps a copy when the notice is saved. */
   attachments: string[];
   allowUnsubscribe: boolean;
+  /** Values given once for everyone (`考试时间` → `12月20日 9:00`), as rows. */
+  values?: { key?: string; value?: string }[];
 };
 
 export const COMPOSE_DEFAULTS: Partial<ComposeValues> = {
@@ -23,17 +25,26 @@ export const COMPOSE_DEFAULTS: Partial<ComposeValues> = {
   allowUnsubscribe: false,
 };
 
-/** The variables the backend fills per recipient (see the compose module of the core). */
-export const TEMPLATE_VARIABLES = [
-  "name",
-  "external_id",
-  "department",
-  "class",
-  "grade",
-  "role",
-  "email",
-  "mobile",
-] as const;
+/** The rows of notice values that name something, as the backend takes them. */
+export function noticeValues(rows: ComposeValues["values"]): Record<string, string> {
+  return Object.fromEntries(
+    (rows ?? []).filter((r) => r.key?.trim()).map((r) => [r.key!.trim(), r.value ?? ""]),
+  );
+}
+
+/**
+ * The variables a template names (`{{ 姓名 }}`, `{{ exam.room }}` → `exam`), each once, less
+ * those its own loops and `set`s define. A hint for the editor: the backend's check decides.
+ */
+export function namesUsed(...templates: (string | undefined)[]): string[] {
+  const names = new Set<string>();
+  const own = new Set<string>();
+  for (const t of templates) {
+    for (const m of (t ?? "").matchAll(/\{\{-?\s*([\p{L}_][\p{L}\p{N}_]*)/gu)) names.add(m[1]);
+    for (const m of (t ?? "").matchAll(/\{%-?\s*(?:for|set)\s+([\p{L}_][\p{L}\p{N}_]*)/gu)) own.add(m[1]);
+  }
+  return [...names].filter((n) => !own.has(n) && n !== "loop");
+}
 
 /** The form's values as the `create_notice` / `preview_notice` input. */
 export function toNewNotice(values: ComposeValues): NewNotice {
@@ -50,5 +61,6 @@ export function toNewNotice(values: ComposeValues): NewNotice {
     channelStrategy: values.channelStrategy ?? "all",
     attachments: values.attachments ?? [],
     allowUnsubscribe: values.allowUnsubscribe ?? false,
+    ...(Object.keys(noticeValues(values.values)).length > 0 ? { values: noticeValues(values.values) } : {}),
   };
 }

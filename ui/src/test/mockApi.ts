@@ -285,6 +285,21 @@ export const leaveOut = vi.fn<typeof Api.leaveOut>(async (noticeId, contactIds) 
   return notice;
 });
 
+/** A few of the backend's catalogue, and the notice's own values. */
+export const noticeVariables = vi.fn<typeof Api.noticeVariables>(async (values) => [
+  { name: "name", aliases: ["姓名"], meaningZh: "联系人的姓名", meaningEn: "the contact's name", source: "contact" as const },
+  { name: "class", aliases: ["班级"], meaningZh: "班级", meaningEn: "class", source: "contact" as const },
+  { name: "date", aliases: ["日期"], meaningZh: "发送日期", meaningEn: "the date sent", source: "schedule_date" as const },
+  ...Object.entries(values ?? {}).map(([name, value]) => ({
+    name,
+    aliases: [],
+    meaningZh: "通知中的固定值",
+    meaningEn: "a value of the notice",
+    source: "notice_value" as const,
+    value,
+  })),
+]);
+
 export const listNotices = vi.fn<typeof Api.listNotices>(async () => db.notices);
 
 export const sendNotice = vi.fn<typeof Api.sendNotice>(async (noticeId) => {
@@ -640,6 +655,7 @@ const ALL = [
   previewDelivery,
   checkNotice,
   leaveOut,
+  noticeVariables,
   listNotices,
   sendNotice,
   listRuns,
