@@ -247,6 +247,26 @@ describe("Compose", () => {
     });
   });
 
+  it("puts a template's refusal on its field, in Chinese, with its line and column", async () => {
+    vi.mocked(api.createNotice).mockRejectedValueOnce(
+      new CommandError("compose_unknown_variable", "the body uses `姓明` on line 1, column 3", {
+        field: "body",
+        line: "1",
+        column: "3",
+        messageZh: "正文第 1 行第 3 列的变量 姓明 不存在；是不是 姓名？",
+        messageEn: "the body uses `姓明` on line 1, column 3",
+      }),
+    );
+    const { user } = await openCompose();
+    await user.type(screen.getByTestId("compose-title"), "通知");
+    await user.type(screen.getByTestId("compose-body"), "{{{{ 姓明 }}");
+    await user.click(screen.getByTestId("compose-send"));
+    expect(await screen.findByTestId("compose-error")).toHaveTextContent("正文第 1 行第 3 列的变量 姓明 不存在；是不是 姓名？");
+    // Also under the body itself.
+    const body = screen.getByTestId("compose-body").closest(".ant-form-item") as HTMLElement;
+    expect(await within(body).findByText("正文第 1 行第 3 列的变量 姓明 不存在；是不是 姓名？")).toBeInTheDocument();
+  });
+
   it("previews the rendering for the first recipient with the audience size", async () => {
     const { user } = await openCompose();
     await user.type(screen.getByTestId("compose-title"), "期末考试安排");

@@ -8,7 +8,7 @@ import { PageHeader } from "../components/PageHeader";
 import { PreviewModal } from "../components/PreviewModal";
 import { ReviewModal } from "../components/ReviewModal";
 import { useLoader } from "../hooks/useLoader";
-import { useT } from "../i18n";
+import { useLanguage, useT } from "../i18n";
 import { AttachmentsField } from "../components/AttachmentsField";
 import { VariablesHelp } from "../components/VariablesHelp";
 import { COMPOSE_DEFAULTS, namesUsed, noticeValues, toNewNotice, type ComposeValues } from "./composeForm";
@@ -16,6 +16,7 @@ import { shownChannelName } from "../components/format";
 
 export default function Compose() {
   const t = useT();
+  const { language } = useLanguage();
   const navigate = useNavigate();
   const { message } = App.useApp();
   const [form] = Form.useForm<ComposeValues>();
@@ -40,7 +41,14 @@ export default function Compose() {
   }, [onlyChannel, form]);
 
   const fail = (reason: unknown) => {
-    const text = api.toCommandError(reason).message;
+    const e = api.toCommandError(reason);
+    // A template's refusal comes in both languages, with its field: shown on that field too.
+    const text = (language === "en" ? e.params.messageEn : e.params.messageZh) ?? e.message;
+    const field = e.params.field;
+    if (e.code.startsWith("compose_") && (field === "subject" || field === "body")) {
+      form.setFields([{ name: field, errors: [text] }]);
+      form.scrollToField(field, { behavior: "smooth", block: "center" });
+    }
     setError(text);
     message.error(text);
   };
