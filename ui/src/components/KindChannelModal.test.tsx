@@ -240,7 +240,7 @@ describe("KindChannelModal, editing an e-mail channel", () => {
     expect(screen.getByText("编辑电子邮件（SMTP）：教务处邮箱")).toBeInTheDocument();
     expect(field("name")).toHaveValue("教务处邮箱");
     expect(field("name")).toBeDisabled();
-    expect(port()).toHaveValue("2465");
+    await waitFor(() => expect(port()).toHaveValue("2465"));
     expect(screen.getByRole("radio", { name: "SSL/TLS（465）" })).toBeChecked();
     expect(screen.getByTestId("kind-group-login")).toBeChecked();
     expect(field("username")).toHaveValue("jw@school.edu.cn");

@@ -81,7 +81,17 @@ export function ReviewModal({
   const mustType = (check?.recipients ?? 0) > CONFIRM_ABOVE;
   const confirmed = !mustType || typed.trim() === String(check?.recipients);
   const groupBroken = check?.broken.some((b) => b.contactId === null) ?? false;
-  const canSend = check !== undefined && check.ok && check.recipients > 0 && confirmed;
+  // Group chats get one message each, whoever the audience is: they are not people counted.
+  const groups = check?.channels.filter((c) => c.group).length ?? 0;
+  const nobody = check !== undefined && check.recipients === 0 && groups === 0;
+  const canSend = check !== undefined && check.ok && !nobody && confirmed;
+  const sendLabel = !check
+    ? t("compose.send")
+    : check.recipients === 0
+      ? t("review.sendGroups", { groups })
+      : groups > 0
+        ? t("review.sendPeopleAndGroups", { count: check.recipients, groups })
+        : t("review.send", { count: check.recipients });
   const languageName = (l: string | null) =>
     l === null ? t("review.languageUnset") : l.startsWith("en") ? "English" : l.startsWith("zh") ? "中文" : l;
 
@@ -105,7 +115,7 @@ export function ReviewModal({
             onClick={() => void send()}
             data-testid="review-send"
           >
-            {check ? t("review.send", { count: check.recipients }) : t("compose.send")}
+            {sendLabel}
           </Button>
         </Space>
       }
@@ -189,7 +199,7 @@ export function ReviewModal({
               }
             />
           )}
-          {check.ok && check.recipients === 0 && <Alert type="warning" showIcon message={t("review.nobody")} />}
+          {check.ok && nobody && <Alert type="warning" showIcon message={t("review.nobody")} data-testid="review-nobody" />}
           {check.ok && mustType && (
             <div data-testid="review-confirm">
               <Typography.Paragraph strong>{t("review.typeToConfirm", { count: check.recipients })}</Typography.Paragraph>

@@ -208,6 +208,43 @@ describe("Compose", () => {
     await waitFor(() => expect(api.sendNotice).toHaveBeenCalledWith(notice.id));
   });
 
+  it("sends a notice for group chats alone, which reach no one person", async () => {
+    const { user } = await openCompose();
+    await user.type(screen.getByTestId("compose-title"), "班会通知");
+    await user.type(screen.getByTestId("compose-body"), "周三班会");
+    vi.mocked(api.checkNotice).mockImplementationOnce(async (noticeId) => ({
+      noticeId,
+      people: 2,
+      recipients: 0,
+      channels: [
+        {
+          channelId: 1,
+          channelName: "辅导员群",
+          kind: "dingtalk_robot",
+          group: true,
+          willGet: 1,
+          noAddress: 0,
+          invalidAddress: 0,
+          optedOut: 0,
+          otherChannel: 0,
+          broken: 0,
+          figures: [],
+        },
+      ],
+      languages: [{ language: "zh-CN", people: 2 }],
+      brokenPeople: 0,
+      brokenMessages: 0,
+      broken: [],
+      listLimit: 1000,
+      ok: true,
+    }));
+    await user.click(screen.getByTestId("compose-send"));
+    expect(await screen.findByText("确认发送到 1 个群")).toBeInTheDocument();
+    expect(screen.queryByTestId("review-nobody")).not.toBeInTheDocument();
+    await confirmReview(user);
+    await waitFor(() => expect(api.sendNotice).toHaveBeenCalled());
+  });
+
   it("asks for the number of recipients to be typed above 500 people", async () => {
     for (let id = 3; id <= 502; id++) db.contacts.push(makeContact({ id, name: `学生${id}`, externalId: `S${id}` }));
     const { user } = await openCompose();
