@@ -110,7 +110,12 @@ async function addWebhookChannel({ name, url, secret, limits = {} }) {
   await (await byTestId("kind-save")).waitForStable({ timeout: T });
   await click("kind-save");
   try {
-    await byTestId("kind-save").waitForExist({ timeout: T, reverse: true });
+    // Looked up afresh each time: an element held across the modal's closing can go stale,
+    // and a stale element fails the wait at once although the form did close.
+    await app.browser.waitUntil(async () => !(await (await byTestId("kind-save")).isExisting()), {
+      timeout: T,
+      timeoutMsg: "the form is still open",
+    });
   } catch (e) {
     const shown = await browser.execute(() => {
       const errors = [...document.querySelectorAll('[data-testid="kind-error"], .ant-form-item-explain-error')];
