@@ -32,7 +32,7 @@ use crate::channels::{
 };
 use crate::model::ChannelKind;
 use crate::providers::http::{self, read_prefix, Redactor, REASON_CHARS};
-use crate::providers::{json_preview, Limits, Outcome, Outgoing, Provider, WireKind, WirePart};
+use crate::providers::{json_preview, refusal, Limits, Outcome, Outgoing, Provider, WireKind, WirePart};
 
 /// The most bytes of a work notification's `msg` DingTalk takes.
 pub const MAX_BYTES: usize = 2_048;
@@ -725,7 +725,7 @@ impl Provider for WorkNotice {
     fn preview(&self, m: &Outgoing) -> Result<Vec<WirePart>, String> {
         let msg = message(m).to_string();
         if msg.len() > MAX_BYTES {
-            return Err(too_long(msg.len()).reason().unwrap_or_default().to_owned());
+            return Err(refusal(too_long(msg.len())));
         }
         Ok(json_preview(
             msg.as_bytes(),

@@ -28,7 +28,7 @@ use crate::channels::schema::{
 use crate::channels::{About, Dialect, Format, Kind, Platform, Recipients};
 use crate::model::ChannelKind;
 use crate::providers::http::{self, read_prefix, retry_after, Redactor, MAX_RETRY_AFTER, REASON_CHARS};
-use crate::providers::{json_preview, Limits, Outcome, Outgoing, Provider, WireKind, WirePart};
+use crate::providers::{json_preview, refusal, Limits, Outcome, Outgoing, Provider, WireKind, WirePart};
 
 /// The most bytes Feishu takes in one custom-bot request body (20 KB).
 pub const MAX_BYTES: usize = 20_000;
@@ -258,6 +258,15 @@ pub fn message_body(m: &Outgoing, mention_all: bool, signature: Option<(i64, &st
     body
 }
 
+/// The refusal of a message over Feishu's limit, before any call.
+fn too_long(bytes: usize) -> Outcome {
+    Outcome::Permanent {
+        reason: format!("the message is {bytes} bytes; a Feishu bot takes at most {MAX_BYTES}: shorten it"),
+        code: Some("too_long".into()),
+        bad_address: false,
+    }
+}
+
 /// The open_ids among the people a message mentions: the only ids a custom bot can mention.
 fn open_ids(m: &Outgoing) -> impl Iterator<Item = &str> {
     m.mentions
@@ -372,14 +381,7 @@ impl Bot {
         }
         let body = serde_json::to_vec(&message).expect("JSON of strings");
         if body.len() > MAX_BYTES {
-            return Outcome::Permanent {
-                reason: format!(
-                    "the message is {} bytes; a Feishu bot takes at most {MAX_BYTES}: shorten it",
-                    body.len()
-                ),
-                code: Some("too_long".into()),
-                bad_address: false,
-            };
+            return too_long(body.len());
         }
         let sent = self
             .client
@@ -444,10 +446,7 @@ impl Provider for Bot {
     fn preview(&self, m: &Outgoing) -> Result<Vec<WirePart>, String> {
         let body = serde_json::to_vec(&message_body(m, self.mention_all, None)).expect("JSON of strings");
         if body.len() > MAX_BYTES {
-            return Err(format!(
-                "the message is {} bytes; a Feishu bot takes at most {MAX_BYTES}: shorten it",
-                body.len()
-            ));
+            return Err(refusal(too_long(body.len())));
         }
         Ok(json_preview(
             &body,

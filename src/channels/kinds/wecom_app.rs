@@ -29,7 +29,7 @@ use crate::channels::{
 };
 use crate::model::ChannelKind;
 use crate::providers::http::{self, read_prefix, retry_after, Redactor, REASON_CHARS};
-use crate::providers::{json_preview, Limits, Outcome, Outgoing, Provider, WireKind, WirePart};
+use crate::providers::{json_preview, refusal, Limits, Outcome, Outgoing, Provider, WireKind, WirePart};
 
 /// The most bytes of Markdown WeCom takes in one app message.
 pub const MAX_BYTES: usize = 2_048;
@@ -276,6 +276,15 @@ pub fn content(m: &Outgoing) -> String {
         to_dialect(&m.body, Dialect::Wecom)
     } else {
         format!("### {}\n{}", m.subject.trim(), to_dialect(&m.body, Dialect::Wecom))
+    }
+}
+
+/// The refusal of a message over WeCom's limit, before any call.
+fn too_long(bytes: usize) -> Outcome {
+    Outcome::Permanent {
+        reason: format!("the message is {bytes} bytes; a WeCom app message takes at most {MAX_BYTES}: shorten it"),
+        code: Some("too_long".into()),
+        bad_address: false,
     }
 }
 
@@ -529,10 +538,7 @@ impl Provider for App {
     fn preview(&self, m: &Outgoing) -> Result<Vec<WirePart>, String> {
         let text = content(m);
         if text.len() > MAX_BYTES {
-            return Err(format!(
-                "the message is {} bytes; a WeCom app message takes at most {MAX_BYTES}: shorten it",
-                text.len()
-            ));
+            return Err(refusal(too_long(text.len())));
         }
         let body = self.call_body(&[m.address.as_str()], &text).to_string();
         Ok(json_preview(
@@ -546,14 +552,7 @@ impl Provider for App {
         for indexes in crate::channels::same_messages(batch) {
             let text = content(&batch[indexes[0]]);
             if text.len() > MAX_BYTES {
-                let too_long = Outcome::Permanent {
-                    reason: format!(
-                        "the message is {} bytes; a WeCom app message takes at most {MAX_BYTES}: shorten it",
-                        text.len()
-                    ),
-                    code: Some("too_long".into()),
-                    bad_address: false,
-                };
+                let too_long = too_long(text.len());
                 for &i in &indexes {
                     out[i] = Some(too_long.clone());
                 }
