@@ -22,6 +22,7 @@ mod audience;
 mod channels;
 mod check;
 mod contacts;
+mod drafts;
 mod import;
 mod kinds;
 mod notice_variables;
@@ -232,27 +233,34 @@ impl App {
         if input.body.trim().is_empty() {
             return Err(ComposeError::Empty { field: "body" }.into());
         }
+        // What was written first, then where it goes: Compose's steps in order, so the
+        // first problem is the one of the earliest step.
+        let subject = trimmed(input.subject.clone()).unwrap_or_else(|| input.title.trim().to_owned());
+        let attributes = self.store.list_attribute_names().await?;
+        let values = input.values.clone().unwrap_or_default();
+        compose::check_values(&values, &attributes)?;
+        let templates = [("subject", subject.as_str()), ("body", input.body.as_str())];
+        for (field, source) in templates {
+            compose::check_template(field, source, &values, &attributes, None)?;
+        }
+        let (audience, filter) = self.check_audience(input.audience.as_deref().unwrap_or("all")).await?;
         if input.channel_ids.is_empty() {
-            return Err(Error::Invalid("choose at least one channel".into()));
+            return Err(ComposeError::NoChannels.into());
         }
         let mut groups = Vec::new();
         for id in &input.channel_ids {
             let c = self.store.get_channel(*id).await?;
             if !c.enabled {
-                return Err(Error::Invalid(format!("the channel {} is disabled", c.name)));
+                return Err(ComposeError::ChannelDisabled { channel: c.name }.into());
             }
             if crate::channels::is_group(c.kind) {
                 groups.push(c);
             }
         }
-        let (audience, filter) = self.check_audience(input.audience.as_deref().unwrap_or("all")).await?;
-        let subject = trimmed(input.subject.clone()).unwrap_or_else(|| input.title.trim().to_owned());
-        let attributes = self.store.list_attribute_names().await?;
-        let values = input.values.clone().unwrap_or_default();
-        compose::check_values(&values, &attributes)?;
-        let group = groups.first().map(|g| g.name.as_str());
-        for (field, source) in [("subject", subject.as_str()), ("body", input.body.as_str())] {
-            compose::check_template(field, source, &values, &attributes, group)?;
+        if let Some(group) = groups.first() {
+            for (field, source) in templates {
+                compose::check_template(field, source, &values, &attributes, Some(&group.name))?;
+            }
         }
         // A group's one message is the same for everyone (notice values and the date at
         // most), so its size is known now: refuse it here rather than fail it at sending.
@@ -367,7 +375,9 @@ impl App {
         if notice.status != NoticeStatus::Draft {
             return Err(already_sent());
         }
-        // The whole audience first: nobody gets a broken message unless left out on purpose.
+        // A draft may have been saved incomplete: all of Compose's checks again, then the
+        // whole audience: nobody gets a broken message unless left out on purpose.
+        self.check_stored(&notice).await?;
         self.refuse_broken(&notice).await?;
         // Claimed atomically: of two sends of one draft at once, one makes the run.
         // The run is audited as it starts (the fan-out after it takes many transactions; the

@@ -422,6 +422,66 @@ pub enum NoticeStatus {
     Archived,
 }
 
+impl NoticeStatus {
+    /// The spelling stored in SQLite and shown by the CLI.
+    pub fn as_str(self) -> &'static str {
+        match self {
+            NoticeStatus::Draft => "draft",
+            NoticeStatus::Scheduled => "scheduled",
+            NoticeStatus::Sent => "sent",
+            NoticeStatus::Archived => "archived",
+        }
+    }
+}
+
+/// Where a notice is, as the Notices list filters it: its status, and for a sent one whether
+/// its latest run is still going.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize, TS)]
+#[cfg_attr(feature = "cli", derive(clap::ValueEnum))]
+#[serde(rename_all = "snake_case")]
+#[ts(export)]
+pub enum NoticeStage {
+    Draft,
+    Scheduled,
+    /// Its latest run is fanning out, sending or paused.
+    Sending,
+    /// Its latest run is done (or was cancelled).
+    Sent,
+    Archived,
+}
+
+impl NoticeStage {
+    pub fn of(status: NoticeStatus, last_run: Option<RunStatus>) -> NoticeStage {
+        match (status, last_run) {
+            (NoticeStatus::Draft, _) => NoticeStage::Draft,
+            (NoticeStatus::Scheduled, _) => NoticeStage::Scheduled,
+            (NoticeStatus::Archived, _) => NoticeStage::Archived,
+            (NoticeStatus::Sent, Some(RunStatus::Completed | RunStatus::Cancelled)) => NoticeStage::Sent,
+            (NoticeStatus::Sent, _) => NoticeStage::Sending,
+        }
+    }
+
+    pub fn as_str(self) -> &'static str {
+        match self {
+            NoticeStage::Draft => "draft",
+            NoticeStage::Scheduled => "scheduled",
+            NoticeStage::Sending => "sending",
+            NoticeStage::Sent => "sent",
+            NoticeStage::Archived => "archived",
+        }
+    }
+}
+
+/// A notice's latest run, as its list shows it (sending, paused, done…).
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize, TS)]
+#[serde(rename_all = "camelCase")]
+#[ts(export)]
+pub struct NoticeRun {
+    #[ts(type = "number")]
+    pub id: i64,
+    pub status: RunStatus,
+}
+
 /// A notice: what to say, to whom, through which channels.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize, TS)]
 #[serde(rename_all = "camelCase")]
@@ -442,8 +502,14 @@ pub struct Notice {
     pub channel_ids: Vec<i64>,
     pub channel_strategy: ChannelStrategy,
     pub status: NoticeStatus,
+    /// Its status with its latest run's: what the Notices list filters by.
+    pub stage: NoticeStage,
     pub priority: i32,
     pub created_at: String,
+    /// When it was last saved (a draft saves as it is written).
+    pub updated_at: String,
+    /// Its latest run, if it was ever sent.
+    pub last_run: Option<NoticeRun>,
     /// Files sent with it (by channels that can carry files: e-mail).
     pub attachments: Vec<NoticeAttachment>,
     /// Recipients may opt out of e-mail from it: messages carry List-Unsubscribe and say how.
@@ -451,6 +517,30 @@ pub struct Notice {
     /// Values given once for everyone (`考试时间` → `12月20日 9:00`), usable in subject and
     /// body like a contact's variables.
     pub values: BTreeMap<String, String>,
+}
+
+/// A draft as saved while it is written, with the first thing that would stop it from going
+/// out (none when it is ready for the review).
+#[derive(Debug, Clone, PartialEq, Serialize, TS)]
+#[serde(rename_all = "camelCase")]
+#[ts(export)]
+pub struct DraftSaved {
+    pub notice: Notice,
+    pub problem: Option<DraftProblem>,
+}
+
+/// Why a draft is not ready yet, with the field it concerns (`title`, `subject`, `body`,
+/// `values`, `channelIds`, `audience`) so the screen can show it there.
+#[derive(Debug, Clone, PartialEq, Serialize, TS)]
+#[serde(rename_all = "camelCase")]
+#[ts(export)]
+pub struct DraftProblem {
+    pub code: String,
+    pub field: String,
+    pub message: String,
+    /// The values the UI fills into its own text, and the text in both languages where the
+    /// core has it (`messageZh`, `messageEn`), as a command's error carries them.
+    pub params: BTreeMap<String, String>,
 }
 
 /// One person's message on one channel (or a group chat's), exactly as it would be sent:

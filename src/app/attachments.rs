@@ -63,13 +63,7 @@ pub(super) fn keep(data_dir: &Path, paths: &[String]) -> Result<Vec<NoticeAttach
         total += meta.len();
         sources.push((path, name, meta.len()));
     }
-    if total > MAX_TOTAL_BYTES {
-        return Err(Error::Invalid(format!(
-            "the attachments come to {:.1} MB; mail servers refuse more than about {} MB per message: share large files by link instead",
-            total as f64 / 1_048_576.0,
-            MAX_TOTAL_BYTES / 1_048_576
-        )));
-    }
+    refuse_over_limit(total)?;
     let folder = format!("attachments/{}", hex::encode(rand::random::<[u8; 8]>()));
     let dir = data_dir.join(&folder);
     let copied = (|| -> std::io::Result<Vec<NoticeAttachment>> {
@@ -111,6 +105,42 @@ pub(super) fn keep(data_dir: &Path, paths: &[String]) -> Result<Vec<NoticeAttach
 pub(super) fn discard(data_dir: &Path, kept: &[NoticeAttachment]) {
     if let Some(folder) = kept.first().and_then(|a| a.file.split('/').nth(1)) {
         let _ = std::fs::remove_dir_all(data_dir.join("attachments").join(folder));
+    }
+}
+
+/// Refuses files that together pass [`MAX_TOTAL_BYTES`] (a draft's kept files with new ones).
+pub(super) fn within_limit(files: &[NoticeAttachment]) -> Result<()> {
+    refuse_over_limit(files.iter().map(|a| a.size).sum())
+}
+
+fn refuse_over_limit(total: u64) -> Result<()> {
+    if total > MAX_TOTAL_BYTES {
+        return Err(Error::Invalid(format!(
+            "the attachments come to {:.1} MB; mail servers refuse more than about {} MB per message: share large files by link instead",
+            total as f64 / 1_048_576.0,
+            MAX_TOTAL_BYTES / 1_048_576
+        )));
+    }
+    Ok(())
+}
+
+/// Deletes these kept files, each in its own numbered folder, and their notice's folder once
+/// it holds no other file (a draft may keep some of its files and drop others).
+pub(super) fn discard_all(data_dir: &Path, files: &[NoticeAttachment]) {
+    let root = data_dir.join("attachments");
+    for a in files {
+        let mut parts = a.file.split('/');
+        if let (Some("attachments"), Some(folder), Some(index)) = (parts.next(), parts.next(), parts.next()) {
+            // Names come from our own rows, but a hand-edited row must not reach outside.
+            if [folder, index]
+                .iter()
+                .any(|p| p.is_empty() || *p == "." || *p == ".." || p.contains('\\'))
+            {
+                continue;
+            }
+            let _ = std::fs::remove_dir_all(root.join(folder).join(index));
+            let _ = std::fs::remove_dir(root.join(folder));
+        }
     }
 }
 

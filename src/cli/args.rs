@@ -263,7 +263,13 @@ pub enum NoticesCmd {
     /// Compose a notice (a draft until sent).
     Create(NoticeCreateArgs),
     /// List notices, newest first.
-    List,
+    List {
+        /// Only notices at this stage (sending: their latest run is still going).
+        #[arg(long)]
+        stage: Option<crate::model::NoticeStage>,
+    },
+    /// Delete a draft (a notice that was sent is kept for the history).
+    Delete { id: i64 },
     /// Show one notice.
     Show { id: i64 },
     /// Show exactly what one person gets on each of a notice's channels (or one of them),

@@ -67,16 +67,17 @@ pub async fn run(app: &App, cmd: NoticesCmd, json: bool) -> anyhow::Result<()> {
                 }
             })
         }
-        NoticesCmd::List => {
-            let all = app.list_notices().await?;
+        NoticesCmd::List { stage } => {
+            let mut all = app.list_notices().await?;
+            all.retain(|n| stage.is_none_or(|s| n.stage == s));
             emit(json, &all, || {
-                println!("{:>6}  {:<10}  {:<24}  TITLE", "ID", "STATUS", "CREATED");
+                println!("{:>6}  {:<10}  {:<24}  TITLE", "ID", "STAGE", "SAVED");
                 for n in &all {
                     println!(
                         "{:>6}  {:<10}  {:<24}  {}",
                         n.id,
-                        format!("{:?}", n.status).to_lowercase(),
-                        n.created_at,
+                        n.stage.as_str(),
+                        n.updated_at,
                         cut(&n.title, 40)
                     );
                 }
@@ -92,6 +93,10 @@ pub async fn run(app: &App, cmd: NoticesCmd, json: bool) -> anyhow::Result<()> {
                 println!();
                 println!("{}", n.body);
             })
+        }
+        NoticesCmd::Delete { id } => {
+            let n = app.delete_draft(id).await?;
+            emit(json, &n, || println!("deleted draft {}: {}", n.id, n.title))
         }
         NoticesCmd::Check { id } => {
             let c = app.check_draft(id).await?;

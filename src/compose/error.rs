@@ -65,6 +65,12 @@ pub enum ComposeError {
         limit: usize,
         channel: String,
     },
+    #[error("choose at least one channel")]
+    NoChannels,
+    #[error("choose who the notice goes to: everyone, groups or people")]
+    NoAudience,
+    #[error("the channel {channel} is turned off: turn it on under Channels, or choose another")]
+    ChannelDisabled { channel: String },
 }
 
 /// Why a notice value's name was refused.
@@ -117,6 +123,9 @@ impl ComposeError {
             ComposeError::OutputTooLong { .. } => "compose_output_too_long",
             ComposeError::PersonalInGroup { .. } => "compose_personal_in_group",
             ComposeError::TooLongFor { .. } => "compose_too_long_for_channel",
+            ComposeError::NoChannels => "compose_no_channels",
+            ComposeError::NoAudience => "compose_no_audience",
+            ComposeError::ChannelDisabled { .. } => "compose_channel_disabled",
         }
     }
 
@@ -133,6 +142,8 @@ impl ComposeError {
             | ComposeError::PersonalInGroup { field, .. }
             | ComposeError::TooLongFor { field, .. } => field,
             ComposeError::BadValueName { .. } | ComposeError::EmptyValue { .. } => "values",
+            ComposeError::NoChannels | ComposeError::ChannelDisabled { .. } => "channelIds",
+            ComposeError::NoAudience => "audience",
         }
     }
 
@@ -205,6 +216,11 @@ impl ComposeError {
                 "{}长 {size} 字节，{channel} 一条消息最多 {limit} 字节：请缩短",
                 field_zh(field)
             ),
+            ComposeError::NoChannels => "请至少选择一个渠道".to_owned(),
+            ComposeError::NoAudience => "请选择通知对象：全体联系人、分组或具体的人".to_owned(),
+            ComposeError::ChannelDisabled { channel } => {
+                format!("渠道 {channel} 已停用：请在“渠道”页启用，或换一个渠道")
+            }
         }
     }
 
@@ -231,6 +247,7 @@ impl ComposeError {
             ComposeError::BadValueName { name, .. } | ComposeError::EmptyValue { name } => {
                 params.push(("name", name.clone()))
             }
+            ComposeError::ChannelDisabled { channel } => params.push(("channel", channel.clone())),
             _ => {}
         }
         params.push(("messageZh", self.zh()));

@@ -4,7 +4,7 @@ use sqlx::Row;
 
 use super::{from_json, Store, StoreError, StoreResult};
 use crate::clock;
-use crate::model::{ChannelStrategy, Notice, NoticeStatus};
+use crate::model::{ChannelStrategy, Notice, NoticeRun, NoticeStage, NoticeStatus};
 
 /// A notice as it is about to be stored: already checked by `compose`.
 #[derive(Debug, Clone)]
@@ -23,8 +23,12 @@ pub struct NoticeRecord<'a> {
     pub values: &'a std::collections::BTreeMap<String, String>,
 }
 
+// The latest run of each notice comes along, so the list can tell sending from sent.
 const NOTICE_SELECT: &str =
-    "SELECT id, title, subject, body, audience, channel_ids, channel_strategy, status, priority, created_at, attachments, allow_unsubscribe, template_values FROM notices";
+    "SELECT id, title, subject, body, audience, channel_ids, channel_strategy, status, priority, created_at, updated_at, attachments, allow_unsubscribe, template_values, \
+     (SELECT r.id FROM runs r WHERE r.notice_id = notices.id ORDER BY r.id DESC LIMIT 1) AS last_run_id, \
+     (SELECT r.status FROM runs r WHERE r.notice_id = notices.id ORDER BY r.id DESC LIMIT 1) AS last_run_status \
+     FROM notices";
 
 fn status_from(s: &str) -> StoreResult<NoticeStatus> {
     Ok(match s {
@@ -37,6 +41,14 @@ fn status_from(s: &str) -> StoreResult<NoticeStatus> {
 }
 
 fn notice_from_row(row: &sqlx::sqlite::SqliteRow) -> StoreResult<Notice> {
+    let status = status_from(row.get("status"))?;
+    let last_run = match row.get::<Option<i64>, _>("last_run_id") {
+        Some(id) => Some(NoticeRun {
+            id,
+            status: super::runs::run_status_from(row.get("last_run_status"))?,
+        }),
+        None => None,
+    };
     Ok(Notice {
         id: row.get("id"),
         title: row.get("title"),
@@ -50,9 +62,12 @@ fn notice_from_row(row: &sqlx::sqlite::SqliteRow) -> StoreResult<Notice> {
             "preferred_then_fallback" => ChannelStrategy::PreferredThenFallback,
             _ => ChannelStrategy::All,
         },
-        status: status_from(row.get("status"))?,
+        status,
+        stage: NoticeStage::of(status, last_run.map(|r| r.status)),
         priority: row.get("priority"),
         created_at: row.get("created_at"),
+        updated_at: row.get("updated_at"),
+        last_run,
         attachments: from_json("notices.attachments", row.get("attachments"))?,
         allow_unsubscribe: row.get("allow_unsubscribe"),
         values: from_json("notices.template_values", row.get("template_values"))?,
@@ -86,6 +101,64 @@ impl Store {
         tx.audit_about(id);
         tx.commit().await?;
         self.get_notice(id).await
+    }
+
+    /// Writes a draft over with `n`; a notice that is no longer a draft (sent meanwhile, from
+    /// another window or the CLI) is left as it is and refused.
+    pub async fn update_draft(&self, id: i64, n: &NoticeRecord<'_>) -> StoreResult<Notice> {
+        let mut tx = self.begin_write().await?;
+        let updated = sqlx::query(
+            "UPDATE notices SET title = ?, subject = ?, body = ?, audience = ?, channel_ids = ?, channel_strategy = ?, priority = ?, \
+             updated_at = ?, attachments = ?, allow_unsubscribe = ?, template_values = ? WHERE id = ? AND status = 'draft'",
+        )
+        .bind(n.title)
+        .bind(n.subject)
+        .bind(n.body)
+        .bind(n.audience)
+        .bind(serde_json::to_string(n.channel_ids).unwrap_or_else(|_| "[]".into()))
+        .bind(n.channel_strategy.as_str())
+        .bind(n.priority)
+        .bind(clock::now_str())
+        .bind(serde_json::to_string(n.attachments).unwrap_or_else(|_| "[]".into()))
+        .bind(n.allow_unsubscribe)
+        .bind(serde_json::to_string(n.values).unwrap_or_else(|_| "{}".into()))
+        .bind(id)
+        .execute(&mut *tx)
+        .await?
+        .rows_affected();
+        if updated == 0 {
+            drop(tx);
+            // Either it does not exist (NotFound) or it is no draft any more.
+            let notice = self.get_notice(id).await?;
+            return Err(StoreError::Conflict(format!(
+                "notice #{} is {} and can no longer be edited: start a new notice from it instead",
+                notice.id,
+                notice.status.as_str()
+            )));
+        }
+        tx.audit_about(id);
+        tx.commit().await?;
+        self.get_notice(id).await
+    }
+
+    /// Deletes a draft (a notice never sent has no runs to keep).
+    pub async fn delete_draft(&self, id: i64) -> StoreResult<Notice> {
+        let notice = self.get_notice(id).await?;
+        let mut tx = self.begin_write().await?;
+        let deleted = sqlx::query("DELETE FROM notices WHERE id = ? AND status = 'draft'")
+            .bind(id)
+            .execute(&mut *tx)
+            .await?
+            .rows_affected();
+        if deleted == 0 {
+            return Err(StoreError::Conflict(format!(
+                "notice #{id} is {} and is kept for the history: only drafts can be deleted",
+                notice.status.as_str()
+            )));
+        }
+        tx.audit_about(id);
+        tx.commit().await?;
+        Ok(notice)
     }
 
     /// The notice with this id, or `NotFound`.

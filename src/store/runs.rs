@@ -152,7 +152,7 @@ impl AddressSource {
     }
 }
 
-fn run_status_from(s: &str) -> StoreResult<RunStatus> {
+pub(super) fn run_status_from(s: &str) -> StoreResult<RunStatus> {
     Ok(match s {
         "pending" => RunStatus::Pending,
         "fanning_out" => RunStatus::FanningOut,

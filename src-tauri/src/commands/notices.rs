@@ -7,7 +7,9 @@ use tauri::State;
 use super::AppState;
 use crate::error::CmdResult;
 use crate::picked::PickedFiles;
-use herald::model::{Channel, DeliveryPreview, NewNotice, Notice, NoticeCheck, NoticeVariable, Preview, RunSummary};
+use herald::model::{
+    Channel, DeliveryPreview, DraftSaved, NewNotice, Notice, NoticeCheck, NoticeVariable, Preview, RunSummary,
+};
 
 #[tauri::command]
 pub async fn list_channels(state: State<'_, AppState>) -> CmdResult<Vec<Channel>> {
@@ -35,6 +37,38 @@ pub async fn create_notice(
         picked.readable(path)?;
     }
     Ok(state.app.create_notice(input).await?)
+}
+
+/// Saves what Compose holds as a draft (new when `id` is none), incomplete or not: what would
+/// stop it comes back with it. A file the draft already keeps is named by its `file`; any
+/// other must have been picked in the open dialog.
+#[tauri::command]
+pub async fn save_draft(
+    state: State<'_, AppState>,
+    picked: State<'_, PickedFiles>,
+    id: Option<i64>,
+    input: NewNotice,
+) -> CmdResult<DraftSaved> {
+    let kept = match id {
+        Some(id) => state.app.get_notice(id).await?.attachments,
+        None => Vec::new(),
+    };
+    for path in input.attachments.iter().flatten() {
+        if !kept.iter().any(|a| &a.file == path) {
+            picked.readable(path)?;
+        }
+    }
+    Ok(state.app.save_draft(id, input).await?)
+}
+
+#[tauri::command]
+pub async fn delete_draft(state: State<'_, AppState>, id: i64) -> CmdResult<Notice> {
+    Ok(state.app.delete_draft(id).await?)
+}
+
+#[tauri::command]
+pub async fn get_notice(state: State<'_, AppState>, id: i64) -> CmdResult<Notice> {
+    Ok(state.app.get_notice(id).await?)
 }
 
 #[tauri::command]

@@ -1,4 +1,5 @@
 import type { DeliveryPreview } from "./bindings/DeliveryPreview";
+import type { DraftSaved } from "./bindings/DraftSaved";
 import type { NewNotice } from "./bindings/NewNotice";
 import type { Notice } from "./bindings/Notice";
 import type { NoticeCheck } from "./bindings/NoticeCheck";
@@ -8,6 +9,19 @@ import type { RunSummary } from "./bindings/RunSummary";
 import { call } from "./invoke";
 
 export const createNotice = (input: NewNotice) => call<Notice>("create_notice", { input });
+
+/**
+ * Saves what Compose holds (a new draft when `id` is undefined), however incomplete; the first
+ * thing that would stop it comes back as `problem`, with its field. A file the draft keeps
+ * already is named by its `file` (`attachments/…`).
+ */
+export const saveDraft = (id: number | undefined, input: NewNotice) =>
+  call<DraftSaved>("save_draft", { id: id ?? null, input });
+
+/** Deletes a draft; a sent notice is kept for the history. */
+export const deleteDraft = (id: number) => call<Notice>("delete_draft", { id });
+
+export const getNotice = (id: number) => call<Notice>("get_notice", { id });
 
 export const previewNotice = (input: NewNotice) => call<Preview>("preview_notice", { input });
 
