@@ -338,17 +338,30 @@ impl App {
         Ok(notices)
     }
 
-    /// Renders a notice for the first person of its audience, as they would get it.
+    /// The notice as it is being written, for the first person of its audience (of everyone
+    /// while none is chosen), as an e-mail would show it: Compose's live preview. Only what was
+    /// written is checked; the channels come later.
     pub async fn preview_notice(&self, input: &NewNotice) -> Result<Preview> {
-        let (_, filter, subject) = self.check_notice(input).await?;
+        let subject = trimmed(input.subject.clone()).unwrap_or_else(|| input.title.trim().to_owned());
+        let attributes = self.store.list_attribute_names().await?;
+        let values = input.values.clone().unwrap_or_default();
+        compose::check_values(&values, &attributes)?;
+        for (field, source) in [("subject", subject.as_str()), ("body", input.body.as_str())] {
+            compose::check_template(field, source, &values, &attributes, None)?;
+        }
+        let spec = input.audience.as_deref().map(str::trim).filter(|a| !a.is_empty());
+        let (_, filter) = self.check_audience(spec.unwrap_or("all")).await?;
         let (first, audience_size) = self.store.audience_sample(&filter).await?;
         let (contact_name, vars) = first.ok_or(crate::audience::AudienceError::Empty)?;
-        let values = input.values.clone().unwrap_or_default();
-        let r = compose::CompiledNotice::with_values(&subject, &input.body, &values, &today())?.render(&vars)?;
+        // Values Markdown-escaped, as every kind that reads Markdown gets them.
+        let r = compose::CompiledNotice::with_values(&subject, &input.body, &values, &today())?.render_as(&vars, true)?;
+        let email = compose::email::render(&r.body, &r.subject, None);
         Ok(Preview {
             contact_name,
             subject: r.subject,
             body: r.body,
+            html: email.html,
+            text: email.text,
             audience_size,
         })
     }

@@ -645,7 +645,12 @@ pub struct NoticeVariable {
 pub struct Preview {
     pub contact_name: String,
     pub subject: String,
+    /// The body's Markdown with this person's values filled in.
     pub body: String,
+    /// The same as an e-mail's HTML part, made by the code that sends e-mail.
+    pub html: String,
+    /// And its plain-text part.
+    pub text: String,
     /// How many people the audience holds now.
     #[ts(type = "number")]
     pub audience_size: i64,

@@ -2,7 +2,7 @@ import { Tag, Tooltip } from "antd";
 import type {
   AttemptOutcome,
   DeliveryStatus,
-  NoticeStatus,
+  NoticeStage,
   RecallState,
   RunStatus,
 } from "../api";
@@ -27,9 +27,10 @@ const DELIVERY_COLORS: Record<DeliveryStatus, string> = {
   cancelled: "default",
 };
 
-const NOTICE_COLORS: Record<NoticeStatus, string> = {
+const NOTICE_COLORS: Record<NoticeStage, string> = {
   draft: "default",
   scheduled: "purple",
+  sending: "blue",
   sent: "green",
   archived: "default",
 };
@@ -67,9 +68,10 @@ export function DeliveryStatusTag({ status }: { status: DeliveryStatus }) {
   return <Tag color={DELIVERY_COLORS[status]}>{t(`status.delivery.${status}`)}</Tag>;
 }
 
-export function NoticeStatusTag({ status }: { status: NoticeStatus }) {
+/** Where a notice is: a draft, scheduled, its latest run still sending, sent. */
+export function NoticeStageTag({ stage }: { stage: NoticeStage }) {
   const t = useT();
-  return <Tag color={NOTICE_COLORS[status]}>{t(`status.notice.${status}`)}</Tag>;
+  return <Tag color={NOTICE_COLORS[stage]}>{t(`status.notice.${stage}`)}</Tag>;
 }
 
 export function OutcomeTag({ outcome }: { outcome: AttemptOutcome }) {

@@ -2,7 +2,7 @@ import { screen, waitFor, within } from "@testing-library/react";
 import { beforeEach, describe, expect, it, vi } from "vitest";
 import * as api from "../api";
 import * as dialog from "../api/dialog";
-import { makeChannel, makeContact } from "../test/fixtures";
+import { makeChannel, makeContact, makeNotice } from "../test/fixtures";
 import { CommandError, db, resetApiMock } from "../test/mockGroupsApi";
 import { renderApp } from "../test/render";
 
@@ -25,10 +25,38 @@ async function confirmReview(user: { click: (el: Element) => Promise<void> }) {
   await user.click(send);
 }
 
-async function openCompose(realStyles = false) {
-  const view = renderApp("/compose", { realStyles });
+async function openCompose(realStyles = false, route = "/compose") {
+  const view = renderApp(route, { realStyles });
   await screen.findByTestId("compose-channel-沙盒");
   return view;
+}
+
+type User = ReturnType<typeof renderApp>["user"];
+
+async function writeContent(user: User, title: string, body: string) {
+  await user.type(screen.getByTestId("compose-title"), title);
+  await user.type(screen.getByTestId("compose-body"), body);
+}
+
+/** 下一步, and waits for the step it leads to. */
+async function next(user: User, to: "audience" | "channels" | "when") {
+  await user.click(screen.getByTestId("compose-next"));
+  await waitFor(() => expect(screen.getByTestId(`compose-step-${to}`)).toBeVisible());
+}
+
+/** From the content step: everyone, the channels as they are, now, then 核对. */
+async function toReview(user: User) {
+  await next(user, "audience");
+  await user.click(screen.getByTestId("audience-all"));
+  await next(user, "channels");
+  await next(user, "when");
+  await user.click(screen.getByTestId("compose-send"));
+}
+
+/** The input of the last draft saved. */
+function lastSaved(): api.NewNotice {
+  const calls = vi.mocked(api.saveDraft).mock.calls;
+  return calls[calls.length - 1][1];
 }
 
 describe("Compose", () => {
@@ -40,47 +68,65 @@ describe("Compose", () => {
   it("puts the test ids on elements that can really be clicked (antd's CSS loaded)", async () => {
     // user-event refuses clicks on anything behind `pointer-events: none`, as a WebDriver would.
     const { user } = await openCompose(true);
+    for (const id of ["compose-title", "compose-subject", "compose-body"]) {
+      expect(["INPUT", "TEXTAREA"]).toContain(screen.getByTestId(id).tagName);
+    }
+    await user.click(screen.getByTestId("compose-urgent"));
+    expect(screen.getByTestId("compose-urgent")).toHaveAttribute("aria-checked", "true");
+    await writeContent(user, "通知", "正文");
+
+    await next(user, "audience");
+    const pick = screen.getByTestId("audience-pick");
+    expect(pick.tagName).toBe("INPUT");
+    await user.click(screen.getByTestId("audience-all"));
+    expect(screen.getByTestId("audience-all")).toBeChecked();
+
+    await next(user, "channels");
     const box = screen.getByTestId("compose-channel-沙盒");
     expect(box.tagName).toBe("INPUT");
     await waitFor(() => expect(box).toBeChecked());
     await user.click(box);
     expect(box).not.toBeChecked();
-
-    const pick = screen.getByTestId("audience-pick");
-    expect(pick.tagName).toBe("INPUT");
-    await user.click(pick);
-    expect(pick).toBeChecked();
-    await user.click(screen.getByTestId("audience-all"));
-    expect(screen.getByTestId("audience-all")).toBeChecked();
-
-    await user.click(screen.getByTestId("compose-urgent"));
-    expect(screen.getByTestId("compose-urgent")).toHaveAttribute("aria-checked", "true");
-    for (const id of ["compose-title", "compose-subject", "compose-body"]) {
-      expect(["INPUT", "TEXTAREA"]).toContain(screen.getByTestId(id).tagName);
-    }
   }, 180000);
 
-  it("refuses to send without title, body and a channel, and says why", async () => {
+  it("checks each step before the next and says what is missing", async () => {
     db.channels = [makeChannel({ id: 1, name: "沙盒" }), makeChannel({ id: 2, name: "沙盒二" })];
     const { user } = await openCompose();
     expect(screen.getByTestId("compose-channel-沙盒")).not.toBeChecked();
 
-    await user.click(screen.getByTestId("compose-send"));
-
+    await user.click(screen.getByTestId("compose-next"));
     expect(await screen.findByText("请填写标题")).toBeInTheDocument();
     expect(screen.getByText("请填写正文")).toBeInTheDocument();
-    expect(screen.getByText("请至少选择一个渠道")).toBeInTheDocument();
+    expect(screen.getByTestId("compose-step-content")).toBeVisible();
+
+    await writeContent(user, "期末考试安排", "请按时参加考试");
+    await next(user, "audience");
+    // No audience is chosen for the sender: everyone must be picked on purpose.
+    expect(screen.getByTestId("audience-all")).not.toBeChecked();
+    await user.click(screen.getByTestId("compose-next"));
+    expect(await screen.findByTestId("compose-error")).toHaveTextContent("请选择通知对象");
+    expect(screen.getByTestId("compose-step-audience")).toBeVisible();
+
+    await user.click(screen.getByTestId("audience-all"));
+    await next(user, "channels");
+    await user.click(screen.getByTestId("compose-next"));
+    expect(await screen.findByText("请至少选择一个渠道")).toBeInTheDocument();
+    expect(screen.getByTestId("compose-step-channels")).toBeVisible();
+
+    // Back loses nothing.
+    await user.click(screen.getByTestId("compose-back"));
+    await user.click(screen.getByTestId("compose-back"));
+    expect(screen.getByTestId("compose-title")).toHaveValue("期末考试安排");
     expect(api.createNotice).not.toHaveBeenCalled();
     expect(api.sendNotice).not.toHaveBeenCalled();
   });
 
-  it("creates the notice, starts it and opens its run page", async () => {
+  it("saves a draft, reviews it, starts it and opens its run page", async () => {
     const { user } = await openCompose();
-    await user.type(screen.getByTestId("compose-title"), "期末考试安排");
-    await user.type(screen.getByTestId("compose-body"), "{{{{ name }}同学好");
-    expect(screen.getByTestId("audience-all")).toBeChecked();
+    await writeContent(user, "期末考试安排", "{{{{ name }}同学好");
+    await waitFor(() => expect(screen.getByTestId("compose-saved")).toHaveTextContent("草稿已自动保存"), { timeout: 3000 });
 
-    await user.click(screen.getByTestId("compose-send"));
+    await toReview(user);
     // Nothing goes out before the review: the draft is checked against the whole audience.
     expect(await screen.findByTestId("review-recipients")).toHaveTextContent("2");
     expect(screen.getByTestId("review-send")).toHaveTextContent("确认发送给 2 人");
@@ -88,7 +134,7 @@ describe("Compose", () => {
     await confirmReview(user);
 
     await waitFor(() => expect(api.sendNotice).toHaveBeenCalled());
-    expect(api.createNotice).toHaveBeenCalledWith({
+    expect(lastSaved()).toEqual({
       title: "期末考试安排",
       body: "{{ name }}同学好",
       audience: "all",
@@ -98,12 +144,13 @@ describe("Compose", () => {
       attachments: [],
       allowUnsubscribe: false,
     });
-    const notice = await vi.mocked(api.createNotice).mock.results[0].value;
-    expect(api.sendNotice).toHaveBeenCalledWith(notice.id);
+    // One draft, however often it was saved.
+    expect(db.notices).toHaveLength(1);
+    expect(api.sendNotice).toHaveBeenCalledWith(db.notices[0].id);
     const run = await vi.mocked(api.sendNotice).mock.results[0].value;
     await waitFor(() => expect(screen.getByTestId("location")).toHaveTextContent(`/runs/${run.id}`));
     expect(await screen.findByTestId("run-title")).toHaveTextContent("期末考试安排");
-    expect(screen.getByTestId("run-progress")).toBeInTheDocument();
+    expect(api.createNotice).not.toHaveBeenCalled();
   });
 
   it("sends to chosen contacts with a subject and as urgent", async () => {
@@ -112,10 +159,6 @@ describe("Compose", () => {
     await user.type(screen.getByTestId("compose-subject"), "关于补考");
     await user.type(screen.getByTestId("compose-body"), "请按时参加");
     await user.click(screen.getByTestId("compose-urgent"));
-    await user.click(screen.getByTestId("compose-allow-unsubscribe"));
-    await user.click(screen.getByTestId("compose-strategy-fallback"));
-    await user.click(screen.getByTestId("audience-pick"));
-    expect(screen.getByTestId("audience-pick")).toBeChecked();
 
     // Files from the native dialog, listed by name; one removed, one chosen twice kept once.
     vi.mocked(dialog.chooseFilesToOpen).mockResolvedValueOnce(["/home/jw/补考安排.pdf", "/home/jw/旧名单.xlsx"]);
@@ -129,21 +172,20 @@ describe("Compose", () => {
     await user.click(screen.getByTestId("compose-attachments-add"));
     expect(within(files).getAllByText(/\.pdf|\.xlsx/)).toHaveLength(1);
 
-    // Sending with nobody chosen is refused.
-    await user.click(screen.getByTestId("compose-send"));
-    expect(await screen.findByText("请至少选择一个分组或一位联系人")).toBeInTheDocument();
-    expect(api.createNotice).not.toHaveBeenCalled();
-
+    await next(user, "audience");
+    await user.click(screen.getByTestId("audience-pick"));
     await user.type(document.getElementById("audience-contacts-input")!, "李四");
-    await waitFor(() =>
-      expect(api.listContacts).toHaveBeenLastCalledWith({ search: "李四", limit: 20 }),
-    );
+    await waitFor(() => expect(api.listContacts).toHaveBeenLastCalledWith({ search: "李四", limit: 20 }));
     await user.click(await screen.findByTitle("李四 (2023002)"));
+    await next(user, "channels");
+    await user.click(screen.getByTestId("compose-allow-unsubscribe"));
+    await user.click(screen.getByTestId("compose-strategy-fallback"));
+    await next(user, "when");
     await user.click(screen.getByTestId("compose-send"));
     await confirmReview(user);
 
     await waitFor(() => expect(api.sendNotice).toHaveBeenCalled());
-    expect(api.createNotice).toHaveBeenCalledWith({
+    expect(lastSaved()).toEqual({
       title: "补考通知",
       subject: "关于补考",
       body: "请按时参加",
@@ -151,31 +193,27 @@ describe("Compose", () => {
       channelIds: [1],
       urgent: true,
       channelStrategy: "preferred_then_fallback",
-      attachments: ["/home/jw/补考安排.pdf"],
+      // The file the draft keeps already, by its kept name.
+      attachments: ["attachments/x/0/补考安排.pdf"],
       allowUnsubscribe: true,
     });
   });
 
-  it("shows the backend's message when creating fails, and stays on the form", async () => {
-    vi.mocked(api.createNotice).mockRejectedValueOnce(
-      new CommandError("compose", "模板中有未知变量：nmae"),
-    );
+  it("shows the backend's message when saving fails, and stays on the step", async () => {
+    vi.mocked(api.saveDraft).mockRejectedValue(new CommandError("busy", "数据库正忙"));
     const { user } = await openCompose();
-    await user.type(screen.getByTestId("compose-title"), "通知");
-    await user.type(screen.getByTestId("compose-body"), "{{{{ nmae }}");
-    await user.click(screen.getByTestId("compose-send"));
-
-    expect(await screen.findByTestId("compose-error")).toHaveTextContent("模板中有未知变量：nmae");
-    expect(api.sendNotice).not.toHaveBeenCalled();
-    expect(screen.getByTestId("location")).toHaveTextContent("/compose");
+    await writeContent(user, "通知", "正文");
+    await user.click(screen.getByTestId("compose-next"));
+    expect(await screen.findByTestId("compose-error")).toHaveTextContent("数据库正忙");
+    expect(screen.getByTestId("compose-step-content")).toBeVisible();
+    expect(screen.getByTestId("compose-saved")).toHaveTextContent("草稿未能保存：数据库正忙");
   });
 
-  it("does not create the notice twice when only starting it failed", async () => {
+  it("keeps one draft when only starting it failed", async () => {
     vi.mocked(api.sendNotice).mockRejectedValueOnce(new CommandError("busy", "数据库正忙"));
     const { user } = await openCompose();
-    await user.type(screen.getByTestId("compose-title"), "通知");
-    await user.type(screen.getByTestId("compose-body"), "正文");
-    await user.click(screen.getByTestId("compose-send"));
+    await writeContent(user, "通知", "正文");
+    await toReview(user);
     await confirmReview(user);
     expect(await screen.findByTestId("review-error")).toHaveTextContent("数据库正忙");
 
@@ -183,16 +221,15 @@ describe("Compose", () => {
     await user.click(screen.getByTestId("compose-send"));
     await confirmReview(user);
     await waitFor(() => expect(api.sendNotice).toHaveBeenCalledTimes(2));
-    expect(api.createNotice).toHaveBeenCalledTimes(1);
+    expect(db.notices).toHaveLength(1);
     await waitFor(() => expect(screen.getByTestId("location")).toHaveTextContent(/^\/runs\/\d+$/));
   });
 
   it("refuses to send while someone would get a broken message, until they are left out", async () => {
     db.brokenFor.set(2, "没有正文用到的变量 `宿舍`");
     const { user } = await openCompose();
-    await user.type(screen.getByTestId("compose-title"), "查寝通知");
-    await user.type(screen.getByTestId("compose-body"), "{{{{ 宿舍 }}今晚查寝");
-    await user.click(screen.getByTestId("compose-send"));
+    await writeContent(user, "查寝通知", "{{{{ 宿舍 }}今晚查寝");
+    await toReview(user);
     const broken = await screen.findByTestId("review-broken");
     expect(broken).toHaveTextContent("1 人会收到有问题的消息");
     expect(broken).toHaveTextContent("李四");
@@ -200,18 +237,17 @@ describe("Compose", () => {
     expect(screen.getByTestId("review-send")).toBeDisabled();
 
     await user.click(screen.getByTestId("review-leave-out"));
-    const notice = await vi.mocked(api.createNotice).mock.results[0].value;
-    expect(api.leaveOut).toHaveBeenCalledWith(notice.id, [2]);
+    const id = db.notices[0].id;
+    expect(api.leaveOut).toHaveBeenCalledWith(id, [2]);
     await waitFor(() => expect(screen.queryByTestId("review-broken")).not.toBeInTheDocument());
     expect(screen.getByTestId("review-recipients")).toHaveTextContent("1");
     await confirmReview(user);
-    await waitFor(() => expect(api.sendNotice).toHaveBeenCalledWith(notice.id));
+    await waitFor(() => expect(api.sendNotice).toHaveBeenCalledWith(id));
   });
 
   it("sends a notice for group chats alone, which reach no one person", async () => {
     const { user } = await openCompose();
-    await user.type(screen.getByTestId("compose-title"), "班会通知");
-    await user.type(screen.getByTestId("compose-body"), "周三班会");
+    await writeContent(user, "班会通知", "周三班会");
     vi.mocked(api.checkNotice).mockImplementationOnce(async (noticeId) => ({
       noticeId,
       people: 2,
@@ -238,7 +274,7 @@ describe("Compose", () => {
       listLimit: 1000,
       ok: true,
     }));
-    await user.click(screen.getByTestId("compose-send"));
+    await toReview(user);
     expect(await screen.findByText("确认发送到 1 个群")).toBeInTheDocument();
     expect(screen.queryByTestId("review-nobody")).not.toBeInTheDocument();
     await confirmReview(user);
@@ -248,9 +284,8 @@ describe("Compose", () => {
   it("asks for the number of recipients to be typed above 500 people", async () => {
     for (let id = 3; id <= 502; id++) db.contacts.push(makeContact({ id, name: `学生${id}`, externalId: `S${id}` }));
     const { user } = await openCompose();
-    await user.type(screen.getByTestId("compose-title"), "全校通知");
-    await user.type(screen.getByTestId("compose-body"), "明天停电");
-    await user.click(screen.getByTestId("compose-send"));
+    await writeContent(user, "全校通知", "明天停电");
+    await toReview(user);
     expect(await screen.findByTestId("review-confirm")).toHaveTextContent("请输入人数 502 以确认");
     expect(screen.getByTestId("review-send")).toBeDisabled();
     await user.type(screen.getByTestId("review-confirm-input"), "501");
@@ -261,7 +296,7 @@ describe("Compose", () => {
     await waitFor(() => expect(api.sendNotice).toHaveBeenCalled());
   });
 
-  it("offers the variables by their Chinese names, marks an unknown one, and sends the notice's own values", async () => {
+  it("offers the variables by their Chinese names, marks an unknown one, and saves the notice's own values", async () => {
     const { user } = await openCompose();
     await user.type(screen.getByTestId("compose-title"), "考试安排");
     await user.click(await screen.findByTestId("compose-variable-name"));
@@ -276,61 +311,124 @@ describe("Compose", () => {
     expect(screen.getByTestId("compose-unknown-variables")).not.toHaveTextContent("考试时间");
     expect(await screen.findByTestId("compose-variable-考试时间")).toBeInTheDocument();
 
-    await user.click(screen.getByTestId("compose-send"));
-    await waitFor(() => expect(api.createNotice).toHaveBeenCalled());
-    expect(vi.mocked(api.createNotice).mock.calls[0][0]).toMatchObject({
+    await user.click(screen.getByTestId("compose-next"));
+    await waitFor(() => expect(api.saveDraft).toHaveBeenCalled());
+    expect(lastSaved()).toMatchObject({
       body: "{{ 姓名 }}同学：{{ 考试时间 }}，{{ 姓明 }}",
       values: { 考试时间: "12月20日 9:00" },
     });
   });
 
-  it("puts a template's refusal on its field, in Chinese, with its line and column", async () => {
-    vi.mocked(api.createNotice).mockRejectedValueOnce(
-      new CommandError("compose_unknown_variable", "the body uses `姓明` on line 1, column 3", {
-        field: "body",
-        line: "1",
-        column: "3",
-        messageZh: "正文第 1 行第 3 列的变量 姓明 不存在；是不是 姓名？",
-        messageEn: "the body uses `姓明` on line 1, column 3",
-      }),
-    );
+  it("marks a template's refusal on its field as it is typed, in Chinese, and stays on the step", async () => {
+    const zh = "正文第 1 行第 4 列的变量 {{ 姓明 }} 无法识别（是否想写 {{ 姓名 }}？）";
+    db.draftProblem = {
+      code: "compose_unknown_variable",
+      field: "body",
+      message: "the body uses the variable `姓明` at line 1, column 4, which is not known",
+      params: { field: "body", line: "1", column: "4", variable: "姓明", suggestion: "姓名", messageZh: zh, messageEn: "the body uses the variable `姓明`" },
+    };
     const { user } = await openCompose();
-    await user.type(screen.getByTestId("compose-title"), "通知");
-    await user.type(screen.getByTestId("compose-body"), "{{{{ 姓明 }}");
-    await user.click(screen.getByTestId("compose-send"));
-    expect(await screen.findByTestId("compose-error")).toHaveTextContent("正文第 1 行第 3 列的变量 姓明 不存在；是不是 姓名？");
-    // Also under the body itself.
+    await writeContent(user, "通知", "{{{{ 姓明 }}");
+    // Saved as typed, and marked without clicking anything.
     const body = screen.getByTestId("compose-body").closest(".ant-form-item") as HTMLElement;
-    expect(await within(body).findByText("正文第 1 行第 3 列的变量 姓明 不存在；是不是 姓名？")).toBeInTheDocument();
+    expect(await within(body).findByText(zh, {}, { timeout: 3000 })).toBeInTheDocument();
+
+    await user.click(screen.getByTestId("compose-next"));
+    expect(await screen.findByTestId("compose-error")).toHaveTextContent(zh);
+    expect(screen.getByTestId("compose-step-content")).toBeVisible();
   });
 
-  it("previews the rendering for the first recipient with the audience size", async () => {
+  it("previews the notice beside the editor, rendered by the backend for the first person", async () => {
     const { user } = await openCompose();
-    await user.type(screen.getByTestId("compose-title"), "期末考试安排");
-    await user.type(screen.getByTestId("compose-body"), "{{{{ name }}同学好");
-    await user.click(screen.getByTestId("compose-preview"));
-
-    const result = await screen.findByTestId("compose-preview-result");
-    expect(within(result).getByText("张三")).toBeInTheDocument();
-    expect(within(result).getByText("2 人")).toBeInTheDocument();
-    expect(within(result).getByText("期末考试安排")).toBeInTheDocument();
-    expect(within(result).getByTestId("compose-preview-body")).toHaveTextContent("张三同学好");
-    expect(api.previewNotice).toHaveBeenCalledWith(
-      expect.objectContaining({ title: "期末考试安排", body: "{{ name }}同学好", audience: "all" }),
-    );
-    expect(api.createNotice).not.toHaveBeenCalled();
+    await writeContent(user, "期末考试安排", "{{{{ name }}同学好");
+    const pane = screen.getByTestId("compose-live-preview");
+    await waitFor(() => expect(within(pane).getByTestId("compose-live-preview-html")).toHaveAttribute("srcdoc", "<p>张三同学好</p>"), {
+      timeout: 3000,
+    });
+    expect(pane).toHaveTextContent("张三");
+    expect(within(pane).getByTestId("compose-live-preview-subject")).toHaveTextContent("期末考试安排");
+    // Before an audience is chosen, the first of everyone.
+    expect(api.previewNotice).toHaveBeenLastCalledWith(expect.objectContaining({ body: "{{ name }}同学好", audience: "" }));
   });
 
-  it("shows a preview error such as an unknown variable", async () => {
-    vi.mocked(api.previewNotice).mockRejectedValueOnce(
-      new CommandError("compose", "unknown template variable `nmae`"),
+  it("shows in the preview why it cannot be rendered", async () => {
+    vi.mocked(api.previewNotice).mockRejectedValue(
+      new CommandError("compose_syntax", "syntax", { messageZh: "正文第 1 行第 1 列有模板错误：未闭合" }),
     );
     const { user } = await openCompose();
-    await user.type(screen.getByTestId("compose-title"), "t");
-    await user.type(screen.getByTestId("compose-body"), "b");
-    await user.click(screen.getByTestId("compose-preview"));
-    expect(await screen.findByTestId("compose-error")).toHaveTextContent(
-      "unknown template variable `nmae`",
+    await writeContent(user, "t", "{{{{ x");
+    expect(await screen.findByTestId("compose-live-preview-error", {}, { timeout: 3000 })).toHaveTextContent(
+      "正文第 1 行第 1 列有模板错误：未闭合",
     );
+  });
+
+  it("reopens a draft from the Notices list with everything as it was left", async () => {
+    const { user, unmount } = await openCompose();
+    await writeContent(user, "宿舍检查", "{{{{ 姓名 }}同学：周三检查");
+    await user.click(screen.getByTestId("compose-value-add"));
+    await user.type(screen.getByTestId("compose-value-key-0"), "检查时间");
+    await user.type(screen.getByTestId("compose-value-0"), "周三 19:00");
+    await next(user, "audience");
+    await user.click(screen.getByTestId("audience-pick"));
+    await user.type(document.getElementById("audience-contacts-input")!, "李四");
+    await user.click(await screen.findByTitle("李四 (2023002)"));
+    await waitFor(() => expect(lastSaved().audience).toBe("contacts:2"), { timeout: 3000 });
+    unmount();
+
+    const again = renderApp("/notices");
+    const table = await screen.findByTestId("notices-table");
+    const id = db.notices[0].id;
+    expect(await within(table).findByText("草稿")).toBeInTheDocument();
+    await again.user.click(screen.getByTestId(`notice-open-${id}`));
+    expect(screen.getByTestId("location")).toHaveTextContent(`/compose?notice=${id}`);
+    await waitFor(() => expect(screen.getByTestId("compose-title")).toHaveValue("宿舍检查"));
+    expect(screen.getByTestId("compose-body")).toHaveValue("{{ 姓名 }}同学：周三检查");
+    expect(screen.getByTestId("compose-value-0")).toHaveValue("周三 19:00");
+    expect(screen.getByTestId("compose-step-audience")).toHaveTextContent("李四 (2023002)");
+
+    // Going on writes over the same draft.
+    await again.user.type(screen.getByTestId("compose-body"), "，请整理内务");
+    await waitFor(() => expect(lastSaved().body).toBe("{{ 姓名 }}同学：周三检查，请整理内务"), { timeout: 3000 });
+    expect(vi.mocked(api.saveDraft).mock.calls.at(-1)![0]).toBe(id);
+    expect(db.notices).toHaveLength(1);
+  });
+});
+
+describe("Notices", () => {
+  it("filters by stage and title, and deletes a draft", async () => {
+    db.notices = [
+      makeNotice({ id: 7, title: "补考通知", status: "draft", stage: "draft" }),
+      makeNotice({ id: 8, title: "期末考试安排", stage: "sending", lastRun: { id: 30, status: "sending" } }),
+      makeNotice({ id: 9, title: "期中考试安排", stage: "sent", lastRun: { id: 31, status: "completed" } }),
+    ];
+    const { user } = renderApp("/notices");
+    const table = await screen.findByTestId("notices-table");
+    await within(table).findByText("补考通知");
+    await user.click(within(screen.getByTestId("notices-stage")).getByText(/发送中/));
+    await waitFor(() => expect(within(table).queryByText("补考通知")).not.toBeInTheDocument());
+    expect(within(table).getByText("期末考试安排")).toBeInTheDocument();
+    expect(within(table).queryByText("期中考试安排")).not.toBeInTheDocument();
+
+    await user.click(within(screen.getByTestId("notices-stage")).getByText("全部"));
+    await user.type(screen.getByTestId("notices-search"), "期中");
+    await waitFor(() => expect(within(table).queryByText("期末考试安排")).not.toBeInTheDocument());
+    // A sent notice opens at its latest run.
+    await user.click(screen.getByTestId("notice-open-9"));
+    expect(screen.getByTestId("location")).toHaveTextContent("/runs/31");
+  });
+
+  it("deletes a draft after asking", async () => {
+    db.notices = [makeNotice({ id: 7, title: "补考通知", status: "draft", stage: "draft" })];
+    const { user } = renderApp("/notices");
+    await user.click(await screen.findByTestId("notice-delete-7"));
+    await user.click(await screen.findByRole("button", { name: /确\s*定|OK/ }));
+    await waitFor(() => expect(api.deleteDraft).toHaveBeenCalledWith(7));
+    expect(await screen.findByText("还没有通知")).toBeInTheDocument();
+  });
+
+  it("says a sent notice can no longer be edited when opened in Compose", async () => {
+    db.notices = [makeNotice({ id: 9, title: "期中考试安排", lastRun: { id: 31, status: "completed" } })];
+    renderApp("/compose?notice=9");
+    expect(await screen.findByTestId("compose-not-draft")).toHaveTextContent("“期中考试安排”已经发出，不能再修改");
   });
 });

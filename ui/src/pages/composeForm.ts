@@ -1,5 +1,7 @@
-import type { ChannelStrategy, NewNotice } from "../api";
-import { audienceSpecOf, everyoneValue, type AudienceValue } from "../components/AudiencePicker";
+import type { ChannelStrategy, NewNotice, Notice } from "../api";
+import { AudienceSpecError, parseAudienceSpec } from "../api/audienceSpec";
+import { audienceSpecOf, type AudienceValue } from "../components/AudiencePicker";
+import type { PickedContact } from "../components/ContactPicker";
 
 export type ComposeValues = {
   title: string;
@@ -16,9 +18,14 @@ export type ComposeValues = {
   values?: { key?: string; value?: string }[];
 };
 
+/** No one yet: the sender chooses (a default of everyone once sent a notice to all by mistake). */
+export function nobodyValue(): AudienceValue {
+  return { everyone: false, includeGroups: [], includeContacts: [], excludeGroups: [], excludeContacts: [] };
+}
+
 export const COMPOSE_DEFAULTS: Partial<ComposeValues> = {
   channelIds: [],
-  audience: everyoneValue(),
+  audience: nobodyValue(),
   urgent: false,
   channelStrategy: "all",
   attachments: [],
@@ -46,15 +53,15 @@ export function namesUsed(...templates: (string | undefined)[]): string[] {
   return [...names].filter((n) => !own.has(n) && n !== "loop");
 }
 
-/** The form's values as the `create_notice` / `preview_notice` input. */
+/** The form's values as the `save_draft` / `preview_notice` input (an audience not chosen is ""). */
 export function toNewNotice(values: ComposeValues): NewNotice {
   const subject = values.subject?.trim();
-  const audience = audienceSpecOf(values.audience);
+  const audience = audienceSpecOf(values.audience ?? nobodyValue());
   return {
-    title: values.title.trim(),
+    title: (values.title ?? "").trim(),
     // Left out when blank so the backend uses the title, as it documents.
     ...(subject ? { subject } : {}),
-    body: values.body,
+    body: values.body ?? "",
     audience,
     channelIds: values.channelIds,
     urgent: values.urgent,
@@ -62,5 +69,64 @@ export function toNewNotice(values: ComposeValues): NewNotice {
     attachments: values.attachments ?? [],
     allowUnsubscribe: values.allowUnsubscribe ?? false,
     ...(Object.keys(noticeValues(values.values)).length > 0 ? { values: noticeValues(values.values) } : {}),
+  };
+}
+
+/** Compose's steps, and the fields each one holds (a problem on a field belongs to its step). */
+export const STEPS = [
+  { key: "content", fields: ["title", "subject", "body", "values", "attachments", "urgent"] },
+  { key: "audience", fields: ["audience"] },
+  { key: "channels", fields: ["channelIds", "channelStrategy", "allowUnsubscribe"] },
+  { key: "when", fields: [] },
+  { key: "review", fields: [] },
+] as const;
+
+export type StepKey = (typeof STEPS)[number]["key"];
+
+/** The step where a field (as a draft's problem names it: `body`, `english.body`, `channelIds`…) is edited. */
+export function stepOfField(field: string): number {
+  const top = field.split(".")[0];
+  const i = STEPS.findIndex((s) => (s.fields as readonly string[]).includes(top));
+  // Anything else written with the notice (a language version, a channel's own text) is content.
+  return i < 0 ? 0 : i;
+}
+
+/**
+ * A saved draft back as the form's values. People chosen by id get their names from `nameOf`
+ * (the picker shows them); a spec this screen cannot show is kept as not chosen, to be chosen again.
+ */
+export async function fromNotice(
+  notice: Notice,
+  nameOf: (contactId: number) => Promise<string>,
+): Promise<ComposeValues> {
+  let audience = nobodyValue();
+  if (notice.audience.trim() !== "") {
+    try {
+      const s = parseAudienceSpec(notice.audience);
+      const picked = (ids: number[]) =>
+        Promise.all(ids.map(async (id): Promise<PickedContact> => ({ value: id, label: await nameOf(id).catch(() => `#${id}`) })));
+      audience = {
+        everyone: s.everyone,
+        includeGroups: s.includeGroups,
+        includeContacts: await picked(s.includeContacts),
+        excludeGroups: s.excludeGroups,
+        excludeContacts: await picked(s.excludeContacts),
+      };
+    } catch (e) {
+      if (!(e instanceof AudienceSpecError)) throw e;
+    }
+  }
+  return {
+    title: notice.title,
+    // A subject equal to the title was defaulted from it: blank again, so it follows the title.
+    subject: notice.subject === notice.title ? undefined : notice.subject,
+    body: notice.body,
+    channelIds: notice.channelIds,
+    audience,
+    urgent: notice.priority >= 10,
+    channelStrategy: notice.channelStrategy,
+    attachments: notice.attachments.map((a) => a.file),
+    allowUnsubscribe: notice.allowUnsubscribe,
+    values: Object.entries(notice.values).map(([key, value]) => ({ key, value })),
   };
 }

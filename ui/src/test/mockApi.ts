@@ -7,7 +7,7 @@ import { act } from "@testing-library/react";
 import { vi } from "vitest";
 import type * as Api from "../api";
 import { CommandError } from "../api/invoke";
-import { makeAfterSend, makeAppInfo, makeChannel, makeRobotKind, makeStats } from "./fixtures";
+import { makeAfterSend, makeAppInfo, makeChannel, makeNotice, makeRobotKind, makeStats } from "./fixtures";
 
 export { CommandError, toCommandError } from "../api/invoke";
 
@@ -34,6 +34,8 @@ function freshDb() {
     demoContacts: 12,
     /** People the whole-audience check finds a broken message for, by contact id (and why). */
     brokenFor: new Map<number, string>(),
+    /** What the backend's compose check finds in the next saved drafts (title and body given). */
+    draftProblem: null as Api.DraftProblem | null,
   };
 }
 
@@ -175,33 +177,89 @@ export const recordUnsubscribes = vi.fn<typeof Api.recordUnsubscribes>(async (te
 export const listChannels = vi.fn<typeof Api.listChannels>(async () => db.channels);
 export const listSandboxMessages = vi.fn<typeof Api.listSandboxMessages>(async () => db.sandbox);
 
-export const createNotice = vi.fn<typeof Api.createNotice>(async (input) => {
-  const notice: Api.Notice = {
-    id: ++nextId,
+function noticeOf(input: Api.NewNotice, id: number): Api.Notice {
+  return makeNotice({
+    id,
     title: input.title,
-    subject: input.subject ?? input.title,
+    subject: input.subject || input.title,
     body: input.body,
     audience: input.audience ?? "all",
     audienceText: input.audience ?? "all",
     channelIds: input.channelIds,
     channelStrategy: input.channelStrategy ?? "all",
     status: "draft",
+    stage: "draft",
     priority: input.urgent ? 10 : 0,
     createdAt: now(),
-    attachments: [],
+    updatedAt: now(),
     allowUnsubscribe: input.allowUnsubscribe ?? false,
     values: input.values ?? {},
-  };
+  });
+}
+
+export const createNotice = vi.fn<typeof Api.createNotice>(async (input) => {
+  const notice = noticeOf(input, ++nextId);
   db.notices.unshift(notice);
   return notice;
 });
 
-export const previewNotice = vi.fn<typeof Api.previewNotice>(async (input) => ({
-  contactName: db.contacts[0]?.name ?? "—",
-  subject: input.subject ?? input.title,
-  body: input.body.replace(/\{\{\s*name\s*\}\}/g, db.contacts[0]?.name ?? ""),
-  audienceSize: db.contacts.length,
-}));
+/** As the backend, in the order of Compose's steps: what is missing, or `db.draftProblem` when a test sets one. */
+function draftProblem(input: Api.NewNotice): Api.DraftProblem | null {
+  const missing = (field: string, code: string, zh: string, en: string): Api.DraftProblem => ({
+    code,
+    field,
+    message: en,
+    params: { field, messageZh: zh, messageEn: en },
+  });
+  if (!input.title.trim()) return missing("title", "compose_empty", "标题不能为空", "the title is empty");
+  if (!input.body.trim()) return missing("body", "compose_empty", "正文不能为空", "the body is empty");
+  if (db.draftProblem) return db.draftProblem;
+  if (!input.audience?.trim())
+    return missing("audience", "compose_no_audience", "请选择通知对象：全体联系人、分组或具体的人", "choose who the notice goes to");
+  if (input.channelIds.length === 0)
+    return missing("channelIds", "compose_no_channels", "请至少选择一个渠道", "choose at least one channel");
+  return null;
+}
+
+export const saveDraft = vi.fn<typeof Api.saveDraft>(async (id, input) => {
+  const at = id === undefined ? -1 : db.notices.findIndex((n) => n.id === id);
+  if (at >= 0 && db.notices[at].status !== "draft")
+    throw new CommandError("conflict", `notice #${id} is sent and can no longer be edited`);
+  const notice = noticeOf(input, at >= 0 ? id! : ++nextId);
+  // Kept files are named by their `file`; new paths become kept copies.
+  notice.attachments = (input.attachments ?? []).map((path) => {
+    const name = path.split(/[\\/]/).pop() ?? path;
+    return { name, size: 1, contentType: "application/octet-stream", file: path.startsWith("attachments/") ? path : `attachments/x/0/${name}` };
+  });
+  if (at >= 0) db.notices[at] = notice;
+  else db.notices.unshift(notice);
+  return { notice, problem: draftProblem(input) };
+});
+
+export const deleteDraft = vi.fn<typeof Api.deleteDraft>(async (id) => {
+  const notice = db.notices.find((n) => n.id === id);
+  if (!notice) throw new CommandError("not_found", `notice ${id} not found`);
+  db.notices = db.notices.filter((n) => n.id !== id);
+  return notice;
+});
+
+export const getNotice = vi.fn<typeof Api.getNotice>(async (id) => {
+  const notice = db.notices.find((n) => n.id === id);
+  if (!notice) throw new CommandError("not_found", `notice ${id} not found`);
+  return notice;
+});
+
+export const previewNotice = vi.fn<typeof Api.previewNotice>(async (input) => {
+  const body = input.body.replace(/\{\{\s*(name|姓名)\s*\}\}/g, db.contacts[0]?.name ?? "");
+  return {
+    contactName: db.contacts[0]?.name ?? "—",
+    subject: input.subject || input.title,
+    body,
+    html: `<p>${body}</p>`,
+    text: body,
+    audienceSize: db.contacts.length,
+  };
+});
 
 /** As the backend: a person's message rendered with their name; nobody with `.invalid` mail reachable. */
 export const previewDelivery = vi.fn<typeof Api.previewDelivery>(async (noticeId, channel, contact) => {
@@ -323,6 +381,7 @@ export const sendNotice = vi.fn<typeof Api.sendNotice>(async (noticeId) => {
   };
   db.runs.unshift(run);
   db.details.set(run.id, { run, notice, deliveries: [], afterSend: makeAfterSend() });
+  Object.assign(notice, { status: "sent", stage: "sending", lastRun: { id: run.id, status: run.status } });
   return run;
 });
 
@@ -651,6 +710,9 @@ const ALL = [
   listChannels,
   listSandboxMessages,
   createNotice,
+  saveDraft,
+  deleteDraft,
+  getNotice,
   previewNotice,
   previewDelivery,
   checkNotice,

@@ -3,7 +3,19 @@
 /**
  * One recipient's rendering of a notice, as the provider would get it.
  */
-export type Preview = { contactName: string, subject: string, body: string, 
+export type Preview = { contactName: string, subject: string, 
+/**
+ * The body's Markdown with this person's values filled in.
+ */
+body: string, 
+/**
+ * The same as an e-mail's HTML part, made by the code that sends e-mail.
+ */
+html: string, 
+/**
+ * And its plain-text part.
+ */
+text: string, 
 /**
  * How many people the audience holds now.
  */
