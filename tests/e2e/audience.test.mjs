@@ -18,7 +18,7 @@ after(async () => {
   if (app) await app.stop();
 });
 
-const { byTestId, click, textOf, waitForText, loadDemo, tickChannel, waitForRunCompleted, historyRow, sendComposed } = testIds(
+const { byTestId, click, textOf, waitForText, loadDemo, composeStep, tickChannel, waitForRunCompleted, historyRow, sendComposed } = testIds(
   () => app.browser,
   T,
 );
@@ -80,7 +80,7 @@ test("a notice to a rule group minus one person goes to exactly the previewed co
     await (await byTestId("compose-title")).waitForDisplayed({ timeout: T });
     await (await byTestId("compose-title")).setValue(title);
     await (await byTestId("compose-body")).setValue("{{ name }}同学：周四下午班会，请准时参加。");
-    await tickChannel("sandbox");
+    await composeStep("audience");
     // antd draws the radio over its input (opacity 0), which WebDriver never calls clickable.
     const choose = await byTestId("audience-pick");
     await choose.scrollIntoView();
@@ -93,6 +93,7 @@ test("a notice to a rule group minus one person goes to exactly the previewed co
     assert.match(await textOf("audience-preview-channel-sandbox"), /可送达 3/);
     assert.doesNotMatch(await textOf("audience-preview-sample"), /刘洋/);
 
+    await tickChannel("sandbox");
     await sendComposed("sandbox");
     await waitForRunCompleted();
     const deliveries = await textOf("run-deliveries");

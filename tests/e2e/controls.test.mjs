@@ -83,7 +83,7 @@ after(async () => {
   if (receiver) await receiver.close();
 });
 
-const { byTestId, click, expand, type, waitForText, fill, loadDemo, historyRow, sendComposed } = testIds(() => app.browser, T);
+const { byTestId, click, expand, type, waitForText, fill, loadDemo, historyRow, chooseEveryone, composeStep, sendComposed } = testIds(() => app.browser, T);
 
 const withDiagnostics = diagnostics(() => app, () => [`receiver: ${receiver.summary()}`]);
 
@@ -140,6 +140,8 @@ async function sendNotice({ title, body, channel }) {
   await click("nav-compose");
   await type("compose-title", title);
   await type("compose-body", body);
+  await chooseEveryone();
+  await composeStep("channels");
   // antd puts the test id on the checkbox's hidden input: click its label, read the input.
   const id = `[@data-testid="compose-channel-${channel}"]`;
   const label = await app.browser.$(`//*${id}/ancestor-or-self::label`);

@@ -253,8 +253,27 @@ export function testIds(browser, timeout) {
     );
   }
 
-  /** On the Compose screen: ticks the channel's checkbox, unless it is ticked already. */
+  /** On Compose: goes to step `step` (content, audience, channels, when) by its link at the top. */
+  async function composeStep(step) {
+    await click(`compose-step-link-${step}`);
+    await (await byTestId(`compose-step-${step}`)).waitForDisplayed({ timeout });
+  }
+
+  /**
+   * On Compose: everyone as the audience (nobody is chosen until the sender says). antd draws
+   * the radio over its input (opacity 0), which WebDriver never calls clickable.
+   */
+  async function chooseEveryone() {
+    await composeStep("audience");
+    const everyone = await byTestId("audience-all");
+    await everyone.scrollIntoView();
+    await everyone.click();
+    await browser().waitUntil(() => everyone.isSelected(), { timeout, timeoutMsg: "everyone was not chosen" });
+  }
+
+  /** On Compose: goes to the channels step and ticks the channel, unless it is ticked already. */
   async function tickChannel(name) {
+    await composeStep("channels");
     await untilDone(async () => {
       const box = await byTestId(`compose-channel-${name}`);
       if (!(await box.isExisting())) return false;
@@ -278,15 +297,12 @@ export function testIds(browser, timeout) {
   }
 
   /**
-   * Sends what Compose holds once its audience preview counts `channel`, as a person looks
-   * before they send: the preview and its chart arrive after the channel is ticked and push
-   * the Send button down, so a click aimed before then can land where the button was. Then
-   * confirms in the review once the check has counted everyone.
+   * Sends what Compose holds: the 何时 step (now), 核对, then the review's own send button once
+   * the whole-audience check has counted everyone.
    */
-  async function sendComposed(channel) {
-    await (await byTestId(`audience-preview-channel-${channel}`)).waitForDisplayed({ timeout });
+  async function sendComposed() {
+    await composeStep("when");
     await click("compose-send");
-    // 核对: the whole-audience check, then the review's own send button.
     const send = await byTestId("review-send");
     await send.waitForEnabled({ timeout });
     await send.waitForStable({ timeout });
@@ -327,6 +343,8 @@ export function testIds(browser, timeout) {
     fill,
     replace,
     loadDemo,
+    composeStep,
+    chooseEveryone,
     tickChannel,
     sendComposed,
     waitForRunCompleted,

@@ -147,6 +147,8 @@ const {
   replace,
   waitForText,
   loadDemo,
+  composeStep,
+  chooseEveryone,
   tickChannel,
   sendComposed,
   waitForRunCompleted,
@@ -181,6 +183,7 @@ test("a signed DingTalk robot added through its form gets a test, then one messa
     await click("nav-compose");
     await type("compose-title", title);
     await type("compose-body", "因教学楼检修，**明天上午**停课，下午照常上课。");
+    await chooseEveryone();
     await tickChannel("辅导员群");
     await sendComposed("辅导员群");
     await waitForRunCompleted();
@@ -223,7 +226,9 @@ test("WeCom ids found by mobile on the Contacts screen, then a notice reaches th
     await click("nav-compose");
     await type("compose-title", title);
     await type("compose-body", "明天上午 8:00–12:00 宿舍区停水，请提前储水。");
+    await chooseEveryone();
     await tickChannel("学校企业微信");
+    await composeStep("audience");
     await waitForText("audience-preview-channel-学校企业微信", /3/, "the WeCom channel's reach");
     await sendComposed("学校企业微信");
     await waitForRunCompleted();

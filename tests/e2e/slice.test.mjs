@@ -16,7 +16,7 @@ after(async () => {
   if (app) await app.stop();
 });
 
-const { byTestId, click, type, loadDemo, tickChannel, waitForRunCompleted, historyRow, sendComposed } = testIds(() => app.browser, T);
+const { byTestId, click, type, loadDemo, chooseEveryone, tickChannel, waitForRunCompleted, historyRow, sendComposed } = testIds(() => app.browser, T);
 const withDiagnostics = diagnostics(() => app);
 
 test("a notice composed in the app reaches the sandbox inbox and shows as sent in History", async (t) => {
@@ -44,6 +44,7 @@ test("a notice composed in the app reaches the sandbox inbox and shows as sent i
     await click("nav-compose");
     await type("compose-title", title);
     await type("compose-body", "{{ name }}同学：期末考试于下周一开始，请按时参加。");
+    await chooseEveryone();
     await tickChannel("sandbox");
     await sendComposed("sandbox");
 

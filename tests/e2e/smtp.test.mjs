@@ -161,6 +161,7 @@ const {
   fill,
   replace,
   loadDemo,
+  chooseEveryone,
   tickChannel,
   waitForRunCompleted,
   waitForText,
@@ -305,6 +306,7 @@ async function sendNotice(title, { allowUnsubscribe }) {
   await click("nav-compose");
   await fill("compose-title", title);
   await fill("compose-body", "{{ name }}同学：周五下午有讲座，欢迎参加。");
+  await chooseEveryone();
   await tickChannel(CHANNEL);
   if (allowUnsubscribe) await switchOn("compose-allow-unsubscribe");
   await sendComposed(CHANNEL);

@@ -236,7 +236,7 @@ export default function Compose() {
         style={{ marginBottom: 16 }}
         data-testid="compose-steps"
         items={STEPS.map((s) => ({
-          title: t(`compose.step.${s.key}`),
+          title: <span data-testid={`compose-step-link-${s.key}`}>{t(`compose.step.${s.key}`)}</span>,
           disabled: busy || !loaded,
         }))}
       />
