@@ -354,7 +354,8 @@ impl App {
         let (first, audience_size) = self.store.audience_sample(&filter).await?;
         let (contact_name, vars) = first.ok_or(crate::audience::AudienceError::Empty)?;
         // Values Markdown-escaped, as every kind that reads Markdown gets them.
-        let r = compose::CompiledNotice::with_values(&subject, &input.body, &values, &today())?.render_as(&vars, true)?;
+        let r =
+            compose::CompiledNotice::with_values(&subject, &input.body, &values, &today())?.render_as(&vars, true)?;
         let email = compose::email::render(&r.body, &r.subject, None);
         Ok(Preview {
             contact_name,

@@ -25,10 +25,13 @@ async function waitForDriver(port, child) {
   throw new Error("tauri-driver did not answer within 30 s");
 }
 
-/** Starts the app on an empty data directory; returns { browser, dataDir, log, stop }. */
-export async function startApp() {
+/**
+ * Starts the app on an empty data directory, or on the one of an earlier start (`again`: its
+ * `work`), as a restart finds it; returns { browser, dataDir, work, appLog, stop }.
+ */
+export async function startApp({ again } = {}) {
   if (!existsSync(APP)) throw new Error(`${APP} is missing: run cargo build -p herald-desktop first`);
-  const work = mkdtempSync(path.join(tmpdir(), "herald-e2e-"));
+  const work = again ?? mkdtempSync(path.join(tmpdir(), "herald-e2e-"));
   const dataDir = path.join(work, "data");
   const log = path.join(work, "app.log");
   // tauri-driver drops the app's output, and the environment may not reach the app through
