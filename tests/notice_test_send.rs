@@ -22,8 +22,19 @@ const WAIT: Duration = Duration::from_secs(20);
 fn setup(h: &Herald, server: &SmtpServer) {
     let port = server.port().to_string();
     h.json(&[
-        "channels", "add", "smtp", "--name", "mail", "--host", "127.0.0.1", "--port", &port, "--security", "none",
-        "--from", "jwc@example.edu.cn",
+        "channels",
+        "add",
+        "smtp",
+        "--name",
+        "mail",
+        "--host",
+        "127.0.0.1",
+        "--port",
+        &port,
+        "--security",
+        "none",
+        "--from",
+        "jwc@example.edu.cn",
     ]);
     let file = h.dir.path().join("名单.csv");
     std::fs::write(&file, SHEET).unwrap();
@@ -142,6 +153,9 @@ fn a_test_is_refused_when_me_has_no_address_on_any_channel_and_settings_are_chec
     let (code, err) = h.fails(&["settings", "set", "confirm-above", "0"]);
     assert_eq!(code, 2);
     assert!(err.contains("confirm_above"), "{err}");
-    assert_eq!(h.json(&["settings", "set", "confirm-above", "1200"])["confirmAbove"], 1200);
+    assert_eq!(
+        h.json(&["settings", "set", "confirm-above", "1200"])["confirmAbove"],
+        1200
+    );
     assert_eq!(h.json(&["settings", "show"])["confirmAbove"], 1200);
 }

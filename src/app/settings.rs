@@ -62,9 +62,14 @@ impl App {
                 (CONFIRM_ABOVE, n.to_string())
             }
         };
-        self.audited("settings.set", "setting", None, serde_json::json!({"key": key, "value": value}))
-            .set_setting(key, &value)
-            .await?;
+        self.audited(
+            "settings.set",
+            "setting",
+            None,
+            serde_json::json!({"key": key, "value": value}),
+        )
+        .set_setting(key, &value)
+        .await?;
         self.user_settings().await
     }
 }

@@ -12,11 +12,13 @@ pub async fn run(app: &App, cmd: SettingsCmd, json: bool) -> anyhow::Result<()> 
         SettingsCmd::Set { name, value } => {
             let change = match name {
                 SettingName::Me => SettingChange::Me(Some(app.find_contact(&value).await?.id)),
-                SettingName::ConfirmAbove => SettingChange::ConfirmAbove(value.trim().parse().map_err(|_| {
-                    crate::Error::Invalid(format!(
-                        "confirm-above: {value} is not a whole number of people (e.g. 500)"
-                    ))
-                })?),
+                SettingName::ConfirmAbove => {
+                    SettingChange::ConfirmAbove(value.trim().parse::<i64>().map_err(|_| {
+                        crate::Error::Invalid(format!(
+                            "confirm-above: {value} is not a whole number of people (e.g. 500)"
+                        ))
+                    })?)
+                }
             };
             app.change_setting(change).await?
         }
@@ -50,19 +52,16 @@ pub async fn send_test(app: &App, id: i64, json: bool) -> anyhow::Result<()> {
 
 fn print_test(r: &TestSendResult, elsewhere: Option<&str>) {
     let who = r.me.external_id.clone().unwrap_or_else(|| format!("#{}", r.me.id));
-    println!("test run {} of notice {} to {} ({who}):", r.run.id, r.run.notice_id, r.me.name);
+    println!(
+        "test run {} of notice {} to {} ({who}):",
+        r.run.id, r.run.notice_id, r.me.name
+    );
     for c in &r.channels {
         match c.outcome {
-            TestChannelOutcome::Queued => println!(
-                "  {}: to {}",
-                c.channel_name,
-                c.address.as_deref().unwrap_or("-")
-            ),
-            TestChannelOutcome::SkippedGroup | TestChannelOutcome::Skipped => println!(
-                "  {}: skipped, {}",
-                c.channel_name,
-                c.reason.as_deref().unwrap_or("")
-            ),
+            TestChannelOutcome::Queued => println!("  {}: to {}", c.channel_name, c.address.as_deref().unwrap_or("-")),
+            TestChannelOutcome::SkippedGroup | TestChannelOutcome::Skipped => {
+                println!("  {}: skipped, {}", c.channel_name, c.reason.as_deref().unwrap_or(""))
+            }
         }
     }
     match elsewhere {
