@@ -3,4 +3,7 @@ import type { MeContact } from "./MeContact";
 import type { RunSummary } from "./RunSummary";
 import type { TestChannelResult } from "./TestChannelResult";
 
+/**
+ * A test of a draft sent to the user alone: its run (marked `test`) and each channel.
+ */
 export type TestSendResult = { run: RunSummary, me: MeContact, channels: Array<TestChannelResult>, };
