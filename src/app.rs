@@ -28,9 +28,13 @@ mod kinds;
 mod notice_variables;
 mod preview;
 mod providers;
+mod settings;
+mod test_send;
 mod unsubscribe;
 pub use after_send::{reminder_text, AfterSendError};
 pub use kinds::read_setting_file;
+pub use settings::{SettingChange, DEFAULT_CONFIRM_ABOVE};
+pub use test_send::TestSendError;
 pub use unsubscribe::addresses_in;
 
 use providers::{Providers, StoreInbox};
@@ -536,6 +540,12 @@ impl App {
     async fn resume_fan_outs(&self) -> Result<()> {
         let before = clock::fmt(clock::now() - chrono::Duration::minutes(1));
         for run_id in self.store.list_unfinished_fan_outs(&before).await? {
+            // A test run goes to the user alone: finished with what it has, never fanned out
+            // to the notice's audience.
+            if self.store.is_test_run(run_id).await? {
+                self.store.finish_fan_out(run_id).await?;
+                continue;
+            }
             let notice = self.store.notice_for_run(run_id).await?;
             outbox::fan_out(&self.store, run_id, &notice).await?;
         }

@@ -27,6 +27,9 @@ pub enum Error {
     /// The whole-audience check refused a send, or a change of the audience.
     #[error(transparent)]
     Check(#[from] crate::notice_check::NoticeCheckError),
+    /// A test to the user alone that cannot be sent (me not set, or unreachable).
+    #[error(transparent)]
+    TestSend(#[from] crate::app::TestSendError),
     /// The caller asked for something that does not fit the data (a message for a person).
     #[error("{0}")]
     Invalid(String),
@@ -45,6 +48,7 @@ impl Error {
             Error::Setting(e) => e.code,
             Error::AfterSend(e) => e.code(),
             Error::Check(e) => e.code(),
+            Error::TestSend(e) => e.code(),
             Error::Invalid(_) => "invalid",
         }
     }
@@ -61,6 +65,7 @@ impl Error {
             Error::AfterSend(e) => e.params(),
             Error::Check(e) => e.params(),
             Error::Compose(e) => e.params(),
+            Error::TestSend(e) => e.params(),
             _ => Vec::new(),
         }
     }

@@ -14,6 +14,7 @@ mod attachments;
 mod audience;
 mod check;
 mod link;
+mod settings;
 mod smtp;
 mod unsubscribe;
 pub use after_send::*;
@@ -21,6 +22,7 @@ pub use attachments::*;
 pub use audience::*;
 pub use check::*;
 pub use link::*;
+pub use settings::*;
 pub use smtp::*;
 pub use unsubscribe::*;
 
@@ -700,6 +702,9 @@ pub struct RunSummary {
     /// The run this one reminds about (提醒未读), sent to those who had not read it.
     #[ts(type = "number | null")]
     pub reminder_of: Option<i64>,
+    /// A test sent to the user alone (发给我自己试试): not the notice's send.
+    #[serde(default)]
+    pub test: bool,
 }
 
 /// Progress of a run, streamed as the `run:progress` event.

@@ -49,6 +49,9 @@ pub enum Command {
     /// The sandbox channel's local inbox.
     #[command(subcommand)]
     Sandbox(SandboxCmd),
+    /// Your own settings: who you are (tests go to you), when a send asks for the number.
+    #[command(subcommand)]
+    Settings(SettingsCmd),
     /// Where the data is and who is dispatching.
     Info,
 }
@@ -296,6 +299,10 @@ pub enum NoticesCmd {
         #[arg(long = "value", value_name = "KEY=VALUE", value_parser = parse_value)]
         values: Vec<(String, String)>,
     },
+    /// Send a draft to yourself alone (the contact `herald settings set me` names), on each of
+    /// its channels where you have an address; it stays a draft. Waits for the message to go
+    /// unless another process dispatches (the desktop app).
+    Test { id: i64 },
     /// Send a draft notice now: its deliveries go to the outbox for the dispatcher.
     Send {
         id: i64,
@@ -465,6 +472,38 @@ pub struct HistoryArgs {
     pub run: Option<i64>,
     #[arg(long, default_value_t = 20)]
     pub limit: i64,
+}
+
+#[derive(Debug, Subcommand)]
+pub enum SettingsCmd {
+    /// Show the settings.
+    Show,
+    /// Change one: `me 学号` (or #ID), `confirm-above N`.
+    Set {
+        #[arg(value_enum)]
+        name: SettingName,
+        value: String,
+    },
+    /// Unset who you are.
+    Unset {
+        #[arg(value_enum)]
+        name: UnsetName,
+    },
+}
+
+/// A setting `herald settings set` changes.
+#[derive(Debug, Clone, Copy, clap::ValueEnum)]
+pub enum SettingName {
+    /// Your own contact (学号/工号 or #ID): “send a test to myself” goes to it.
+    Me,
+    /// Above this many recipients a send asks for the number to be typed (default 500).
+    ConfirmAbove,
+}
+
+/// A setting `herald settings unset` clears.
+#[derive(Debug, Clone, Copy, clap::ValueEnum)]
+pub enum UnsetName {
+    Me,
 }
 
 #[derive(Debug, Subcommand)]

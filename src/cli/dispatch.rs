@@ -183,7 +183,11 @@ fn print_runs(runs: &[RunSummary]) {
             r.failed,
             r.waiting + r.retrying,
             r.created_at,
-            cut(&r.notice_title, 40)
+            if r.test {
+                format!("[test] {}", cut(&r.notice_title, 40))
+            } else {
+                cut(&r.notice_title, 40)
+            }
         );
     }
     if runs.is_empty() {

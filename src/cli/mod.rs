@@ -9,6 +9,7 @@ mod groups;
 mod import;
 mod notices;
 mod output;
+mod settings;
 
 use std::process::ExitCode;
 
@@ -56,6 +57,7 @@ pub fn main() -> ExitCode {
                         | crate::Error::Audience(_)
                         | crate::Error::Compose(_)
                         | crate::Error::Import(_)
+                        | crate::Error::TestSend(_)
                 ) || matches!(e, crate::Error::AfterSend(a) if !matches!(a, crate::app::AfterSendError::ReadsUnavailable { .. }))
             });
             ExitCode::from(if usage { 2 } else { 1 })
@@ -78,6 +80,7 @@ async fn run(cli: Cli) -> anyhow::Result<()> {
         Command::Runs(cmd) => dispatch::run_runs(&app, cmd, json).await,
         Command::History(args) => dispatch::run_history(&app, args, json).await,
         Command::Sandbox(cmd) => notices::run_sandbox(&app, cmd, json).await,
+        Command::Settings(cmd) => settings::run(&app, cmd, json).await,
         Command::Info => {
             let holder = crate::dispatch::DispatcherLock::holder(app.data_dir());
             let info = app.info(false).await?;

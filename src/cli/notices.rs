@@ -127,6 +127,7 @@ pub async fn run(app: &App, cmd: NoticesCmd, json: bool) -> anyhow::Result<()> {
                 println!("audience: {}", n.audience_text);
             })
         }
+        NoticesCmd::Test { id } => super::settings::send_test(app, id, json).await,
         NoticesCmd::Send { id, wait } => {
             let run = app.send_notice(id).await?;
             if wait {

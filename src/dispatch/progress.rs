@@ -98,6 +98,7 @@ mod tests {
             created_at: String::new(),
             finished_at: None,
             reminder_of: None,
+            test: false,
         }
     }
 

@@ -118,3 +118,43 @@ pub async fn group_variables(store: &Store, filter: &AudienceFilter, channel: &C
     };
     Ok(serde_json::json!({ MENTIONS_VARIABLE: mention }))
 }
+
+/// The fan-out of a test run (发给我自己试试): the notice to one contact alone on each of
+/// `channels` (never a group chat), with the variables a real run would freeze for them, at
+/// `priority` (the caller's: a test should not wait behind a large run).
+pub async fn fan_out_test(
+    store: &Store,
+    run_id: i64,
+    notice: &Notice,
+    contact_id: i64,
+    channels: &[Channel],
+    priority: i32,
+) -> Result<i64> {
+    let filter = AudienceFilter::Ids(vec![contact_id]);
+    let variables = compose::frozen_names(&notice.subject, &notice.body, &notice.values)
+        .map_or(FrozenVariables::All, FrozenVariables::Only);
+    if !store.begin_fan_out(run_id).await? {
+        return Ok(0);
+    }
+    for channel in channels.iter().filter(|c| !is_group(c.kind)) {
+        let source = match address_kind(channel.kind) {
+            None => AddressSource::Anything,
+            Some(kind) => AddressSource::Kind(kind),
+        };
+        // One contact: one chunk covers it.
+        store
+            .fan_out_chunk(
+                run_id,
+                channel.id,
+                channel.kind.as_str(),
+                source,
+                &filter,
+                &variables,
+                priority,
+                0,
+                FANOUT_CHUNK,
+            )
+            .await?;
+    }
+    Ok(store.finish_fan_out(run_id).await?)
+}

@@ -168,7 +168,7 @@ pub(super) fn run_status_from(s: &str) -> StoreResult<RunStatus> {
 /// by the callers.
 const RUN_SUMMARY_SELECT: &str =
     "SELECT r.id, r.notice_id, n.title, r.status, r.priority, r.total, r.created_at, r.finished_at, \
-     r.sent, r.failed, r.waiting, r.retrying, r.cancelled, r.reminder_of FROM runs r JOIN notices n ON n.id = r.notice_id";
+     r.sent, r.failed, r.waiting, r.retrying, r.cancelled, r.reminder_of, r.test FROM runs r JOIN notices n ON n.id = r.notice_id";
 
 fn summary_from_row(row: &sqlx::sqlite::SqliteRow) -> StoreResult<RunSummary> {
     Ok(RunSummary {
@@ -186,6 +186,7 @@ fn summary_from_row(row: &sqlx::sqlite::SqliteRow) -> StoreResult<RunSummary> {
         created_at: row.get("created_at"),
         finished_at: row.get("finished_at"),
         reminder_of: row.get("reminder_of"),
+        test: row.get::<i64, _>("test") != 0,
     })
 }
 
@@ -259,6 +260,32 @@ impl Store {
         .bind(clock::now_str())
         .fetch_one(&self.pool)
         .await?)
+    }
+
+    /// Creates a pending test run of a draft (发给我自己试试), leaving the notice a draft.
+    pub async fn insert_test_run(&self, notice_id: i64, priority: i32, created_by: &str) -> StoreResult<i64> {
+        let mut tx = self.begin_write().await?;
+        let run_id = sqlx::query_scalar(
+            "INSERT INTO runs (notice_id, status, priority, created_by, created_at, test) VALUES (?, 'pending', ?, ?, ?, 1) RETURNING id",
+        )
+        .bind(notice_id)
+        .bind(priority)
+        .bind(created_by)
+        .bind(clock::now_str())
+        .fetch_one(&mut *tx)
+        .await?;
+        tx.audit_about(run_id);
+        tx.commit().await?;
+        Ok(run_id)
+    }
+
+    /// Whether a run is a test run (its fan-out is to the user alone, never the audience).
+    pub async fn is_test_run(&self, run_id: i64) -> StoreResult<bool> {
+        let test: Option<i64> = sqlx::query_scalar("SELECT test FROM runs WHERE id = ?")
+            .bind(run_id)
+            .fetch_optional(&self.pool)
+            .await?;
+        Ok(test.ok_or_else(|| StoreError::not_found("run", run_id))? != 0)
     }
 
     /// Inserts the deliveries of one chunk of the audience (contacts with id > `after`, at most
@@ -425,8 +452,9 @@ impl Store {
         .bind(run_id)
         .execute(&mut *tx)
         .await?;
+        // A test run leaves its notice a draft: it was sent to the user alone.
         sqlx::query(
-            "UPDATE notices SET status = 'sent', updated_at = ? WHERE id = (SELECT notice_id FROM runs WHERE id = ?)",
+            "UPDATE notices SET status = 'sent', updated_at = ? WHERE id = (SELECT notice_id FROM runs WHERE id = ? AND test = 0)",
         )
         .bind(&now)
         .bind(run_id)

@@ -12,8 +12,9 @@ impl Store {
             .await?)
     }
 
-    /// Sets (or replaces) a setting.
+    /// Sets (or replaces) a setting (with the handle's audit entry, if it has one).
     pub async fn set_setting(&self, key: &str, value: &str) -> StoreResult<()> {
+        let mut tx = self.begin_write().await?;
         sqlx::query(
             "INSERT INTO settings (key, value, updated_at) VALUES (?1, ?2, ?3) \
              ON CONFLICT(key) DO UPDATE SET value = ?2, updated_at = ?3",
@@ -21,8 +22,9 @@ impl Store {
         .bind(key)
         .bind(value)
         .bind(clock::now_str())
-        .execute(&self.pool)
+        .execute(&mut *tx)
         .await?;
+        tx.commit().await?;
         Ok(())
     }
 }

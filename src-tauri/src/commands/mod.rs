@@ -8,6 +8,7 @@ pub mod files;
 pub mod groups;
 pub mod history;
 pub mod notices;
+pub mod settings;
 
 use std::sync::Arc;
 

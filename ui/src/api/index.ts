@@ -6,6 +6,7 @@ export * from "./events";
 export * from "./groups";
 export * from "./notices";
 export * from "./runs";
+export * from "./settings";
 
 export type { AfterSendNote } from "./bindings/AfterSendNote";
 export type { AppInfo } from "./bindings/AppInfo";
@@ -74,3 +75,8 @@ export type { SandboxMessage } from "./bindings/SandboxMessage";
 export type { SecretsLocation } from "./bindings/SecretsLocation";
 export type { UpdateGroup } from "./bindings/UpdateGroup";
 export type { VariableSource } from "./bindings/VariableSource";
+export type { MeContact } from "./bindings/MeContact";
+export type { TestChannelOutcome } from "./bindings/TestChannelOutcome";
+export type { TestChannelResult } from "./bindings/TestChannelResult";
+export type { TestSendResult } from "./bindings/TestSendResult";
+export type { UserSettings } from "./bindings/UserSettings";

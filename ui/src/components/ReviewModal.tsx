@@ -4,18 +4,14 @@ import * as api from "../api";
 import { useLanguage, useT } from "../i18n";
 import { inLanguage } from "./KindChannelModal";
 import { shownChannelName } from "./format";
-
-/**
- * Above this many people the sender types the number to confirm: a wrong notice to a whole
- * grade cannot be taken back.
- */
-export const CONFIRM_ABOVE = 500;
+import { useConfirmAbove } from "../hooks/useConfirmAbove";
+import { TestSendButton } from "./TestSendButton";
 
 /**
  * 核对: before every send, the notice checked against its whole audience — how many people,
  * per channel who gets it and who does not, languages, and everyone who would get a broken
  * message, whom the sender can leave out on purpose. Sending is refused while anything is
- * broken; above {@link CONFIRM_ABOVE} people the number must be typed.
+ * broken; above Settings' threshold (default 500) the number must be typed.
  */
 export function ReviewModal({
   noticeId,
@@ -28,6 +24,7 @@ export function ReviewModal({
 }) {
   const t = useT();
   const { language } = useLanguage();
+  const confirmAbove = useConfirmAbove();
   const [check, setCheck] = useState<api.NoticeCheck>();
   const [error, setError] = useState<string>();
   const [typed, setTyped] = useState("");
@@ -78,7 +75,7 @@ export function ReviewModal({
     }
   };
 
-  const mustType = (check?.recipients ?? 0) > CONFIRM_ABOVE;
+  const mustType = (check?.recipients ?? 0) > confirmAbove;
   const confirmed = !mustType || typed.trim() === String(check?.recipients);
   const groupBroken = check?.broken.some((b) => b.contactId === null) ?? false;
   // Group chats get one message each, whoever the audience is: they are not people counted.
@@ -179,7 +176,7 @@ export function ReviewModal({
                     columns={[
                       { title: t("review.person"), key: "who", render: (_: unknown, b) => b.name ?? t("review.groupChat") },
                       { title: t("contacts.externalId"), dataIndex: "externalId" },
-                      { title: t("review.channel"), dataIndex: "channelName" },
+                      { title: t("review.channel"), dataIndex: "channelName", render: (name: string) => shownChannelName(name, t) },
                       {
                         title: t("review.why"),
                         key: "why",
@@ -214,6 +211,7 @@ export function ReviewModal({
           )}
         </>
       )}
+      <TestSendButton noticeId={noticeId} />
     </Modal>
   );
 }

@@ -4,7 +4,7 @@ import type { RunProgress, RunSummary } from "../api";
 import { useT } from "../i18n";
 import { formatEta, formatTime } from "./format";
 import { RunProgressBar } from "./RunProgressBar";
-import { RunStatusTag } from "./StatusTag";
+import { RunStatusTag, TestRunTag } from "./StatusTag";
 
 type Props = {
   runs: RunSummary[];
@@ -27,6 +27,7 @@ export function RunsTable({ runs, loading, showCounts = false, pageSize = 20, ra
       render: (title: string, run) => (
         <Link to={`/runs/${run.id}`} data-testid={`run-link-${run.id}`}>
           {title}
+          <TestRunTag run={run} data-testid={`run-test-${run.id}`} />
         </Link>
       ),
     },

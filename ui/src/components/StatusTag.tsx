@@ -96,3 +96,13 @@ export function HealthTag({ health, ...rest }: { health: string } & TestIdProps)
     </Tag>
   );
 }
+
+/** 测试: a run that went to the user alone (发给我自己试试), not the notice's send. */
+export function TestRunTag({ run, ...rest }: { run: { test: boolean }; "data-testid"?: string }) {
+  const t = useT();
+  return run.test ? (
+    <Tag color="purple" {...rest}>
+      {t("history.testTag")}
+    </Tag>
+  ) : null;
+}

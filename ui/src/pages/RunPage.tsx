@@ -10,7 +10,7 @@ import { formatEta, formatTime, isRunFinished } from "../components/format";
 import { PageHeader } from "../components/PageHeader";
 import { canRetryFailed, RunControls, type RunAction } from "../components/RunControls";
 import { RunProgressBar } from "../components/RunProgressBar";
-import { RunStatusTag } from "../components/StatusTag";
+import { RunStatusTag, TestRunTag } from "../components/StatusTag";
 import { retryOutcome, useAction, type Outcome } from "../hooks/useAction";
 import { useLoader } from "../hooks/useLoader";
 import { useRunProgress } from "../hooks/useRunProgress";
@@ -129,6 +129,7 @@ export default function RunPage() {
           <Space>
             <span data-testid="run-title">{detail.data?.notice.title ?? run?.noticeTitle ?? t("run.loading")}</span>
             {run && <RunStatusTag status={run.status} data-testid="run-status" />}
+            {run && <TestRunTag run={run} data-testid="run-test" />}
           </Space>
         }
         extra={

@@ -3,6 +3,7 @@ import { useCallback } from "react";
 import * as api from "../api";
 import { ErrorAlert } from "../components/ErrorAlert";
 import { LanguageSwitch } from "../components/LanguageSwitch";
+import { MySettingsCard } from "../components/MySettingsCard";
 import { PageHeader } from "../components/PageHeader";
 import { useLoader } from "../hooks/useLoader";
 import { useT, type Translate } from "../i18n";
@@ -39,6 +40,7 @@ export default function Settings() {
       <Card title={t("settings.language")} size="small">
         <LanguageSwitch testIdPrefix="settings-" />
       </Card>
+      <MySettingsCard />
       <ErrorAlert error={info.error} onRetry={() => info.reload()} />
       <Card title={t("settings.about")} size="small" loading={info.loading && !info.data}>
         {info.data && (

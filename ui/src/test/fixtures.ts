@@ -86,6 +86,7 @@ export function makeRun(over: Partial<RunSummary> = {}): RunSummary {
     createdAt: AT,
     finishedAt: AT,
     reminderOf: null,
+    test: false,
     ...over,
   };
 }

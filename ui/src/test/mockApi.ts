@@ -7,7 +7,7 @@ import { act } from "@testing-library/react";
 import { vi } from "vitest";
 import type * as Api from "../api";
 import { CommandError } from "../api/invoke";
-import { makeAfterSend, makeAppInfo, makeChannel, makeNotice, makeRobotKind, makeStats } from "./fixtures";
+import { makeAfterSend, makeAppInfo, makeChannel, makeNotice, makeRobotKind, makeRun, makeStats } from "./fixtures";
 
 export { CommandError, toCommandError } from "../api/invoke";
 
@@ -36,6 +36,9 @@ function freshDb() {
     brokenFor: new Map<number, string>(),
     /** What the backend's compose check finds in the next saved drafts (title and body given). */
     draftProblem: null as Api.DraftProblem | null,
+    /** Settings: who “me” is (a contact id) and the typed-confirmation threshold. */
+    me: null as number | null,
+    confirmAbove: 500,
   };
 }
 
@@ -378,6 +381,7 @@ export const sendNotice = vi.fn<typeof Api.sendNotice>(async (noticeId) => {
     createdAt: now(),
     finishedAt: null,
     reminderOf: null,
+    test: false,
   };
   db.runs.unshift(run);
   db.details.set(run.id, { run, notice, deliveries: [], afterSend: makeAfterSend() });
@@ -528,6 +532,7 @@ export const remindUnread = vi.fn<typeof Api.remindUnread>(async (runId) => {
     createdAt: now(),
     finishedAt: null,
     reminderOf: runId,
+    test: false,
   };
   db.runs.unshift(run);
   db.details.set(run.id, { run, notice: detail.notice, deliveries: [], afterSend: makeAfterSend() });
@@ -690,6 +695,50 @@ export const linkIds = vi.fn<typeof Api.linkIds>(async (channel, dryRun) => {
   };
 });
 
+function currentSettings(): Api.UserSettings {
+  const me = db.contacts.find((c) => c.id === db.me);
+  return {
+    me: me ? { id: me.id, name: me.name, externalId: me.externalId } : null,
+    confirmAbove: db.confirmAbove,
+  };
+}
+
+export const userSettings = vi.fn<typeof Api.userSettings>(async () => currentSettings());
+
+export const setMe = vi.fn<typeof Api.setMe>(async (contactId) => {
+  db.me = contactId;
+  return currentSettings();
+});
+
+export const setConfirmAbove = vi.fn<typeof Api.setConfirmAbove>(async (count) => {
+  if (count < 1) throw new CommandError("invalid", `confirm_above: ${count} is not a number of people`);
+  db.confirmAbove = count;
+  return currentSettings();
+});
+
+/** A test to “me”: queued on every chosen channel but group chats, as a test run. */
+export const sendTest = vi.fn<typeof Api.sendTest>(async (noticeId) => {
+  const settings = currentSettings();
+  if (!settings.me) throw new CommandError("test_me_not_set", "me: who you are is not set");
+  const notice = db.notices.find((n) => n.id === noticeId);
+  const channels = db.channels.filter((c) => notice?.channelIds.includes(c.id));
+  const results = channels.map((c) => {
+    const group = c.kind.endsWith("_robot");
+    return {
+      channelId: c.id,
+      channelName: c.name,
+      kind: c.kind,
+      outcome: group ? ("skipped_group" as const) : ("queued" as const),
+      address: group ? null : (db.contacts.find((p) => p.id === db.me)?.email ?? `#${db.me}`),
+      problemCode: null,
+      reason: group ? `${c.name} is a group chat` : null,
+    };
+  });
+  const queued = results.filter((r) => r.outcome === "queued").length;
+  const run = makeRun({ id: nextId++, noticeId, total: queued, sent: 0, waiting: queued, status: "sending", test: true });
+  return { run, me: settings.me, channels: results };
+});
+
 export const onRunProgress = vi.fn<typeof Api.onRunProgress>((callback) => {
   listeners.add(callback);
   return () => {
@@ -741,6 +790,10 @@ const ALL = [
   kindChannelConfig,
   updateKindChannel,
   linkIds,
+  userSettings,
+  setMe,
+  setConfirmAbove,
+  sendTest,
   onRunProgress,
 ];
 

@@ -16,4 +16,8 @@ retrying: number, cancelled: number, createdAt: string, finishedAt: string | nul
 /**
  * The run this one reminds about (提醒未读), sent to those who had not read it.
  */
-reminderOf: number | null, };
+reminderOf: number | null, 
+/**
+ * A test sent to the user alone (发给我自己试试): not the notice's send.
+ */
+test: boolean, };
