@@ -28,6 +28,7 @@ mod notice_variables;
 mod preview;
 mod providers;
 mod unsubscribe;
+mod versions;
 pub use after_send::{reminder_text, AfterSendError};
 pub use kinds::read_setting_file;
 pub use unsubscribe::addresses_in;
@@ -225,7 +226,10 @@ impl App {
     // ----- notices -----
 
     /// Checks a notice's fields, audience, channels and templates.
-    async fn check_notice(&self, input: &NewNotice) -> Result<(Audience, AudienceFilter, String)> {
+    async fn check_notice(
+        &self,
+        input: &NewNotice,
+    ) -> Result<(Audience, AudienceFilter, String, versions::CheckedVersions)> {
         if input.title.trim().is_empty() {
             return Err(ComposeError::Empty { field: "title" }.into());
         }
@@ -235,53 +239,46 @@ impl App {
         if input.channel_ids.is_empty() {
             return Err(Error::Invalid("choose at least one channel".into()));
         }
-        let mut groups = Vec::new();
+        let mut chosen = Vec::new();
         for id in &input.channel_ids {
             let c = self.store.get_channel(*id).await?;
             if !c.enabled {
                 return Err(Error::Invalid(format!("the channel {} is disabled", c.name)));
             }
-            if crate::channels::is_group(c.kind) {
-                groups.push(c);
-            }
+            chosen.push(c);
         }
+        let groups: Vec<&Channel> = chosen.iter().filter(|c| crate::channels::is_group(c.kind)).collect();
+        let checked = versions::tidy(input, &chosen)?;
         let (audience, filter) = self.check_audience(input.audience.as_deref().unwrap_or("all")).await?;
         let subject = trimmed(input.subject.clone()).unwrap_or_else(|| input.title.trim().to_owned());
         let attributes = self.store.list_attribute_names().await?;
         let values = input.values.clone().unwrap_or_default();
         compose::check_values(&values, &attributes)?;
+        // Every group posts the subject; the body only where the group has no version of its own.
         let group = groups.first().map(|g| g.name.as_str());
-        for (field, source) in [("subject", subject.as_str()), ("body", input.body.as_str())] {
-            compose::check_template(field, source, &values, &attributes, group)?;
-        }
+        let body_group = groups
+            .iter()
+            .find(|g| !checked.channel_versions.iter().any(|v| v.channel_id == g.id))
+            .map(|g| g.name.as_str());
+        compose::check_template("subject", &subject, &values, &attributes, group)?;
+        compose::check_template("body", &input.body, &values, &attributes, body_group)?;
+        versions::check(&checked, &chosen, &values, &attributes, body_group)?;
         // A group's one message is the same for everyone (notice values and the date at
         // most), so its size is known now: refuse it here rather than fail it at sending.
-        if !groups.is_empty() {
-            let r = compose::CompiledNotice::with_values(&subject, &input.body, &values, &today())?
-                .render(&serde_json::json!({}))?;
-            for group in &groups {
-                if let Some(crate::channels::Format::Markdown { max_bytes, .. }) =
-                    crate::channels::find(group.kind.as_str()).map(|k| k.format())
-                {
-                    let size = r.subject.len() + r.body.len();
-                    if size > max_bytes {
-                        return Err(ComposeError::TooLongFor {
-                            field: "body",
-                            size,
-                            limit: max_bytes,
-                            channel: group.name.clone(),
-                        }
-                        .into());
-                    }
-                }
-            }
-        }
-        Ok((audience, filter, subject))
+        let texts = compose::Texts {
+            subject: &subject,
+            body: &input.body,
+            english: checked.english.as_ref(),
+            versions: &checked.channel_versions,
+            values: &values,
+        };
+        versions::check_group_sizes(&texts, &groups, &today())?;
+        Ok((audience, filter, subject, checked))
     }
 
     /// Stores a new draft notice.
     pub async fn create_notice(&self, input: NewNotice) -> Result<Notice> {
-        let (audience, _, subject) = self.check_notice(&input).await?;
+        let (audience, _, subject, checked) = self.check_notice(&input).await?;
         let kept = attachments::keep(&self.config.data_dir, input.attachments.as_deref().unwrap_or_default())?;
         let inserted = self
             .audited(
@@ -306,6 +303,8 @@ impl App {
                 attachments: &kept,
                 allow_unsubscribe: input.allow_unsubscribe.unwrap_or(false),
                 values: &input.values.clone().unwrap_or_default(),
+                english: checked.english.as_ref(),
+                channel_versions: &checked.channel_versions,
             })
             .await;
         let notice = match inserted {
@@ -332,7 +331,7 @@ impl App {
 
     /// Renders a notice for the first person of its audience, as they would get it.
     pub async fn preview_notice(&self, input: &NewNotice) -> Result<Preview> {
-        let (_, filter, subject) = self.check_notice(input).await?;
+        let (_, filter, subject, _) = self.check_notice(input).await?;
         let (first, audience_size) = self.store.audience_sample(&filter).await?;
         let (contact_name, vars) = first.ok_or(crate::audience::AudienceError::Empty)?;
         let values = input.values.clone().unwrap_or_default();

@@ -65,6 +65,9 @@ pub enum ComposeError {
         limit: usize,
         channel: String,
     },
+    /// A refusal of a channel's own version (`versions.body`, `versions.englishBody`).
+    #[error("{channel}'s own version: {error}")]
+    InVersion { channel: String, error: Box<ComposeError> },
 }
 
 /// Why a notice value's name was refused.
@@ -98,6 +101,10 @@ fn field_zh(field: &str) -> &str {
         "title" => "标题",
         "subject" => "主题",
         "body" => "正文",
+        "english.subject" => "英文主题",
+        "english.body" => "英文正文",
+        "versions.body" => "渠道专用正文",
+        "versions.englishBody" => "渠道专用英文正文",
         other => other,
     }
 }
@@ -117,6 +124,7 @@ impl ComposeError {
             ComposeError::OutputTooLong { .. } => "compose_output_too_long",
             ComposeError::PersonalInGroup { .. } => "compose_personal_in_group",
             ComposeError::TooLongFor { .. } => "compose_too_long_for_channel",
+            ComposeError::InVersion { error, .. } => error.code(),
         }
     }
 
@@ -133,6 +141,7 @@ impl ComposeError {
             | ComposeError::PersonalInGroup { field, .. }
             | ComposeError::TooLongFor { field, .. } => field,
             ComposeError::BadValueName { .. } | ComposeError::EmptyValue { .. } => "values",
+            ComposeError::InVersion { error, .. } => error.field(),
         }
     }
 
@@ -142,6 +151,7 @@ impl ComposeError {
             ComposeError::Syntax { line, column, .. } | ComposeError::UnknownVariable { line, column, .. } => {
                 Some((*line, *column))
             }
+            ComposeError::InVersion { error, .. } => error.position(),
             _ => None,
         }
     }
@@ -196,6 +206,7 @@ impl ComposeError {
                 "{}用到的 {variable} 因人而异，但 {channel} 只在群里发一条消息：请去掉该变量，或单独发一条通知到 {channel}",
                 field_zh(field)
             ),
+            ComposeError::InVersion { channel, error } => format!("{channel} 专用版本：{}", error.zh()),
             ComposeError::TooLongFor {
                 field,
                 size,
@@ -230,6 +241,11 @@ impl ComposeError {
             }
             ComposeError::BadValueName { name, .. } | ComposeError::EmptyValue { name } => {
                 params.push(("name", name.clone()))
+            }
+            ComposeError::InVersion { channel, error } => {
+                params = error.params();
+                params.retain(|(k, _)| !k.starts_with("message"));
+                params.push(("channel", channel.clone()));
             }
             _ => {}
         }

@@ -638,6 +638,8 @@ mod tests {
                 attachments: &[],
                 allow_unsubscribe: false,
                 values: &Default::default(),
+                english: None,
+                channel_versions: &[],
             })
             .await
             .unwrap();
@@ -709,6 +711,8 @@ mod tests {
                 attachments: &[],
                 allow_unsubscribe: false,
                 values: &Default::default(),
+                english: None,
+                channel_versions: &[],
             })
             .await
             .unwrap();

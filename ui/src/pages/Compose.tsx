@@ -11,6 +11,8 @@ import { useLoader } from "../hooks/useLoader";
 import { useLanguage, useT } from "../i18n";
 import { AttachmentsField } from "../components/AttachmentsField";
 import { VariablesHelp } from "../components/VariablesHelp";
+import { EnglishVersionFields } from "../components/EnglishVersionFields";
+import { ChannelVersionsFields } from "../components/ChannelVersionsFields";
 import { COMPOSE_DEFAULTS, namesUsed, noticeValues, toNewNotice, type ComposeValues } from "./composeForm";
 import { shownChannelName } from "../components/format";
 
@@ -45,9 +47,12 @@ export default function Compose() {
     // A template's refusal comes in both languages, with its field: shown on that field too.
     const text = (language === "en" ? e.params.messageEn : e.params.messageZh) ?? e.message;
     const field = e.params.field;
-    if (e.code.startsWith("compose_") && (field === "subject" || field === "body")) {
-      form.setFields([{ name: field, errors: [text] }]);
-      form.scrollToField(field, { behavior: "smooth", block: "center" });
+    if (e.code.startsWith("compose_") && ["subject", "body", "english.subject", "english.body"].includes(field ?? "")) {
+      const name = field!.startsWith("english.")
+        ? (["english", field!.slice("english.".length)] as ["english", "subject" | "body"])
+        : (field as "subject" | "body");
+      form.setFields([{ name, errors: [text] }]);
+      form.scrollToField(name, { behavior: "smooth", block: "center" });
     }
     setError(text);
     message.error(text);
@@ -123,6 +128,7 @@ export default function Compose() {
           >
             <Input.TextArea data-testid="compose-body" rows={10} />
           </Form.Item>
+          <EnglishVersionFields />
           <Form.Item label={t("compose.values")} extra={t("compose.valuesHint")}>
             <Form.List name="values">
               {(rows, { add, remove }) => (
@@ -168,6 +174,7 @@ export default function Compose() {
               ))}
             </Checkbox.Group>
           </Form.Item>
+          <ChannelVersionsFields channels={enabled.filter((c) => (channelIds ?? []).includes(c.id))} />
           <Form.Item name="channelStrategy" label={t("compose.strategy")} extra={t("compose.strategyHint")}>
             <Radio.Group>
               <Radio value="all" data-testid="compose-strategy-all">

@@ -1,4 +1,4 @@
-import type { ChannelStrategy, NewNotice } from "../api";
+import type { ChannelStrategy, ChannelVersion, NewNotice, NoticeText } from "../api";
 import { audienceSpecOf, everyoneValue, type AudienceValue } from "../components/AudiencePicker";
 
 export type ComposeValues = {
@@ -14,6 +14,10 @@ export type ComposeValues = {
   allowUnsubscribe: boolean;
   /** Values given once for everyone (`考试时间` → `12月20日 9:00`), as rows. */
   values?: { key?: string; value?: string }[];
+  /** The English version; empty: none. */
+  english?: { subject?: string; body?: string };
+  /** Bodies of their own, by channel id; empty: the channel sends the notice's body. */
+  channelVersions?: Record<string, { body?: string; englishBody?: string }>;
 };
 
 export const COMPOSE_DEFAULTS: Partial<ComposeValues> = {
@@ -46,6 +50,28 @@ export function namesUsed(...templates: (string | undefined)[]): string[] {
   return [...names].filter((n) => !own.has(n) && n !== "loop");
 }
 
+/** The English version as the backend takes it, or nothing when its fields are empty. */
+export function englishOf(english: ComposeValues["english"]): NoticeText | undefined {
+  const subject = english?.subject?.trim();
+  const body = english?.body ?? "";
+  if (!subject && !body.trim()) return undefined;
+  return { ...(subject ? { subject } : {}), body };
+}
+
+/** The channels' own versions for the chosen channels, leaving out empty ones. */
+export function channelVersionsOf(
+  versions: ComposeValues["channelVersions"],
+  channelIds: number[],
+): ChannelVersion[] {
+  return channelIds.flatMap((id) => {
+    const v = versions?.[String(id)];
+    const body = v?.body ?? "";
+    const englishBody = v?.englishBody?.trim() ? v.englishBody : undefined;
+    if (!body.trim() && !englishBody) return [];
+    return [{ channelId: id, body, ...(englishBody ? { englishBody } : {}) }];
+  });
+}
+
 /** The form's values as the `create_notice` / `preview_notice` input. */
 export function toNewNotice(values: ComposeValues): NewNotice {
   const subject = values.subject?.trim();
@@ -62,5 +88,15 @@ export function toNewNotice(values: ComposeValues): NewNotice {
     attachments: values.attachments ?? [],
     allowUnsubscribe: values.allowUnsubscribe ?? false,
     ...(Object.keys(noticeValues(values.values)).length > 0 ? { values: noticeValues(values.values) } : {}),
+    ...bilingualOf(values),
+  };
+}
+
+function bilingualOf(values: ComposeValues): Pick<NewNotice, "english" | "channelVersions"> {
+  const english = englishOf(values.english);
+  const channelVersions = channelVersionsOf(values.channelVersions, values.channelIds ?? []);
+  return {
+    ...(english ? { english } : {}),
+    ...(channelVersions.length > 0 ? { channelVersions } : {}),
   };
 }
