@@ -100,7 +100,10 @@ fn each_person_gets_the_version_of_their_language() {
     assert_eq!(find("Li Lei").1, "Final exam for Li Lei");
     assert_eq!(
         (find("王小明").1, find("王小明").2),
-        ("期末考试安排".to_owned(), "王小明同学：考试在 12月20日 9:00。".to_owned())
+        (
+            "期末考试安排".to_owned(),
+            "王小明同学：考试在 12月20日 9:00。".to_owned()
+        )
     );
     assert_eq!(find("韩梅梅").2, "韩梅梅同学：考试在 12月20日 9:00。");
 
@@ -108,7 +111,10 @@ fn each_person_gets_the_version_of_their_language() {
     let parts = preview[0]["parts"].as_array().unwrap();
     let shown: Vec<&str> = parts.iter().map(|p| p["content"].as_str().unwrap()).collect();
     assert!(shown.contains(&"Final exam for Jack Smith"), "{preview}");
-    assert!(shown.contains(&"Dear Jack Smith, the exam is at 12月20日 9:00."), "{preview}");
+    assert!(
+        shown.contains(&"Dear Jack Smith, the exam is at 12月20日 9:00."),
+        "{preview}"
+    );
 
     // The choice was frozen with the delivery: the language went into its variables.
     let frozen = h.sql("SELECT variables FROM deliveries ORDER BY id");
@@ -131,7 +137,11 @@ fn without_english_everyone_gets_chinese() {
     h.json(&["notices", "send", &id, "--wait"]);
     let got = inbox(&h);
     assert_eq!(got.len(), 4);
-    assert!(got.iter().all(|m| m.1 == "期末考试安排" && m.2.contains("同学：考试在")), "{got:?}");
+    assert!(
+        got.iter()
+            .all(|m| m.1 == "期末考试安排" && m.2.contains("同学：考试在")),
+        "{got:?}"
+    );
 }
 
 #[test]
@@ -163,7 +173,10 @@ fn a_channel_version_goes_on_its_channel_only() {
     assert_eq!(inbox(&h)[0].2, "王小明同学：考试在 12月20日 9:00。");
     let hook: Value = serde_json::from_slice(&sink.exchanges()[0].request.body).unwrap();
     assert_eq!(hook["body"], "考试 12月20日 9:00，详见邮件");
-    assert_eq!(hook["subject"], "期末考试安排", "a version replaces the body, not the subject");
+    assert_eq!(
+        hook["subject"], "期末考试安排",
+        "a version replaces the body, not the subject"
+    );
 
     // An English reader gets the version's English on that channel.
     let preview = h.json(&["notices", "preview", &id, "--contact", "S2", "--channel", "hook"]);

@@ -46,7 +46,10 @@ pub(crate) fn tidy(input: &NewNotice, channels: &[Channel]) -> Result<CheckedVer
             )));
         };
         if channel_versions.iter().any(|w| w.channel_id == v.channel_id) {
-            return Err(Error::Invalid(format!("versions: {} has two versions; give one", channel.name)));
+            return Err(Error::Invalid(format!(
+                "versions: {} has two versions; give one",
+                channel.name
+            )));
         }
         let english_body = non_empty(v.english_body.as_deref()).map(|_| v.english_body.clone().unwrap_or_default());
         if v.body.trim().is_empty() {

@@ -343,7 +343,11 @@ impl CompiledNotice {
                 variable: variable.clone(),
             });
         }
-        let source = if template == "subject" { &self.subject } else { &self.body };
+        let source = if template == "subject" {
+            &self.subject
+        } else {
+            &self.body
+        };
         let tmpl = self
             .env
             .get_template(template)
@@ -403,8 +407,8 @@ impl CompiledNotice {
     /// one): what the whole-audience check looks for empty values of.
     pub fn used(&self) -> [(&'static str, &[String]); 2] {
         [
-            (self.subject_field, &self.subject_vars),
-            (self.body_field, &self.body_vars),
+            (self.subject_field, self.subject_vars.as_slice()),
+            (self.body_field, self.body_vars.as_slice()),
         ]
     }
 }

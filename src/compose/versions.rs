@@ -169,7 +169,11 @@ mod tests {
     fn english_readers_get_english_when_there_is_some_and_everyone_else_chinese() {
         for l in ["en", "EN", "en-US", "en_GB", "English", " english ", "英文", "英语"] {
             assert_eq!(choose_language(Some(l), true), NoticeLanguage::En, "{l}");
-            assert_eq!(choose_language(Some(l), false), NoticeLanguage::Zh, "{l}: no English to give");
+            assert_eq!(
+                choose_language(Some(l), false),
+                NoticeLanguage::Zh,
+                "{l}: no English to give"
+            );
         }
         for l in ["zh", "zh-CN", "", "ja", "eng-ish", "fr-en"] {
             assert_eq!(choose_language(Some(l), true), NoticeLanguage::Zh, "{l}");
@@ -224,13 +228,22 @@ mod tests {
         let main = ChannelTemplates::compile(&texts, 1, false, "2026-12-09").unwrap();
         let (t, l) = main.pick(&en);
         let r = t.render(&en).unwrap();
-        assert_eq!((l, r.subject.as_str(), r.body.as_str()), (NoticeLanguage::En, "考试通知", "Dear Li Lei, the exam is at 9:00."));
+        assert_eq!(
+            (l, r.subject.as_str(), r.body.as_str()),
+            (NoticeLanguage::En, "考试通知", "Dear Li Lei, the exam is at 9:00.")
+        );
         let (t, l) = main.pick(&zh);
-        assert_eq!((l, t.render(&zh).unwrap().body), (NoticeLanguage::Zh, "王小明同学：考试在 9:00。".to_owned()));
+        assert_eq!(
+            (l, t.render(&zh).unwrap().body),
+            (NoticeLanguage::Zh, "王小明同学：考试在 9:00。".to_owned())
+        );
         // A version without English: everyone gets the version.
         let short = ChannelTemplates::compile(&texts, 2, false, "2026-12-09").unwrap();
         let (t, l) = short.pick(&en);
-        assert_eq!((l, t.render(&en).unwrap().body), (NoticeLanguage::Zh, "考试 9:00".to_owned()));
+        assert_eq!(
+            (l, t.render(&en).unwrap().body),
+            (NoticeLanguage::Zh, "考试 9:00".to_owned())
+        );
         // A group: one message, the Chinese then the English.
         let group = ChannelTemplates::compile(&texts, 3, true, "2026-12-09").unwrap();
         let (t, l) = group.pick(&json!({}));

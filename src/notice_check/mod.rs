@@ -197,7 +197,8 @@ impl<'a> Checker<'a> {
             }
             self.tallies[i].will_get += 1;
             gets = true;
-            let (notice, language) = self.templates[i].pick(&vars);
+            let templates = self.templates;
+            let (notice, language) = templates[i].pick(&vars);
             match language {
                 NoticeLanguage::Zh => self.tallies[i].versions.zh += 1,
                 NoticeLanguage::En => {

@@ -81,7 +81,7 @@ fn check(
     let channels = channels();
     let templates: Vec<ChannelTemplates> = channels
         .iter()
-        .map(|c| ChannelTemplates {
+        .map(|_| ChannelTemplates {
             zh: CompiledNotice::new("通知", body).unwrap(),
             en: None,
         })
