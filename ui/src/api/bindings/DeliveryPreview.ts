@@ -27,4 +27,8 @@ attachments: Array<string>,
 /**
  * Why this person gets nothing on this channel, or would get it broken.
  */
-problem: PreviewProblem | null,  language: NoticeLanguage, };
+problem: PreviewProblem | null, 
+/**
+ * Which version the person gets (a group chat: `zh`, the English following the Chinese).
+ */
+language: NoticeLanguage, };
