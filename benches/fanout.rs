@@ -29,6 +29,8 @@ async fn one(n: usize) {
         attachments: &[],
         allow_unsubscribe: false,
         values: &Default::default(),
+        english: None,
+        channel_versions: &[],
     };
     let notice = store.insert_notice(&record).await.unwrap();
     let run = store.insert_run(notice.id, 0, "bench").await.unwrap();

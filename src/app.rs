@@ -31,6 +31,7 @@ mod providers;
 mod settings;
 mod test_send;
 mod unsubscribe;
+mod versions;
 pub use after_send::{reminder_text, AfterSendError};
 pub use kinds::read_setting_file;
 pub use settings::{SettingChange, DEFAULT_CONFIRM_ABOVE};
@@ -230,7 +231,10 @@ impl App {
     // ----- notices -----
 
     /// Checks a notice's fields, audience, channels and templates.
-    async fn check_notice(&self, input: &NewNotice) -> Result<(Audience, AudienceFilter, String)> {
+    async fn check_notice(
+        &self,
+        input: &NewNotice,
+    ) -> Result<(Audience, AudienceFilter, String, versions::CheckedVersions)> {
         if input.title.trim().is_empty() {
             return Err(ComposeError::Empty { field: "title" }.into());
         }
@@ -243,57 +247,52 @@ impl App {
         let attributes = self.store.list_attribute_names().await?;
         let values = input.values.clone().unwrap_or_default();
         compose::check_values(&values, &attributes)?;
-        let templates = [("subject", subject.as_str()), ("body", input.body.as_str())];
-        for (field, source) in templates {
-            compose::check_template(field, source, &values, &attributes, None)?;
-        }
+        compose::check_template("subject", &subject, &values, &attributes, None)?;
+        compose::check_template("body", &input.body, &values, &attributes, None)?;
+        let written = NewNotice {
+            channel_versions: None,
+            ..input.clone()
+        };
+        versions::check(&versions::tidy(&written, &[])?, &[], &values, &attributes, None)?;
         let (audience, filter) = self.check_audience(input.audience.as_deref().unwrap_or("all")).await?;
         if input.channel_ids.is_empty() {
             return Err(ComposeError::NoChannels.into());
         }
-        let mut groups = Vec::new();
+        let mut chosen = Vec::new();
         for id in &input.channel_ids {
             let c = self.store.get_channel(*id).await?;
             if !c.enabled {
                 return Err(ComposeError::ChannelDisabled { channel: c.name }.into());
             }
-            if crate::channels::is_group(c.kind) {
-                groups.push(c);
-            }
+            chosen.push(c);
         }
-        if let Some(group) = groups.first() {
-            for (field, source) in templates {
-                compose::check_template(field, source, &values, &attributes, Some(&group.name))?;
-            }
-        }
+        let groups: Vec<&Channel> = chosen.iter().filter(|c| crate::channels::is_group(c.kind)).collect();
+        let checked = versions::tidy(input, &chosen)?;
+        // Every group posts the subject; the body only where the group has no version of its own.
+        let group = groups.first().map(|g| g.name.as_str());
+        let body_group = groups
+            .iter()
+            .find(|g| !checked.channel_versions.iter().any(|v| v.channel_id == g.id))
+            .map(|g| g.name.as_str());
+        compose::check_template("subject", &subject, &values, &attributes, group)?;
+        compose::check_template("body", &input.body, &values, &attributes, body_group)?;
+        versions::check(&checked, &chosen, &values, &attributes, body_group)?;
         // A group's one message is the same for everyone (notice values and the date at
         // most), so its size is known now: refuse it here rather than fail it at sending.
-        if !groups.is_empty() {
-            let r = compose::CompiledNotice::with_values(&subject, &input.body, &values, &today())?
-                .render(&serde_json::json!({}))?;
-            for group in &groups {
-                if let Some(crate::channels::Format::Markdown { max_bytes, .. }) =
-                    crate::channels::find(group.kind.as_str()).map(|k| k.format())
-                {
-                    let size = r.subject.len() + r.body.len();
-                    if size > max_bytes {
-                        return Err(ComposeError::TooLongFor {
-                            field: "body",
-                            size,
-                            limit: max_bytes,
-                            channel: group.name.clone(),
-                        }
-                        .into());
-                    }
-                }
-            }
-        }
-        Ok((audience, filter, subject))
+        let texts = compose::Texts {
+            subject: &subject,
+            body: &input.body,
+            english: checked.english.as_ref(),
+            versions: &checked.channel_versions,
+            values: &values,
+        };
+        versions::check_group_sizes(&texts, &groups, &today())?;
+        Ok((audience, filter, subject, checked))
     }
 
     /// Stores a new draft notice.
     pub async fn create_notice(&self, input: NewNotice) -> Result<Notice> {
-        let (audience, _, subject) = self.check_notice(&input).await?;
+        let (audience, _, subject, checked) = self.check_notice(&input).await?;
         let kept = attachments::keep(&self.config.data_dir, input.attachments.as_deref().unwrap_or_default())?;
         let inserted = self
             .audited(
@@ -318,6 +317,8 @@ impl App {
                 attachments: &kept,
                 allow_unsubscribe: input.allow_unsubscribe.unwrap_or(false),
                 values: &input.values.clone().unwrap_or_default(),
+                english: checked.english.as_ref(),
+                channel_versions: &checked.channel_versions,
             })
             .await;
         let notice = match inserted {

@@ -12,6 +12,7 @@ use ts_rs::TS;
 mod after_send;
 mod attachments;
 mod audience;
+mod bilingual;
 mod check;
 mod link;
 mod settings;
@@ -20,6 +21,7 @@ mod unsubscribe;
 pub use after_send::*;
 pub use attachments::*;
 pub use audience::*;
+pub use bilingual::*;
 pub use check::*;
 pub use link::*;
 pub use settings::*;
@@ -484,6 +486,17 @@ pub struct NoticeRun {
     pub status: RunStatus,
 }
 
+/// A notice's text in a second language (English): its own subject (none: the Chinese one
+/// is used) and body, templates like the Chinese.
+#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize, TS)]
+#[serde(rename_all = "camelCase")]
+#[ts(export)]
+pub struct NoticeText {
+    #[ts(optional)]
+    pub subject: Option<String>,
+    pub body: String,
+}
+
 /// A notice: what to say, to whom, through which channels.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize, TS)]
 #[serde(rename_all = "camelCase")]
@@ -519,6 +532,12 @@ pub struct Notice {
     /// Values given once for everyone (`考试时间` → `12月20日 9:00`), usable in subject and
     /// body like a contact's variables.
     pub values: BTreeMap<String, String>,
+    /// The English version, for people whose language is English.
+    #[serde(default)]
+    pub english: Option<NoticeText>,
+    /// Bodies of its own for some channels (a short text for a chat, a summary for a robot).
+    #[serde(default)]
+    pub channel_versions: Vec<ChannelVersion>,
 }
 
 /// A draft as saved while it is written, with the first thing that would stop it from going
@@ -563,6 +582,8 @@ pub struct DeliveryPreview {
     pub attachments: Vec<String>,
     /// Why this person gets nothing on this channel, or would get it broken.
     pub problem: Option<PreviewProblem>,
+    /// Which version the person gets (a group chat: `zh`, the English following the Chinese).
+    pub language: NoticeLanguage,
 }
 
 /// Why a preview shows no message.
@@ -606,6 +627,12 @@ pub struct NewNotice {
     /// group channels, since they are the same for every reader.
     #[ts(optional)]
     pub values: Option<BTreeMap<String, String>>,
+    /// An English version beside the Chinese: people whose language is English get it.
+    #[ts(optional)]
+    pub english: Option<NoticeText>,
+    /// A body of its own for some of the chosen channels (replacing the body, not the subject).
+    #[ts(optional)]
+    pub channel_versions: Option<Vec<ChannelVersion>>,
 }
 
 /// Where a template variable's value comes from.

@@ -4,7 +4,7 @@
 use super::App;
 use crate::audience::{self, Audience, Item};
 use crate::channels::{self, address_kind, address_kinds_json, is_group, reads_markdown};
-use crate::compose::{self, CompiledNotice};
+use crate::compose::{self, ChannelTemplates, Texts};
 use crate::model::{ChannelStrategy, Notice, NoticeCheck, NoticeStatus};
 use crate::notice_check::{CheckedChannel, Checker, NoticeCheckError};
 use crate::store::FrozenVariables;
@@ -26,16 +26,15 @@ impl App {
         let filter = audience::resolve(&self.store, &notice.audience).await?;
         // As the dispatcher compiles it: the notice's own values, and the date it would be sent.
         let today = compose::variables::date_of(crate::clock::now());
-        let compiled = CompiledNotice::with_values(&notice.subject, &notice.body, &notice.values, &today)?;
-        let used = vec![
-            ("subject", compose::check("subject", &notice.subject)?),
-            ("body", compose::check("body", &notice.body)?),
-        ];
-        // What fan-out would freeze, so the check renders exactly what would be sent.
-        let variables = FrozenVariables::Only(compose::frozen_names(&notice.subject, &notice.body, &notice.values)?);
+        let texts = Texts::of(notice);
+        // What fan-out would freeze, so the check renders exactly what would be sent (and
+        // chooses each person's version from the same `language`).
+        let variables = FrozenVariables::Only(compose::frozen_names_of(&texts)?);
         let mut checked = Vec::with_capacity(notice.channel_ids.len());
+        let mut templates = Vec::with_capacity(notice.channel_ids.len());
         for &id in &notice.channel_ids {
             let c = self.store.get_channel(id).await?;
+            templates.push(ChannelTemplates::compile(&texts, c.id, is_group(c.kind), &today)?);
             checked.push(CheckedChannel {
                 id: c.id,
                 group: is_group(c.kind),
@@ -57,7 +56,7 @@ impl App {
             .iter()
             .map(|c| (c.kind.as_str(), address_kind(c.kind)))
             .collect();
-        let mut checker = Checker::new(notice.id, &compiled, used, &checked, notice.channel_strategy, chosen);
+        let mut checker = Checker::new(notice.id, &templates, &checked, notice.channel_strategy, chosen);
         self.store
             .for_each_check_row(&filter, &kinds, &variables, |row| checker.person(row))
             .await?;

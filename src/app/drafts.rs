@@ -4,7 +4,7 @@
 
 use super::{attachments, trimmed, App, URGENT_PRIORITY};
 use crate::compose::ComposeError;
-use crate::model::{DraftProblem, DraftSaved, NewNotice, Notice, NoticeAttachment};
+use crate::model::{ChannelVersion, DraftProblem, DraftSaved, NewNotice, Notice, NoticeAttachment};
 use crate::store::NoticeRecord;
 use crate::{Error, Result};
 
@@ -22,6 +22,8 @@ pub(super) fn as_input(n: &Notice) -> NewNotice {
         attachments: None,
         allow_unsubscribe: Some(n.allow_unsubscribe),
         values: Some(n.values.clone()),
+        english: n.english.clone(),
+        channel_versions: Some(n.channel_versions.clone()),
     }
 }
 
@@ -92,6 +94,19 @@ impl App {
             None => Vec::new(),
         };
         let (kept, fresh) = self.keep_draft_files(&previous, input.attachments.as_deref().unwrap_or_default())?;
+        // Versions kept as written (checked with the rest; refused when it is sent), but for
+        // channels no longer chosen.
+        let english = input
+            .english
+            .clone()
+            .filter(|e| !e.body.trim().is_empty() || e.subject.as_deref().is_some_and(|s| !s.trim().is_empty()));
+        let channel_versions: Vec<ChannelVersion> = input
+            .channel_versions
+            .iter()
+            .flatten()
+            .filter(|v| input.channel_ids.contains(&v.channel_id))
+            .cloned()
+            .collect();
         let record = NoticeRecord {
             title,
             subject: &subject,
@@ -108,6 +123,8 @@ impl App {
             attachments: &kept,
             allow_unsubscribe: input.allow_unsubscribe.unwrap_or(false),
             values: &input.values.clone().unwrap_or_default(),
+            english: english.as_ref(),
+            channel_versions: &channel_versions,
         };
         let detail = serde_json::json!({"title": title});
         let saved = match id {

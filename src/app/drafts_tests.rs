@@ -18,13 +18,7 @@ fn draft(title: &str, body: &str) -> NewNotice {
         title: title.into(),
         subject: None,
         body: body.into(),
-        audience: None,
-        channel_ids: vec![],
-        channel_strategy: None,
-        urgent: None,
-        attachments: None,
-        allow_unsubscribe: None,
-        values: None,
+        ..Default::default()
     }
 }
 

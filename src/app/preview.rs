@@ -5,7 +5,7 @@
 
 use super::App;
 use crate::channels::{self, address_kind, is_group, reads_markdown};
-use crate::compose::CompiledNotice;
+use crate::compose::{ChannelTemplates, Texts};
 use crate::model::{DeliveryPreview, PreviewProblem};
 use crate::providers::Outgoing;
 use crate::store::AddressSource;
@@ -58,6 +58,7 @@ impl App {
             parts: Vec::new(),
             attachments,
             problem: None,
+            language: Default::default(),
         };
         let problem = |code: &str, reason: String| {
             Some(PreviewProblem {
@@ -84,7 +85,10 @@ impl App {
         };
         // The notice's values as everyone gets them; `{{ date }}` as a run started today would.
         let today = crate::compose::variables::date_of(crate::clock::now());
-        let templates = CompiledNotice::with_values(&notice.subject, &notice.body, &notice.values, &today)?;
+        // The channel's templates and the person's version, as the dispatcher picks them.
+        let templates = ChannelTemplates::compile(&Texts::of(&notice), channel.id, group, &today)?;
+        let (templates, language) = templates.pick(&variables);
+        preview.language = language;
         let rendered = match templates.render_as(&variables, reads_markdown(channel.kind)) {
             Ok(r) => r,
             Err(e) => {

@@ -365,6 +365,8 @@ pub struct NoticeCreateArgs {
     /// --value "考试时间=12月20日 9:00"; repeat for several.
     #[arg(long = "value", value_name = "KEY=VALUE", value_parser = parse_value)]
     pub values: Vec<(String, String)>,
+    #[command(flatten)]
+    pub versions: super::notice_versions::NoticeVersionArgs,
 }
 
 /// `KEY=VALUE` split at the first `=` (a value may hold `=`); the key trimmed.

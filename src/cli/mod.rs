@@ -7,6 +7,7 @@ mod contacts;
 mod dispatch;
 mod groups;
 mod import;
+mod notice_versions;
 mod notices;
 mod output;
 mod settings;

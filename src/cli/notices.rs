@@ -23,6 +23,7 @@ async fn new_notice(app: &App, a: NoticeCreateArgs) -> anyhow::Result<NewNotice>
     for name in &a.channels {
         channel_ids.push(app.channel_by_name(name).await?.id);
     }
+    let (english, channel_versions) = super::notice_versions::versions(app, a.versions).await?;
     Ok(NewNotice {
         title: a.title,
         subject: a.subject,
@@ -38,6 +39,8 @@ async fn new_notice(app: &App, a: NoticeCreateArgs) -> anyhow::Result<NewNotice>
         attachments: Some(a.attachments.iter().map(|p| p.to_string_lossy().into_owned()).collect()),
         allow_unsubscribe: Some(a.allow_unsubscribe),
         values: (!a.values.is_empty()).then(|| a.values.into_iter().collect()),
+        english,
+        channel_versions,
     })
 }
 
@@ -92,7 +95,11 @@ pub async fn run(app: &App, cmd: NoticesCmd, json: bool) -> anyhow::Result<()> {
                 println!("audience: {}", n.audience_text);
                 println!();
                 println!("{}", n.body);
-            })
+            })?;
+            if !json {
+                super::notice_versions::print(app, &n).await?;
+            }
+            Ok(())
         }
         NoticesCmd::Delete { id } => {
             let n = app.delete_draft(id).await?;
@@ -173,7 +180,11 @@ async fn preview(app: &App, a: NoticePreviewArgs, json: bool) -> anyhow::Result<
 
 fn print_preview(p: &DeliveryPreview) {
     let to = p.address.as_deref().map(|a| format!(" <{a}>")).unwrap_or_default();
-    println!("=== {} ({}), to {}{to}", p.channel, p.kind, p.recipient);
+    let version = match p.language {
+        crate::model::NoticeLanguage::En => ", English version",
+        crate::model::NoticeLanguage::Zh => "",
+    };
+    println!("=== {} ({}), to {}{to}{version}", p.channel, p.kind, p.recipient);
     if let Some(problem) = &p.problem {
         println!("not sent: {}", problem.reason);
         println!();
@@ -230,6 +241,9 @@ fn print_check(c: &NoticeCheck) {
         .map(|l| format!("{} {}", l.language.as_deref().unwrap_or("(none)"), l.people))
         .collect();
     println!("languages: {}", languages.join(", "));
+    if c.versions.en > 0 {
+        println!("versions: Chinese {}, English {}", c.versions.zh, c.versions.en);
+    }
     if c.ok {
         println!("nobody would get a broken message");
         return;

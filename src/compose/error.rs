@@ -71,6 +71,9 @@ pub enum ComposeError {
     NoAudience,
     #[error("the channel {channel} is turned off: turn it on under Channels, or choose another")]
     ChannelDisabled { channel: String },
+    /// A refusal of a channel's own version (`versions.body`, `versions.englishBody`).
+    #[error("{channel}'s own version: {error}")]
+    InVersion { channel: String, error: Box<ComposeError> },
 }
 
 /// Why a notice value's name was refused.
@@ -104,6 +107,10 @@ fn field_zh(field: &str) -> &str {
         "title" => "标题",
         "subject" => "主题",
         "body" => "正文",
+        "english.subject" => "英文主题",
+        "english.body" => "英文正文",
+        "versions.body" => "渠道专用正文",
+        "versions.englishBody" => "渠道专用英文正文",
         other => other,
     }
 }
@@ -126,6 +133,7 @@ impl ComposeError {
             ComposeError::NoChannels => "compose_no_channels",
             ComposeError::NoAudience => "compose_no_audience",
             ComposeError::ChannelDisabled { .. } => "compose_channel_disabled",
+            ComposeError::InVersion { error, .. } => error.code(),
         }
     }
 
@@ -144,6 +152,7 @@ impl ComposeError {
             ComposeError::BadValueName { .. } | ComposeError::EmptyValue { .. } => "values",
             ComposeError::NoChannels | ComposeError::ChannelDisabled { .. } => "channelIds",
             ComposeError::NoAudience => "audience",
+            ComposeError::InVersion { error, .. } => error.field(),
         }
     }
 
@@ -153,6 +162,7 @@ impl ComposeError {
             ComposeError::Syntax { line, column, .. } | ComposeError::UnknownVariable { line, column, .. } => {
                 Some((*line, *column))
             }
+            ComposeError::InVersion { error, .. } => error.position(),
             _ => None,
         }
     }
@@ -207,6 +217,7 @@ impl ComposeError {
                 "{}用到的 {variable} 因人而异，但 {channel} 只在群里发一条消息：请去掉该变量，或单独发一条通知到 {channel}",
                 field_zh(field)
             ),
+            ComposeError::InVersion { channel, error } => format!("{channel} 专用版本：{}", error.zh()),
             ComposeError::TooLongFor {
                 field,
                 size,
@@ -248,6 +259,11 @@ impl ComposeError {
                 params.push(("name", name.clone()))
             }
             ComposeError::ChannelDisabled { channel } => params.push(("channel", channel.clone())),
+            ComposeError::InVersion { channel, error } => {
+                params = error.params();
+                params.retain(|(k, _)| !k.starts_with("message"));
+                params.push(("channel", channel.clone()));
+            }
             _ => {}
         }
         params.push(("messageZh", self.zh()));

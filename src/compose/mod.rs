@@ -12,6 +12,7 @@ pub mod email;
 mod error;
 mod notice;
 pub mod variables;
+mod versions;
 
 use std::collections::BTreeMap;
 
@@ -21,6 +22,7 @@ use serde_json::Value;
 use error::syntax_error;
 pub use error::{line_column, locate, ComposeError, ValueNameProblem};
 pub use notice::{check_template, check_values, MAX_VALUES, MAX_VALUE_BYTES};
+pub use versions::{choose_language, frozen_names_of, ChannelTemplates, Texts, GROUP_SEPARATOR};
 
 /// The variables every contact has, whatever was imported.
 pub const STANDARD_VARIABLES: [&str; 9] = [
@@ -106,7 +108,7 @@ fn environment() -> Environment<'static> {
 /// Checks that a template is not too long and parses; returns the variables it uses
 /// (`exam.room` for nested ones).
 pub fn check(field: &'static str, source: &str) -> Result<Vec<String>, ComposeError> {
-    let limit = if field == "subject" {
+    let limit = if field.ends_with("subject") {
         MAX_SUBJECT_BYTES
     } else {
         MAX_BODY_BYTES
@@ -227,6 +229,9 @@ pub fn frozen_names(subject: &str, body: &str, values: &BTreeMap<String, String>
 /// thousands of people.
 pub struct CompiledNotice {
     env: Environment<'static>,
+    /// The fields errors name (`subject`, `english.body`…).
+    subject_field: &'static str,
+    body_field: &'static str,
     subject: String,
     body: String,
     subject_vars: Vec<String>,
@@ -254,15 +259,25 @@ impl CompiledNotice {
         values: &BTreeMap<String, String>,
         date: &str,
     ) -> Result<CompiledNotice, ComposeError> {
-        let subject_vars = check("subject", subject)?;
-        let body_vars = check("body", body)?;
+        CompiledNotice::with_fields(("subject", subject), ("body", body), values, date)
+    }
+
+    /// The same, with the fields its errors name (`("english.body", …)` for an English body).
+    pub fn with_fields(
+        (subject_field, subject): (&'static str, &str),
+        (body_field, body): (&'static str, &str),
+        values: &BTreeMap<String, String>,
+        date: &str,
+    ) -> Result<CompiledNotice, ComposeError> {
+        let subject_vars = check(subject_field, subject)?;
+        let body_vars = check(body_field, body)?;
         let mut env = environment();
         env.add_template_owned("subject", subject.to_owned())
-            .map_err(|e| syntax_error("subject", subject, &e))?;
+            .map_err(|e| syntax_error(subject_field, subject, &e))?;
         env.add_template_owned("body", body.to_owned())
-            .map_err(|e| syntax_error("body", body, &e))?;
+            .map_err(|e| syntax_error(body_field, body, &e))?;
         env.add_template_owned(BODY_MARKDOWN, body.to_owned())
-            .map_err(|e| syntax_error("body", body, &e))?;
+            .map_err(|e| syntax_error(body_field, body, &e))?;
         let mut roots: Vec<&str> = subject_vars
             .iter()
             .chain(&body_vars)
@@ -276,6 +291,8 @@ impl CompiledNotice {
             .collect();
         let mut compiled = CompiledNotice {
             env,
+            subject_field,
+            body_field,
             subject: subject.to_owned(),
             body: body.to_owned(),
             subject_vars,
@@ -288,7 +305,7 @@ impl CompiledNotice {
             // (a trailing newline dropped); a failure is left to each recipient's rendering.
             let nobody = minijinja::Value::from(());
             compiled.fixed_subject = compiled
-                .render_field("subject", "subject", &[], &Value::Null, &nobody)
+                .render_field(subject_field, "subject", &[], &Value::Null, &nobody)
                 .ok();
         }
         Ok(compiled)
@@ -326,7 +343,11 @@ impl CompiledNotice {
                 variable: variable.clone(),
             });
         }
-        let source = if field == "subject" { &self.subject } else { &self.body };
+        let source = if template == "subject" {
+            &self.subject
+        } else {
+            &self.body
+        };
         let tmpl = self
             .env
             .get_template(template)
@@ -374,12 +395,21 @@ impl CompiledNotice {
         let body = if markdown { BODY_MARKDOWN } else { "body" };
         let subject = match &self.fixed_subject {
             Some(fixed) => fixed.clone(),
-            None => self.render_field("subject", "subject", &self.subject_vars, &scope, &ctx)?,
+            None => self.render_field(self.subject_field, "subject", &self.subject_vars, &scope, &ctx)?,
         };
         Ok(Rendered {
             subject,
-            body: self.render_field("body", body, &self.body_vars, &scope, &ctx)?,
+            body: self.render_field(self.body_field, body, &self.body_vars, &scope, &ctx)?,
         })
+    }
+
+    /// The variables each template uses, by the field errors name (`exam.room` for a nested
+    /// one): what the whole-audience check looks for empty values of.
+    pub fn used(&self) -> [(&'static str, &[String]); 2] {
+        [
+            (self.subject_field, self.subject_vars.as_slice()),
+            (self.body_field, self.body_vars.as_slice()),
+        ]
     }
 }
 

@@ -27,7 +27,8 @@ use crate::Result;
 
 /// A run's notice, ready to render (or why it cannot be).
 struct CompiledRun {
-    templates: std::result::Result<compose::CompiledNotice, String>,
+    /// This channel's templates: its version (or the body), in Chinese and English.
+    templates: std::result::Result<compose::ChannelTemplates, String>,
     /// Read once per run; a file that cannot be read fails the run's messages with the reason
     /// rather than sending them without it.
     attachments: std::result::Result<Arc<[Attachment]>, String>,
@@ -265,8 +266,13 @@ impl Worker {
         };
         let data_dir = self.shared.store.path().parent().unwrap_or(std::path::Path::new("."));
         CompiledRun {
-            templates: compose::CompiledNotice::with_values(&notice.subject, &notice.body, &notice.values, &date)
-                .map_err(|e| e.to_string()),
+            templates: compose::ChannelTemplates::compile(
+                &compose::Texts::of(&notice),
+                self.channel.id,
+                channels::is_group(self.channel.kind),
+                &date,
+            )
+            .map_err(|e| e.to_string()),
             attachments: crate::outbox::load_attachments(data_dir, &notice.attachments),
             allow_unsubscribe: notice.allow_unsubscribe,
             cacheable: true,
@@ -425,6 +431,8 @@ async fn send_and_record(
         let run = &notices[&d.run_id];
         let rendered = match (&run.templates, &run.attachments) {
             (Ok(t), Ok(files)) => t
+                .pick(&d.variables)
+                .0
                 .render_as(&d.variables, markdown)
                 .map_err(|e| e.to_string())
                 .map(|r| (r, files.clone())),

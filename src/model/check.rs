@@ -59,6 +59,9 @@ pub struct ChannelCheck {
     /// Of `willGet`, how many messages would be broken.
     #[ts(type = "number")]
     pub broken: i64,
+    /// Of `willGet`, how many get the Chinese and how many the English version (a group chat
+    /// counts none: its one message carries both).
+    pub versions: super::VersionCounts,
     pub figures: Vec<CheckFigure>,
 }
 
@@ -104,6 +107,8 @@ pub struct NoticeCheck {
     pub recipients: i64,
     pub channels: Vec<ChannelCheck>,
     pub languages: Vec<LanguageCount>,
+    /// Recipients by the version they get: English for those who get it on some channel.
+    pub versions: super::VersionCounts,
     /// People with at least one broken message.
     #[ts(type = "number")]
     pub broken_people: i64,

@@ -17,9 +17,10 @@ pub use error::NoticeCheckError;
 pub use problems::{empty_values, render_problem};
 
 use crate::channels::{Figure, Kind, Tally};
-use crate::compose::{CompiledNotice, Rendered};
+use crate::compose::{ChannelTemplates, CompiledNotice, Rendered};
 use crate::model::{
     BrokenMessage, ChannelCheck, ChannelKind, ChannelStrategy, CheckFigure, LanguageCount, MessageProblem, NoticeCheck,
+    NoticeLanguage, VersionCounts,
 };
 use crate::store::CheckRow;
 
@@ -49,6 +50,7 @@ struct Tallies {
     other_channel: i64,
     broken: i64,
     figures: Vec<Figure>,
+    versions: VersionCounts,
 }
 
 impl Tallies {
@@ -70,15 +72,16 @@ impl Tallies {
 /// The check of one notice, fed person by person.
 pub struct Checker<'a> {
     notice_id: i64,
-    notice: &'a CompiledNotice,
-    /// The variables each template uses, by field (`exam.room` for a nested one).
-    used: Vec<(&'static str, Vec<String>)>,
+    /// Each channel's templates (in channel order), as its dispatcher compiles them.
+    templates: &'a [ChannelTemplates],
     channels: &'a [CheckedChannel],
     strategy: ChannelStrategy,
     /// Preferred-then-fallback: each person's one channel, as fan-out picks it.
     chosen: HashMap<i64, i64>,
     tallies: Vec<Tallies>,
     languages: BTreeMap<Option<String>, i64>,
+    /// Recipients by the version they get (English if any of their messages is English).
+    versions: VersionCounts,
     people: i64,
     recipients: i64,
     broken_people: Vec<i64>,
@@ -87,25 +90,24 @@ pub struct Checker<'a> {
 }
 
 impl<'a> Checker<'a> {
-    /// `used`: the variables of subject and body as `compose::check` lists them; `chosen`:
-    /// for the preferred-channel strategy, (contact, channel) as fan-out would pick.
+    /// `templates`: one per channel, in the same order; `chosen`: for the preferred-channel
+    /// strategy, (contact, channel) as fan-out would pick.
     pub fn new(
         notice_id: i64,
-        notice: &'a CompiledNotice,
-        used: Vec<(&'static str, Vec<String>)>,
+        templates: &'a [ChannelTemplates],
         channels: &'a [CheckedChannel],
         strategy: ChannelStrategy,
         chosen: Vec<(i64, i64)>,
     ) -> Checker<'a> {
         let mut checker = Checker {
             notice_id,
-            notice,
-            used,
+            templates,
             channels,
             strategy,
             chosen: chosen.into_iter().collect(),
             tallies: channels.iter().map(|_| Tallies::default()).collect(),
             languages: BTreeMap::new(),
+            versions: VersionCounts::default(),
             people: 0,
             recipients: 0,
             broken_people: Vec::new(),
@@ -121,7 +123,7 @@ impl<'a> Checker<'a> {
     fn check_groups(&mut self) {
         for (i, channel) in self.channels.iter().enumerate().filter(|(_, c)| c.group) {
             self.tallies[i].will_get = 1;
-            let rendered = self.notice.render_as(&serde_json::json!({}), channel.markdown);
+            let rendered = self.templates[i].zh.render_as(&serde_json::json!({}), channel.markdown);
             if let Some(problem) = self.message_problem(i, &rendered) {
                 self.record(None, i, problem);
             }
@@ -168,11 +170,11 @@ impl<'a> Checker<'a> {
             // Written by our own query, so this is a damaged row: rendering it would fail too.
             Err(_) => serde_json::json!({}),
         };
-        let empty = empty_values(&self.used, &vars);
-        // At most two renderings per person: as text and Markdown-escaped; channels of the
-        // same sort share one.
-        let mut renders: [Option<Result<Rendered, crate::compose::ComposeError>>; 2] = [None, None];
-        let (mut gets, mut broken) = (false, false);
+        // One rendering per version and sort (text or Markdown-escaped): channels with the
+        // same templates and sort share it.
+        type Render<'t> = (&'t CompiledNotice, bool, Result<Rendered, crate::compose::ComposeError>);
+        let mut renders: Vec<Render<'a>> = Vec::with_capacity(2);
+        let (mut gets, mut broken, mut english) = (false, false, false);
         let channels = self.channels;
         for (i, channel) in channels.iter().enumerate() {
             if channel.group {
@@ -195,10 +197,28 @@ impl<'a> Checker<'a> {
             }
             self.tallies[i].will_get += 1;
             gets = true;
-            let notice = self.notice;
-            let rendered =
-                renders[usize::from(channel.markdown)].get_or_insert_with(|| notice.render_as(&vars, channel.markdown));
-            let problem = match (&*rendered, empty.first()) {
+            let templates = self.templates;
+            let (notice, language) = templates[i].pick(&vars);
+            match language {
+                NoticeLanguage::Zh => self.tallies[i].versions.zh += 1,
+                NoticeLanguage::En => {
+                    self.tallies[i].versions.en += 1;
+                    english = true;
+                }
+            }
+            let at = match renders
+                .iter()
+                .position(|(t, md, _)| std::ptr::eq(*t, notice) && *md == channel.markdown)
+            {
+                Some(at) => at,
+                None => {
+                    renders.push((notice, channel.markdown, notice.render_as(&vars, channel.markdown)));
+                    renders.len() - 1
+                }
+            };
+            let empty = empty_values(&notice.used(), &vars);
+            let rendered = &renders[at].2;
+            let problem = match (rendered, empty.first()) {
                 // A rendered message with an empty value in it is broken whatever its size.
                 (Ok(_), Some(p)) => Some(p.clone()),
                 _ => self.message_problem(i, rendered),
@@ -209,6 +229,13 @@ impl<'a> Checker<'a> {
             }
         }
         self.recipients += i64::from(gets);
+        if gets {
+            if english {
+                self.versions.en += 1;
+            } else {
+                self.versions.zh += 1;
+            }
+        }
         if broken {
             self.broken_people.push(row.contact_id);
         }
@@ -232,6 +259,7 @@ impl<'a> Checker<'a> {
                 opted_out: t.opted_out,
                 other_channel: t.other_channel,
                 broken: t.broken,
+                versions: t.versions,
                 figures: t
                     .figures
                     .into_iter()
@@ -253,6 +281,7 @@ impl<'a> Checker<'a> {
                 .into_iter()
                 .map(|(language, people)| LanguageCount { language, people })
                 .collect(),
+            versions: self.versions,
             broken_people: self.broken_people.len() as i64,
             broken_messages: self.broken_messages,
             broken: self.broken,

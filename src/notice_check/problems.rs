@@ -7,10 +7,13 @@ use crate::compose::ComposeError;
 use crate::model::MessageProblem;
 
 fn field_zh(field: &str) -> &'static str {
-    if field == "subject" {
-        "标题"
-    } else {
-        "正文"
+    match field {
+        "subject" => "标题",
+        "english.subject" => "英文标题",
+        "english.body" => "英文正文",
+        "versions.body" => "渠道专用正文",
+        "versions.englishBody" => "渠道专用英文正文",
+        _ => "正文",
     }
 }
 
@@ -47,10 +50,10 @@ fn at_path<'v>(vars: &'v Value, path: &str) -> Option<&'v Value> {
 /// Every variable the templates use whose value is empty text (or only spaces): the message
 /// would render, with a hole where the value should be. `used` is (field, variables) as
 /// `compose::check` lists them. A missing value is rendering's to report.
-pub fn empty_values(used: &[(&'static str, Vec<String>)], vars: &Value) -> Vec<MessageProblem> {
+pub fn empty_values(used: &[(&'static str, &[String])], vars: &Value) -> Vec<MessageProblem> {
     let mut found = Vec::new();
     for (field, variables) in used {
-        for variable in variables {
+        for variable in *variables {
             if let Some(Value::String(s)) = at_path(vars, variable) {
                 if s.trim().is_empty() {
                     found.push(MessageProblem {

@@ -78,13 +78,15 @@ fn check(
     strategy: ChannelStrategy,
     chosen: Vec<(i64, i64)>,
 ) -> (NoticeCheck, Vec<i64>) {
-    let notice = CompiledNotice::new("通知", body).unwrap();
-    let used = vec![
-        ("subject", crate::compose::check("subject", "通知").unwrap()),
-        ("body", crate::compose::check("body", body).unwrap()),
-    ];
     let channels = channels();
-    let mut checker = Checker::new(7, &notice, used, &channels, strategy, chosen);
+    let templates: Vec<ChannelTemplates> = channels
+        .iter()
+        .map(|_| ChannelTemplates {
+            zh: CompiledNotice::new("通知", body).unwrap(),
+            en: None,
+        })
+        .collect();
+    let mut checker = Checker::new(7, &templates, &channels, strategy, chosen);
     for r in rows {
         checker.person(r);
     }

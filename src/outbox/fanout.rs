@@ -21,8 +21,10 @@ pub async fn fan_out(store: &Store, run_id: i64, notice: &Notice) -> Result<i64>
     // one by one with the template's error, which is what the history should show. A
     // template's `{{ 姓名 }}` freezes `name`; notice values and the date are the notice's, not
     // the contact's, and are not frozen.
-    let variables = compose::frozen_names(&notice.subject, &notice.body, &notice.values)
-        .map_or(FrozenVariables::All, FrozenVariables::Only);
+    // A notice with English freezes `language` too: each person's version is chosen from it
+    // (`compose::ChannelTemplates::pick`), so a retry after their contact changed sends the same.
+    let variables =
+        compose::frozen_names_of(&compose::Texts::of(notice)).map_or(FrozenVariables::All, FrozenVariables::Only);
     if !store.begin_fan_out(run_id).await? {
         // Cancelled before its fan-out began: it stays cancelled, with nothing queued.
         return Ok(0);

@@ -361,6 +361,8 @@ pub(crate) mod testutil {
                 attachments: &[],
                 allow_unsubscribe: false,
                 values: &Default::default(),
+                english: None,
+                channel_versions: &[],
             })
             .await
             .expect("notice");

@@ -21,11 +21,15 @@ pub struct NoticeRecord<'a> {
     pub allow_unsubscribe: bool,
     /// Values given once for everyone (`NewNotice::values`), already checked.
     pub values: &'a std::collections::BTreeMap<String, String>,
+    /// The English version (`NewNotice::english`), already checked.
+    pub english: Option<&'a crate::model::NoticeText>,
+    /// Bodies of their own for some channels, already checked.
+    pub channel_versions: &'a [crate::model::ChannelVersion],
 }
 
 // The latest run of each notice comes along, so the list can tell sending from sent.
 const NOTICE_SELECT: &str =
-    "SELECT id, title, subject, body, audience, channel_ids, channel_strategy, status, priority, created_at, updated_at, attachments, allow_unsubscribe, template_values, \
+    "SELECT id, title, subject, body, audience, channel_ids, channel_strategy, status, priority, created_at, updated_at, attachments, allow_unsubscribe, template_values, english_subject, english_body, channel_versions, \
      (SELECT r.id FROM runs r WHERE r.notice_id = notices.id ORDER BY r.id DESC LIMIT 1) AS last_run_id, \
      (SELECT r.status FROM runs r WHERE r.notice_id = notices.id ORDER BY r.id DESC LIMIT 1) AS last_run_status \
      FROM notices";
@@ -71,6 +75,13 @@ fn notice_from_row(row: &sqlx::sqlite::SqliteRow) -> StoreResult<Notice> {
         attachments: from_json("notices.attachments", row.get("attachments"))?,
         allow_unsubscribe: row.get("allow_unsubscribe"),
         values: from_json("notices.template_values", row.get("template_values"))?,
+        english: row
+            .get::<Option<String>, _>("english_body")
+            .map(|body| crate::model::NoticeText {
+                subject: row.get("english_subject"),
+                body,
+            }),
+        channel_versions: from_json("notices.channel_versions", row.get("channel_versions"))?,
     })
 }
 
@@ -80,8 +91,8 @@ impl Store {
         let now = clock::now_str();
         let mut tx = self.begin_write().await?;
         let id: i64 = sqlx::query_scalar(
-            "INSERT INTO notices (title, subject, body, audience, channel_ids, channel_strategy, priority, created_by, created_at, updated_at, attachments, allow_unsubscribe, template_values) \
-             VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?) RETURNING id",
+            "INSERT INTO notices (title, subject, body, audience, channel_ids, channel_strategy, priority, created_by, created_at, updated_at, attachments, allow_unsubscribe, template_values, english_subject, english_body, channel_versions) \
+             VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?) RETURNING id",
         )
         .bind(n.title)
         .bind(n.subject)
@@ -96,6 +107,9 @@ impl Store {
         .bind(serde_json::to_string(n.attachments).unwrap_or_else(|_| "[]".into()))
         .bind(n.allow_unsubscribe)
         .bind(serde_json::to_string(n.values).unwrap_or_else(|_| "{}".into()))
+        .bind(n.english.and_then(|e| e.subject.as_deref()))
+        .bind(n.english.map(|e| e.body.as_str()))
+        .bind(serde_json::to_string(n.channel_versions).unwrap_or_else(|_| "[]".into()))
         .fetch_one(&mut *tx)
         .await?;
         tx.audit_about(id);
@@ -109,7 +123,8 @@ impl Store {
         let mut tx = self.begin_write().await?;
         let updated = sqlx::query(
             "UPDATE notices SET title = ?, subject = ?, body = ?, audience = ?, channel_ids = ?, channel_strategy = ?, priority = ?, \
-             updated_at = ?, attachments = ?, allow_unsubscribe = ?, template_values = ? WHERE id = ? AND status = 'draft'",
+             updated_at = ?, attachments = ?, allow_unsubscribe = ?, template_values = ?, english_subject = ?, english_body = ?, channel_versions = ? \
+             WHERE id = ? AND status = 'draft'",
         )
         .bind(n.title)
         .bind(n.subject)
@@ -122,6 +137,9 @@ impl Store {
         .bind(serde_json::to_string(n.attachments).unwrap_or_else(|_| "[]".into()))
         .bind(n.allow_unsubscribe)
         .bind(serde_json::to_string(n.values).unwrap_or_else(|_| "{}".into()))
+        .bind(n.english.and_then(|e| e.subject.as_deref()))
+        .bind(n.english.map(|e| e.body.as_str()))
+        .bind(serde_json::to_string(n.channel_versions).unwrap_or_else(|_| "[]".into()))
         .bind(id)
         .execute(&mut *tx)
         .await?

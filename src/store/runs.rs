@@ -666,6 +666,8 @@ mod tests {
                 attachments: &[],
                 allow_unsubscribe: false,
                 values: &Default::default(),
+                english: None,
+                channel_versions: &[],
             })
             .await
             .unwrap();
@@ -737,6 +739,8 @@ mod tests {
                 attachments: &[],
                 allow_unsubscribe: false,
                 values: &Default::default(),
+                english: None,
+                channel_versions: &[],
             })
             .await
             .unwrap();

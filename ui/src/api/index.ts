@@ -8,6 +8,10 @@ export * from "./notices";
 export * from "./runs";
 export * from "./settings";
 
+export type { ChannelVersion } from "./bindings/ChannelVersion";
+export type { NoticeLanguage } from "./bindings/NoticeLanguage";
+export type { NoticeText } from "./bindings/NoticeText";
+export type { VersionCounts } from "./bindings/VersionCounts";
 export type { AfterSendNote } from "./bindings/AfterSendNote";
 export type { AppInfo } from "./bindings/AppInfo";
 export type { AttemptOutcome } from "./bindings/AttemptOutcome";

@@ -145,7 +145,10 @@ export function DeliveryPreviewModal({
         {shown && (
           <div data-testid="preview-message">
             <Typography.Paragraph>
-              {t("preview.to", { recipient: shown.recipient, address: shown.address ?? "" })}
+              {t("preview.to", { recipient: shown.recipient, address: shown.address ?? "" })}{" "}
+              <span data-testid="preview-language">
+                {t(shown.language === "en" ? "preview.versionEn" : "preview.versionZh")}
+              </span>
             </Typography.Paragraph>
             {shown.problem ? (
               <Alert

@@ -133,6 +133,11 @@ export function ReviewModal({
                 {check.languages.map((l) => `${languageName(l.language)} ${l.people}`).join("，")}
               </span>
             </Descriptions.Item>
+            {check.versions.en > 0 && (
+              <Descriptions.Item label={t("review.versions")} span={2}>
+                <span data-testid="review-versions">{t("review.versionCounts", check.versions)}</span>
+              </Descriptions.Item>
+            )}
           </Descriptions>
           <Table<api.ChannelCheck>
             size="small"

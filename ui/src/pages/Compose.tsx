@@ -5,7 +5,9 @@ import { Link, useNavigate, useSearchParams } from "react-router-dom";
 import * as api from "../api";
 import { AttachmentsField } from "../components/AttachmentsField";
 import { AudiencePicker } from "../components/AudiencePicker";
+import { ChannelVersionsFields } from "../components/ChannelVersionsFields";
 import { DeliveryPreviewModal } from "../components/DeliveryPreviewModal";
+import { EnglishVersionFields } from "../components/EnglishVersionFields";
 import { ErrorAlert } from "../components/ErrorAlert";
 import { formatTime, shownChannelName } from "../components/format";
 import { LivePreview } from "../components/LivePreview";
@@ -265,6 +267,7 @@ export default function Compose() {
                 >
                   <Input.TextArea data-testid="compose-body" rows={12} />
                 </Form.Item>
+                <EnglishVersionFields />
                 <Form.Item>
                   <VariablesHelp
                     values={noticeValues(values)}
@@ -335,6 +338,7 @@ export default function Compose() {
                 ))}
               </Checkbox.Group>
             </Form.Item>
+            <ChannelVersionsFields channels={chosenChannels} />
             <Form.Item name="channelStrategy" label={t("compose.strategy")} extra={t("compose.strategyHint")}>
               <Radio.Group>
                 <Radio value="all" data-testid="compose-strategy-all">

@@ -1,4 +1,4 @@
-import type { ChannelStrategy, NewNotice, Notice } from "../api";
+import type { ChannelStrategy, ChannelVersion, NewNotice, Notice, NoticeText } from "../api";
 import { AudienceSpecError, parseAudienceSpec } from "../api/audienceSpec";
 import { audienceSpecOf, type AudienceValue } from "../components/AudiencePicker";
 import type { PickedContact } from "../components/ContactPicker";
@@ -16,6 +16,10 @@ export type ComposeValues = {
   allowUnsubscribe: boolean;
   /** Values given once for everyone (`考试时间` → `12月20日 9:00`), as rows. */
   values?: { key?: string; value?: string }[];
+  /** The English version; empty: none. */
+  english?: { subject?: string; body?: string };
+  /** Bodies of their own, by channel id; empty: the channel sends the notice's body. */
+  channelVersions?: Record<string, { body?: string; englishBody?: string }>;
 };
 
 /** No one yet: the sender chooses (a default of everyone once sent a notice to all by mistake). */
@@ -53,6 +57,28 @@ export function namesUsed(...templates: (string | undefined)[]): string[] {
   return [...names].filter((n) => !own.has(n) && n !== "loop");
 }
 
+/** The English version as the backend takes it, or nothing when its fields are empty. */
+export function englishOf(english: ComposeValues["english"]): NoticeText | undefined {
+  const subject = english?.subject?.trim();
+  const body = english?.body ?? "";
+  if (!subject && !body.trim()) return undefined;
+  return { ...(subject ? { subject } : {}), body };
+}
+
+/** The channels' own versions for the chosen channels, leaving out empty ones. */
+export function channelVersionsOf(
+  versions: ComposeValues["channelVersions"],
+  channelIds: number[],
+): ChannelVersion[] {
+  return channelIds.flatMap((id) => {
+    const v = versions?.[String(id)];
+    const body = v?.body ?? "";
+    const englishBody = v?.englishBody?.trim() ? v.englishBody : undefined;
+    if (!body.trim() && !englishBody) return [];
+    return [{ channelId: id, body, ...(englishBody ? { englishBody } : {}) }];
+  });
+}
+
 /** The form's values as the `save_draft` / `preview_notice` input (an audience not chosen is ""). */
 export function toNewNotice(values: ComposeValues): NewNotice {
   const subject = values.subject?.trim();
@@ -69,14 +95,24 @@ export function toNewNotice(values: ComposeValues): NewNotice {
     attachments: values.attachments ?? [],
     allowUnsubscribe: values.allowUnsubscribe ?? false,
     ...(Object.keys(noticeValues(values.values)).length > 0 ? { values: noticeValues(values.values) } : {}),
+    ...bilingualOf(values),
+  };
+}
+
+function bilingualOf(values: ComposeValues): Pick<NewNotice, "english" | "channelVersions"> {
+  const english = englishOf(values.english);
+  const channelVersions = channelVersionsOf(values.channelVersions, values.channelIds ?? []);
+  return {
+    ...(english ? { english } : {}),
+    ...(channelVersions.length > 0 ? { channelVersions } : {}),
   };
 }
 
 /** Compose's steps, and the fields each one holds (a problem on a field belongs to its step). */
 export const STEPS = [
-  { key: "content", fields: ["title", "subject", "body", "values", "attachments", "urgent"] },
+  { key: "content", fields: ["title", "subject", "body", "values", "english", "attachments", "urgent"] },
   { key: "audience", fields: ["audience"] },
-  { key: "channels", fields: ["channelIds", "channelStrategy", "allowUnsubscribe"] },
+  { key: "channels", fields: ["channelIds", "channelStrategy", "channelVersions", "allowUnsubscribe"] },
   { key: "when", fields: [] },
   { key: "review", fields: [] },
 ] as const;
@@ -85,7 +121,8 @@ export type StepKey = (typeof STEPS)[number]["key"];
 
 /** The step where a field (as a draft's problem names it: `body`, `english.body`, `channelIds`…) is edited. */
 export function stepOfField(field: string): number {
-  const top = field.split(".")[0];
+  // A channel's own version is written where the channel is chosen.
+  const top = field.startsWith("versions.") ? "channelVersions" : field.split(".")[0];
   const i = STEPS.findIndex((s) => (s.fields as readonly string[]).includes(top));
   // Anything else written with the notice (a language version, a channel's own text) is content.
   return i < 0 ? 0 : i;
@@ -128,5 +165,9 @@ export async function fromNotice(
     attachments: notice.attachments.map((a) => a.file),
     allowUnsubscribe: notice.allowUnsubscribe,
     values: Object.entries(notice.values).map(([key, value]) => ({ key, value })),
+    english: notice.english ? { subject: notice.english.subject ?? undefined, body: notice.english.body } : undefined,
+    channelVersions: Object.fromEntries(
+      notice.channelVersions.map((v) => [String(v.channelId), { body: v.body, englishBody: v.englishBody ?? undefined }]),
+    ),
   };
 }

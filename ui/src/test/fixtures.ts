@@ -66,6 +66,8 @@ export function makeNotice(over: Partial<Notice> = {}): Notice {
     attachments: [],
     allowUnsubscribe: false,
     values: {},
+    english: null,
+    channelVersions: [],
     ...over,
   };
 }

@@ -197,6 +197,8 @@ function noticeOf(input: Api.NewNotice, id: number): Api.Notice {
     updatedAt: now(),
     allowUnsubscribe: input.allowUnsubscribe ?? false,
     values: input.values ?? {},
+    english: input.english ?? null,
+    channelVersions: input.channelVersions ?? [],
   });
 }
 
@@ -269,7 +271,10 @@ export const previewDelivery = vi.fn<typeof Api.previewDelivery>(async (noticeId
   const notice = db.notices.find((n) => n.id === noticeId);
   const person = db.contacts.find((c) => `#${c.id}` === contact);
   if (!notice || !person) throw new CommandError("invalid", `contact: there is no contact ${contact}`);
-  const base = { channel, kind: "sandbox", recipient: person.name, attachments: [] };
+  // As `compose::choose_language`: English readers get the English version when there is one.
+  const english = notice.english && readsEnglish(person.language) ? notice.english : null;
+  const language = english ? ("en" as const) : ("zh" as const);
+  const base = { channel, kind: "sandbox", recipient: person.name, attachments: [], language };
   if (!person.email || person.email.endsWith(".invalid")) {
     return { ...base, address: null, parts: [], problem: { code: "no_address", reason: `${person.name} has no usable address` } };
   }
@@ -278,11 +283,16 @@ export const previewDelivery = vi.fn<typeof Api.previewDelivery>(async (noticeId
     address: person.email,
     problem: null,
     parts: [
-      { kind: "subject" as const, content: notice.subject },
-      { kind: "markdown" as const, content: notice.body.replace(/\{\{\s*name\s*\}\}/g, person.name) },
+      { kind: "subject" as const, content: english?.subject ?? notice.subject },
+      { kind: "markdown" as const, content: (english?.body ?? notice.body).replace(/\{\{\s*name\s*\}\}/g, person.name) },
     ],
   };
 });
+
+function readsEnglish(language: string | null | undefined): boolean {
+  const l = (language ?? "").trim().toLowerCase();
+  return l === "en" || l.startsWith("en-") || l.startsWith("en_") || l === "english";
+}
 
 /** The audience's contacts as the backend resolves `all` and `contacts:…` (minus `-contacts:…`). */
 function audienceOf(notice: Api.Notice): Api.Contact[] {
@@ -301,6 +311,8 @@ export const checkNotice = vi.fn<typeof Api.checkNotice>(async (noticeId) => {
   const notice = db.notices.find((n) => n.id === noticeId);
   if (!notice) throw new CommandError("invalid", `there is no notice ${noticeId}`);
   const people = audienceOf(notice);
+  const en = notice.english ? people.filter((c) => readsEnglish(c.language)).length : 0;
+  const versions = { zh: people.length - en, en };
   const broken = people
     .filter((c) => db.brokenFor.has(c.id))
     .flatMap((c) =>
@@ -328,9 +340,11 @@ export const checkNotice = vi.fn<typeof Api.checkNotice>(async (noticeId) => {
       optedOut: 0,
       otherChannel: 0,
       broken: broken.filter((b) => b.channelId === channelId).length,
+      versions,
       figures: [],
     })),
     languages: [{ language: "zh-CN", people: people.length }],
+    versions,
     brokenPeople: new Set(broken.map((b) => b.contactId)).size,
     brokenMessages: broken.length,
     broken,

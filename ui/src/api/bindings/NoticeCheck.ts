@@ -2,6 +2,7 @@
 import type { BrokenMessage } from "./BrokenMessage";
 import type { ChannelCheck } from "./ChannelCheck";
 import type { LanguageCount } from "./LanguageCount";
+import type { VersionCounts } from "./VersionCounts";
 
 /**
  * A draft notice checked against its whole audience, every recipient on every channel, as
@@ -16,6 +17,10 @@ people: number,
  * People who would get at least one message.
  */
 recipients: number, channels: Array<ChannelCheck>, languages: Array<LanguageCount>, 
+/**
+ * Recipients by the version they get: English for those who get it on some channel.
+ */
+versions: VersionCounts, 
 /**
  * People with at least one broken message.
  */
