@@ -27,9 +27,12 @@ mod kinds;
 mod notice_variables;
 mod preview;
 mod providers;
+mod reuse;
+mod templates;
 mod unsubscribe;
 pub use after_send::{reminder_text, AfterSendError};
 pub use kinds::read_setting_file;
+pub use templates::BUILTIN_TEMPLATES;
 pub use unsubscribe::addresses_in;
 
 use providers::{Providers, StoreInbox};
@@ -140,6 +143,7 @@ impl App {
             wake: watch::channel(0).0,
         };
         app.ensure_sandbox_channel().await?;
+        app.ensure_builtin_templates().await?;
         // Opening must not fail over this: the move is tried again at the next start.
         if let Err(e) = app.move_credential_headers_out().await {
             tracing::warn!("cannot move credential headers to the secret store yet: {e}");

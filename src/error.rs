@@ -27,6 +27,9 @@ pub enum Error {
     /// The whole-audience check refused a send, or a change of the audience.
     #[error(transparent)]
     Check(#[from] crate::notice_check::NoticeCheckError),
+    /// A notice file (Markdown with front matter) that cannot be read: its line and key.
+    #[error(transparent)]
+    NoticeFile(#[from] crate::notice_file::NoticeFileError),
     /// The caller asked for something that does not fit the data (a message for a person).
     #[error("{0}")]
     Invalid(String),
@@ -45,6 +48,7 @@ impl Error {
             Error::Setting(e) => e.code,
             Error::AfterSend(e) => e.code(),
             Error::Check(e) => e.code(),
+            Error::NoticeFile(e) => e.code(),
             Error::Invalid(_) => "invalid",
         }
     }

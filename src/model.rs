@@ -15,6 +15,7 @@ mod audience;
 mod check;
 mod link;
 mod smtp;
+mod templates;
 mod unsubscribe;
 pub use after_send::*;
 pub use attachments::*;
@@ -22,6 +23,7 @@ pub use audience::*;
 pub use check::*;
 pub use link::*;
 pub use smtp::*;
+pub use templates::*;
 pub use unsubscribe::*;
 
 /// A channel kind's id as stored and shown (`smtp`, `dingtalk_robot`). The kinds themselves,
@@ -451,6 +453,20 @@ pub struct Notice {
     /// Values given once for everyone (`考试时间` → `12月20日 9:00`), usable in subject and
     /// body like a contact's variables.
     pub values: BTreeMap<String, String>,
+    /// The English version, for contacts whose language is English.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[ts(optional)]
+    pub english: Option<NoticeText>,
+}
+
+/// One language's version of a notice: its subject (default: the main subject) and body.
+#[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, Deserialize, TS)]
+#[serde(rename_all = "camelCase")]
+#[ts(export)]
+pub struct NoticeText {
+    #[ts(optional)]
+    pub subject: Option<String>,
+    pub body: String,
 }
 
 /// One person's message on one channel (or a group chat's), exactly as it would be sent:
@@ -514,6 +530,9 @@ pub struct NewNotice {
     /// group channels, since they are the same for every reader.
     #[ts(optional)]
     pub values: Option<BTreeMap<String, String>>,
+    /// The English version, for contacts whose language is English.
+    #[ts(optional)]
+    pub english: Option<NoticeText>,
 }
 
 /// Where a template variable's value comes from.

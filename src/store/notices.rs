@@ -56,6 +56,8 @@ fn notice_from_row(row: &sqlx::sqlite::SqliteRow) -> StoreResult<Notice> {
         attachments: from_json("notices.attachments", row.get("attachments"))?,
         allow_unsubscribe: row.get("allow_unsubscribe"),
         values: from_json("notices.template_values", row.get("template_values"))?,
+        // Stored with the bilingual change; none yet.
+        english: None,
     })
 }
 

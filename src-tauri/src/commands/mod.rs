@@ -8,6 +8,7 @@ pub mod files;
 pub mod groups;
 pub mod history;
 pub mod notices;
+pub mod templates;
 
 use std::sync::Arc;
 

@@ -13,6 +13,7 @@ import { AttachmentsField } from "../components/AttachmentsField";
 import { VariablesHelp } from "../components/VariablesHelp";
 import { COMPOSE_DEFAULTS, namesUsed, noticeValues, toNewNotice, type ComposeValues } from "./composeForm";
 import { shownChannelName } from "../components/format";
+import { SaveAsTemplateButton, templateContentOf } from "../components/SaveAsTemplateButton";
 
 export default function Compose() {
   const t = useT();
@@ -215,6 +216,7 @@ export default function Compose() {
             <Button type="primary" onClick={review} loading={busy === "send"} disabled={busy === "preview"} data-testid="compose-send">
               {t("compose.review")}
             </Button>
+            <SaveAsTemplateButton content={async () => (await form.validateFields(["title", "body"]).catch(() => null)) && templateContentOf(toNewNotice(form.getFieldsValue(true)))} />
           </Space>
         </Form>
       </Card>

@@ -2,6 +2,7 @@
 import type { ChannelStrategy } from "./ChannelStrategy";
 import type { NoticeAttachment } from "./NoticeAttachment";
 import type { NoticeStatus } from "./NoticeStatus";
+import type { NoticeText } from "./NoticeText";
 
 /**
  * A notice: what to say, to whom, through which channels.
@@ -35,4 +36,4 @@ allowUnsubscribe: boolean,
  * Values given once for everyone (`考试时间` → `12月20日 9:00`), usable in subject and
  * body like a contact's variables.
  */
-values: { [key in string]: string }, };
+values: { [key in string]: string }, english?: NoticeText, };
