@@ -76,7 +76,7 @@ impl NoticeFile {
 /// A notice file that cannot be read, with the line (of the file, from 1) and the key.
 #[derive(Debug, Clone, PartialEq, Eq, Error)]
 pub enum NoticeFileError {
-    #[error("front matter line {line}: unknown key \"{key}\"{}", hint(suggestion))]
+    #[error("front matter line {line}: unknown key \"{key}\"{}", hint(.suggestion))]
     UnknownKey {
         line: usize,
         key: String,
@@ -385,8 +385,8 @@ struct Written<'a> {
     title: Option<&'a str>,
     #[serde(skip_serializing_if = "Option::is_none")]
     subject: Option<&'a str>,
-    #[serde(skip_serializing_if = "<[_]>::is_empty")]
-    channels: &'a [String],
+    #[serde(skip_serializing_if = "Vec::is_empty")]
+    channels: Vec<String>,
     #[serde(skip_serializing_if = "Option::is_none")]
     audience: Option<&'a str>,
     #[serde(skip_serializing_if = "Option::is_none")]
@@ -396,7 +396,7 @@ struct Written<'a> {
     #[serde(skip_serializing_if = "Option::is_none")]
     allow_unsubscribe: Option<bool>,
     #[serde(skip_serializing_if = "BTreeMap::is_empty")]
-    values: &'a BTreeMap<String, String>,
+    values: BTreeMap<String, String>,
     #[serde(skip_serializing_if = "Option::is_none")]
     english: Option<WrittenEnglish<'a>>,
 }
@@ -412,12 +412,12 @@ pub fn write(file: &NoticeFile) -> String {
         name: file.name.as_deref(),
         title: file.title.as_deref(),
         subject: file.subject.as_deref(),
-        channels: &file.channels,
+        channels: file.channels.clone(),
         audience: file.audience.as_deref(),
         strategy: file.strategy.map(|s| s.as_str()),
         urgent: file.urgent,
         allow_unsubscribe: file.allow_unsubscribe,
-        values: &file.values,
+        values: file.values.clone(),
         english: file
             .english
             .as_ref()

@@ -14,6 +14,7 @@ import { VariablesHelp } from "../components/VariablesHelp";
 import { COMPOSE_DEFAULTS, namesUsed, noticeValues, toNewNotice, type ComposeValues } from "./composeForm";
 import { shownChannelName } from "../components/format";
 import { SaveAsTemplateButton, templateContentOf } from "../components/SaveAsTemplateButton";
+import { useTemplatePrefill } from "./useTemplatePrefill";
 
 export default function Compose() {
   const t = useT();
@@ -21,6 +22,7 @@ export default function Compose() {
   const navigate = useNavigate();
   const { message } = App.useApp();
   const [form] = Form.useForm<ComposeValues>();
+  useTemplatePrefill(form);
   const channelIds = Form.useWatch("channelIds", form);
   const values = Form.useWatch("values", form);
   const subject = Form.useWatch("subject", form);

@@ -34,6 +34,9 @@ describe("Templates", () => {
     expect(within(drawer).queryByTestId("template-delete")).toBeNull();
     await user.click(within(drawer).getByTestId("template-use"));
     await waitFor(() => expect(location()).toBe("/compose?template=1"));
+    // Compose opens with the template's content and values.
+    await waitFor(() => expect(screen.getByLabelText("标题")).toHaveValue("考试安排"));
+    expect(screen.getByDisplayValue("植物生理学")).toBeInTheDocument();
   });
 
   it("shows a saved template's earlier versions and deletes it", async () => {
