@@ -95,7 +95,9 @@ pub enum NoticeFileError {
 }
 
 fn hint(suggestion: &Option<&'static str>) -> String {
-    suggestion.map(|s| format!(" (did you mean \"{s}\"?)")).unwrap_or_default()
+    suggestion
+        .map(|s| format!(" (did you mean \"{s}\"?)"))
+        .unwrap_or_default()
 }
 
 impl NoticeFileError {
@@ -147,9 +149,7 @@ pub fn parse(text: &str) -> Result<NoticeFile, NoticeFileError> {
     }
     // The English body follows its marker line, unless the front matter gave it.
     let rest = &lines[body_start.min(lines.len())..];
-    let marker = rest
-        .iter()
-        .position(|l| l.trim().eq_ignore_ascii_case(ENGLISH_MARKER));
+    let marker = rest.iter().position(|l| l.trim().eq_ignore_ascii_case(ENGLISH_MARKER));
     let (main, english_body) = match marker {
         Some(i) => (&rest[..i], Some((body_start + i + 1, rest[i + 1..].join("\n")))),
         None => (rest, None),
@@ -459,11 +459,17 @@ mod tests {
     #[test]
     fn an_unknown_key_is_named_with_its_line_and_the_likely_one() {
         let e = parse("---\ntitle: 通知\nchanels: [sandbox]\n---\n正文\n").unwrap_err();
-        assert_eq!(e.to_string(), "front matter line 3: unknown key \"chanels\" (did you mean \"channels\"?)");
+        assert_eq!(
+            e.to_string(),
+            "front matter line 3: unknown key \"chanels\" (did you mean \"channels\"?)"
+        );
         assert_eq!(e.line(), Some(3));
         assert_eq!(e.code(), "notice_file_unknown_key");
         let e = parse("---\ntitle: 通知\nenglish:\n  subjct: Hi\n  body: Hello\n---\n正文\n").unwrap_err();
-        assert_eq!(e.to_string(), "front matter line 4: unknown key \"english.subjct\" (did you mean \"subject\"?)");
+        assert_eq!(
+            e.to_string(),
+            "front matter line 4: unknown key \"english.subjct\" (did you mean \"subject\"?)"
+        );
     }
 
     #[test]
@@ -485,23 +491,45 @@ mod tests {
         let f = parse("---\nchannels: sandbox, 邮件\n---\n正文\n").unwrap();
         assert_eq!(f.title, None);
         assert_eq!(f.channels, ["sandbox", "邮件"], "a comma-separated line is a list too");
-        assert_eq!(f.require_title().unwrap_err().to_string(), "missing key \"title\": add a line `title: …` to the front matter (or give --title)");
+        assert_eq!(
+            f.require_title().unwrap_err().to_string(),
+            "missing key \"title\": add a line `title: …` to the front matter (or give --title)"
+        );
         let f = parse("只有正文\n").unwrap();
         assert_eq!((f.title, f.body.as_str()), (None, "只有正文"));
     }
 
     #[test]
     fn the_english_version_comes_from_the_front_matter_or_after_the_marker_not_both() {
-        let f = parse("---\ntitle: 通知\nenglish:\n  subject: Notice\n  body: |\n    Hello {{ name }}.\n    Bye.\n---\n你好\n").unwrap();
-        assert_eq!(f.english.unwrap(), NoticeText { subject: Some("Notice".into()), body: "Hello {{ name }}.\nBye.".into() });
+        let f = parse(
+            "---\ntitle: 通知\nenglish:\n  subject: Notice\n  body: |\n    Hello {{ name }}.\n    Bye.\n---\n你好\n",
+        )
+        .unwrap();
+        assert_eq!(
+            f.english.unwrap(),
+            NoticeText {
+                subject: Some("Notice".into()),
+                body: "Hello {{ name }}.\nBye.".into()
+            }
+        );
         let e = parse("---\ntitle: 通知\nenglish:\n  body: Hello\n---\n你好\n<!-- en -->\nHello\n").unwrap_err();
         assert_eq!(e.line(), Some(7));
         assert!(e.to_string().contains("given twice"), "{e}");
         let e = parse("---\ntitle: 通知\nenglish:\n  subject: Notice\n---\n你好\n").unwrap_err();
         assert_eq!(e.line(), Some(3));
-        assert!(e.to_string().starts_with("front matter line 3: \"english\" has no body"), "{e}");
+        assert!(
+            e.to_string()
+                .starts_with("front matter line 3: \"english\" has no body"),
+            "{e}"
+        );
         let f = parse("---\ntitle: 通知\n---\n你好\n<!-- EN -->\nHello\n").unwrap();
-        assert_eq!(f.english.unwrap(), NoticeText { subject: None, body: "Hello".into() });
+        assert_eq!(
+            f.english.unwrap(),
+            NoticeText {
+                subject: None,
+                body: "Hello".into()
+            }
+        );
     }
 
     #[test]

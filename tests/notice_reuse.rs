@@ -31,13 +31,34 @@ async fn a_resend_goes_to_exactly_those_the_notice_did_not_reach() {
 
     let h = Herald::new();
     let mut ids = std::collections::BTreeMap::new();
-    for (name, mail) in [("甲", "jia"), ("乙", "yi"), ("丙", "bing"), ("丁", "ding"), ("戊", "wu")] {
-        let c = h.json(&["contacts", "add", "--name", name, "--email", &format!("{mail}@example.edu.cn")]);
+    for (name, mail) in [
+        ("甲", "jia"),
+        ("乙", "yi"),
+        ("丙", "bing"),
+        ("丁", "ding"),
+        ("戊", "wu"),
+    ] {
+        let c = h.json(&[
+            "contacts",
+            "add",
+            "--name",
+            name,
+            "--email",
+            &format!("{mail}@example.edu.cn"),
+        ]);
         ids.insert(name, c["id"].as_i64().unwrap());
     }
     // 丙 takes nothing through webhooks: no delivery is made, and no channel of the notice can reach them.
     h.json(&["contacts", "edit", &format!("#{}", ids["丙"]), "--opt-out", "webhook"]);
-    h.json(&["channels", "add", "webhook", "--name", "hook", "--url", &format!("{}/in", server.uri())]);
+    h.json(&[
+        "channels",
+        "add",
+        "webhook",
+        "--name",
+        "hook",
+        "--url",
+        &format!("{}/in", server.uri()),
+    ]);
     let n = h.json(&[
         "notices",
         "create",
@@ -55,7 +76,11 @@ async fn a_resend_goes_to_exactly_those_the_notice_did_not_reach() {
     let (code, err) = h.fails(&["notices", "resend", &id_of(&n), "--unreached"]);
     assert_eq!(code, 2, "a draft has reached no one yet: {err}");
     let run = h.json(&["notices", "send", &id_of(&n), "--wait"]);
-    assert_eq!((run["sent"].as_i64(), run["failed"].as_i64()), (Some(2), Some(2)), "{run}");
+    assert_eq!(
+        (run["sent"].as_i64(), run["failed"].as_i64()),
+        (Some(2), Some(2)),
+        "{run}"
+    );
 
     let r = h.json(&["notices", "resend", &id_of(&n), "--unreached"]);
     assert_eq!(r["people"], 2, "{r}");
@@ -110,7 +135,16 @@ fn a_duplicate_keeps_content_audience_and_channels_as_a_new_draft() {
     let d = h.json(&["notices", "duplicate", &id_of(&n)]);
     assert_ne!(d["id"], n["id"]);
     assert_eq!(d["status"], "draft");
-    for key in ["title", "subject", "body", "audience", "channelIds", "channelStrategy", "priority", "values"] {
+    for key in [
+        "title",
+        "subject",
+        "body",
+        "audience",
+        "channelIds",
+        "channelStrategy",
+        "priority",
+        "values",
+    ] {
         assert_eq!(d[key], n[key], "{key}");
     }
     let (code, err) = h.fails(&["notices", "resend", &id_of(&n), "--unreached"]);

@@ -115,12 +115,23 @@ fn a_template_saved_twice_keeps_the_first_as_a_version_and_starts_notices_with_g
     assert!(text.contains("<!-- en -->\nDear {{ 姓名 }}"), "{text}");
     let again = write(&h, "again.md", &text);
     let t3 = h.json(&["templates", "save", "--file", &again, "--name", "补考副本"]);
-    assert_eq!((t3["title"].clone(), t3["body"].clone()), (shown["title"].clone(), shown["body"].clone()));
+    assert_eq!(
+        (t3["title"].clone(), t3["body"].clone()),
+        (shown["title"].clone(), shown["body"].clone())
+    );
 
     // Used with a value given: that value wins, and the draft sends it.
     let out = h
         .cmd()
-        .args(["templates", "use", "补考", "--channel", "sandbox", "--value", "考试时间=1月7日 8:00"])
+        .args([
+            "templates",
+            "use",
+            "补考",
+            "--channel",
+            "sandbox",
+            "--value",
+            "考试时间=1月7日 8:00",
+        ])
         .output()
         .unwrap();
     assert!(out.status.success(), "{}", String::from_utf8_lossy(&out.stderr));

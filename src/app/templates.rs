@@ -26,9 +26,9 @@ impl TemplateInput {
     /// A template from a notice file; `name` (when given) wins over the file's own.
     pub fn from_file(file: NoticeFile, name: Option<String>) -> Result<TemplateInput> {
         let title = file.require_title()?.to_owned();
-        let name = name
-            .or(file.name)
-            .ok_or_else(|| Error::Invalid("a template needs a name: give --name or a `name:` line in the front matter".into()))?;
+        let name = name.or(file.name).ok_or_else(|| {
+            Error::Invalid("a template needs a name: give --name or a `name:` line in the front matter".into())
+        })?;
         Ok(TemplateInput {
             name,
             title,
@@ -120,18 +120,18 @@ impl App {
             .as_ref()
             .filter(|e| !e.body.trim().is_empty())
             .map(|e| NoticeText {
-                subject: e.subject.as_deref().map(str::trim).filter(|s| !s.is_empty()).map(str::to_owned),
+                subject: e
+                    .subject
+                    .as_deref()
+                    .map(str::trim)
+                    .filter(|s| !s.is_empty())
+                    .map(str::to_owned),
                 body: e.body.clone(),
             });
         self.check_content(input.title.trim(), subject, &input.body, &values, english.as_ref())
             .await?;
         let saved = self
-            .audited(
-                "template.save",
-                "template",
-                None,
-                serde_json::json!({"name": name}),
-            )
+            .audited("template.save", "template", None, serde_json::json!({"name": name}))
             .save_template(&TemplateRecord {
                 name: &name,
                 title: input.title.trim(),

@@ -33,7 +33,11 @@ async fn new_notice(app: &App, a: NoticeCreateArgs) -> anyhow::Result<NewNotice>
         Some(t) => t,
         None => file.require_title().map_err(crate::Error::from)?.to_owned(),
     };
-    let channel_names = if a.channels.is_empty() { file.channels } else { a.channels };
+    let channel_names = if a.channels.is_empty() {
+        file.channels
+    } else {
+        a.channels
+    };
     if channel_names.is_empty() {
         return Err(crate::Error::from(crate::notice_file::NoticeFileError::Missing { key: "channels" }).into());
     }

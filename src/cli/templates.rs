@@ -114,8 +114,9 @@ pub async fn run(app: &App, cmd: TemplatesCmd, json: bool) -> anyhow::Result<()>
                     let text = crate::files::read_regular_text(&path, TEXT_FILE_BYTES).map_err(|e| {
                         crate::Error::Invalid(format!("cannot read the notice file {}: {e}", path.display()))
                     })?;
-                    let file = notice_file::parse(&text)
-                        .map_err(|e| anyhow::Error::new(crate::Error::from(e)).context(format!("{}", path.display())))?;
+                    let file = notice_file::parse(&text).map_err(|e| {
+                        anyhow::Error::new(crate::Error::from(e)).context(format!("{}", path.display()))
+                    })?;
                     app.save_template(TemplateInput::from_file(file, a.name)?).await?
                 }
                 (None, None) => unreachable!("clap requires --from-notice or --file"),

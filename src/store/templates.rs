@@ -95,22 +95,20 @@ impl Store {
                 .await?;
                 id
             }
-            None => {
-                sqlx::query_scalar(
-                    "INSERT INTO templates (name, title, subject, body, template_values, english, created_at, updated_at) \
+            None => sqlx::query_scalar(
+                "INSERT INTO templates (name, title, subject, body, template_values, english, created_at, updated_at) \
                      VALUES (?, ?, ?, ?, ?, ?, ?, ?) RETURNING id",
-                )
-                .bind(t.name)
-                .bind(t.title)
-                .bind(t.subject.unwrap_or_default())
-                .bind(t.body)
-                .bind(json_of(t.values))
-                .bind(english_json(t.english))
-                .bind(&now)
-                .bind(&now)
-                .fetch_one(&mut *tx)
-                .await?
-            }
+            )
+            .bind(t.name)
+            .bind(t.title)
+            .bind(t.subject.unwrap_or_default())
+            .bind(t.body)
+            .bind(json_of(t.values))
+            .bind(english_json(t.english))
+            .bind(&now)
+            .bind(&now)
+            .fetch_one(&mut *tx)
+            .await?,
         };
         tx.audit_about(id);
         tx.commit().await?;
