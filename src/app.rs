@@ -28,13 +28,16 @@ mod kinds;
 mod notice_variables;
 mod preview;
 mod providers;
+mod reuse;
 mod settings;
+mod templates;
 mod test_send;
 mod unsubscribe;
 mod versions;
 pub use after_send::{reminder_text, AfterSendError};
 pub use kinds::read_setting_file;
 pub use settings::{SettingChange, DEFAULT_CONFIRM_ABOVE};
+pub use templates::BUILTIN_TEMPLATES;
 pub use test_send::TestSendError;
 pub use unsubscribe::addresses_in;
 
@@ -146,6 +149,7 @@ impl App {
             wake: watch::channel(0).0,
         };
         app.ensure_sandbox_channel().await?;
+        app.ensure_builtin_templates().await?;
         // Opening must not fail over this: the move is tried again at the next start.
         if let Err(e) = app.move_credential_headers_out().await {
             tracing::warn!("cannot move credential headers to the secret store yet: {e}");

@@ -30,6 +30,9 @@ pub enum Error {
     /// A test to the user alone that cannot be sent (me not set, or unreachable).
     #[error(transparent)]
     TestSend(#[from] crate::app::TestSendError),
+    /// A notice file (Markdown with front matter) that cannot be read: its line and key.
+    #[error(transparent)]
+    NoticeFile(#[from] crate::notice_file::NoticeFileError),
     /// The caller asked for something that does not fit the data (a message for a person).
     #[error("{0}")]
     Invalid(String),
@@ -49,6 +52,7 @@ impl Error {
             Error::AfterSend(e) => e.code(),
             Error::Check(e) => e.code(),
             Error::TestSend(e) => e.code(),
+            Error::NoticeFile(e) => e.code(),
             Error::Invalid(_) => "invalid",
         }
     }

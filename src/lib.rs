@@ -27,6 +27,7 @@ pub mod files;
 pub mod import;
 pub mod model;
 pub mod notice_check;
+pub mod notice_file;
 pub mod outbox;
 pub mod private;
 pub mod providers;

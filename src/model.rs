@@ -17,6 +17,7 @@ mod check;
 mod link;
 mod settings;
 mod smtp;
+mod templates;
 mod unsubscribe;
 pub use after_send::*;
 pub use attachments::*;
@@ -26,6 +27,7 @@ pub use check::*;
 pub use link::*;
 pub use settings::*;
 pub use smtp::*;
+pub use templates::*;
 pub use unsubscribe::*;
 
 /// A channel kind's id as stored and shown (`smtp`, `dingtalk_robot`). The kinds themselves,

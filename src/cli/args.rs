@@ -36,6 +36,9 @@ pub enum Command {
     /// Compose, list and send notices.
     #[command(subcommand)]
     Notices(NoticesCmd),
+    /// Saved notice contents to start from (five bilingual ones are built in).
+    #[command(subcommand)]
+    Templates(super::templates::TemplatesCmd),
     /// The configured channels (sandbox, e-mail, SMS, robots, webhooks).
     #[command(subcommand)]
     Channels(ChannelsCmd),
@@ -303,6 +306,16 @@ pub enum NoticesCmd {
     /// its channels where you have an address; it stays a draft. Waits for the message to go
     /// unless another process dispatches (the desktop app).
     Test { id: i64 },
+    /// A new draft with the same content, audience and channels as a notice.
+    Duplicate { id: i64 },
+    /// A new draft of a sent notice for exactly the people it did not reach (failed,
+    /// cancelled, or no address) who have a usable address on one of its channels.
+    Resend {
+        id: i64,
+        /// Only those it did not reach (the one kind of resend there is; required, to say so).
+        #[arg(long, required = true)]
+        unreached: bool,
+    },
     /// Send a draft notice now: its deliveries go to the outbox for the dispatcher.
     Send {
         id: i64,
@@ -326,25 +339,29 @@ pub struct NoticePreviewArgs {
 
 #[derive(Debug, Args)]
 pub struct NoticeCreateArgs {
-    #[arg(long)]
-    pub title: String,
+    /// A Markdown file with front matter (title, subject, channels, audience, values, English
+    /// version: docs/NOTICE-FILES.md); flags given beside it win over what it says.
+    #[arg(long, value_name = "FILE.md", conflicts_with_all = ["body", "body_file"])]
+    pub file: Option<PathBuf>,
+    #[arg(long, required_unless_present = "file")]
+    pub title: Option<String>,
     /// Subject line (default: the title). May use variables such as {{ name }}.
     #[arg(long)]
     pub subject: Option<String>,
     /// The body in Markdown. May use variables such as {{ name }}, {{ class }}.
-    #[arg(long, conflicts_with = "body_file", required_unless_present = "body_file")]
+    #[arg(long, conflicts_with = "body_file", required_unless_present_any = ["body_file", "file"])]
     pub body: Option<String>,
     /// Read the body from a Markdown file (UTF-8).
     #[arg(long, value_name = "FILE.md")]
     pub body_file: Option<PathBuf>,
     /// Channel name; repeat for several.
-    #[arg(long = "channel", required = true)]
+    #[arg(long = "channel", required_unless_present = "file")]
     pub channels: Vec<String>,
-    /// Who gets it: `all`, or items joined by `;`: `group:NAME` (a group or segment),
-    /// `contacts:ID,ID`, `rule:CONDITIONS`; `-` before an item leaves it out, e.g.
+    /// Who gets it (default `all`): `all`, or items joined by `;`: `group:NAME` (a group or
+    /// segment), `contacts:ID,ID`, `rule:CONDITIONS`; `-` before an item leaves it out, e.g.
     /// "group:农学院2024级; group:班干部; -contacts:12". Groups and rules are resolved when sent.
-    #[arg(long, default_value = "all")]
-    pub audience: String,
+    #[arg(long)]
+    pub audience: Option<String>,
     /// Send before everything else.
     #[arg(long)]
     pub urgent: bool,

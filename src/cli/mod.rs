@@ -11,6 +11,7 @@ mod notice_versions;
 mod notices;
 mod output;
 mod settings;
+mod templates;
 
 use std::process::ExitCode;
 
@@ -59,6 +60,7 @@ pub fn main() -> ExitCode {
                         | crate::Error::Compose(_)
                         | crate::Error::Import(_)
                         | crate::Error::TestSend(_)
+                        | crate::Error::NoticeFile(_)
                 ) || matches!(e, crate::Error::AfterSend(a) if !matches!(a, crate::app::AfterSendError::ReadsUnavailable { .. }))
             });
             ExitCode::from(if usage { 2 } else { 1 })
@@ -76,6 +78,7 @@ async fn run(cli: Cli) -> anyhow::Result<()> {
         Command::Groups(cmd) => groups::run(&app, cmd, json).await,
         Command::Audience(cmd) => groups::run_audience(&app, cmd, json).await,
         Command::Notices(cmd) => notices::run(&app, cmd, json).await,
+        Command::Templates(cmd) => templates::run(&app, cmd, json).await,
         Command::Channels(cmd) => channels::run(&app, cmd, json).await,
         Command::Dispatch(args) => dispatch::run(&app, args, json).await,
         Command::Runs(cmd) => dispatch::run_runs(&app, cmd, json).await,

@@ -10,6 +10,16 @@ use crate::App;
 pub(super) const TEXT_FILE_BYTES: u64 = 4 * 1024 * 1024;
 
 async fn new_notice(app: &App, a: NoticeCreateArgs) -> anyhow::Result<NewNotice> {
+    // A notice file first; every flag given beside it wins over what it says.
+    let file = match &a.file {
+        Some(path) => {
+            let text = crate::files::read_regular_text(path, TEXT_FILE_BYTES)
+                .map_err(|e| crate::Error::Invalid(format!("cannot read the notice file {}: {e}", path.display())))?;
+            crate::notice_file::parse(&text)
+                .map_err(|e| anyhow::Error::new(crate::Error::from(e)).context(format!("{}", path.display())))?
+        }
+        None => crate::notice_file::NoticeFile::default(),
+    };
     let body = match (a.body, a.body_file) {
         (Some(body), _) => body,
         (None, Some(path)) => {
@@ -17,29 +27,45 @@ async fn new_notice(app: &App, a: NoticeCreateArgs) -> anyhow::Result<NewNotice>
             crate::files::read_regular_text(&path, TEXT_FILE_BYTES)
                 .map_err(|e| crate::Error::Invalid(format!("cannot read the body file {}: {e}", path.display())))?
         }
-        (None, None) => unreachable!("clap requires --body or --body-file"),
+        (None, None) => file.body.clone(),
     };
+    let title = match a.title {
+        Some(t) => t,
+        None => file.require_title().map_err(crate::Error::from)?.to_owned(),
+    };
+    let channel_names = if a.channels.is_empty() {
+        file.channels
+    } else {
+        a.channels
+    };
+    if channel_names.is_empty() {
+        return Err(crate::Error::from(crate::notice_file::NoticeFileError::Missing { key: "channels" }).into());
+    }
     let mut channel_ids = Vec::new();
-    for name in &a.channels {
+    for name in &channel_names {
         channel_ids.push(app.channel_by_name(name).await?.id);
     }
     let (english, channel_versions) = super::notice_versions::versions(app, a.versions).await?;
+    let mut values = file.values;
+    values.extend(a.values);
+    let strategy = if a.fallback {
+        ChannelStrategy::PreferredThenFallback
+    } else {
+        file.strategy.unwrap_or(ChannelStrategy::All)
+    };
     Ok(NewNotice {
-        title: a.title,
-        subject: a.subject,
+        title,
+        subject: a.subject.or(file.subject),
         body,
-        audience: Some(a.audience),
+        audience: Some(a.audience.or(file.audience).unwrap_or_else(|| "all".into())),
         channel_ids,
-        channel_strategy: Some(if a.fallback {
-            ChannelStrategy::PreferredThenFallback
-        } else {
-            ChannelStrategy::All
-        }),
-        urgent: Some(a.urgent),
+        channel_strategy: Some(strategy),
+        urgent: Some(a.urgent || file.urgent.unwrap_or(false)),
         attachments: Some(a.attachments.iter().map(|p| p.to_string_lossy().into_owned()).collect()),
-        allow_unsubscribe: Some(a.allow_unsubscribe),
-        values: (!a.values.is_empty()).then(|| a.values.into_iter().collect()),
-        english,
+        allow_unsubscribe: Some(a.allow_unsubscribe || file.allow_unsubscribe.unwrap_or(false)),
+        values: (!values.is_empty()).then_some(values),
+        // An English version given by flags wins over the file's.
+        english: english.or(file.english),
         channel_versions,
     })
 }
@@ -135,6 +161,30 @@ pub async fn run(app: &App, cmd: NoticesCmd, json: bool) -> anyhow::Result<()> {
             })
         }
         NoticesCmd::Test { id } => super::settings::send_test(app, id, json).await,
+        NoticesCmd::Duplicate { id } => {
+            let n = app.duplicate_notice(id).await?;
+            emit(json, &n, || {
+                println!("created notice {} as a copy of notice {id} ({})", n.id, n.title);
+                println!("audience: {}", n.audience_text);
+                println!("check and send it with: herald notices send {}", n.id);
+            })
+        }
+        NoticesCmd::Resend { id, unreached: _ } => {
+            let r = app.resend_unreached(id).await?;
+            emit(json, &r, || {
+                println!(
+                    "created notice {} for the {} people notice {id} did not reach",
+                    r.notice.id, r.people
+                );
+                if r.no_address > 0 {
+                    println!(
+                        "left out {} more who have no usable address on its channels (add an address or another channel, then duplicate the notice)",
+                        r.no_address
+                    );
+                }
+                println!("check and send it with: herald notices send {}", r.notice.id);
+            })
+        }
         NoticesCmd::Send { id, wait } => {
             let run = app.send_notice(id).await?;
             if wait {

@@ -16,10 +16,12 @@ mod counts;
 mod deliveries;
 mod groups;
 mod notices;
+mod reuse;
 mod runs;
 mod sandbox;
 mod settings;
 mod stats;
+mod templates;
 
 pub use after_send::{AfterSendRow, RecallCall, RecallWrite, ReminderRecord, SharedRecall};
 pub use audience::{AudienceFilter, ContactColumn, TextTest};
@@ -31,7 +33,9 @@ pub use control::RetryScope;
 pub use deliveries::{ClaimedDelivery, DeliveryResult, RecordedOutcome, MAX_INTERRUPTIONS};
 pub use groups::{GroupRow, Reach};
 pub use notices::NoticeRecord;
+pub use reuse::Unreached;
 pub use runs::{AddressSource, FrozenVariables};
+pub use templates::TemplateRecord;
 
 use std::path::{Path, PathBuf};
 use std::sync::Arc;

@@ -7,6 +7,7 @@ import Dashboard from "./pages/Dashboard";
 import Groups from "./pages/Groups";
 import History from "./pages/History";
 import Notices from "./pages/Notices";
+import Templates from "./pages/Templates";
 import RunPage from "./pages/RunPage";
 import Schedules from "./pages/Schedules";
 import Settings from "./pages/Settings";
@@ -19,6 +20,7 @@ export function AppRoutes() {
         <Route index element={<Dashboard />} />
         <Route path="compose" element={<Compose />} />
         <Route path="notices" element={<Notices />} />
+        <Route path="templates" element={<Templates />} />
         <Route path="contacts" element={<Contacts />} />
         <Route path="groups" element={<Groups />} />
         <Route path="schedules" element={<Schedules />} />

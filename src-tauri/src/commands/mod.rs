@@ -9,6 +9,7 @@ pub mod groups;
 pub mod history;
 pub mod notices;
 pub mod settings;
+pub mod templates;
 
 use std::sync::Arc;
 

@@ -13,10 +13,12 @@ import { formatTime, shownChannelName } from "../components/format";
 import { LivePreview } from "../components/LivePreview";
 import { PageHeader } from "../components/PageHeader";
 import { ReviewModal } from "../components/ReviewModal";
+import { SaveAsTemplateButton, templateContentOf } from "../components/SaveAsTemplateButton";
 import { VariablesHelp } from "../components/VariablesHelp";
 import { useDraft } from "../hooks/useDraft";
 import { useLoader } from "../hooks/useLoader";
 import { useLanguage, useT } from "../i18n";
+import { useTemplatePrefill } from "./useTemplatePrefill";
 import {
   COMPOSE_DEFAULTS,
   fromNotice,
@@ -51,6 +53,7 @@ export default function Compose() {
   const [params] = useSearchParams();
   const opened = Number(params.get("notice")) || undefined;
   const [form] = Form.useForm<ComposeValues>();
+  useTemplatePrefill(form);
   const channelIds = Form.useWatch("channelIds", form);
   const values = Form.useWatch("values", form);
   const subject = Form.useWatch("subject", form);
@@ -393,6 +396,12 @@ export default function Compose() {
                 {t("compose.review")}
               </Button>
             )}
+            <SaveAsTemplateButton
+              content={async () =>
+                (await form.validateFields(["title", "body"]).catch(() => null)) &&
+                templateContentOf(toNewNotice({ ...COMPOSE_DEFAULTS, ...form.getFieldsValue(true) } as ComposeValues))
+              }
+            />
           </Space>
         </Form>
       </Card>

@@ -7,6 +7,7 @@ import { DeliveryPreviewModal } from "../components/DeliveryPreviewModal";
 import { ErrorAlert } from "../components/ErrorAlert";
 import { formatAudience, formatTime } from "../components/format";
 import { PageHeader } from "../components/PageHeader";
+import { NoticeReuseButtons } from "../components/NoticeReuseButtons";
 import { NoticeStageTag } from "../components/StatusTag";
 import { useLoader } from "../hooks/useLoader";
 import { useT } from "../i18n";
@@ -94,7 +95,7 @@ export default function Notices() {
     {
       title: t("notices.runs"),
       key: "runs",
-      width: 180,
+      width: 320,
       render: (_: unknown, n) => (
         <Space size="small" wrap>
           <Button size="small" onClick={() => setPreviewing(n)} data-testid={`notice-preview-${n.id}`}>
@@ -114,6 +115,7 @@ export default function Notices() {
               {t("notices.viewRuns")}
             </Link>
           )}
+          <NoticeReuseButtons notice={n} />
         </Space>
       ),
     },
