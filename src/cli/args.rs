@@ -267,7 +267,7 @@ pub enum DemoCmd {
 #[derive(Debug, Subcommand)]
 pub enum NoticesCmd {
     /// Compose a notice (a draft until sent).
-    Create(NoticeCreateArgs),
+    Create(Box<NoticeCreateArgs>),
     /// List notices, newest first.
     List {
         /// Only notices at this stage (sending: their latest run is still going).

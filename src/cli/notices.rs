@@ -73,7 +73,7 @@ async fn new_notice(app: &App, a: NoticeCreateArgs) -> anyhow::Result<NewNotice>
 pub async fn run(app: &App, cmd: NoticesCmd, json: bool) -> anyhow::Result<()> {
     match cmd {
         NoticesCmd::Create(a) => {
-            let input = new_notice(app, a).await?;
+            let input = new_notice(app, *a).await?;
             let n = app.create_notice(input).await?;
             emit(json, &n, || {
                 println!(
