@@ -3,7 +3,7 @@ import { beforeEach, describe, expect, it, vi } from "vitest";
 import * as api from "../api";
 import { channelVersionsOf, englishOf } from "../pages/composeForm";
 import { makeContact } from "../test/fixtures";
-import { CommandError, db, resetApiMock } from "../test/mockGroupsApi";
+import { db, resetApiMock } from "../test/mockGroupsApi";
 import { renderApp } from "../test/render";
 
 vi.mock("../api", () => import("../test/mockGroupsApi"));
@@ -24,20 +24,38 @@ async function openCompose() {
   return view;
 }
 
+type User = ReturnType<typeof renderApp>["user"];
+
+async function next(user: User, to: string) {
+  await user.click(screen.getByTestId("compose-next"));
+  await waitFor(() => expect(screen.getByTestId(`compose-step-${to}`)).toBeVisible());
+}
+
+/** The input of the last draft saved. */
+function lastSaved(): api.NewNotice {
+  const calls = vi.mocked(api.saveDraft).mock.calls;
+  return calls[calls.length - 1][1];
+}
+
 describe("English version and channels' own versions", () => {
-  it("are sent with the notice, and the review says how many get each version", async () => {
+  it("are saved with the notice, and the review says how many get each version", async () => {
     const { user } = await openCompose();
     await user.type(screen.getByTestId("compose-title"), "期末考试");
     await user.type(screen.getByTestId("compose-body"), "同学们好");
     await user.click(within(screen.getByTestId("compose-english")).getByText("英文版本（可选）"));
     await user.type(screen.getByTestId("compose-english-subject"), "Final exam");
     await user.type(screen.getByTestId("compose-english-body"), "Hello {{{{ name }}");
+    await next(user, "audience");
+    await user.click(screen.getByTestId("audience-all"));
+    // A channel's own text is written where the channel is chosen.
+    await next(user, "channels");
     await user.click(within(screen.getByTestId("compose-channel-versions")).getByText("各渠道专用内容（可选）"));
     await user.type(screen.getByTestId("compose-version-沙盒"), "考试通知，详见邮件");
-
+    await next(user, "when");
     await user.click(screen.getByTestId("compose-send"));
+
     expect(await screen.findByTestId("review-versions")).toHaveTextContent("中文 1 人，英文 1 人");
-    expect(api.createNotice).toHaveBeenCalledWith(
+    expect(lastSaved()).toEqual(
       expect.objectContaining({
         english: { subject: "Final exam", body: "Hello {{ name }}" },
         channelVersions: [{ channelId: 1, body: "考试通知，详见邮件" }],
@@ -49,9 +67,13 @@ describe("English version and channels' own versions", () => {
     const { user } = await openCompose();
     await user.type(screen.getByTestId("compose-title"), "通知");
     await user.type(screen.getByTestId("compose-body"), "正文");
+    await next(user, "audience");
+    await user.click(screen.getByTestId("audience-all"));
+    await next(user, "channels");
+    await next(user, "when");
     await user.click(screen.getByTestId("compose-send"));
     await screen.findByTestId("review-recipients");
-    const sent = vi.mocked(api.createNotice).mock.calls[0][0];
+    const sent = lastSaved();
     expect(sent.english).toBeUndefined();
     expect(sent.channelVersions).toBeUndefined();
     expect(screen.queryByTestId("review-versions")).not.toBeInTheDocument();
@@ -59,23 +81,21 @@ describe("English version and channels' own versions", () => {
 
   it("puts a refusal of the English body on its field", async () => {
     const text = "英文正文第 2 行第 9 列的变量 rooom 无法识别";
-    vi.mocked(api.createNotice).mockRejectedValueOnce(
-      new CommandError("compose_unknown_variable", "the english.body uses `rooom`", {
-        field: "english.body",
-        line: "2",
-        column: "9",
-        messageZh: text,
-        messageEn: "the english.body uses `rooom`",
-      }),
-    );
+    db.draftProblem = {
+      code: "compose_unknown_variable",
+      field: "english.body",
+      message: "the english.body uses `rooom`",
+      params: { field: "english.body", line: "2", column: "9", messageZh: text, messageEn: "the english.body uses `rooom`" },
+    };
     const { user } = await openCompose();
     await user.type(screen.getByTestId("compose-title"), "通知");
     await user.type(screen.getByTestId("compose-body"), "正文");
     await user.click(within(screen.getByTestId("compose-english")).getByText("英文版本（可选）"));
     await user.type(screen.getByTestId("compose-english-body"), "Dear student,\nroom {{{{ rooom }}");
-    await user.click(screen.getByTestId("compose-send"));
+    await user.click(screen.getByTestId("compose-next"));
     const field = screen.getByTestId("compose-english-body").closest(".ant-form-item") as HTMLElement;
     expect(await within(field).findByText(text)).toBeInTheDocument();
+    expect(screen.getByTestId("compose-step-content")).toBeVisible();
   });
 });
 
