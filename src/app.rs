@@ -511,7 +511,11 @@ impl App {
 
     /// The newest messages in the sandbox inbox.
     pub async fn sandbox_messages(&self, limit: i64) -> Result<Vec<SandboxMessage>> {
-        Ok(self.store.list_sandbox_messages(limit.clamp(1, 10_000)).await?)
+        let mut messages = self.store.list_sandbox_messages(limit.clamp(1, 10_000)).await?;
+        for m in &mut messages {
+            m.html = compose::email::render(&m.body, &m.subject, None).html;
+        }
+        Ok(messages)
     }
 
     /// Remembers the interface language.

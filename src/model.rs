@@ -852,7 +852,12 @@ pub struct SandboxMessage {
     pub channel_name: String,
     pub recipient: String,
     pub subject: String,
+    /// The Markdown as it arrived.
     pub body: String,
+    /// The same as a mail client shows it, made by the e-mail renderer, so the inbox shows
+    /// **bold** as bold rather than its asterisks.
+    #[serde(default)]
+    pub html: String,
     pub received_at: String,
 }
 

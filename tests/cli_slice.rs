@@ -91,6 +91,10 @@ fn a_notice_goes_from_compose_to_history_on_an_empty_data_dir() {
         "{bodies:?}"
     );
     assert!(bodies.contains(&"李雷同学：\n\n请于**周五**前提交材料。"), "{bodies:?}");
+    // The inbox shows it as a mail client would: bold, not asterisks.
+    let html = inbox[0]["html"].as_str().unwrap();
+    assert!(html.contains("<strong") && html.contains("周五</strong>"), "{html}");
+    assert!(!html.contains("**"), "{html}");
 
     // Sent notices do not change; sending again is refused with a reason.
     let (code, err) = h.fails(&["notices", "send", &notice_id]);

@@ -76,6 +76,8 @@ impl Store {
             recipient: r.get("recipient"),
             subject: r.get("subject"),
             body: r.get("body"),
+            // Rendered by the app, which knows how a notice looks.
+            html: String::new(),
             received_at: r.get("received_at"),
         })
         .collect())

@@ -50,7 +50,20 @@ export function SandboxInbox() {
         pagination={{ pageSize: 20, hideOnSinglePage: true }}
         expandable={{
           expandedRowRender: (m) => (
-            <Typography.Paragraph style={{ whiteSpace: "pre-wrap", margin: 0 }}>{m.body}</Typography.Paragraph>
+            <>
+              {/* As a mail client shows it, in a frame that runs no script and reaches nothing. */}
+              <iframe
+                title={m.subject}
+                sandbox=""
+                srcDoc={m.html}
+                data-testid={`sandbox-html-${m.id}`}
+                style={{ width: "100%", height: 280, border: "1px solid #f0f0f0", borderRadius: 6 }}
+              />
+              <Typography.Text type="secondary">{t("sandbox.source")}</Typography.Text>
+              <Typography.Paragraph style={{ whiteSpace: "pre-wrap", margin: 0 }} data-testid={`sandbox-source-${m.id}`}>
+                {m.body}
+              </Typography.Paragraph>
+            </>
           ),
         }}
         locale={{ emptyText: t("sandbox.empty") }}

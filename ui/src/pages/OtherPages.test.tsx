@@ -26,7 +26,14 @@ describe("Channels", () => {
       makeChannel({ id: 1, name: "沙盒" }),
       makeChannel({ id: 2, name: "学院邮箱", kind: "smtp", enabled: false, paused: true, pausedReason: "认证失败", health: "paused" }),
     ];
-    db.sandbox = [makeSandboxMessage({ recipient: "张三 <zs@example.edu.cn>", subject: "期末考试安排", body: "张三同学好，考试在周五。" })];
+    db.sandbox = [
+      makeSandboxMessage({
+        recipient: "张三 <zs@example.edu.cn>",
+        subject: "期末考试安排",
+        body: "张三同学好，考试在**周五**。",
+        html: "<p>张三同学好，考试在<strong>周五</strong>。</p>",
+      }),
+    ];
     const { user } = renderApp("/channels");
     const channels = await screen.findByTestId("channels-table");
     expect(await within(channels).findByText("学院邮箱")).toBeInTheDocument();
@@ -38,7 +45,9 @@ describe("Channels", () => {
     const inbox = screen.getByTestId("sandbox-inbox");
     const row = (await within(inbox).findByText("张三 <zs@example.edu.cn>")).closest("tr") as HTMLElement;
     await user.click(within(row).getByRole("button"));
-    expect(await within(inbox).findByText("张三同学好，考试在周五。")).toBeInTheDocument();
+    // As a mail client shows it (the backend's rendering), and the Markdown it came as.
+    expect(await within(inbox).findByTestId("sandbox-html-1")).toHaveAttribute("srcdoc", "<p>张三同学好，考试在<strong>周五</strong>。</p>");
+    expect(within(inbox).getByTestId("sandbox-source-1")).toHaveTextContent("张三同学好，考试在**周五**。");
 
     await user.click(screen.getByTestId("sandbox-refresh"));
     await waitFor(() => expect(api.listSandboxMessages).toHaveBeenCalledTimes(2));

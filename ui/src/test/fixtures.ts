@@ -143,6 +143,7 @@ export function makeSandboxMessage(over: Partial<SandboxMessage> = {}): SandboxM
     recipient: "张三 <zhangsan@example.edu.cn>",
     subject: "期末考试安排",
     body: "张三同学好",
+    html: `<p>${over.body ?? "张三同学好"}</p>`,
     receivedAt: AT,
     ...over,
   };

@@ -3,4 +3,13 @@
 /**
  * A message that the sandbox channel "delivered" into the local inbox.
  */
-export type SandboxMessage = { id: number, deliveryId: number | null, channelName: string, recipient: string, subject: string, body: string, receivedAt: string, };
+export type SandboxMessage = { id: number, deliveryId: number | null, channelName: string, recipient: string, subject: string, 
+/**
+ * The Markdown as it arrived.
+ */
+body: string, 
+/**
+ * The same as a mail client shows it, made by the e-mail renderer, so the inbox shows
+ * **bold** as bold rather than its asterisks.
+ */
+html: string, receivedAt: string, };
