@@ -218,25 +218,10 @@ fn key_line(fm: &[&str], key: &str, parent: Option<&str>) -> Option<usize> {
 fn closest(key: &str, known: &[&'static str]) -> Option<&'static str> {
     known
         .iter()
-        .map(|k| (distance(key, k), *k))
+        .map(|k| (crate::compose::variables::distance(key, k), *k))
         .filter(|(d, _)| *d <= 2)
         .min()
         .map(|(_, k)| k)
-}
-
-fn distance(a: &str, b: &str) -> usize {
-    let b: Vec<char> = b.chars().collect();
-    let mut row: Vec<usize> = (0..=b.len()).collect();
-    for (i, ca) in a.chars().enumerate() {
-        let mut prev = row[0];
-        row[0] = i + 1;
-        for (j, cb) in b.iter().enumerate() {
-            let cur = row[j + 1];
-            row[j + 1] = (prev + usize::from(ca != *cb)).min(row[j] + 1).min(cur + 1);
-            prev = cur;
-        }
-    }
-    row[b.len()]
 }
 
 fn read_front_matter(fm: &[&str], file: &mut NoticeFile) -> Result<(), NoticeFileError> {

@@ -120,7 +120,7 @@ pub fn date_of_stored(at: &str) -> String {
 }
 
 /// Edit distance in characters (not bytes: `姓明` is one step from `姓名`).
-fn distance(a: &str, b: &str) -> usize {
+pub(crate) fn distance(a: &str, b: &str) -> usize {
     let b: Vec<char> = b.chars().collect();
     let mut row: Vec<usize> = (0..=b.len()).collect();
     for (i, ca) in a.chars().enumerate() {

@@ -85,33 +85,62 @@ fn notice_from_row(row: &sqlx::sqlite::SqliteRow) -> StoreResult<Notice> {
     })
 }
 
+/// What a notice says and where it goes, as columns: written the same way by a new notice and
+/// by a draft written over.
+const CONTENT_COLUMNS: [&str; 13] = [
+    "title",
+    "subject",
+    "body",
+    "audience",
+    "channel_ids",
+    "channel_strategy",
+    "priority",
+    "attachments",
+    "allow_unsubscribe",
+    "template_values",
+    "english_subject",
+    "english_body",
+    "channel_versions",
+];
+
+/// Binds a [`NoticeRecord`]'s [`CONTENT_COLUMNS`] in their order to a query of either kind
+/// (a macro, since `query` and `query_scalar` are different types with the same `bind`).
+macro_rules! bind_content {
+    ($query:expr, $n:expr) => {{
+        let n: &NoticeRecord = $n;
+        $query
+            .bind(n.title)
+            .bind(n.subject)
+            .bind(n.body)
+            .bind(n.audience)
+            .bind(serde_json::to_string(n.channel_ids).unwrap_or_else(|_| "[]".into()))
+            .bind(n.channel_strategy.as_str())
+            .bind(n.priority)
+            .bind(serde_json::to_string(n.attachments).unwrap_or_else(|_| "[]".into()))
+            .bind(n.allow_unsubscribe)
+            .bind(serde_json::to_string(n.values).unwrap_or_else(|_| "{}".into()))
+            .bind(n.english.and_then(|e| e.subject.as_deref()))
+            .bind(n.english.map(|e| e.body.as_str()))
+            .bind(serde_json::to_string(n.channel_versions).unwrap_or_else(|_| "[]".into()))
+    }};
+}
+
 impl Store {
     /// Stores a new draft notice.
     pub async fn insert_notice(&self, n: &NoticeRecord<'_>) -> StoreResult<Notice> {
         let now = clock::now_str();
         let mut tx = self.begin_write().await?;
-        let id: i64 = sqlx::query_scalar(
-            "INSERT INTO notices (title, subject, body, audience, channel_ids, channel_strategy, priority, created_by, created_at, updated_at, attachments, allow_unsubscribe, template_values, english_subject, english_body, channel_versions) \
-             VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?) RETURNING id",
-        )
-        .bind(n.title)
-        .bind(n.subject)
-        .bind(n.body)
-        .bind(n.audience)
-        .bind(serde_json::to_string(n.channel_ids).unwrap_or_else(|_| "[]".into()))
-        .bind(n.channel_strategy.as_str())
-        .bind(n.priority)
-        .bind(n.created_by)
-        .bind(&now)
-        .bind(&now)
-        .bind(serde_json::to_string(n.attachments).unwrap_or_else(|_| "[]".into()))
-        .bind(n.allow_unsubscribe)
-        .bind(serde_json::to_string(n.values).unwrap_or_else(|_| "{}".into()))
-        .bind(n.english.and_then(|e| e.subject.as_deref()))
-        .bind(n.english.map(|e| e.body.as_str()))
-        .bind(serde_json::to_string(n.channel_versions).unwrap_or_else(|_| "[]".into()))
-        .fetch_one(&mut *tx)
-        .await?;
+        let columns = CONTENT_COLUMNS.join(", ");
+        let marks = vec!["?"; CONTENT_COLUMNS.len() + 3].join(", ");
+        let sql = format!(
+            "INSERT INTO notices ({columns}, created_by, created_at, updated_at) VALUES ({marks}) RETURNING id"
+        );
+        let id: i64 = bind_content!(sqlx::query_scalar(&sql), n)
+            .bind(n.created_by)
+            .bind(&now)
+            .bind(&now)
+            .fetch_one(&mut *tx)
+            .await?;
         tx.audit_about(id);
         tx.commit().await?;
         self.get_notice(id).await
@@ -121,29 +150,17 @@ impl Store {
     /// another window or the CLI) is left as it is and refused.
     pub async fn update_draft(&self, id: i64, n: &NoticeRecord<'_>) -> StoreResult<Notice> {
         let mut tx = self.begin_write().await?;
-        let updated = sqlx::query(
-            "UPDATE notices SET title = ?, subject = ?, body = ?, audience = ?, channel_ids = ?, channel_strategy = ?, priority = ?, \
-             updated_at = ?, attachments = ?, allow_unsubscribe = ?, template_values = ?, english_subject = ?, english_body = ?, channel_versions = ? \
-             WHERE id = ? AND status = 'draft'",
-        )
-        .bind(n.title)
-        .bind(n.subject)
-        .bind(n.body)
-        .bind(n.audience)
-        .bind(serde_json::to_string(n.channel_ids).unwrap_or_else(|_| "[]".into()))
-        .bind(n.channel_strategy.as_str())
-        .bind(n.priority)
-        .bind(clock::now_str())
-        .bind(serde_json::to_string(n.attachments).unwrap_or_else(|_| "[]".into()))
-        .bind(n.allow_unsubscribe)
-        .bind(serde_json::to_string(n.values).unwrap_or_else(|_| "{}".into()))
-        .bind(n.english.and_then(|e| e.subject.as_deref()))
-        .bind(n.english.map(|e| e.body.as_str()))
-        .bind(serde_json::to_string(n.channel_versions).unwrap_or_else(|_| "[]".into()))
-        .bind(id)
-        .execute(&mut *tx)
-        .await?
-        .rows_affected();
+        let set: Vec<String> = CONTENT_COLUMNS.iter().map(|c| format!("{c} = ?")).collect();
+        let sql = format!(
+            "UPDATE notices SET {}, updated_at = ? WHERE id = ? AND status = 'draft'",
+            set.join(", ")
+        );
+        let updated = bind_content!(sqlx::query(&sql), n)
+            .bind(clock::now_str())
+            .bind(id)
+            .execute(&mut *tx)
+            .await?
+            .rows_affected();
         if updated == 0 {
             drop(tx);
             // Either it does not exist (NotFound) or it is no draft any more.
