@@ -28,11 +28,18 @@ beforeEach(async () => {
   vi.mocked(api.addGroupMembers).mockClear();
 });
 
-async function openCompose() {
+/** Compose with the sandbox chosen; with `everyone`, everyone as the audience (no one is chosen at first). */
+async function openCompose(everyone = false) {
   const view = renderApp("/compose");
   await screen.findByTestId("compose-channel-沙盒");
   await waitFor(() => expect(screen.getByTestId("compose-channel-沙盒")).toBeChecked());
+  if (everyone) await view.user.click(screen.getByTestId("audience-all"));
   return view;
+}
+
+async function next(user: ReturnType<typeof renderApp>["user"], to: string) {
+  await user.click(screen.getByTestId("compose-next"));
+  await waitFor(() => expect(screen.getByTestId(`compose-step-${to}`)).toBeVisible());
 }
 
 async function choose(user: ReturnType<typeof renderApp>["user"], inputId: string, search: string, title: string) {
@@ -46,6 +53,7 @@ describe("AudiencePicker in Compose", () => {
     const { user } = await openCompose();
     await user.type(screen.getByTestId("compose-title"), "学生会例会");
     await user.type(screen.getByTestId("compose-body"), "请准时参加");
+    await next(user, "audience");
     await user.click(screen.getByTestId("audience-pick"));
     await choose(user, "audience-groups-input", "学生会", "学生会（3 人）");
     await choose(user, "audience-groups-input", "农学院", "农学院学生（2 人）");
@@ -53,18 +61,20 @@ describe("AudiencePicker in Compose", () => {
 
     // 张三, 王五 (in both groups, counted once), 赵六; 李四 left out.
     await waitFor(() => expect(screen.getByTestId("audience-preview-people")).toHaveTextContent("共 3 人"));
+    await next(user, "channels");
+    await next(user, "when");
     await user.click(screen.getByTestId("compose-send"));
 
-    await waitFor(() => expect(api.createNotice).toHaveBeenCalled());
+    await screen.findByTestId("review-recipients");
     const [union, farm] = groupsDb.groups;
-    expect(vi.mocked(api.createNotice).mock.calls[0][0].audience).toBe(
+    expect(vi.mocked(api.saveDraft).mock.calls.at(-1)![1].audience).toBe(
       `group:#${union.id}; group:#${farm.id}; -contacts:2`,
     );
     expect(api.previewAudience).toHaveBeenLastCalledWith(`group:#${union.id}; group:#${farm.id}; -contacts:2`, [1]);
   });
 
   it("shows how many people each channel reaches, and who cannot be reached", async () => {
-    await openCompose();
+    await openCompose(true);
     await waitFor(() => expect(api.previewAudience).toHaveBeenLastCalledWith("all", [1]));
     expect(await screen.findByTestId("audience-preview-channel-沙盒")).toHaveTextContent(
       "沙盒：可送达 3，无地址 1，地址无效 0，已退订 0",
@@ -101,7 +111,7 @@ describe("AudiencePicker in Compose", () => {
 
   it("says how many of the audience a group robot will @-mention", async () => {
     asMentioningRobot(3, false);
-    await openCompose();
+    await openCompose(true);
     expect(await screen.findByTestId("audience-preview-channel-沙盒")).toHaveTextContent(
       "沙盒：群消息，发 1 条到群里，@ 其中 3 人",
     );
@@ -110,7 +120,7 @@ describe("AudiencePicker in Compose", () => {
 
   it("warns before sending when the audience is more than one group message may @-mention", async () => {
     asMentioningRobot(3000, true);
-    await openCompose();
+    await openCompose(true);
     expect(await screen.findByTestId("audience-preview-mentions-refused-沙盒")).toHaveTextContent(
       "这次有 3000 人可 @，超过一条群消息最多 @ 的 100 人",
     );
@@ -137,7 +147,8 @@ describe("AudiencePicker in Compose", () => {
           expect(spec).toBe("all");
         }),
     );
-    const { user } = await openCompose();
+    const { user } = await openCompose(true);
+    await waitFor(() => expect(api.previewAudience).toHaveBeenCalledWith("all", [1]));
     await user.click(screen.getByTestId("audience-pick"));
     await choose(user, "audience-contacts-input", "张三", "张三 (2023001)");
     await waitFor(() => expect(screen.getByTestId("audience-preview-people")).toHaveTextContent("共 1 人"));
@@ -152,7 +163,7 @@ describe("AudiencePicker in Compose", () => {
     vi.mocked(api.previewAudience).mockImplementation(async () => {
       throw { code: "invalid", message: "分组 #9 不存在" };
     });
-    await openCompose();
+    await openCompose(true);
     expect(await screen.findByTestId("audience-preview-error")).toHaveTextContent("分组 #9 不存在");
   });
 });
