@@ -55,6 +55,20 @@ fn english_json(english: Option<&NoticeText>) -> Option<String> {
     english.and_then(|e| serde_json::to_string(e).ok())
 }
 
+/// Binds a [`TemplateRecord`]'s content (title, subject, body, values, English) in that order,
+/// as a saved template, a new version and a built-in all write it.
+macro_rules! bind_content {
+    ($query:expr, $t:expr) => {{
+        let t: &TemplateRecord = $t;
+        $query
+            .bind(t.title)
+            .bind(t.subject.unwrap_or_default())
+            .bind(t.body)
+            .bind(json_of(t.values))
+            .bind(english_json(t.english))
+    }};
+}
+
 impl Store {
     /// Saves a template by name: a new name makes one (version 1); an existing one keeps its
     /// current content as a version and takes this as the next. A built-in is refused.
@@ -80,31 +94,27 @@ impl Store {
                 .bind(id)
                 .execute(&mut *tx)
                 .await?;
-                sqlx::query(
-                    "UPDATE templates SET title = ?, subject = ?, body = ?, template_values = ?, english = ?, \
-                     version = version + 1, updated_at = ? WHERE id = ?",
+                bind_content!(
+                    sqlx::query(
+                        "UPDATE templates SET title = ?, subject = ?, body = ?, template_values = ?, english = ?, \
+                         version = version + 1, updated_at = ? WHERE id = ?",
+                    ),
+                    t
                 )
-                .bind(t.title)
-                .bind(t.subject.unwrap_or_default())
-                .bind(t.body)
-                .bind(json_of(t.values))
-                .bind(english_json(t.english))
                 .bind(&now)
                 .bind(id)
                 .execute(&mut *tx)
                 .await?;
                 id
             }
-            None => sqlx::query_scalar(
-                "INSERT INTO templates (name, title, subject, body, template_values, english, created_at, updated_at) \
+            None => bind_content!(
+                sqlx::query_scalar(
+                    "INSERT INTO templates (name, title, subject, body, template_values, english, created_at, updated_at) \
                      VALUES (?, ?, ?, ?, ?, ?, ?, ?) RETURNING id",
+                )
+                .bind(t.name),
+                t
             )
-            .bind(t.name)
-            .bind(t.title)
-            .bind(t.subject.unwrap_or_default())
-            .bind(t.body)
-            .bind(json_of(t.values))
-            .bind(english_json(t.english))
             .bind(&now)
             .bind(&now)
             .fetch_one(&mut *tx)
@@ -119,16 +129,14 @@ impl Store {
     /// directory, and a later version adding one).
     pub async fn install_builtin_template(&self, t: &TemplateRecord<'_>) -> StoreResult<()> {
         let now = clock::now_str();
-        sqlx::query(
-            "INSERT OR IGNORE INTO templates (name, title, subject, body, template_values, english, builtin, created_at, updated_at) \
-             VALUES (?, ?, ?, ?, ?, ?, 1, ?, ?)",
+        bind_content!(
+            sqlx::query(
+                "INSERT OR IGNORE INTO templates (name, title, subject, body, template_values, english, builtin, created_at, updated_at) \
+                 VALUES (?, ?, ?, ?, ?, ?, 1, ?, ?)",
+            )
+            .bind(t.name),
+            t
         )
-        .bind(t.name)
-        .bind(t.title)
-        .bind(t.subject.unwrap_or_default())
-        .bind(t.body)
-        .bind(json_of(t.values))
-        .bind(english_json(t.english))
         .bind(&now)
         .bind(&now)
         .execute(&self.pool)
